@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { settingsPatchSchema, type Settings } from './settings';
+import type {
+  AppInfo,
+  CredentialStatus,
+  ExportDone,
+  FolderInfo,
+  ImageEntry,
+  JobItemEvent,
+  JobProgress,
+  ResultRecord,
+  ResultSummary,
+  ScanBatch,
+  ScanDone,
+  ScanProblem,
+} from './types';
+import type { AppError } from './errors';
+
+// The IPC contract: every channel the renderer may invoke (name -> request schema -> response
+// type) and every event main pushes. The preload and the browser host both derive `window.api`
+// from this table, and main validates every payload against it before any service runs.
+
+/** Declares a channel: `channel<Response>()(requestSchema)`, so the request type is inferred. */
+function channel<Res>() {
+  return <Req extends z.ZodType>(request: Req) => ({ request, response: undefined as unknown as Res });
+}
+
+const empty = z.object({}).strict();
+const folderId = z.string().regex(/^[0-9a-f]{16}$/);
+const imageId = z.string().min(1).max(4096);
+const imageIds = z.array(imageId).max(1_000_000);
+const jobRef = z.object({ jobId: z.string().min(1).max(64) }).strict();
+const imageRef = z.object({ folderId, id: imageId }).strict();
+const exportFormat = z.enum(['json', 'csv', 'annotated', 'class-folders']);
+
+export const contract = {
+  appInfo: channel<AppInfo>()(empty),
+
+  /** Shows the OS folder dialog; null when the user cancels. */
+  pickFolder: channel<string | null>()(empty),
+  /** Opens (and starts scanning) a folder; entries arrive as `scanBatch` events. */
+  openFolder: channel<FolderInfo>()(
+    z.object({ path: z.string().min(1).max(4096), recursive: z.boolean().optional() }).strict(),
+  ),
+  /** The folder to open at start (command line, host argument or last session), if any. */
+  initialFolder: channel<string | null>()(empty),
+  recentFolders: channel<string[]>()(empty),
+  /** Why a thumbnail failed, for the error tile. */
+  thumbnailError: channel<AppError | null>()(imageRef),
+
+  getSettings: channel<Settings>()(empty),
+  setSettings: channel<Settings>()(settingsPatchSchema),
+
+  /** Starts classifying the folder's images not yet classified by the current model. */
+  startJob: channel<JobProgress>()(
+    z
+      .object({ folderId, ids: imageIds.optional(), force: z.boolean().optional(), failedOnly: z.boolean().optional() })
+      .strict(),
+  ),
+  pauseJob: channel<JobProgress | null>()(jobRef),
+  resumeJob: channel<JobProgress | null>()(jobRef),
+  cancelJob: channel<JobProgress | null>()(jobRef),
+
+  /** Results of the open folder for the current endpoint + model, paged. */
+  resultsPage: channel<{ total: number; items: ResultSummary[] }>()(
+    z.object({ folderId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(10_000) }).strict(),
+  ),
+  /** One full record, raw response included, for the detail view. */
+  resultDetail: channel<ResultRecord | null>()(imageRef),
+
+  /** Writes an export where the user chose (a dialog in the app; `path` from tests). */
+  exportResults: channel<ExportDone | null>()(
+    z
+      .object({ folderId, format: exportFormat, ids: imageIds.optional(), path: z.string().min(1).max(4096).optional() })
+      .strict(),
+  ),
+
+  credentialStatus: channel<CredentialStatus>()(empty),
+  /** Write-only: the key goes in, only its status comes back. */
+  setApiKey: channel<CredentialStatus>()(
+    z.object({ key: z.string().trim().min(8).max(256), sessionOnly: z.boolean().optional() }).strict(),
+  ),
+  deleteApiKey: channel<CredentialStatus>()(empty),
+  checkApiKey: channel<CredentialStatus>()(empty),
+} as const;
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract;
+export type RequestOf<C extends Channel> = z.input<Contract[C]['request']>;
+export type ParsedRequestOf<C extends Channel> = z.output<Contract[C]['request']>;
+export type ResponseOf<C extends Channel> = Contract[C]['response'];
+
+/** Every channel name, in a stable order (the preload builds `window.api` from this). */
+export const channelNames = Object.keys(contract) as Channel[];
+
+/** Events main pushes to the renderer. */
+export interface Events {
+  scanBatch: ScanBatch;
+  scanDone: ScanDone;
+  scanProblem: ScanProblem & { folderId: string };
+  jobProgress: JobProgress;
+  jobItem: JobItemEvent;
+  /** A folder was asked for from outside the renderer (menu, command line, second instance). */
+  openFolderRequest: { path: string };
+  /** A menu item the renderer handles (e.g. open settings). */
+  menuCommand: { command: 'settings' | 'export' | 'shortcuts' };
+}
+export type EventName = keyof Events;
+export const eventNames: EventName[] = [
+  'scanBatch',
+  'scanDone',
+  'scanProblem',
+  'jobProgress',
+  'jobItem',
+  'openFolderRequest',
+  'menuCommand',
+];
+
+/** The IPC channel string for a contract channel or event (namespaced to avoid collisions). */
+export const ipcName = (name: Channel | EventName): string => `classify-desk:${name}`;
+
+/** The shape of `window.api`, identical in the Electron preload and the browser host. */
+export type Api = {
+  [C in Channel]: (request: RequestOf<C>) => Promise<ResponseOf<C>>;
+} & {
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** The filesystem path of a dropped file or folder ('' where the shell cannot tell). */
+  pathForFile(file: File): string;
+};
+
+/** Wire form of a handler's answer: errors travel as data so their code survives IPC. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: AppError };

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+// Settings persisted by main (electron-store / conf). The schema is the single source of the type
+// and its defaults, so a hand-edited or older settings file is repaired rather than trusted.
+
+export const endpointKinds = ['serverless', 'hosted', 'self-hosted'] as const;
+export type EndpointKind = (typeof endpointKinds)[number];
+
+/** The documented base URL of each endpoint kind (roboflow-protocol.md). */
+export const endpointBaseUrls: Record<Exclude<EndpointKind, 'self-hosted'>, string> = {
+  serverless: 'https://serverless.roboflow.com',
+  hosted: 'https://classify.roboflow.com',
+};
+
+/** Request-size limit per endpoint kind, in bytes of request body (base64 included). */
+export const endpointRequestLimits: Record<EndpointKind, number> = {
+  serverless: 20 * 1024 * 1024,
+  hosted: 5 * 1024 * 1024,
+  'self-hosted': Number.POSITIVE_INFINITY,
+};
+
+export const authModes = ['bearer+query', 'bearer', 'query'] as const;
+export type AuthMode = (typeof authModes)[number];
+
+export const modelIdPattern = /^[a-z0-9][a-z0-9._-]*\/[0-9]+$/i;
+
+export const windowStateSchema = z.object({
+  x: z.number().int().optional(),
+  y: z.number().int().optional(),
+  width: z.number().int().min(400),
+  height: z.number().int().min(300),
+  maximized: z.boolean().default(false),
+});
+export type WindowState = z.infer<typeof windowStateSchema>;
+
+export const settingsSchema = z.object({
+  endpointKind: z.enum(endpointKinds).default('serverless'),
+  /** Required for self-hosted (any http(s)://host:port); for the others it overrides the
+   *  documented base (e.g. the EU serverless host) while keeping that kind's request limit. */
+  endpointUrl: z.string().default(''),
+  model: z.string().default(''),
+  concurrency: z.number().int().min(1).max(32).default(8),
+  /** Longest side in px above which images are downscaled before upload; 0 = never. */
+  maxUploadSize: z.number().int().min(0).max(16384).default(1024),
+  /** The user's threshold, applied locally; requests always ask for every score. */
+  threshold: z.number().min(0).max(1).default(0.4),
+  authMode: z.enum(authModes).default('bearer+query'),
+  timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+  recursive: z.boolean().default(true),
+  profile: z.string().min(1).max(64).default('default'),
+  platformApiUrl: z.string().default('https://api.roboflow.com'),
+  tileSize: z.number().int().min(96).max(512).default(176),
+  recentFolders: z.array(z.string()).max(10).default([]),
+  lastFolder: z.string().optional(),
+  window: windowStateSchema.optional(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** A partial update from the renderer; validated field by field. */
+export const settingsPatchSchema = settingsSchema
+  .omit({ recentFolders: true, lastFolder: true, window: true })
+  .partial()
+  .strict();
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+/** Settings with every default filled in; unknown or broken fields fall back to defaults. */
+export function normaliseSettings(raw: unknown): Settings {
+  const parsed = settingsSchema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const base = settingsSchema.parse({});
+  if (typeof raw !== 'object' || raw === null) return base;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(raw)) {
+    const field = (settingsSchema.shape as Record<string, z.ZodType>)[key];
+    if (field && field.safeParse(value).success) out[key] = value;
+  }
+  return settingsSchema.parse(out);
+}
+
+/** The base URL requests go to for the given settings ('' when self-hosted has no URL yet). */
+export function endpointBase(settings: Pick<Settings, 'endpointKind' | 'endpointUrl'>): string {
+  const custom = settings.endpointUrl.trim().replace(/\/+$/, '');
+  if (custom || settings.endpointKind === 'self-hosted') return custom;
+  return endpointBaseUrls[settings.endpointKind];
+}

@@ -1,0 +1,137 @@
+import type { AppError } from './errors';
+
+// Domain types shared by main and the renderer. Data that crosses a trust boundary is checked by the
+// schemas in contract.ts (IPC) and roboflow.ts (HTTP); these are the shapes after that check.
+
+/** Image file extensions the library recognises (case-insensitive). */
+export const imageExtensions = ['jpg', 'jpeg', 'png', 'webp', 'bmp', 'gif', 'tif', 'tiff'] as const;
+
+/** One image in an opened folder. `id` is its relative POSIX path: stable across restarts. */
+export interface ImageEntry {
+  id: string;
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface ScanProblem {
+  /** Relative path of the file or folder that could not be read. */
+  path: string;
+  code: 'unreadable_file' | 'unreadable_folder' | 'symlink_loop';
+  message: string;
+}
+
+export interface FolderInfo {
+  /** Stable key of the folder: a hash of its real absolute path. */
+  folderId: string;
+  root: string;
+  name: string;
+  recursive: boolean;
+}
+
+export interface ScanBatch {
+  folderId: string;
+  entries: ImageEntry[];
+}
+
+export interface ScanDone {
+  folderId: string;
+  total: number;
+  problems: ScanProblem[];
+  ms: number;
+  cancelled: boolean;
+}
+
+/** What the client actually uploaded for one image. */
+export interface SentInfo {
+  width: number;
+  height: number;
+  bytes: number;
+  resized: boolean;
+  reencoded: boolean;
+}
+
+export type ResultStatus = 'done' | 'error';
+
+/** One stored outcome for one image under one endpoint + model. */
+export interface ResultRecord {
+  /** Relative path (the image id). An https URL for web images. */
+  id: string;
+  size: number;
+  mtimeMs: number;
+  status: ResultStatus;
+  /** The Roboflow response exactly as received (JSON object). */
+  response?: Record<string, unknown>;
+  error?: AppError;
+  sent?: SentInfo;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** A compact, renderer-ready view of one result (no raw response). */
+export interface ResultSummary {
+  id: string;
+  status: ResultStatus;
+  stale: boolean;
+  multiLabel: boolean;
+  /** Every class score received, sorted by confidence descending. */
+  scores: Array<[className: string, confidence: number]>;
+  error?: AppError;
+}
+
+export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'stopped';
+
+export interface JobProgress {
+  jobId: string;
+  folderId: string;
+  model: string;
+  state: JobState;
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  inFlight: number;
+  /** Images per second over the recent window. */
+  rate: number;
+  /** Seconds left, or null when unknown. */
+  etaSeconds: number | null;
+  /** Why a job stopped (systemic error), when state is 'stopped'. */
+  error?: AppError;
+}
+
+/** Live per-image state pushed while a job runs. */
+export interface JobItemEvent {
+  jobId: string;
+  folderId: string;
+  id: string;
+  state: 'running' | 'done' | 'error';
+  result?: ResultSummary;
+}
+
+export type KeyBackend = 'keychain' | 'session' | 'unavailable';
+
+export interface CredentialStatus {
+  profile: string;
+  hasKey: boolean;
+  last4?: string;
+  workspace?: string;
+  backend: KeyBackend;
+  /** Why the keychain is unavailable, with the remedy. */
+  problem?: string;
+}
+
+export interface AppInfo {
+  version: string;
+  platform: string;
+  dataDir: string;
+  /** 'electron' in the app, 'host' in the browser test host. */
+  shell: 'electron' | 'host';
+}
+
+export type ExportFormat = 'json' | 'csv' | 'annotated' | 'class-folders';
+
+export interface ExportDone {
+  path: string;
+  count: number;
+  format: ExportFormat;
+}

@@ -1,0 +1,128 @@
+import { contract, type Channel, type Envelope, type Events, type EventName, type ParsedRequestOf, type ResponseOf } from '../app/contract';
+import { AppFailure, isAppError, type AppError } from '../app/errors';
+import type { Settings, SettingsPatch } from '../app/settings';
+import type {
+  AppInfo,
+  CredentialStatus,
+  ExportDone,
+  ExportFormat,
+  FolderInfo,
+  JobProgress,
+  ResultRecord,
+  ResultSummary,
+} from '../app/types';
+import { redactSecrets } from './services/redact';
+
+// The handler table: channel -> (services, validated payload) -> result. No transport lives here:
+// main/index.ts (Electron IPC) and test/host (HTTP) both call `dispatch`, after checking the sender.
+
+export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+/** What the handlers need from the services; each service implements its part. */
+export interface Ports {
+  info: AppInfo;
+  settings: {
+    get(): Settings;
+    update(patch: SettingsPatch): Settings;
+    rememberFolder(path: string): void;
+  };
+  library: {
+    open(path: string, recursive: boolean): Promise<FolderInfo>;
+  };
+  thumbnails: {
+    errorFor(folderId: string, id: string): AppError | null;
+  };
+  dialogs: {
+    pickFolder(): Promise<string | null>;
+    pickExportPath(format: ExportFormat, suggestedName: string): Promise<string | null>;
+  };
+  initialFolder(): string | null;
+  jobs: {
+    start(request: { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean }): Promise<JobProgress>;
+    pause(jobId: string): JobProgress | null;
+    resume(jobId: string): JobProgress | null;
+    cancel(jobId: string): JobProgress | null;
+  };
+  results: {
+    page(folderId: string, offset: number, limit: number): Promise<{ total: number; items: ResultSummary[] }>;
+    detail(folderId: string, id: string): Promise<ResultRecord | null>;
+  };
+  exporter: {
+    export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string }): Promise<ExportDone>;
+    suggestedName(folderId: string, format: ExportFormat): string;
+  };
+  credentials: {
+    status(): Promise<CredentialStatus>;
+    set(key: string, sessionOnly: boolean): Promise<CredentialStatus>;
+    remove(): Promise<CredentialStatus>;
+    check(): Promise<CredentialStatus>;
+  };
+}
+
+type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
+export type Handlers = { [C in Channel]: Handler<C> };
+
+export function createHandlers(ports: Ports): Handlers {
+  return {
+    appInfo: () => ports.info,
+    pickFolder: () => ports.dialogs.pickFolder(),
+    openFolder: async ({ path, recursive }) => {
+      const info = await ports.library.open(path, recursive ?? ports.settings.get().recursive);
+      ports.settings.rememberFolder(info.root);
+      return info;
+    },
+    initialFolder: () => ports.initialFolder(),
+    recentFolders: () => ports.settings.get().recentFolders,
+    thumbnailError: ({ folderId, id }) => ports.thumbnails.errorFor(folderId, id),
+    getSettings: () => ports.settings.get(),
+    setSettings: (patch) => ports.settings.update(patch),
+    startJob: (request) => ports.jobs.start(request),
+    pauseJob: ({ jobId }) => ports.jobs.pause(jobId),
+    resumeJob: ({ jobId }) => ports.jobs.resume(jobId),
+    cancelJob: ({ jobId }) => ports.jobs.cancel(jobId),
+    resultsPage: ({ folderId, offset, limit }) => ports.results.page(folderId, offset, limit),
+    resultDetail: ({ folderId, id }) => ports.results.detail(folderId, id),
+    exportResults: async ({ folderId, format, ids, path }) => {
+      const target = path ?? (await ports.dialogs.pickExportPath(format, ports.exporter.suggestedName(folderId, format)));
+      if (!target) return null;
+      return ports.exporter.export({ folderId, format, ids, path: target });
+    },
+    credentialStatus: () => ports.credentials.status(),
+    setApiKey: ({ key, sessionOnly }) => ports.credentials.set(key, sessionOnly ?? false),
+    deleteApiKey: () => ports.credentials.remove(),
+    checkApiKey: () => ports.credentials.check(),
+  };
+}
+
+/** True when `name` is a channel of the contract (guards against prototype keys). */
+export function isChannel(name: string): name is Channel {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/**
+ * Validates the payload against the contract and runs the handler. Never throws: failures come
+ * back as `{ok: false, error}` with a code, and no secret ever reaches the message.
+ */
+export async function dispatch(handlers: Handlers, name: string, payload: unknown): Promise<Envelope<unknown>> {
+  if (!isChannel(name)) return { ok: false, error: { code: 'invalid_input', message: `Unknown request "${name.slice(0, 64)}".` } };
+  const parsed = contract[name].request.safeParse(payload ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
+    return { ok: false, error: { code: 'invalid_input', message: `Invalid request for ${name}${where}: ${issue?.message ?? 'bad payload'}.` } };
+  }
+  try {
+    const handler = handlers[name] as (request: unknown) => unknown;
+    return { ok: true, value: await handler(parsed.data) };
+  } catch (error) {
+    return { ok: false, error: toAppError(error) };
+  }
+}
+
+/** Turns anything thrown into a redacted AppError. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppFailure) return { code: error.code, message: redactSecrets(error.message) };
+  if (isAppError(error)) return { code: error.code, message: redactSecrets(error.message) };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message: `Something went wrong: ${redactSecrets(message)}` };
+}

@@ -1,0 +1,35 @@
+import type { AppError } from '../../app/errors';
+import type { SentInfo } from '../../app/types';
+
+// The seam between the job queue (inference.ts) and the Roboflow client (roboflow.ts): one attempt
+// at classifying one image. Retries, backoff and concurrency belong to the queue; preparing the
+// image (decode, downscale, re-encode, the 413 downscale-and-resend) belongs to the client.
+
+export type ClassifyInput =
+  | { kind: 'file'; path: string }
+  | { kind: 'url'; url: string };
+
+export type ClassifyOutcome =
+  | { ok: true; response: Record<string, unknown>; sent?: SentInfo; status: number }
+  | {
+      ok: false;
+      error: AppError;
+      /** Worth another attempt (429, 5xx, dropped connection, timeout, non-JSON 200). */
+      retryable: boolean;
+      /** From a Retry-After header, in milliseconds. */
+      retryAfterMs?: number;
+      status?: number;
+      sent?: SentInfo;
+    };
+
+export interface ClassifyTarget {
+  /** Base URL, e.g. https://serverless.roboflow.com or http://127.0.0.1:9001. */
+  baseUrl: string;
+  /** project/version */
+  model: string;
+  apiKey: string;
+}
+
+export interface Classifier {
+  classify(input: ClassifyInput, target: ClassifyTarget, signal?: AbortSignal): Promise<ClassifyOutcome>;
+}
