@@ -1,0 +1,167 @@
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import ElectronStore from 'electron-store';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { channelNames, ipcName, type Events, type EventName } from '../app/contract';
+import type { ExportFormat } from '../app/types';
+import { createAppServices } from './compose';
+import { createHandlers, dispatch } from './handlers';
+import { buildMenu } from './menu';
+import { createAppProtocolHandler } from './services/app-protocol';
+
+// Lifecycle, window, protocol and IPC wiring only: every decision lives in the services.
+
+const scheme = 'app';
+const origin = `${scheme}://classify-desk`;
+const here = dirname(fileURLToPath(import.meta.url));
+
+protocol.registerSchemesAsPrivileged([
+  { scheme, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
+]);
+
+if (process.env.CLASSIFY_DESK_HOME) app.setPath('userData', resolve(process.env.CLASSIFY_DESK_HOME));
+if (!app.requestSingleInstanceLock()) app.quit();
+
+/** The first existing directory among command-line arguments (`classify-desk /path/to/folder`). */
+function folderFromArgs(argv: string[]): string | null {
+  for (const arg of argv.slice(app.isPackaged ? 1 : 2)) {
+    if (arg.startsWith('-')) continue;
+    try {
+      if (statSync(arg).isDirectory()) return resolve(arg);
+    } catch {
+      // not a folder: ignore
+    }
+  }
+  return null;
+}
+
+let mainWindow: BrowserWindow | null = null;
+
+function emit<E extends EventName>(event: E, payload: Events[E]): void {
+  for (const window of BrowserWindow.getAllWindows()) window.webContents.send(ipcName(event), payload);
+}
+
+/** IPC is only answered for our own page, served from our own origin, in the top frame. */
+function trustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  return !!frame && frame === event.sender.mainFrame && new URL(frame.url).origin === origin;
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const dataDir = app.getPath('userData');
+  // electron-store and the CLI's conf share one file: <userData>/config.json.
+  const store = new ElectronStore({ name: 'config' });
+  const services = await createAppServices({
+    dataDir,
+    emit,
+    shell: 'electron',
+    initialFolder: folderFromArgs(process.argv),
+    settingsBacking: store,
+    dialogs: {
+      async pickFolder() {
+        const options = { properties: ['openDirectory' as const] };
+        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
+      async pickExportPath(format: ExportFormat, suggestedName: string) {
+        if (format === 'annotated' || format === 'class-folders') {
+          const options = { title: 'Export into folder', properties: ['openDirectory' as const, 'createDirectory' as const] };
+          const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+          return result.canceled ? null : (result.filePaths[0] ?? null);
+        }
+        const options = { defaultPath: suggestedName };
+        const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+        return result.canceled ? null : (result.filePath ?? null);
+      },
+    },
+  });
+  const handlers = createHandlers(services.ports);
+  for (const name of channelNames) {
+    ipcMain.handle(ipcName(name), (event, payload: unknown) => {
+      if (!trustedSender(event)) return { ok: false, error: { code: 'invalid_input', message: 'Request refused.' } };
+      return dispatch(handlers, name, payload);
+    });
+  }
+
+  const serve = createAppProtocolHandler({ rendererDir: join(here, '..', 'renderer'), media: services.media });
+  protocol.handle(scheme, serve);
+  // Nothing the renderer asks for (camera, notifications, ...) is granted.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  const refreshMenu = () =>
+    Menu.setApplicationMenu(
+      buildMenu(services.ports.settings.get().recentFolders, {
+        openFolder: () => {
+          void services.ports.dialogs.pickFolder().then((path) => path && emit('openFolderRequest', { path }));
+        },
+        openRecent: (path) => emit('openFolderRequest', { path }),
+        command: (command) => emit('menuCommand', { command }),
+      }),
+    );
+  refreshMenu();
+  services.onRecentChange?.(refreshMenu);
+
+  createWindow(services.windowState());
+  app.on('second-instance', (_event, argv) => {
+    const folder = folderFromArgs(argv);
+    if (folder) emit('openFolderRequest', { path: folder });
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(services.windowState());
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', () => void services.close());
+
+  function createWindow(state: { x?: number; y?: number; width: number; height: number; maximized: boolean }): void {
+    const preload = join(here, 'preload.cjs');
+    if (!existsSync(preload)) throw new Error(`Missing ${preload}: run npm run build.`);
+    const window = new BrowserWindow({
+      x: state.x,
+      y: state.y,
+      width: state.width,
+      height: state.height,
+      minWidth: 640,
+      minHeight: 420,
+      show: false,
+      title: 'Classify Desk',
+      backgroundColor: '#1e1f22',
+      webPreferences: {
+        preload,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        spellcheck: false,
+      },
+    });
+    mainWindow = window;
+    if (state.maximized) window.maximize();
+    window.once('ready-to-show', () => window.show());
+    window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    window.webContents.on('will-navigate', (event) => event.preventDefault());
+    window.webContents.on('will-redirect', (event) => event.preventDefault());
+    window.webContents.on('will-attach-webview', (event) => event.preventDefault());
+    const remember = () => {
+      if (window.isDestroyed()) return;
+      services.saveWindowState({ ...window.getNormalBounds(), maximized: window.isMaximized() });
+    };
+    window.on('resize', remember);
+    window.on('move', remember);
+    window.on('close', remember);
+    window.on('closed', () => {
+      if (mainWindow === window) mainWindow = null;
+    });
+    void window.loadURL(`${origin}/index.html`);
+  }
+}
+
+main().catch((error: unknown) => {
+  dialog.showErrorBox('Classify Desk could not start', error instanceof Error ? error.message : String(error));
+  app.exit(1);
+});

@@ -1,0 +1,44 @@
+import { Menu, shell, type MenuItemConstructorOptions } from 'electron';
+
+// The application menu (thin Electron adapter beside index.ts): the usual roles plus the app's own
+// commands, which are forwarded to the renderer or to main's handlers by the callbacks.
+
+export interface MenuActions {
+  openFolder(): void;
+  openRecent(path: string): void;
+  command(command: 'settings' | 'export' | 'shortcuts'): void;
+}
+
+export function buildMenu(recent: string[], actions: MenuActions): Menu {
+  const isMac = process.platform === 'darwin';
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: '&File',
+      submenu: [
+        { label: 'Open Folder…', accelerator: 'CmdOrCtrl+O', click: () => actions.openFolder() },
+        {
+          label: 'Open Recent',
+          enabled: recent.length > 0,
+          submenu: recent.map((path) => ({ label: path, click: () => actions.openRecent(path) })),
+        },
+        { type: 'separator' },
+        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: () => actions.command('export') },
+        { label: 'Settings…', accelerator: 'CmdOrCtrl+,', click: () => actions.command('settings') },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+    {
+      role: 'help',
+      submenu: [
+        { label: 'Keyboard Shortcuts', accelerator: 'Shift+/', click: () => actions.command('shortcuts') },
+        { label: 'Roboflow Documentation', click: () => void shell.openExternal('https://docs.roboflow.com/') },
+      ],
+    },
+  ];
+  return Menu.buildFromTemplate(template);
+}
