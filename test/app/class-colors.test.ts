@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { classColors, colorAt, okabeIto, textOn } from '../../app/class-colors';
+
+describe('classColors', () => {
+  it('gives the same colours to the same set of classes whatever their order', () => {
+    const a = classColors(['dog', 'cat', 'owl']);
+    const b = classColors(['owl', 'dog', 'cat', 'cat']);
+    expect([...a]).toEqual([...b]);
+    expect(a.get('cat')).toBe(okabeIto[0]);
+    expect(a.get('dog')).toBe(okabeIto[1]);
+  });
+
+  it('extends past the palette with distinct valid colours', () => {
+    const colors = Array.from({ length: 40 }, (_, i) => colorAt(i));
+    expect(new Set(colors).size).toBe(40);
+    for (const color of colors) expect(color).toMatch(/^#[0-9A-F]{6}$/);
+  });
+});
+
+describe('textOn', () => {
+  it('chooses the readable text colour', () => {
+    expect(textOn('#F0E442')).toBe('#000000');
+    expect(textOn('#0072B2')).toBe('#FFFFFF');
+    expect(textOn('#000000')).toBe('#FFFFFF');
+    expect(textOn('nonsense')).toBe('#000000');
+  });
+});

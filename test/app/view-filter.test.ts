@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { buildNameIndex, buildView, defaultFilter, labelsAt, type ViewFilter } from '../../app/view-filter';
+import type { ImageEntry, ResultSummary } from '../../app/types';
+
+const entry = (id: string): ImageEntry => ({ id, name: id.split('/').pop()!, size: 1, mtimeMs: 0 });
+const done = (id: string, scores: Array<[string, number]>, multiLabel = false): ResultSummary => ({
+  id,
+  status: 'done',
+  stale: false,
+  multiLabel,
+  scores,
+});
+const failed = (id: string): ResultSummary => ({
+  id,
+  status: 'error',
+  stale: false,
+  multiLabel: false,
+  scores: [],
+  error: { code: 'bad_image', message: 'Not an image.' },
+});
+
+const entries = ['img10.jpg', 'img2.jpg', 'b/red.png', 'a/blue.png', 'bad.jpg', 'new.jpg'].map(entry);
+const results: Array<ResultSummary | undefined> = [
+  done('img10.jpg', [['red', 0.9], ['green', 0.07], ['blue', 0.03]]),
+  done('img2.jpg', [['green', 0.35], ['red', 0.33], ['blue', 0.32]]),
+  done('b/red.png', [['red', 0.6], ['blue', 0.4]]),
+  done('a/blue.png', [['blue', 0.99], ['red', 0.01]]),
+  failed('bad.jpg'),
+  undefined,
+];
+const names = buildNameIndex(entries);
+const ids = (order: Int32Array) => Array.from(order, (i) => entries[i].id);
+const filter = (patch: Partial<ViewFilter>): ViewFilter => ({ ...defaultFilter, ...patch });
+
+describe('labelsAt', () => {
+  it('keeps the top class of a single-label result and mutes it under the threshold', () => {
+    expect(labelsAt(results[0]!, 0.4)).toEqual({ classes: [['red', 0.9]], below: false });
+    expect(labelsAt(results[1]!, 0.4)).toEqual({ classes: [['green', 0.35]], below: true });
+  });
+  it('lists every class at or above the threshold for multi-label', () => {
+    const multi = done('m', [['cat', 0.8], ['dog', 0.5], ['owl', 0.1]], true);
+    expect(labelsAt(multi, 0.4).classes).toEqual([['cat', 0.8], ['dog', 0.5]]);
+    expect(labelsAt(multi, 0.9)).toEqual({ classes: [['cat', 0.8]], below: true });
+  });
+});
+
+describe('buildView', () => {
+  it('orders by natural path and counts states and classes', () => {
+    const view = buildView(names, results, defaultFilter, 'name', 0.4);
+    expect(ids(view.order)).toEqual(['a/blue.png', 'b/red.png', 'bad.jpg', 'img2.jpg', 'img10.jpg', 'new.jpg']);
+    expect(view.counts.total).toBe(6);
+    expect(view.counts.shown).toBe(6);
+    expect(view.counts.states).toEqual({ unclassified: 1, done: 4, error: 1 });
+    expect(Object.fromEntries(view.counts.classes)).toEqual({ red: 2, green: 1, blue: 1 });
+  });
+
+  it('filters by class, state, search and confidence, counting facets without their own filter', () => {
+    const red = buildView(names, results, filter({ classes: new Set(['red']) }), 'name', 0.4);
+    expect(ids(red.order)).toEqual(['b/red.png', 'img10.jpg']);
+    expect(red.counts.classes.get('blue')).toBe(1);
+    expect(red.counts.states).toEqual({ unclassified: 0, done: 2, error: 0 });
+
+    expect(ids(buildView(names, results, filter({ state: 'error' }), 'name', 0.4).order)).toEqual(['bad.jpg']);
+    expect(ids(buildView(names, results, filter({ state: 'unclassified' }), 'name', 0.4).order)).toEqual(['new.jpg']);
+    expect(ids(buildView(names, results, filter({ search: 'IMG' }), 'name', 0.4).order)).toEqual(['img2.jpg', 'img10.jpg']);
+    const confident = buildView(names, results, filter({ confMin: 0.5, confMax: 0.95 }), 'name', 0.4);
+    expect(ids(confident.order)).toEqual(['b/red.png', 'img10.jpg']);
+  });
+
+  it('sorts by confidence both ways and by class, with unclassified images last', () => {
+    expect(ids(buildView(names, results, defaultFilter, 'confidence-desc', 0.4).order)).toEqual([
+      'a/blue.png',
+      'img10.jpg',
+      'b/red.png',
+      'img2.jpg',
+      'bad.jpg',
+      'new.jpg',
+    ]);
+    expect(ids(buildView(names, results, defaultFilter, 'confidence-asc', 0.4).order).slice(0, 4)).toEqual([
+      'img2.jpg',
+      'b/red.png',
+      'img10.jpg',
+      'a/blue.png',
+    ]);
+    expect(ids(buildView(names, results, defaultFilter, 'class', 0.4).order).slice(0, 4)).toEqual([
+      'a/blue.png',
+      'img2.jpg',
+      'img10.jpg',
+      'b/red.png',
+    ]);
+  });
+
+  it('changes labels with the threshold for multi-label results without new data', () => {
+    const multiEntries = [entry('x.jpg'), entry('y.jpg')];
+    const multi = [done('x.jpg', [['cat', 0.8], ['dog', 0.5]], true), done('y.jpg', [['dog', 0.7], ['cat', 0.2]], true)];
+    const index = buildNameIndex(multiEntries);
+    const low = buildView(index, multi, filter({ classes: new Set(['dog']) }), 'name', 0.4);
+    expect(low.order.length).toBe(2);
+    const high = buildView(index, multi, filter({ classes: new Set(['dog']) }), 'name', 0.6);
+    expect(Array.from(high.order, (i) => multiEntries[i].id)).toEqual(['y.jpg']);
+  });
+});
