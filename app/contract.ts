@@ -5,7 +5,6 @@ import type {
   CredentialStatus,
   ExportDone,
   FolderInfo,
-  ImageEntry,
   JobItemEvent,
   JobProgress,
   ResultRecord,

@@ -1,0 +1,47 @@
+// `npm test`: everything CI runs, in order: type-check, lint, build (the host and the CLI tests use
+// the built renderer and CLI), then every vitest suite. Ends with one plain summary line.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+
+const steps = [
+  ['type-check', 'npm', ['run', '--silent', 'typecheck']],
+  ['lint', 'npm', ['run', '--silent', 'lint']],
+  ['build', 'npm', ['run', '--silent', 'build']],
+];
+const only = process.argv.slice(2);
+for (const [name, command, args] of only.length ? [] : steps) {
+  console.log(`\n== ${name}`);
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`${name} failed (exit ${result.status ?? result.signal}).`);
+    console.log('tests: 0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
+console.log('\n== vitest');
+mkdirSync('test-results', { recursive: true });
+const report = 'test-results/vitest.json';
+const vitest = spawnSync(
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...only],
+  { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR } },
+);
+let summary = null;
+try {
+  summary = JSON.parse(readFileSync(report, 'utf8'));
+} catch {
+  // vitest did not write its report: counted as a failure below
+}
+if (!summary) {
+  console.log('tests: 0 passed, 1 failed');
+  process.exit(vitest.status || 1);
+}
+const failed = summary.numFailedTests + (summary.numFailedTestSuites ?? 0);
+const skipped = summary.numPendingTests + summary.numTodoTests;
+console.log(`\ntests: ${summary.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
+if (process.env.CI === 'true' && skipped > 0) {
+  console.error('Under CI every test must run: some were skipped.');
+  process.exit(1);
+}
+process.exit(vitest.status === 0 && failed === 0 && summary.numPassedTests > 0 ? 0 : 1);
