@@ -1,5 +1,5 @@
 // Launches the built app in Electron, or says in one line why it cannot.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,12 +20,27 @@ function electronBinary() {
   }
 }
 
-const binary = process.env.ELECTRON_OVERRIDE_DIST_PATH
-  ? join(process.env.ELECTRON_OVERRIDE_DIST_PATH, process.platform === 'win32' ? 'electron.exe' : 'electron')
-  : electronBinary();
+/** Electron ≥ 42 fetches its binary on first use: try its own installer once, quietly on failure. */
+function installElectron() {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return;
+  try {
+    const installer = join(dirname(require.resolve('electron/package.json')), 'install.js');
+    console.log('Fetching the Electron binary (first start)...');
+    spawnSync(process.execPath, [installer], { stdio: ['ignore', 'ignore', 'ignore'], timeout: 300_000 });
+  } catch {
+    // reported below as a missing binary
+  }
+}
+
+const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+let binary = override ? join(override, process.platform === 'win32' ? 'electron.exe' : 'electron') : electronBinary();
+if (!override && !binary) {
+  installElectron();
+  binary = electronBinary();
+}
 if (!binary || !existsSync(binary)) {
   console.error(
-    'The Electron binary is not installed (it was skipped or could not be downloaded): run `npx install-electron` or `node node_modules/electron/install.js` with internet access, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45; meanwhile `npm run host -- <folder>` shows the app in a browser.',
+    'The Electron binary is not installed (it was skipped or could not be downloaded): run `npx install-electron --no` with internet access, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45; meanwhile `npm run host -- <folder>` shows the app in a browser.',
   );
   process.exit(1);
 }
