@@ -1,0 +1,169 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppFailure } from '../../../app/errors';
+import { createCredentials, keychainService, noKeychainMessage, type WorkspaceLookup } from '../../../main/services/credentials';
+import type { KeytarApi } from '../../../main/services/keychain';
+import { startKeyring, withoutSessionBus, type Keyring } from '../../support/keyring';
+
+// Against the real Secret Service (gnome-keyring on a private D-Bus session) and the real keytar.
+// The "no session bus" cases run first: GDBus keeps the first bus it connects to for the process.
+
+const key = 'rf_creds_test_key_ABCDEFGH1234';
+const otherKey = 'rf_other_profile_key_WXYZ9876';
+const unusedPlatform = (): WorkspaceLookup => ({
+  workspace: () => Promise.reject(new Error('the platform is not used in this test')),
+});
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'cd-creds-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function failure(promise: Promise<unknown>): Promise<AppFailure> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(AppFailure);
+  return error as AppFailure;
+}
+
+describe('without a session bus', () => {
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    const empty = await mkdtemp(path.join(scratch, 'run-'));
+    const env = withoutSessionBus(process.env, empty);
+    for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
+    Object.assign(process.env, env);
+  });
+  afterAll(() => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  });
+
+  it('reports the keychain unavailable with the remedy, refuses to store, and keeps a session key', async () => {
+    const creds = createCredentials({ profile: () => 'default', platform: unusedPlatform, env: {} });
+    const status = await creds.status();
+    expect(status).toMatchObject({ profile: 'default', hasKey: false, backend: 'unavailable' });
+    expect(status.problem).toMatch(/D-Bus/);
+    expect(status.problem).toMatch(/GNOME Keyring or KWallet/);
+
+    const refused = await failure(creds.set(key, false));
+    expect(refused.code).toBe('no_keychain');
+    expect(refused.message).toBe(noKeychainMessage);
+    expect((await failure(creds.apiKey())).code).toBe('no_key');
+
+    const session = await creds.set(key, true);
+    expect(session).toMatchObject({ hasKey: true, last4: '1234', backend: 'session' });
+    expect(JSON.stringify(session)).not.toContain(key.slice(0, -4));
+    expect(await creds.apiKey()).toBe(key);
+
+    expect(await creds.remove()).toMatchObject({ hasKey: false, backend: 'unavailable' });
+    expect((await failure(creds.apiKey())).code).toBe('no_key');
+  });
+
+  it('classifies a native module that fails to load as unavailable, and retries the load later', async () => {
+    const broken = path.join(scratch, 'keytar.node');
+    await writeFile(broken, 'not a shared object');
+    const require = createRequire(import.meta.url);
+    let loads = 0;
+    const creds = createCredentials({
+      profile: () => 'default',
+      platform: unusedPlatform,
+      loadKeytar: async () => {
+        loads += 1;
+        return require(broken) as KeytarApi;
+      },
+    });
+    const status = await creds.status();
+    expect(status.backend).toBe('unavailable');
+    expect(status.problem).toMatch(/could not be loaded.*GNOME Keyring or KWallet/);
+    // The classification is cached for status(); an explicit action probes again.
+    await creds.status();
+    expect(loads).toBe(1);
+    expect((await failure(creds.set(key, false))).code).toBe('no_keychain');
+    expect(loads).toBe(2);
+  });
+});
+
+describe('against gnome-keyring on a private session bus', () => {
+  let keyring: Keyring;
+  let profile = 'default';
+  const creds = () => createCredentials({ profile: () => profile, platform: unusedPlatform, env: {} });
+  const lookup = (account: string) =>
+    spawnSync('secret-tool', ['lookup', 'service', keychainService, 'account', account], {
+      env: { ...process.env, ...keyring.env },
+      encoding: 'utf8',
+    });
+
+  beforeAll(async () => {
+    keyring = await startKeyring();
+    Object.assign(process.env, keyring.env);
+  });
+  afterAll(async () => {
+    await keyring?.stop();
+  });
+
+  it('stores, reports and removes the key under service "Classify Desk", account = profile', async () => {
+    profile = 'default';
+    const service = creds();
+    expect(await service.status()).toEqual({ profile: 'default', hasKey: false, backend: 'keychain' });
+
+    const stored = await service.set(`  ${key}\n`, false);
+    expect(stored).toEqual({ profile: 'default', hasKey: true, last4: '1234', backend: 'keychain' });
+    expect(lookup('default').stdout).toBe(key);
+
+    // A fresh service (a new app start) finds it in the keychain.
+    const later = creds();
+    expect(await later.status()).toEqual({ profile: 'default', hasKey: true, last4: '1234', backend: 'keychain' });
+    expect(await later.apiKey()).toBe(key);
+
+    expect(await later.remove()).toEqual({ profile: 'default', hasKey: false, backend: 'keychain' });
+    expect(lookup('default').stdout).toBe('');
+    expect((await failure(later.apiKey())).message).toBe('No API key is set. Open Settings and enter your Roboflow API key.');
+  });
+
+  it('keeps one key per profile and lists the profiles', async () => {
+    const service = creds();
+    profile = 'personal';
+    await service.set(key, false);
+    profile = 'work';
+    await service.set(otherKey, false);
+    expect(await service.status()).toMatchObject({ profile: 'work', last4: '9876' });
+    expect(await service.apiKey()).toBe(otherKey);
+    profile = 'personal';
+    expect(await service.apiKey()).toBe(key);
+    expect(await service.listProfiles()).toEqual(['personal', 'work']);
+    expect(lookup('work').stdout).toBe(otherKey);
+
+    await service.remove();
+    expect(lookup('personal').stdout).toBe('');
+    expect(lookup('work').stdout).toBe(otherKey);
+    profile = 'work';
+    await service.remove();
+  });
+
+  it('keeps a session-only key out of the keychain, and lets it win over a stored one', async () => {
+    profile = 'default';
+    const service = creds();
+    await service.set(otherKey, false);
+    expect(await service.set(key, true)).toMatchObject({ backend: 'session', last4: '1234', hasKey: true });
+    expect(await service.apiKey()).toBe(key);
+    expect(lookup('default').stdout).toBe(otherKey);
+    await service.remove();
+    expect(lookup('default').stdout).toBe('');
+    expect(await service.status()).toEqual({ profile: 'default', hasKey: false, backend: 'keychain' });
+  });
+
+  it('rejects text that is not a key without echoing it', async () => {
+    const service = creds();
+    const refused = await failure(service.set('two words here', false));
+    expect(refused.code).toBe('invalid_input');
+    expect(refused.message).not.toContain('two words');
+    expect(lookup('default').stdout).toBe('');
+  });
+});
