@@ -1,0 +1,91 @@
+import type { EvaluationMetrics } from './metrics';
+
+// The evaluation report written by `classify-desk evaluate --out` and the app's report export
+// (issue 6 item 6), plus the confusion matrix as CSV and as aligned text for a terminal.
+// Undefined ratios (0/0) are JSON null. Images below the threshold ("no prediction", see metrics.ts)
+// count in `support` and against `accuracy` but in no matrix cell: a row sums to support minus them.
+
+export const evalReportFormat = 'classify-desk-eval/v1';
+
+export interface EvalReport {
+  format: typeof evalReportFormat;
+  model: string;
+  threshold: number;
+  classes: string[];
+  accuracy: number | null;
+  per_class: Record<string, { precision: number | null; recall: number | null; f1: number | null; support: number }>;
+  confusion: { labels: string[]; matrix: number[][] };
+  unlabeled: number;
+  errors: number;
+}
+
+/** The JSON report of issue 6, exactly its fields, in its order. */
+export function evalReport(model: string, metrics: EvaluationMetrics): EvalReport {
+  const perClass: EvalReport['per_class'] = {};
+  metrics.classes.forEach((name, i) => {
+    const m = metrics.perClass[i];
+    perClass[name] = { precision: m.precision, recall: m.recall, f1: m.f1, support: m.support };
+  });
+  return {
+    format: evalReportFormat,
+    model,
+    threshold: metrics.threshold,
+    classes: [...metrics.classes],
+    accuracy: metrics.accuracy,
+    per_class: perClass,
+    confusion: { labels: [...metrics.classes], matrix: metrics.confusion.counts.map((row) => [...row]) },
+    unlabeled: metrics.unlabeled,
+    errors: metrics.errors,
+  };
+}
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The confusion matrix as CSV: header `true\predicted,<classes...>,(no prediction)`, one row per true class. */
+export function confusionCsv(metrics: EvaluationMetrics): string {
+  const head = ['true\\predicted', ...metrics.classes, '(no prediction)'].map(csvCell).join(',');
+  const rows = metrics.classes.map((name, r) =>
+    [csvCell(name), ...metrics.confusion.counts[r].map(String), String(metrics.confusion.noPrediction[r])].join(','),
+  );
+  return [head, ...rows].join('\r\n') + '\r\n';
+}
+
+function pct(value: number | null): string {
+  return value === null ? '-' : `${(value * 100).toFixed(1)}%`;
+}
+
+/** A human summary: accuracy, buckets, per-class table and the confusion matrix, aligned in columns. */
+export function formatEvaluation(model: string, metrics: EvaluationMetrics): string {
+  const lines: string[] = [];
+  const kind = metrics.multiLabel ? 'exact-match ratio' : 'accuracy';
+  lines.push(`Model ${model} at threshold ${metrics.threshold}`);
+  lines.push(`${kind}: ${pct(metrics.accuracy)} (${metrics.correct} of ${metrics.evaluated} labelled images)`);
+  lines.push(
+    `images: ${metrics.total}; evaluated ${metrics.evaluated}, no prediction above threshold ${metrics.noPrediction}, ` +
+      `unlabeled ${metrics.unlabeled}, errors ${metrics.errors}` + (metrics.pending ? `, not classified ${metrics.pending}` : ''),
+  );
+  lines.push('');
+  const table = [['class', 'precision', 'recall', 'f1', 'support']];
+  metrics.classes.forEach((name, i) => {
+    const m = metrics.perClass[i];
+    table.push([name, pct(m.precision), pct(m.recall), pct(m.f1), String(m.support)]);
+  });
+  table.push(['macro avg', pct(metrics.macro.precision), pct(metrics.macro.recall), pct(metrics.macro.f1), '']);
+  table.push(['weighted avg', pct(metrics.weighted.precision), pct(metrics.weighted.recall), pct(metrics.weighted.f1), '']);
+  lines.push(...align(table));
+  lines.push('');
+  lines.push(metrics.multiLabel ? 'Co-occurrence (rows: true, columns: predicted)' : 'Confusion matrix (rows: true, columns: predicted)');
+  const matrix = [['', ...metrics.classes, '(none)']];
+  metrics.classes.forEach((name, r) =>
+    matrix.push([name, ...metrics.confusion.counts[r].map(String), String(metrics.confusion.noPrediction[r])]),
+  );
+  lines.push(...align(matrix));
+  return lines.join('\n') + '\n';
+}
+
+function align(rows: string[][]): string[] {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
+  return rows.map((row) => row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('  ').trimEnd());
+}
