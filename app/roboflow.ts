@@ -1,0 +1,137 @@
+import { z } from 'zod';
+
+// Roboflow classification responses (roboflow-protocol.md): runtime schemas, and a normalised view
+// (every class score, sorted) that leaves the raw response untouched. Unknown fields are kept; a
+// missing `class_id` or `inference_id` is fine. The shape is told by Array.isArray(predictions).
+
+const imageSize = z.looseObject({ width: z.number(), height: z.number() });
+
+export const singleLabelResponseSchema = z.looseObject({
+  inference_id: z.string().optional(),
+  time: z.number().optional(),
+  image: imageSize.optional(),
+  predictions: z.array(
+    z.looseObject({ class: z.string(), class_id: z.number().optional(), confidence: z.number() }),
+  ),
+  top: z.string().optional(),
+  confidence: z.number().optional(),
+});
+export type SingleLabelResponse = z.infer<typeof singleLabelResponseSchema>;
+
+export const multiLabelResponseSchema = z.looseObject({
+  inference_id: z.string().optional(),
+  time: z.number().optional(),
+  image: imageSize.optional(),
+  predictions: z.record(z.string(), z.looseObject({ confidence: z.number(), class_id: z.number().optional() })),
+  predicted_classes: z.array(z.string()).optional(),
+});
+export type MultiLabelResponse = z.infer<typeof multiLabelResponseSchema>;
+
+/** Error bodies: `{message, help_url?, error_type?}`, schema errors `{detail: [...]}`, and the
+ *  platform API's `{error: {message}}` (or `{error: "text"}`). */
+export const errorBodySchema = z.union([
+  z.looseObject({ message: z.string(), help_url: z.string().optional(), error_type: z.string().optional() }),
+  z.looseObject({ detail: z.union([z.array(z.unknown()), z.string()]) }),
+  z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) }),
+]);
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export type ClassScore = [className: string, confidence: number];
+
+export interface NormalisedResponse {
+  multiLabel: boolean;
+  /** Every class score received, confidence descending (ties by class name). */
+  scores: ClassScore[];
+}
+
+export type ParsedResponse =
+  | { ok: true; value: NormalisedResponse & { raw: Record<string, unknown> } }
+  | { ok: false; reason: string };
+
+function sortScores(scores: ClassScore[]): ClassScore[] {
+  return scores.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'response'}: ${issue.message}` : 'invalid response';
+}
+
+/** Checks a decoded JSON body against both response shapes; on success keeps it verbatim as `raw`. */
+export function parseResponse(raw: unknown): ParsedResponse {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: 'the response is not a JSON object' };
+  }
+  const predictions = (raw as { predictions?: unknown }).predictions;
+  if (predictions === undefined) return { ok: false, reason: 'the response has no predictions' };
+  if (Array.isArray(predictions)) {
+    if (predictions.some((p) => typeof p === 'object' && p !== null && 'x' in p && 'width' in p)) {
+      return { ok: false, reason: 'the predictions are boxes: this looks like an object-detection model, not a classification model' };
+    }
+    const parsed = singleLabelResponseSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error) };
+    const scores = sortScores(parsed.data.predictions.map((p): ClassScore => [p.class, p.confidence]));
+    return { ok: true, value: { raw: raw as Record<string, unknown>, multiLabel: false, scores } };
+  }
+  const parsed = multiLabelResponseSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error) };
+  const scores = sortScores(Object.entries(parsed.data.predictions).map(([c, p]): ClassScore => [c, p.confidence]));
+  return { ok: true, value: { raw: raw as Record<string, unknown>, multiLabel: true, scores } };
+}
+
+/** The normalised scores of a response; an unrecognised body yields no scores (never throws). */
+export function normaliseResponse(raw: unknown): NormalisedResponse {
+  const parsed = parseResponse(raw);
+  if (!parsed.ok) return { multiLabel: false, scores: [] };
+  return { multiLabel: parsed.value.multiLabel, scores: parsed.value.scores };
+}
+
+export interface Labels {
+  multiLabel: boolean;
+  /** Single-label: the top class when it reaches the threshold, else none. Multi-label: every
+   *  class at or above the threshold, confidence descending. */
+  classes: string[];
+  /** The best class and its score, whether or not it passes (for display of "below threshold"). */
+  best: ClassScore | null;
+}
+
+/** Labels at a threshold (score >= threshold passes), applied locally to the received scores. */
+export function labelsAt(normalised: NormalisedResponse, threshold: number): Labels;
+export function labelsAt(scores: readonly ClassScore[], multiLabel: boolean, threshold: number): Labels;
+export function labelsAt(
+  a: NormalisedResponse | readonly ClassScore[],
+  b: number | boolean,
+  c?: number,
+): Labels {
+  const [scores, multiLabel, threshold] = Array.isArray(a)
+    ? [a as readonly ClassScore[], b as boolean, c ?? 0]
+    : [(a as NormalisedResponse).scores, (a as NormalisedResponse).multiLabel, b as number];
+  const sorted = sortScores([...scores]);
+  const best = sorted[0] ?? null;
+  const passing = sorted.filter(([, conf]) => conf >= threshold).map(([cls]) => cls);
+  return { multiLabel, classes: multiLabel ? passing : passing.slice(0, 1), best };
+}
+
+/** The human-readable message of an error body (JSON text or parsed), if it has one. */
+export function errorBodyMessage(body: unknown): string | undefined {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const parsed = errorBodySchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  const data = parsed.data;
+  if ('message' in data && typeof data.message === 'string') return data.message;
+  if ('detail' in data) {
+    if (typeof data.detail === 'string') return data.detail;
+    return data.detail
+      .map((d) => (typeof d === 'object' && d !== null && typeof (d as { msg?: unknown }).msg === 'string' ? (d as { msg: string }).msg : JSON.stringify(d)))
+      .join('; ');
+  }
+  if ('error' in data) return typeof data.error === 'string' ? data.error : data.error.message;
+  return undefined;
+}
