@@ -57,10 +57,17 @@ export const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 
-/** A partial update from the renderer; validated field by field. */
-export const settingsPatchSchema = settingsSchema
-  .omit({ recentFolders: true, lastFolder: true, window: true })
-  .partial()
+const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true }).shape;
+type Patchable = typeof patchable;
+
+/** A partial update from the renderer; validated field by field. Defaults are stripped first:
+ *  zod 4 fills them in even inside `.partial()`, and a patch must change only what it names. */
+export const settingsPatchSchema = z
+  .object(
+    Object.fromEntries(
+      Object.entries(patchable).map(([key, field]) => [key, (field instanceof z.ZodDefault ? field.unwrap() : field).optional()]),
+    ) as { [K in keyof Patchable]: z.ZodOptional<Patchable[K] extends z.ZodDefault<infer T> ? T : Patchable[K]> },
+  )
   .strict();
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
