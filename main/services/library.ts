@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { AppFailure } from '../../app/errors';
+import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/types';
+import type { Emit, Ports } from '../handlers';
+import { isImageName, isInside, isProblem, scanFolder } from './scan';
+
+export { scanFolder } from './scan';
+
+// The folders the user opened this session. Opening one scans it in the background and streams
+// its entries as `scanBatch` events; `resolve` is the gate every media and job read goes through:
+// it returns a path only when it stays inside a folder the user opened (no `..`, no absolute ids,
+// no link that leads out).
+
+const batchMax = 1000;
+const batchMs = 50;
+/** Folders whose entry lists stay in memory; older ones stay resolvable but forget their entries. */
+const keptFolders = 8;
+
+export interface FolderState {
+  info: FolderInfo;
+  entries: Map<string, ImageEntry>;
+  problems: ScanProblem[];
+  done: Promise<ScanDone>;
+}
+
+type LibraryPort = Ports['library'];
+
+export interface Library extends LibraryPort {
+  get(folderId: string): FolderState | undefined;
+  resolve(folderId: string, id: string): Promise<string>;
+  /** Stops every running scan. */
+  close(): Promise<void>;
+}
+
+/** The stable key of a folder: first 16 hex chars of sha1 of its real path. */
+export function folderIdOf(realRoot: string): string {
+  return createHash('sha1').update(realRoot).digest('hex').slice(0, 16);
+}
+
+const refused = () => new AppFailure('invalid_input', 'Refused: that path leads outside the opened folder.');
+
+/** Splits an image id into safe path segments or throws; ids are relative POSIX paths. */
+export function idSegments(id: string): string[] {
+  if (!id || id.includes('\0') || id.includes('\\') || id.startsWith('/') || /^[a-zA-Z]:/.test(id)) throw refused();
+  const segments = id.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) throw refused();
+  return segments;
+}
+
+export function createLibrary(opts: { emit: Emit }): Library {
+  const roots = new Map<string, FolderInfo>();
+  const states = new Map<string, FolderState>();
+  let running: { folderId: string; abort: AbortController; finished: Promise<ScanDone> } | null = null;
+
+  async function open(requested: string, recursive: boolean): Promise<FolderInfo> {
+    const root = await validateFolder(requested);
+    const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
+    if (running) running.abort.abort();
+    roots.set(info.folderId, info);
+    const abort = new AbortController();
+    const entries = new Map<string, ImageEntry>();
+    const problems: ScanProblem[] = [];
+    const state: FolderState = { info, entries, problems, done: runScan(info, entries, problems, abort.signal) };
+    states.delete(info.folderId);
+    states.set(info.folderId, state);
+    for (const key of states.keys()) {
+      if (states.size <= keptFolders) break;
+      states.delete(key);
+    }
+    const current = { folderId: info.folderId, abort, finished: state.done };
+    running = current;
+    void state.done.finally(() => {
+      if (running === current) running = null;
+    });
+    return info;
+  }
+
+  async function runScan(
+    info: FolderInfo,
+    entries: Map<string, ImageEntry>,
+    problems: ScanProblem[],
+    signal: AbortSignal,
+  ): Promise<ScanDone> {
+    const { folderId, root, recursive } = info;
+    const started = performance.now();
+    let batch: ImageEntry[] = [];
+    let batchStart = 0;
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (!batch.length || signal.aborted) return;
+      opts.emit('scanBatch', { folderId, entries: batch });
+      batch = [];
+    };
+    try {
+      for await (const item of scanFolder(root, { recursive, signal })) {
+        if (signal.aborted) break;
+        if (isProblem(item)) {
+          problems.push(item.problem);
+          opts.emit('scanProblem', { folderId, ...item.problem });
+          continue;
+        }
+        entries.set(item.id, item);
+        if (!batch.length) {
+          batchStart = performance.now();
+          // A slow folder must not hold back the entries already found.
+          timer = setTimeout(flush, batchMs);
+        }
+        batch.push(item);
+        if (batch.length >= batchMax || performance.now() - batchStart >= batchMs) flush();
+      }
+    } catch (error) {
+      const problem: ScanProblem = {
+        path: '.',
+        code: 'unreadable_folder',
+        message: `The folder could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      };
+      problems.push(problem);
+      opts.emit('scanProblem', { folderId, ...problem });
+    }
+    flush();
+    const done: ScanDone = {
+      folderId,
+      total: entries.size,
+      problems: problems,
+      ms: Math.round(performance.now() - started),
+      cancelled: signal.aborted,
+    };
+    // A scan cancelled by reopening the same folder must not announce the end of the new one.
+    if (!signal.aborted || states.get(folderId)?.entries === entries) opts.emit('scanDone', done);
+    return done;
+  }
+
+  async function resolve(folderId: string, id: string): Promise<string> {
+    const info = roots.get(folderId);
+    if (!info) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
+    const segments = idSegments(id);
+    if (!isImageName(segments[segments.length - 1]) || segments.some((s) => s.startsWith('.'))) throw refused();
+    let real: string;
+    try {
+      real = await fsp.realpath(path.join(info.root, ...segments));
+    } catch {
+      throw new AppFailure('not_found', `"${id}" is no longer in the folder. Rescan the folder.`);
+    }
+    if (!isInside(info.root, real)) throw refused();
+    return real;
+  }
+
+  return {
+    open,
+    get: (folderId) => states.get(folderId),
+    resolve,
+    async close() {
+      const current = running;
+      if (!current) return;
+      current.abort.abort();
+      await current.finished;
+    },
+  };
+}
+
+async function validateFolder(requested: string): Promise<string> {
+  const absolute = path.resolve(requested);
+  let real: string;
+  try {
+    real = await fsp.realpath(absolute);
+    const st = await fsp.stat(real);
+    if (!st.isDirectory()) throw new AppFailure('not_found', `"${absolute}" is a file, not a folder. Pick a folder of images.`);
+  } catch (error) {
+    if (error instanceof AppFailure) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new AppFailure('unreadable_file', `"${absolute}" cannot be read: permission denied. Check its permissions.`);
+    }
+    throw new AppFailure('not_found', `There is no folder at "${absolute}". Check the path, or pick another folder.`);
+  }
+  return real;
+}

@@ -1,0 +1,172 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { imageExtensions, type ImageEntry, type ScanProblem } from '../../app/types';
+
+// Streaming folder scan: yields image entries as directories are read, so the first screen can
+// appear long before a 50k-image folder is done. Never throws for one bad file or folder: those
+// come out as problems. Ids are relative POSIX paths built from the on-disk names (no Unicode
+// normalisation), so an id always leads back to the very same file.
+
+export type ScanItem = ImageEntry | { problem: ScanProblem };
+
+export interface ScanOptions {
+  recursive?: boolean;
+  signal?: AbortSignal;
+}
+
+const extensionSet = new Set<string>(imageExtensions);
+/** How many stats run at once: enough to keep libuv's threads busy without flooding them. */
+const statChunk = 64;
+
+/** True when the file name has an image extension the library recognises (any case). */
+export function isImageName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && extensionSet.has(name.slice(dot + 1).toLowerCase());
+}
+
+/** True when `inner` is `outer` or lies inside it (both real absolute paths). */
+export function isInside(outer: string, inner: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export function isProblem(item: ScanItem): item is { problem: ScanProblem } {
+  return 'problem' in item;
+}
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'Permission denied: check that you may read it.';
+    case 'ENOENT':
+      return 'It disappeared while scanning, or is a broken link.';
+    case 'ELOOP':
+      return 'It is a link that points back to itself.';
+    case 'EIO':
+      return 'The disk reported an input/output error.';
+    default:
+      return `It could not be read (${code ?? (error instanceof Error ? error.message : String(error))}).`;
+  }
+}
+
+interface Candidate {
+  rel: string;
+  name: string;
+  link: boolean;
+}
+
+/** Scans `root` for images; breaking out of the loop (or aborting `signal`) stops the scan. */
+export async function* scanFolder(root: string, opts: ScanOptions = {}): AsyncGenerator<ScanItem, void, undefined> {
+  const recursive = opts.recursive ?? true;
+  const rootReal = await fsp.realpath(root);
+  const visited = new Set<string>([rootReal]);
+  // Breadth first: the top folder's images come first, which is what the user sees first.
+  const queue: Array<{ rel: string; real: string }> = [{ rel: '', real: rootReal }];
+
+  for (let head = 0; head < queue.length; head++) {
+    if (opts.signal?.aborted) return;
+    const dirRel = queue[head].rel;
+    const dirAbs = queue[head].real;
+    queue[head] = { rel: '', real: '' }; // let the strings go as the queue grows
+    let dir: fs.Dir;
+    try {
+      dir = await fsp.opendir(dirAbs, { bufferSize: 256 });
+    } catch (error) {
+      yield { problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error) } };
+      continue;
+    }
+    let chunk: Candidate[] = [];
+    try {
+      for await (const dirent of dir) {
+        const name = dirent.name;
+        if (name.startsWith('.')) continue;
+        const rel = dirRel ? `${dirRel}/${name}` : name;
+        if (dirent.isDirectory()) {
+          if (recursive) enqueueDir(queue, visited, rel, path.join(dirAbs, name));
+          continue;
+        }
+        // Links, and entries whose type the file system did not report, are resolved with stat.
+        const link = dirent.isSymbolicLink() || isUnknownType(dirent);
+        if (!link && !isImageName(name)) continue;
+        if (!link && !dirent.isFile()) {
+          yield { problem: { path: rel, code: 'unreadable_file', message: 'It is not a regular file.' } };
+          continue;
+        }
+        chunk.push({ rel, name, link });
+        if (chunk.length >= statChunk) {
+          yield* statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited);
+          chunk = [];
+          if (opts.signal?.aborted) return;
+        }
+      }
+    } catch (error) {
+      yield { problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error) } };
+    }
+    if (chunk.length) yield* statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited);
+  }
+}
+
+function isUnknownType(d: fs.Dirent): boolean {
+  return !(d.isFile() || d.isDirectory() || d.isSymbolicLink() || d.isFIFO() || d.isSocket() || d.isBlockDevice() || d.isCharacterDevice());
+}
+
+function enqueueDir(queue: Array<{ rel: string; real: string }>, visited: Set<string>, rel: string, real: string): void {
+  if (visited.has(real)) return;
+  visited.add(real);
+  queue.push({ rel, real });
+}
+
+async function* statChunkItems(
+  chunk: Candidate[],
+  dirAbs: string,
+  rootReal: string,
+  recursive: boolean,
+  queue: Array<{ rel: string; real: string }>,
+  visited: Set<string>,
+): AsyncGenerator<ScanItem, void, undefined> {
+  const results = await Promise.all(chunk.map((c) => inspect(c, path.join(dirAbs, c.name), rootReal)));
+  for (let i = 0; i < chunk.length; i++) {
+    const c = chunk[i];
+    const r = results[i];
+    if ('problem' in r) {
+      yield r;
+    } else if ('dir' in r) {
+      if (!recursive) continue;
+      if (visited.has(r.dir) || isInside(r.dir, path.join(dirAbs, c.name))) {
+        yield { problem: { path: c.rel, code: 'symlink_loop', message: 'This link leads to a folder that is already being scanned; skipped.' } };
+      } else {
+        enqueueDir(queue, visited, c.rel, r.dir);
+      }
+    } else if (r.entry) {
+      yield r.entry;
+    }
+  }
+}
+
+type Inspected = { entry: ImageEntry | null } | { dir: string } | { problem: ScanProblem };
+
+async function inspect(c: Candidate, abs: string, rootReal: string): Promise<Inspected> {
+  try {
+    const st = await fsp.stat(abs);
+    if (c.link) {
+      const real = await fsp.realpath(abs);
+      if (!isInside(rootReal, real)) {
+        const what = st.isDirectory() ? 'unreadable_folder' : 'unreadable_file';
+        if (!st.isDirectory() && !isImageName(c.name)) return { entry: null };
+        return { problem: { path: c.rel, code: what, message: 'It is a link to a place outside the opened folder; not followed.' } };
+      }
+      if (st.isDirectory()) return { dir: real };
+      if (!isImageName(c.name)) return { entry: null };
+    }
+    if (!st.isFile()) return { problem: { path: c.rel, code: 'unreadable_file', message: 'It is not a regular file.' } };
+    return { entry: { id: c.rel, name: c.name, size: st.size, mtimeMs: st.mtimeMs } };
+  } catch (error) {
+    // A broken or looping link without an image name is not something the user asked for.
+    if (c.link && !isImageName(c.name)) return { entry: null };
+    const code = (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink_loop' : 'unreadable_file';
+    return { problem: { path: c.rel, code, message: reason(error) } };
+  }
+}

@@ -1,0 +1,86 @@
+import Conf from 'conf';
+import { AppFailure } from '../../app/errors';
+import {
+  normaliseSettings,
+  settingsPatchSchema,
+  windowStateSchema,
+  type Settings,
+  type SettingsPatch,
+  type WindowState,
+} from '../../app/settings';
+
+// Settings on disk: `<dataDir>/config.json`, the file electron-store uses in Electron's userData,
+// so the app, the CLI and the host share it. Every read goes through normaliseSettings, so a
+// hand-edited or older file is repaired instead of trusted. No secret is ever stored here: the
+// schema has no field for one and unknown fields are dropped on every write.
+
+const maxRecent = 10;
+
+export interface SettingsStore {
+  get(): Settings;
+  update(patch: SettingsPatch): Settings;
+  rememberFolder(path: string): void;
+  getWindowState(): WindowState | undefined;
+  setWindowState(state: WindowState): void;
+  /** Calls `listener` whenever the recent-folders list changes (the app menu shows it). */
+  onRecentChange(listener: () => void): () => void;
+  /** Where the file lives (for diagnostics). */
+  readonly path: string;
+}
+
+/** What the store needs from conf or electron-store (Electron passes its own instance). */
+export interface SettingsBacking {
+  store: Record<string, unknown>;
+  readonly path: string;
+}
+
+export function createSettingsStore(opts: { dataDir: string; backing?: SettingsBacking }): SettingsStore {
+  const conf: SettingsBacking =
+    opts.backing ??
+    new Conf<Record<string, unknown>>({
+      cwd: opts.dataDir,
+      configName: 'config',
+      projectName: 'classify-desk',
+      // A corrupt file is not worth a crash: settings fall back to defaults.
+      clearInvalidConfig: true,
+    });
+  const recentListeners = new Set<() => void>();
+
+  const read = (): Settings => normaliseSettings(conf.store);
+  const write = (next: Settings): Settings => {
+    const clean = normaliseSettings(next);
+    conf.store = clean as unknown as Record<string, unknown>;
+    return clean;
+  };
+
+  return {
+    path: conf.path,
+    get: read,
+    update(patch) {
+      const parsed = settingsPatchSchema.safeParse(patch);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new AppFailure('invalid_input', `Invalid setting ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'bad value'}.`);
+      }
+      return write({ ...read(), ...parsed.data });
+    },
+    rememberFolder(folder) {
+      const current = read();
+      const recentFolders = [folder, ...current.recentFolders.filter((f) => f !== folder)].slice(0, maxRecent);
+      write({ ...current, recentFolders, lastFolder: folder });
+      if (recentFolders.join('\0') !== current.recentFolders.join('\0')) for (const listener of recentListeners) listener();
+    },
+    onRecentChange(listener) {
+      recentListeners.add(listener);
+      return () => recentListeners.delete(listener);
+    },
+    getWindowState() {
+      return read().window;
+    },
+    setWindowState(state) {
+      const parsed = windowStateSchema.safeParse(state);
+      if (!parsed.success) return; // a window smaller than the minimum is not worth remembering
+      write({ ...read(), window: parsed.data });
+    },
+  };
+}

@@ -1,0 +1,233 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventName, Events } from '../../../app/contract';
+import { AppFailure } from '../../../app/errors';
+import type { FolderInfo, ImageEntry, ScanProblem } from '../../../app/types';
+import { createLibrary, folderIdOf, scanFolder, type Library } from '../../../main/services/library';
+import { isProblem } from '../../../main/services/scan';
+import { removeDir, tempDir, writeFile } from './fixtures';
+
+type Recorded = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
+
+let dirs: string[] = [];
+let libraries: Library[] = [];
+afterEach(async () => {
+  await Promise.all(libraries.map((l) => l.close()));
+  await Promise.all(dirs.map(removeDir));
+  dirs = [];
+  libraries = [];
+});
+
+async function folder(): Promise<string> {
+  const dir = await tempDir();
+  dirs.push(dir);
+  return dir;
+}
+
+function recordingLibrary(onEvent?: (e: Recorded) => void) {
+  const events: Recorded[] = [];
+  const library = createLibrary({
+    emit: (event, payload) => {
+      const recorded = { event, payload } as Recorded;
+      events.push(recorded);
+      onEvent?.(recorded);
+    },
+  });
+  libraries.push(library);
+  return { library, events };
+}
+
+async function scanAll(root: string, recursive = true) {
+  const entries: ImageEntry[] = [];
+  const problems: ScanProblem[] = [];
+  for await (const item of scanFolder(root, { recursive })) {
+    if (isProblem(item)) problems.push(item.problem);
+    else entries.push(item);
+  }
+  return { ids: entries.map((e) => e.id).sort(), entries, problems };
+}
+
+describe('scanFolder', () => {
+  it('finds images in nested folders, by extension in any case, skipping hidden and other files', async () => {
+    const root = await folder();
+    await writeFile(path.join(root, 'a.jpg'), 'aaaa');
+    await writeFile(path.join(root, 'B.JPEG'));
+    await writeFile(path.join(root, 'c.Png'));
+    await writeFile(path.join(root, 'notes.txt'));
+    await writeFile(path.join(root, 'noext'));
+    await writeFile(path.join(root, '.hidden.jpg'));
+    await writeFile(path.join(root, '.secret', 'x.jpg'));
+    await writeFile(path.join(root, 'sub', 'd.webp'));
+    await writeFile(path.join(root, 'sub', 'deeper', 'e.tif'));
+    await writeFile(path.join(root, 'sub', 'deeper', 'f.TIFF'));
+    await writeFile(path.join(root, 'sub', 'g.bmp'));
+    await writeFile(path.join(root, 'sub', 'h.gif'));
+    await writeFile(path.join(root, 'sub', 'archive.zip'));
+
+    const { ids, entries, problems } = await scanAll(root);
+    expect(ids).toEqual(['B.JPEG', 'a.jpg', 'c.Png', 'sub/d.webp', 'sub/deeper/e.tif', 'sub/deeper/f.TIFF', 'sub/g.bmp', 'sub/h.gif']);
+    expect(problems).toEqual([]);
+    const a = entries.find((e) => e.id === 'a.jpg')!;
+    const st = await fs.stat(path.join(root, 'a.jpg'));
+    expect(a).toEqual({ id: 'a.jpg', name: 'a.jpg', size: 4, mtimeMs: st.mtimeMs });
+
+    const flat = await scanAll(root, false);
+    expect(flat.ids).toEqual(['B.JPEG', 'a.jpg', 'c.Png']);
+  });
+
+  it('keeps unicode names and spaces exactly as on disk, with stable ids', async () => {
+    const root = await folder();
+    const names = ['Café au lait.jpg', 'über/straße 1.png', '日本語/写真 (2).jpeg', 'e\u0301cole.jpg'];
+    for (const name of names) await writeFile(path.join(root, name));
+    const first = await scanAll(root);
+    const second = await scanAll(root);
+    expect(first.ids).toEqual([...names].sort());
+    expect(second.ids).toEqual(first.ids);
+    // The decomposed name stays decomposed, so the id leads back to the file.
+    for (const id of first.ids) await fs.access(path.join(root, ...id.split('/')));
+  });
+
+  it('reports a symlink loop instead of hanging, and does not follow links out of the folder', async () => {
+    const root = await folder();
+    const outside = await folder();
+    await writeFile(path.join(root, 'sub', 'a.jpg'));
+    await writeFile(path.join(outside, 'secret.jpg'));
+    await fs.symlink(root, path.join(root, 'sub', 'back-to-root'));
+    await fs.symlink(outside, path.join(root, 'elsewhere'));
+    await fs.symlink(path.join(outside, 'secret.jpg'), path.join(root, 'linked-secret.jpg'));
+    await fs.symlink(path.join(root, 'loop2.jpg'), path.join(root, 'loop1.jpg'));
+    await fs.symlink(path.join(root, 'loop1.jpg'), path.join(root, 'loop2.jpg'));
+    await fs.symlink(path.join(root, 'sub', 'a.jpg'), path.join(root, 'inside-link.jpg'));
+
+    const { ids, problems } = await scanAll(root);
+    expect(ids).toEqual(['inside-link.jpg', 'sub/a.jpg']);
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p.code]));
+    expect(byPath).toEqual({
+      'sub/back-to-root': 'symlink_loop',
+      elsewhere: 'unreadable_folder',
+      'linked-secret.jpg': 'unreadable_file',
+      'loop1.jpg': 'symlink_loop',
+      'loop2.jpg': 'symlink_loop',
+    });
+    for (const p of problems) expect(p.message.length).toBeGreaterThan(10);
+  });
+
+  it('reports unreadable files and a folder that vanished mid-scan, and goes on', async () => {
+    const root = await folder();
+    await writeFile(path.join(root, 'first.jpg'));
+    await writeFile(path.join(root, 'gone', 'x.jpg'));
+    await writeFile(path.join(root, 'kept', 'y.jpg'));
+    await fs.symlink(path.join(root, 'nowhere.jpg'), path.join(root, 'broken.jpg'));
+    // A FIFO named like an image: opening it would block forever, so it must be refused unread.
+    execFileSync('mkfifo', [path.join(root, 'pipe.jpg')]);
+
+    const entries: string[] = [];
+    const problems: ScanProblem[] = [];
+    for await (const item of scanFolder(root)) {
+      if (isProblem(item)) {
+        problems.push(item.problem);
+        continue;
+      }
+      entries.push(item.id);
+      // Breadth first: the top folder is read before 'gone' is opened, so removing it now is seen.
+      if (item.id === 'first.jpg') await fs.rm(path.join(root, 'gone'), { recursive: true });
+    }
+    expect(entries.sort()).toEqual(['first.jpg', 'kept/y.jpg']);
+    expect(problems.map((p) => [p.path, p.code]).sort()).toEqual([
+      ['broken.jpg', 'unreadable_file'],
+      ['gone', 'unreadable_folder'],
+      ['pipe.jpg', 'unreadable_file'],
+    ]);
+  });
+});
+
+describe('library', () => {
+  it('returns the folder at once and streams its entries in batches before the scan ends', async () => {
+    const root = await folder();
+    for (let d = 0; d < 5; d++) {
+      await fs.mkdir(path.join(root, `d${d}`));
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => fs.writeFile(path.join(root, `d${d}`, `img ${i}.jpg`), 'x')));
+    }
+    let seenAtFirstBatch = -1;
+    const { library, events } = recordingLibrary((e) => {
+      if (e.event === 'scanBatch' && seenAtFirstBatch < 0) seenAtFirstBatch = library.get(e.payload.folderId)!.entries.size;
+    });
+    const info = await library.open(root, true);
+    expect(info).toEqual({ folderId: folderIdOf(root), root, name: path.basename(root), recursive: true });
+    expect(info.folderId).toMatch(/^[0-9a-f]{16}$/);
+    const done = await library.get(info.folderId)!.done;
+    expect(done).toMatchObject({ folderId: info.folderId, total: 5000, problems: [], cancelled: false });
+
+    const batches = events.filter((e) => e.event === 'scanBatch').map((e) => e.payload as Events['scanBatch']);
+    expect(seenAtFirstBatch).toBeGreaterThan(0);
+    expect(seenAtFirstBatch).toBeLessThan(5000);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) expect(b.entries.length).toBeLessThanOrEqual(1000);
+    expect(new Set(batches.flatMap((b) => b.entries.map((e) => e.id))).size).toBe(5000);
+    expect(events.at(-1)?.event).toBe('scanDone');
+    expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+  });
+
+  it('refuses a missing folder and a file with clear errors', async () => {
+    const root = await folder();
+    const file = await writeFile(path.join(root, 'a.jpg'));
+    const { library } = recordingLibrary();
+    await expect(library.open(path.join(root, 'missing'), true)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(library.open(file, true)).rejects.toThrow(/not a folder/);
+    await expect(library.open(file, true)).rejects.toBeInstanceOf(AppFailure);
+  });
+
+  it('cancels the running scan when another folder is opened, yet keeps the first resolvable', async () => {
+    const big = await folder();
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => fs.writeFile(path.join(big, `p${i}.png`), 'x')));
+    const small = await folder();
+    await writeFile(path.join(small, 'one.jpg'));
+    const pending: { second?: Promise<FolderInfo> } = {};
+    const { library, events } = recordingLibrary((e) => {
+      if (e.event === 'scanBatch' && !pending.second) pending.second = library.open(small, true);
+    });
+    const first = await library.open(big, true);
+    const firstDone = await library.get(first.folderId)!.done;
+    const info = await pending.second!;
+    const secondDone = await library.get(info.folderId)!.done;
+    expect(firstDone.cancelled).toBe(true);
+    expect(firstDone.total).toBeLessThan(5000);
+    expect(secondDone).toMatchObject({ total: 1, cancelled: false });
+    expect(await library.resolve(first.folderId, 'p4999.png')).toBe(path.join(big, 'p4999.png'));
+    const batchesOfFirst = events.filter((e) => e.event === 'scanBatch' && e.payload.folderId === first.folderId);
+    expect(batchesOfFirst.length).toBeGreaterThan(0);
+  });
+
+  it('resolves ids only inside the opened folder', async () => {
+    const root = await folder();
+    const outside = await folder();
+    await writeFile(path.join(root, 'sub dir', 'Ünï côde.jpg'));
+    await writeFile(path.join(outside, 'secret.jpg'));
+    await writeFile(path.join(root, 'notes.txt'));
+    await fs.symlink(path.join(outside, 'secret.jpg'), path.join(root, 'escape.jpg'));
+    await fs.symlink(outside, path.join(root, 'escape-dir'));
+    const { library } = recordingLibrary();
+    const { folderId } = await library.open(root, true);
+    await library.get(folderId)!.done;
+
+    expect(await library.resolve(folderId, 'sub dir/Ünï côde.jpg')).toBe(path.join(root, 'sub dir', 'Ünï côde.jpg'));
+    const refusedIds = [
+      '../' + path.basename(outside) + '/secret.jpg',
+      'sub dir/../../x.jpg',
+      path.join(outside, 'secret.jpg'),
+      '/etc/passwd.jpg',
+      'C:/x.jpg',
+      'sub dir\\..\\..\\x.jpg',
+      'a.jpg\0.png',
+      './sub dir/Ünï côde.jpg',
+      'escape.jpg',
+      'escape-dir/secret.jpg',
+      'notes.txt',
+    ];
+    for (const id of refusedIds) await expect(library.resolve(folderId, id), id).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(library.resolve(folderId, 'missing.jpg')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(library.resolve('0123456789abcdef', 'sub dir/Ünï côde.jpg')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});

@@ -1,0 +1,75 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { normaliseSettings } from '../../../app/settings';
+import { createSettingsStore } from '../../../main/services/settings-store';
+import { removeDir, tempDir } from './fixtures';
+
+let dir: string | undefined;
+afterEach(async () => {
+  await removeDir(dir);
+  dir = undefined;
+});
+
+async function dataDir(): Promise<string> {
+  dir = await tempDir();
+  return dir;
+}
+
+describe('settings store', () => {
+  it('starts from defaults and persists updates in <dataDir>/config.json', async () => {
+    const d = await dataDir();
+    const store = createSettingsStore({ dataDir: d });
+    expect(store.get()).toEqual(normaliseSettings({}));
+    expect(store.path).toBe(path.join(d, 'config.json'));
+    const next = store.update({ concurrency: 3, model: 'colors/1', tileSize: 256 });
+    expect(next).toMatchObject({ concurrency: 3, model: 'colors/1', tileSize: 256 });
+    const again = createSettingsStore({ dataDir: d });
+    expect(again.get()).toEqual(next);
+    expect(JSON.parse(await fs.readFile(path.join(d, 'config.json'), 'utf8'))).toMatchObject({ concurrency: 3, model: 'colors/1' });
+  });
+
+  it('refuses invalid patches and keeps the previous values', async () => {
+    const store = createSettingsStore({ dataDir: await dataDir() });
+    store.update({ concurrency: 4 });
+    expect(() => store.update({ concurrency: 999 })).toThrow(/concurrency/);
+    expect(() => store.update({ apiKey: 'rf_secret' } as never)).toThrow();
+    expect(store.get().concurrency).toBe(4);
+  });
+
+  it('keeps at most ten recent folders, newest first, without duplicates, and the last folder', async () => {
+    const store = createSettingsStore({ dataDir: await dataDir() });
+    let changes = 0;
+    store.onRecentChange(() => changes++);
+    for (let i = 0; i < 12; i++) store.rememberFolder(`/photos/${i}`);
+    store.rememberFolder('/photos/5');
+    const s = store.get();
+    expect(s.recentFolders).toEqual(['/photos/5', '/photos/11', '/photos/10', '/photos/9', '/photos/8', '/photos/7', '/photos/6', '/photos/4', '/photos/3', '/photos/2']);
+    expect(s.lastFolder).toBe('/photos/5');
+    expect(changes).toBe(13);
+    store.rememberFolder('/photos/5');
+    expect(changes).toBe(13);
+  });
+
+  it('repairs a broken or hand-edited file and drops fields it does not know (no secret survives)', async () => {
+    const d = await dataDir();
+    await fs.writeFile(path.join(d, 'config.json'), JSON.stringify({ concurrency: 'lots', threshold: 0.7, apiKey: 'rf_leaked_key_123' }));
+    const store = createSettingsStore({ dataDir: d });
+    expect(store.get()).toMatchObject({ concurrency: 8, threshold: 0.7 });
+    store.update({ recursive: false });
+    const raw = await fs.readFile(path.join(d, 'config.json'), 'utf8');
+    expect(raw).not.toContain('rf_leaked_key_123');
+    expect(JSON.parse(raw)).toMatchObject({ recursive: false, threshold: 0.7, concurrency: 8 });
+
+    await fs.writeFile(path.join(d, 'config.json'), '{ not json');
+    expect(createSettingsStore({ dataDir: d }).get()).toEqual(normaliseSettings({}));
+  });
+
+  it('remembers the window state and ignores one below the minimum size', async () => {
+    const store = createSettingsStore({ dataDir: await dataDir() });
+    expect(store.getWindowState()).toBeUndefined();
+    store.setWindowState({ x: 10, y: 20, width: 1200, height: 800, maximized: true });
+    store.setWindowState({ width: 10, height: 10, maximized: false });
+    expect(store.getWindowState()).toEqual({ x: 10, y: 20, width: 1200, height: 800, maximized: true });
+  });
+});
