@@ -29,11 +29,10 @@ export type MultiLabelResponse = z.infer<typeof multiLabelResponseSchema>;
 
 /** Error bodies: `{message, help_url?, error_type?}`, schema errors `{detail: [...]}`, and the
  *  platform API's `{error: {message}}` (or `{error: "text"}`). */
-export const errorBodySchema = z.union([
-  z.looseObject({ message: z.string(), help_url: z.string().optional(), error_type: z.string().optional() }),
-  z.looseObject({ detail: z.union([z.array(z.unknown()), z.string()]) }),
-  z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) }),
-]);
+const messageBody = z.looseObject({ message: z.string(), help_url: z.string().optional(), error_type: z.string().optional() });
+const detailBody = z.looseObject({ detail: z.union([z.array(z.unknown()), z.string()]) });
+const platformErrorBody = z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) });
+export const errorBodySchema = z.union([messageBody, detailBody, platformErrorBody]);
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export type ClassScore = [className: string, confidence: number];
@@ -122,16 +121,19 @@ export function errorBodyMessage(body: unknown): string | undefined {
       return undefined;
     }
   }
-  const parsed = errorBodySchema.safeParse(value);
-  if (!parsed.success) return undefined;
-  const data = parsed.data;
-  if ('message' in data && typeof data.message === 'string') return data.message;
-  if ('detail' in data) {
-    if (typeof data.detail === 'string') return data.detail;
-    return data.detail
-      .map((d) => (typeof d === 'object' && d !== null && typeof (d as { msg?: unknown }).msg === 'string' ? (d as { msg: string }).msg : JSON.stringify(d)))
+  const message = messageBody.safeParse(value);
+  if (message.success) return message.data.message;
+  const detail = detailBody.safeParse(value);
+  if (detail.success) {
+    if (typeof detail.data.detail === 'string') return detail.data.detail;
+    return detail.data.detail
+      .map((d) => {
+        const msg = typeof d === 'object' && d !== null ? (d as { msg?: unknown }).msg : undefined;
+        return typeof msg === 'string' ? msg : JSON.stringify(d);
+      })
       .join('; ');
   }
-  if ('error' in data) return typeof data.error === 'string' ? data.error : data.error.message;
+  const platform = platformErrorBody.safeParse(value);
+  if (platform.success) return typeof platform.data.error === 'string' ? platform.data.error : platform.data.error.message;
   return undefined;
 }
