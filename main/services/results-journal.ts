@@ -60,12 +60,12 @@ async function loadInto<T>(opts: JournalOptions<T>, map: Map<string, T>): Promis
   let goodEnd = 0; // byte offset just after the last complete line
   let offset = 0;
   let carry: Buffer | null = null;
-  const applyLine = (buf: Buffer, start: number, end: number) => {
-    if (end <= start) return;
+  const applyLine = (text: string) => {
+    if (text.length === 0) return;
     stats.lines++;
     let value: unknown;
     try {
-      value = JSON.parse(buf.toString('utf8', start, end));
+      value = JSON.parse(text);
     } catch {
       stats.garbled++;
       return;
@@ -82,15 +82,22 @@ async function loadInto<T>(opts: JournalOptions<T>, map: Map<string, T>): Promis
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       const bufStart = offset - (carry ? carry.length : 0);
-      let lineStart = 0;
-      let nl = buf.indexOf(newline, lineStart);
-      while (nl !== -1) {
-        applyLine(buf, lineStart, nl);
-        lineStart = nl + 1;
-        goodEnd = bufStart + lineStart;
-        nl = buf.indexOf(newline, lineStart);
+      const last = buf.lastIndexOf(newline);
+      if (last === -1) {
+        carry = buf;
+      } else {
+        // Newline bytes never occur inside a UTF-8 sequence, so decoding up to the last one and
+        // splitting the text is safe, and much cheaper than decoding line by line.
+        const text = buf.toString('utf8', 0, last);
+        let from = 0;
+        for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+          applyLine(text.slice(from, nl));
+          from = nl + 1;
+        }
+        applyLine(text.slice(from));
+        goodEnd = bufStart + last + 1;
+        carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
       }
-      carry = lineStart < buf.length ? buf.subarray(lineStart) : null;
       offset += chunk.length;
     }
   } catch (error) {

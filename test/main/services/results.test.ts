@@ -1,0 +1,184 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { normaliseSettings } from '../../../app/settings';
+import type { ResultRecord } from '../../../app/types';
+import { createResultsStore, isStale, journalKey, type ResultsStore } from '../../../main/services/results';
+
+const endpoint = 'http://127.0.0.1:9001';
+const model = 'colors/1';
+const folderId = '0123456789abcdef';
+
+function record(id: string, top: string, extra: Partial<ResultRecord> = {}): ResultRecord {
+  const now = new Date().toISOString();
+  return {
+    id,
+    size: 1000,
+    mtimeMs: 1_700_000_000_000,
+    status: 'done',
+    response: {
+      time: 0.01,
+      image: { width: 10, height: 10 },
+      predictions: [
+        { class: top, class_id: 0, confidence: 0.8 },
+        { class: top === 'red' ? 'blue' : 'red', class_id: 1, confidence: 0.2 },
+      ],
+      top,
+      confidence: 0.8,
+    },
+    sent: { width: 10, height: 10, bytes: 500, resized: false, reencoded: false },
+    startedAt: now,
+    finishedAt: now,
+    ...extra,
+  };
+}
+
+let dataDir: string;
+let store: ResultsStore;
+
+beforeEach(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-results-'));
+  const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+  store = createResultsStore({ dataDir, settings: { get: () => settings } });
+});
+afterEach(async () => {
+  await store.close();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+const journalFile = () => path.join(dataDir, 'results', `${journalKey(folderId, endpoint, model)}.jsonl`);
+
+async function reopen(): Promise<ResultsStore> {
+  await store.close();
+  const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+  store = createResultsStore({ dataDir, settings: { get: () => settings } });
+  return store;
+}
+
+describe('results store', () => {
+  it('appends one line per record under the data dir and reloads the latest per id', async () => {
+    const j = await store.journal(folderId, endpoint, model);
+    await j.append(record('a.jpg', 'red'));
+    await j.append(record('b.jpg', 'green'));
+    await j.append(record('a.jpg', 'blue'));
+    const text = await fs.readFile(journalFile(), 'utf8');
+    expect(text.trim().split('\n')).toHaveLength(3);
+    expect(path.basename(journalFile())).toMatch(/^[0-9a-f]{16}\.jsonl$/);
+
+    const again = await (await reopen()).journal(folderId, endpoint, model);
+    expect(again.size).toBe(2);
+    expect(again.get('a.jpg')?.response?.top).toBe('blue');
+    expect(again.get('b.jpg')?.response?.top).toBe('green');
+  });
+
+  it('keeps different endpoints and models apart', async () => {
+    await (await store.journal(folderId, endpoint, model)).append(record('a.jpg', 'red'));
+    const other = await store.journal(folderId, endpoint, 'colors/2');
+    expect(other.size).toBe(0);
+    expect(journalKey(folderId, endpoint, model)).not.toBe(journalKey(folderId, 'https://serverless.roboflow.com', model));
+  });
+
+  it('ignores and cuts off a torn last line, counts it, and appends cleanly afterwards', async () => {
+    const j = await store.journal(folderId, endpoint, model);
+    await j.append(record('a.jpg', 'red'));
+    await j.append(record('b.jpg', 'green'));
+    await store.close();
+    const full = JSON.stringify(record('c.jpg', 'blue'));
+    await fs.appendFile(journalFile(), full.slice(0, full.length / 2));
+
+    const again = await (await reopen()).journal(folderId, endpoint, model);
+    expect(again.stats.tornTail).toBe(true);
+    expect(again.stats.garbled).toBe(1);
+    expect(again.size).toBe(2);
+    expect(again.has('c.jpg')).toBe(false);
+    await again.append(record('d.jpg', 'red'));
+
+    const third = await (await reopen()).journal(folderId, endpoint, model);
+    expect(third.stats.garbled).toBe(0);
+    expect([...third.values()].map((r) => r.id)).toEqual(['a.jpg', 'b.jpg', 'd.jpg']);
+  });
+
+  it('skips a garbled or invalid line in the middle and keeps the rest', async () => {
+    await fs.mkdir(path.dirname(journalFile()), { recursive: true });
+    const lines = [JSON.stringify(record('a.jpg', 'red')), '{"id": "x", "oops', JSON.stringify({ id: 'y' }), JSON.stringify(record('b.jpg', 'green'))];
+    await fs.writeFile(journalFile(), lines.join('\n') + '\n');
+    const j = await store.journal(folderId, endpoint, model);
+    expect(j.stats.garbled).toBe(2);
+    expect(j.stats.tornTail).toBe(false);
+    expect([...j.values()].map((r) => r.id)).toEqual(['a.jpg', 'b.jpg']);
+  });
+
+  it('compacts atomically when the file holds more than twice the live records, keeping the latest', async () => {
+    const j = await store.journal(folderId, endpoint, model);
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 20; i++) await j.append(record(`img-${i}.jpg`, round % 2 ? 'green' : 'red', { finishedAt: `round-${round}` }));
+    }
+    // 100 appends over 20 ids: compaction (from 64 lines on, when lines > 2x live) must have run.
+    const lines = (await fs.readFile(journalFile(), 'utf8')).trim().split('\n');
+    expect(lines.length).toBeLessThan(64);
+    expect(j.lines).toBe(lines.length);
+    const entries = await fs.readdir(path.dirname(journalFile()));
+    expect(entries.filter((e) => e.endsWith('.tmp'))).toEqual([]);
+
+    const again = await (await reopen()).journal(folderId, endpoint, model);
+    expect(again.size).toBe(20);
+    for (const r of again.values()) {
+      expect(r.finishedAt).toBe('round-4');
+      expect(r.response?.top).toBe('red');
+    }
+  });
+
+  it('flags a record stale when the file size or mtime changed; web ids never go stale', () => {
+    const r = record('a.jpg', 'red');
+    expect(isStale(r, { size: r.size, mtimeMs: r.mtimeMs })).toBe(false);
+    expect(isStale(r, { size: r.size + 1, mtimeMs: r.mtimeMs })).toBe(true);
+    expect(isStale(r, { size: r.size, mtimeMs: r.mtimeMs + 2000 })).toBe(true);
+    expect(isStale({ ...r, id: 'https://example.com/a.jpg', size: 0, mtimeMs: 0 }, { size: 5, mtimeMs: 5 })).toBe(false);
+  });
+
+  it('pages summaries with normalised scores and the stale flag, and gives full details', async () => {
+    const entries = new Map([['a.jpg', { size: 1000, mtimeMs: 1_700_000_000_000 }], ['b.jpg', { size: 999, mtimeMs: 1 }]]);
+    await store.close();
+    const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+    store = createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (_f, id) => entries.get(id) });
+    const j = await store.journal(folderId, endpoint, model);
+    await j.append(record('a.jpg', 'red'));
+    await j.append(record('b.jpg', 'green'));
+    await j.append({ id: 'c.jpg', size: 1, mtimeMs: 1, status: 'error', error: { code: 'bad_image', message: 'Not an image.' }, startedAt: 'x', finishedAt: 'y' });
+
+    const first = await store.page(folderId, 0, 2);
+    expect(first.total).toBe(3);
+    expect(first.items.map((s) => [s.id, s.status, s.stale])).toEqual([['a.jpg', 'done', false], ['b.jpg', 'done', true]]);
+    expect(first.items[0].scores[0]).toEqual(['red', 0.8]);
+    expect(first.items[0].multiLabel).toBe(false);
+    const second = await store.page(folderId, 2, 2);
+    expect(second.items).toHaveLength(1);
+    expect(second.items[0].error?.code).toBe('bad_image');
+    expect((await store.detail(folderId, 'b.jpg'))?.response?.top).toBe('green');
+    expect(await store.detail(folderId, 'zzz.jpg')).toBeNull();
+  });
+
+  it('loads 100,000 records (bench figure printed, not asserted)', async () => {
+    await fs.mkdir(path.dirname(journalFile()), { recursive: true });
+    const out = await fs.open(journalFile(), 'w');
+    const batch: string[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      batch.push(JSON.stringify(record(`folder-${i % 100}/image-${i}.jpg`, i % 3 ? 'red' : 'blue')));
+      if (batch.length === 5000) await out.write(batch.splice(0).join('\n') + '\n');
+    }
+    await out.close();
+    const bytes = (await fs.stat(journalFile())).size;
+    const j = await store.journal(folderId, endpoint, model);
+    expect(j.size).toBe(100_000);
+    expect(j.stats.garbled).toBe(0);
+    console.log(JSON.stringify({ bench: 'results-load', records: j.size, mb: +(bytes / 1e6).toFixed(1), ms: Math.round(j.stats.ms) }));
+
+    const appendStart = performance.now();
+    for (let i = 0; i < 2000; i++) await j.append(record(`new-${i}.jpg`, 'green'));
+    const perAppend = (performance.now() - appendStart) / 2000;
+    const syncStart = performance.now();
+    await j.sync();
+    console.log(JSON.stringify({ bench: 'results-append', usPerAppend: Math.round(perAppend * 1000), fsyncMs: +(performance.now() - syncStart).toFixed(2) }));
+  });
+});
