@@ -60,8 +60,38 @@ function secretsOwned(env: NodeJS.ProcessEnv): boolean {
   return probe.status === 0 && /boolean true/.test(probe.stdout);
 }
 
-/** Starts a private session bus and an unlocked gnome-keyring; `stop()` ends both and removes HOME. */
-export async function startKeyring(): Promise<Keyring> {
+async function waitFor(env: NodeJS.ProcessEnv, owned: boolean, daemon?: ChildProcess, log?: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (secretsOwned(env) !== owned) {
+    if (daemon && daemon.exitCode !== null) throw new Error(`gnome-keyring-daemon exited: ${log?.().trim()}`);
+    if (Date.now() > deadline) throw new Error(`org.freedesktop.secrets did not ${owned ? 'appear' : 'go away'}: ${log?.().trim() ?? ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startDaemon(env: NodeJS.ProcessEnv, unlock: boolean): Promise<ChildProcess> {
+  const daemon = spawn('gnome-keyring-daemon', ['--foreground', ...(unlock ? ['--unlock'] : []), '--components=secrets'], {
+    env,
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let log = '';
+  daemon.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  // --unlock reads the password of the (new) login keyring from stdin until EOF.
+  daemon.stdin?.end(unlock ? 'test-password' : '');
+  try {
+    await waitFor(env, true, daemon, () => log);
+  } catch (error) {
+    await kill(daemon);
+    throw error;
+  }
+  return daemon;
+}
+
+/**
+ * Starts a private session bus and gnome-keyring (unlocked, or `locked` to test that failure);
+ * `stop()` ends both and removes HOME.
+ */
+export async function startKeyring(opts: { locked?: boolean } = {}): Promise<Keyring> {
   const missing = missingTools();
   if (missing.length) {
     const ci = process.env.CI === 'true' ? ' (CI)' : '';
@@ -92,20 +122,12 @@ export async function startKeyring(): Promise<Keyring> {
     const address = await readAddress(bus);
     const env: NodeJS.ProcessEnv = { ...base, DBUS_SESSION_BUS_ADDRESS: address };
 
-    keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
-      env,
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let keyringErr = '';
-    keyring.stderr?.on('data', (chunk: Buffer) => (keyringErr += chunk.toString()));
-    // --unlock reads the password of the new login keyring from stdin until EOF.
-    keyring.stdin?.end('test-password');
-
-    const deadline = Date.now() + 15_000;
-    while (!secretsOwned(env)) {
-      if (keyring.exitCode !== null) throw new Error(`gnome-keyring-daemon exited: ${keyringErr.trim()}`);
-      if (Date.now() > deadline) throw new Error(`gnome-keyring-daemon did not register org.freedesktop.secrets: ${keyringErr.trim()}`);
-      await new Promise((r) => setTimeout(r, 50));
+    keyring = await startDaemon(env, true);
+    if (opts.locked) {
+      // The first daemon created the login keyring; a second one without --unlock leaves it locked.
+      await kill(keyring);
+      await waitFor(env, false);
+      keyring = await startDaemon(env, false);
     }
     return { env: { DBUS_SESSION_BUS_ADDRESS: address, HOME: home, XDG_RUNTIME_DIR: runtime }, stop };
   } catch (error) {
@@ -116,7 +138,7 @@ export async function startKeyring(): Promise<Keyring> {
 
 /** An environment with no way to reach any session bus (no address, no X display, empty runtime dir). */
 export function withoutSessionBus(env: NodeJS.ProcessEnv, emptyRuntimeDir: string): NodeJS.ProcessEnv {
-  const out = { ...env, XDG_RUNTIME_DIR: emptyRuntimeDir };
+  const out: NodeJS.ProcessEnv = { ...env, XDG_RUNTIME_DIR: emptyRuntimeDir };
   delete out.DBUS_SESSION_BUS_ADDRESS;
   delete out.DISPLAY;
   delete out.WAYLAND_DISPLAY;
