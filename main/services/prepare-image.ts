@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { AppFailure } from '../../app/errors';
 import type { SentInfo } from '../../app/types';
 
@@ -99,7 +99,7 @@ async function encodeToFit(source: Buffer, longest: number, quality: number, ful
 
 /** The bytes to upload for one image and what they are (see the rules at the top of this file). */
 export async function prepareImage(source: Buffer, opts: PrepareOptions): Promise<PreparedImage> {
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(source).metadata();
   } catch (err) {

@@ -39,7 +39,7 @@ export function orientedJpeg(width: number, height: number, rgb: Rgb, orientatio
 
 /** A photo-like hard-to-compress image tinted towards a colour (still classified by that colour). */
 export function noisyJpeg(width: number, height: number, rgb: Rgb = colours.red, quality = 92): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
+  return sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
     .linear([0.5, 0.5, 0.5], rgb.map((v) => v / 2))
     .jpeg({ quality })
     .toBuffer();
@@ -47,7 +47,7 @@ export function noisyJpeg(width: number, height: number, rgb: Rgb = colours.red,
 
 /** A noise PNG: large on disk for its pixel count. */
 export function noisyPng(width: number, height: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+  return sharp({ create: { width, height, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
     .png()
     .toBuffer();
 }
