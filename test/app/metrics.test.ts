@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cellIds, evaluateAt, isCorrectAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
 import { confusionCsv, evalReport, formatEvaluation } from '../../app/eval-report';
+import { labelsAt } from '../../app/roboflow';
 
 type Scores = Array<[string, number]>;
 const single = (id: string, truth: string | null, scores: Scores): EvalInput => ({
@@ -174,8 +175,8 @@ describe('multi-label metrics', () => {
   });
 });
 
-describe('consistency with a naive reference', () => {
-  it('agrees on random single-label data at many thresholds', () => {
+describe('consistency with labelsAt (the grid\'s labels) as a naive reference', () => {
+  it('agrees on random single-label data at many thresholds, ties included', () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const classes = ['a', 'b', 'c', 'd'];
@@ -184,6 +185,7 @@ describe('consistency with a naive reference', () => {
       const sum = raw.reduce((s, [, v]) => s + v, 0);
       return single(`i${i}`, rnd() < 0.1 ? null : classes[Math.floor(rnd() * 4)], raw.map(([c, v]) => [c, v / sum]));
     });
+    data.push(single('tie', 'b', [['c', 0.5], ['b', 0.5]]));
     const prepared = prepareEvaluation(data, classes);
     for (const threshold of [0, 0.2, 0.3, 0.35, 0.5, 1]) {
       const m = evaluateAt(prepared, threshold);
@@ -191,10 +193,10 @@ describe('consistency with a naive reference', () => {
       const counts = classes.map(() => classes.map(() => 0));
       for (const d of data) {
         if (!d.truth) continue;
-        const top = [...d.result!.scores].sort((x, y) => y[1] - x[1])[0];
-        if (top[1] < threshold) continue;
-        counts[classes.indexOf(d.truth[0])][classes.indexOf(top[0])]++;
-        if (top[0] === d.truth[0]) correct++;
+        const [top] = labelsAt(d.result!.scores as Scores, false, threshold).classes;
+        if (top === undefined) continue;
+        counts[classes.indexOf(d.truth[0])][classes.indexOf(top)]++;
+        if (top === d.truth[0]) correct++;
       }
       expect(m.correct).toBe(correct);
       expect(m.confusion.counts).toEqual(counts);

@@ -1,0 +1,72 @@
+// Benchmark (issue 6 target): metrics and confusion matrix for 50,000 labelled results must
+// recompute in < 50 ms when the threshold moves. Prints one JSON line per scenario.
+// Run: npx tsx test/bench/metrics.ts [--images 50000]
+import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
+
+const argIndex = process.argv.indexOf('--images');
+const images = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 50_000;
+const targetMs = 50;
+
+let seed = 42;
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+
+function dataset(classCount: number, multiLabel: boolean): EvalInput[] {
+  const classes = Array.from({ length: classCount }, (_, i) => `class-${i}`);
+  return Array.from({ length: images }, (_, i) => {
+    const truthIndex = Math.floor(rnd() * classCount);
+    // Scores lean towards the true class so the matrix is realistic (mostly diagonal).
+    const raw = classes.map((name, k) => [name, rnd() ** 3 + (k === truthIndex ? 2 * rnd() : 0)] as [string, number]);
+    const sum = raw.reduce((s, [, v]) => s + v, 0);
+    const scores = raw.map(([name, v]) => [name, multiLabel ? Math.min(1, v / 2) : v / sum] as [string, number]).sort((a, b) => b[1] - a[1]);
+    const truth = multiLabel && rnd() < 0.3 ? [classes[truthIndex], classes[(truthIndex + 1) % classCount]] : [classes[truthIndex]];
+    return { id: `img/${i}.jpg`, truth, result: { status: 'done' as const, multiLabel, scores } };
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function run(name: string, classCount: number, multiLabel: boolean): void {
+  const data = dataset(classCount, multiLabel);
+  let t = performance.now();
+  const prepared = prepareEvaluation(data);
+  const prepareMs = performance.now() - t;
+  // A slider drag: 101 positions from 0 to 1, after a short warm-up of the JIT.
+  for (let k = 0; k < 5; k++) evaluateAt(prepared, k / 5);
+  const times: number[] = [];
+  let accuracy: number | null = null;
+  for (let k = 0; k <= 100; k++) {
+    t = performance.now();
+    const m = evaluateAt(prepared, k / 100);
+    times.push(performance.now() - t);
+    if (k === 50) accuracy = m.accuracy;
+  }
+  t = performance.now();
+  const mistakes = mistakeIds(prepared, 0.5).size;
+  const mistakesMs = performance.now() - t;
+  times.sort((a, b) => a - b);
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  console.log(
+    JSON.stringify({
+      bench: 'metrics',
+      scenario: name,
+      images,
+      classes: classCount,
+      multiLabel,
+      prepareMs: round(prepareMs),
+      recomputeMedianMs: round(percentile(times, 50)),
+      recomputeP95Ms: round(percentile(times, 95)),
+      recomputeMaxMs: round(times[times.length - 1]),
+      mistakeIdsMs: round(mistakesMs),
+      accuracyAt0_5: accuracy === null ? null : round(accuracy),
+      mistakesAt0_5: mistakes,
+      targetMs,
+      pass: times[times.length - 1] < targetMs,
+    }),
+  );
+}
+
+run('single-label, 10 classes', 10, false);
+run('single-label, 100 classes', 100, false);
+run('multi-label, 10 classes', 10, true);
