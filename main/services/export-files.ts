@@ -1,0 +1,70 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+// Small file helpers for exports: every file appears complete or not at all (temp + rename in
+// the target's own folder, so the rename never crosses file systems), and names never clobber.
+
+export const tempName = (target: string) =>
+  path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+
+/** Writes `target` through a temp file filled by `fill`, then renames it into place. */
+export async function writeAtomically(target: string, fill: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const temp = tempName(target);
+  const handle = await fs.open(temp, 'wx');
+  try {
+    await fill(handle);
+    await handle.sync();
+    await handle.close();
+    await fs.rename(temp, target);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Copies `source` to `target` via a temp file and rename. */
+export async function copyAtomically(source: string, target: string): Promise<void> {
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const temp = tempName(target);
+  try {
+    await fs.copyFile(source, temp);
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** A folder or file name safe on every OS (no separators, reserved characters or dot names). */
+export function safeName(name: string, fallback = '_'): string {
+  const cleaned = name
+    .replace(/[\u0000-\u001f<>:"/\\|?*]/g, '_')
+    .replace(/[. ]+$/, '')
+    .trim();
+  if (!cleaned || cleaned === '.' || cleaned === '..') return fallback;
+  return /^(con|prn|aux|nul|com\d|lpt\d)$/i.test(cleaned) ? `_${cleaned}` : cleaned.slice(0, 200);
+}
+
+/** Hands out target paths that clash neither with each other nor with files already there:
+ *  "a.jpg", then "a (2).jpg", "a (3).jpg"... (case-insensitively, for macOS and Windows). */
+export function createNamer() {
+  const taken = new Set<string>();
+  return async (dir: string, fileName: string): Promise<string> => {
+    const ext = path.extname(fileName);
+    const stem = fileName.slice(0, fileName.length - ext.length);
+    for (let n = 1; ; n++) {
+      const candidate = path.join(dir, n === 1 ? fileName : `${stem} (${n})${ext}`);
+      const key = candidate.toLowerCase();
+      if (taken.has(key)) continue;
+      const exists = await fs.access(candidate).then(
+        () => true,
+        () => false,
+      );
+      if (exists) continue;
+      taken.add(key);
+      return candidate;
+    }
+  };
+}

@@ -1,0 +1,198 @@
+import path from 'node:path';
+import { AppFailure } from '../../app/errors';
+import {
+  captionText,
+  csvClasses,
+  csvHeader,
+  csvRow,
+  exportDocument,
+  exportImage,
+  exportModel,
+  recordLabels,
+  type ExportHeader,
+  type ReviewFields,
+} from '../../app/export-rows';
+import { endpointBase, type Settings } from '../../app/settings';
+import type { ExportDone, ExportFormat, ResultRecord } from '../../app/types';
+import type { Ports } from '../handlers';
+import { annotateImage } from './annotate';
+import { copyAtomically, createNamer, safeName, writeAtomically } from './export-files';
+import type { JobLibrary } from './inference';
+import { isStale, isWebId, type ResultsStore } from './results';
+
+// Exports of a folder's results for the current endpoint + model: JSON and CSV files, annotated
+// JPEGs mirroring the folder, and copies of the images sorted into one folder per class. Every
+// file is written atomically; an output folder inside the image folder is refused, so an export
+// can never overwrite an original. The exporter never sees the API key.
+
+export interface ExportSource {
+  id: string;
+  /** Absolute file path, or the URL for web images. */
+  imagePath: string;
+  /** Set for local files (annotated and class-folder exports need the bytes). */
+  file?: string;
+  record?: ResultRecord;
+  stale?: boolean;
+}
+
+export interface ExportOptions {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Review state per image (corrections, issue 6). */
+  review?: (id: string) => Partial<ReviewFields> | undefined;
+}
+
+export interface WriteExportRequest {
+  format: ExportFormat;
+  path: string;
+  header: ExportHeader;
+  sources: ExportSource[];
+  /** Folders an output directory must stay out of. */
+  protectedRoots?: string[];
+}
+
+const progressEvery = 50;
+
+/** Writes one export of the given images; the building block of the port and the CLI. */
+export async function writeExport(request: WriteExportRequest, opts: ExportOptions = {}): Promise<ExportDone> {
+  const { sources, header, format } = request;
+  const target = path.resolve(request.path);
+  const total = sources.length;
+  let done = 0;
+  const step = () => {
+    done++;
+    if (opts.signal?.aborted) throw new AppFailure('cancelled', 'Export cancelled; nothing partial was left behind.');
+    if (done % progressEvery === 0 || done === total) opts.onProgress?.(done, total);
+  };
+  if (opts.signal?.aborted) throw new AppFailure('cancelled', 'Export cancelled.');
+
+  if (format === 'json') {
+    await writeAtomically(target, async (handle) => {
+      const doc = exportDocument(header, []);
+      const head = JSON.stringify(doc, null, 2);
+      // Stream the images one per line so 50k results never sit in memory as one string.
+      const open = head.slice(0, head.lastIndexOf('[') + 1);
+      await handle.write(open + '\n');
+      let chunk: string[] = [];
+      for (const [i, s] of sources.entries()) {
+        const image = exportImage({ id: s.id, imagePath: s.imagePath, record: s.record, stale: s.stale, review: opts.review?.(s.id) });
+        chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
+        if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
+        step();
+      }
+      await handle.write((chunk.length ? chunk.join('\n') + '\n' : '') + '  ]\n}\n');
+    });
+    return { path: target, count: total, format };
+  }
+
+  if (format === 'csv') {
+    const classes = csvClasses(sources.map((s) => s.record));
+    await writeAtomically(target, async (handle) => {
+      let chunk = csvHeader(classes);
+      for (const s of sources) {
+        chunk += csvRow(s.id, s.record, classes, header.threshold);
+        if (chunk.length > 1 << 16) {
+          await handle.write(chunk);
+          chunk = '';
+        }
+        step();
+      }
+      await handle.write(chunk);
+    });
+    return { path: target, count: total, format };
+  }
+
+  for (const root of request.protectedRoots ?? []) {
+    const rel = path.relative(path.resolve(root), target);
+    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+      throw new AppFailure('invalid_input', 'Choose an export folder outside the image folder, so no original can be overwritten.');
+    }
+  }
+  const name = createNamer();
+  let count = 0;
+  for (const s of sources) {
+    const labels = recordLabels(s.record, header.threshold);
+    if (s.file && labels) {
+      if (format === 'annotated') {
+        const rel = s.id.split('/').map((part) => safeName(part));
+        const base = rel.pop() as string;
+        const jpegName = /\.jpe?g$/i.test(base) ? base : `${base.replace(/\.[^.]+$/, '')}.jpg`;
+        const out = await name(path.join(target, ...rel), jpegName);
+        await annotateImage(s.file, captionText(s.record, header.threshold) ?? '', out).then(
+          () => count++,
+          () => undefined, // an image that cannot be decoded has no annotated form; skip it
+        );
+      } else {
+        const classes = labels.labels.length ? labels.labels : ['_below_threshold'];
+        for (const cls of classes) {
+          const out = await name(path.join(target, safeName(cls, '_unnamed')), path.basename(s.file));
+          await copyAtomically(s.file, out);
+        }
+        count++;
+      }
+    }
+    step();
+  }
+  return { path: target, count, format };
+}
+
+export interface ExporterOptions {
+  results: Pick<ResultsStore, 'current'>;
+  library: JobLibrary;
+  settings: { get(): Settings };
+  review?: ExportOptions['review'];
+}
+
+type ExporterPort = Ports['exporter'];
+
+export interface Exporter extends ExporterPort {
+  /** The port's export with progress and cancellation. */
+  exportWith(request: Parameters<ExporterPort['export']>[0], opts: ExportOptions): Promise<ExportDone>;
+}
+
+const extensionOf: Record<ExportFormat, string> = { json: '.json', csv: '.csv', annotated: '', 'class-folders': '' };
+
+export function createExporter(opts: ExporterOptions): Exporter {
+  async function exportWith(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string }, options: ExportOptions) {
+    const folder = opts.library.get(request.folderId);
+    if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
+    await folder.done;
+    const settings = opts.settings.get();
+    const journal = await opts.results.current(request.folderId);
+    const wanted = request.ids ? new Set(request.ids) : null;
+    const sources: ExportSource[] = [];
+    const needsBytes = request.format === 'annotated' || request.format === 'class-folders';
+    for (const entry of folder.entries.values()) {
+      if (wanted && !wanted.has(entry.id)) continue;
+      const record = journal?.get(entry.id);
+      const imagePath = path.join(folder.info.root, ...entry.id.split('/'));
+      // Reads of image bytes go through the library's gate (no link may lead out of the folder).
+      const file = needsBytes && record?.status === 'done' ? await opts.library.resolve(request.folderId, entry.id).catch(() => undefined) : undefined;
+      sources.push({ id: entry.id, imagePath, file, record, stale: record ? isStale(record, entry) : false });
+    }
+    for (const record of journal?.values() ?? []) {
+      if (isWebId(record.id) && (!wanted || wanted.has(record.id))) sources.push({ id: record.id, imagePath: record.id, record });
+    }
+    const header: ExportHeader = {
+      model: settings.model,
+      endpoint: endpointBase(settings),
+      threshold: settings.threshold,
+      created: new Date().toISOString(),
+      folder: folder.info.root,
+    };
+    return writeExport(
+      { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root] },
+      { review: opts.review, ...options },
+    );
+  }
+  return {
+    export: (request) => exportWith(request, {}),
+    exportWith,
+    suggestedName(folderId, format) {
+      const folder = opts.library.get(folderId);
+      const model = exportModel(opts.settings.get().model);
+      const stem = [folder?.info.name ?? 'results', model.project, model.version].filter(Boolean).join('-');
+      return safeName(`${stem}${format === 'class-folders' ? '-by-class' : format === 'annotated' ? '-annotated' : ''}${extensionOf[format]}`, 'results');
+    },
+  };
+}
