@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { reviewFields, type Correction, type CorrectionPatch, type CorrectionsChange, type CorrectionsSnapshot } from '../../app/corrections';
 import { openJournal, type Journal } from './results-journal';
+
+export type { Correction, CorrectionPatch, CorrectionsChange, CorrectionsSnapshot };
 
 // The person's corrections per folder: a true label, "reviewed", "flagged". Stored beside the
 // results (never over them) in <dataDir>/corrections/<folderId>.jsonl, through the same crash-safe
@@ -12,37 +15,6 @@ import { openJournal, type Journal } from './results-journal';
 // restore), and each line names its step, so replaying the file rebuilds the undo and redo stacks:
 // both survive a restart. Lines are keyed by their sequence number, so the journal keeps the whole
 // history (human-paced edits stay small) instead of compacting it away.
-
-/** The correction state of one image; `label` null = no corrected label. */
-export interface Correction {
-  id: string;
-  label: string | null;
-  reviewed: boolean;
-  flagged: boolean;
-  /** When the latest change to this image happened (ISO time). */
-  at: string;
-}
-
-export interface CorrectionPatch {
-  /** A class name, or null to remove the corrected label; absent = unchanged. */
-  label?: string | null;
-  reviewed?: boolean;
-  flagged?: boolean;
-}
-
-export interface CorrectionsChange {
-  /** The new state of every image the step touched. */
-  changed: Correction[];
-  canUndo: boolean;
-  canRedo: boolean;
-}
-
-export interface CorrectionsSnapshot {
-  /** Images with a corrected label, reviewed or flagged. */
-  items: Correction[];
-  canUndo: boolean;
-  canRedo: boolean;
-}
 
 const lineSchema = z.object({
   seq: z.number().int().min(0),
@@ -225,6 +197,15 @@ export function createCorrections(options: CorrectionsOptions) {
       serial(folderId, async (f) => {
         const items = new Map(f.snapshot().items.map((c) => [c.id, c] as const));
         return (id: string): Correction | undefined => items.get(id);
+      }),
+    /** The export fields per image (reviewed_label, reviewed_at, flagged) for the exporter. */
+    review: (folderId: string) =>
+      serial(folderId, async (f) => {
+        const items = new Map(f.snapshot().items.map((c) => [c.id, c] as const));
+        return (id: string) => {
+          const c = items.get(id);
+          return c ? reviewFields(c) : undefined;
+        };
       }),
     async close(): Promise<void> {
       const opened = [...folders.values()];

@@ -45,6 +45,12 @@ describe('corrections', () => {
     const lookup = await s.lookup(folderId);
     expect(lookup('b.jpg')?.flagged).toBe(true);
     expect(lookup('zzz.jpg')).toBeUndefined();
+    await s.set(folderId, ['c.jpg'], { flagged: true });
+    const review = await s.review(folderId);
+    expect(review('a.jpg')).toEqual({ reviewed_label: 'cat', reviewed_at: '2025-01-01T00:00:01.000Z', flagged: false });
+    // A flag alone is not a review.
+    expect(review('c.jpg')).toEqual({ reviewed_label: null, reviewed_at: null, flagged: true });
+    expect(review('zzz.jpg')).toBeUndefined();
   });
 
   it('undoes and redoes whole steps, and a new change clears the redo stack', async () => {

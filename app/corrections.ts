@@ -1,0 +1,41 @@
+// The person's corrections of one image (issue 6): a true label, "reviewed", "flagged". Main stores
+// them (main/services/corrections.ts); the renderer shows and edits them; exports carry them.
+
+/** The correction state of one image; `label` null = no corrected label. */
+export interface Correction {
+  id: string;
+  label: string | null;
+  reviewed: boolean;
+  flagged: boolean;
+  /** When the latest change to this image happened (ISO time). */
+  at: string;
+}
+
+export interface CorrectionPatch {
+  /** A class name, or null to remove the corrected label; absent = unchanged. */
+  label?: string | null;
+  reviewed?: boolean;
+  flagged?: boolean;
+}
+
+export interface CorrectionsChange {
+  /** The new state of every image the step touched. */
+  changed: Correction[];
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+export interface CorrectionsSnapshot {
+  /** Images with a corrected label, reviewed or flagged. */
+  items: Correction[];
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+/** The export fields of a correction (reviewed_label, reviewed_at, flagged), null/false without one. */
+export function reviewFields(correction: Correction | undefined): { reviewed_label: string | null; reviewed_at: string | null; flagged: boolean } {
+  if (!correction) return { reviewed_label: null, reviewed_at: null, flagged: false };
+  // A flag alone is a note for later, not a review: it leaves reviewed_at empty.
+  const reviewed = correction.reviewed || correction.label !== null;
+  return { reviewed_label: correction.label, reviewed_at: reviewed ? correction.at : null, flagged: correction.flagged };
+}
