@@ -27,29 +27,54 @@ export async function writeImage(file: string, width = 64, height = 48, color: R
   return file;
 }
 
-/** Writes an uncompressed BMP (24-bit, or 32-bit, bottom-up unless topDown) of one colour. */
-export async function writeBmp(file: string, width: number, height: number, color: Rgb, opts: { bits?: 24 | 32; topDown?: boolean } = {}): Promise<string> {
+/** Writes an uncompressed BMP: 24/32-bit, or 8-bit with a palette; bottom-up unless topDown. */
+export async function writeBmp(
+  file: string,
+  width: number,
+  height: number,
+  pixel: (x: number, y: number) => Rgb,
+  opts: { bits?: 8 | 24 | 32; topDown?: boolean; compression?: number } = {},
+): Promise<string> {
   const bits = opts.bits ?? 24;
-  const bpp = bits / 8;
-  const stride = Math.ceil((width * bpp) / 4) * 4;
-  const data = Buffer.alloc(54 + stride * height);
+  const palette: Rgb[] = [];
+  const indexOf = (c: Rgb) => {
+    let i = palette.findIndex((p) => p.r === c.r && p.g === c.g && p.b === c.b);
+    if (i < 0) i = palette.push(c) - 1;
+    return i;
+  };
+  if (bits === 8) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) indexOf(pixel(x, y));
+  const paletteBytes = bits === 8 ? 256 * 4 : 0;
+  const stride = Math.ceil((width * bits) / 32) * 4;
+  const offset = 54 + paletteBytes;
+  const data = Buffer.alloc(offset + stride * height);
   data.write('BM', 0, 'ascii');
   data.writeUInt32LE(data.length, 2);
-  data.writeUInt32LE(54, 10);
+  data.writeUInt32LE(offset, 10);
   data.writeUInt32LE(40, 14);
   data.writeInt32LE(width, 18);
   data.writeInt32LE(opts.topDown ? -height : height, 22);
   data.writeUInt16LE(1, 26);
   data.writeUInt16LE(bits, 28);
-  data.writeUInt32LE(0, 30);
+  data.writeUInt32LE(opts.compression ?? 0, 30);
   data.writeUInt32LE(stride * height, 34);
-  for (let y = 0; y < height; y++) {
+  palette.forEach((c, i) => {
+    data[54 + i * 4] = c.b;
+    data[54 + i * 4 + 1] = c.g;
+    data[54 + i * 4 + 2] = c.r;
+  });
+  for (let row = 0; row < height; row++) {
+    const y = opts.topDown ? row : height - 1 - row;
     for (let x = 0; x < width; x++) {
-      const o = 54 + y * stride + x * bpp;
-      data[o] = color.b;
-      data[o + 1] = color.g;
-      data[o + 2] = color.r;
-      if (bpp === 4) data[o + 3] = 255;
+      const c = pixel(x, y);
+      if (bits === 8) {
+        data[offset + row * stride + x] = indexOf(c);
+        continue;
+      }
+      const o = offset + row * stride + x * (bits / 8);
+      data[o] = c.b;
+      data[o + 1] = c.g;
+      data[o + 2] = c.r;
+      if (bits === 32) data[o + 3] = 0;
     }
   }
   await fs.mkdir(path.dirname(file), { recursive: true });

@@ -1,0 +1,244 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { AppFailure, type AppError } from '../../app/errors';
+import type { Ports } from '../handlers';
+import { decodeBmp, looksLikeBmp } from './bmp';
+import { createLimiter } from './limit';
+
+type SharpImage = ReturnType<typeof sharp>;
+
+// Thumbnails and browser-decodable full images. sharp decodes in libuv's threads with
+// shrink-on-load, so main's event loop only waits on promises; a bounded queue keeps the number
+// of decodes in flight at the machine's size, so IPC stays responsive while thousands are made.
+// Results are cached on disk under a key that changes when the file changes (path, mtime, size).
+
+export interface ImageBytes {
+  bytes: Buffer;
+  contentType: string;
+}
+
+/** A full image the caller may stream straight from disk, or bytes converted for the browser. */
+export type FullImage = ImageBytes | { file: string; size: number; contentType: string };
+
+export interface ImageRef {
+  folderId: string;
+  id: string;
+}
+
+export interface Thumbnails {
+  thumbnail(absPath: string, size: number, ref?: ImageRef): Promise<ImageBytes>;
+  full(absPath: string, ref?: ImageRef): Promise<FullImage>;
+  errorFor: Ports['thumbnails']['errorFor'];
+  /** Decodes running now, and decodes done so far (for tests and benchmarks). */
+  readonly active: number;
+  readonly renders: number;
+}
+
+/** Formats a browser shows as they are. */
+const passThrough: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
+const fullCap = 4096;
+const keptErrors = 10_000;
+const cacheVersion = 'v1';
+
+export function createThumbnails(opts: { cacheDir: string; concurrency?: number }): Thumbnails {
+  const limit = createLimiter(opts.concurrency ?? Math.max(2, os.availableParallelism()));
+  const inFlight = new Map<string, Promise<ImageBytes>>();
+  const errors = new Map<string, AppError>();
+  let renders = 0;
+
+  const remember = (ref: ImageRef | undefined, error: AppError | null) => {
+    if (!ref) return;
+    const key = `${ref.folderId}\0${ref.id}`;
+    errors.delete(key);
+    if (!error) return;
+    errors.set(key, error);
+    if (errors.size > keptErrors) errors.delete(errors.keys().next().value as string);
+  };
+
+  /** Cached render of `absPath` at `size` (0 = full size, capped); renders at most once at a time. */
+  async function cached(absPath: string, size: number, contentType: string, make: () => Promise<ImageBytes>): Promise<ImageBytes> {
+    const st = await statImage(absPath);
+    const key = createHash('sha1').update(`${cacheVersion}\0${absPath}\0${size}\0${st.mtimeMs}\0${st.size}`).digest('hex');
+    const running = inFlight.get(key);
+    if (running) return running;
+    const task = (async () => {
+      const hit = await readCache(opts.cacheDir, key, contentType);
+      if (hit) return hit;
+      const made = await limit(() => {
+        renders++;
+        return make();
+      });
+      await writeCache(opts.cacheDir, key, made);
+      return made;
+    })();
+    inFlight.set(key, task);
+    try {
+      return await task;
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
+  return {
+    async thumbnail(absPath, size, ref) {
+      try {
+        const type = thumbType(absPath);
+        const made = await cached(absPath, size, type, () => render(absPath, size, type));
+        remember(ref, null);
+        return made;
+      } catch (error) {
+        const failure = asImageFailure(error);
+        remember(ref, failure.toJSON());
+        throw failure;
+      }
+    },
+    async full(absPath) {
+      try {
+        const type = passThrough[extensionOf(absPath)];
+        if (type) {
+          const st = await statImage(absPath);
+          return { file: absPath, size: st.size, contentType: type };
+        }
+        return await cached(absPath, 0, 'image/jpeg', () => render(absPath, fullCap, 'image/jpeg'));
+      } catch (error) {
+        throw asImageFailure(error);
+      }
+    },
+    errorFor(folderId, id) {
+      return errors.get(`${folderId}\0${id}`) ?? null;
+    },
+    get active() {
+      return limit.active;
+    },
+    get renders() {
+      return renders;
+    },
+  };
+}
+
+function extensionOf(file: string): string {
+  return path.extname(file).slice(1).toLowerCase();
+}
+
+async function statImage(absPath: string) {
+  let st;
+  try {
+    st = await fs.stat(absPath);
+  } catch (error) {
+    throw fileFailure(error);
+  }
+  if (!st.isFile()) throw new AppFailure('unreadable_file', 'This is not a regular file, so it cannot be shown.');
+  if (st.size === 0) throw new AppFailure('bad_image', 'The file is empty (0 bytes). Copy it again from its source.');
+  return st;
+}
+
+/** JPEG for photos (fastest to make and to show); WebP keeps transparency for other formats. */
+function thumbType(absPath: string): string {
+  const ext = extensionOf(absPath);
+  return ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : 'image/webp';
+}
+
+/** One decode: EXIF-oriented, shrunk on load, encoded for the browser. */
+async function render(absPath: string, size: number, contentType: string): Promise<ImageBytes> {
+  const fromBmp = extensionOf(absPath) === 'bmp';
+  const input = fromBmp ? await bmpInput(absPath) : sharp(absPath, { failOn: 'error' });
+  try {
+    return await encode(input, size, contentType);
+  } catch (error) {
+    // A BMP under another name: libvips does not know the format, our decoder may.
+    if (!fromBmp && /unsupported image format/i.test(String(error)) && (await startsLikeBmp(absPath))) {
+      return encode(await bmpInput(absPath), size, contentType);
+    }
+    throw error;
+  }
+}
+
+async function encode(input: SharpImage, size: number, contentType: string): Promise<ImageBytes> {
+  const pipeline = input.rotate().resize(size, size, { fit: 'inside', withoutEnlargement: true });
+  const encoded =
+    contentType === 'image/jpeg'
+      ? pipeline.flatten({ background: '#ffffff' }).jpeg({ quality: 80 })
+      : pipeline.webp({ quality: 80, effort: 2 });
+  return { bytes: await encoded.toBuffer(), contentType };
+}
+
+async function bmpInput(absPath: string): Promise<SharpImage> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(absPath);
+  } catch (error) {
+    throw fileFailure(error);
+  }
+  const raw = await decodeBmp(buf);
+  return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
+}
+
+async function startsLikeBmp(absPath: string): Promise<boolean> {
+  const handle = await fs.open(absPath, 'r').catch(() => null);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(2);
+    await handle.read(head, 0, 2, 0);
+    return looksLikeBmp(head);
+  } finally {
+    await handle.close();
+  }
+}
+
+function fileFailure(error: unknown): AppFailure {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return new AppFailure('unreadable_file', 'The file is gone: it was moved or deleted. Rescan the folder.');
+  if (code === 'EACCES' || code === 'EPERM') return new AppFailure('unreadable_file', 'Permission denied: check that you may read this file.');
+  return new AppFailure('unreadable_file', `The file could not be read (${code ?? 'unknown error'}).`);
+}
+
+/** Turns whatever sharp or the file system threw into a plain, actionable AppFailure. */
+export function asImageFailure(error: unknown): AppFailure {
+  if (error instanceof AppFailure) return error;
+  if ((error as NodeJS.ErrnoException | null)?.code) return fileFailure(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (/unsupported image format|not a known file format|bad seek|source is not|unable to find/i.test(message)) {
+    return new AppFailure('bad_image', 'This file is not an image the app can read, although its name says so (it may be another kind of file renamed).');
+  }
+  if (/premature end|truncated|unexpected end|end of (file|stream|data)|out of data|corrupt|damaged|invalid|bad huffman|not enough|read error/i.test(message)) {
+    return new AppFailure('bad_image', 'The image is damaged or cut short (truncated). Copy it again from its source.');
+  }
+  if (/pixel limit/i.test(message)) return new AppFailure('bad_image', 'The image is too large to show.');
+  return new AppFailure('bad_image', `The image could not be decoded: ${message.split('\n')[0].slice(0, 200)}`);
+}
+
+const cacheExt = (contentType: string) => (contentType === 'image/jpeg' ? 'jpg' : 'webp');
+
+async function readCache(cacheDir: string, key: string, contentType: string): Promise<ImageBytes | null> {
+  try {
+    return { bytes: await fs.readFile(cacheFile(cacheDir, key, cacheExt(contentType))), contentType };
+  } catch {
+    return null; // not cached yet (or unreadable: render again)
+  }
+}
+
+function cacheFile(cacheDir: string, key: string, ext: string): string {
+  return path.join(cacheDir, key.slice(0, 2), `${key}.${ext}`);
+}
+
+/** Temp file + rename: a reader never sees half a thumbnail. A failed write only costs a re-render. */
+async function writeCache(cacheDir: string, key: string, made: ImageBytes): Promise<void> {
+  const target = cacheFile(cacheDir, key, cacheExt(made.contentType));
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(temp, made.bytes);
+    await fs.rename(temp, target);
+  } catch {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+  }
+}
