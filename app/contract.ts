@@ -14,6 +14,8 @@ import type {
   ScanProblem,
 } from './types';
 import type { AppError } from './errors';
+import type { CorrectionsChange, CorrectionsSnapshot } from './corrections';
+import type { FolderEvaluation } from './eval-report';
 
 // The IPC contract: every channel the renderer may invoke (name -> request schema -> response
 // type) and every event main pushes. The preload and the browser host both derive `window.api`
@@ -81,6 +83,34 @@ export const contract = {
   ),
   deleteApiKey: channel<CredentialStatus>()(empty),
   checkApiKey: channel<CredentialStatus>()(empty),
+
+  /** Every correction of the folder (label, reviewed, flagged) and whether undo/redo are possible. */
+  corrections: channel<CorrectionsSnapshot>()(z.object({ folderId }).strict()),
+  /** One undoable step: the same patch on every given image; `label: null` removes the label. */
+  setCorrection: channel<CorrectionsChange>()(
+    z
+      .object({
+        folderId,
+        ids: z.array(imageId).min(1).max(100_000),
+        label: z.string().trim().min(1).max(256).nullable().optional(),
+        reviewed: z.boolean().optional(),
+        flagged: z.boolean().optional(),
+      })
+      .strict(),
+  ),
+  undoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
+  redoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
+  /** Metrics of the current model's stored results against folder names or a labels CSV. */
+  evaluation: channel<FolderEvaluation>()(
+    z
+      .object({
+        folderId,
+        threshold: z.number().min(0).max(1).optional(),
+        labelsPath: z.string().min(1).max(4096).optional(),
+        mapping: z.record(z.string().max(256), z.string().min(1).max(256).nullable()).optional(),
+      })
+      .strict(),
+  ),
 } as const;
 
 export type Contract = typeof contract;

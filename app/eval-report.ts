@@ -1,3 +1,4 @@
+import type { CsvProblem, UnmatchedName } from './ground-truth';
 import type { EvaluationMetrics } from './metrics';
 
 // The evaluation report written by `classify-desk evaluate --out` and the app's report export
@@ -17,6 +18,24 @@ export interface EvalReport {
   confusion: { labels: string[]; matrix: number[][] };
   unlabeled: number;
   errors: number;
+}
+
+/** An evaluation of one folder for one model, as main computes it (IPC `evaluation`, CLI). */
+export interface FolderEvaluation {
+  model: string;
+  /** Metrics at `metrics.threshold`, corrections applied. */
+  metrics: EvaluationMetrics;
+  report: EvalReport;
+  groundTruth: {
+    source: 'folders' | 'csv';
+    /** Folder or CSV names that match no class yet (for the mapping editor). */
+    unmatched: UnmatchedName[];
+    problems: CsvProblem[];
+    /** CSV paths that name no image of the folder. */
+    unknownPaths: string[];
+  };
+  /** True labels by image id BEFORE corrections, so the renderer can overlay live corrections. */
+  truth: Array<[id: string, labels: string[]]>;
 }
 
 /** The JSON report of issue 6, exactly its fields, in its order. */

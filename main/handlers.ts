@@ -11,6 +11,8 @@ import type {
   ResultRecord,
   ResultSummary,
 } from '../app/types';
+import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
+import type { FolderEvaluation } from '../app/eval-report';
 import { redactSecrets } from './services/redact';
 
 // The handler table: channel -> (services, validated payload) -> result. No transport lives here:
@@ -57,6 +59,15 @@ export interface Ports {
     remove(): Promise<CredentialStatus>;
     check(): Promise<CredentialStatus>;
   };
+  corrections: {
+    list(folderId: string): Promise<CorrectionsSnapshot>;
+    set(folderId: string, ids: readonly string[], patch: CorrectionPatch): Promise<CorrectionsChange>;
+    undo(folderId: string): Promise<CorrectionsChange>;
+    redo(folderId: string): Promise<CorrectionsChange>;
+  };
+  evaluation: {
+    evaluate(request: { folderId: string; threshold?: number; labelsPath?: string; mapping?: Record<string, string | null> }): Promise<FolderEvaluation>;
+  };
 }
 
 type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
@@ -91,6 +102,11 @@ export function createHandlers(ports: Ports): Handlers {
     setApiKey: ({ key, sessionOnly }) => ports.credentials.set(key, sessionOnly ?? false),
     deleteApiKey: () => ports.credentials.remove(),
     checkApiKey: () => ports.credentials.check(),
+    corrections: ({ folderId }) => ports.corrections.list(folderId),
+    setCorrection: ({ folderId, ids, ...patch }) => ports.corrections.set(folderId, ids, patch),
+    undoCorrection: ({ folderId }) => ports.corrections.undo(folderId),
+    redoCorrection: ({ folderId }) => ports.corrections.redo(folderId),
+    evaluation: (request) => ports.evaluation.evaluate(request),
   };
 }
 
