@@ -1,0 +1,104 @@
+import fs from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { AppFailure, type AppError } from '../../app/errors';
+import { parseMediaPath } from '../../app/media-urls';
+import type { Library } from './library';
+import type { Thumbnails } from './thumbnails';
+
+// The media scheme's logic, shared by Electron's protocol.handle and the browser host:
+// `media/thumb/<folderId>/<id>?s=<px>` and `media/full/<folderId>/<id>`. Every path goes through
+// library.resolve, so only files inside folders the user opened are ever read.
+
+export const thumbSizeMin = 32;
+export const thumbSizeMax = 1024;
+const defaultThumbSize = 256;
+
+export type MediaHandler = (request: Request) => Promise<Response>;
+
+/** The requested thumbnail size, clamped to what the service makes. */
+export function thumbSize(param: string | null): number {
+  const n = Number.parseInt(param ?? '', 10);
+  if (!Number.isFinite(n)) return defaultThumbSize;
+  return Math.min(thumbSizeMax, Math.max(thumbSizeMin, n));
+}
+
+const json = (status: number, error: AppError, extra: Record<string, string> = {}) =>
+  new Response(JSON.stringify(error), {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...extra },
+  });
+
+const imageHeaders = (contentType: string, length: number) => ({
+  'Content-Type': contentType,
+  'Content-Length': String(length),
+  // The URL names a file, not a version of it: keep browser caching short.
+  'Cache-Control': 'private, max-age=300',
+  'X-Content-Type-Options': 'nosniff',
+});
+
+export function createMediaHandler(deps: { library: Pick<Library, 'resolve'>; thumbnails: Pick<Thumbnails, 'thumbnail' | 'full'> }): MediaHandler {
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return json(405, { code: 'invalid_input', message: 'Only GET is supported here.' }, { Allow: 'GET, HEAD' });
+    }
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return json(400, { code: 'invalid_input', message: 'Bad media URL.' });
+    }
+    const parsed = parseMediaPath(url.pathname);
+    if (!parsed) return json(404, { code: 'not_found', message: 'No such media.' });
+    const { kind, folderId, id } = parsed;
+
+    let file: string;
+    try {
+      file = await deps.library.resolve(folderId, id);
+    } catch (error) {
+      const failure = error instanceof AppFailure ? error : new AppFailure('not_found', 'No such image.');
+      return json(failure.code === 'invalid_input' ? 403 : 404, failure.toJSON());
+    }
+
+    try {
+      if (kind === 'thumb') {
+        const thumb = await deps.thumbnails.thumbnail(file, thumbSize(url.searchParams.get('s')), { folderId, id });
+        return new Response(request.method === 'HEAD' ? null : new Uint8Array(thumb.bytes), {
+          headers: imageHeaders(thumb.contentType, thumb.bytes.length),
+        });
+      }
+      const full = await deps.thumbnails.full(file, { folderId, id });
+      if ('bytes' in full) {
+        return new Response(request.method === 'HEAD' ? null : new Uint8Array(full.bytes), {
+          headers: imageHeaders(full.contentType, full.bytes.length),
+        });
+      }
+      return await streamFile(full.file, full.contentType, request.method === 'HEAD');
+    } catch (error) {
+      const failure = error instanceof AppFailure ? error : new AppFailure('bad_image', 'The image could not be shown.');
+      return json(422, failure.toJSON());
+    }
+  };
+}
+
+/** Opens first, so a vanished file is an error answer rather than a broken stream. */
+async function streamFile(file: string, contentType: string, headOnly: boolean): Promise<Response> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch {
+    throw new AppFailure('unreadable_file', 'The file could not be opened: it may have been moved or deleted.');
+  }
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+  } catch {
+    await handle.close();
+    throw new AppFailure('unreadable_file', 'The file could not be read.');
+  }
+  if (headOnly) {
+    await handle.close();
+    return new Response(null, { headers: imageHeaders(contentType, size) });
+  }
+  const body = Readable.toWeb(handle.createReadStream()) as ReadableStream<Uint8Array>;
+  return new Response(body, { headers: imageHeaders(contentType, size) });
+}
