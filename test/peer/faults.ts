@@ -15,7 +15,8 @@ export interface FaultPlan {
   delayMs?: number;
   count?: number;
   every?: number;
-  /** For 'status': a non-JSON gateway page instead of JSON {message}. */
+  /** For 'status': 'text' answers a non-JSON gateway page instead of JSON {message}.
+   *  For 'garbage': 'json' answers JSON of neither response shape instead of an HTML page. */
   body?: 'json' | 'text';
   /** For 'status': put the key and the request URL the peer received into the error body, so
    *  tests can prove the client never lets an echoed key through. */

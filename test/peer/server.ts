@@ -108,6 +108,7 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
       case '503':
         return send(res, 503, { message: 'Model is loading, try again shortly.' }, { 'retry-after': String(plan.retryAfter ?? 1) });
       case 'garbage':
+        if (plan.body === 'json') return send(res, 200, { status: 'ok', result: null, predictions: 'none' });
         return send(res, 200, '<html><body>upstream connect error or disconnect/reset before headers</body></html>');
       case 'drop': {
         stats.byStatus[0] = (stats.byStatus[0] ?? 0) + 1;

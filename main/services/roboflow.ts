@@ -1,0 +1,156 @@
+import { AppFailure, appError, type AppError } from '../../app/errors';
+import { parseResponse } from '../../app/roboflow';
+import { modelIdPattern, type AuthMode } from '../../app/settings';
+import type { SentInfo } from '../../app/types';
+import type { Classifier, ClassifyInput, ClassifyOutcome, ClassifyTarget } from './classifier';
+import { badResponse, statusFailure, thrownFailure, type FailureContext, type HttpFailure } from './http-errors';
+import { downscaleFurther, prepareImage, readImageFile, type PreparedImage } from './prepare-image';
+import { redactSecrets } from './redact';
+
+// One attempt at classifying one image against a Roboflow endpoint (roboflow-protocol.md):
+// `POST {base}/{project}/{version}?confidence=0.01` with the base64 text of the prepared image as a
+// form-urlencoded body (or `?image=<url>` for hosted images), the key as a bearer header and/or
+// `api_key` per the auth mode. Retries belong to the queue; the only resend here is the 413
+// downscale. Keep-alive: Node's fetch (undici) pools connections per origin and reuses them as long
+// as each body is read to the end, which every path below does (test: the peer counts connections).
+
+export interface RoboflowClientOptions {
+  fetch?: typeof fetch;
+  timeoutMs: number;
+  authMode: AuthMode;
+  /** Sent as `confidence`; 0.01 so every class score comes back and thresholds apply locally. */
+  confidence?: number;
+  maxUploadSize: number;
+  /** Request body limit in bytes (base64 included); Infinity when the endpoint has none. */
+  requestLimit: number;
+}
+
+/** How many times a 413 leads to a smaller resend before the image fails as too_large. */
+const maxResends = 2;
+
+/** Checks a target before any request: the model id, the base URL and the key. */
+export function validateTarget(target: ClassifyTarget): AppError | null {
+  const secrets = [target.apiKey];
+  if (!target.apiKey) return appError('no_key', 'No API key is set. Add your Roboflow API key in Settings.');
+  if (!modelIdPattern.test(target.model)) {
+    return appError(
+      'model_not_found',
+      redactSecrets(`"${target.model}" is not a model id. Enter it in Settings as project/version, for example cats-vs-dogs/3.`, secrets),
+    );
+  }
+  let base: URL | null = null;
+  try {
+    base = new URL(target.baseUrl);
+  } catch {
+    base = null;
+  }
+  if (!base || (base.protocol !== 'http:' && base.protocol !== 'https:')) {
+    return appError('invalid_input', redactSecrets(`The endpoint URL "${target.baseUrl}" is not an http(s) URL. Fix it in Settings.`, secrets));
+  }
+  if (base.search || base.hash) {
+    return appError('invalid_input', redactSecrets(`The endpoint URL "${target.baseUrl}" must not carry a query or fragment. Enter only the base, e.g. https://serverless.roboflow.com.`, secrets));
+  }
+  return null;
+}
+
+function fromFailure(f: HttpFailure, sent?: SentInfo): ClassifyOutcome {
+  return { ok: false, ...f, ...(sent ? { sent } : {}) };
+}
+
+/** A Classifier speaking Roboflow's inference route. */
+export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
+  const doFetch = opts.fetch ?? fetch;
+  const confidence = opts.confidence ?? 0.01;
+  const useQuery = opts.authMode !== 'bearer';
+  const useBearer = opts.authMode !== 'query';
+
+  async function send(
+    body: string | null,
+    imageUrl: string | null,
+    target: ClassifyTarget,
+    ctx: FailureContext,
+    signal?: AbortSignal,
+  ): Promise<ClassifyOutcome> {
+    const [project, version] = target.model.split('/');
+    const url = new URL(`${target.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(project)}/${version}`);
+    url.searchParams.set('confidence', String(confidence));
+    if (useQuery) url.searchParams.set('api_key', target.apiKey);
+    if (imageUrl !== null) url.searchParams.set('image', imageUrl);
+    const headers: Record<string, string> = {};
+    if (useBearer) headers.authorization = `Bearer ${target.apiKey}`;
+    if (body !== null) headers['content-type'] = 'application/x-www-form-urlencoded';
+
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      const res = await doFetch(url, { method: 'POST', headers, body, signal: combined });
+      const text = await res.text();
+      if (res.status !== 200) return fromFailure(statusFailure(res.status, text, res.headers.get('retry-after'), ctx));
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        const type = res.headers.get('content-type')?.split(';')[0] ?? 'no content type';
+        return fromFailure(badResponse(`not JSON, ${type}`, ctx));
+      }
+      const parsed = parseResponse(json);
+      if (!parsed.ok) return fromFailure(badResponse(parsed.reason, ctx));
+      return { ok: true, response: parsed.value.raw, status: 200 };
+    } catch (err) {
+      const how = { cancelled: signal?.aborted ?? false, timedOut: timeout.aborted, timeoutMs: opts.timeoutMs };
+      return fromFailure(thrownFailure(err, how, ctx));
+    }
+  }
+
+  async function classifyFile(path: string, target: ClassifyTarget, ctx: FailureContext, signal?: AbortSignal): Promise<ClassifyOutcome> {
+    const limits = { maxUploadSize: opts.maxUploadSize, requestLimit: opts.requestLimit };
+    let source: Buffer;
+    let prepared: PreparedImage;
+    try {
+      source = await readImageFile(path);
+      prepared = await prepareImage(source, limits);
+    } catch (err) {
+      if (err instanceof AppFailure) return { ok: false, error: err.toJSON(), retryable: false };
+      throw err;
+    }
+    for (let resend = 0; ; resend++) {
+      if (signal?.aborted) return fromFailure(thrownFailure(null, { cancelled: true, timedOut: false, timeoutMs: 0 }, ctx));
+      const outcome = await send(prepared.body.toString('base64'), null, target, ctx, signal);
+      if (outcome.ok) return { ...outcome, sent: prepared.sent };
+      if (outcome.status !== 413) return { ...outcome, sent: prepared.sent };
+      if (resend >= maxResends) {
+        const { width, height, bytes } = prepared.sent;
+        const error = appError(
+          'too_large',
+          `The endpoint refused this image as too large even at ${width}x${height} (${Math.ceil(bytes / 1024)} KB). Lower "Max upload size" in Settings.`,
+        );
+        return { ok: false, error, retryable: false, status: 413, sent: prepared.sent };
+      }
+      try {
+        prepared = await downscaleFurther(source, prepared.sent, limits);
+      } catch (err) {
+        if (err instanceof AppFailure) return { ok: false, error: err.toJSON(), retryable: false, status: 413, sent: prepared.sent };
+        throw err;
+      }
+    }
+  }
+
+  return {
+    async classify(input: ClassifyInput, target: ClassifyTarget, signal?: AbortSignal): Promise<ClassifyOutcome> {
+      const invalid = validateTarget(target);
+      if (invalid) return { ok: false, error: invalid, retryable: false };
+      const ctx: FailureContext = { baseUrl: redactSecrets(target.baseUrl, [target.apiKey]), model: target.model, secrets: [target.apiKey] };
+      if (input.kind === 'file') return classifyFile(input.path, target, ctx, signal);
+      let imageUrl: URL | null = null;
+      try {
+        imageUrl = new URL(input.url);
+      } catch {
+        imageUrl = null;
+      }
+      if (!imageUrl || (imageUrl.protocol !== 'https:' && imageUrl.protocol !== 'http:')) {
+        return { ok: false, error: appError('invalid_input', 'This is not a web address of an image. Paste an https:// URL.'), retryable: false };
+      }
+      return send(null, imageUrl.href, target, ctx, signal);
+    },
+  };
+}
