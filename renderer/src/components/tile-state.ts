@@ -1,0 +1,2 @@
+/** What a tile shows about its image's classification. */
+export type TileState = 'unclassified' | 'queued' | 'running' | 'done' | 'error';

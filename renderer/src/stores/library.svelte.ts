@@ -1,0 +1,131 @@
+import type { Api } from '../../../app/contract';
+import type { AppError } from '../../../app/errors';
+import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
+import { buildNameIndex, type NameIndex } from '../../../app/view-filter';
+import { toAppError } from '../api';
+
+// The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
+// than the grid); `version` is the reactive signal that the array or its name index changed.
+
+export class LibraryStore {
+  folder = $state<FolderInfo | null>(null);
+  opening = $state(false);
+  scanning = $state(false);
+  /** Bumped whenever `entries` / `names` change. */
+  version = $state(0);
+  names = $state.raw<NameIndex>(buildNameIndex([]));
+  problems = $state.raw<ScanProblem[]>([]);
+  scanMs = $state<number | null>(null);
+  error = $state<AppError | null>(null);
+
+  entries: ImageEntry[] = [];
+  private indexById = new Map<string, number>();
+  /** Batches that arrived before openFolder answered, by folder id. */
+  private pending = new Map<string, ImageEntry[][]>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastFlush = 0;
+  private lastIndexMs = 0;
+
+  constructor(private readonly api: Api) {}
+
+  get count(): number {
+    void this.version;
+    return this.entries.length;
+  }
+
+  /** Index of an image in `entries`, or -1. */
+  indexOf(id: string): number {
+    return this.indexById.get(id) ?? -1;
+  }
+
+  async pickAndOpen(): Promise<void> {
+    try {
+      const path = await this.api.pickFolder({});
+      if (path) await this.open(path);
+    } catch (error) {
+      this.error = toAppError(error);
+    }
+  }
+
+  async open(path: string): Promise<void> {
+    this.opening = true;
+    this.error = null;
+    this.pending.clear();
+    this.reset(null);
+    this.scanning = true;
+    try {
+      const info = await this.api.openFolder({ path });
+      this.reset(info);
+      this.scanning = true;
+      for (const batch of this.pending.get(info.folderId) ?? []) this.append(batch);
+      this.pending.clear();
+      this.scheduleFlush(true);
+    } catch (error) {
+      this.scanning = false;
+      this.error = toAppError(error);
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  onScanBatch(batch: ScanBatch): void {
+    if (this.folder?.folderId === batch.folderId) {
+      this.append(batch.entries);
+      this.scheduleFlush(false);
+    } else if (this.opening) {
+      const list = this.pending.get(batch.folderId) ?? [];
+      list.push(batch.entries);
+      this.pending.set(batch.folderId, list);
+    }
+  }
+
+  onScanDone(done: ScanDone): void {
+    if (this.folder?.folderId !== done.folderId) return;
+    this.scanning = false;
+    this.scanMs = done.ms;
+    this.problems = done.problems;
+    this.scheduleFlush(true);
+  }
+
+  onScanProblem(problem: ScanProblem & { folderId: string }): void {
+    if (this.folder?.folderId !== problem.folderId) return;
+    this.problems = [...this.problems, { path: problem.path, code: problem.code, message: problem.message }];
+  }
+
+  dismissProblems(): void {
+    this.problems = [];
+  }
+
+  private reset(info: FolderInfo | null): void {
+    this.folder = info;
+    this.entries = [];
+    this.indexById = new Map();
+    this.problems = [];
+    this.scanMs = null;
+    this.names = buildNameIndex([]);
+    this.version += 1;
+  }
+
+  private append(entries: ImageEntry[]): void {
+    for (const entry of entries) {
+      if (this.indexById.has(entry.id)) continue;
+      this.indexById.set(entry.id, this.entries.length);
+      this.entries.push(entry);
+    }
+  }
+
+  /** Rebuilds the name index at most every few times its own cost, so a 50k scan stays fluid. */
+  private scheduleFlush(now: boolean): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    const interval = Math.max(100, this.lastIndexMs * 4);
+    const wait = now ? 0 : Math.max(0, this.lastFlush + interval - performance.now());
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      const started = performance.now();
+      this.names = buildNameIndex(this.entries);
+      this.lastIndexMs = performance.now() - started;
+      this.lastFlush = performance.now();
+      this.version += 1;
+    }, wait);
+  }
+}

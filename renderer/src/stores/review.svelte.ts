@@ -1,0 +1,164 @@
+import type { Api } from '../../../app/contract';
+import type { AppError } from '../../../app/errors';
+import type { JobItemEvent, ResultSummary } from '../../../app/types';
+import { classColors } from '../../../app/class-colors';
+import { buildView, defaultFilter, labelsAt, type Labels, type SortKey, type View, type ViewFilter } from '../../../app/view-filter';
+import { toAppError } from '../api';
+import type { LibraryStore } from './library.svelte';
+
+// Results of the open folder and the current way of looking at them (threshold, filters, sort).
+// Results sit in a plain Map; `version` signals changes, and live job items are applied in
+// batches so a fast job does not rebuild the view for every image.
+
+export type LiveState = 'queued' | 'running';
+
+export class ReviewStore {
+  threshold = $state(0.4);
+  filter = $state.raw<ViewFilter>(defaultFilter);
+  sort = $state<SortKey>('name');
+  overlays = $state(true);
+  version = $state(0);
+  loading = $state(false);
+  error = $state<AppError | null>(null);
+  /** Thumbnail failures by image id (few; reactive on their own). */
+  thumbErrors = $state.raw<ReadonlyMap<string, string>>(new Map());
+
+  private byId = new Map<string, ResultSummary>();
+  private live = new Map<string, LiveState>();
+  private pendingItems: JobItemEvent[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private loadToken = 0;
+
+  private readonly api: Api;
+  private readonly library: LibraryStore;
+  /** Results aligned with the library's entries. */
+  readonly aligned: Array<ResultSummary | undefined>;
+  readonly colors: Map<string, string>;
+  readonly view: View;
+
+  constructor(api: Api, library: LibraryStore) {
+    this.api = api;
+    this.library = library;
+    this.aligned = $derived.by(() => {
+      void this.version;
+      void this.library.version;
+      const entries = this.library.entries;
+      const out = new Array<ResultSummary | undefined>(entries.length);
+      for (let i = 0; i < entries.length; i++) out[i] = this.byId.get(entries[i].id);
+      return out;
+    });
+    this.colors = $derived.by(() => {
+      void this.version;
+      const names = new Set<string>();
+      for (const result of this.byId.values()) for (const [name] of result.scores) names.add(name);
+      return classColors(names);
+    });
+    this.view = $derived(buildView(this.library.names, this.aligned, this.filter, this.sort, this.threshold));
+  }
+
+  result(id: string): ResultSummary | undefined {
+    void this.version;
+    return this.byId.get(id);
+  }
+
+  liveState(id: string): LiveState | undefined {
+    void this.version;
+    return this.live.get(id);
+  }
+
+  labels(result: ResultSummary | undefined): Labels | null {
+    return result?.status === 'done' ? labelsAt(result, this.threshold) : null;
+  }
+
+  /** Forgets everything of the previous folder. */
+  clear(): void {
+    this.byId = new Map();
+    this.live = new Map();
+    this.pendingItems = [];
+    this.thumbErrors = new Map();
+    this.filter = defaultFilter;
+    this.version += 1;
+  }
+
+  /** Loads every stored result of a folder, page by page. */
+  async load(folderId: string): Promise<void> {
+    const token = ++this.loadToken;
+    this.loading = true;
+    this.error = null;
+    try {
+      const limit = 5000;
+      for (let offset = 0; ; offset += limit) {
+        const page = await this.api.resultsPage({ folderId, offset, limit });
+        if (token !== this.loadToken) return;
+        for (const item of page.items) this.byId.set(item.id, item);
+        this.version += 1;
+        if (offset + limit >= page.total || page.items.length === 0) break;
+      }
+    } catch (error) {
+      if (token === this.loadToken) this.error = toAppError(error);
+    } finally {
+      if (token === this.loadToken) this.loading = false;
+    }
+  }
+
+  setThumbError(id: string, reason: string): void {
+    const next = new Map(this.thumbErrors);
+    next.set(id, reason);
+    this.thumbErrors = next;
+  }
+
+  /** Marks images as waiting for a job. */
+  markQueued(ids: Iterable<string>): void {
+    for (const id of ids) this.live.set(id, 'queued');
+    this.version += 1;
+  }
+
+  /** Drops queued/running marks (the job ended). */
+  clearLive(): void {
+    if (this.live.size === 0) return;
+    this.live = new Map();
+    this.version += 1;
+  }
+
+  onJobItem(item: JobItemEvent): void {
+    this.pendingItems.push(item);
+    this.flushTimer ??= setTimeout(() => this.flush(), 150);
+  }
+
+  /** Applies live job items now (also used when a job ends). */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.pendingItems.length === 0) return;
+    for (const item of this.pendingItems) {
+      if (item.state === 'running') this.live.set(item.id, 'running');
+      else {
+        this.live.delete(item.id);
+        if (item.result) this.byId.set(item.id, item.result);
+      }
+    }
+    this.pendingItems = [];
+    this.version += 1;
+  }
+
+  setFilter(patch: Partial<ViewFilter>): void {
+    this.filter = { ...this.filter, ...patch };
+  }
+
+  toggleClass(name: string): void {
+    const classes = new Set(this.filter.classes);
+    if (classes.has(name)) classes.delete(name);
+    else classes.add(name);
+    this.setFilter({ classes });
+  }
+
+  /** Ids of the folder's images that have no result yet, or whose result failed. */
+  idsWhere(predicate: (result: ResultSummary | undefined) => boolean): string[] {
+    const aligned = this.aligned;
+    const out: string[] = [];
+    this.library.entries.forEach((entry, i) => {
+      if (predicate(aligned[i])) out.push(entry.id);
+    });
+    return out;
+  }
+}

@@ -1,0 +1,53 @@
+import type { Api } from '../../../app/contract';
+import type { AppError } from '../../../app/errors';
+import type { Settings, SettingsPatch } from '../../../app/settings';
+import type { CredentialStatus } from '../../../app/types';
+import { toAppError } from '../api';
+
+// Settings and key status as main holds them; the renderer never sees the key itself.
+
+export class SettingsStore {
+  value = $state.raw<Settings | null>(null);
+  credentials = $state.raw<CredentialStatus | null>(null);
+  error = $state<AppError | null>(null);
+
+  constructor(private readonly api: Api) {}
+
+  async load(): Promise<void> {
+    try {
+      this.value = await this.api.getSettings({});
+    } catch (error) {
+      this.error = toAppError(error);
+    }
+    await this.refreshCredentials();
+  }
+
+  async refreshCredentials(): Promise<void> {
+    try {
+      this.credentials = await this.api.credentialStatus({});
+    } catch (error) {
+      this.credentials = null;
+      this.error = toAppError(error);
+    }
+  }
+
+  /** Saves a partial update; answers the error instead of throwing so forms can show it. */
+  async update(patch: SettingsPatch): Promise<AppError | null> {
+    try {
+      this.value = await this.api.setSettings(patch);
+      return null;
+    } catch (error) {
+      return toAppError(error);
+    }
+  }
+
+  /** Runs a credential action and keeps its status; answers the error, if any. */
+  async credentialAction(action: () => Promise<CredentialStatus>): Promise<AppError | null> {
+    try {
+      this.credentials = await action();
+      return null;
+    } catch (error) {
+      return toAppError(error);
+    }
+  }
+}

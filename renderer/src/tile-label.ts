@@ -1,0 +1,36 @@
+import type { ResultSummary } from '../../app/types';
+import { formatPercent } from '../../app/format';
+import type { LibraryStore } from './stores/library.svelte';
+import type { ReviewStore } from './stores/review.svelte';
+import type { TileState } from './components/tile-state';
+
+// A tile's accessible name (issue 5): "<file name>, <class> <confidence>%" when classified,
+// "<file name>, error: <reason>" on failure, "<file name>, not classified" otherwise.
+
+/** The state a tile shows: a live job state wins over the stored result. */
+export function tileState(review: ReviewStore, id: string, result: ResultSummary | undefined): TileState {
+  const live = review.liveState(id);
+  if (live) return live;
+  if (result) return result.status;
+  return review.thumbErrors.has(id) ? 'error' : 'unclassified';
+}
+
+/** The accessible name of the tile of `entries[index]`. */
+export function tileLabel(library: LibraryStore, review: ReviewStore, index: number): string {
+  const entry = library.entries[index];
+  if (!entry) return '';
+  const result = review.aligned[index];
+  const live = review.liveState(entry.id);
+  if (result?.status === 'done') {
+    const labels = review.labels(result);
+    const classes = (labels?.classes ?? []).map(([name, confidence]) => `${name} ${formatPercent(confidence)}`).join(', ');
+    const extra = live ? `, ${live === 'running' ? 'classifying again' : 'queued again'}` : '';
+    return `${entry.name}, ${classes}${labels?.below ? ', below threshold' : ''}${extra}`;
+  }
+  if (result?.status === 'error') return `${entry.name}, error: ${result.error?.message ?? 'classification failed'}`;
+  const thumbError = review.thumbErrors.get(entry.id);
+  if (thumbError) return `${entry.name}, error: ${thumbError}`;
+  if (live === 'running') return `${entry.name}, not classified, classifying`;
+  if (live === 'queued') return `${entry.name}, not classified, queued`;
+  return `${entry.name}, not classified`;
+}
