@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import pkg from '../package.json' with { type: 'json' };
+import { AppFailure } from '../app/errors';
+import type { WindowState } from '../app/settings';
+import type { Emit, Ports } from './handlers';
+import { createLibrary } from './services/library';
+import { createMediaHandler } from './services/media';
+import { dataPaths } from './services/paths';
+import { createSettingsStore, type SettingsBacking } from './services/settings-store';
+import { createThumbnails } from './services/thumbnails';
+
+// The composition root: builds every service from its dependencies and hands the handler table
+// its ports. Electron (main/index.ts), the browser host (test/host) and tests all start here, so
+// they run the same services. Each port is wired on its own lines; its owner edits only those.
+
+export interface ComposeOptions {
+  dataDir: string;
+  emit: Emit;
+  dialogs: Ports['dialogs'];
+  initialFolder?: string | null;
+  env?: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
+  shell: 'electron' | 'host';
+  /** Electron passes its electron-store instance (same file as conf would open). */
+  settingsBacking?: SettingsBacking;
+}
+
+export interface AppServices {
+  ports: Ports;
+  media: (request: Request) => Promise<Response>;
+  /** The remembered window bounds, or a sensible first-run size. */
+  windowState(): WindowState;
+  saveWindowState(state: WindowState): void;
+  onRecentChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+const notYet = (feature: string) => (): never => {
+  throw new AppFailure('internal', `${feature} is not available yet.`);
+};
+
+export async function createAppServices(opts: ComposeOptions): Promise<AppServices> {
+  const { dataDir, emit } = opts;
+  const paths = dataPaths(dataDir);
+  const closers: Array<() => Promise<void>> = [];
+
+  // --- settings (backend-browse)
+  const settings = createSettingsStore({ dataDir, backing: opts.settingsBacking });
+
+  // --- library + thumbnails + media (backend-browse)
+  const library = createLibrary({ emit });
+  closers.push(() => library.close());
+  const thumbnails = createThumbnails({ cacheDir: paths.thumbnails });
+  const media = createMediaHandler({ library, thumbnails });
+
+  // --- info
+  const info = { version: pkg.version, platform: process.platform, dataDir, shell: opts.shell };
+
+  // --- initial folder: the command line / host argument, else the last session's folder if it is still there
+  const initialFolder = (): string | null => {
+    if (opts.initialFolder) return opts.initialFolder;
+    const last = settings.get().lastFolder;
+    return last && existsSync(last) ? last : null;
+  };
+
+  // --- jobs (engine)
+  const jobs: Ports['jobs'] = { start: notYet('Classifying'), pause: notYet('Pausing'), resume: notYet('Resuming'), cancel: notYet('Cancelling') };
+
+  // --- results (engine)
+  const results: Ports['results'] = { page: notYet('Results'), detail: notYet('Result details') };
+
+  // --- exporter (engine)
+  const exporter: Ports['exporter'] = { export: notYet('Export'), suggestedName: notYet('Export') };
+
+  // --- credentials (credentials)
+  const credentials: Ports['credentials'] = { status: notYet('Keys'), set: notYet('Keys'), remove: notYet('Keys'), check: notYet('Keys') };
+
+  // --- corrections (evaluation)
+  const corrections: Ports['corrections'] = { list: notYet('Corrections'), set: notYet('Corrections'), undo: notYet('Undo'), redo: notYet('Redo') };
+
+  // --- evaluation (evaluation)
+  const evaluation: Ports['evaluation'] = { evaluate: notYet('Evaluation') };
+
+  const ports: Ports = {
+    info,
+    settings,
+    library,
+    thumbnails,
+    dialogs: opts.dialogs,
+    initialFolder,
+    jobs,
+    results,
+    exporter,
+    credentials,
+    corrections,
+    evaluation,
+  };
+
+  return {
+    ports,
+    media,
+    windowState: () => settings.getWindowState() ?? { width: 1280, height: 820, maximized: false },
+    saveWindowState: (state) => settings.setWindowState(state),
+    onRecentChange: (listener) => settings.onRecentChange(listener),
+    async close() {
+      await Promise.allSettled(closers.map((close) => close()));
+    },
+  };
+}
