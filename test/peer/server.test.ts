@@ -16,7 +16,7 @@ let yellow: Buffer;
 type Json = Record<string, unknown> & { predictions?: unknown; message?: string };
 
 async function post(path: string, body?: string | Buffer, headers: Record<string, string> = form, base = peer.url) {
-  const res = await fetch(`${base}${path}`, { method: 'POST', body, headers });
+  const res = await fetch(`${base}${path}`, { method: 'POST', body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body), headers });
   const text = await res.text();
   let json: Json | undefined;
   try {
