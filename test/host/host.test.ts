@@ -1,0 +1,153 @@
+import http from 'node:http';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Envelope } from '../../app/contract';
+import { thumbUrl } from '../../app/media-urls';
+import type { FolderInfo, ScanBatch, ScanDone } from '../../app/types';
+import { removeDir, tempDir, writeFile, writeImage } from '../main/services/fixtures';
+import { startHost, type Host } from './host';
+
+let host: Host;
+let dataDir: string;
+let folder: string;
+let rendererDir: string;
+let origin: string;
+
+beforeAll(async () => {
+  dataDir = await tempDir('classify-desk-data-');
+  folder = await tempDir('classify-desk-photos-');
+  rendererDir = await tempDir('classify-desk-renderer-');
+  await writeFile(
+    path.join(rendererDir, 'index.html'),
+    '<!doctype html><html><head><title>t</title><script type="module" crossorigin src="./assets/app.js"></script></head><body></body></html>',
+  );
+  await writeFile(path.join(rendererDir, 'assets', 'app.js'), 'console.log("app")');
+  await writeImage(path.join(folder, 'red one.jpg'), 640, 480);
+  await writeImage(path.join(folder, 'nested', 'Ünïcode.png'), 100, 100);
+  host = await startHost({ dataDir, folder, rendererDir, pickFolder: folder });
+  origin = new URL(host.url).origin;
+});
+
+afterAll(async () => {
+  await host?.close();
+  await Promise.all([dataDir, folder, rendererDir].map(removeDir));
+});
+
+async function invoke<T>(channel: string, body: unknown = {}, headers: Record<string, string> = { Origin: origin }): Promise<Envelope<T>> {
+  const res = await fetch(`${origin}/api/invoke/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return (await res.json()) as Envelope<T>;
+}
+
+/** Reads server-sent events until `until` says stop. */
+async function collectEvents(until: (events: Array<{ event: string; data: unknown }>) => boolean, start: () => Promise<void>) {
+  const controller = new AbortController();
+  const res = await fetch(`${origin}/api/events`, { signal: controller.signal });
+  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const events: Array<{ event: string; data: unknown }> = [];
+  let buffer = '';
+  let started = false;
+  while (!until(events)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const name = /^event: (.+)$/m.exec(frame)?.[1];
+      const data = /^data: (.+)$/m.exec(frame)?.[1];
+      if (name && data) events.push({ event: name, data: JSON.parse(data) });
+    }
+    // The stream is connected once its first comment arrived: only then start what emits.
+    if (!started) {
+      started = true;
+      await start();
+    }
+  }
+  controller.abort();
+  return events;
+}
+
+function rawRequest(pathname: string, headers: Record<string, string>, method = 'GET'): Promise<number> {
+  const { port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: pathname, method, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(method === 'POST' ? '{}' : undefined);
+  });
+}
+
+describe('browser host', () => {
+  it('listens on loopback only and serves index.html with the api shim before the app script, under the app CSP', async () => {
+    expect(new URL(host.url).hostname).toBe('127.0.0.1');
+    const res = await fetch(host.url);
+    const html = await res.text();
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(html.indexOf('<script src="./host-api.js"></script>')).toBeGreaterThan(0);
+    expect(html.indexOf('host-api.js')).toBeLessThan(html.indexOf('type="module"'));
+    const shim = await fetch(`${origin}/host-api.js`);
+    expect(shim.headers.get('content-type')).toMatch(/javascript/);
+    const js = await shim.text();
+    expect(js).toContain('"openFolder"');
+    expect(js).toContain('Object.freeze(api)');
+    expect(await (await fetch(`${origin}/assets/app.js`)).text()).toBe('console.log("app")');
+  });
+
+  it('answers contract channels over HTTP with envelopes, errors included', async () => {
+    const info = await invoke<{ shell: string; dataDir: string }>('appInfo');
+    expect(info).toMatchObject({ ok: true, value: { shell: 'host', dataDir } });
+    expect(await invoke('initialFolder')).toEqual({ ok: true, value: folder });
+    expect(await invoke('pickFolder')).toEqual({ ok: true, value: folder });
+    expect(await invoke('nope')).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await invoke('openFolder', { path: 42 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await invoke('openFolder', { path: path.join(folder, 'missing') })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const set = await invoke<{ tileSize: number; threshold: number }>('setSettings', { tileSize: 200 });
+    expect(set).toMatchObject({ ok: true, value: { tileSize: 200, threshold: 0.4 } });
+  });
+
+  it('opens a folder, streams its scan over server-sent events and serves thumbnails', async () => {
+    let opened: Envelope<FolderInfo> | undefined;
+    const events = await collectEvents(
+      (all) => all.some((e) => e.event === 'scanDone'),
+      async () => {
+        opened = await invoke<FolderInfo>('openFolder', { path: folder, recursive: true });
+      },
+    );
+    expect(opened).toMatchObject({ ok: true, value: { root: folder } });
+    const folderId = (opened as { value: FolderInfo }).value.folderId;
+    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.data as ScanBatch).entries.map((x) => x.id));
+    expect(ids.sort()).toEqual(['nested/Ünïcode.png', 'red one.jpg']);
+    expect(events.find((e) => e.event === 'scanDone')?.data).toMatchObject({ folderId, total: 2 } satisfies Partial<ScanDone>);
+    expect(await invoke('recentFolders')).toEqual({ ok: true, value: [folder] });
+
+    const thumb = await fetch(`${origin}/${thumbUrl(folderId, 'red one.jpg', 160)}`);
+    expect(thumb.status).toBe(200);
+    expect(await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).toMatchObject({ width: 160, height: 120 });
+    const escape = await fetch(`${origin}/media/full/${folderId}/..%2F..%2Fetc%2Fpasswd.jpg`);
+    expect(escape.status).toBe(403);
+  });
+
+  it('refuses API requests from a foreign origin, without an origin, or under another host name', async () => {
+    expect(await invoke('appInfo', {}, { Origin: 'http://evil.example' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await invoke('appInfo', {}, {})).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    const { host: hostPort } = new URL(origin);
+    expect(await rawRequest('/api/invoke/appInfo', { Host: hostPort, Origin: origin, 'Content-Type': 'application/json' }, 'POST')).toBe(200);
+    expect(await rawRequest('/api/invoke/appInfo', { Host: 'evil.example', Origin: origin }, 'POST')).toBe(403);
+    expect(await rawRequest('/api/events', { Host: hostPort, Origin: 'http://evil.example' })).toBe(403);
+    expect(await rawRequest('/', { Host: `evil.example:${new URL(origin).port}` })).toBe(403);
+  });
+
+  it('says how to build the renderer when it is missing', async () => {
+    const empty = await tempDir();
+    try {
+      await expect(startHost({ dataDir, rendererDir: empty })).rejects.toThrow(/npx vite build/);
+    } finally {
+      await removeDir(empty);
+    }
+  });
+});

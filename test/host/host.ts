@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { fileURLToPath } from 'node:url';
+import type { EventName, Events } from '../../app/contract';
+import type { SettingsPatch } from '../../app/settings';
+import { createAppServices } from '../../main/compose';
+import { createHandlers, dispatch } from '../../main/handlers';
+import { createAppProtocolHandler } from '../../main/services/app-protocol';
+import { dataPaths } from '../../main/services/paths';
+import { hostApiScript, injectShim } from './api-shim';
+
+// The browser host: the app's real services and handler table behind a small HTTP + server-sent
+// events bridge on 127.0.0.1, serving the built renderer with a `window.api` of the preload's
+// shape. A test tool only: loopback, never packaged.
+
+export interface HostOptions {
+  dataDir: string;
+  /** What `initialFolder` answers (the folder the page opens at start). */
+  folder?: string;
+  port?: number;
+  env?: NodeJS.ProcessEnv;
+  /** What the "folder dialog" answers; null = the user cancelled. */
+  pickFolder?: string | null;
+  /** Where exports land when no path is given (default <dataDir>/exports). */
+  exportDir?: string;
+  settings?: SettingsPatch;
+  /** The built renderer (default dist/renderer of this checkout). */
+  rendererDir?: string;
+}
+
+export interface Host {
+  url: string;
+  close(): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const defaultRendererDir = path.resolve(here, '..', '..', 'dist', 'renderer');
+/** Large enough for a startJob with a million ids. */
+const maxBodyBytes = 64 * 1024 * 1024;
+
+export async function startHost(opts: HostOptions): Promise<Host> {
+  const rendererDir = opts.rendererDir ?? defaultRendererDir;
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new Error(`The renderer is not built (${path.join(rendererDir, 'index.html')} is missing): run \`npx vite build\` first.`);
+  }
+  const clients = new Set<http.ServerResponse>();
+  const emit = <E extends EventName>(event: E, payload: Events[E]) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+    for (const client of clients) client.write(frame);
+  };
+  const exportDir = opts.exportDir ?? dataPaths(opts.dataDir).exports;
+  const services = await createAppServices({
+    dataDir: opts.dataDir,
+    emit,
+    shell: 'host',
+    env: opts.env ?? process.env,
+    initialFolder: opts.folder ? path.resolve(opts.folder) : null,
+    dialogs: {
+      pickFolder: async () => opts.pickFolder ?? null,
+      pickExportPath: async (_format, suggestedName) => {
+        await fs.mkdir(exportDir, { recursive: true });
+        return path.join(exportDir, suggestedName);
+      },
+    },
+  });
+  if (opts.settings) services.ports.settings.update(opts.settings);
+  const handlers = createHandlers(services.ports);
+  const shim = hostApiScript();
+  const app = createAppProtocolHandler({ rendererDir, media: services.media, transformIndex: injectShim });
+
+  let origin = '';
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`Host error: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  });
+
+  /** Same-origin only, like the app's sender check: right Host (no DNS rebinding), no foreign Origin. */
+  function trusted(req: http.IncomingMessage, requireOrigin: boolean): boolean {
+    if (req.headers.host !== new URL(origin).host) return false;
+    const from = req.headers.origin;
+    if (from === undefined) return !requireOrigin;
+    return from === origin;
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    // A page reached under another host name (DNS rebinding) gets nothing at all.
+    if (req.headers.host !== new URL(origin).host) return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Request refused.' } });
+    if (url.pathname.startsWith('/api/')) {
+      // Browsers always send Origin on POST; an EventSource GET from our own page carries none.
+      if (!trusted(req, req.method !== 'GET')) return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Request refused.' } });
+      if (url.pathname === '/api/events' && req.method === 'GET') return openEvents(req, res);
+      const match = /^\/api\/invoke\/([A-Za-z]+)$/.exec(url.pathname);
+      if (match && req.method === 'POST') {
+        let payload: unknown;
+        try {
+          payload = JSON.parse((await readBody(req)) || '{}');
+        } catch {
+          return sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message: 'The request body is not JSON.' } });
+        }
+        return sendJson(res, 200, await dispatch(handlers, match[1], payload));
+      }
+      return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'No such API route.' } });
+    }
+    if (url.pathname === '/host-api.js') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+      res.end(shim);
+      return;
+    }
+    const response = await app(new Request(url, { method: req.method, headers: { accept: req.headers.accept ?? '*/*' } }));
+    await sendResponse(res, response);
+  }
+
+  function openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.socket?.setNoDelay(true);
+    res.write(': connected\n\n');
+    clients.add(res);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      clients.delete(res);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: `${origin}/`,
+    async close() {
+      for (const client of clients) client.end();
+      clients.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await services.close();
+    },
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function sendResponse(res: http.ServerResponse, response: Response): Promise<void> {
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  // pipeline ends the file stream too when the browser goes away mid-image.
+  await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), res);
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        reject(new Error('The request body is too large.'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
