@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeBmp, encodeBmp } from './bmp';
 import { colours, solidJpeg, solidPng } from './images';
 import { defaultPeerKey, startPeer, type Peer } from './server';
@@ -226,9 +226,14 @@ describe('faults and stats', () => {
     expect((await ask()).json?.message).toContain(key);
   });
 
-  it('a slow answer still arrives', async () => {
+  it('a slow answer still arrives, and one the client gave up on is not counted', async () => {
     peer.fault({ kind: 'slow', delayMs: 50 });
     expect((await ask()).status).toBe(200);
+    peer.fault({ kind: 'slow', delayMs: 400 });
+    const gaveUp = fetch(`${peer.url}/colors/1?api_key=${key}`, { method: 'POST', body: body(), headers: form, signal: AbortSignal.timeout(50) });
+    await expect(gaveUp).rejects.toThrow();
+    await vi.waitFor(() => expect(peer.stats.abandoned).toBe(1), { timeout: 5000 });
+    expect(peer.stats.inferences).toBe(1);
   });
 
   it('counts the same picture under one key and different pictures apart', async () => {

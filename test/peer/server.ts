@@ -37,6 +37,8 @@ export interface PeerStats {
   perImage: Map<string, number>;
   /** TCP connections accepted: proves keep-alive when it stays low. */
   connections: number;
+  /** Answers not given because the client had gone (timed out, cancelled): not counted above. */
+  abandoned: number;
 }
 
 export interface Peer {
@@ -55,7 +57,7 @@ const dataUrlPrefix = /^data:image\/[a-z0-9.+-]+;base64,/i;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function emptyStats(): PeerStats {
-  return { requests: 0, inferences: 0, byStatus: {}, keysSeen: new Set(), bodyBytes: [], perImage: new Map(), connections: 0 };
+  return { requests: 0, inferences: 0, byStatus: {}, keysSeen: new Set(), bodyBytes: [], perImage: new Map(), connections: 0, abandoned: 0 };
 }
 
 async function readBody(req: IncomingMessage, cap: number): Promise<{ bytes: Buffer; length: number }> {
@@ -180,6 +182,12 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
       } catch (err) {
         return send(res, 400, { message: `Could not decode the image: ${(err as Error).message}`, error_type: 'InvalidImage' });
       }
+    }
+    // Only answers that reach the client count, so perImage > 1 means the client re-sent an image
+    // after it had received a success.
+    if (req.socket.destroyed) {
+      stats.abandoned += 1;
+      return;
     }
     stats.inferences += 1;
     stats.perImage.set(image.key, (stats.perImage.get(image.key) ?? 0) + 1);
