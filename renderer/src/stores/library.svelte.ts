@@ -22,6 +22,7 @@ export class LibraryStore {
   private indexById = new Map<string, number>();
   /** Batches that arrived before openFolder answered, by folder id. */
   private pending = new Map<string, ImageEntry[][]>();
+  private pendingDone = new Map<string, ScanDone>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
   private lastIndexMs = 0;
@@ -51,6 +52,7 @@ export class LibraryStore {
     this.opening = true;
     this.error = null;
     this.pending.clear();
+    this.pendingDone.clear();
     this.reset(null);
     this.scanning = true;
     try {
@@ -58,8 +60,11 @@ export class LibraryStore {
       this.reset(info);
       this.scanning = true;
       for (const batch of this.pending.get(info.folderId) ?? []) this.append(batch);
+      const done = this.pendingDone.get(info.folderId);
       this.pending.clear();
-      this.scheduleFlush(true);
+      this.pendingDone.clear();
+      if (done) this.onScanDone(done);
+      else this.scheduleFlush(true);
     } catch (error) {
       this.scanning = false;
       this.error = toAppError(error);
@@ -80,7 +85,10 @@ export class LibraryStore {
   }
 
   onScanDone(done: ScanDone): void {
-    if (this.folder?.folderId !== done.folderId) return;
+    if (this.folder?.folderId !== done.folderId) {
+      if (this.opening) this.pendingDone.set(done.folderId, done);
+      return;
+    }
     this.scanning = false;
     this.scanMs = done.ms;
     this.problems = done.problems;

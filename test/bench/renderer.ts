@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startHost } from '../host/host';
+import { launchChromium } from '../support/chromium';
+import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
+
+// Renderer benchmark (issue 2 item 12, issue 5 targets): in Chromium via the browser host, the
+// time from launching with a 50,000-image folder (navigation start, so page load included) to the
+// first painted thumbnails (cold and warm thumbnail cache),
+// and frame times while scrolling. Prints one JSON line per measurement.
+// Run: npx tsx test/bench/renderer.ts
+
+const emit = (record: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'renderer', ...record }));
+
+/** Waits for painted thumbnails and the full count; times are since navigation start (the folder opens at launch). */
+async function timeToFirstThumbnails(page: Page): Promise<{ firstThumbMs: number; countShownMs: number }> {
+  return page.evaluate(async () => {
+    let countShownMs = -1;
+    const sawCount = () => {
+      if (countShownMs < 0 && document.body.textContent?.includes('50,000 images')) countShownMs = performance.now();
+    };
+    const firstThumbMs = await new Promise<number>((resolve) => {
+      const check = () => {
+        sawCount();
+        const imgs = [...document.querySelectorAll<HTMLImageElement>('[role="gridcell"] img')];
+        // Painted: decoded, then one more frame for it to reach the screen.
+        if (imgs.length > 0 && imgs.slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)) {
+          requestAnimationFrame(() => resolve(performance.now()));
+        } else requestAnimationFrame(check);
+      };
+      check();
+    });
+    while (countShownMs < 0) {
+      await new Promise((r) => setTimeout(r, 20));
+      sawCount();
+    }
+    return { firstThumbMs, countShownMs };
+  });
+}
+
+/** Scrolls the grid at a steady speed for `ms`, recording requestAnimationFrame deltas. */
+async function scrollFrames(page: Page, pxPerSecond: number, ms: number): Promise<number[]> {
+  return page.evaluate(
+    async ({ pxPerSecond, ms }) => {
+      const grid = document.querySelector<HTMLElement>('[role="grid"]');
+      if (!grid) throw new Error('No grid.');
+      const deltas: number[] = [];
+      await new Promise<void>((resolve) => {
+        const start = performance.now();
+        let last = start;
+        const step = (now: number) => {
+          deltas.push(now - last);
+          grid.scrollTop += (pxPerSecond * (now - last)) / 1000;
+          last = now;
+          if (now - start < ms) requestAnimationFrame(step);
+          else resolve();
+        };
+        requestAnimationFrame((now) => {
+          last = now;
+          requestAnimationFrame(step);
+        });
+      });
+      return deltas;
+    },
+    { pxPerSecond, ms },
+  );
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function main(): Promise<void> {
+  assertRendererBuilt();
+  const folder = await ensureBigFolder(50_000);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-data-'));
+  const host = await startHost({ dataDir, folder });
+  const browser = await launchChromium();
+  try {
+    for (const cache of ['cold', 'warm'] as const) {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.goto(host.url, { waitUntil: 'domcontentloaded' });
+      const { firstThumbMs, countShownMs } = await timeToFirstThumbnails(page);
+      emit({ metric: 'launch_50k_to_first_thumbnails_ms', cache, value: Math.round(firstThumbMs), target: '< 1000' });
+      emit({ metric: 'launch_50k_to_full_count_ms', cache, value: Math.round(countShownMs) });
+      if (cache === 'warm') {
+        for (const speed of [2000, 8000]) {
+          const deltas = await scrollFrames(page, speed, 4000);
+          emit({
+            metric: 'scroll_frame_ms',
+            pxPerSecond: speed,
+            frames: deltas.length,
+            median: Number(percentile(deltas, 50).toFixed(2)),
+            p95: Number(percentile(deltas, 95).toFixed(2)),
+            target: 'median < 16',
+          });
+        }
+        const cells = await page.locator('[role="gridcell"]').count();
+        emit({ metric: 'dom_gridcells_at_50k', value: cells, target: '< 500' });
+      }
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await host.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

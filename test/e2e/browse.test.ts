@@ -1,0 +1,149 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost } from '../host/host';
+import { launchChromium } from '../support/chromium';
+import { assertRendererBuilt, ensureBigFolder, makeBrowseFolder, type BrowseFolder } from './fixtures';
+
+// Browsing in real Chromium against the browser host: the grid, thumbnails, error tiles, keyboard
+// navigation, the detail view, and a bounded DOM at 50,000 images.
+
+const screenshots = path.resolve('test-results/screenshots');
+const base = (rel: string) => rel.split('/').pop()!;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+let browser: Browser;
+let folder: BrowseFolder;
+const cleanups: Array<() => Promise<void>> = [];
+
+async function openApp(dir: string): Promise<{ page: Page; problems: string[] }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-data-'));
+  const host = await startHost({ dataDir, folder: dir });
+  cleanups.push(() => host.close(), () => rm(dataDir, { recursive: true, force: true }));
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  cleanups.push(() => page.close());
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    // Failed thumbnails of the deliberately bad files log resource errors; anything else is a bug.
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(host.url);
+  return { page, problems };
+}
+
+const activeName = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+
+beforeAll(async () => {
+  assertRendererBuilt();
+  browser = await launchChromium();
+  folder = await makeBrowseFolder();
+  cleanups.push(() => rm(folder.dir, { recursive: true, force: true }));
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  await browser?.close();
+});
+
+describe('browsing a folder', () => {
+  let page: Page;
+  let problems: string[];
+
+  beforeAll(async () => {
+    ({ page, problems } = await openApp(folder.dir));
+  });
+
+  it('shows one named gridcell per image file, hidden and non-image files left out', async () => {
+    const total = folder.good.length + folder.bad.length;
+    await expect.poll(() => page.getByRole('gridcell').count(), { timeout: 15_000 }).toBe(total);
+    // The scan finishes and the summary says so (no "scanning…" left behind).
+    await expect.poll(() => page.getByRole('status', { name: 'Summary' }).textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^\\s*${total} images\\s*$`));
+    for (const rel of [...folder.good, ...folder.bad]) {
+      await expect(page.getByRole('gridcell', { name: new RegExp(`^${escape(base(rel))}`) }).count()).resolves.toBe(1);
+    }
+    await expect(page.getByRole('gridcell', { name: /hidden|notes\.txt/ }).count()).resolves.toBe(0);
+    const grid = page.getByRole('grid');
+    expect(Number(await grid.getAttribute('aria-rowcount'))).toBeGreaterThan(0);
+    expect(await page.getByRole('button', { name: 'Open folder' }).isVisible()).toBe(true);
+  });
+
+  it('loads the thumbnails of the good files', async () => {
+    for (const rel of folder.good) {
+      const img = page.getByRole('gridcell', { name: new RegExp(`^${escape(base(rel))}`) }).locator('img');
+      await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+    }
+  });
+
+  it('shows the bad files as errors with their reason in the accessible name', async () => {
+    for (const rel of folder.bad) {
+      const cell = page.getByRole('gridcell', { name: new RegExp(`^${escape(base(rel))}`) });
+      await expect.poll(() => cell.getAttribute('aria-label'), { timeout: 20_000 }).toMatch(new RegExp(`^${escape(base(rel))}, error: \\S.+`));
+      expect(await cell.locator('img').count()).toBe(0);
+    }
+  });
+
+  it('moves focus with the arrow keys, Home and End', async () => {
+    const cells = page.getByRole('gridcell');
+    const names = await cells.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? ''));
+    const columns = Number(await page.getByRole('grid').getAttribute('aria-colcount'));
+    await cells.first().focus();
+    expect(await activeName(page)).toBe(names[0]);
+    await page.keyboard.press('ArrowRight');
+    expect(await activeName(page)).toBe(names[1]);
+    await page.keyboard.press('ArrowLeft');
+    expect(await activeName(page)).toBe(names[0]);
+    await page.keyboard.press('ArrowDown');
+    expect(await activeName(page)).toBe(names[Math.min(columns, names.length - 1)]);
+    await page.keyboard.press('End');
+    expect(await activeName(page)).toBe(names[names.length - 1]);
+    await page.keyboard.press('Home');
+    expect(await activeName(page)).toBe(names[0]);
+  });
+
+  it('opens the full image with Enter and closes it with Escape, focus back on the tile', async () => {
+    const target = page.getByRole('gridcell', { name: /^chat 1\.jpg/ });
+    await target.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'chat 1.jpg' });
+    await dialog.waitFor({ state: 'visible' });
+    const full = dialog.getByRole('img', { name: 'chat 1.jpg' });
+    await expect.poll(() => full.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 15_000 }).toBe(640);
+    expect(await dialog.getByText('Not classified yet', { exact: false }).isVisible()).toBe(true);
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'detail-browse.png') });
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await activeName(page)).toMatch(/^chat 1\.jpg/);
+  });
+
+  it('renders without script errors or CSP violations', async () => {
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'grid.png') });
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('a folder of 50,000 images', () => {
+  it('keeps the DOM bounded while the count says 50,000', async () => {
+    const dir = await ensureBigFolder(50_000);
+    const { page, problems } = await openApp(dir);
+    await page.getByText('50,000 images', { exact: false }).first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByRole('gridcell').count(), { timeout: 10_000 }).toBeGreaterThan(10);
+    expect(await page.getByRole('gridcell').count()).toBeLessThan(500);
+    expect(Number(await page.getByRole('grid').getAttribute('aria-rowcount'))).toBeGreaterThan(1000);
+
+    await page.getByRole('gridcell').first().focus();
+    await page.keyboard.press('End');
+    expect(await activeName(page)).toMatch(/^img_49999\.jpg/);
+    expect(await page.getByRole('gridcell').count()).toBeLessThan(500);
+    await page.getByRole('grid').evaluate((el) => {
+      el.scrollTop = el.scrollHeight / 2;
+    });
+    await expect.poll(() => page.getByRole('gridcell', { name: /^img_2\d{4}\.jpg/ }).count()).toBeGreaterThan(0);
+    expect(await page.getByRole('gridcell').count()).toBeLessThan(500);
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,101 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFile, link, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp, { type Sharp } from 'sharp';
+
+// Image folders for the end-to-end tests and the renderer benchmark, generated with sharp.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Throws unless dist/renderer is built and newer than every renderer source. */
+export function assertRendererBuilt(): void {
+  const index = path.join(root, 'dist/renderer/index.html');
+  if (!existsSync(index)) throw new Error('dist/renderer is not built: run "npx vite build" first (npm test does).');
+  const builtAt = statSync(index).mtimeMs;
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce((latest, item) => {
+      const full = path.join(dir, item.name);
+      return Math.max(latest, item.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+    }, 0);
+  const sources = Math.max(newest(path.join(root, 'renderer')), newest(path.join(root, 'app')));
+  if (sources > builtAt) throw new Error('dist/renderer is older than the renderer sources: run "npx vite build" again.');
+}
+
+/** A photo-like test image: a gradient with a disc, so thumbnails are visibly images. */
+export function pictureImage(width: number, height: number, hue: number): Sharp {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
+      <stop offset="0" stop-color="hsl(${hue},55%,62%)"/><stop offset="1" stop-color="hsl(${(hue + 50) % 360},45%,30%)"/>
+    </linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>
+    <circle cx="${width * 0.62}" cy="${height * 0.42}" r="${Math.min(width, height) * 0.2}" fill="hsl(${(hue + 180) % 360},60%,70%)" opacity="0.85"/>
+  </svg>`;
+  return sharp(Buffer.from(svg));
+}
+
+/** A solid-colour image (the test peer's `colors/1` model classifies by dominant colour). */
+export function solidImage(width: number, height: number, rgb: [number, number, number]): Sharp {
+  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } });
+}
+
+export interface BrowseFolder {
+  dir: string;
+  /** Relative paths of images that decode. */
+  good: string[];
+  /** Relative paths of image-named files that do not decode. */
+  bad: string[];
+}
+
+/** Nested folders, unicode and spaces in names, bad files, a hidden file and a non-image file. */
+export async function makeBrowseFolder(): Promise<BrowseFolder> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cd-browse-'));
+  const good = ['été/chat 1.jpg', '日本/犬.png', 'a/b/deep photo.webp', 'top.jpg', 'wide.jpg', 'été/chat 2.jpg', 'tall.png', 'gif/anim.gif'];
+  let hue = 0;
+  for (const rel of good) {
+    const file = path.join(dir, rel);
+    await mkdir(path.dirname(file), { recursive: true });
+    const [w, h] = rel === 'wide.jpg' ? [1200, 500] : rel === 'tall.png' ? [400, 900] : [640, 480];
+    const image = pictureImage(w, h, (hue += 41));
+    const ext = path.extname(rel).slice(1);
+    const encoded = ext === 'png' ? image.png() : ext === 'webp' ? image.webp() : ext === 'gif' ? image.gif() : image.jpeg({ quality: 85 });
+    await encoded.toFile(file);
+  }
+  const bad = ['empty.jpg', 'not really.png', 'broken/truncated.jpg'];
+  await writeFile(path.join(dir, 'empty.jpg'), Buffer.alloc(0));
+  await writeFile(path.join(dir, 'not really.png'), 'This is a text file, not a PNG.\n');
+  await mkdir(path.join(dir, 'broken'), { recursive: true });
+  const jpeg = await pictureImage(800, 600, 200).jpeg().toBuffer();
+  await writeFile(path.join(dir, 'broken/truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 3)));
+  await pictureImage(64, 64, 10).jpeg().toFile(path.join(dir, '.hidden.jpg'));
+  await writeFile(path.join(dir, 'notes.txt'), 'not an image');
+  return { dir, good, bad };
+}
+
+/** A folder of `count` tiny JPEGs (hard links of one file), kept under the temp dir across runs. */
+export async function ensureBigFolder(count = 50_000): Promise<string> {
+  const dir = path.join(os.tmpdir(), `classify-desk-bench-${count}`);
+  const sub = path.join(dir, 'images');
+  await mkdir(sub, { recursive: true });
+  const existing = new Set(await readdir(sub));
+  if (existing.size >= count) return dir;
+  const seed = path.join(dir, '.seed.jpg');
+  if (!existsSync(seed)) await pictureImage(96, 72, 150).jpeg({ quality: 70 }).toFile(seed);
+  let useLink = true;
+  for (let i = 0; i < count; i++) {
+    const name = `img_${String(i).padStart(5, '0')}.jpg`;
+    if (existing.has(name)) continue;
+    const target = path.join(sub, name);
+    if (useLink) {
+      try {
+        await link(seed, target);
+        continue;
+      } catch {
+        useLink = false;
+      }
+    }
+    await copyFile(seed, target);
+  }
+  return dir;
+}
