@@ -45,7 +45,14 @@ function emit<E extends EventName>(event: E, payload: Events[E]): void {
 /** IPC is only answered for our own page, served from our own origin, in the top frame. */
 function trustedSender(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  return !!frame && frame === event.sender.mainFrame && new URL(frame.url).origin === origin;
+  if (!frame || frame !== event.sender.mainFrame) return false;
+  try {
+    // Not `.origin`: for a custom scheme Node's URL reports the opaque origin "null".
+    const url = new URL(frame.url);
+    return url.protocol === `${scheme}:` && url.host === 'classify-desk';
+  } catch {
+    return false;
+  }
 }
 
 async function main(): Promise<void> {
