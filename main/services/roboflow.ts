@@ -28,6 +28,14 @@ export interface RoboflowClientOptions {
 /** How many times a 413 leads to a smaller resend before the image fails as too_large. */
 const maxResends = 2;
 
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
 /** Checks a target before any request: the model id, the base URL and the key. */
 export function validateTarget(target: ClassifyTarget): AppError | null {
   const secrets = [target.apiKey];
@@ -38,12 +46,7 @@ export function validateTarget(target: ClassifyTarget): AppError | null {
       redactSecrets(`"${target.model}" is not a model id. Enter it in Settings as project/version, for example cats-vs-dogs/3.`, secrets),
     );
   }
-  let base: URL | null = null;
-  try {
-    base = new URL(target.baseUrl);
-  } catch {
-    base = null;
-  }
+  const base = parseUrl(target.baseUrl);
   if (!base || (base.protocol !== 'http:' && base.protocol !== 'https:')) {
     return appError('invalid_input', redactSecrets(`The endpoint URL "${target.baseUrl}" is not an http(s) URL. Fix it in Settings.`, secrets));
   }
@@ -141,12 +144,7 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
       if (invalid) return { ok: false, error: invalid, retryable: false };
       const ctx: FailureContext = { baseUrl: redactSecrets(target.baseUrl, [target.apiKey]), model: target.model, secrets: [target.apiKey] };
       if (input.kind === 'file') return classifyFile(input.path, target, ctx, signal);
-      let imageUrl: URL | null = null;
-      try {
-        imageUrl = new URL(input.url);
-      } catch {
-        imageUrl = null;
-      }
+      const imageUrl = parseUrl(input.url);
       if (!imageUrl || (imageUrl.protocol !== 'https:' && imageUrl.protocol !== 'http:')) {
         return { ok: false, error: appError('invalid_input', 'This is not a web address of an image. Paste an https:// URL.'), retryable: false };
       }
