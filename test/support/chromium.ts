@@ -16,10 +16,10 @@ export const chromiumArgs = [
   '--disable-sync',
 ];
 
-/** Starts a headless Chromium; throws with the install command when the binary is missing. */
-export async function launchChromium(): Promise<Browser> {
+/** Starts a headless Chromium (plus `extraArgs`); throws with the install command when the binary is missing. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
     throw new Error(`Chromium was not found at ${chromiumPath}. Install it with "sudo apt-get install chromium" (or set CHROMIUM_PATH).`);
   }
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs], headless: true });
 }
