@@ -1,0 +1,256 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AppFailure, isAppError, type AppError } from '../../app/errors';
+import { recordLabels } from '../../app/export-rows';
+import {
+  endpointBase,
+  endpointBaseUrls,
+  endpointRequestLimits,
+  modelIdPattern,
+  normaliseSettings,
+  type EndpointKind,
+  type Settings,
+} from '../../app/settings';
+import type { ExportFormat, JobProgress, ResultRecord } from '../../app/types';
+import type { Emit } from '../handlers';
+import { writeExport, type ExportSource } from '../services/exporter';
+import { createInference } from '../services/inference';
+import { resolveDataDir } from '../services/paths';
+import { redactSecrets } from '../services/redact';
+import { createResultsStore } from '../services/results';
+import { createRoboflowClient } from '../services/roboflow';
+import { createSettingsStore } from '../services/settings-store';
+import { buildCliLibrary, folderIds, type CliFolder } from './cli-library';
+import type { CliIo } from './credentials-commands';
+import { createProgressOutput } from './progress-output';
+
+// `classify-desk infer`: the app's own services (client, queue, results store, exporter) over the
+// folders, images and URLs named on the command line, journalling into the app's data dir so the
+// app shows what the CLI classified. Exit codes: 0 every image has a result; 1 some images failed
+// (listed on stderr with their codes); 2 a systemic error or bad arguments (one line).
+
+export const inferUsage = `Usage: classify-desk infer <folder|image|https-url>... --model <project/version> [options]
+
+Classifies every image of the given folders (recursively), single images and https image URLs
+with a Roboflow classification model. Images already classified by the same endpoint and model
+(file unchanged) are skipped, so an interrupted run resumes where it stopped.
+
+Options:
+  --model P/V          model id, e.g. cats-vs-dogs/3 (default: the app's model setting)
+  --api-url URL        endpoint: https://serverless.roboflow.com (default), https://classify.roboflow.com,
+                       or a self-hosted Roboflow Inference server such as http://localhost:9001
+  --api-key KEY        API key (else env ROBOFLOW_API_KEY, else the key saved by \`classify-desk login\`)
+  --profile P          keychain profile to read the key from (default: the app's profile)
+  --concurrency N      requests in flight, 1-32 (default 8)
+  --confidence C       threshold 0-1 for labels and exports (default 0.4); every class score is
+                       always requested and stored
+  --max-size PX        downscale images whose longest side exceeds PX before upload; 0 = never (default 1024)
+  --no-recursive       only the top level of each folder
+  --force              classify again even images that already have a result
+  --out FILE           write the results as JSON (.json, format classify-desk/v1) or CSV (.csv)
+  --annotate DIR       write annotated copies (caption "Class: X | Confidence: Y") into DIR
+  -h, --help           this help
+
+Without --out, one line per image goes to stdout: path, status, label, confidence (tab-separated).
+Progress goes to stderr. Data dir: CLASSIFY_DESK_HOME, else the app's data folder.
+
+Exit codes: 0 every image has a result; 1 some images failed (each listed with its error code);
+2 a systemic error (bad key, unknown model, endpoint unreachable) or bad arguments.`;
+
+const options = {
+  model: { type: 'string' },
+  'api-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  profile: { type: 'string' },
+  concurrency: { type: 'string' },
+  confidence: { type: 'string' },
+  'max-size': { type: 'string' },
+  'no-recursive': { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
+  out: { type: 'string' },
+  annotate: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+const bad = (message: string) => new AppFailure('invalid_input', message);
+
+function intOption(raw: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw bad(`--${name} must be a whole number from ${min} to ${max}.`);
+  return value;
+}
+
+/** The endpoint kind of a URL: Roboflow's hosts keep their kind (and request limit). */
+function endpointFor(raw: string): Pick<Settings, 'endpointKind' | 'endpointUrl'> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw bad(`--api-url "${raw}" is not a URL; use e.g. https://serverless.roboflow.com or http://localhost:9001.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('--api-url must be an http:// or https:// URL.');
+  const base = url.href.replace(/\/+$/, '');
+  const known = (Object.entries(endpointBaseUrls) as Array<[EndpointKind, string]>).find(([, u]) => u === base);
+  if (known) return { endpointKind: known[0], endpointUrl: '' };
+  if (/^serverless\.roboflow\./.test(url.hostname)) return { endpointKind: 'serverless', endpointUrl: base };
+  if (url.hostname === 'classify.roboflow.com') return { endpointKind: 'hosted', endpointUrl: base };
+  return { endpointKind: 'self-hosted', endpointUrl: base };
+}
+
+function exportFormatOf(file: string): ExportFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.csv') return 'csv';
+  throw bad(`--out must name a .json or .csv file (got "${file}").`);
+}
+
+export async function runInferCommand(argv: string[], io: CliIo): Promise<number> {
+  const say = (line: string) => io.stderr.write(line + '\n');
+  let values: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; args: string[] }>>['values'];
+  let inputs: string[];
+  try {
+    ({ values, positionals: inputs } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
+  } catch (error) {
+    say(`classify-desk infer: ${(error as Error).message}. See classify-desk infer --help.`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(inferUsage + '\n');
+    return 0;
+  }
+  let secret: string | undefined;
+  const fail = (error: unknown): number => {
+    const e: AppError = error instanceof AppFailure || isAppError(error) ? error : { code: 'internal', message: String((error as Error)?.message ?? error) };
+    say(`classify-desk infer: ${redactSecrets(e.message, secret ? [secret] : [])}`);
+    return 2;
+  };
+
+  const dataDir = resolveDataDir(io.env);
+  let settings: Settings;
+  let format: ExportFormat | null;
+  try {
+    if (inputs.length === 0) throw bad('Name at least one folder, image or https image URL. See classify-desk infer --help.');
+    const stored = createSettingsStore({ dataDir }).get();
+    const threshold = values.confidence === undefined ? undefined : Number(values.confidence);
+    if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw bad('--confidence must be a number from 0 to 1.');
+    settings = normaliseSettings({
+      ...stored,
+      ...(values['api-url'] ? endpointFor(values['api-url']) : {}),
+      model: values.model ?? stored.model,
+      concurrency: intOption(values.concurrency, 'concurrency', 1, 32) ?? stored.concurrency,
+      maxUploadSize: intOption(values['max-size'], 'max-size', 0, 16384) ?? stored.maxUploadSize,
+      threshold: threshold ?? stored.threshold,
+      profile: values.profile ?? stored.profile,
+    });
+    if (!settings.model) throw bad('Give the model with --model project/version, e.g. --model cats-vs-dogs/3.');
+    if (!modelIdPattern.test(settings.model)) throw bad(`--model "${settings.model}" is not project/version, e.g. cats-vs-dogs/3.`);
+    if (!endpointBase(settings)) throw bad('Give the endpoint with --api-url (the saved setting is a self-hosted endpoint without a URL).');
+    format = values.out ? exportFormatOf(values.out) : null;
+    secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || undefined;
+  } catch (error) {
+    return fail(error);
+  }
+
+  const getApiKey = async (): Promise<string> => {
+    if (secret) return secret;
+    // The keychain module loads a native addon: only pay for it when no key was given.
+    const { createCredentials } = await import('../services/credentials');
+    const credentials = createCredentials({
+      profile: () => settings.profile,
+      platform: () => ({ workspace: () => Promise.reject(new AppFailure('internal', 'Workspace lookup is not needed here.')) }),
+      env: io.env,
+    });
+    secret = await credentials.apiKey();
+    return secret;
+  };
+
+  let library;
+  try {
+    library = await buildCliLibrary(inputs, !values['no-recursive']);
+  } catch (error) {
+    return fail(error);
+  }
+  for (const warning of library.warnings) say(`warning: ${warning}`);
+
+  const store = createResultsStore({ dataDir, settings: { get: () => settings } });
+  const progress = createProgressOutput(io.stderr as NodeJS.WritableStream & { isTTY?: boolean });
+  let label = '';
+  const emit: Emit = (event, payload) => {
+    if (event === 'jobProgress') progress.update(payload as JobProgress, label);
+  };
+  const classifier = createRoboflowClient({
+    timeoutMs: settings.timeoutMs,
+    authMode: settings.authMode,
+    maxUploadSize: settings.maxUploadSize,
+    requestLimit: endpointRequestLimits[settings.endpointKind],
+  });
+  const inference = createInference({ classifier, results: store, library, settings: { get: () => settings }, getApiKey, emit });
+  const endpoint = endpointBase(settings);
+  const started = Date.now();
+  const totals = { done: 0, failed: 0, skipped: 0 };
+  try {
+    for (const [index, folder] of library.folders.entries()) {
+      const ids = folderIds(folder);
+      if (ids.length === 0) continue;
+      label = library.folders.length > 1 ? `[${index + 1}/${library.folders.length}] ${folder.info.name}` : folder.info.name;
+      const job = await inference.start({ folderId: folder.info.folderId, ids, force: values.force });
+      const final = await inference.wait(job.jobId);
+      progress.finish();
+      if (final.state === 'stopped') return fail(final.error ?? bad('The run stopped.'));
+      totals.done += final.done;
+      totals.failed += final.failed;
+      totals.skipped += final.skipped;
+    }
+
+    const rows: Array<{ folder: CliFolder; id: string; record: ResultRecord | undefined }> = [];
+    for (const folder of library.folders) {
+      const journal = await store.journal(folder.info.folderId, endpoint, settings.model);
+      for (const id of folderIds(folder)) rows.push({ folder, id, record: journal.get(id) });
+    }
+    const single = library.folders.length === 1 && !library.folders[0].web;
+    const shown = (folder: CliFolder, id: string) => (folder.web ? id : single ? id : path.relative(process.cwd(), path.join(folder.info.root, id)).split(path.sep).join('/'));
+    const failures = rows.filter((r) => r.record?.status !== 'done');
+
+    if (format && values.out) {
+      const sources: ExportSource[] = rows.map(({ folder, id, record }) => {
+        const file = folder.web ? undefined : path.join(folder.info.root, ...id.split('/'));
+        return { id: shown(folder, id), imagePath: file ?? id, file, record };
+      });
+      const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: single ? library.folders[0].info.root : process.cwd() };
+      await writeExport({ format, path: values.out, header, sources });
+    }
+    if (values.annotate) {
+      const sources: ExportSource[] = rows
+        .filter(({ folder }) => !folder.web)
+        .map(({ folder, id, record }) => ({ id: shown(folder, id), imagePath: path.join(folder.info.root, id), file: path.join(folder.info.root, ...id.split('/')), record }));
+      const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: '' };
+      await writeExport({ format: 'annotated', path: values.annotate, header, sources, protectedRoots: library.folders.filter((f) => !f.web).map((f) => f.info.root) });
+    }
+    if (!format) {
+      for (const { folder, id, record } of rows) {
+        const labels = recordLabels(record, settings.threshold);
+        const cells = [shown(folder, id), record?.status ?? 'pending', labels?.labels.join(';') ?? record?.error?.code ?? '', labels?.best ? labels.best[1].toFixed(4) : ''];
+        io.stdout.write(cells.join('\t') + '\n');
+      }
+    }
+
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    say(`Classified ${totals.done} images in ${seconds} s (${totals.skipped} already done, ${failures.length} without a result).`);
+    if (failures.length) {
+      say(`${failures.length} image${failures.length === 1 ? '' : 's'} failed:`);
+      for (const { folder, id, record } of failures) {
+        const error = record?.error ?? { code: 'internal', message: 'No result was recorded.' };
+        say(`  ${shown(folder, id)}: ${error.code}: ${redactSecrets(error.message, secret ? [secret] : [])}`);
+      }
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    progress.finish();
+    return fail(error);
+  } finally {
+    await inference.close();
+    await store.close();
+  }
+}

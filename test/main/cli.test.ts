@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { folderIdOf } from '../../main/services/library';
+import { journalKey } from '../../main/services/results';
+import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { writeColourImages, type ColourImage } from './services/colour-images';
+
+// The CLI as a child process (`npx tsx main/cli.ts`), against the real peer and real files,
+// including a real SIGKILL of a run in the middle of a job and the resume after it.
+
+const repo = path.resolve(__dirname, '../..');
+let tmp: string;
+let peer: Peer;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-'));
+  peer = await startPeer();
+});
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+  children.clear();
+});
+afterAll(async () => {
+  await peer.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const child = spawn('npx', ['tsx', 'main/cli.ts', ...args], {
+    cwd: repo,
+    detached: true, // its own process group, so a SIGKILL reaches tsx's node child too
+    env: { ...process.env, ROBOFLOW_API_KEY: '', CI: process.env.CI ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+  return { child, done };
+}
+
+const cli = (args: string[], env?: NodeJS.ProcessEnv) => spawnCli(args, env).done;
+
+async function fixture(name: string, count: number, broken = false): Promise<{ folder: string; home: string; images: ColourImage[] }> {
+  const folder = path.join(tmp, name, 'images');
+  const images = await writeColourImages(folder, count);
+  if (broken) await fs.writeFile(path.join(folder, 'zz-broken.jpg'), 'this is not a jpeg');
+  return { folder, home: path.join(tmp, name, 'home'), images };
+}
+
+const inferArgs = (folder: string, url: string, ...more: string[]) => ['infer', folder, '--model', 'colors/1', '--api-url', url, '--api-key', defaultPeerKey, ...more];
+
+describe('classify-desk CLI', () => {
+  it('documents every command in --help', async () => {
+    const top = await cli(['--help']);
+    expect(top.code).toBe(0);
+    for (const cmd of ['infer', 'evaluate', 'login', 'logout', 'whoami']) expect(top.stdout).toContain(cmd);
+    const infer = await cli(['infer', '--help']);
+    expect(infer.code).toBe(0);
+    for (const flag of ['--model', '--api-url', '--api-key', '--concurrency', '--confidence', '--max-size', '--no-recursive', '--force', '--out', '--annotate']) {
+      expect(infer.stdout).toContain(flag);
+    }
+  });
+
+  it('exits 0 when every image has a result, writes --out JSON, and skips them on the next run', async () => {
+    const { folder, home, images } = await fixture('ok', 6);
+    const out = path.join(tmp, 'ok', 'results.json');
+    const first = await cli(inferArgs(folder, peer.url, '--out', out, '--concurrency', '3'), { CLASSIFY_DESK_HOME: home });
+    expect(first.stderr).not.toContain(defaultPeerKey);
+    expect(first.code).toBe(0);
+    const doc = JSON.parse(await fs.readFile(out, 'utf8'));
+    expect(doc).toMatchObject({ format: 'classify-desk/v1', model: { id: 'colors/1', project: 'colors', version: '1' }, endpoint: peer.url });
+    expect(doc.images).toHaveLength(6);
+    for (const img of images) expect(doc.images.find((i: { path: string }) => i.path === img.id)).toMatchObject({ status: 'done', top: img.expected, prediction_type: 'ClassificationModel' });
+    expect(JSON.stringify(doc)).not.toContain(defaultPeerKey);
+
+    const before = peer.stats.inferences;
+    const again = await cli(inferArgs(folder, peer.url), { CLASSIFY_DESK_HOME: home });
+    expect(again.code).toBe(0);
+    expect(peer.stats.inferences).toBe(before);
+    expect(again.stdout.trim().split('\n')).toHaveLength(6);
+    expect(again.stdout).toMatch(/img-0000\.jpg\tdone\tred\t0\.\d{4}/);
+  }, 60_000);
+
+  it('exits 1 and lists the failed images with their codes; --out CSV still written', async () => {
+    const { folder, home } = await fixture('some-fail', 3, true);
+    const out = path.join(tmp, 'some-fail', 'results.csv');
+    const run = await cli(inferArgs(folder, peer.url, '--out', out), { CLASSIFY_DESK_HOME: home });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/zz-broken\.jpg: bad_image: /);
+    const csv = await fs.readFile(out, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code');
+    expect(csv).toContain('zz-broken.jpg,error,,,,,,bad_image');
+  });
+
+  it('exits 2 with a one-line reason on a bad key, an unknown model, an unreachable endpoint or bad arguments', async () => {
+    const { folder, home } = await fixture('systemic', 4);
+    const env = { CLASSIFY_DESK_HOME: home };
+    const badKey = await cli(['infer', folder, '--model', 'colors/1', '--api-url', peer.url, '--api-key', 'rf_wrong_key_zzzz'], env);
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toMatch(/^classify-desk infer: .+$/m);
+    expect(badKey.stderr).not.toContain('rf_wrong_key_zzzz');
+
+    const unknown = await cli(['infer', folder, '--model', 'nope/9', '--api-url', peer.url], { ...env, ROBOFLOW_API_KEY: defaultPeerKey });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/nope\/9|not found/i);
+
+    const closed = await startPeer();
+    const url = closed.url;
+    await closed.close();
+    const unreachable = await cli(inferArgs(folder, url), env);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stderr).toMatch(/could not be reached/);
+
+    expect((await cli(['infer', folder, '--api-url', peer.url, '--api-key', defaultPeerKey], { ...env, CLASSIFY_DESK_HOME: path.join(tmp, 'empty-home') })).code).toBe(2);
+    expect((await cli(inferArgs(folder, peer.url, '--concurrency', '99'), env)).code).toBe(2);
+    expect((await cli(inferArgs(folder, peer.url, '--out', 'x.txt'), env)).code).toBe(2);
+    expect((await cli(inferArgs(path.join(tmp, 'missing'), peer.url), env)).code).toBe(2);
+    expect((await cli(['frobnicate'], env)).code).toBe(2);
+  }, 120_000);
+
+  it('survives a real kill -9 mid-job: journalled images are not sent again and the rest complete', async () => {
+    const slow = await startPeer({ latencyMs: 250 });
+    try {
+      const { folder, home } = await fixture('killed', 30);
+      const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), slow.url, 'colors/1')}.jsonl`);
+      // Complete lines only: a line still being written (or torn by the kill) has no newline yet.
+      const countLines = async () => {
+        const text = await fs.readFile(journal, 'utf8').catch(() => '');
+        return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).length;
+      };
+      const run = spawnCli(inferArgs(folder, slow.url, '--concurrency', '2'), { CLASSIFY_DESK_HOME: home });
+      const deadline = Date.now() + 30_000;
+      while ((await countLines()) < 6) {
+        if (Date.now() > deadline) throw new Error('the CLI journalled nothing in 30 s');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      process.kill(-(run.child.pid as number), 'SIGKILL');
+      const killed = await run.done;
+      expect(killed.signal).toBe('SIGKILL');
+      const journalled = await countLines();
+      expect(journalled).toBeLessThan(30);
+      const sentBefore = slow.stats.inferences;
+
+      const resumed = await cli(inferArgs(folder, slow.url, '--concurrency', '4'), { CLASSIFY_DESK_HOME: home });
+      expect(resumed.code).toBe(0);
+      expect(resumed.stderr).toContain(`${journalled} already done`);
+      // Exactly the images without a journalled result went out again; none of the others did.
+      expect(slow.stats.inferences - sentBefore).toBe(30 - journalled);
+      const lines = (await fs.readFile(journal, 'utf8')).trim().split('\n');
+      expect(new Set(lines.map((l) => JSON.parse(l).id)).size).toBe(30);
+    } finally {
+      await slow.close();
+    }
+  }, 120_000);
+});
