@@ -1,0 +1,196 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { AppFailure, isAppError } from '../../app/errors';
+import { formatEvaluation } from '../../app/eval-report';
+import { normaliseLabel } from '../../app/ground-truth';
+import { createCorrections } from '../services/corrections';
+import { evaluateRecords, readLabelsCsv } from '../services/evaluation';
+import { writeAtomically } from '../services/export-files';
+import { resolveDataDir } from '../services/paths';
+import { redactSecrets } from '../services/redact';
+import { createResultsStore } from '../services/results';
+import { buildCliLibrary } from './cli-library';
+import type { CliIo } from './credentials-commands';
+import { runInferCommand } from './infer-command';
+
+// `classify-desk evaluate`: classifies what is not classified yet by running `infer` itself (same
+// options, same journal, so stored results are reused and nothing is sent twice), then evaluates
+// the folder's stored results against its ground truth (class-named subfolders or --labels CSV,
+// with the app's corrections on top) and prints accuracy and the confusion matrix.
+
+export const evaluateUsage = `Usage: classify-desk evaluate <folder> --model <project/version> [options]
+
+Evaluates a model on a folder whose images have known classes: images in class-named subfolders
+(dogs/..., cats/...; nested deeper is fine, the nearest class-named folder wins; names match the
+model's classes ignoring case, '-', '_' and spaces) or listed in a labels CSV (path,label). Images
+not classified yet by this model are classified first, exactly as \`classify-desk infer\` does;
+stored results are reused. Corrections made in the app override the ground truth.
+
+Options:
+  --model P/V          model id, e.g. cats-vs-dogs/3 (default: the app's model setting)
+  --labels FILE        a CSV of path,label rows (paths relative to the folder; a header is optional);
+                       when given, folder names are not used
+  --threshold T        confidence 0-1 below which a single-label image counts as "no prediction"
+                       (wrong, and in no cell of the matrix); default: the app's threshold (0.4)
+  --map NAME=CLASS     treat folder or CSV name NAME as class CLASS; --map NAME= ignores NAME
+                       (repeatable)
+  --out FILE           write the JSON report (format classify-desk-eval/v1)
+  --api-url, --api-key, --profile, --concurrency, --max-size, --no-recursive, --force
+                       as for classify-desk infer (see classify-desk infer --help)
+  -h, --help           this help
+
+Images without ground truth and images that failed are counted ("unlabeled", "errors"), never
+dropped. Exit codes: 0 the evaluation was made (failed images are counted in it); 2 bad arguments
+or a systemic error (bad key, unknown model, endpoint unreachable).`;
+
+const options = {
+  model: { type: 'string' },
+  labels: { type: 'string' },
+  threshold: { type: 'string' },
+  map: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  'api-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  profile: { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-size': { type: 'string' },
+  'no-recursive': { type: 'boolean', default: false },
+  force: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Options handed to `infer` unchanged. */
+const passThrough = ['model', 'api-url', 'api-key', 'profile', 'concurrency', 'max-size'] as const;
+
+const bad = (message: string) => new AppFailure('invalid_input', message);
+
+/** The part of infer's JSON export this command reads: which endpoint, model and threshold it used. */
+const exportHeaderSchema = z.object({
+  model: z.object({ id: z.string() }),
+  endpoint: z.string(),
+  threshold: z.number(),
+});
+
+function parseMapping(entries: readonly string[]): Record<string, string | null> {
+  const mapping: Record<string, string | null> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw bad(`--map "${entry}" must be NAME=CLASS (or NAME= to ignore NAME).`);
+    const target = entry.slice(eq + 1).trim();
+    mapping[normaliseLabel(entry.slice(0, eq))] = target === '' ? null : target;
+  }
+  return mapping;
+}
+
+/** Runs `classify-desk evaluate`; resolves to the exit code. */
+export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
+  const say = (line: string) => io.stderr.write(line + '\n');
+  let values: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; args: string[] }>>['values'];
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
+  } catch (error) {
+    say(`classify-desk evaluate: ${(error as Error).message}. See classify-desk evaluate --help.`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(evaluateUsage + '\n');
+    return 0;
+  }
+  const secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || '';
+  const fail = (error: unknown): number => {
+    const message = error instanceof AppFailure || isAppError(error) ? error.message : String((error as Error)?.message ?? error);
+    say(`classify-desk evaluate: ${redactSecrets(message, secret ? [secret] : [])}`);
+    return 2;
+  };
+
+  let folder: string;
+  let threshold: number | undefined;
+  let mapping: Record<string, string | null>;
+  let csv: Awaited<ReturnType<typeof readLabelsCsv>> | null = null;
+  try {
+    if (positionals.length !== 1) throw bad('Name exactly one folder to evaluate. See classify-desk evaluate --help.');
+    folder = path.resolve(positionals[0]);
+    const stat = await fs.stat(folder).catch(() => null);
+    if (!stat?.isDirectory()) throw bad(`"${positionals[0]}" is not a folder; evaluate needs a folder of images.`);
+    if (values.threshold !== undefined) {
+      threshold = Number(values.threshold);
+      if (values.threshold.trim() === '' || !(threshold >= 0 && threshold <= 1)) throw bad('--threshold must be a number from 0 to 1.');
+    }
+    mapping = parseMapping(values.map ?? []);
+    if (values.labels) csv = await readLabelsCsv(path.resolve(values.labels));
+    if (values.out && path.extname(values.out).toLowerCase() !== '.json') throw bad(`--out must name a .json file (got "${values.out}").`);
+  } catch (error) {
+    return fail(error);
+  }
+
+  // 1. Classify what is missing, through infer itself; its JSON export tells which endpoint, model
+  //    and threshold it resolved (flags, environment, saved settings), so both commands agree.
+  const temp = await fs.mkdtemp(path.join(os.tmpdir(), 'classify-desk-evaluate-'));
+  try {
+    const inferArgs = [folder, '--out', path.join(temp, 'results.json')];
+    for (const name of passThrough) if (values[name] !== undefined) inferArgs.push(`--${name}`, values[name] as string);
+    if (threshold !== undefined) inferArgs.push('--confidence', String(threshold));
+    if (values['no-recursive']) inferArgs.push('--no-recursive');
+    if (values.force) inferArgs.push('--force');
+    const inferred = await runInferCommand(inferArgs, io);
+    // 1 = some images failed: they are counted as errors below. 2 = nothing to evaluate.
+    if (inferred === 2) return 2;
+    let header: z.infer<typeof exportHeaderSchema>;
+    try {
+      header = exportHeaderSchema.parse(JSON.parse(await fs.readFile(path.join(temp, 'results.json'), 'utf8')));
+    } catch {
+      return fail(new AppFailure('internal', 'The classification step wrote no readable results; run classify-desk infer on the folder to see why.'));
+    }
+
+    // 2. Evaluate the stored results of exactly the images infer saw.
+    const dataDir = resolveDataDir(io.env);
+    const library = await buildCliLibrary([folder], !values['no-recursive']);
+    const cliFolder = library.folders[0];
+    const store = createResultsStore({ dataDir });
+    const corrections = createCorrections({ dataDir });
+    try {
+      const journal = await store.journal(cliFolder.info.folderId, header.endpoint, header.model.id);
+      const evaluation = evaluateRecords({
+        model: header.model.id,
+        entries: cliFolder.entries.values(),
+        record: (id) => journal.get(id),
+        threshold: threshold ?? header.threshold,
+        csv: csv?.labels,
+        mapping,
+        corrections: await corrections.labels(cliFolder.info.folderId),
+      });
+      const gt = evaluation.groundTruth;
+      for (const p of csv?.problems ?? []) say(`labels CSV line ${p.line}: ${p.message}`);
+      for (const p of gt.problems) say(`labels CSV: ${p.message}`);
+      if (gt.unknownPaths.length) {
+        say(`labels CSV: ${gt.unknownPaths.length} path(s) name no image of the folder, e.g. ${gt.unknownPaths.slice(0, 3).join(', ')}`);
+      }
+      for (const u of gt.unmatched) {
+        say(`"${u.name}" (${u.count} image${u.count === 1 ? '' : 's'}) matches no class of the model; ` +
+          `map it with --map "${u.name}=CLASS" or ignore it with --map "${u.name}=". Classes: ${evaluation.metrics.classes.join(', ')}.`);
+      }
+      if (evaluation.metrics.evaluated === 0) {
+        say(`No image has both a result and a known class (${evaluation.metrics.unlabeled} unlabeled, ${evaluation.metrics.errors} errors). ` +
+          'Put images in folders named after the classes, or give --labels.');
+      }
+      io.stdout.write(formatEvaluation(header.model.id, evaluation.metrics));
+      if (values.out) {
+        const text = JSON.stringify(evaluation.report, null, 2) + '\n';
+        await writeAtomically(path.resolve(values.out), (handle) => handle.writeFile(text, 'utf8'));
+        say(`Report written to ${values.out}`);
+      }
+      return 0;
+    } finally {
+      await corrections.close();
+      await store.close();
+    }
+  } catch (error) {
+    return fail(error);
+  } finally {
+    await fs.rm(temp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../main/cli';
+import { createCorrections } from '../../main/services/corrections';
+import { folderIdOf } from '../../main/services/library';
+import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { colours, solidJpeg, solidPng } from '../peer/images';
+
+// `classify-desk evaluate` against the real peer (model colors/1 classifies by dominant colour) on a
+// generated class-folder tree; expected numbers are worked out by hand from the tree below.
+
+const repo = path.resolve(__dirname, '../..');
+let tmp: string;
+let peer: Peer;
+
+// At threshold 0.5 (colors/1 gives a solid colour ~0.99, yellow red 0.57 / green 0.43, grey 1/3 each):
+//   red/r1.jpg red, red/r2.png red, red/sub/r3.jpg red (nearest class folder), red/y.jpg yellow -> red  : 4 right
+//   GREEN/g1.jpg green -> green (folder case ignored), GREEN/g2.jpg blue -> blue                      : 1 right, 1 wrong
+//   blue/b1.jpg blue -> blue; blue/b2.png grey -> top 0.33 < 0.5: no prediction                        : 1 right, 1 wrong
+//   misc/u1.jpg (red image; "misc" is no class) and top.jpg: unlabeled; blue/broken.jpg: error
+async function tree(root: string): Promise<void> {
+  const files: Array<[string, Promise<Buffer> | string]> = [
+    ['red/r1.jpg', solidJpeg(64, 48, colours.red)],
+    ['red/r2.png', solidPng(40, 40, colours.red)],
+    ['red/sub/r3.jpg', solidJpeg(32, 32, colours.red)],
+    ['red/y.jpg', solidJpeg(32, 32, colours.yellow)],
+    ['GREEN/g1.jpg', solidJpeg(32, 32, colours.green)],
+    ['GREEN/g2.jpg', solidJpeg(32, 32, colours.blue)],
+    ['blue/b1.jpg', solidJpeg(32, 32, colours.blue)],
+    ['blue/b2.png', solidPng(32, 32, colours.grey)],
+    ['misc/u1.jpg', solidJpeg(32, 32, colours.red)],
+    ['top.jpg', solidJpeg(32, 32, colours.green)],
+    ['blue/broken.jpg', 'this is not a jpeg'],
+  ];
+  for (const [rel, data] of files) {
+    await fs.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await fs.writeFile(path.join(root, rel), await data);
+  }
+}
+
+function sink() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk;
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+async function evaluate(home: string, args: string[]) {
+  const out = sink();
+  const err = sink();
+  const code = await main(['evaluate', ...args, '--model', 'colors/1', '--api-url', peer.url, '--api-key', defaultPeerKey], {
+    stdin: process.stdin,
+    stdout: out.stream,
+    stderr: err.stream,
+    env: { CLASSIFY_DESK_HOME: home },
+  });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+async function fixture(name: string) {
+  const folder = path.join(tmp, name, 'images');
+  await tree(folder);
+  return { folder, home: path.join(tmp, name, 'home'), report: path.join(tmp, name, 'report.json') };
+}
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-evaluate-'));
+  peer = await startPeer();
+});
+afterAll(async () => {
+  await peer.close();
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('classify-desk evaluate', () => {
+  it('classifies the tree, prints accuracy and the matrix, and writes exactly the report of issue 6', async () => {
+    const { folder, home, report } = await fixture('basic');
+    const before = peer.stats.inferences;
+    const run = await evaluate(home, [folder, '--threshold', '0.5', '--out', report]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(peer.stats.inferences - before).toBeGreaterThanOrEqual(10);
+    expect(run.stdout).toContain('accuracy: 75.0% (6 of 8 labelled images)');
+    expect(run.stdout).toContain('unlabeled 2, errors 1');
+    expect(run.stdout).toMatch(/^green\s+1\s+1\s+0\s+0$/m);
+    expect(run.stdout).toMatch(/^blue\s+1\s+0\s+0\s+1$/m);
+    expect(run.stderr).toContain('"misc" (1 image) matches no class');
+    const json = JSON.parse(await fs.readFile(report, 'utf8'));
+    expect(json).toEqual({
+      format: 'classify-desk-eval/v1',
+      model: 'colors/1',
+      threshold: 0.5,
+      classes: ['blue', 'green', 'red'],
+      accuracy: 0.75,
+      per_class: {
+        blue: { precision: 0.5, recall: 0.5, f1: 0.5, support: 2 },
+        green: { precision: 1, recall: 0.5, f1: 2 / 3, support: 2 },
+        red: { precision: 1, recall: 1, f1: 1, support: 4 },
+      },
+      confusion: { labels: ['blue', 'green', 'red'], matrix: [[1, 0, 0], [1, 1, 0], [0, 0, 4]] },
+      unlabeled: 2,
+      errors: 1,
+    });
+    expect(Object.keys(json)).toEqual(['format', 'model', 'threshold', 'classes', 'accuracy', 'per_class', 'confusion', 'unlabeled', 'errors']);
+
+    // Stored results are reused: a second evaluation at another threshold sends only the new
+    // image (classified first); nothing already classified goes to the server again.
+    await fs.writeFile(path.join(folder, 'GREEN', 'g3.jpg'), await solidJpeg(33, 31, colours.green));
+    const sentBefore = new Map(peer.stats.perImage);
+    const again = await evaluate(home, [folder, '--threshold', '0.3', '--out', report]);
+    expect(again.code, again.stderr).toBe(0);
+    const sentAgain = [...peer.stats.perImage].filter(([key, n]) => n !== sentBefore.get(key));
+    expect(sentAgain).toHaveLength(1);
+    const second = JSON.parse(await fs.readFile(report, 'utf8'));
+    // grey is now predicted (three-way tie broken by name: blue) and g3 is a new right answer.
+    expect(second).toMatchObject({ threshold: 0.3, accuracy: 8 / 9, confusion: { matrix: [[2, 0, 0], [1, 2, 0], [0, 0, 4]] } });
+  });
+
+  it('uses a labels CSV instead of folders, a --map for odd names, and the app\'s corrections on top', async () => {
+    const { folder, home, report } = await fixture('csv');
+    const labels = path.join(tmp, 'csv', 'labels.csv');
+    // Header in another order, quotes, CRLF; "rouge" needs --map; a path not in the folder is reported.
+    await fs.writeFile(
+      labels,
+      'label,path\r\n"Green","red/r1.jpg"\r\nred,red/r2.png\r\nrouge,misc/u1.jpg\r\nBLUE,blue/b1.jpg\r\nred,nowhere.jpg\r\n',
+    );
+    const corrections = createCorrections({ dataDir: home });
+    await corrections.set(folderIdOf(await fs.realpath(folder)), ['red/r1.jpg'], { label: 'red' });
+    await corrections.close();
+    const run = await evaluate(home, [folder, '--labels', labels, '--map', 'rouge=red', '--threshold', '0.5', '--out', report]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('1 path(s) name no image of the folder, e.g. nowhere.jpg');
+    const json = JSON.parse(await fs.readFile(report, 'utf8'));
+    // r1 corrected to red (right), r2 red (right), u1 mapped red (right), b1 blue (right).
+    expect(json).toMatchObject({ accuracy: 1, unlabeled: 6, errors: 1, confusion: { matrix: [[1, 0, 0], [0, 0, 0], [0, 0, 3]] } });
+    expect(json.per_class.green).toEqual({ precision: null, recall: null, f1: null, support: 0 });
+  });
+
+  it('refuses bad arguments with exit code 2 and a one-line reason', async () => {
+    const home = path.join(tmp, 'bad-home');
+    const notFolder = await evaluate(home, [path.join(tmp, 'nope')]);
+    expect(notFolder.code).toBe(2);
+    expect(notFolder.stderr).toMatch(/is not a folder/);
+    const { folder } = await fixture('bad');
+    expect((await evaluate(home, [folder, '--threshold', '2'])).stderr).toMatch(/--threshold must be a number from 0 to 1/);
+    expect((await evaluate(home, [folder, '--map', 'x'])).code).toBe(2);
+    expect((await evaluate(home, [folder, '--out', 'r.txt'])).code).toBe(2);
+  });
+
+  it('stops with exit code 2 on a systemic error (unknown model) and writes no report', async () => {
+    const { folder, home, report } = await fixture('systemic');
+    const out = sink();
+    const err = sink();
+    const code = await main(['evaluate', folder, '--model', 'nope/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--out', report], {
+      stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: { CLASSIFY_DESK_HOME: home },
+    });
+    expect(code).toBe(2);
+    await expect(fs.stat(report)).rejects.toThrow();
+    expect(err.text()).not.toContain(defaultPeerKey);
+  });
+
+  it('runs as a command line (npx tsx main/cli.ts evaluate ...)', async () => {
+    const { folder, home, report } = await fixture('process');
+    const child = spawn('npx', ['tsx', 'main/cli.ts', 'evaluate', folder, '--model', 'colors/1', '--api-url', peer.url, '--threshold', '0.5', '--out', report], {
+      cwd: repo,
+      env: { ...process.env, CLASSIFY_DESK_HOME: home, ROBOFLOW_API_KEY: defaultPeerKey },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stdout).toContain('accuracy: 75.0%');
+    expect(JSON.parse(await fs.readFile(report, 'utf8')).accuracy).toBe(0.75);
+  });
+});
