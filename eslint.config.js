@@ -20,6 +20,9 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-restricted-imports': ['error', { paths: [electronOnly] }],
+      // Stores hold 50k-item collections in $state.raw and replace them wholesale; deep-reactive
+      // SvelteSet/SvelteMap would make every item a tracked proxy (DESIGN.md §3, performance).
+      'svelte/prefer-svelte-reactivity': 'off',
     },
   },
   {
