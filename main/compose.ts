@@ -1,11 +1,16 @@
 import { existsSync } from 'node:fs';
 import pkg from '../package.json' with { type: 'json' };
 import { AppFailure } from '../app/errors';
-import type { WindowState } from '../app/settings';
+import { endpointRequestLimits, type WindowState } from '../app/settings';
 import type { Emit, Ports } from './handlers';
+import type { Classifier } from './services/classifier';
+import { createExporter } from './services/exporter';
+import { createInference } from './services/inference';
 import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
 import { dataPaths } from './services/paths';
+import { createResultsStore } from './services/results';
+import { createRoboflowClient } from './services/roboflow';
 import { createSettingsStore, type SettingsBacking } from './services/settings-store';
 import { createThumbnails } from './services/thumbnails';
 
@@ -63,14 +68,33 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     return last && existsSync(last) ? last : null;
   };
 
-  // --- jobs (engine)
-  const jobs: Ports['jobs'] = { start: notYet('Classifying'), pause: notYet('Pausing'), resume: notYet('Resuming'), cancel: notYet('Cancelling') };
-
-  // --- results (engine)
-  const results: Ports['results'] = { page: notYet('Results'), detail: notYet('Result details') };
-
-  // --- exporter (engine)
-  const exporter: Ports['exporter'] = { export: notYet('Export'), suggestedName: notYet('Export') };
+  // --- results, jobs, exporter (engine)
+  const results = createResultsStore({ dataDir, settings, entryOf: (folderId, id) => library.get(folderId)?.entries.get(id) });
+  // The client follows the settings of the moment (timeout, auth mode, upload size, request limit).
+  const classifier: Classifier = {
+    classify: (input, target, signal) => {
+      const s = settings.get();
+      const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: endpointRequestLimits[s.endpointKind] });
+      return client.classify(input, target, signal);
+    },
+  };
+  const jobs = createInference({
+    classifier,
+    results,
+    library,
+    settings,
+    emit,
+    getApiKey: async () => {
+      const source = credentials as Partial<{ apiKey(): Promise<string> }>;
+      if (typeof source.apiKey !== 'function') throw new AppFailure('no_key', 'No API key is set. Open Settings and enter your Roboflow API key.');
+      return source.apiKey();
+    },
+  });
+  closers.push(async () => {
+    await jobs.close();
+    await results.close();
+  });
+  const exporter = createExporter({ results, library, settings });
 
   // --- credentials (credentials)
   const credentials: Ports['credentials'] = { status: notYet('Keys'), set: notYet('Keys'), remove: notYet('Keys'), check: notYet('Keys') };
