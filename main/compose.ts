@@ -6,6 +6,7 @@ import type { Emit, Ports } from './handlers';
 import type { Classifier } from './services/classifier';
 import { createExporter } from './services/exporter';
 import { createInference } from './services/inference';
+import { createCorrections } from './services/corrections';
 import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
 import { dataPaths } from './services/paths';
@@ -100,7 +101,8 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const credentials: Ports['credentials'] = { status: notYet('Keys'), set: notYet('Keys'), remove: notYet('Keys'), check: notYet('Keys') };
 
   // --- corrections (evaluation)
-  const corrections: Ports['corrections'] = { list: notYet('Corrections'), set: notYet('Corrections'), undo: notYet('Undo'), redo: notYet('Redo') };
+  const corrections = createCorrections({ dataDir });
+  closers.push(() => corrections.close());
 
   // --- evaluation (evaluation)
   const evaluation: Ports['evaluation'] = { evaluate: notYet('Evaluation') };
