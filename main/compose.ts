@@ -7,6 +7,7 @@ import type { Classifier } from './services/classifier';
 import { createExporter } from './services/exporter';
 import { createInference } from './services/inference';
 import { createCorrections } from './services/corrections';
+import { createEvaluation } from './services/evaluation';
 import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
 import { dataPaths } from './services/paths';
@@ -105,7 +106,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   closers.push(() => corrections.close());
 
   // --- evaluation (evaluation)
-  const evaluation: Ports['evaluation'] = { evaluate: notYet('Evaluation') };
+  const evaluation = createEvaluation({ library, results, corrections, settings });
 
   const ports: Ports = {
     info,
