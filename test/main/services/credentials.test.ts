@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../app/errors';
 import { createCredentials, keychainService, noKeychainMessage, type WorkspaceLookup } from '../../../main/services/credentials';
 import type { KeytarApi } from '../../../main/services/keychain';
+import { createPlatformClient } from '../../../main/services/platform';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { startKeyring, withoutSessionBus, type Keyring } from '../../support/keyring';
 
 // Against the real Secret Service (gnome-keyring on a private D-Bus session) and the real keytar.
@@ -165,5 +167,65 @@ describe('against gnome-keyring on a private session bus', () => {
     expect(refused.code).toBe('invalid_input');
     expect(refused.message).not.toContain('two words');
     expect(lookup('default').stdout).toBe('');
+  });
+
+  describe('checking the key with the platform API', () => {
+    let peer: Peer;
+    let baseUrl = '';
+    beforeAll(async () => {
+      peer = await startPeer();
+      baseUrl = peer.url;
+    });
+    afterAll(async () => {
+      await peer?.close();
+    });
+    const checking = (env: NodeJS.ProcessEnv = {}) =>
+      createCredentials({ profile: () => 'checked', platform: () => createPlatformClient({ baseUrl }), env });
+
+    it('names the workspace of a good key and remembers it (not the key) for status', async () => {
+      const service = checking();
+      await service.set(defaultPeerKey, false);
+      expect(await service.check()).toEqual({ profile: 'checked', hasKey: true, last4: '6789', backend: 'keychain', workspace: 'test-workspace' });
+      expect(await service.status()).toMatchObject({ workspace: 'test-workspace' });
+      // A new key forgets the old workspace until it is checked.
+      await service.set(key, true);
+      expect((await service.status()).workspace).toBeUndefined();
+      await service.remove();
+    });
+
+    it('says a rejected key is unauthorized, without the key, although the server echoes it', async () => {
+      const service = checking();
+      await service.set(key, false);
+      const rejected = await failure(service.check());
+      expect(rejected.code).toBe('unauthorized');
+      expect(rejected.message).not.toContain(key);
+      expect(JSON.stringify(rejected)).not.toContain(key.slice(0, -4));
+      expect((await service.status()).workspace).toBeUndefined();
+      await service.remove();
+    });
+
+    it('says offline when the platform cannot be reached, and no_key when there is nothing to check', async () => {
+      const service = checking();
+      expect((await failure(service.check())).code).toBe('no_key');
+      await service.set(defaultPeerKey, true);
+      const closed = await startPeer();
+      baseUrl = closed.url;
+      await closed.close();
+      try {
+        expect((await failure(service.check())).code).toBe('network');
+      } finally {
+        baseUrl = peer.url;
+      }
+    });
+
+    it('falls back to ROBOFLOW_API_KEY for jobs only when neither the session nor the keychain has a key', async () => {
+      const service = checking({ ROBOFLOW_API_KEY: defaultPeerKey });
+      expect(await service.status()).toMatchObject({ hasKey: true, last4: '6789', backend: 'session' });
+      expect(await service.apiKey()).toBe(defaultPeerKey);
+      await service.set(key, false);
+      expect(await service.apiKey()).toBe(key);
+      await service.remove();
+      expect(await service.apiKey()).toBe(defaultPeerKey);
+    });
   });
 });
