@@ -1,0 +1,128 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FolderEvaluation } from '../../../app/eval-report';
+import type { CorrectionsChange, CorrectionsSnapshot } from '../../../app/corrections';
+import type { ResultRecord } from '../../../app/types';
+import { createAppServices, type AppServices } from '../../../main/compose';
+import { createHandlers, dispatch, type Handlers } from '../../../main/handlers';
+import { createResultsStore } from '../../../main/services/results';
+import { colours, solidJpeg } from '../../peer/images';
+
+// The evaluation and corrections channels end to end through the composition root and `dispatch`
+// (payload validation included): stored results of the current model + folder names + corrections,
+// and corrections surviving a restart of the services.
+
+const endpoint = 'http://127.0.0.1:9';
+const model = 'pets/2';
+let tmp: string;
+let folder: string;
+let dataDir: string;
+let services: AppServices | null = null;
+
+const response = (scores: Array<[string, number]>) => ({
+  time: 0.01,
+  image: { width: 8, height: 8 },
+  predictions: scores.map(([c, confidence]) => ({ class: c, confidence })),
+  top: scores[0][0],
+  confidence: scores[0][1],
+});
+
+async function start(): Promise<Handlers> {
+  services = await createAppServices({
+    dataDir,
+    emit: () => undefined,
+    dialogs: { pickFolder: async () => null, pickExportPath: async () => null },
+    shell: 'host',
+  });
+  services.ports.settings.update({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+  return createHandlers(services.ports);
+}
+
+async function call<T>(handlers: Handlers, channel: string, payload: unknown): Promise<T> {
+  const answer = await dispatch(handlers, channel, payload);
+  if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+  return answer.value as T;
+}
+
+beforeEach(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-evaluation-'));
+  folder = path.join(tmp, 'photos');
+  dataDir = path.join(tmp, 'data');
+  const files: Record<string, Array<[string, number]> | 'error' | null> = {
+    'cat/a.jpg': [['cat', 0.9], ['dog', 0.1]],
+    'cat/b.jpg': [['dog', 0.7], ['cat', 0.3]],
+    'Dog/c.jpg': [['dog', 0.8], ['cat', 0.2]],
+    'dog/old/d.jpg': 'error',
+    'other/e.jpg': [['cat', 0.6], ['dog', 0.4]],
+    'cat/new.jpg': null,
+  };
+  const store = createResultsStore({ dataDir });
+  const realRoot = await fs.mkdir(folder, { recursive: true }).then(() => fs.realpath(folder));
+  const { folderIdOf } = await import('../../../main/services/library');
+  const journal = await store.journal(folderIdOf(realRoot), endpoint, model);
+  for (const [rel, scores] of Object.entries(files)) {
+    const file = path.join(folder, rel);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, await solidJpeg(8, 8, colours.red));
+    if (scores === null) continue;
+    const stat = await fs.stat(file);
+    const record: ResultRecord = {
+      id: rel, size: stat.size, mtimeMs: stat.mtimeMs, startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z',
+      ...(scores === 'error' ? { status: 'error', error: { code: 'bad_image', message: 'Not an image.' } } : { status: 'done', response: response(scores) }),
+    };
+    await journal.append(record);
+  }
+  await store.close();
+});
+
+afterEach(async () => {
+  await services?.close();
+  services = null;
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('evaluation over IPC', () => {
+  it('evaluates stored results against folder names, with corrections on top, and keeps them across a restart', async () => {
+    let handlers = await start();
+    const info = await call<{ folderId: string }>(handlers, 'openFolder', { path: folder });
+    const first = await call<FolderEvaluation>(handlers, 'evaluation', { folderId: info.folderId, threshold: 0.5 });
+    // cat/a right, cat/b wrong (dog), Dog/c right; d error; e unlabeled ("other"); new.jpg not classified.
+    expect(first.metrics).toMatchObject({ total: 6, evaluated: 3, correct: 2, errors: 1, unlabeled: 1, pending: 1 });
+    expect(first.report).toMatchObject({ format: 'classify-desk-eval/v1', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] } });
+    expect(first.groundTruth.unmatched).toEqual([{ name: 'other', key: 'other', count: 1 }]);
+    expect(new Map(first.truth).get('dog/old/d.jpg')).toEqual(['dog']);
+
+    // A mapping from the editor and a correction change the numbers.
+    const changed = await call<CorrectionsChange>(handlers, 'setCorrection', { folderId: info.folderId, ids: ['cat/b.jpg'], label: 'dog', reviewed: true });
+    expect(changed).toMatchObject({ changed: [{ id: 'cat/b.jpg', label: 'dog', reviewed: true, flagged: false }], canUndo: true, canRedo: false });
+    const second = await call<FolderEvaluation>(handlers, 'evaluation', { folderId: info.folderId, threshold: 0.5, mapping: { other: 'cat' } });
+    expect(second.metrics).toMatchObject({ evaluated: 4, correct: 4, unlabeled: 0 });
+    // `truth` stays the ground truth before corrections, for the renderer's live overlay.
+    expect(new Map(second.truth).get('cat/b.jpg')).toEqual(['cat']);
+
+    await services!.close();
+    handlers = await start();
+    const reopened = await call<{ folderId: string }>(handlers, 'openFolder', { path: folder });
+    const kept = await call<CorrectionsSnapshot>(handlers, 'corrections', { folderId: reopened.folderId });
+    expect(kept.items.map((c) => [c.id, c.label, c.reviewed])).toEqual([['cat/b.jpg', 'dog', true]]);
+    expect(kept.canUndo).toBe(true);
+    await call(handlers, 'undoCorrection', { folderId: reopened.folderId });
+    const afterUndo = await call<FolderEvaluation>(handlers, 'evaluation', { folderId: reopened.folderId, threshold: 0.5 });
+    expect(afterUndo.metrics.correct).toBe(2);
+    const redone = await call<CorrectionsChange>(handlers, 'redoCorrection', { folderId: reopened.folderId });
+    expect(redone.changed[0].label).toBe('dog');
+  });
+
+  it('validates payloads before any service runs', async () => {
+    const handlers = await start();
+    const folderId = '0123456789abcdef';
+    const bad = await dispatch(handlers, 'setCorrection', { folderId, ids: [], label: 'cat' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await dispatch(handlers, 'evaluation', { folderId, threshold: 2 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await dispatch(handlers, 'evaluation', { folderId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const missingCsv = await dispatch(handlers, 'evaluation', { folderId: (await call<{ folderId: string }>(handlers, 'openFolder', { path: folder })).folderId, labelsPath: path.join(tmp, 'none.csv') });
+    expect(missingCsv).toMatchObject({ ok: false, error: { code: 'unreadable_file' } });
+  });
+});
