@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { normaliseSettings } from '../../app/settings';
+import { createInference } from '../../main/services/inference';
+import { createLibrary } from '../../main/services/library';
+import { createResultsStore } from '../../main/services/results';
+import { createRoboflowClient } from '../../main/services/roboflow';
+import { defaultPeerKey } from '../peer/server';
+
+// `npx tsx test/bench/infer.ts` (or `npm run bench -- infer`): the job queue against the test peer
+// with a fixed 100 ms latency, run in its own process so this process's CPU time is the client's
+// alone. Prints JSON lines: throughput vs the ideal (concurrency / latency) at 1, 4, 8, 16; the
+// speed-up over a sequential loop (one request at a time, like Roboflow's Python SDK); bytes
+// uploaded for 12-megapixel JPEGs vs their file size with default settings; client CPU per image.
+// Targets: >= 0.9x ideal at concurrency 8; 12 MP uploads <= 1/8 of the file size.
+
+const latencyMs = 100;
+const count = Number(process.env.BENCH_IMAGES ?? 200);
+const concurrencies = [1, 4, 8, 16];
+const print = (row: Record<string, unknown>) => process.stdout.write(JSON.stringify({ bench: 'infer', ...row }) + '\n');
+
+async function startPeerProcess(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/peer/cli.ts', '--port', '0', '--latency', String(latencyMs)], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (match) resolve(match[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`peer exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+async function makeImages(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const background = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
+    await sharp({ create: { width: 320, height: 240, channels: 3, background } })
+      .composite([{ input: { create: { width: 40, height: 30, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }, top: i % 200, left: (i * 7) % 280 }])
+      .jpeg({ quality: 88 })
+      .toFile(path.join(dir, `photo-${String(i).padStart(4, '0')}.jpg`));
+  }
+}
+
+/** Camera-like 12 MP JPEGs: smooth gradients plus sensor-like noise, encoded at q92. */
+async function make12mp(dir: string, n: number): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true });
+  const files: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const file = path.join(dir, `camera-${i}.jpg`);
+    const noise = await sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 120 + i * 10, sigma: 28 } } })
+      .blur(0.6 + i * 0.2)
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    await sharp(noise).modulate({ hue: i * 40 }).jpeg({ quality: 92 }).toFile(file);
+    files.push(file);
+  }
+  return files;
+}
+
+const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-bench-infer-'));
+const peer = await startPeerProcess();
+try {
+  const folder = path.join(tmp, 'photos');
+  await makeImages(folder);
+  const library = createLibrary({ emit: () => undefined });
+  const info = await library.open(folder, false);
+  await library.get(info.folderId)?.done;
+  const client = createRoboflowClient({ timeoutMs: 30_000, authMode: 'bearer+query', maxUploadSize: 1024, requestLimit: 20 * 1024 * 1024 });
+  const target = { baseUrl: peer.url, model: 'colors/1', apiKey: defaultPeerKey };
+  // Warm up the connection pool, sharp and the JIT, so the first measured run is not penalised.
+  for (const id of [...(library.get(info.folderId)?.entries.keys() ?? [])].slice(0, 4)) await client.classify({ kind: 'file', path: path.join(folder, id) }, target);
+
+  const results: Record<number, number> = {};
+  for (const concurrency of concurrencies) {
+    const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency });
+    const store = createResultsStore({ dataDir: path.join(tmp, `data-${concurrency}`) });
+    const inference = createInference({ classifier: client, results: store, library, settings: { get: () => settings }, getApiKey: async () => defaultPeerKey, emit: () => undefined });
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const job = await inference.start({ folderId: info.folderId });
+    const final = await inference.wait(job.jobId);
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    await store.close();
+    const throughput = final.done / seconds;
+    const ideal = concurrency / (latencyMs / 1000);
+    results[concurrency] = throughput;
+    print({
+      metric: 'throughput',
+      concurrency,
+      images: final.done,
+      failed: final.failed,
+      seconds: +seconds.toFixed(2),
+      imagesPerSecond: +throughput.toFixed(1),
+      ideal,
+      ratioToIdeal: +(throughput / ideal).toFixed(3),
+      clientCpuMsPerImage: +((used.user + used.system) / 1000 / final.done).toFixed(2),
+    });
+  }
+
+  const entries = [...(library.get(info.folderId)?.entries.keys() ?? [])];
+  const seqStart = performance.now();
+  for (const id of entries) await client.classify({ kind: 'file', path: path.join(folder, id) }, target);
+  const seqSeconds = (performance.now() - seqStart) / 1000;
+  const sequential = entries.length / seqSeconds;
+  print({ metric: 'sequential-loop', images: entries.length, seconds: +seqSeconds.toFixed(2), imagesPerSecond: +sequential.toFixed(1) });
+  for (const concurrency of concurrencies) {
+    print({ metric: 'speedup-over-sequential', concurrency, speedup: +(results[concurrency] / sequential).toFixed(2) });
+  }
+  print({ metric: 'target', name: 'throughput >= 0.9x ideal at concurrency 8', value: +(results[8] / 80).toFixed(3), met: results[8] / 80 >= 0.9 });
+
+  const big = await make12mp(path.join(tmp, 'camera'), 3);
+  let worst = 0;
+  for (const file of big) {
+    const cpu = process.cpuUsage();
+    const outcome = await client.classify({ kind: 'file', path: file }, target);
+    const used = process.cpuUsage(cpu);
+    const fileBytes = (await fs.stat(file)).size;
+    const sent = outcome.ok ? outcome.sent : undefined;
+    const bodyBytes = sent ? 4 * Math.ceil(sent.bytes / 3) : 0;
+    worst = Math.max(worst, bodyBytes / fileBytes);
+    print({
+      metric: 'upload-12mp',
+      file: path.basename(file),
+      ok: outcome.ok,
+      fileBytes,
+      sentBytes: sent?.bytes,
+      base64BodyBytes: bodyBytes,
+      sent: sent ? `${sent.width}x${sent.height}` : null,
+      ratioBodyToFile: +(bodyBytes / fileBytes).toFixed(4),
+      clientCpuMs: +((used.user + used.system) / 1000).toFixed(1),
+    });
+  }
+  print({ metric: 'target', name: '12 MP upload (base64 body) <= 1/8 of file size', value: +worst.toFixed(4), met: worst <= 1 / 8 });
+  await library.close();
+} finally {
+  peer.stop();
+  await fs.rm(tmp, { recursive: true, force: true });
+}
