@@ -17,6 +17,8 @@ const batchMax = 1000;
 const batchMs = 50;
 /** Folders whose entry lists stay in memory; older ones stay resolvable but forget their entries. */
 const keptFolders = 8;
+/** Problems announced one by one; a folder of thousands of broken links reports the rest in scanDone. */
+const problemEvents = 1000;
 
 export interface FolderState {
   info: FolderInfo;
@@ -100,7 +102,7 @@ export function createLibrary(opts: { emit: Emit }): Library {
         if (signal.aborted) break;
         if (isProblem(item)) {
           problems.push(item.problem);
-          opts.emit('scanProblem', { folderId, ...item.problem });
+          if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...item.problem });
           continue;
         }
         entries.set(item.id, item);
