@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
 import pkg from '../package.json' with { type: 'json' };
-import { AppFailure } from '../app/errors';
 import { endpointRequestLimits, type WindowState } from '../app/settings';
 import type { Emit, Ports } from './handlers';
 import type { Classifier } from './services/classifier';
 import { createExporter } from './services/exporter';
 import { createInference } from './services/inference';
 import { createCorrections } from './services/corrections';
+import { createCredentials } from './services/credentials';
 import { createEvaluation } from './services/evaluation';
 import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
 import { dataPaths } from './services/paths';
+import { createPlatformClient } from './services/platform';
 import { createResultsStore } from './services/results';
 import { createRoboflowClient } from './services/roboflow';
 import { createSettingsStore, type SettingsBacking } from './services/settings-store';
@@ -41,10 +42,6 @@ export interface AppServices {
   onRecentChange(listener: () => void): () => void;
   close(): Promise<void>;
 }
-
-const notYet = (feature: string) => (): never => {
-  throw new AppFailure('internal', `${feature} is not available yet.`);
-};
 
 export async function createAppServices(opts: ComposeOptions): Promise<AppServices> {
   const { dataDir, emit } = opts;
@@ -86,11 +83,8 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     library,
     settings,
     emit,
-    getApiKey: async () => {
-      const source = credentials as Partial<{ apiKey(): Promise<string> }>;
-      if (typeof source.apiKey !== 'function') throw new AppFailure('no_key', 'No API key is set. Open Settings and enter your Roboflow API key.');
-      return source.apiKey();
-    },
+    // Read from the keychain when a job starts, never earlier (credentials is built below).
+    getApiKey: () => credentials.apiKey(),
   });
   closers.push(async () => {
     await jobs.close();
@@ -99,7 +93,12 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const exporter = createExporter({ results, library, settings });
 
   // --- credentials (credentials)
-  const credentials: Ports['credentials'] = { status: notYet('Keys'), set: notYet('Keys'), remove: notYet('Keys'), check: notYet('Keys') };
+  // Profile and platform URL follow the settings of the moment; keytar loads on first use.
+  const credentials = createCredentials({
+    profile: () => settings.get().profile,
+    platform: () => createPlatformClient({ baseUrl: settings.get().platformApiUrl, fetch: opts.fetch }),
+    env: opts.env ?? process.env,
+  });
 
   // --- corrections (evaluation)
   const corrections = createCorrections({ dataDir });
