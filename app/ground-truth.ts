@@ -151,6 +151,17 @@ export function parseLabelsCsv(text: string): LabelsCsv {
   return { labels, header, problems };
 }
 
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A labels CSV (`path,label` header, CRLF, RFC 4180 quoting) that parseLabelsCsv reads back as given. */
+export function labelsCsv(rows: Iterable<readonly [path: string, label: string]>): string {
+  let out = 'path,label\r\n';
+  for (const [path, label] of rows) out += `${csvField(path)},${csvField(label)}\r\n`;
+  return out;
+}
+
 export interface GroundTruthOptions {
   ids: Iterable<string>;
   classes: readonly string[];

@@ -3,6 +3,7 @@ import {
   LabelMatcher,
   labelFromFolders,
   normaliseCsvPath,
+  labelsCsv,
   normaliseLabel,
   parseCsvRows,
   parseLabelsCsv,
@@ -76,6 +77,17 @@ describe('CSV parsing', () => {
       { line: 5, message: 'The row has no path.' },
       { line: 6, message: '"b.jpg" has no label; it stays unlabelled.' },
     ]);
+  });
+});
+
+describe('writing a labels CSV', () => {
+  it('round-trips awkward paths and labels through parseLabelsCsv', () => {
+    const rows: Array<[string, string]> = [['a, b/"q".jpg', 'sea lion'], ['multi\nline.png', ' padded '], ['plain.jpg', 'cat']];
+    const text = labelsCsv(rows);
+    expect(text.startsWith('path,label\r\n"a, b/""q"".jpg",sea lion\r\n')).toBe(true);
+    const parsed = parseLabelsCsv(text);
+    expect(parsed.header).toBe(true);
+    expect([...parsed.labels]).toEqual([['a, b/"q".jpg', ['sea lion']], ['multi\nline.png', ['padded']], ['plain.jpg', ['cat']]]);
   });
 });
 

@@ -143,6 +143,25 @@ describe('classify-desk evaluate', () => {
     expect(json.per_class.green).toEqual({ precision: null, recall: null, f1: null, support: 0 });
   });
 
+  it('evaluates a multi-label model by exact match and per-class precision/recall', async () => {
+    const { folder, home, report } = await fixture('multi');
+    const out = sink();
+    const err = sink();
+    const code = await main(['evaluate', folder, '--model', 'colors-multi/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--threshold', '0.5', '--out', report], {
+      stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: { CLASSIFY_DESK_HOME: home },
+    });
+    expect(code, err.text()).toBe(0);
+    expect(out.text()).toContain('exact-match ratio: 62.5% (5 of 8 labelled images)');
+    // Sigmoid per channel: yellow is red + green, grey (~0.504 each) is all three; exact: r1 r2 r3 g1 b1.
+    const json = JSON.parse(await fs.readFile(report, 'utf8'));
+    expect(json.accuracy).toBe(0.625);
+    expect(json.per_class.red).toEqual({ precision: 0.8, recall: 1, f1: 8 / 9, support: 4 });
+    expect(json.per_class.green.precision).toBeCloseTo(1 / 3, 12);
+    expect(json.per_class.green.recall).toBe(0.5);
+    expect(json.per_class.blue.precision).toBeCloseTo(2 / 3, 12);
+    expect(json.per_class.blue.recall).toBe(1);
+  });
+
   it('refuses bad arguments with exit code 2 and a one-line reason', async () => {
     const home = path.join(tmp, 'bad-home');
     const notFolder = await evaluate(home, [path.join(tmp, 'nope')]);
