@@ -26,10 +26,47 @@ export function colorAt(index: number): string {
   return hslToHex(hue, 0.65, lightness);
 }
 
+// Classes named after a colour get the palette entry that looks like it, so "red" is not drawn green.
+const namedColours: Record<string, number> = {
+  orange: 0,
+  sky: 1,
+  skyblue: 1,
+  cyan: 1,
+  teal: 2,
+  green: 2,
+  yellow: 3,
+  blue: 4,
+  red: 5,
+  vermillion: 5,
+  purple: 6,
+  pink: 6,
+  magenta: 6,
+  violet: 6,
+  grey: 7,
+  gray: 7,
+};
+
 /** Maps each class name to its colour; the same set of names always gets the same colours. */
 export function classColors(classNames: Iterable<string>): Map<string, string> {
   const sorted = [...new Set(classNames)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return new Map(sorted.map((name, index) => [name, colorAt(index)]));
+  const out = new Map<string, string>();
+  const used = new Set<number>();
+  for (const name of sorted) {
+    const slot = namedColours[name.toLowerCase().replace(/[\s_-]+/g, '')];
+    if (slot !== undefined && !used.has(slot)) {
+      used.add(slot);
+      out.set(name, okabeIto[slot]);
+    }
+  }
+  let next = 0;
+  for (const name of sorted) {
+    if (out.has(name)) continue;
+    while (used.has(next)) next += 1;
+    out.set(name, colorAt(next));
+    used.add(next);
+  }
+  // Keep the sorted order of the names (callers list classes in this order).
+  return new Map(sorted.map((name) => [name, out.get(name)!]));
 }
 
 /** Black or white, whichever reads better on the given #RRGGBB background. */

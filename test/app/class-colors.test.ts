@@ -10,6 +10,18 @@ describe('classColors', () => {
     expect(a.get('dog')).toBe(okabeIto[1]);
   });
 
+  it('gives colour-named classes the palette colour that looks like them', () => {
+    const colors = classColors(['red', 'green', 'blue', 'cat']);
+    expect(colors.get('red')).toBe('#D55E00');
+    expect(colors.get('green')).toBe('#009E73');
+    expect(colors.get('blue')).toBe('#0072B2');
+    expect(colors.get('cat')).toBe(okabeIto[0]);
+    expect(new Set(colors.values()).size).toBe(4);
+    const many = classColors(Array.from({ length: 12 }, (_, i) => `c${i}`).concat('yellow'));
+    expect(many.get('yellow')).toBe('#F0E442');
+    expect(new Set(many.values()).size).toBe(13);
+  });
+
   it('extends past the palette with distinct valid colours', () => {
     const colors = Array.from({ length: 40 }, (_, i) => colorAt(i));
     expect(new Set(colors).size).toBe(40);

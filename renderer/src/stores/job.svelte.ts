@@ -17,6 +17,8 @@ export class JobStore {
   /** A failure that stops the run (bad key, unknown model...), shown as one banner. */
   banner = $state.raw<AppError | null>(null);
   busy = $state(false);
+  /** Called when a job ends (done, cancelled or stopped). */
+  onSettled: ((progress: JobProgress) => void) | null = null;
 
   readonly active = $derived(this.progress !== null && activeStates.has(this.progress.state));
 
@@ -91,6 +93,7 @@ export class JobStore {
       this.review.flush();
       this.review.clearLive();
       if (progress.state === 'stopped' && progress.error) this.banner = progress.error;
+      this.onSettled?.(progress);
     }
   }
 

@@ -10,6 +10,8 @@ export class SettingsStore {
   value = $state.raw<Settings | null>(null);
   credentials = $state.raw<CredentialStatus | null>(null);
   error = $state<AppError | null>(null);
+  /** Set when Roboflow could not be reached (start-up check, a failed run); cached work stays usable. */
+  offline = $state<AppError | null>(null);
 
   constructor(private readonly api: Api) {}
 
@@ -31,6 +33,18 @@ export class SettingsStore {
     }
   }
 
+  /** Checks the saved key against Roboflow, which also tells whether it can be reached at all. */
+  async probe(): Promise<void> {
+    if (!this.credentials?.hasKey) return;
+    try {
+      this.credentials = await this.api.checkApiKey({});
+      this.offline = null;
+    } catch (error) {
+      const failure = toAppError(error);
+      if (failure.code === 'network' || failure.code === 'timeout') this.offline = failure;
+    }
+  }
+
   /** Saves a partial update; answers the error instead of throwing so forms can show it. */
   async update(patch: SettingsPatch): Promise<AppError | null> {
     try {
@@ -47,7 +61,9 @@ export class SettingsStore {
       this.credentials = await action();
       return null;
     } catch (error) {
-      return toAppError(error);
+      const failure = toAppError(error);
+      if (failure.code === 'network' || failure.code === 'timeout') this.offline = failure;
+      return failure;
     }
   }
 }

@@ -1,0 +1,176 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type Host } from '../host/host';
+import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { launchChromium } from '../support/chromium';
+import { startKeyring, type Keyring } from '../support/keyring';
+import { assertRendererBuilt, solidImage } from './fixtures';
+
+// Review in real Chromium through the browser host against the Roboflow test peer: settings by
+// their labels, Run, overlays in the accessible names, threshold without new requests, class
+// filter, detail view, JSON export, and cached results offline after a restart.
+
+const screenshots = path.resolve('test-results/screenshots');
+
+// The peer's colors/1 model classifies by dominant colour; less saturated colours score lower.
+const images: Array<[file: string, rgb: [number, number, number], cls: 'red' | 'green' | 'blue']> = [
+  ['red 1.png', [230, 30, 30], 'red'],
+  ['red 2.jpg', [200, 60, 60], 'red'],
+  ['red 3.png', [150, 110, 100], 'red'],
+  ['green 1.png', [30, 200, 40], 'green'],
+  ['green 2.jpg', [70, 180, 90], 'green'],
+  ['blue 1.png', [30, 40, 220], 'blue'],
+  ['blue 2.png', [90, 100, 190], 'blue'],
+  ['sub/blue 3.webp', [20, 20, 160], 'blue'],
+];
+const base = (rel: string) => rel.split('/').pop()!;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const cellOf = (page: Page, rel: string) => page.getByRole('gridcell', { name: new RegExp(`^${escape(base(rel))},`) });
+
+let keyring: Keyring;
+let peer: Peer;
+let browser: Browser;
+let host: Host;
+let page: Page;
+let folder: string;
+let dataDir: string;
+let exportDir: string;
+const problems: string[] = [];
+
+async function openPage(): Promise<Page> {
+  const next = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  next.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  await next.goto(host.url);
+  return next;
+}
+
+beforeAll(async () => {
+  assertRendererBuilt();
+  // A real keychain, so the key survives the restart at the end (session-only keys would not).
+  keyring = await startKeyring();
+  Object.assign(process.env, keyring.env);
+  peer = await startPeer();
+  folder = await mkdtemp(path.join(os.tmpdir(), 'cd-review-'));
+  for (const [rel, rgb] of images) {
+    const file = path.join(folder, rel);
+    await mkdir(path.dirname(file), { recursive: true });
+    const image = solidImage(96, 96, rgb);
+    await (rel.endsWith('.jpg') ? image.jpeg() : rel.endsWith('.webp') ? image.webp() : image.png()).toFile(file);
+  }
+  await writeFile(path.join(folder, 'broken.png'), 'not a png');
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-review-data-'));
+  exportDir = await mkdtemp(path.join(os.tmpdir(), 'cd-review-export-'));
+  host = await startHost({ dataDir, folder, exportDir, settings: { platformApiUrl: peer.url } });
+  browser = await launchChromium();
+  page = await openPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await peer?.close().catch(() => undefined);
+  await keyring?.stop();
+  for (const dir of [folder, dataDir, exportDir]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('reviewing a classified folder', () => {
+  it('takes the endpoint, model and key in Settings by their labels', async () => {
+    await page.getByRole('gridcell').first().waitFor();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await dialog.getByLabel('Endpoint', { exact: true }).selectOption('self-hosted');
+    await dialog.getByLabel('Endpoint URL').fill(peer.url);
+    await dialog.getByLabel('Model', { exact: true }).fill('colors/1');
+    await dialog.getByLabel('Concurrency').fill('4');
+    await dialog.getByLabel('API key').fill(defaultPeerKey);
+    await dialog.getByRole('button', { name: 'Check key' }).click();
+    await expect.poll(() => dialog.getByText('The key works', { exact: false }).count(), { timeout: 15_000 }).toBe(1);
+    expect(await dialog.getByText(`•••• ${defaultPeerKey.slice(-4)}`, { exact: false }).count()).toBeGreaterThan(0);
+    expect(await dialog.getByLabel('API key').inputValue()).toBe('');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.getByRole('button', { name: /colors\/1/ }).count()).toBe(1);
+  });
+
+  it('runs the model and names every tile by its class', async () => {
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    for (const [rel, , cls] of images) {
+      await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(new RegExp(`^${escape(base(rel))}, ${cls} \\S*%`));
+    }
+    await expect.poll(() => cellOf(page, 'broken.png').getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/^broken\.png, error: \S/);
+    await page.getByRole('status', { name: 'Summary' }).waitFor({ timeout: 30_000 });
+    expect(peer.stats.inferences).toBe(images.length);
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'grid-overlays.png') });
+  });
+
+  it('re-labels with the threshold without new requests', async () => {
+    const requests = peer.stats.requests;
+    const slider = page.getByRole('slider', { name: 'Threshold' });
+    await slider.fill('80');
+    await expect.poll(() => cellOf(page, 'red 3.png').getAttribute('aria-label')).toMatch(/^red 3\.png, red \S+%, below threshold$/);
+    expect(await cellOf(page, 'red 1.png').getAttribute('aria-label')).toMatch(/^red 1\.png, red \S+%$/);
+    await slider.fill('40');
+    await expect.poll(() => cellOf(page, 'red 3.png').getAttribute('aria-label')).toMatch(/^red 3\.png, red \S+%$/);
+    expect(peer.stats.requests).toBe(requests);
+  });
+
+  it('filters by one class', async () => {
+    const red = page.getByRole('checkbox', { name: /^red\b/ });
+    await red.check();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(3);
+    expect(await page.getByRole('status', { name: 'Summary' }).textContent()).toMatch(/3 of 9 images shown/);
+    await red.uncheck();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length + 1);
+  });
+
+  it('shows scores, the raw response and neighbours in the detail view', async () => {
+    await cellOf(page, 'red 2.jpg').dblclick();
+    const dialog = page.getByRole('dialog', { name: 'red 2.jpg' });
+    await dialog.waitFor();
+    const scores = dialog.getByRole('list', { name: 'Class scores' }).getByRole('listitem');
+    await expect.poll(() => scores.count()).toBe(3);
+    expect(await scores.first().getAttribute('aria-label')).toMatch(/^red \S+%$/);
+    await dialog.getByText('Raw response').click();
+    expect(await dialog.locator('pre').textContent()).toContain('"top"');
+    await page.screenshot({ path: path.join(screenshots, 'detail.png') });
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('dialog', { name: 'red 3.png' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/^red 3\.png/);
+  });
+
+  it('exports JSON with every image and its class', async () => {
+    await page.getByRole('button', { name: 'Export' }).click();
+    await page.getByRole('menuitem', { name: /^JSON/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Exported' }).waitFor({ timeout: 15_000 });
+    const files = (await readdir(exportDir)).filter((name) => name.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const doc = JSON.parse(await readFile(path.join(exportDir, files[0]), 'utf8')) as {
+      format: string;
+      images: Array<{ path: string; status: string; top?: string }>;
+    };
+    expect(doc.format).toBe('classify-desk/v1');
+    expect(doc.images).toHaveLength(images.length + 1);
+    for (const [rel, , cls] of images) expect(doc.images.find((image) => image.path === rel)?.top).toBe(cls);
+    expect(doc.images.find((image) => image.path === 'broken.png')?.status).toBe('error');
+  });
+
+  it('shows the cached results offline after a restart', async () => {
+    await page.close();
+    await peer.close();
+    await host.close();
+    host = await startHost({ dataDir, folder, exportDir });
+    page = await openPage();
+    for (const [rel, , cls] of images) {
+      await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 20_000 }).toMatch(new RegExp(`, ${cls} \\S*%`));
+    }
+    await page.getByText('Working offline').waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: path.join(screenshots, 'offline.png') });
+    expect(problems).toEqual([]);
+  });
+});
