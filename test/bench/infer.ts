@@ -44,7 +44,7 @@ async function makeImages(dir: string): Promise<void> {
   for (let i = 0; i < count; i++) {
     const background = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
     await sharp({ create: { width: 320, height: 240, channels: 3, background } })
-      .composite([{ input: { create: { width: 40, height: 30, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } }, top: i % 200, left: (i * 7) % 280 }])
+      .composite([{ input: { create: { width: 40, height: 30, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }, top: i % 200, left: (i * 7) % 280 }])
       .jpeg({ quality: 88 })
       .toFile(path.join(dir, `photo-${String(i).padStart(4, '0')}.jpg`));
   }
@@ -56,7 +56,7 @@ async function make12mp(dir: string, n: number): Promise<string[]> {
   const files: string[] = [];
   for (let i = 0; i < n; i++) {
     const file = path.join(dir, `camera-${i}.jpg`);
-    const noise = await sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 120 + i * 10, sigma: 28 } } })
+    const noise = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 120 + i * 10, sigma: 28 } } })
       .blur(0.6 + i * 0.2)
       .png({ compressionLevel: 0 })
       .toBuffer();
