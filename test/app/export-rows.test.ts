@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { captionText, csvCell, csvRow, exportImage, exportModel } from '../../app/export-rows';
+import type { ResultRecord } from '../../app/types';
+
+const base = { size: 1, mtimeMs: 1, startedAt: 's', finishedAt: 'f' };
+const multi: ResultRecord = {
+  ...base,
+  id: 'm.jpg',
+  status: 'done',
+  response: {
+    time: 0.3,
+    image: { width: 416, height: 416 },
+    predictions: { cat: { confidence: 0.8809, class_id: 0 }, dog: { confidence: 0.8838, class_id: 1 }, bird: { confidence: 0.1 } },
+    predicted_classes: ['cat', 'dog'],
+  },
+};
+
+describe('export rows', () => {
+  it('quotes CSV cells per RFC 4180 and defuses formulas', () => {
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(csvCell('=1+2')).toBe("'=1+2");
+    expect(csvCell('+cmd')).toBe("'+cmd");
+    expect(csvCell('-2')).toBe("'-2");
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('=a,"b"')).toBe(`"'=a,""b"""`);
+    expect(csvCell(0.5)).toBe('0.5');
+    expect(csvCell(null)).toBe('');
+  });
+
+  it('builds multi-label CSV rows and captions from the classes above the threshold', () => {
+    expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5)).toBe('m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,\r\n');
+    expect(captionText(multi, 0.5)).toBe('Classes: dog 88.4%, cat 88.1%');
+    expect(captionText(multi, 0.95)).toBe('Classes: none above threshold');
+  });
+
+  it('captions single-label results like the SDK, and nothing for errors', () => {
+    const single: ResultRecord = {
+      ...base,
+      id: 's.jpg',
+      status: 'done',
+      response: { predictions: [{ class: '10c', class_id: 0, confidence: 0.3431 }, { class: '50c', class_id: 6, confidence: 0.3393 }], top: '10c', confidence: 0.3431 },
+    };
+    expect(captionText(single, 0.4)).toBe('Class: 10c | Confidence: 34.3%');
+    expect(captionText({ ...base, id: 'e.jpg', status: 'error', error: { code: 'bad_image', message: 'x' } }, 0.4)).toBeNull();
+  });
+
+  it('keeps the response verbatim without letting it shadow the desktop fields, and takes extras last', () => {
+    const record: ResultRecord = { ...multi, response: { ...multi.response, path: 'evil', status: 'evil', image_path: 'evil' } };
+    const image = exportImage({ id: 'm.jpg', imagePath: '/abs/m.jpg', record, review: { flagged: true }, extra: { path: 'no', note: 'yes' } });
+    expect(image).toMatchObject({ path: 'm.jpg', status: 'done', image_path: '/abs/m.jpg', predicted_classes: ['cat', 'dog'], flagged: true, reviewed_label: null, note: 'yes' });
+    expect(image.predictions).toEqual(multi.response?.predictions);
+    expect(exportImage({ id: 'p.jpg', imagePath: '/abs/p.jpg' })).toMatchObject({ status: 'pending', error: null, sent: null });
+    expect(exportModel('cats-vs-dogs/3')).toEqual({ id: 'cats-vs-dogs/3', project: 'cats-vs-dogs', version: '3' });
+  });
+});
