@@ -19,6 +19,10 @@ import type { Journal } from './results-journal';
 //
 // One job per folder: starting while a job for that folder is running or paused returns that
 // job's progress instead of a second job (a double-click on "Run" is harmless).
+//
+// Progress counts: `total` is the images this job sends (skipped ones are not in it), `skipped` the
+// images already done for this endpoint + model with the file unchanged. Web images (https ids)
+// are classified through the hosted-image route and journalled with the folder they came with.
 
 /** What the queue needs from the library (main/services/library.ts satisfies it; the CLI builds one). */
 export interface JobLibrary {
