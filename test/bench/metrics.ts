@@ -14,10 +14,14 @@ function dataset(classCount: number, multiLabel: boolean): EvalInput[] {
   const classes = Array.from({ length: classCount }, (_, i) => `class-${i}`);
   return Array.from({ length: images }, (_, i) => {
     const truthIndex = Math.floor(rnd() * classCount);
-    // Scores lean towards the true class so the matrix is realistic (mostly diagonal).
-    const raw = classes.map((name, k) => [name, rnd() ** 3 + (k === truthIndex ? 2 * rnd() : 0)] as [string, number]);
-    const sum = raw.reduce((s, [, v]) => s + v, 0);
-    const scores = raw.map(([name, v]) => [name, multiLabel ? Math.min(1, v / 2) : v / sum] as [string, number]).sort((a, b) => b[1] - a[1]);
+    // Realistic scores: the model is right about 80% of the time, with a confident top class.
+    const topIndex = rnd() < 0.8 ? truthIndex : Math.floor(rnd() * classCount);
+    const rest = classes.map((_, k) => (k === topIndex ? 0 : rnd()));
+    const restSum = rest.reduce((a, b) => a + b, 0) || 1;
+    const top = 0.3 + 0.7 * rnd();
+    const scores = classes
+      .map((name, k) => [name, k === topIndex ? top : multiLabel ? rnd() * 0.6 : ((1 - top) * rest[k]) / restSum] as [string, number])
+      .sort((a, b) => b[1] - a[1]);
     const truth = multiLabel && rnd() < 0.3 ? [classes[truthIndex], classes[(truthIndex + 1) % classCount]] : [classes[truthIndex]];
     return { id: `img/${i}.jpg`, truth, result: { status: 'done' as const, multiLabel, scores } };
   });
