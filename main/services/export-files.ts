@@ -39,8 +39,9 @@ export async function copyAtomically(source: string, target: string): Promise<vo
 
 /** A folder or file name safe on every OS (no separators, reserved characters or dot names). */
 export function safeName(name: string, fallback = '_'): string {
-  const cleaned = name
-    .replace(/[\u0000-\u001f<>:"/\\|?*]/g, '_')
+  const cleaned = [...name]
+    .map((c) => (c.charCodeAt(0) < 0x20 || '<>:"/\\|?*'.includes(c) ? '_' : c))
+    .join('')
     .replace(/[. ]+$/, '')
     .trim();
   if (!cleaned || cleaned === '.' || cleaned === '..') return fallback;

@@ -73,7 +73,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
       // Stream the images one per line so 50k results never sit in memory as one string.
       const open = head.slice(0, head.lastIndexOf('[') + 1);
       await handle.write(open + '\n');
-      let chunk: string[] = [];
+      const chunk: string[] = [];
       for (const [i, s] of sources.entries()) {
         const image = exportImage({ id: s.id, imagePath: s.imagePath, record: s.record, stale: s.stale, review: opts.review?.(s.id) });
         chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
