@@ -16,8 +16,10 @@ export interface ScanOptions {
 }
 
 const extensionSet = new Set<string>(imageExtensions);
-/** How many stats run at once: enough to keep libuv's threads busy without flooding them. */
+/** Files stat'ed per slice: enough to keep libuv's threads busy, small enough to stay responsive. */
 const statChunk = 64;
+/** A slice of synchronous stats slower than this means a slow (network) disk: go asynchronous. */
+const slowSliceMs = 8;
 
 /** True when the file name has an image extension the library recognises (any case). */
 export function isImageName(name: string): boolean {
@@ -63,6 +65,7 @@ export async function* scanFolder(root: string, opts: ScanOptions = {}): AsyncGe
   const recursive = opts.recursive ?? true;
   const rootReal = await fsp.realpath(root);
   const visited = new Set<string>([rootReal]);
+  const mode: StatMode = { sync: true };
   // Breadth first: the top folder's images come first, which is what the user sees first.
   const queue: Array<{ rel: string; real: string }> = [{ rel: '', real: rootReal }];
 
@@ -97,7 +100,7 @@ export async function* scanFolder(root: string, opts: ScanOptions = {}): AsyncGe
         }
         chunk.push({ rel, name, link });
         if (chunk.length >= statChunk) {
-          yield* statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited);
+          yield* statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited, mode);
           chunk = [];
           if (opts.signal?.aborted) return;
         }
@@ -105,7 +108,7 @@ export async function* scanFolder(root: string, opts: ScanOptions = {}): AsyncGe
     } catch (error) {
       yield { problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error) } };
     }
-    if (chunk.length) yield* statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited);
+    if (chunk.length) yield* statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited, mode);
   }
 }
 
@@ -126,8 +129,9 @@ async function* statChunkItems(
   recursive: boolean,
   queue: Array<{ rel: string; real: string }>,
   visited: Set<string>,
+  mode: StatMode,
 ): AsyncGenerator<ScanItem, void, undefined> {
-  const results = await Promise.all(chunk.map((c) => inspect(c, path.join(dirAbs, c.name), rootReal)));
+  const results = await inspectAll(chunk, dirAbs, rootReal, mode);
   for (let i = 0; i < chunk.length; i++) {
     const c = chunk[i];
     const r = results[i];
@@ -147,6 +151,37 @@ async function* statChunkItems(
 }
 
 type Inspected = { entry: ImageEntry | null } | { dir: string } | { problem: ScanProblem };
+interface StatMode {
+  sync: boolean;
+}
+
+/**
+ * Stats a slice of files. On a local disk a synchronous stat of a cached inode costs a few µs
+ * while a thread-pool round trip costs far more on a busy machine (50k files: ~0.2 s against
+ * ~1 s), so plain files are stat'ed synchronously, a small slice at a time, yielding to the event
+ * loop after each slice. The first slow slice (a network share) switches the scan to async stats.
+ */
+async function inspectAll(chunk: Candidate[], dirAbs: string, rootReal: string, mode: StatMode): Promise<Inspected[]> {
+  if (!mode.sync || chunk.some((c) => c.link)) return Promise.all(chunk.map((c) => inspect(c, path.join(dirAbs, c.name), rootReal)));
+  const started = performance.now();
+  const results = chunk.map((c) => inspectSync(c, path.join(dirAbs, c.name)));
+  if (performance.now() - started > slowSliceMs) mode.sync = false;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return results;
+}
+
+function inspectSync(c: Candidate, abs: string): Inspected {
+  try {
+    return fromStat(c, fs.statSync(abs));
+  } catch (error) {
+    return { problem: { path: c.rel, code: 'unreadable_file', message: reason(error) } };
+  }
+}
+
+function fromStat(c: Candidate, st: fs.Stats): Inspected {
+  if (!st.isFile()) return { problem: { path: c.rel, code: 'unreadable_file', message: 'It is not a regular file.' } };
+  return { entry: { id: c.rel, name: c.name, size: st.size, mtimeMs: st.mtimeMs } };
+}
 
 async function inspect(c: Candidate, abs: string, rootReal: string): Promise<Inspected> {
   try {
@@ -161,8 +196,7 @@ async function inspect(c: Candidate, abs: string, rootReal: string): Promise<Ins
       if (st.isDirectory()) return { dir: real };
       if (!isImageName(c.name)) return { entry: null };
     }
-    if (!st.isFile()) return { problem: { path: c.rel, code: 'unreadable_file', message: 'It is not a regular file.' } };
-    return { entry: { id: c.rel, name: c.name, size: st.size, mtimeMs: st.mtimeMs } };
+    return fromStat(c, st);
   } catch (error) {
     // A broken or looping link without an image name is not something the user asked for.
     if (c.link && !isImageName(c.name)) return { entry: null };
