@@ -83,6 +83,8 @@ export const contract = {
   ),
   deleteApiKey: channel<CredentialStatus>()(empty),
   checkApiKey: channel<CredentialStatus>()(empty),
+  /** Profile names that hold a key (plus the current one), for the profile selector; never keys. */
+  apiKeyProfiles: channel<string[]>()(empty),
 
   /** Every correction of the folder (label, reviewed, flagged) and whether undo/redo are possible. */
   corrections: channel<CorrectionsSnapshot>()(z.object({ folderId }).strict()),

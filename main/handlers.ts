@@ -58,6 +58,7 @@ export interface Ports {
     set(key: string, sessionOnly: boolean): Promise<CredentialStatus>;
     remove(): Promise<CredentialStatus>;
     check(): Promise<CredentialStatus>;
+    listProfiles(): Promise<string[]>;
   };
   corrections: {
     list(folderId: string): Promise<CorrectionsSnapshot>;
@@ -102,6 +103,7 @@ export function createHandlers(ports: Ports): Handlers {
     setApiKey: ({ key, sessionOnly }) => ports.credentials.set(key, sessionOnly ?? false),
     deleteApiKey: () => ports.credentials.remove(),
     checkApiKey: () => ports.credentials.check(),
+    apiKeyProfiles: () => ports.credentials.listProfiles(),
     corrections: ({ folderId }) => ports.corrections.list(folderId),
     setCorrection: ({ folderId, ids, ...patch }) => ports.corrections.set(folderId, ids, patch),
     undoCorrection: ({ folderId }) => ports.corrections.undo(folderId),

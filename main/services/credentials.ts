@@ -26,8 +26,6 @@ type CredentialsPort = Ports['credentials'];
 export interface CredentialsService extends CredentialsPort {
   /** The key for the current profile, read fresh when a job starts; throws AppFailure('no_key'). */
   apiKey(): Promise<string>;
-  /** Profile names that hold a key (plus the current one), sorted. */
-  listProfiles(): Promise<string[]>;
 }
 
 export interface CredentialsOptions {

@@ -147,6 +147,7 @@ describe('the API key never leaks', () => {
       await call('setSettings', { endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', platformApiUrl: peer.url, concurrency: 2 });
       expect(await call('credentialStatus')).toMatchObject({ ok: true, value: { hasKey: true, backend: 'keychain', last4: key.slice(-4) } });
       expect(await call('checkApiKey')).toMatchObject({ ok: true, value: { workspace: 'test-workspace' } });
+      expect(await call('apiKeyProfiles')).toEqual({ ok: true, value: ['default'] });
 
       const opened = await call('openFolder', { path: folder, recursive: true });
       if (!opened.ok) throw new Error(JSON.stringify(opened.error));
