@@ -101,13 +101,26 @@ describe('classify-desk CLI', () => {
   it('exits 1 and lists the failed images with their codes; --out CSV still written', async () => {
     const { folder, home } = await fixture('some-fail', 3, true);
     const out = path.join(tmp, 'some-fail', 'results.csv');
-    const run = await cli(inferArgs(folder, peer.url, '--out', out), { CLASSIFY_DESK_HOME: home });
+    const annotated = path.join(tmp, 'some-fail', 'annotated');
+    const run = await cli(inferArgs(folder, peer.url, '--out', out, '--annotate', annotated), { CLASSIFY_DESK_HOME: home });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/zz-broken\.jpg: bad_image: /);
     const csv = await fs.readFile(out, 'utf8');
     expect(csv.split('\r\n')[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code');
     expect(csv).toContain('zz-broken.jpg,error,,,,,,bad_image');
-  });
+    expect((await fs.readdir(annotated)).sort()).toEqual(['img-0000.jpg', 'img-0001.jpg', 'img-0002.jpg']);
+  }, 60_000);
+
+  it('classifies https image URLs given on the command line', async () => {
+    const home = path.join(tmp, 'web', 'home');
+    const out = path.join(tmp, 'web', 'web.json');
+    const url = 'https://images.example.com/red-car.jpg';
+    const run = await cli(['infer', url, '--model', 'colors/1', '--api-url', peer.url, '--out', out], { CLASSIFY_DESK_HOME: home, ROBOFLOW_API_KEY: defaultPeerKey });
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(await fs.readFile(out, 'utf8'));
+    expect(doc.images).toEqual([expect.objectContaining({ path: url, image_path: url, status: 'done', top: 'red' })]);
+    expect((await cli(['infer', 'http://insecure.example.com/a.jpg', '--model', 'colors/1', '--api-url', peer.url], { CLASSIFY_DESK_HOME: home })).code).toBe(2);
+  }, 60_000);
 
   it('exits 2 with a one-line reason on a bad key, an unknown model, an unreachable endpoint or bad arguments', async () => {
     const { folder, home } = await fixture('systemic', 4);

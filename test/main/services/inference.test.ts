@@ -275,6 +275,20 @@ describe('inference queue', () => {
     expect(h.peer.stats.inferences).toBe(sent + 7);
   });
 
+  it('classifies web images (https ids) through the hosted-image route, journalled with the folder', async () => {
+    const h = await harness({ count: 1, concurrency: 2 });
+    const urls = ['https://images.example.com/blue-sky.jpg', 'https://images.example.com/green/leaf.png'];
+    const final = await h.run({ ids: urls });
+    expect(final).toMatchObject({ state: 'done', total: 2, done: 2 });
+    const records = await h.records();
+    expect(records.get(urls[0])).toMatchObject({ status: 'done', top: 'blue' });
+    expect(records.get(urls[1])).toMatchObject({ status: 'done', top: 'green' });
+    expect(h.peer.stats.bodyBytes.every((n) => n === 0)).toBe(true);
+    expect(await h.run({ ids: urls })).toMatchObject({ total: 0, skipped: 2 });
+    const page = await h.store.page(h.folderId, 0, 10);
+    expect(page.items.map((i) => i.id)).toEqual(urls);
+  });
+
   it('ends every image with a result or an error under mixed faults: none lost, none sent twice after success', async () => {
     const h = await harness({ count: 30, concurrency: 6, peer: { latencyMs: 10 } });
     h.peer.fault({ kind: 'status', status: 502, every: 5 });
