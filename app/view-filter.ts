@@ -75,8 +75,62 @@ export interface View {
   counts: ViewCounts;
 }
 
-const stateOf = (result: ResultSummary | undefined): 'unclassified' | 'done' | 'error' =>
-  result === undefined ? 'unclassified' : result.status === 'error' ? 'error' : 'done';
+const UNCLASSIFIED = 0;
+const DONE = 1;
+const ERROR = 2;
+
+/**
+ * Per-image facts gathered once per change of the results (not per filter change), in typed
+ * arrays indexed like the entries, so filtering and sorting 50,000 images touch no objects.
+ */
+export interface PreparedView {
+  names: NameIndex;
+  results: ReadonlyArray<ResultSummary | undefined>;
+  /** 0 unclassified, 1 done, 2 error. */
+  state: Uint8Array;
+  /** Top confidence, -1 without one. */
+  conf: Float64Array;
+  /** Index of the top class in `classNames`, -1 without one. */
+  top: Int32Array;
+  /** 1 for multi-label results (their labels depend on the threshold). */
+  multi: Uint8Array;
+  /** Every class name seen, sorted. */
+  classNames: string[];
+  classIndex: Map<string, number>;
+}
+
+/** Gathers the per-image facts of a folder's results; `results[i]` belongs to entry i. */
+export function prepareView(names: NameIndex, results: ReadonlyArray<ResultSummary | undefined>): PreparedView {
+  const n = names.order.length;
+  const state = new Uint8Array(n);
+  const conf = new Float64Array(n).fill(-1);
+  const top = new Int32Array(n).fill(-1);
+  const multi = new Uint8Array(n);
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const result = results[i];
+    if (!result) continue;
+    if (result.status === 'error') {
+      state[i] = ERROR;
+      continue;
+    }
+    state[i] = DONE;
+    for (const [name] of result.scores) seen.add(name);
+  }
+  const classNames = [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const classIndex = new Map(classNames.map((name, k) => [name, k]));
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== DONE) continue;
+    const result = results[i]!;
+    const first = result.scores[0];
+    if (first) {
+      conf[i] = first[1];
+      top[i] = classIndex.get(first[0])!;
+    }
+    if (result.multiLabel) multi[i] = 1;
+  }
+  return { names, results, state, conf, top, multi, classNames, classIndex };
+}
 
 /**
  * Filters and sorts a folder's images. `results[i]` is the result of `entries[i]` (or undefined);
@@ -89,69 +143,102 @@ export function buildView(
   sort: SortKey,
   threshold: number,
 ): View {
+  return buildPreparedView(prepareView(names, results), filter, sort, threshold);
+}
+
+/** buildView over facts prepared once by prepareView. */
+export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: number): View {
+  const { names, state, conf, top, multi, classNames, classIndex, results } = prep;
   const n = names.order.length;
   const search = filter.search.trim().toLowerCase();
   const fullRange = filter.confMin <= 0 && filter.confMax >= 1;
   const classFilter = filter.classes.size > 0;
-  const states = { unclassified: 0, done: 0, error: 0 };
-  const classes = new Map<string, number>();
+  const wanted = new Uint8Array(classNames.length);
+  for (const name of filter.classes) {
+    const k = classIndex.get(name);
+    if (k !== undefined) wanted[k] = 1;
+  }
+  const stateWanted = filter.state === 'all' ? -1 : filter.state === 'done' ? DONE : filter.state === 'error' ? ERROR : UNCLASSIFIED;
+  const stateCounts = new Int32Array(3);
+  const classCounts = new Int32Array(classNames.length);
   const keep = new Uint8Array(n);
   let shown = 0;
 
   for (let i = 0; i < n; i++) {
     if (search && !names.lower[i].includes(search)) continue;
-    const result = results[i];
-    const state = stateOf(result);
-    const top = state === 'done' ? result!.scores[0] : undefined;
-    if (!fullRange && (!top || top[1] < filter.confMin || top[1] > filter.confMax)) continue;
-    const labels = top ? labelsAt(result!, threshold).classes : [];
-    const inClass = !classFilter || labels.some(([name]) => filter.classes.has(name));
-    const inState = filter.state === 'all' || filter.state === state;
-    if (inClass) states[state] += 1;
-    if (inState) for (const [name] of labels) classes.set(name, (classes.get(name) ?? 0) + 1);
+    const c = conf[i];
+    if (!fullRange && (c < 0 || c < filter.confMin || c > filter.confMax)) continue;
+    const st = state[i];
+    const inState = stateWanted < 0 || stateWanted === st;
+    let inClass = !classFilter;
+    if (st === DONE && multi[i] === 0) {
+      const k = top[i];
+      if (k >= 0) {
+        if (classFilter) inClass = wanted[k] === 1;
+        if (inState) classCounts[k] += 1;
+      }
+    } else if (st === DONE) {
+      // Multi-label: every class at or above the threshold counts (else the top one, muted).
+      const labels = labelsAt(results[i]!, threshold).classes;
+      for (const [name] of labels) {
+        const k = classIndex.get(name)!;
+        if (classFilter && wanted[k] === 1) inClass = true;
+        if (inState) classCounts[k] += 1;
+      }
+    }
+    if (inClass) stateCounts[st] += 1;
     if (inClass && inState) {
       keep[i] = 1;
       shown += 1;
     }
   }
 
-  const order = new Int32Array(shown);
+  let order = new Int32Array(shown);
   let k = 0;
   for (let p = 0; p < n; p++) {
     const i = names.order[p];
     if (keep[i]) order[k++] = i;
   }
-  if (sort !== 'name') sortView(order, names, results, sort, threshold);
-  return { order, counts: { total: n, shown, states, classes } };
+  if (sort !== 'name') order = sortView(order, prep, sort, threshold);
+  const classes = new Map<string, number>();
+  classNames.forEach((name, j) => {
+    if (classCounts[j] > 0) classes.set(name, classCounts[j]);
+  });
+  return {
+    order,
+    counts: { total: n, shown, states: { unclassified: stateCounts[UNCLASSIFIED], done: stateCounts[DONE], error: stateCounts[ERROR] }, classes },
+  };
 }
 
-function sortView(
-  order: Int32Array,
-  names: NameIndex,
-  results: ReadonlyArray<ResultSummary | undefined>,
-  sort: Exclude<SortKey, 'name'>,
-  threshold: number,
-): void {
-  // Keys gathered once per shown image so the comparator only touches typed arrays.
-  const conf = new Float64Array(names.order.length).fill(-1);
-  const klass = new Array<string>(names.order.length);
-  for (const i of order) {
-    const result = results[i];
-    const top = result?.status === 'done' ? result.scores[0] : undefined;
-    if (top) {
-      conf[i] = top[1];
-      klass[i] = labelsAt(result!, threshold).classes[0]?.[0] ?? '';
+const RANK_BITS = 2 ** 26; // up to 67 million images
+const CONF_STEPS = 1_000_000; // confidence quantised to 1e-6 for sorting; ties fall back to name order
+const MAX_PACKED_CLASSES = 2 ** 53 / (RANK_BITS * (CONF_STEPS + 2));
+
+/**
+ * Sorts by packing (class, confidence, name rank) into one exactly representable number per image
+ * and using the engine's native numeric sort; the name rank decodes back to the image.
+ */
+function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name'>, threshold: number): Int32Array {
+  const { names, conf, top, multi, classNames, classIndex, results } = prep;
+  const byClass = sort === 'class';
+  if (order.length > RANK_BITS || (byClass && classNames.length + 1 > MAX_PACKED_CLASSES)) return order;
+  const keys = new Float64Array(order.length);
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j];
+    const c = conf[i];
+    // Images without a confidence go last whatever the direction.
+    let q = c < 0 ? CONF_STEPS + 1 : Math.round(c * CONF_STEPS);
+    if (c >= 0 && sort !== 'confidence-asc') q = CONF_STEPS - q;
+    let key = q * RANK_BITS + names.rank[i];
+    if (byClass) {
+      let klass = c < 0 ? classNames.length : top[i];
+      if (c >= 0 && multi[i] === 1) klass = classIndex.get(labelsAt(results[i]!, threshold).classes[0][0])!;
+      key += klass * (CONF_STEPS + 2) * RANK_BITS;
     }
+    keys[j] = key;
   }
-  const byName = (a: number, b: number) => names.rank[a] - names.rank[b];
-  // Unclassified images (-1) always go last, whatever the direction.
-  const missingLast = (a: number, b: number) => (conf[a] < 0 ? 1 : 0) - (conf[b] < 0 ? 1 : 0);
-  if (sort === 'confidence-desc') order.sort((a, b) => missingLast(a, b) || conf[b] - conf[a] || byName(a, b));
-  else if (sort === 'confidence-asc') order.sort((a, b) => missingLast(a, b) || conf[a] - conf[b] || byName(a, b));
-  else
-    order.sort((a, b) => {
-      const ka = klass[a];
-      const kb = klass[b];
-      return missingLast(a, b) || (ka < kb ? -1 : ka > kb ? 1 : 0) || conf[b] - conf[a] || byName(a, b);
-    });
+  keys.sort();
+  const out = new Int32Array(order.length);
+  for (let j = 0; j < keys.length; j++) out[j] = names.order[keys[j] % RANK_BITS];
+  return out;
 }

@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
+import { actions, seedResults, seededSettings, timeToPaint } from './renderer-results';
 
 // Renderer benchmark (issue 2 item 12, issue 5 targets): in Chromium via the browser host, the
 // time from launching with a 50,000-image folder (navigation start, so page load included) to the
@@ -74,6 +75,50 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
+/** Review at 50,000 stored results: load, filter/sort/threshold to paint, scrolling with overlays, memory. */
+async function reviewAt50k(browser: Browser, folder: string): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-review-'));
+  const ids = (await readdir(path.join(folder, 'images'))).filter((n) => n.endsWith('.jpg')).map((n) => `images/${n}`);
+  await seedResults(dataDir, folder, ids);
+  const host = await startHost({ dataDir, folder, settings: seededSettings });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(host.url, { waitUntil: 'domcontentloaded' });
+    const loaded = await page.evaluate(`(async () => {
+      while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !/cat [0-9,]+/.test(document.querySelector('footer')?.textContent ?? '') || !document.body.textContent.includes('50,000 images')) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return performance.now();
+    })()`);
+    emit({ metric: 'launch_to_50k_results_shown_ms', value: Math.round(Number(loaded)) });
+    await page.waitForTimeout(500);
+    // Each group returns the view to where it started, so it can repeat.
+    const groups: Array<Array<[string, string]>> = [
+      [['filter_class_on', actions.classFilter('owl')], ['filter_class_off', actions.classFilter('owl')]],
+      [['sort_confidence_desc', actions.sort('confidence-desc')], ['sort_class', actions.sort('class')], ['sort_name', actions.sort('name')]],
+      [['threshold_80', actions.threshold(80)], ['threshold_40', actions.threshold(40)]],
+      [['search_img_1', actions.search('img_1')], ['search_clear', actions.search('')]],
+    ];
+    for (const group of groups) {
+      const runs = new Map<string, number[]>();
+      for (let round = 0; round < 3; round++) {
+        for (const [name, action] of group) runs.set(name, [...(runs.get(name) ?? []), await timeToPaint(page, action)]);
+      }
+      for (const [name, times] of runs) {
+        emit({ metric: 'view_change_to_paint_ms', change: name, median: Number(percentile(times, 50).toFixed(1)), max: Number(Math.max(...times).toFixed(1)), target: '< 100' });
+      }
+    }
+    const deltas = await scrollFrames(page, 4000, 4000);
+    emit({ metric: 'scroll_frame_ms_with_overlays', frames: deltas.length, median: Number(percentile(deltas, 50).toFixed(2)), p95: Number(percentile(deltas, 95).toFixed(2)), target: 'median < 16' });
+    const heap = (await page.evaluate('(() => { if (typeof gc === "function") gc(); return performance.memory ? performance.memory.usedJSHeapSize : 0; })()')) as number;
+    emit({ metric: 'renderer_js_heap_mb_at_50k_results', value: Math.round(heap / 1048576), target: '< 300' });
+    await page.close();
+  } finally {
+    await host.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   assertRendererBuilt();
   const folder = await ensureBigFolder(50_000);
@@ -81,7 +126,7 @@ async function main(): Promise<void> {
   const host = await startHost({ dataDir, folder });
   // Uncapped frames: requestAnimationFrame then runs as fast as the page can produce frames, so the
   // deltas measure the renderer's own cost per frame rather than the 60 Hz vsync.
-  const browser = await launchChromium(['--disable-frame-rate-limit', '--disable-gpu-vsync']);
+  const browser = await launchChromium(['--disable-frame-rate-limit', '--disable-gpu-vsync', '--enable-precise-memory-info', '--js-flags=--expose-gc']);
   try {
     for (const cache of ['cold', 'warm'] as const) {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -107,6 +152,7 @@ async function main(): Promise<void> {
       }
       await page.close();
     }
+    await reviewAt50k(browser, folder);
   } finally {
     await browser.close();
     await host.close();

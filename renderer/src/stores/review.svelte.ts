@@ -2,7 +2,17 @@ import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { JobItemEvent, ResultSummary } from '../../../app/types';
 import { classColors } from '../../../app/class-colors';
-import { buildView, defaultFilter, labelsAt, type Labels, type SortKey, type View, type ViewFilter } from '../../../app/view-filter';
+import {
+  buildPreparedView,
+  defaultFilter,
+  labelsAt,
+  prepareView,
+  type Labels,
+  type PreparedView,
+  type SortKey,
+  type View,
+  type ViewFilter,
+} from '../../../app/view-filter';
 import { toAppError } from '../api';
 import type { LibraryStore } from './library.svelte';
 
@@ -33,6 +43,7 @@ export class ReviewStore {
   private readonly library: LibraryStore;
   /** Results aligned with the library's entries. */
   readonly aligned: Array<ResultSummary | undefined>;
+  readonly prepared: PreparedView;
   readonly colors: Map<string, string>;
   readonly view: View;
 
@@ -47,13 +58,10 @@ export class ReviewStore {
       for (let i = 0; i < entries.length; i++) out[i] = this.byId.get(entries[i].id);
       return out;
     });
-    this.colors = $derived.by(() => {
-      void this.version;
-      const names = new Set<string>();
-      for (const result of this.byId.values()) for (const [name] of result.scores) names.add(name);
-      return classColors(names);
-    });
-    this.view = $derived(buildView(this.library.names, this.aligned, this.filter, this.sort, this.threshold));
+    // Facts per image are gathered when results change; filters, sort and threshold reuse them.
+    this.prepared = $derived(prepareView(this.library.names, this.aligned));
+    this.colors = $derived(classColors(this.prepared.classNames));
+    this.view = $derived(buildPreparedView(this.prepared, this.filter, this.sort, this.threshold));
   }
 
   result(id: string): ResultSummary | undefined {

@@ -1,0 +1,63 @@
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { endpointBase, type SettingsPatch } from '../../app/settings';
+import type { ResultRecord } from '../../app/types';
+import { folderIdOf } from '../../main/services/library';
+import { createResultsStore } from '../../main/services/results';
+
+// Helpers for the review half of the renderer benchmark: stored results for a 50k folder, and
+// in-page timings of filter, sort and threshold changes up to the next painted frame.
+
+export const seededSettings: SettingsPatch = {
+  endpointKind: 'self-hosted',
+  endpointUrl: 'http://127.0.0.1:9',
+  model: 'bench/1',
+};
+
+const classes = ['cat', 'dog', 'owl', 'fox', 'bee'];
+
+/** Writes one stored result per image of the folder (single-label, five classes), as a run would. */
+export async function seedResults(dataDir: string, folder: string, ids: string[]): Promise<void> {
+  const store = createResultsStore({ dataDir });
+  const journal = await store.journal(folderIdOf(await realpath(folder)), endpointBase(seededSettings as never), seededSettings.model!);
+  if (journal.size >= ids.length) return store.close();
+  const now = new Date().toISOString();
+  for (let i = 0; i < ids.length; i++) {
+    const info = await stat(path.join(folder, ids[i]));
+    // Deterministic, spread-out scores: the top class and its confidence vary with the index.
+    const top = classes[(i * 7) % classes.length];
+    const conf = 0.3 + ((i * 37) % 70) / 100;
+    const rest = (1 - conf) / (classes.length - 1);
+    const predictions = [top, ...classes.filter((c) => c !== top)].map((c, k) => ({ class: c, class_id: classes.indexOf(c), confidence: k === 0 ? conf : rest }));
+    const record: ResultRecord = {
+      id: ids[i],
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      status: 'done',
+      response: { inference_id: `bench-${i}`, time: 0.01, image: { width: 96, height: 72 }, predictions, top, confidence: conf },
+      startedAt: now,
+      finishedAt: now,
+    };
+    await journal.append(record);
+  }
+  await store.close();
+}
+
+/** Runs `action` in the page and answers the ms until the frame after it was painted. */
+export async function timeToPaint(page: Page, action: string): Promise<number> {
+  return page.evaluate(`(async () => {
+    const started = performance.now();
+    ${action}
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    return performance.now() - started;
+  })()`);
+}
+
+/** In-page actions on the filter sidebar, as strings (see renderer.ts for why). */
+export const actions = {
+  classFilter: (name: string) => `[...document.querySelectorAll('aside[aria-label="Filters"] label')].find((l) => l.textContent.includes('${name}')).querySelector('input').click();`,
+  sort: (value: string) => `const s = document.querySelector('aside[aria-label="Filters"] select'); s.value = '${value}'; s.dispatchEvent(new Event('change', { bubbles: true }));`,
+  threshold: (pct: number) => `const r = document.querySelector('input[aria-label="Threshold"]'); r.value = '${pct}'; r.dispatchEvent(new Event('input', { bubbles: true }));`,
+  search: (text: string) => `const i = document.querySelector('input[type="search"]'); i.value = '${text}'; i.dispatchEvent(new Event('input', { bubbles: true }));`,
+};
