@@ -33,6 +33,12 @@ const imageIds = z.array(imageId).max(1_000_000);
 const jobRef = z.object({ jobId: z.string().min(1).max(64) }).strict();
 const imageRef = z.object({ folderId, id: imageId }).strict();
 const exportFormat = z.enum(['json', 'csv', 'annotated', 'class-folders']);
+const evaluationRequest = {
+  folderId,
+  threshold: z.number().min(0).max(1).optional(),
+  labelsPath: z.string().min(1).max(4096).optional(),
+  mapping: z.record(z.string().max(256), z.string().min(1).max(256).nullable()).optional(),
+};
 
 export const contract = {
   appInfo: channel<AppInfo>()(empty),
@@ -103,13 +109,15 @@ export const contract = {
   undoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
   redoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
   /** Metrics of the current model's stored results against folder names or a labels CSV. */
-  evaluation: channel<FolderEvaluation>()(
+  evaluation: channel<FolderEvaluation>()(z.object(evaluationRequest).strict()),
+  /** Writes the evaluation report (JSON + confusion CSV beside it), or the dataset labels (correction,
+   *  else ground truth, else prediction) as a path,label CSV or a folder-per-class copy. */
+  exportEvaluation: channel<ExportDone | null>()(
     z
       .object({
-        folderId,
-        threshold: z.number().min(0).max(1).optional(),
-        labelsPath: z.string().min(1).max(4096).optional(),
-        mapping: z.record(z.string().max(256), z.string().min(1).max(256).nullable()).optional(),
+        ...evaluationRequest,
+        kind: z.enum(['report', 'labels-csv', 'labels-folders']),
+        path: z.string().min(1).max(4096).optional(),
       })
       .strict(),
   ),

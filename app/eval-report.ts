@@ -20,6 +20,16 @@ export interface EvalReport {
   errors: number;
 }
 
+/** What an evaluation is asked for: a folder, optionally a threshold, a labels CSV, name mappings. */
+export interface EvaluationRequest {
+  folderId: string;
+  threshold?: number;
+  labelsPath?: string;
+  mapping?: Record<string, string | null>;
+}
+
+export type EvaluationExportKind = 'report' | 'labels-csv' | 'labels-folders';
+
 /** An evaluation of one folder for one model, as main computes it (IPC `evaluation`, CLI). */
 export interface FolderEvaluation {
   model: string;

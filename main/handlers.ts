@@ -12,7 +12,7 @@ import type {
   ResultSummary,
 } from '../app/types';
 import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
-import type { FolderEvaluation } from '../app/eval-report';
+import type { EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
 import { redactSecrets } from './services/redact';
 
 // The handler table: channel -> (services, validated payload) -> result. No transport lives here:
@@ -67,7 +67,9 @@ export interface Ports {
     redo(folderId: string): Promise<CorrectionsChange>;
   };
   evaluation: {
-    evaluate(request: { folderId: string; threshold?: number; labelsPath?: string; mapping?: Record<string, string | null> }): Promise<FolderEvaluation>;
+    evaluate(request: EvaluationRequest): Promise<FolderEvaluation>;
+    export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string }): Promise<ExportDone>;
+    suggestedName(folderId: string, kind: EvaluationExportKind): string;
   };
 }
 
@@ -109,6 +111,12 @@ export function createHandlers(ports: Ports): Handlers {
     undoCorrection: ({ folderId }) => ports.corrections.undo(folderId),
     redoCorrection: ({ folderId }) => ports.corrections.redo(folderId),
     evaluation: (request) => ports.evaluation.evaluate(request),
+    exportEvaluation: async ({ kind, path, ...request }) => {
+      const format = kind === 'report' ? 'json' : kind === 'labels-csv' ? 'csv' : 'class-folders';
+      const target = path ?? (await ports.dialogs.pickExportPath(format, ports.evaluation.suggestedName(request.folderId, kind)));
+      if (!target) return null;
+      return ports.evaluation.export({ ...request, kind, path: target });
+    },
   };
 }
 

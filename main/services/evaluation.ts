@@ -1,11 +1,14 @@
 import fs from 'node:fs/promises';
 import { AppFailure } from '../../app/errors';
-import { evalReport, type FolderEvaluation } from '../../app/eval-report';
-import { parseLabelsCsv, resolveGroundTruth, type LabelMapping } from '../../app/ground-truth';
+import { evalReport, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation } from '../../app/eval-report';
+import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
 import { evaluateAt, prepareEvaluation, type EvalInput } from '../../app/metrics';
+import { labelsAt } from '../../app/roboflow';
 import type { Settings } from '../../app/settings';
-import type { ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
+import type { ExportDone, ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
 import type { JobLibrary } from './inference';
+import { writeClassFolders, writeLabelsCsv, writeReport } from './evaluation-export';
+import { safeName } from './export-files';
 import { summarise, type ResultsStore } from './results';
 
 // Evaluation of a folder against its ground truth, shared by the IPC channel and
@@ -24,8 +27,17 @@ export interface EvaluateRecordsInput {
   corrections?: ReadonlyMap<string, string>;
 }
 
-/** Metrics and report of stored results against the ground truth (pure apart from its inputs). */
-export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
+interface Collected {
+  ids: string[];
+  summaries: Map<string, ResultSummary | null>;
+  classes: string[];
+  multiLabel: boolean;
+  base: GroundTruth;
+  /** Ground truth with the corrections applied. */
+  truth: Map<string, string[]>;
+}
+
+function collect(input: EvaluateRecordsInput): Collected {
   const summaries = new Map<string, ResultSummary | null>();
   const classSet = new Set<string>();
   let multi = 0;
@@ -47,6 +59,12 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
   const base = resolveGroundTruth({ ids, classes, mapping: input.mapping, csv: input.csv, multiLabel });
   const truth = new Map(base.truth);
   for (const [id, label] of input.corrections ?? []) if (summaries.has(id)) truth.set(id, [label]);
+  return { ids, summaries, classes, multiLabel, base, truth };
+}
+
+/** Metrics and report of stored results against the ground truth (pure apart from its inputs). */
+export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
+  const { ids, summaries, classes, base, truth } = collect(input);
   const inputs: EvalInput[] = ids.map((id) => ({ id, result: summaries.get(id), truth: truth.get(id) ?? null }));
   const metrics = evaluateAt(prepareEvaluation(inputs, classes), input.threshold);
   return {
@@ -56,6 +74,24 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
     groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
     truth: [...base.truth],
   };
+}
+
+/**
+ * The labels of a dataset built from the folder: per image, the person's correction, else its
+ * ground truth, else the model's labels at the threshold. Images with none of these are left out.
+ */
+export function datasetLabels(input: EvaluateRecordsInput): Array<[id: string, labels: string[]]> {
+  const { ids, summaries, truth } = collect(input);
+  const out: Array<[string, string[]]> = [];
+  for (const id of ids) {
+    const known = truth.get(id);
+    const summary = summaries.get(id);
+    const predicted = summary && summary.status === 'done' && !summary.stale ? labelsAt(summary.scores, summary.multiLabel, input.threshold).classes : [];
+    const labels = known ?? predicted;
+    if (labels.length > 0) out.push([id, labels]);
+  }
+  // Scan order depends on the file system; a dataset file should not.
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 const maxCsvBytes = 64 * 1024 * 1024;
@@ -77,41 +113,54 @@ export async function readLabelsCsv(file: string): Promise<{ labels: Map<string,
 }
 
 export interface EvaluationServiceOptions {
-  library: Pick<JobLibrary, 'get'>;
+  library: Pick<JobLibrary, 'get' | 'resolve'>;
   results: Pick<ResultsStore, 'current'>;
   corrections: { labels(folderId: string): Promise<Map<string, string>> };
   settings: { get(): Settings };
 }
 
-export interface EvaluationRequest {
-  folderId: string;
-  threshold?: number;
-  labelsPath?: string;
-  mapping?: Record<string, string | null>;
-}
-
 /** The `evaluation` port: the open folder, the current model, its stored results. */
 export function createEvaluation(opts: EvaluationServiceOptions) {
+  async function inputFor(request: EvaluationRequest) {
+    const folder = opts.library.get(request.folderId);
+    if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
+    await folder.done;
+    const settings = opts.settings.get();
+    if (!settings.model) throw new AppFailure('invalid_input', 'Choose a model in the settings first.');
+    const journal = await opts.results.current(request.folderId);
+    const csv = request.labelsPath ? await readLabelsCsv(request.labelsPath) : null;
+    const input: EvaluateRecordsInput = {
+      model: settings.model,
+      entries: folder.entries.values(),
+      record: (id) => journal?.get(id),
+      threshold: request.threshold ?? settings.threshold,
+      csv: csv?.labels,
+      mapping: request.mapping,
+      corrections: await opts.corrections.labels(request.folderId),
+    };
+    return { folder, input, csvProblems: csv?.problems ?? [] };
+  }
+
   return {
     async evaluate(request: EvaluationRequest): Promise<FolderEvaluation> {
-      const folder = opts.library.get(request.folderId);
-      if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
-      await folder.done;
-      const settings = opts.settings.get();
-      if (!settings.model) throw new AppFailure('invalid_input', 'Choose a model in the settings first.');
-      const journal = await opts.results.current(request.folderId);
-      const csv = request.labelsPath ? await readLabelsCsv(request.labelsPath) : null;
-      const evaluation = evaluateRecords({
-        model: settings.model,
-        entries: folder.entries.values(),
-        record: (id) => journal?.get(id),
-        threshold: request.threshold ?? settings.threshold,
-        csv: csv?.labels,
-        mapping: request.mapping,
-        corrections: await opts.corrections.labels(request.folderId),
-      });
-      if (csv) evaluation.groundTruth.problems.unshift(...csv.problems);
+      const { input, csvProblems } = await inputFor(request);
+      const evaluation = evaluateRecords(input);
+      evaluation.groundTruth.problems.unshift(...csvProblems);
       return evaluation;
+    },
+    /** Writes the report (JSON + confusion CSV beside it) or the dataset labels (CSV or class folders). */
+    async export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string }): Promise<ExportDone> {
+      const { folder, input } = await inputFor(request);
+      if (request.kind === 'report') return writeReport(request.path, evaluateRecords(input));
+      const labels = datasetLabels(input);
+      if (request.kind === 'labels-csv') return writeLabelsCsv(request.path, labels);
+      return writeClassFolders(request.path, folder.info.root, labels, (id) => opts.library.resolve(request.folderId, id));
+    },
+    suggestedName(folderId: string, kind: EvaluationExportKind): string {
+      const folder = opts.library.get(folderId);
+      const model = opts.settings.get().model.replace('/', '-');
+      const stem = [folder?.info.name ?? 'images', model].filter(Boolean).join('-');
+      return safeName(kind === 'report' ? `${stem}-evaluation.json` : kind === 'labels-csv' ? `${stem}-labels.csv` : `${stem}-dataset`, 'evaluation');
     },
   };
 }

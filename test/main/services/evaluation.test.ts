@@ -115,6 +115,34 @@ describe('evaluation over IPC', () => {
     expect(redone.changed[0].label).toBe('dog');
   });
 
+  it('exports the report with its matrix CSV, and the dataset labels as CSV and class folders', async () => {
+    const handlers = await start();
+    const { folderId } = await call<{ folderId: string }>(handlers, 'openFolder', { path: folder });
+    await call(handlers, 'setCorrection', { folderId, ids: ['other/e.jpg'], label: 'dog' });
+    const out = path.join(tmp, 'out');
+    const report = await call<{ path: string; count: number }>(handlers, 'exportEvaluation', { folderId, kind: 'report', threshold: 0.5, path: path.join(out, 'eval.json') });
+    expect(report).toEqual({ path: path.join(out, 'eval.json'), count: 4, format: 'json' });
+    expect(JSON.parse(await fs.readFile(report.path, 'utf8'))).toMatchObject({ format: 'classify-desk-eval/v1', accuracy: 0.5, unlabeled: 0 });
+    expect(await fs.readFile(path.join(out, 'eval-confusion.csv'), 'utf8')).toBe('true\\predicted,cat,dog,(no prediction)\r\ncat,1,1,0\r\ndog,1,1,0\r\n');
+
+    // Correction, else ground truth, else the prediction at the threshold; images with none are left out.
+    const csv = await call<{ count: number }>(handlers, 'exportEvaluation', { folderId, kind: 'labels-csv', path: path.join(out, 'labels.csv') });
+    expect(csv.count).toBe(6);
+    expect((await fs.readFile(path.join(out, 'labels.csv'), 'utf8')).split('\r\n')).toEqual([
+      'path,label', 'Dog/c.jpg,dog', 'cat/a.jpg,cat', 'cat/b.jpg,cat', 'cat/new.jpg,cat', 'dog/old/d.jpg,dog', 'other/e.jpg,dog', '',
+    ]);
+    const dataset = path.join(out, 'dataset');
+    const copied = await call<{ count: number }>(handlers, 'exportEvaluation', { folderId, kind: 'labels-folders', path: dataset });
+    expect(copied.count).toBe(6);
+    expect((await fs.readdir(path.join(dataset, 'cat'))).sort()).toEqual(['a.jpg', 'b.jpg', 'new.jpg']);
+    expect((await fs.readdir(path.join(dataset, 'dog'))).sort()).toEqual(['c.jpg', 'd.jpg', 'e.jpg']);
+    // Never into the image folder itself.
+    const inside = await dispatch(handlers, 'exportEvaluation', { folderId, kind: 'labels-folders', path: path.join(folder, 'dataset') });
+    expect(inside).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    // Without a path the dialog is asked; a cancelled dialog writes nothing.
+    expect(await call(handlers, 'exportEvaluation', { folderId, kind: 'report' })).toBeNull();
+  });
+
   it('validates payloads before any service runs', async () => {
     const handlers = await start();
     const folderId = '0123456789abcdef';
