@@ -39,3 +39,13 @@ export function reviewFields(correction: Correction | undefined): { reviewed_lab
   const reviewed = correction.reviewed || correction.label !== null;
   return { reviewed_label: correction.label, reviewed_at: reviewed ? correction.at : null, flagged: correction.flagged };
 }
+
+/** Ground truth with corrected labels on top (a correction wins), as metrics expect it. */
+export function truthWithCorrections(
+  truth: Iterable<readonly [id: string, labels: readonly string[]]>,
+  corrections: Iterable<Correction>,
+): Map<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>(truth);
+  for (const c of corrections) if (c.label !== null) out.set(c.id, [c.label]);
+  return out;
+}

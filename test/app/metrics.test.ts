@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cellIds, evaluateAt, isCorrectAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
 import { confusionCsv, evalReport, formatEvaluation } from '../../app/eval-report';
 import { labelsAt } from '../../app/roboflow';
+import { truthWithCorrections } from '../../app/corrections';
 
 type Scores = Array<[string, number]>;
 const single = (id: string, truth: string | null, scores: Scores): EvalInput => ({
@@ -229,5 +230,21 @@ describe('report', () => {
     expect(text).toContain('accuracy: 33.3% (2 of 6 labelled images)');
     expect(text).toContain('unlabeled 1, errors 1, not classified 2');
     expect(text).toMatch(/^bird\s+0\s+1\s+0\s+0$/m);
+  });
+});
+
+describe('corrections overlay', () => {
+  it('lets a corrected label replace the ground truth and leaves flag-only corrections alone', () => {
+    const truth = truthWithCorrections(
+      [['a', ['cat']], ['b', ['dog']]],
+      [
+        { id: 'a', label: 'dog', reviewed: true, flagged: false, at: 't' },
+        { id: 'b', label: null, reviewed: false, flagged: true, at: 't' },
+        { id: 'c', label: 'cat', reviewed: false, flagged: false, at: 't' },
+      ],
+    );
+    expect(Object.fromEntries(truth)).toEqual({ a: ['dog'], b: ['dog'], c: ['cat'] });
+    const m = evaluateAt(prepareEvaluation(['a', 'b', 'c'].map((id) => single(id, null, [['cat', 0.9]])).map((x) => ({ ...x, truth: truth.get(x.id) }))), 0.5);
+    expect(m).toMatchObject({ evaluated: 3, correct: 1 });
   });
 });
