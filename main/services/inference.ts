@@ -61,7 +61,8 @@ interface Item {
   id: string;
   entry?: ImageEntry;
   attempts: number;
-  input?: ClassifyInput;
+  /** The file resolved and stat'ed once (possibly ahead of its turn). */
+  input?: Promise<ClassifyInput>;
   size: number;
   mtimeMs: number;
   startedAt?: string;
@@ -196,6 +197,10 @@ export function createInference(opts: InferenceOptions): Inference {
       const item = job.ready[job.head++];
       void send(job, item);
     }
+    // Resolve and stat the next images while the window is busy, so a freed slot goes straight
+    // to the network (this touches only the local disk, never the endpoint).
+    const ahead = Math.min(job.ready.length, job.head + job.window.limit);
+    for (let i = job.head; i < ahead; i++) prepare(job, job.ready[i]).catch(() => undefined);
     if (job.head > 1024 && job.head * 2 > job.ready.length) {
       job.ready = job.ready.slice(job.head);
       job.head = 0;
@@ -203,9 +208,13 @@ export function createInference(opts: InferenceOptions): Inference {
     settle(job);
   }
 
-  async function prepare(job: Job, item: Item): Promise<ClassifyInput> {
-    if (item.input) return item.input;
-    if (isWebId(item.id)) return (item.input = { kind: 'url', url: item.id });
+  function prepare(job: Job, item: Item): Promise<ClassifyInput> {
+    item.input ??= resolveInput(job, item);
+    return item.input;
+  }
+
+  async function resolveInput(job: Job, item: Item): Promise<ClassifyInput> {
+    if (isWebId(item.id)) return { kind: 'url', url: item.id };
     const file = await opts.library.resolve(job.progress.folderId, item.id);
     let stat;
     try {
@@ -215,7 +224,7 @@ export function createInference(opts: InferenceOptions): Inference {
     }
     item.size = stat.size;
     item.mtimeMs = stat.mtimeMs;
-    return (item.input = { kind: 'file', path: file });
+    return { kind: 'file', path: file };
   }
 
   async function send(job: Job, item: Item): Promise<void> {
