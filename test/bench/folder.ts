@@ -3,10 +3,12 @@
 // Prints one JSON line per figure. Generated fixtures are kept under --dir (default
 // <tmp>/classify-desk-bench) so later runs skip the generation.
 // Run: npx tsx test/bench/folder.ts [--dir D] [--files 50000] [--images 200] [--sharp-threads N]
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { thumbUrl } from '../../app/media-urls';
@@ -14,7 +16,6 @@ import type { FolderInfo } from '../../app/types';
 import { createLibrary } from '../../main/services/library';
 import { scanFolder } from '../../main/services/scan';
 import { createThumbnails } from '../../main/services/thumbnails';
-import { startHost } from '../host/host';
 
 const { values } = parseArgs({
   options: {
@@ -149,20 +150,44 @@ async function benchThumbnails(dir: string, cacheDir: string): Promise<void> {
   print({ bench: 'thumbnails-warm', requests: files.length * passes, ms: round(ms), perSecond: round((files.length * passes * 1000) / ms), renders: fresh.renders, target: 1000 });
 }
 
-/** appInfo round trips through the host's HTTP bridge while a browser-like client loads thumbnails. */
+/**
+ * appInfo round trips through the host's HTTP bridge while a browser-like client loads thumbnails.
+ * The host runs in its own process, as main does beside the renderer in the app.
+ */
 async function benchIpc(dir: string, work: string): Promise<void> {
   const rendererDir = path.join(work, 'renderer');
   await fs.mkdir(rendererDir, { recursive: true });
   await fs.writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>bench</title>');
-  const host = await startHost({ dataDir: path.join(work, 'data'), rendererDir });
-  const origin = new URL(host.url).origin;
-  const invoke = async (channel: string, body: unknown = {}) => {
-    const res = await fetch(`${origin}/api/invoke/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin }, body: JSON.stringify(body) });
-    return (await res.json()) as { ok: boolean; value: unknown };
-  };
+  const cli = fileURLToPath(new URL('../host/cli.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data', path.join(work, 'data'), '--renderer', rendererDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
+    const origin = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /Classify Desk host: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+        if (match) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`The host exited (${code}) before it listened.`)));
+    });
+    const invoke = async (channel: string, body: unknown = {}) => {
+      const res = await fetch(`${origin}/api/invoke/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin }, body: JSON.stringify(body) });
+      return (await res.json()) as { ok: boolean; value: unknown };
+    };
     const info = (await invoke('openFolder', { path: dir })).value as FolderInfo;
     const ids = (await fs.readdir(dir)).filter((f) => f.endsWith('.jpg'));
+    // The same calls with nothing else going on: what the machine itself adds (it is shared).
+    const idle: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = performance.now();
+      await invoke('appInfo');
+      idle.push(performance.now() - s);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    idle.sort((a, b) => a - b);
+    print({ bench: 'ipc-idle', calls: idle.length, p50: round(percentile(idle, 50)), p99: round(percentile(idle, 99)), max: round(idle[idle.length - 1]) });
     let finished = false;
     const t = performance.now();
     // Six at a time, like a browser's connections per host over HTTP/1.1.
@@ -196,7 +221,9 @@ async function benchIpc(dir: string, work: string): Promise<void> {
       target: { p99: 50 },
     });
   } finally {
-    await host.close();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
   }
 }
 

@@ -12,10 +12,10 @@ async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { port: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { port: { type: 'string' }, data: { type: 'string' }, renderer: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help || positionals.length > 1) {
-    console.log('Usage: npm run host -- <folder> [--port N] [--data DIR]');
+    console.log('Usage: npm run host -- <folder> [--port N] [--data DIR] [--renderer DIR (default dist/renderer)]');
     return values.help ? 0 : 2;
   }
   const port = values.port === undefined ? 0 : Number(values.port);
@@ -27,7 +27,8 @@ async function main(): Promise<number> {
   const dataDir = chosen ? path.resolve(chosen) : await fs.mkdtemp(path.join(os.tmpdir(), 'classify-desk-host-'));
   const folder = positionals[0] ? path.resolve(positionals[0]) : undefined;
 
-  const host = await startHost({ dataDir, folder, port });
+  const rendererDir = values.renderer ? path.resolve(values.renderer) : undefined;
+  const host = await startHost({ dataDir, folder, port, rendererDir });
   console.log(`Classify Desk host: ${host.url}`);
   if (folder) console.log(`Folder: ${folder}`);
   console.log(`Data: ${dataDir}${chosen ? '' : ' (temporary)'}. Press Ctrl-C to stop.`);
