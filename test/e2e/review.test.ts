@@ -90,6 +90,8 @@ describe('reviewing a classified folder', () => {
     await expect.poll(() => dialog.getByText('The key works', { exact: false }).count(), { timeout: 15_000 }).toBe(1);
     expect(await dialog.getByText(`•••• ${defaultPeerKey.slice(-4)}`, { exact: false }).count()).toBeGreaterThan(0);
     expect(await dialog.getByLabel('API key').inputValue()).toBe('');
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'settings.png') });
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await page.getByRole('button', { name: /colors\/1/ }).count()).toBe(1);
@@ -105,6 +107,9 @@ describe('reviewing a classified folder', () => {
     expect(peer.stats.inferences).toBe(images.length);
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: path.join(screenshots, 'grid-overlays.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: path.join(screenshots, 'grid-overlays-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('re-labels with the threshold without new requests', async () => {
@@ -145,7 +150,7 @@ describe('reviewing a classified folder', () => {
   });
 
   it('exports JSON with every image and its class', async () => {
-    await page.getByRole('button', { name: 'Export' }).click();
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
     await page.getByRole('menuitem', { name: /^JSON/ }).click();
     await page.getByRole('status').filter({ hasText: 'Exported' }).waitFor({ timeout: 15_000 });
     const files = (await readdir(exportDir)).filter((name) => name.endsWith('.json'));
@@ -158,6 +163,18 @@ describe('reviewing a classified folder', () => {
     expect(doc.images).toHaveLength(images.length + 1);
     for (const [rel, , cls] of images) expect(doc.images.find((image) => image.path === rel)?.top).toBe(cls);
     expect(doc.images.find((image) => image.path === 'broken.png')?.status).toBe('error');
+
+    // Only what the filters show.
+    await page.getByRole('checkbox', { name: /^red\b/ }).check();
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('menuitem', { name: /^JSON, shown images only/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Exported 3 images' }).waitFor({ timeout: 15_000 });
+    const docs = await Promise.all(
+      (await readdir(exportDir)).filter((name) => name.endsWith('.json')).map(async (name) => JSON.parse(await readFile(path.join(exportDir, name), 'utf8')) as typeof doc),
+    );
+    const shown = docs.find((d) => d.images.length === 3);
+    expect(shown?.images.map((image) => image.top)).toEqual(['red', 'red', 'red']);
+    await page.getByRole('checkbox', { name: /^red\b/ }).uncheck();
   });
 
   it('shows the cached results offline after a restart', async () => {
