@@ -114,8 +114,13 @@ export function prepareEvaluation(inputs: Iterable<EvalInput>, classes: readonly
     const truth = input.truth ? [...new Set(input.truth)] : [];
     if (truth.length === 0) { unlabeled++; continue; }
     if (result.multiLabel) multi++; else single++;
-    for (const [name] of result.scores) if (!known.has(name)) extra.add(name);
-    for (const name of truth) if (!known.has(name)) extra.add(name);
+    // Plain indexed loops: this runs over every score of every image (5M for 50k x 100 classes).
+    const scores = result.scores;
+    for (let k = 0; k < scores.length; k++) {
+      const name = scores[k][0];
+      if (!known.has(name)) { known.add(name); extra.add(name); }
+    }
+    for (const name of truth) if (!known.has(name)) { known.add(name); extra.add(name); }
     kept.push({ id: input.id, scores: result.scores, truth });
   }
   const allClasses = [...classes, ...[...extra].sort()];
@@ -163,9 +168,13 @@ function byScore(a: Score, b: Score): number {
 }
 
 function topOf(scores: ReadonlyArray<Score>): Score[] {
-  let best: Score | undefined;
-  for (const score of scores) if (best === undefined || byScore(score, best) < 0) best = score;
-  return best === undefined ? [] : [best];
+  if (scores.length === 0) return [];
+  let best = scores[0];
+  for (let k = 1; k < scores.length; k++) {
+    const score = scores[k];
+    if (score[1] > best[1] || (score[1] === best[1] && score[0] < best[0])) best = score;
+  }
+  return [best];
 }
 
 /** How many leading (sorted) scores of image i are >= threshold: the predicted classes. */
