@@ -23,9 +23,10 @@ import { runInferCommand } from './infer-command';
 
 export const evaluateUsage = `Usage: classify-desk evaluate <folder> --model <project/version> [options]
 
-Evaluates a model on a folder whose images have known classes: images in class-named subfolders
-(dogs/..., cats/...; nested deeper is fine, the nearest class-named folder wins; names match the
-model's classes ignoring case, '-', '_' and spaces) or listed in a labels CSV (path,label). Images
+Evaluates a model on a folder whose images have known classes: images in subfolders named after
+the classes (cat/..., Golden_Retriever/...; nested deeper is fine, the nearest class-named folder
+wins; names match the model's classes ignoring case, '-', '_' and spaces; --map handles the rest)
+or listed in a labels CSV (path,label). Images
 not classified yet by this model are classified first, exactly as \`classify-desk infer\` does;
 stored results are reused. Corrections made in the app override the ground truth.
 
