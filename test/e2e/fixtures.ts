@@ -19,7 +19,9 @@ export function assertRendererBuilt(): void {
       const full = path.join(dir, item.name);
       return Math.max(latest, item.isDirectory() ? newest(full) : statSync(full).mtimeMs);
     }, 0);
-  const sources = Math.max(newest(path.join(root, 'renderer')), newest(path.join(root, 'app')));
+  // renderer/ plus the app/ modules its bundle contains (other app/ files change often and do not matter here).
+  const appModules = ['contract', 'errors', 'settings', 'types', 'media-urls', 'grid-layout', 'class-colors', 'format', 'view-filter'];
+  const sources = Math.max(newest(path.join(root, 'renderer')), ...appModules.map((name) => statSync(path.join(root, 'app', `${name}.ts`)).mtimeMs));
   if (sources > builtAt) throw new Error('dist/renderer is older than the renderer sources: run "npx vite build" again.');
 }
 

@@ -177,6 +177,27 @@ describe('reviewing a classified folder', () => {
     await page.getByRole('checkbox', { name: /^red\b/ }).uncheck();
   });
 
+  it('pauses, resumes and cancels a run from the status bar', async () => {
+    peer.fault({ kind: 'slow', delayMs: 600, count: 100 });
+    await page.getByRole('button', { name: 'Run options' }).click();
+    await page.getByRole('menuitem', { name: 'Re-run everything' }).click();
+    const progress = page.getByRole('status', { name: 'Job progress' });
+    await progress.getByText('Classifying').waitFor({ timeout: 15_000 });
+    expect(await progress.getByRole('progressbar').count()).toBe(1);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await progress.getByText('Paused').waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: path.join(screenshots, 'run-paused.png') });
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await progress.getByText('Classifying').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const summary = page.getByRole('status', { name: 'Summary' });
+    await summary.waitFor({ timeout: 15_000 });
+    expect(await summary.textContent()).toMatch(/last run cancelled/);
+    // Cancelling keeps what was known: every image still has its class.
+    for (const [rel, , cls] of images) expect(await cellOf(page, rel).getAttribute('aria-label')).toMatch(new RegExp(`, ${cls} \\S*%`));
+    peer.reset();
+  });
+
   it('shows the cached results offline after a restart', async () => {
     await page.close();
     await peer.close();
