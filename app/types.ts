@@ -135,3 +135,34 @@ export interface ExportDone {
   count: number;
   format: ExportFormat;
 }
+
+/** A classification project of the key's workspace, for the model picker. */
+export interface ModelProject {
+  /** The URL slug: the first half of a model id (`slug/version`). */
+  id: string;
+  name: string;
+  /** classification or multi-label-classification. */
+  type: string;
+  /** How many versions the project has (trained or not). */
+  versions: number;
+}
+
+/** One version of a project; only trained ones can classify. */
+export interface ModelVersion {
+  /** `workspace/project/N` as Roboflow names it. */
+  id: string;
+  version: number;
+  /** The model id to put in Settings: `project/N`. */
+  model: string;
+  trained: boolean;
+}
+
+/** Whether the inference endpoint answered a probe (any HTTP status counts as reachable). */
+export interface EndpointStatus {
+  reachable: boolean;
+  /** ISO time of the probe or of the job outcome that told. */
+  checkedAt: string;
+  /** The endpoint base URL that was probed (never carries a key). */
+  endpoint: string;
+  error?: AppError;
+}

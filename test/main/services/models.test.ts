@@ -1,0 +1,104 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppFailure } from '../../../app/errors';
+import { createCredentials, type CredentialsService } from '../../../main/services/credentials';
+import { createModels, type ModelsService } from '../../../main/services/models';
+import { createPlatformClient } from '../../../main/services/platform';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+
+// The model picker's service against the test peer's platform routes over loopback, with the real
+// credentials service holding a session key (the keychain is not this test's subject, so keytar is
+// reported missing, as on a machine without one).
+
+let peer: Peer;
+let closedUrl: string;
+
+beforeAll(async () => {
+  peer = await startPeer();
+  // A port that was just free: connecting to it is refused (offline without a real outage).
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  closedUrl = `http://127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  await peer.close();
+});
+
+function setup(opts: { key?: string; platformUrl?: () => string } = {}): { credentials: CredentialsService; models: ModelsService; calls: string[] } {
+  const calls: string[] = [];
+  const recordingFetch: typeof fetch = (input, init) => {
+    calls.push(String(input));
+    return fetch(input, init);
+  };
+  const platform = () => createPlatformClient({ baseUrl: opts.platformUrl?.() ?? peer.url, fetch: recordingFetch, timeoutMs: 5000 });
+  const credentials = createCredentials({
+    loadKeytar: () => Promise.reject(new Error('no keychain in this test')),
+    profile: () => 'default',
+    platform,
+    env: {},
+  });
+  return { credentials, models: createModels({ credentials, platform }), calls };
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppFailure> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(AppFailure);
+  return error as AppFailure;
+}
+
+describe('models', () => {
+  it('lists only the classification projects of the key’s workspace, checking the key first', async () => {
+    const { credentials, models, calls } = setup();
+    await credentials.set(defaultPeerKey, true);
+    const projects = await models.projects();
+    expect(projects).toEqual([
+      { id: 'colors', name: 'Colors', type: 'classification', versions: 2 },
+      { id: 'colors-multi', name: 'Colors (multi-label)', type: 'multi-label-classification', versions: 1 },
+    ]);
+    // One workspace lookup (the check), then the projects of that workspace.
+    expect(calls.map((u) => new URL(u).pathname)).toEqual(['/', '/test-workspace']);
+    expect((await credentials.status()).workspace).toBe('test-workspace');
+    expect(JSON.stringify(projects)).not.toContain(defaultPeerKey);
+
+    await models.projects();
+    expect(calls).toHaveLength(3); // the workspace is known now: no second check
+  });
+
+  it('lists a project’s versions newest first with their model id and whether they are trained', async () => {
+    const { credentials, models } = setup();
+    await credentials.set(defaultPeerKey, true);
+    expect(await models.versions('colors')).toEqual([
+      { id: 'test-workspace/colors/2', version: 2, model: 'colors/2', trained: false },
+      { id: 'test-workspace/colors/1', version: 1, model: 'colors/1', trained: true },
+    ]);
+    const missing = await failure(models.versions('no-such-project'));
+    expect(missing.code).toBe('not_found');
+  });
+
+  it('says what to do without a key, with a rejected key, and offline — never echoing the key', async () => {
+    const none = setup();
+    const noKey = await failure(none.models.projects());
+    expect(noKey.code).toBe('no_key');
+    expect(noKey.message).toMatch(/Settings/);
+    expect(none.calls).toEqual([]);
+
+    const wrongKey = 'rf_wrong_key_ZYXW98765';
+    const rejected = setup();
+    await rejected.credentials.set(wrongKey, true);
+    const unauthorized = await failure(rejected.models.projects());
+    expect(unauthorized.code).toBe('unauthorized');
+    expect(unauthorized.message).not.toContain(wrongKey);
+
+    let url = peer.url;
+    const offline = setup({ platformUrl: () => url });
+    await offline.credentials.set(defaultPeerKey, true);
+    expect(await offline.models.projects()).toHaveLength(2);
+    url = closedUrl; // the network goes away after the key was checked
+    const network = await failure(offline.models.versions('colors'));
+    expect(network.code).toBe('network');
+    expect(network.message).toMatch(/project\/version/);
+    expect(network.message).not.toContain(defaultPeerKey);
+  });
+});
