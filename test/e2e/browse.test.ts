@@ -119,6 +119,25 @@ describe('browsing a folder', () => {
     expect(await activeName(page)).toMatch(/^chat 1\.jpg/);
   });
 
+  it('focuses the name search with / and lists the shortcuts with ?', async () => {
+    await page.getByRole('gridcell').first().focus();
+    await page.keyboard.press('/');
+    const search = page.getByRole('searchbox', { name: /Search names/ });
+    expect(await search.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.type('chat');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(2);
+    await search.fill('');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(folder.good.length + folder.bad.length);
+    await page.keyboard.press('Escape');
+    expect(await activeName(page)).not.toBe('');
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    expect(await help.getByText('Open the image').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+  });
+
   it('renders without script errors or CSP violations', async () => {
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: path.join(screenshots, 'grid.png') });

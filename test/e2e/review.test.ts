@@ -147,6 +147,14 @@ describe('reviewing a classified folder', () => {
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/^red 3\.png/);
+
+    // A failed image explains itself and offers Retry.
+    await cellOf(page, 'broken.png').dblclick();
+    const failed = page.getByRole('dialog', { name: 'broken.png' });
+    await failed.getByRole('alert').filter({ hasText: 'Classification failed' }).waitFor();
+    expect(await failed.getByRole('button', { name: 'Retry' }).isEnabled()).toBe(true);
+    await page.keyboard.press('Escape');
+    await failed.waitFor({ state: 'detached' });
   });
 
   it('exports JSON with every image and its class', async () => {
