@@ -193,7 +193,7 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     }
   }
 
-  let order = new Int32Array(shown);
+  let order: Int32Array = new Int32Array(shown);
   let k = 0;
   for (let p = 0; p < n; p++) {
     const i = names.order[p];
