@@ -117,6 +117,8 @@ export function createInference(opts: InferenceOptions): Inference {
     const apiKey = await opts.getApiKey();
     await folder.done;
     const journal = await opts.results.journal(request.folderId, baseUrl, settings.model);
+    // The CLI may have classified some of these meanwhile: skip what it did.
+    await journal.refresh();
 
     const items: Item[] = [];
     let skipped = 0;

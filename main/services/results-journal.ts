@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -11,6 +10,11 @@ import path from 'node:path';
 // torn and ignored on the next load). An OS crash or power loss can lose what the kernel had not
 // flushed yet; a timer fsyncs a dirty journal every `syncIntervalMs` (default 1 s) to bound that
 // window to about a second of results.
+//
+// Several processes (the app and the CLI) may hold one journal: O_APPEND keeps their lines whole;
+// `refresh()` (also run by the timer) reads what others appended; a compaction by another process
+// (a rename over the file) is noticed by inode, and this process re-appends its lines since the
+// last check to the new file; a compaction here copies over whatever others appended meanwhile.
 
 export interface JournalOptions<T> {
   path: string;
@@ -42,9 +46,11 @@ export interface Journal<T> {
   /** Live records in first-seen order. */
   values(): IterableIterator<T>;
   readonly size: number;
-  /** Lines currently in the file (live + superseded). */
+  /** Valid lines currently in the file (live + superseded). */
   readonly lines: number;
   append(record: T): Promise<void>;
+  /** Picks up what other processes appended (or a compaction they did). */
+  refresh(): Promise<void>;
   compact(): Promise<void>;
   /** Flushes to stable storage now. */
   sync(): Promise<void>;
@@ -52,79 +58,92 @@ export interface Journal<T> {
 }
 
 const newline = 0x0a;
+const chunkSize = 1 << 20;
 
-/** Reads the file, applies every valid line, and truncates a torn tail so appends stay aligned. */
-async function loadInto<T>(opts: JournalOptions<T>, map: Map<string, T>): Promise<LoadStats> {
-  const started = performance.now();
-  const stats: LoadStats = { lines: 0, live: 0, garbled: 0, tornTail: false, ms: 0 };
-  let goodEnd = 0; // byte offset just after the last complete line
-  let offset = 0;
-  let carry: Buffer | null = null;
+interface RangeResult {
+  /** Offset just after the last complete line read. */
+  end: number;
+  /** Offset where reading stopped (end of file at that moment). */
+  eof: number;
+  lines: number;
+  garbled: number;
+}
+
+/** Applies every complete line of `file` from `start` on; a line without its newline is left. */
+async function readRange<T>(file: fs.FileHandle, start: number, opts: JournalOptions<T>, map: Map<string, T>): Promise<RangeResult> {
+  const result: RangeResult = { end: start, eof: start, lines: 0, garbled: 0 };
   const applyLine = (text: string) => {
     if (text.length === 0) return;
-    stats.lines++;
+    result.lines++;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      stats.garbled++;
+      result.garbled++;
       return;
     }
     const record = opts.parse(value);
-    if (record == null) {
-      stats.garbled++;
-      return;
-    }
-    map.set(opts.key(record), record);
+    if (record == null) result.garbled++;
+    else map.set(opts.key(record), record);
   };
-  try {
-    const stream = createReadStream(opts.path, { highWaterMark: 1 << 20 });
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const bufStart = offset - (carry ? carry.length : 0);
-      const last = buf.lastIndexOf(newline);
-      if (last === -1) {
-        carry = buf;
-      } else {
-        // Newline bytes never occur inside a UTF-8 sequence, so decoding up to the last one and
-        // splitting the text is safe, and much cheaper than decoding line by line.
-        const text = buf.toString('utf8', 0, last);
-        let from = 0;
-        for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
-          applyLine(text.slice(from, nl));
-          from = nl + 1;
-        }
-        applyLine(text.slice(from));
-        goodEnd = bufStart + last + 1;
-        carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
-      }
-      offset += chunk.length;
+  let carry: Buffer | null = null;
+  let position = start;
+  const buffer = Buffer.allocUnsafe(chunkSize);
+  for (;;) {
+    const { bytesRead } = await file.read(buffer, 0, chunkSize, position);
+    if (bytesRead === 0) break;
+    const chunk = buffer.subarray(0, bytesRead);
+    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+    const bufStart = position - (carry ? carry.length : 0);
+    position += bytesRead;
+    const last = buf.lastIndexOf(newline);
+    if (last === -1) {
+      carry = buf;
+      continue;
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // Newline bytes never occur inside a UTF-8 sequence, so decoding up to the last one and
+    // splitting the text is safe, and much cheaper than decoding line by line.
+    const text = buf.toString('utf8', 0, last);
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+      applyLine(text.slice(from, nl));
+      from = nl + 1;
+    }
+    applyLine(text.slice(from));
+    result.end = bufStart + last + 1;
+    carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
   }
-  if (carry && carry.length > 0) {
-    // A line without its newline is a write the process did not finish: never trust it, even if
-    // it happens to parse, and cut it off so the next append starts on a fresh line.
-    stats.lines++;
-    stats.garbled++;
-    stats.tornTail = true;
-    await fs.truncate(opts.path, goodEnd);
-  }
-  stats.live = map.size;
-  stats.ms = performance.now() - started;
-  return stats;
+  result.eof = position;
+  return result;
 }
 
 /** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */
 export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T>> {
+  const started = performance.now();
   await fs.mkdir(path.dirname(opts.path), { recursive: true });
-  const map = new Map<string, T>();
-  const stats = await loadInto(opts, map);
+  let map = new Map<string, T>();
+  let handle = await fs.open(opts.path, 'a+');
+  const first = await readRange(handle, 0, opts, map);
+  const stats: LoadStats = { lines: first.lines, live: 0, garbled: first.garbled, tornTail: false, ms: 0 };
+  if (first.eof > first.end) {
+    // A line without its newline is a write that never finished: never trust it, even if it
+    // happens to parse, and cut it off so the next append starts on a fresh line.
+    stats.lines++;
+    stats.garbled++;
+    stats.tornTail = true;
+    await handle.truncate(first.end);
+  }
+  stats.live = map.size;
+  stats.ms = performance.now() - started;
+
   const ratio = opts.compactRatio ?? 2;
   const minLines = opts.compactMinLines ?? 64;
-  let lines = stats.lines - stats.garbled;
-  let handle = await fs.open(opts.path, 'a');
+  let lines = first.lines - first.garbled;
+  let ino = (await handle.stat()).ino;
+  let known = first.end; // bytes of the file already applied to the map
+  let ourBytes = 0; // bytes this process appended since `known`
+  let ours = 0; // lines this process appended since `known`
+  let recent: string[] = []; // our lines since the last inode check
   let dirty = false;
   let closed = false;
   // Every file operation runs in this chain, so lines never interleave and compaction never
@@ -136,7 +155,47 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
     return next;
   };
 
+  const reloadAll = async () => {
+    const fresh = new Map<string, T>();
+    const read = await readRange(handle, 0, opts, fresh);
+    map = fresh;
+    lines = read.lines - read.garbled;
+    known = read.end;
+    ourBytes = 0;
+    ours = 0;
+  };
+
+  const refreshNow = async () => {
+    const onDisk = await fs.stat(opts.path).catch(() => null);
+    if (!onDisk || onDisk.ino !== ino) {
+      // Another process replaced the file (its compaction): our lines since the last check went
+      // to the old inode, so write them again into the new file, then read it whole.
+      await handle.close();
+      handle = await fs.open(opts.path, 'a+');
+      ino = (await handle.stat()).ino;
+      if (recent.length) await handle.write(recent.join(''));
+      recent = [];
+      await reloadAll();
+      return;
+    }
+    recent = [];
+    if (onDisk.size === known + ourBytes) {
+      known = onDisk.size;
+    } else if (onDisk.size > known + ourBytes) {
+      // Others appended: read from where we were; our own lines in that range apply again, in
+      // file order, which changes nothing.
+      const read = await readRange(handle, known, opts, map);
+      lines += read.lines - read.garbled - ours;
+      known = read.end;
+    } else {
+      return reloadAll();
+    }
+    ourBytes = 0;
+    ours = 0;
+  };
+
   const compactNow = async () => {
+    await refreshNow();
     const temp = `${opts.path}.${process.pid}.${Date.now()}.tmp`;
     const out = await fs.open(temp, 'w');
     try {
@@ -153,10 +212,23 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
     } finally {
       await out.close();
     }
-    await handle.close();
     await fs.rename(temp, opts.path);
-    handle = await fs.open(opts.path, 'a');
+    // Lines another process appended to the old file while we wrote the new one: the old inode is
+    // still open here, so read them and carry them over.
+    const late = new Map<string, T>();
+    await readRange(handle, known, opts, late);
+    await handle.close();
+    handle = await fs.open(opts.path, 'a+');
+    ino = (await handle.stat()).ino;
+    if (late.size) {
+      await handle.write([...late.values()].map((r) => JSON.stringify(r) + '\n').join(''));
+      for (const [key, record] of late) map.set(key, record);
+    }
     lines = map.size;
+    known = (await handle.stat()).size;
+    ourBytes = 0;
+    ours = 0;
+    recent = [];
     dirty = false;
   };
   const needsCompaction = () => lines >= minLines && lines > ratio * map.size;
@@ -165,10 +237,14 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
 
   const interval = opts.syncIntervalMs ?? 1000;
   const timer = setInterval(() => {
-    if (dirty && !closed) void serial(async () => {
-      if (!dirty || closed) return;
-      dirty = false;
-      await handle.datasync();
+    if (closed) return;
+    void serial(async () => {
+      if (closed) return;
+      await refreshNow();
+      if (dirty) {
+        dirty = false;
+        await handle.datasync();
+      }
     }).catch(() => undefined);
   }, interval);
   timer.unref();
@@ -192,10 +268,17 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
         await handle.write(line);
         map.set(opts.key(record), record);
         lines++;
+        ours++;
+        ourBytes += Buffer.byteLength(line);
+        recent.push(line);
         dirty = true;
         if (needsCompaction()) await compactNow();
       });
     },
+    refresh: () =>
+      serial(async () => {
+        if (!closed) await refreshNow();
+      }),
     compact: () => serial(compactNow),
     sync: () =>
       serial(async () => {

@@ -129,6 +129,33 @@ describe('results store', () => {
     }
   });
 
+  it('shares one journal between two writers (app and CLI): each sees the other, even across a compaction', async () => {
+    const { openJournal } = await import('../../../main/services/results-journal');
+    const open = () => openJournal<ResultRecord>({ path: journalFile(), parse: (v) => v as ResultRecord, key: (r) => r.id, syncIntervalMs: 60_000 });
+    const a = await open();
+    const b = await open();
+    await a.append(record('x.jpg', 'red'));
+    await b.append(record('y.jpg', 'green'));
+    await a.append(record('x.jpg', 'blue'));
+    await b.refresh();
+    await a.refresh();
+    expect(b.get('x.jpg')?.response?.top).toBe('blue');
+    expect(a.get('y.jpg')?.response?.top).toBe('green');
+    expect(a.lines).toBe(3);
+    expect(b.lines).toBe(3);
+
+    await a.compact(); // renames a new file over the one b still has open
+    await b.append(record('z.jpg', 'red')); // lands in the old inode
+    await b.refresh(); // notices the new inode and writes z again
+    await a.refresh();
+    expect(a.get('z.jpg')?.response?.top).toBe('red');
+    await a.close();
+    await b.close();
+    const c = await open();
+    expect([...c.values()].map((r) => [r.id, r.response?.top])).toEqual([['x.jpg', 'blue'], ['y.jpg', 'green'], ['z.jpg', 'red']]);
+    await c.close();
+  });
+
   it('flags a record stale when the file size or mtime changed; web ids never go stale', () => {
     const r = record('a.jpg', 'red');
     expect(isStale(r, { size: r.size, mtimeMs: r.mtimeMs })).toBe(false);
