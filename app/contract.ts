@@ -3,10 +3,13 @@ import { settingsPatchSchema, type Settings } from './settings';
 import type {
   AppInfo,
   CredentialStatus,
+  EndpointStatus,
   ExportDone,
   FolderInfo,
   JobItemEvent,
   JobProgress,
+  ModelProject,
+  ModelVersion,
   ResultRecord,
   ResultSummary,
   ScanBatch,
@@ -16,6 +19,7 @@ import type {
 import type { AppError } from './errors';
 import type { CorrectionsChange, CorrectionsSnapshot } from './corrections';
 import type { FolderEvaluation } from './eval-report';
+import { isHttpsImageUrl } from './web-url';
 
 // The IPC contract: every channel the renderer may invoke (name -> request schema -> response
 // type) and every event main pushes. The preload and the browser host both derive `window.api`
@@ -33,6 +37,12 @@ const imageIds = z.array(imageId).max(1_000_000);
 const jobRef = z.object({ jobId: z.string().min(1).max(64) }).strict();
 const imageRef = z.object({ folderId, id: imageId }).strict();
 const exportFormat = z.enum(['json', 'csv', 'annotated', 'class-folders']);
+const webImageUrl = z
+  .string()
+  .trim()
+  .max(2048, 'That image URL is too long (2048 characters at most).')
+  .refine(isHttpsImageUrl, { error: (issue) => `"${String(issue.input).slice(0, 100)}" is not an https image URL: paste an address that starts with https://` });
+const projectSlug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'A project id is letters, digits, ".", "_" or "-"').max(128);
 const evaluationRequest = {
   folderId,
   threshold: z.number().min(0).max(1).optional(),
@@ -92,6 +102,23 @@ export const contract = {
   /** Profile names that hold a key (plus the current one), for the profile selector; never keys. */
   apiKeyProfiles: channel<string[]>()(empty),
 
+  /** The classification projects of the key's workspace (checks the key first if needed). */
+  listProjects: channel<ModelProject[]>()(empty),
+  /** A project's versions, newest first; pick a `trained` one's `model` for Settings. */
+  listVersions: channel<ModelVersion[]>()(z.object({ project: projectSlug }).strict()),
+
+  /** Classifies https image URLs (hosted-image route) for the folder's "Web images" list; results
+   *  are stored under the URL as id, and arrive as `jobItem` events of the returned job. */
+  classifyUrls: channel<JobProgress>()(
+    z
+      .object({ folderId, urls: z.array(webImageUrl).min(1).max(100, 'Paste at most 100 image URLs at a time.'), force: z.boolean().optional() })
+      .strict(),
+  ),
+  /** Every web image result of the folder under the current endpoint + model, oldest first. */
+  webImages: channel<ResultSummary[]>()(z.object({ folderId }).strict()),
+  /** Probes the endpoint (no key sent, short timeout): any HTTP answer means reachable. */
+  endpointStatus: channel<EndpointStatus>()(empty),
+
   /** Every correction of the folder (label, reviewed, flagged) and whether undo/redo are possible. */
   corrections: channel<CorrectionsSnapshot>()(z.object({ folderId }).strict()),
   /** One undoable step: the same patch on every given image; `label: null` removes the label. */
@@ -143,6 +170,8 @@ export interface Events {
   openFolderRequest: { path: string };
   /** A menu item the renderer handles (e.g. open settings). */
   menuCommand: { command: 'settings' | 'export' | 'shortcuts' };
+  /** The endpoint became unreachable during a job (or reachable again after that). */
+  endpointStatus: EndpointStatus;
 }
 export type EventName = keyof Events;
 export const eventNames: EventName[] = [
@@ -153,6 +182,7 @@ export const eventNames: EventName[] = [
   'jobItem',
   'openFolderRequest',
   'menuCommand',
+  'endpointStatus',
 ];
 
 /** The IPC channel string for a contract channel or event (namespaced to avoid collisions). */

@@ -1,21 +1,24 @@
 import { existsSync } from 'node:fs';
 import pkg from '../package.json' with { type: 'json' };
-import { endpointRequestLimits, type WindowState } from '../app/settings';
+import { endpointBase, endpointRequestLimits, type WindowState } from '../app/settings';
 import type { Emit, Ports } from './handlers';
 import type { Classifier } from './services/classifier';
 import { createExporter } from './services/exporter';
 import { createInference } from './services/inference';
 import { createCorrections } from './services/corrections';
 import { createCredentials } from './services/credentials';
+import { createEndpointMonitor } from './services/endpoint-status';
 import { createEvaluation } from './services/evaluation';
 import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
+import { createModels } from './services/models';
 import { dataPaths } from './services/paths';
 import { createPlatformClient } from './services/platform';
 import { createResultsStore } from './services/results';
 import { createRoboflowClient } from './services/roboflow';
 import { createSettingsStore, type SettingsBacking } from './services/settings-store';
 import { createThumbnails } from './services/thumbnails';
+import { createWebImages } from './services/web-images';
 
 // The composition root: builds every service from its dependencies and hands the handler table
 // its ports. Electron (main/index.ts), the browser host (test/host) and tests all start here, so
@@ -77,17 +80,23 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
       return client.classify(input, target, signal);
     },
   };
-  const jobs = createInference({
+  // Job events pass the endpoint monitor (review-backend), which tells the renderer when the
+  // endpoint stops (or starts again) answering.
+  const endpoint = createEndpointMonitor({ baseUrl: () => endpointBase(settings.get()), emit, fetch: opts.fetch });
+  const queueOptions = {
     classifier,
     results,
     library,
     settings,
-    emit,
+    emit: endpoint.jobEmit,
     // Read from the keychain when a job starts, never earlier (credentials is built below).
     getApiKey: () => credentials.apiKey(),
-  });
+  };
+  const jobs = createInference(queueOptions);
+  // Web images (review-backend) get a queue of their own, so a pasted URL never waits for a folder run.
+  const webJobs = createInference(queueOptions);
   closers.push(async () => {
-    await jobs.close();
+    await Promise.all([jobs.close(), webJobs.close()]);
     await results.close();
   });
   const exporter = createExporter({ results, library, settings });
@@ -99,6 +108,13 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     platform: () => createPlatformClient({ baseUrl: settings.get().platformApiUrl, fetch: opts.fetch }),
     env: opts.env ?? process.env,
   });
+
+  // --- model picker, web images (review-backend)
+  const models = createModels({
+    credentials,
+    platform: () => createPlatformClient({ baseUrl: settings.get().platformApiUrl, fetch: opts.fetch }),
+  });
+  const webImages = createWebImages({ jobs: webJobs, results });
 
   // --- corrections (evaluation)
   const corrections = createCorrections({ dataDir });
@@ -114,12 +130,21 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     thumbnails,
     dialogs: opts.dialogs,
     initialFolder,
-    jobs,
+    jobs: {
+      start: jobs.start,
+      // A jobId names either a folder run or a web-images job; both answer to pause/resume/cancel.
+      pause: (jobId) => jobs.pause(jobId) ?? webJobs.pause(jobId),
+      resume: (jobId) => jobs.resume(jobId) ?? webJobs.resume(jobId),
+      cancel: (jobId) => jobs.cancel(jobId) ?? webJobs.cancel(jobId),
+    },
     results,
     exporter,
     credentials,
     corrections,
     evaluation,
+    models,
+    webImages,
+    endpoint,
   };
 
   return {

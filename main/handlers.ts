@@ -4,10 +4,13 @@ import type { Settings, SettingsPatch } from '../app/settings';
 import type {
   AppInfo,
   CredentialStatus,
+  EndpointStatus,
   ExportDone,
   ExportFormat,
   FolderInfo,
   JobProgress,
+  ModelProject,
+  ModelVersion,
   ResultRecord,
   ResultSummary,
 } from '../app/types';
@@ -60,6 +63,17 @@ export interface Ports {
     check(): Promise<CredentialStatus>;
     listProfiles(): Promise<string[]>;
   };
+  models: {
+    projects(): Promise<ModelProject[]>;
+    versions(project: string): Promise<ModelVersion[]>;
+  };
+  webImages: {
+    classify(request: { folderId: string; urls: string[]; force?: boolean }): Promise<JobProgress>;
+    list(folderId: string): Promise<ResultSummary[]>;
+  };
+  endpoint: {
+    check(): Promise<EndpointStatus>;
+  };
   corrections: {
     list(folderId: string): Promise<CorrectionsSnapshot>;
     set(folderId: string, ids: readonly string[], patch: CorrectionPatch): Promise<CorrectionsChange>;
@@ -106,6 +120,11 @@ export function createHandlers(ports: Ports): Handlers {
     deleteApiKey: () => ports.credentials.remove(),
     checkApiKey: () => ports.credentials.check(),
     apiKeyProfiles: () => ports.credentials.listProfiles(),
+    listProjects: () => ports.models.projects(),
+    listVersions: ({ project }) => ports.models.versions(project),
+    classifyUrls: (request) => ports.webImages.classify(request),
+    webImages: ({ folderId }) => ports.webImages.list(folderId),
+    endpointStatus: () => ports.endpoint.check(),
     corrections: ({ folderId }) => ports.corrections.list(folderId),
     setCorrection: ({ folderId, ids, ...patch }) => ports.corrections.set(folderId, ids, patch),
     undoCorrection: ({ folderId }) => ports.corrections.undo(folderId),

@@ -1,6 +1,11 @@
+import fs from 'node:fs/promises';
 import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../app/errors';
+import { createAppServices } from '../../../main/compose';
+import { createHandlers, dispatch } from '../../../main/handlers';
 import { createCredentials, type CredentialsService } from '../../../main/services/credentials';
 import { createModels, type ModelsService } from '../../../main/services/models';
 import { createPlatformClient } from '../../../main/services/platform';
@@ -100,5 +105,37 @@ describe('models', () => {
     expect(network.code).toBe('network');
     expect(network.message).toMatch(/project\/version/);
     expect(network.message).not.toContain(defaultPeerKey);
+  });
+});
+
+describe('listProjects / listVersions channels', () => {
+  it('answer through the composition root and the contract, and never carry the key', async () => {
+    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-models-'));
+    const services = await createAppServices({
+      dataDir,
+      emit: () => undefined,
+      dialogs: { pickFolder: async () => null, pickExportPath: async () => null },
+      env: {},
+      shell: 'host',
+    });
+    try {
+      const handlers = createHandlers(services.ports);
+      expect(await dispatch(handlers, 'listProjects', {})).toMatchObject({ ok: false, error: { code: 'no_key' } });
+      await dispatch(handlers, 'setSettings', { platformApiUrl: peer.url });
+      await dispatch(handlers, 'setApiKey', { key: defaultPeerKey, sessionOnly: true });
+
+      const projects = await dispatch(handlers, 'listProjects', {});
+      expect(projects).toMatchObject({ ok: true, value: [{ id: 'colors' }, { id: 'colors-multi' }] });
+      const versions = await dispatch(handlers, 'listVersions', { project: 'colors-multi' });
+      expect(versions).toEqual({ ok: true, value: [{ id: 'test-workspace/colors-multi/1', version: 1, model: 'colors-multi/1', trained: true }] });
+      expect(JSON.stringify([projects, versions])).not.toContain(defaultPeerKey);
+
+      for (const project of ['../colors', 'colors/1', '']) {
+        expect(await dispatch(handlers, 'listVersions', { project })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      }
+    } finally {
+      await services.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,146 @@
+import { realpath } from 'node:fs/promises';
+import fs from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventName, Events } from '../../app/contract';
+import type { EndpointStatus, ExportDone, FolderInfo, JobProgress, ResultSummary } from '../../app/types';
+import { createAppServices, type AppServices } from '../../main/compose';
+import { createHandlers, dispatch, type Handlers } from '../../main/handlers';
+import { folderIdOf } from '../../main/services/library';
+import { createResultsStore } from '../../main/services/results';
+import { writeColourImages, type ColourImage } from './services/colour-images';
+
+// Issue 5 item 8: with no network at all the app starts, shows the last folder's cached results,
+// pages and exports them, and says the endpoint is unreachable. Every fetch the services make is
+// recorded, so "the start-up path does not wait on the network" is checked as "it makes no request".
+
+const model = 'colors/1';
+const key = 'rf_offline_test_key_0123456789';
+let tmp: string;
+let folder: string;
+let dataDir: string;
+let images: ColourImage[];
+let deadUrl: string;
+let services: AppServices | null = null;
+let events: Array<{ event: EventName; payload: unknown }>;
+let requests: string[];
+
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+async function call<T>(handlers: Handlers, channel: string, payload: unknown = {}): Promise<T> {
+  const answer = await dispatch(handlers, channel, payload);
+  if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+  return answer.value as T;
+}
+
+async function compose(): Promise<Handlers> {
+  services = await createAppServices({
+    dataDir,
+    emit: <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload }),
+    dialogs: { pickFolder: async () => null, pickExportPath: async () => null },
+    env: {},
+    fetch: (input, init) => {
+      requests.push(String(input));
+      return fetch(input, init);
+    },
+    shell: 'host',
+  });
+  return createHandlers(services.ports);
+}
+
+beforeEach(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-offline-'));
+  folder = path.join(tmp, 'photos');
+  dataDir = path.join(tmp, 'data');
+  images = await writeColourImages(folder, 5);
+  deadUrl = await closedPortUrl();
+  events = [];
+  requests = [];
+
+  // A previous session: settings pointing at an endpoint that is now gone, the folder remembered,
+  // and results for four of the five images (one an error) in the results store.
+  const first = await compose();
+  await call(first, 'setSettings', { endpointKind: 'self-hosted', endpointUrl: deadUrl, platformApiUrl: deadUrl, model });
+  await call<FolderInfo>(first, 'openFolder', { path: folder });
+  await services!.close();
+  services = null;
+  const store = createResultsStore({ dataDir });
+  const journal = await store.journal(folderIdOf(await realpath(folder)), deadUrl, model);
+  const now = new Date().toISOString();
+  for (const [i, image] of images.slice(0, 4).entries()) {
+    const stat = await fs.stat(image.file);
+    const base = { id: image.id, size: stat.size, mtimeMs: stat.mtimeMs, startedAt: now, finishedAt: now };
+    if (i === 3) await journal.append({ ...base, status: 'error', error: { code: 'bad_image', message: 'Could not decode.' } });
+    else await journal.append({ ...base, status: 'done', response: { time: 0.01, image: { width: 24, height: 16 }, predictions: [{ class: image.expected, class_id: 0, confidence: 0.9 }], top: image.expected, confidence: 0.9 } });
+  }
+  await store.close();
+  events = [];
+  requests = [];
+});
+
+afterEach(async () => {
+  await services?.close();
+  services = null;
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('offline start', () => {
+  it('starts, reopens the last folder, pages and exports cached results without one network request', async () => {
+    const handlers = await compose();
+    await call(handlers, 'appInfo');
+    expect(await call(handlers, 'getSettings')).toMatchObject({ endpointUrl: deadUrl, model });
+    const initial = await call<string | null>(handlers, 'initialFolder');
+    expect(initial).toBe(await realpath(folder));
+    const info = await call<FolderInfo>(handlers, 'openFolder', { path: initial });
+    while (!events.some((e) => e.event === 'scanDone')) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    const page = await call<{ total: number; items: ResultSummary[] }>(handlers, 'resultsPage', { folderId: info.folderId, offset: 0, limit: 100 });
+    expect(page.total).toBe(4);
+    expect(page.items.filter((i) => i.status === 'done').map((i) => [i.id, i.scores[0][0]])).toEqual(images.slice(0, 3).map((im) => [im.id, im.expected]));
+    expect(page.items[3]).toMatchObject({ id: images[3].id, status: 'error', error: { code: 'bad_image' } });
+    expect(await call(handlers, 'resultDetail', { folderId: info.folderId, id: images[0].id })).toMatchObject({ status: 'done' });
+    expect(await call(handlers, 'webImages', { folderId: info.folderId })).toEqual([]);
+
+    const out = path.join(tmp, 'export.json');
+    const done = await call<ExportDone>(handlers, 'exportResults', { folderId: info.folderId, format: 'json', path: out });
+    expect(done).toMatchObject({ path: out, format: 'json' });
+    const exported = JSON.stringify(JSON.parse(await fs.readFile(out, 'utf8')));
+    for (const image of images.slice(0, 3)) expect(exported).toContain(image.id);
+
+    expect(requests).toEqual([]);
+
+    // Asked explicitly, the endpoint is reported unreachable, from one keyless probe.
+    const status = await call<EndpointStatus>(handlers, 'endpointStatus');
+    expect(status).toMatchObject({ reachable: false, endpoint: deadUrl, error: { code: 'network' } });
+    expect(requests).toEqual([`${deadUrl}/`]);
+  });
+
+  it('the model picker says the platform is unreachable; a run stops on the network and pushes endpointStatus', async () => {
+    const handlers = await compose();
+    await call(handlers, 'setApiKey', { key, sessionOnly: true });
+    const picker = await dispatch(handlers, 'listProjects', {});
+    expect(picker).toMatchObject({ ok: false, error: { code: 'network' } });
+    expect(JSON.stringify(picker)).not.toContain(key);
+
+    const info = await call<FolderInfo>(handlers, 'openFolder', { path: folder });
+    const job = await call<JobProgress>(handlers, 'startJob', { folderId: info.folderId });
+    expect(job.total).toBe(2); // the error image and the unclassified one
+    let pushed: EndpointStatus | undefined;
+    while (!(pushed = events.find((e) => e.event === 'endpointStatus')?.payload as EndpointStatus | undefined)) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(pushed).toMatchObject({ reachable: false, endpoint: deadUrl, error: { code: 'network' } });
+    expect(JSON.stringify(events)).not.toContain(key);
+    // The cached results are untouched by the failed run.
+    const page = await call<{ total: number; items: ResultSummary[] }>(handlers, 'resultsPage', { folderId: info.folderId, offset: 0, limit: 100 });
+    expect(page.items.filter((i) => i.status === 'done')).toHaveLength(3);
+  }, 60_000);
+});
