@@ -27,7 +27,7 @@ export function createProgressOutput(stream: NodeJS.WritableStream & { isTTY?: b
   const tty = stream.isTTY === true;
   const now = opts.now ?? Date.now;
   const interval = opts.intervalMs ?? 2000;
-  let lastLine = 0;
+  let lastLine = -Infinity;
   let drawn = false;
   let pending: { progress: JobProgress; label: string } | null = null;
 
