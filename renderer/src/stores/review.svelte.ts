@@ -88,6 +88,15 @@ export class ReviewStore {
     this.version += 1;
   }
 
+  /** Drops the results (another model or endpoint was chosen) and loads that one's. */
+  async reload(folderId: string): Promise<void> {
+    this.byId = new Map();
+    this.live = new Map();
+    this.pendingItems = [];
+    this.version += 1;
+    await this.load(folderId);
+  }
+
   /** Loads every stored result of a folder, page by page. */
   async load(folderId: string): Promise<void> {
     const token = ++this.loadToken;
