@@ -97,6 +97,8 @@ export interface JobProgress {
   etaSeconds: number | null;
   /** Why a job stopped (systemic error), when state is 'stopped'. */
   error?: AppError;
+  /** True for a job of pasted web images (classifyUrls), which runs beside the folder's run. */
+  web?: boolean;
 }
 
 /** Live per-image state pushed while a job runs. */

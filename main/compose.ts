@@ -18,7 +18,7 @@ import { createResultsStore } from './services/results';
 import { createRoboflowClient } from './services/roboflow';
 import { createSettingsStore, type SettingsBacking } from './services/settings-store';
 import { createThumbnails } from './services/thumbnails';
-import { createWebImages } from './services/web-images';
+import { asWebJob, createWebImages, webJobEmit } from './services/web-images';
 
 // The composition root: builds every service from its dependencies and hands the handler table
 // its ports. Electron (main/index.ts), the browser host (test/host) and tests all start here, so
@@ -94,7 +94,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   };
   const jobs = createInference(queueOptions);
   // Web images (review-backend) get a queue of their own, so a pasted URL never waits for a folder run.
-  const webJobs = createInference(queueOptions);
+  const webJobs = createInference({ ...queueOptions, emit: webJobEmit(endpoint.jobEmit) });
   closers.push(async () => {
     await Promise.all([jobs.close(), webJobs.close()]);
     await results.close();
@@ -133,9 +133,9 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     jobs: {
       start: jobs.start,
       // A jobId names either a folder run or a web-images job; both answer to pause/resume/cancel.
-      pause: (jobId) => jobs.pause(jobId) ?? webJobs.pause(jobId),
-      resume: (jobId) => jobs.resume(jobId) ?? webJobs.resume(jobId),
-      cancel: (jobId) => jobs.cancel(jobId) ?? webJobs.cancel(jobId),
+      pause: (jobId) => jobs.pause(jobId) ?? asWebJob(webJobs.pause(jobId)),
+      resume: (jobId) => jobs.resume(jobId) ?? asWebJob(webJobs.resume(jobId)),
+      cancel: (jobId) => jobs.cancel(jobId) ?? asWebJob(webJobs.cancel(jobId)),
     },
     results,
     exporter,

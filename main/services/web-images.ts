@@ -1,6 +1,7 @@
 import { AppFailure } from '../../app/errors';
 import type { JobProgress, ResultSummary } from '../../app/types';
 import { isHttpsImageUrl } from '../../app/web-url';
+import type { Emit } from '../handlers';
 import type { Inference } from './inference';
 import { isWebId, summarise, type ResultsStore } from './results';
 
@@ -22,6 +23,20 @@ export interface WebImagesOptions {
   results: Pick<ResultsStore, 'current'>;
 }
 
+/** Marks a progress as a web-images job, so the renderer keeps it apart from the folder's run. */
+export function asWebJob<T extends JobProgress | null>(progress: T): T {
+  return (progress && { ...progress, web: true }) as T;
+}
+
+/** The emit for the web-images queue: its jobProgress events carry `web: true` (events can overtake
+ *  the classifyUrls answer, so the renderer cannot tell the job apart by its id alone). */
+export function webJobEmit(emit: Emit): Emit {
+  return (event, payload) => {
+    if (event === 'jobProgress') emit('jobProgress', asWebJob(payload as JobProgress));
+    else emit(event, payload);
+  };
+}
+
 export function createWebImages(opts: WebImagesOptions): WebImagesService {
   // Per folder: settles when the last queued web job has ended (a failure ends it too).
   const tails = new Map<string, Promise<unknown>>();
@@ -33,7 +48,7 @@ export function createWebImages(opts: WebImagesOptions): WebImagesService {
         return Promise.reject(new AppFailure('invalid_input', `"${bad.slice(0, 200)}" is not an https image URL. Paste an address starting with https://.`));
       }
       const previous = tails.get(folderId) ?? Promise.resolve();
-      const started = previous.then(() => opts.jobs.start({ folderId, ids: [...new Set(urls)], force }));
+      const started = previous.then(async () => asWebJob(await opts.jobs.start({ folderId, ids: [...new Set(urls)], force })));
       const tail = started.then((progress) => opts.jobs.wait(progress.jobId)).catch(() => undefined);
       tails.set(folderId, tail);
       void tail.then(() => {

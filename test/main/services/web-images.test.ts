@@ -78,8 +78,12 @@ describe('web images', () => {
     const handlers = await start();
     const folderId = await open(handlers);
     const job = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [blue, green, blue] });
-    expect(job).toMatchObject({ folderId, total: 2, state: 'running' });
-    expect(await finished(job.jobId)).toMatchObject({ state: 'done', done: 2, failed: 0 });
+    expect(job).toMatchObject({ folderId, total: 2, state: 'running', web: true });
+    expect(await finished(job.jobId)).toMatchObject({ state: 'done', done: 2, failed: 0, web: true });
+    // Every progress event of the web job says so, so the folder's run bar can leave it alone.
+    const progress = events.filter((e) => e.event === 'jobProgress').map((e) => e.payload as JobProgress);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.web === true)).toBe(true);
 
     const items = events.filter((e) => e.event === 'jobItem').map((e) => e.payload as JobItemEvent);
     expect(items.filter((i) => i.state === 'done').map((i) => [i.id, top(i.result)]).sort()).toEqual([
@@ -140,6 +144,7 @@ describe('web images', () => {
     const handlers = await start();
     const folderId = await open(handlers);
     const run = await call<JobProgress>(handlers, 'startJob', { folderId });
+    expect(run.web).toBeUndefined();
     await call(handlers, 'pauseJob', { jobId: run.jobId });
 
     const first = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [blue] });
@@ -155,7 +160,7 @@ describe('web images', () => {
 
     peer.fault({ kind: 'slow', delayMs: 5000, count: 1 });
     const slow = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [red] });
-    expect(await call<JobProgress | null>(handlers, 'cancelJob', { jobId: slow.jobId })).toMatchObject({ jobId: slow.jobId, state: 'cancelled' });
+    expect(await call<JobProgress | null>(handlers, 'cancelJob', { jobId: slow.jobId })).toMatchObject({ jobId: slow.jobId, state: 'cancelled', web: true });
     expect(await finished(slow.jobId)).toMatchObject({ state: 'cancelled' });
     expect(await call(handlers, 'cancelJob', { jobId: run.jobId })).toMatchObject({ state: 'cancelled' });
   });
