@@ -43,6 +43,10 @@ const problems: string[] = [];
 async function openPage(): Promise<Page> {
   const next = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   next.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  next.on('console', (message) => {
+    // broken.png fails to load on purpose, and the offline start-up check fails on purpose.
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
+  });
   await next.goto(host.url);
   return next;
 }
