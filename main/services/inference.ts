@@ -101,7 +101,19 @@ export function createInference(opts: InferenceOptions): Inference {
   const snapshot = (job: Job): JobProgress => ({ ...job.progress, inFlight: job.inflight.size, ...job.meter.rates(job.progress) });
   const report = (job: Job, force = false) => job.meter.report(force);
 
-  async function start(request: { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean }): Promise<JobProgress> {
+  type StartRequest = { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean };
+  const starting = new Map<string, Promise<JobProgress>>();
+
+  /** A second start while the first is still setting up (key, scan, journal) joins the first. */
+  function start(request: StartRequest): Promise<JobProgress> {
+    const pending = starting.get(request.folderId);
+    if (pending) return pending;
+    const started = startJob(request).finally(() => starting.delete(request.folderId));
+    starting.set(request.folderId, started);
+    return started;
+  }
+
+  async function startJob(request: StartRequest): Promise<JobProgress> {
     const running = byFolder.get(request.folderId);
     const existing = running ? jobs.get(running) : undefined;
     if (existing && active(existing.progress.state)) return snapshot(existing);

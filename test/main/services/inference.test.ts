@@ -226,7 +226,9 @@ describe('inference queue', () => {
 
   it('pauses (in-flight finish, nothing new sent), resumes, and cancels', async () => {
     const h = await harness({ count: 12, concurrency: 2, peer: { latencyMs: 120 } });
-    const started = await h.inference.start({ folderId: h.folderId });
+    // Two clicks on "Run" at once make one job.
+    const [started, twin] = await Promise.all([h.inference.start({ folderId: h.folderId }), h.inference.start({ folderId: h.folderId })]);
+    expect(twin.jobId).toBe(started.jobId);
     expect(await h.inference.start({ folderId: h.folderId })).toMatchObject({ jobId: started.jobId });
     await until(() => items(h).some((i) => i.state === 'done'));
     const paused = h.inference.pause(started.jobId);
