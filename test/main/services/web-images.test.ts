@@ -124,6 +124,13 @@ describe('web images', () => {
     await refuse([], /url/i);
     await refuse(Array.from({ length: 101 }, (_, i) => `https://images.example.com/${i}.jpg`), /at most 100/);
     expect(peer.stats.requests).toBe(0);
+
+    // Without a key the job cannot start, and says so; a later paste with a key is not held up by it.
+    await call(handlers, 'deleteApiKey');
+    expect(await dispatch(handlers, 'classifyUrls', { folderId, urls: [blue] })).toMatchObject({ ok: false, error: { code: 'no_key' } });
+    await call(handlers, 'setApiKey', { key: defaultPeerKey, sessionOnly: true });
+    const job = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [blue] });
+    expect(await finished(job.jobId)).toMatchObject({ state: 'done', done: 1 });
   });
 
   it('retries a transient failure, and keeps a per-image error for a URL the server refuses', async () => {
