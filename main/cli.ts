@@ -66,6 +66,11 @@ function isEntry(): boolean {
 
 if (isEntry()) {
   const io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+  // Ctrl-C: every result so far is already journalled, so stopping at once is safe; a rerun resumes.
+  process.once('SIGINT', () => {
+    process.stderr.write('\nInterrupted; results so far are kept, run the same command again to resume.\n');
+    process.exit(130);
+  });
   main(process.argv.slice(2), io).then(
     (code) => {
       // Exit explicitly: idle keep-alive sockets would otherwise hold the process for seconds.

@@ -21,7 +21,9 @@ import type { JobLibrary } from './inference';
 import { isStale, isWebId, type ResultsStore } from './results';
 
 // Exports of a folder's results for the current endpoint + model: JSON and CSV files, annotated
-// JPEGs mirroring the folder, and copies of the images sorted into one folder per class. Every
+// JPEGs mirroring the folder, and copies of the images sorted into one folder per class (labels at
+// the threshold: multi-label images go into each predicted class, images with no class above the
+// threshold into "_below_threshold"; pending and failed images are left out). Every
 // file is written atomically; an output folder inside the image folder is refused, so an export
 // can never overwrite an original. The exporter never sees the API key.
 
