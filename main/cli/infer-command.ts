@@ -55,7 +55,8 @@ Without --out, one line per image goes to stdout: path, status, label, confidenc
 Progress goes to stderr. Data dir: CLASSIFY_DESK_HOME, else the app's data folder.
 
 Exit codes: 0 every image has a result; 1 some images failed (each listed with its error code);
-2 a systemic error (bad key, unknown model, endpoint unreachable) or bad arguments.`;
+2 a systemic error (bad key, unknown model, endpoint unreachable) or bad arguments; 130 interrupted
+(Ctrl-C; the results so far are kept and the same command resumes).`;
 
 const options = {
   model: { type: 'string' },
