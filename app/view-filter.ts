@@ -94,6 +94,10 @@ export interface PreparedView {
   top: Int32Array;
   /** 1 for multi-label results (their labels depend on the threshold). */
   multi: Uint8Array;
+  /** Multi-label scores, flat: image i's are at scoreStart[i]..scoreStart[i + 1], sorted descending. */
+  scoreStart: Int32Array;
+  scoreClass: Int32Array;
+  scoreConf: Float64Array;
   /** Every class name seen, sorted. */
   classNames: string[];
   classIndex: Map<string, number>;
@@ -119,7 +123,10 @@ export function prepareView(names: NameIndex, results: ReadonlyArray<ResultSumma
   }
   const classNames = [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const classIndex = new Map(classNames.map((name, k) => [name, k]));
+  const scoreStart = new Int32Array(n + 1);
+  let flat = 0;
   for (let i = 0; i < n; i++) {
+    scoreStart[i] = flat;
     if (state[i] !== DONE) continue;
     const result = results[i]!;
     const first = result.scores[0];
@@ -127,9 +134,23 @@ export function prepareView(names: NameIndex, results: ReadonlyArray<ResultSumma
       conf[i] = first[1];
       top[i] = classIndex.get(first[0])!;
     }
-    if (result.multiLabel) multi[i] = 1;
+    if (result.multiLabel) {
+      multi[i] = 1;
+      flat += result.scores.length;
+    }
   }
-  return { names, results, state, conf, top, multi, classNames, classIndex };
+  scoreStart[n] = flat;
+  const scoreClass = new Int32Array(flat);
+  const scoreConf = new Float64Array(flat);
+  for (let i = 0; i < n; i++) {
+    if (multi[i] === 0) continue;
+    const scores = results[i]!.scores;
+    for (let j = 0, at = scoreStart[i]; j < scores.length; j++, at++) {
+      scoreClass[at] = classIndex.get(scores[j][0])!;
+      scoreConf[at] = scores[j][1];
+    }
+  }
+  return { names, results, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex };
 }
 
 /**
@@ -148,7 +169,7 @@ export function buildView(
 
 /** buildView over facts prepared once by prepareView. */
 export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: number): View {
-  const { names, state, conf, top, multi, classNames, classIndex, results } = prep;
+  const { names, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex } = prep;
   const n = names.order.length;
   const search = filter.search.trim().toLowerCase();
   const fullRange = filter.confMin <= 0 && filter.confMax >= 1;
@@ -177,14 +198,17 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
         if (classFilter) inClass = wanted[k] === 1;
         if (inState) classCounts[k] += 1;
       }
-    } else if (st === DONE) {
-      // Multi-label: every class at or above the threshold counts (else the top one, muted).
-      const labels = labelsAt(results[i]!, threshold).classes;
-      for (const [name] of labels) {
-        const k = classIndex.get(name)!;
+    } else if (st === DONE && top[i] >= 0) {
+      // Multi-label: every class at or above the threshold counts (else the top one, muted). Scores
+      // are sorted descending, so the labels are a prefix of them (labelsAt without its arrays).
+      const end = scoreStart[i + 1];
+      let at = scoreStart[i];
+      do {
+        const k = scoreClass[at];
         if (classFilter && wanted[k] === 1) inClass = true;
         if (inState) classCounts[k] += 1;
-      }
+        at++;
+      } while (at < end && scoreConf[at] >= threshold);
     }
     if (inClass) stateCounts[st] += 1;
     if (inClass && inState) {
@@ -199,7 +223,7 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     const i = names.order[p];
     if (keep[i]) order[k++] = i;
   }
-  if (sort !== 'name') order = sortView(order, prep, sort, threshold);
+  if (sort !== 'name') order = sortView(order, prep, sort);
   const classes = new Map<string, number>();
   classNames.forEach((name, j) => {
     if (classCounts[j] > 0) classes.set(name, classCounts[j]);
@@ -218,8 +242,8 @@ const MAX_PACKED_CLASSES = 2 ** 53 / (RANK_BITS * (CONF_STEPS + 2));
  * Sorts by packing (class, confidence, name rank) into one exactly representable number per image
  * and using the engine's native numeric sort; the name rank decodes back to the image.
  */
-function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name'>, threshold: number): Int32Array {
-  const { names, conf, top, multi, classNames, classIndex, results } = prep;
+function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name'>): Int32Array {
+  const { names, conf, top, classNames } = prep;
   const byClass = sort === 'class';
   if (order.length > RANK_BITS || (byClass && classNames.length + 1 > MAX_PACKED_CLASSES)) return order;
   const keys = new Float64Array(order.length);
@@ -231,8 +255,8 @@ function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 
     if (c >= 0 && sort !== 'confidence-asc') q = CONF_STEPS - q;
     let key = q * RANK_BITS + names.rank[i];
     if (byClass) {
-      let klass = c < 0 ? classNames.length : top[i];
-      if (c >= 0 && multi[i] === 1) klass = classIndex.get(labelsAt(results[i]!, threshold).classes[0][0])!;
+      // Multi-label too: the first label at any threshold is the top score (scores sorted descending).
+      const klass = c < 0 ? classNames.length : top[i];
       key += klass * (CONF_STEPS + 2) * RANK_BITS;
     }
     keys[j] = key;

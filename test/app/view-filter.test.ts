@@ -99,4 +99,28 @@ describe('buildView', () => {
     const high = buildView(index, multi, filter({ classes: new Set(['dog']) }), 'name', 0.6);
     expect(Array.from(high.order, (i) => multiEntries[i].id)).toEqual(['y.jpg']);
   });
+
+  it('counts and sorts multi-label results exactly as labelsAt reads them, at any threshold', () => {
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const classes = ['ant', 'bee', 'cat', 'dog'];
+    const many = Array.from({ length: 200 }, (_, i) => entry(`m${i}.jpg`));
+    const scored = many.map((e): ResultSummary | undefined => {
+      if (rnd() < 0.1) return undefined;
+      const scores = classes.map((name): [string, number] => [name, Math.round(rnd() * 20) / 20]).sort((a, b) => b[1] - a[1]);
+      return done(e.id, scores, true);
+    });
+    const index = buildNameIndex(many);
+    for (const threshold of [0, 0.3, 0.5, 0.95, 1]) {
+      const expected = new Map<string, number>();
+      for (const r of scored) for (const [name] of r ? labelsAt(r, threshold).classes : []) expected.set(name, (expected.get(name) ?? 0) + 1);
+      const view = buildView(index, scored, filter({}), 'class', threshold);
+      expect(Object.fromEntries(view.counts.classes)).toEqual(Object.fromEntries(expected));
+      const firsts = Array.from(view.order, (i) => (scored[i] ? labelsAt(scored[i]!, threshold).classes[0][0] : '~'));
+      expect(firsts).toEqual([...firsts].sort());
+      const withBee = buildView(index, scored, filter({ classes: new Set(['bee']) }), 'name', threshold);
+      const beeIds = many.filter((_, i) => scored[i] && labelsAt(scored[i]!, threshold).classes.some(([name]) => name === 'bee')).map((e) => e.id);
+      expect(Array.from(withBee.order, (i) => many[i].id).sort()).toEqual(beeIds.sort());
+    }
+  });
 });
