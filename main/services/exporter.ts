@@ -54,6 +54,8 @@ export interface WriteExportRequest {
 }
 
 const progressEvery = 50;
+/** Images annotated or copied at once in folder exports. */
+const folderParallelism = 4;
 
 /** Writes one export of the given images; the building block of the port and the CLI. */
 export async function writeExport(request: WriteExportRequest, opts: ExportOptions = {}): Promise<ExportDone> {
@@ -112,29 +114,55 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
   }
   const name = createNamer();
   let count = 0;
+  let failure: unknown = null;
+  // A few images at a time keep sharp's threads busy; names are handed out in order first, so
+  // clashes resolve the same way on every run.
+  const running = new Set<Promise<void>>();
+  const launch = async (task: () => Promise<void>) => {
+    const p: Promise<void> = task()
+      .catch((error: unknown) => void (failure ??= error))
+      .finally(() => {
+        running.delete(p);
+        done++;
+        if (done % progressEvery === 0 || done === total) opts.onProgress?.(done, total);
+      });
+    running.add(p);
+    if (running.size >= folderParallelism) await Promise.race(running);
+  };
   for (const s of sources) {
+    if (opts.signal?.aborted || failure) break;
     const labels = recordLabels(s.record, header.threshold);
-    if (s.file && labels) {
-      if (format === 'annotated') {
-        const rel = s.id.split('/').map((part) => safeName(part));
-        const base = rel.pop() as string;
-        const jpegName = /\.jpe?g$/i.test(base) ? base : `${base.replace(/\.[^.]+$/, '')}.jpg`;
-        const out = await name(path.join(target, ...rel), jpegName);
-        await annotateImage(s.file, captionText(s.record, header.threshold) ?? '', out).then(
-          () => count++,
-          () => undefined, // an image that cannot be decoded has no annotated form; skip it
-        );
-      } else {
-        const classes = labels.labels.length ? labels.labels : ['_below_threshold'];
-        for (const cls of classes) {
-          const out = await name(path.join(target, safeName(cls, '_unnamed')), path.basename(s.file));
-          await copyAtomically(s.file, out);
-        }
-        count++;
-      }
+    const file = s.file;
+    if (!file || !labels) {
+      done++;
+      continue;
     }
-    step();
+    if (format === 'annotated') {
+      const rel = s.id.split('/').map((part) => safeName(part));
+      const base = rel.pop() as string;
+      const jpegName = /\.jpe?g$/i.test(base) ? base : `${base.replace(/\.[^.]+$/, '')}.jpg`;
+      const out = await name(path.join(target, ...rel), jpegName);
+      const caption = captionText(s.record, header.threshold) ?? '';
+      await launch(() =>
+        annotateImage(file, caption, out).then(
+          () => void count++,
+          () => undefined, // an image that cannot be decoded has no annotated form; skip it
+        ),
+      );
+    } else {
+      const outs: string[] = [];
+      for (const cls of labels.labels.length ? labels.labels : ['_below_threshold']) {
+        outs.push(await name(path.join(target, safeName(cls, '_unnamed')), path.basename(file)));
+      }
+      await launch(async () => {
+        for (const out of outs) await copyAtomically(file, out);
+        count++;
+      });
+    }
   }
+  await Promise.all(running);
+  if (failure) throw failure;
+  if (opts.signal?.aborted) throw new AppFailure('cancelled', `Export cancelled after ${count} images; the files written so far stay in place.`);
   return { path: target, count, format };
 }
 

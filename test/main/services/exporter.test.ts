@@ -173,6 +173,9 @@ describe('exporter', () => {
     await expect(exporter.exportWith({ folderId, format: 'json', path: out }, { signal: abort.signal })).rejects.toMatchObject({ code: 'cancelled' });
     await expect(fs.access(out)).rejects.toThrow();
     expect((await fs.readdir(tmp)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const folderOut = path.join(tmp, 'cancelled-annotated');
+    await expect(exporter.exportWith({ folderId, format: 'annotated', path: folderOut }, { signal: abort.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(fs.readdir(folderOut)).rejects.toThrow();
   });
 
   it('suggests a file name from the folder and the model', () => {
