@@ -91,6 +91,8 @@ export const contract = {
       .object({ folderId, format: exportFormat, ids: imageIds.optional(), path: z.string().min(1).max(4096).optional() })
       .strict(),
   ),
+  /** Stops the exports in progress (nothing partial is left behind); false when none was running. */
+  cancelExport: channel<boolean>()(empty),
 
   credentialStatus: channel<CredentialStatus>()(empty),
   /** Write-only: the key goes in, only its status comes back. */
@@ -172,6 +174,8 @@ export interface Events {
   menuCommand: { command: 'settings' | 'export' | 'shortcuts' };
   /** The endpoint became unreachable during a job (or reachable again after that). */
   endpointStatus: EndpointStatus;
+  /** An export started from the window wrote `done` of `total` images (throttled; the last one always comes). */
+  exportProgress: { done: number; total: number; path: string };
 }
 export type EventName = keyof Events;
 export const eventNames: EventName[] = [
@@ -183,6 +187,7 @@ export const eventNames: EventName[] = [
   'openFolderRequest',
   'menuCommand',
   'endpointStatus',
+  'exportProgress',
 ];
 
 /** The IPC channel string for a contract channel or event (namespaced to avoid collisions). */

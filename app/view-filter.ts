@@ -4,7 +4,8 @@ import type { ImageEntry, ResultSummary } from './types';
 // folder's entries (no per-item objects or proxies) so any change at 50,000 images stays fast.
 
 export type StateFilter = 'all' | 'unclassified' | 'done' | 'error';
-export type SortKey = 'name' | 'confidence-desc' | 'confidence-asc' | 'class';
+/** 'mistakes': images judged wrong against their ground truth first, each part by confidence descending. */
+export type SortKey = 'name' | 'confidence-desc' | 'confidence-asc' | 'class' | 'mistakes';
 
 export interface ViewFilter {
   /** Case-insensitive substring of the relative path. */
@@ -15,6 +16,8 @@ export interface ViewFilter {
   /** Range of the top confidence (0..1); a range narrower than 0..1 drops unclassified images. */
   confMin: number;
   confMax: number;
+  /** Entry indices to keep (an allow-list, e.g. the images of one confusion-matrix cell); absent or null keeps all. */
+  only?: ReadonlySet<number> | null;
 }
 
 export const defaultFilter: ViewFilter = { search: '', state: 'all', classes: new Set(), confMin: 0, confMax: 1 };
@@ -167,8 +170,8 @@ export function buildView(
   return buildPreparedView(prepareView(names, results), filter, sort, threshold);
 }
 
-/** buildView over facts prepared once by prepareView. */
-export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: number): View {
+/** buildView over facts prepared once by prepareView; `mistakes[i]` = 1 puts entry i first for sort 'mistakes'. */
+export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: number, mistakes?: Uint8Array | null): View {
   const { names, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex } = prep;
   const n = names.order.length;
   const search = filter.search.trim().toLowerCase();
@@ -184,8 +187,10 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
   const classCounts = new Int32Array(classNames.length);
   const keep = new Uint8Array(n);
   let shown = 0;
+  const only = filter.only ?? null;
 
   for (let i = 0; i < n; i++) {
+    if (only && !only.has(i)) continue;
     if (search && !names.lower[i].includes(search)) continue;
     const c = conf[i];
     if (!fullRange && (c < 0 || c < filter.confMin || c > filter.confMax)) continue;
@@ -223,7 +228,8 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     const i = names.order[p];
     if (keep[i]) order[k++] = i;
   }
-  if (sort !== 'name') order = sortView(order, prep, sort);
+  if (sort !== 'name') order = sortView(order, prep, sort === 'mistakes' ? 'confidence-desc' : sort);
+  if (sort === 'mistakes' && mistakes) order = moveFirst(order, mistakes);
   const classes = new Map<string, number>();
   classNames.forEach((name, j) => {
     if (classCounts[j] > 0) classes.set(name, classCounts[j]);
@@ -232,6 +238,15 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     order,
     counts: { total: n, shown, states: { unclassified: stateCounts[UNCLASSIFIED], done: stateCounts[DONE], error: stateCounts[ERROR] }, classes },
   };
+}
+
+/** A stable partition: the entries flagged in `first` ahead of the others, each part in its order. */
+function moveFirst(order: Int32Array, first: Uint8Array): Int32Array {
+  const out = new Int32Array(order.length);
+  let k = 0;
+  for (let j = 0; j < order.length; j++) if (first[order[j]] === 1) out[k++] = order[j];
+  for (let j = 0; j < order.length; j++) if (first[order[j]] !== 1) out[k++] = order[j];
+  return out;
 }
 
 const RANK_BITS = 2 ** 26; // up to 67 million images

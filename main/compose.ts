@@ -4,6 +4,7 @@ import { endpointBase, endpointRequestLimits, type WindowState } from '../app/se
 import type { Emit, Ports } from './handlers';
 import type { Classifier } from './services/classifier';
 import { createExporter } from './services/exporter';
+import { createExportRuns } from './services/export-runs';
 import { createInference } from './services/inference';
 import { createCorrections } from './services/corrections';
 import { createCredentials } from './services/credentials';
@@ -99,7 +100,8 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     await Promise.all([jobs.close(), webJobs.close()]);
     await results.close();
   });
-  const exporter = createExporter({ results, library, settings });
+  // Exports from the window report progress and can be cancelled (renderer-2).
+  const exportRuns = createExportRuns({ exporter: createExporter({ results, library, settings }), emit });
 
   // --- credentials (credentials)
   // Profile and platform URL follow the settings of the moment; keytar loads on first use.
@@ -138,7 +140,8 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
       cancel: (jobId) => jobs.cancel(jobId) ?? asWebJob(webJobs.cancel(jobId)),
     },
     results,
-    exporter,
+    exporter: exportRuns.exporter,
+    exportRuns,
     credentials,
     corrections,
     evaluation,

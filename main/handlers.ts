@@ -56,6 +56,10 @@ export interface Ports {
     export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string }): Promise<ExportDone>;
     suggestedName(folderId: string, format: ExportFormat): string;
   };
+  exportRuns: {
+    /** Cancels the exports in progress; true when there was one. */
+    cancel(): boolean;
+  };
   credentials: {
     status(): Promise<CredentialStatus>;
     set(key: string, sessionOnly: boolean): Promise<CredentialStatus>;
@@ -115,6 +119,7 @@ export function createHandlers(ports: Ports): Handlers {
       if (!target) return null;
       return ports.exporter.export({ folderId, format, ids, path: target });
     },
+    cancelExport: () => ports.exportRuns.cancel(),
     credentialStatus: () => ports.credentials.status(),
     setApiKey: ({ key, sessionOnly }) => ports.credentials.set(key, sessionOnly ?? false),
     deleteApiKey: () => ports.credentials.remove(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildNameIndex, buildView, defaultFilter, labelsAt, type ViewFilter } from '../../app/view-filter';
+import { buildNameIndex, buildPreparedView, buildView, defaultFilter, labelsAt, prepareView, type ViewFilter } from '../../app/view-filter';
 import type { ImageEntry, ResultSummary } from '../../app/types';
 
 const entry = (id: string): ImageEntry => ({ id, name: id.split('/').pop()!, size: 1, mtimeMs: 0 });
@@ -122,5 +122,32 @@ describe('buildView', () => {
       const beeIds = many.filter((_, i) => scored[i] && labelsAt(scored[i]!, threshold).classes.some(([name]) => name === 'bee')).map((e) => e.id);
       expect(Array.from(withBee.order, (i) => many[i].id).sort()).toEqual(beeIds.sort());
     }
+  });
+});
+
+describe('evaluation hooks', () => {
+  it('keeps only the allow-listed entries, with the other filters and counts on top', () => {
+    // Entry indices 0 (img10, red), 2 (b/red, red), 3 (a/blue, blue).
+    const only = new Set([0, 2, 3]);
+    const view = buildView(names, results, filter({ only }), 'name', 0.4);
+    expect(ids(view.order)).toEqual(['a/blue.png', 'b/red.png', 'img10.jpg']);
+    expect(view.counts.shown).toBe(3);
+    expect(view.counts.states).toEqual({ unclassified: 0, done: 3, error: 0 });
+    expect(Object.fromEntries(view.counts.classes)).toEqual({ red: 2, blue: 1 });
+    const red = buildView(names, results, filter({ only, classes: new Set(['red']) }), 'name', 0.4);
+    expect(ids(red.order)).toEqual(['b/red.png', 'img10.jpg']);
+    expect(buildView(names, results, filter({ only: new Set() }), 'name', 0.4).order.length).toBe(0);
+    expect(buildView(names, results, filter({ only: null }), 'name', 0.4).order.length).toBe(entries.length);
+  });
+
+  it('sorts mistakes first, each part by confidence descending', () => {
+    const mistakes = new Uint8Array(entries.length);
+    mistakes[1] = 1; // img2 (green 35%)
+    mistakes[2] = 1; // b/red (red 60%)
+    const view = buildPreparedView(prepareView(names, results), defaultFilter, 'mistakes', 0.4, mistakes);
+    expect(ids(view.order)).toEqual(['b/red.png', 'img2.jpg', 'a/blue.png', 'img10.jpg', 'bad.jpg', 'new.jpg']);
+    // Without a mask it is the confidence order.
+    const plain = buildPreparedView(prepareView(names, results), defaultFilter, 'mistakes', 0.4);
+    expect(ids(plain.order)).toEqual(ids(buildView(names, results, defaultFilter, 'confidence-desc', 0.4).order));
   });
 });
