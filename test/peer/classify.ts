@@ -12,11 +12,13 @@ export type ColourClass = (typeof classes)[number];
 
 export interface ModelSpec {
   multiLabel: boolean;
+  /** A second opinion for model comparison: green and blue swap on dark images (no channel above 0.5). */
+  swapDark?: boolean;
 }
 
 /** project -> versions served. Any other project or version is a 404. */
 export const models: Record<string, Record<string, ModelSpec>> = {
-  colors: { '1': { multiLabel: false } },
+  colors: { '1': { multiLabel: false }, '3': { multiLabel: false, swapDark: true } },
   'colors-multi': { '1': { multiLabel: true } },
 };
 
@@ -123,7 +125,9 @@ export function inferenceResponse(
       predicted_classes: scores.filter(([, conf]) => conf >= confidence).map(([c]) => c),
     };
   } else {
-    const passing = singleLabelScores(image.mean)
+    const [r, g, b] = image.mean;
+    const mean = spec.swapDark && Math.max(r, g, b) <= 0.5 ? [r, b, g] : image.mean;
+    const passing = singleLabelScores(mean)
       .map(([c, conf]) => ({ class: c, class_id: classes.indexOf(c), confidence: conf }))
       .filter((p) => p.confidence >= confidence)
       .sort((a, b) => b.confidence - a.confidence);
