@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { settingsPatchSchema, type Settings } from './settings';
+import { modelIdPattern, settingsPatchSchema, type Settings } from './settings';
 import type {
   AppInfo,
   CredentialStatus,
@@ -42,12 +42,15 @@ const webImageUrl = z
   .trim()
   .max(2048, 'That image URL is too long (2048 characters at most).')
   .refine(isHttpsImageUrl, { error: (issue) => `"${String(issue.input).slice(0, 100)}" is not an https image URL: paste an address that starts with https://` });
+/** Another model than the current one (model comparison): project/version. */
+const modelId = z.string().max(200).regex(modelIdPattern, 'A model is project/version, for example cats-vs-dogs/3');
 const projectSlug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'A project id is letters, digits, ".", "_" or "-"').max(128);
 const evaluationRequest = {
   folderId,
   threshold: z.number().min(0).max(1).optional(),
   labelsPath: z.string().min(1).max(4096).optional(),
   mapping: z.record(z.string().max(256), z.string().min(1).max(256).nullable()).optional(),
+  model: modelId.optional(),
 };
 
 export const contract = {
@@ -68,22 +71,23 @@ export const contract = {
   getSettings: channel<Settings>()(empty),
   setSettings: channel<Settings>()(settingsPatchSchema),
 
-  /** Starts classifying the folder's images not yet classified by the current model. */
+  /** Starts classifying the folder's images not yet classified by the current model (or by `model`,
+   *  the comparison model: its job runs beside the folder's run and its events carry `compare`). */
   startJob: channel<JobProgress>()(
     z
-      .object({ folderId, ids: imageIds.optional(), force: z.boolean().optional(), failedOnly: z.boolean().optional() })
+      .object({ folderId, ids: imageIds.optional(), force: z.boolean().optional(), failedOnly: z.boolean().optional(), model: modelId.optional() })
       .strict(),
   ),
   pauseJob: channel<JobProgress | null>()(jobRef),
   resumeJob: channel<JobProgress | null>()(jobRef),
   cancelJob: channel<JobProgress | null>()(jobRef),
 
-  /** Results of the open folder for the current endpoint + model, paged. */
+  /** Results of the open folder for the current endpoint + model (or `model`), paged. */
   resultsPage: channel<{ total: number; items: ResultSummary[] }>()(
-    z.object({ folderId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(10_000) }).strict(),
+    z.object({ folderId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(10_000), model: modelId.optional() }).strict(),
   ),
-  /** One full record, raw response included, for the detail view. */
-  resultDetail: channel<ResultRecord | null>()(imageRef),
+  /** One full record, raw response included, for the detail view (of `model` when given). */
+  resultDetail: channel<ResultRecord | null>()(imageRef.extend({ model: modelId.optional() }).strict()),
 
   /** Writes an export where the user chose (a dialog in the app; `path` from tests). */
   exportResults: channel<ExportDone | null>()(
@@ -137,7 +141,7 @@ export const contract = {
   ),
   undoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
   redoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
-  /** Metrics of the current model's stored results against folder names or a labels CSV. */
+  /** Metrics of the current model's (or `model`'s) stored results against folder names or a labels CSV. */
   evaluation: channel<FolderEvaluation>()(z.object(evaluationRequest).strict()),
   /** Writes the evaluation report (JSON + confusion CSV beside it), or the dataset labels (correction,
    *  else ground truth, else prediction) as a path,label CSV or a folder-per-class copy. */

@@ -26,6 +26,8 @@ export interface EvaluationRequest {
   threshold?: number;
   labelsPath?: string;
   mapping?: Record<string, string | null>;
+  /** Another model's stored results (model comparison); default the current model. */
+  model?: string;
 }
 
 export type EvaluationExportKind = 'report' | 'labels-csv' | 'labels-folders';

@@ -39,6 +39,8 @@ export const settingsSchema = z.object({
    *  documented base (e.g. the EU serverless host) while keeping that kind's request limit. */
   endpointUrl: z.string().default(''),
   model: z.string().default(''),
+  /** A second model (project/version) to compare with the first over the same folder; '' = none. */
+  compareModel: z.union([z.literal(''), z.string().regex(modelIdPattern, 'A model is project/version, for example cats-vs-dogs/3')]).default(''),
   concurrency: z.number().int().min(1).max(32).default(8),
   /** Longest side in px above which images are downscaled before upload; 0 = never. */
   maxUploadSize: z.number().int().min(0).max(16384).default(1024),

@@ -99,6 +99,8 @@ export interface JobProgress {
   error?: AppError;
   /** True for a job of pasted web images (classifyUrls), which runs beside the folder's run. */
   web?: boolean;
+  /** True for a run of the comparison model (startJob with `model`), which runs beside the folder's run. */
+  compare?: boolean;
 }
 
 /** Live per-image state pushed while a job runs. */
@@ -108,6 +110,8 @@ export interface JobItemEvent {
   id: string;
   state: 'running' | 'done' | 'error';
   result?: ResultSummary;
+  /** True when the result belongs to the comparison model, not the current one. */
+  compare?: boolean;
 }
 
 export type KeyBackend = 'keychain' | 'session' | 'unavailable';

@@ -20,6 +20,7 @@ import { createRoboflowClient } from './services/roboflow';
 import { createSettingsStore, type SettingsBacking } from './services/settings-store';
 import { createThumbnails } from './services/thumbnails';
 import { asWebJob, createWebImages, webJobEmit } from './services/web-images';
+import { asCompareJob, compareJobEmit, routeStart } from './services/compare';
 
 // The composition root: builds every service from its dependencies and hands the handler table
 // its ports. Electron (main/index.ts), the browser host (test/host) and tests all start here, so
@@ -96,8 +97,10 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const jobs = createInference(queueOptions);
   // Web images (review-backend) get a queue of their own, so a pasted URL never waits for a folder run.
   const webJobs = createInference({ ...queueOptions, emit: webJobEmit(endpoint.jobEmit) });
+  // A comparison model (compare) runs over the folder on a queue of its own, its events marked `compare`.
+  const compareJobs = createInference({ ...queueOptions, emit: compareJobEmit(endpoint.jobEmit) });
   closers.push(async () => {
-    await Promise.all([jobs.close(), webJobs.close()]);
+    await Promise.all([jobs.close(), webJobs.close(), compareJobs.close()]);
     await results.close();
   });
   // Exports from the window report progress and can be cancelled (renderer-2).
@@ -133,11 +136,11 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     dialogs: opts.dialogs,
     initialFolder,
     jobs: {
-      start: jobs.start,
+      start: routeStart({ jobs, compareJobs, settings }),
       // A jobId names either a folder run or a web-images job; both answer to pause/resume/cancel.
-      pause: (jobId) => jobs.pause(jobId) ?? asWebJob(webJobs.pause(jobId)),
-      resume: (jobId) => jobs.resume(jobId) ?? asWebJob(webJobs.resume(jobId)),
-      cancel: (jobId) => jobs.cancel(jobId) ?? asWebJob(webJobs.cancel(jobId)),
+      pause: (jobId) => jobs.pause(jobId) ?? asWebJob(webJobs.pause(jobId)) ?? asCompareJob(compareJobs.pause(jobId)),
+      resume: (jobId) => jobs.resume(jobId) ?? asWebJob(webJobs.resume(jobId)) ?? asCompareJob(compareJobs.resume(jobId)),
+      cancel: (jobId) => jobs.cancel(jobId) ?? asWebJob(webJobs.cancel(jobId)) ?? asCompareJob(compareJobs.cancel(jobId)),
     },
     results,
     exporter: exportRuns.exporter,

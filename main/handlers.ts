@@ -43,14 +43,16 @@ export interface Ports {
   };
   initialFolder(): string | null;
   jobs: {
-    start(request: { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean }): Promise<JobProgress>;
+    /** `model` runs another model than the current one (model comparison) over the folder. */
+    start(request: { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean; model?: string }): Promise<JobProgress>;
     pause(jobId: string): JobProgress | null;
     resume(jobId: string): JobProgress | null;
     cancel(jobId: string): JobProgress | null;
   };
   results: {
-    page(folderId: string, offset: number, limit: number): Promise<{ total: number; items: ResultSummary[] }>;
-    detail(folderId: string, id: string): Promise<ResultRecord | null>;
+    /** `model` defaults to the current one. */
+    page(folderId: string, offset: number, limit: number, model?: string): Promise<{ total: number; items: ResultSummary[] }>;
+    detail(folderId: string, id: string, model?: string): Promise<ResultRecord | null>;
   };
   exporter: {
     export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string }): Promise<ExportDone>;
@@ -112,8 +114,8 @@ export function createHandlers(ports: Ports): Handlers {
     pauseJob: ({ jobId }) => ports.jobs.pause(jobId),
     resumeJob: ({ jobId }) => ports.jobs.resume(jobId),
     cancelJob: ({ jobId }) => ports.jobs.cancel(jobId),
-    resultsPage: ({ folderId, offset, limit }) => ports.results.page(folderId, offset, limit),
-    resultDetail: ({ folderId, id }) => ports.results.detail(folderId, id),
+    resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
+    resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
     exportResults: async ({ folderId, format, ids, path }) => {
       const target = path ?? (await ports.dialogs.pickExportPath(format, ports.exporter.suggestedName(folderId, format)));
       if (!target) return null;

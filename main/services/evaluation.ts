@@ -126,11 +126,12 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
     await folder.done;
     const settings = opts.settings.get();
-    if (!settings.model) throw new AppFailure('invalid_input', 'Choose a model in the settings first.');
-    const journal = await opts.results.current(request.folderId);
+    const model = request.model ?? settings.model;
+    if (!model) throw new AppFailure('invalid_input', 'Choose a model in the settings first.');
+    const journal = await opts.results.current(request.folderId, model);
     const csv = request.labelsPath ? await readLabelsCsv(request.labelsPath) : null;
     const input: EvaluateRecordsInput = {
-      model: settings.model,
+      model,
       entries: folder.entries.values(),
       record: (id) => journal?.get(id),
       threshold: request.threshold ?? settings.threshold,

@@ -101,7 +101,8 @@ export function createInference(opts: InferenceOptions): Inference {
   const snapshot = (job: Job): JobProgress => ({ ...job.progress, inFlight: job.inflight.size, ...job.meter.rates(job.progress) });
   const report = (job: Job, force = false) => job.meter.report(force);
 
-  type StartRequest = { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean };
+  /** `model` overrides the current model (a comparison run); endpoint and options stay the settings'. */
+  type StartRequest = { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean; model?: string };
   const starting = new Map<string, Promise<JobProgress>>();
 
   /** A second start while the first is still setting up (key, scan, journal) joins the first. */
@@ -119,16 +120,17 @@ export function createInference(opts: InferenceOptions): Inference {
     if (existing && active(existing.progress.state)) return snapshot(existing);
 
     const settings = opts.settings.get();
+    const model = request.model ?? settings.model;
     const baseUrl = endpointBase(settings);
     if (!baseUrl) throw new AppFailure('invalid_input', 'Set the endpoint URL in Settings (for a self-hosted server, http://host:9001).');
-    if (!modelIdPattern.test(settings.model)) {
+    if (!modelIdPattern.test(model)) {
       throw new AppFailure('invalid_input', 'Set the model in Settings as project/version, for example cats-vs-dogs/3.');
     }
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
     const apiKey = await opts.getApiKey();
     await folder.done;
-    const journal = await opts.results.journal(request.folderId, baseUrl, settings.model);
+    const journal = await opts.results.journal(request.folderId, baseUrl, model);
     // The CLI may have classified some of these meanwhile: skip what it did.
     await journal.refresh();
 
@@ -158,7 +160,7 @@ export function createInference(opts: InferenceOptions): Inference {
     const progress: JobProgress = {
       jobId,
       folderId: request.folderId,
-      model: settings.model,
+      model,
       state: 'running',
       total: items.length,
       done: 0,
@@ -170,7 +172,7 @@ export function createInference(opts: InferenceOptions): Inference {
     };
     const job: Job = {
       progress,
-      target: { baseUrl, model: settings.model, apiKey },
+      target: { baseUrl, model, apiKey },
       journal,
       window: createRateWindow(settings.concurrency),
       ready: items,

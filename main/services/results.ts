@@ -87,10 +87,10 @@ export interface ResultsStoreOptions {
 
 export interface ResultsStore {
   journal(folderId: string, endpoint: string, model: string): Promise<Journal<ResultRecord>>;
-  /** The journal for the current settings, or null when no model is set. */
-  current(folderId: string): Promise<Journal<ResultRecord> | null>;
-  page(folderId: string, offset: number, limit: number): Promise<{ total: number; items: ResultSummary[] }>;
-  detail(folderId: string, id: string): Promise<ResultRecord | null>;
+  /** The journal for the current endpoint and model (or `model`), or null when no model is set. */
+  current(folderId: string, model?: string): Promise<Journal<ResultRecord> | null>;
+  page(folderId: string, offset: number, limit: number, model?: string): Promise<{ total: number; items: ResultSummary[] }>;
+  detail(folderId: string, id: string, model?: string): Promise<ResultRecord | null>;
   close(): Promise<void>;
 }
 
@@ -117,19 +117,20 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     return pending;
   };
 
-  const current = async (folderId: string) => {
+  const current = async (folderId: string, model?: string) => {
     const settings = opts.settings?.get();
-    if (!settings || !settings.model) return null;
+    const chosen = model ?? settings?.model;
+    if (!settings || !chosen) return null;
     const endpoint = endpointBase(settings);
     if (!endpoint) return null;
-    return journal(folderId, endpoint, settings.model);
+    return journal(folderId, endpoint, chosen);
   };
 
   return {
     journal,
     current,
-    async page(folderId, offset, limit) {
-      const j = await current(folderId);
+    async page(folderId, offset, limit, model) {
+      const j = await current(folderId, model);
       if (!j) return { total: 0, items: [] };
       const items: ResultSummary[] = [];
       let index = 0;
@@ -140,8 +141,8 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
       }
       return { total: j.size, items };
     },
-    async detail(folderId, id) {
-      const j = await current(folderId);
+    async detail(folderId, id, model) {
+      const j = await current(folderId, model);
       return j?.get(id) ?? null;
     },
     async close() {
