@@ -43,8 +43,10 @@ async function makeImages(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
     const background = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
-    await sharp({ create: { width: 320, height: 240, channels: 3, background } })
-      .composite([{ input: { create: { width: 40, height: 30, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }, top: i % 200, left: (i * 7) % 280 }])
+    // Small photos: the test peer decodes and hashes every image on one thread after its fixed
+    // latency, so big ones would measure the peer's capacity instead of the client's queue.
+    await sharp({ create: { width: 160, height: 120, channels: 3, background } })
+      .composite([{ input: { create: { width: 40, height: 30, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }, top: i % 90, left: (i * 7) % 120 }])
       .jpeg({ quality: 88 })
       .toFile(path.join(dir, `photo-${String(i).padStart(4, '0')}.jpg`));
   }
@@ -114,7 +116,14 @@ try {
   const sequential = entries.length / seqSeconds;
   print({ metric: 'sequential-loop', images: entries.length, seconds: +seqSeconds.toFixed(2), imagesPerSecond: +sequential.toFixed(1) });
   for (const concurrency of concurrencies) {
-    print({ metric: 'speedup-over-sequential', concurrency, speedup: +(results[concurrency] / sequential).toFixed(2) });
+    // Against what one request really costs end to end here (100 ms plus the peer's decoding and
+    // HTTP on this machine), which no client can beat: how much of that the window keeps.
+    print({
+      metric: 'speedup-over-sequential',
+      concurrency,
+      speedup: +(results[concurrency] / sequential).toFixed(2),
+      ratioToMeasuredIdeal: +(results[concurrency] / (concurrency * sequential)).toFixed(3),
+    });
   }
   print({ metric: 'target', name: 'throughput >= 0.9x ideal at concurrency 8', value: +(results[8] / 80).toFixed(3), met: results[8] / 80 >= 0.9 });
 
