@@ -173,6 +173,16 @@ export async function runInferCommand(argv: string[], io: CliIo): Promise<number
     return fail(error);
   }
   for (const warning of library.warnings) say(`warning: ${warning}`);
+  if (values.annotate) {
+    // Refuse before any request rather than after the whole run.
+    const out = path.resolve(values.annotate);
+    for (const folder of library.folders) {
+      const rel = path.relative(folder.info.root, out);
+      if (!folder.web && (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))) {
+        return fail(bad('--annotate must name a folder outside the image folders, so no original can be overwritten.'));
+      }
+    }
+  }
 
   const store = createResultsStore({ dataDir, settings: { get: () => settings } });
   const progress = createProgressOutput(io.stderr as NodeJS.WritableStream & { isTTY?: boolean });

@@ -144,6 +144,9 @@ describe('classify-desk CLI', () => {
     expect((await cli(['infer', folder, '--api-url', peer.url, '--api-key', defaultPeerKey], { ...env, CLASSIFY_DESK_HOME: path.join(tmp, 'empty-home') })).code).toBe(2);
     expect((await cli(inferArgs(folder, peer.url, '--concurrency', '99'), env)).code).toBe(2);
     expect((await cli(inferArgs(folder, peer.url, '--out', 'x.txt'), env)).code).toBe(2);
+    const sent = peer.stats.requests;
+    expect((await cli(inferArgs(folder, peer.url, '--annotate', path.join(folder, 'annotated')), env)).code).toBe(2);
+    expect(peer.stats.requests).toBe(sent);
     expect((await cli(inferArgs(path.join(tmp, 'missing'), peer.url), env)).code).toBe(2);
     expect((await cli(['frobnicate'], env)).code).toBe(2);
   }, 120_000);

@@ -2,6 +2,7 @@ import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { JobItemEvent, ResultSummary } from '../../../app/types';
 import { classColors } from '../../../app/class-colors';
+import { intersectAllowed } from '../../../app/compare';
 import {
   buildPreparedView,
   defaultFilter,
@@ -46,6 +47,9 @@ export class ReviewStore {
   readonly prepared: PreparedView;
   readonly colors: Map<string, string>;
   readonly view: View;
+  /** A further allow-list of entry indices from outside the sidebar (compare: "Models disagree"), read
+   *  reactively and combined with the filter's own; null keeps every image. */
+  allowed: () => ReadonlySet<number> | null = () => null;
 
   constructor(api: Api, library: LibraryStore) {
     this.api = api;
@@ -61,7 +65,12 @@ export class ReviewStore {
     // Facts per image are gathered when results change; filters, sort and threshold reuse them.
     this.prepared = $derived(prepareView(this.library.names, this.aligned));
     this.colors = $derived(classColors(this.prepared.classNames));
-    this.view = $derived(buildPreparedView(this.prepared, this.filter, this.sort, this.threshold));
+    this.view = $derived(buildPreparedView(this.prepared, this.viewFilter(), this.sort, this.threshold));
+  }
+
+  private viewFilter(): ViewFilter {
+    const extra = this.allowed();
+    return extra ? { ...this.filter, only: intersectAllowed(this.filter.only, extra) } : this.filter;
   }
 
   result(id: string): ResultSummary | undefined {
