@@ -1,0 +1,260 @@
+import { untrack } from 'svelte';
+import type { Api } from '../../../app/contract';
+import type { AppError } from '../../../app/errors';
+import type { EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../../../app/eval-report';
+import type { LabelMapping } from '../../../app/ground-truth';
+import { truthWithCorrections } from '../../../app/corrections';
+import { cellIds, evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type EvaluationMetrics, type PreparedEvaluation } from '../../../app/metrics';
+import { labelsAt } from '../../../app/view-filter';
+import type { ExportDone } from '../../../app/types';
+import { toAppError } from '../api';
+import type { CorrectionsStore } from './corrections.svelte';
+import type { LibraryStore } from './library.svelte';
+import type { ReviewStore } from './review.svelte';
+
+// Evaluation of the open folder against its ground truth, computed in the renderer.
+//
+// Main resolves the ground truth (folder names or a labels CSV, through the person's name mapping)
+// with the `evaluation` channel; that answer does not depend on the threshold or the corrections,
+// so it is fetched only when the folder, its classes, the mapping or the CSV change (debounced).
+// The metrics themselves come from app/metrics.ts here, over results the renderer already holds:
+// `prepareEvaluation` once per change of results, truth or corrections, `evaluateAt` per threshold,
+// so the panel follows the threshold slider with no IPC at all.
+
+/** The true label of one image as a tile shows it. */
+export interface TruthMark {
+  label: string;
+  /** The label is the person's correction (not the folder / CSV). */
+  corrected: boolean;
+  /** The prediction at the threshold agrees; null when there is no usable prediction to compare. */
+  match: boolean | null;
+}
+
+/** One confusion-matrix cell the grid is filtered to. */
+export interface CellFilter {
+  truth: string;
+  /** The predicted class, or null for "no prediction" (below the threshold). */
+  predicted: string | null;
+  count: number;
+}
+
+interface Persisted {
+  mapping: Record<string, string | null>;
+  /** Display names of the mapped keys (the editor lists them by the name first seen). */
+  names: Record<string, string>;
+  labelsPath: string | null;
+}
+
+const storageKey = (folderId: string) => `classify-desk:evaluation:${folderId}`;
+
+function readPersisted(folderId: string): Persisted {
+  const empty: Persisted = { mapping: {}, names: {}, labelsPath: null };
+  try {
+    const raw: unknown = JSON.parse(localStorage.getItem(storageKey(folderId)) ?? 'null');
+    if (typeof raw !== 'object' || raw === null) return empty;
+    const value = raw as Partial<Record<keyof Persisted, unknown>>;
+    const mapping: Record<string, string | null> = {};
+    const names: Record<string, string> = {};
+    if (typeof value.mapping === 'object' && value.mapping !== null) {
+      for (const [key, target] of Object.entries(value.mapping)) if (typeof target === 'string' || target === null) mapping[key] = target;
+    }
+    if (typeof value.names === 'object' && value.names !== null) {
+      for (const [key, name] of Object.entries(value.names)) if (typeof name === 'string') names[key] = name;
+    }
+    return { mapping, names, labelsPath: typeof value.labelsPath === 'string' && value.labelsPath ? value.labelsPath : null };
+  } catch {
+    return empty;
+  }
+}
+
+export class EvaluationStore {
+  open = $state(false);
+  loading = $state(false);
+  error = $state<AppError | null>(null);
+  /** Main's answer: ground truth before corrections, unmatched names, CSV problems. */
+  base = $state.raw<FolderEvaluation | null>(null);
+  mapping = $state.raw<LabelMapping>({});
+  mappingNames = $state.raw<Readonly<Record<string, string>>>({});
+  labelsPath = $state<string | null>(null);
+  cell = $state.raw<CellFilter | null>(null);
+
+  /** Ground truth with the corrections on top. */
+  readonly truth: ReadonlyMap<string, readonly string[]>;
+  private readonly groundIndex: ReadonlyMap<string, readonly string[]>;
+  readonly prepared: PreparedEvaluation;
+  readonly metrics: EvaluationMetrics;
+  /** Per library entry: 1 when it is evaluated and judged wrong at the threshold. */
+  readonly mistakes: Uint8Array;
+
+  private folderId = '';
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private token = 0;
+
+  constructor(
+    private readonly api: Api,
+    private readonly library: LibraryStore,
+    private readonly review: ReviewStore,
+    private readonly corrections: CorrectionsStore,
+    private readonly model: () => string,
+  ) {
+    this.groundIndex = $derived(new Map(this.base?.truth ?? []));
+    this.truth = $derived(truthWithCorrections(this.base?.truth ?? [], this.corrections.byId.values()));
+    this.prepared = $derived.by(() => {
+      void this.library.version;
+      const entries = this.library.entries;
+      const aligned = this.review.aligned;
+      const truth = this.truth;
+      const inputs: EvalInput[] = new Array(entries.length);
+      for (let i = 0; i < entries.length; i++) inputs[i] = { id: entries[i].id, result: aligned[i], truth: truth.get(entries[i].id) };
+      return prepareEvaluation(inputs, this.review.prepared.classNames);
+    });
+    this.metrics = $derived(evaluateAt(this.prepared, this.review.threshold));
+    this.mistakes = $derived.by(() => {
+      const mask = new Uint8Array(this.library.entries.length);
+      for (const id of mistakeIds(this.prepared, this.review.threshold)) {
+        const at = this.library.indexOf(id);
+        if (at >= 0) mask[at] = 1;
+      }
+      return mask;
+    });
+
+    // Ground truth follows the folder, its classes (folder names match them), the mapping and the CSV.
+    $effect(() => {
+      const folderId = this.library.folder?.folderId ?? '';
+      // Switch first: it writes the mapping this effect reads next.
+      if (folderId !== untrack(() => this.folderId)) untrack(() => this.switchFolder(folderId));
+      const ready = !this.library.scanning;
+      const classes = this.review.prepared.classNames.join('\n');
+      const request = { mapping: this.mapping, labelsPath: this.labelsPath, model: this.model() };
+      if (!folderId || !ready || classes === '' || !request.model) return;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.fetch(folderId), 250);
+    });
+  }
+
+  private switchFolder(folderId: string): void {
+    this.folderId = folderId;
+    this.token++;
+    this.base = null;
+    this.error = null;
+    this.cell = null;
+    const saved = folderId ? readPersisted(folderId) : { mapping: {}, names: {}, labelsPath: null };
+    this.mapping = saved.mapping;
+    this.mappingNames = saved.names;
+    this.labelsPath = saved.labelsPath;
+  }
+
+  private request(folderId: string): EvaluationRequest {
+    const request: EvaluationRequest = { folderId, threshold: this.review.threshold, mapping: { ...this.mapping } };
+    if (this.labelsPath) request.labelsPath = this.labelsPath;
+    return request;
+  }
+
+  /** Asks main for the ground truth again now. */
+  async fetch(folderId = this.folderId): Promise<void> {
+    if (!folderId) return;
+    const token = ++this.token;
+    this.loading = true;
+    try {
+      const answer = await this.api.evaluation(this.request(folderId));
+      if (token !== this.token) return;
+      this.base = answer;
+      this.error = null;
+    } catch (error) {
+      if (token === this.token) this.error = toAppError(error);
+    } finally {
+      if (token === this.token) this.loading = false;
+    }
+  }
+
+  private persist(): void {
+    if (!this.folderId) return;
+    const value: Persisted = { mapping: { ...this.mapping }, names: { ...this.mappingNames }, labelsPath: this.labelsPath };
+    try {
+      localStorage.setItem(storageKey(this.folderId), JSON.stringify(value));
+    } catch {
+      // A full or disabled storage only costs the mapping across restarts.
+    }
+  }
+
+  /** Maps a folder / CSV name (by its normalised key) to a class, to null (ignore), or back to unmapped. */
+  setMapping(key: string, name: string, target: string | null | undefined): void {
+    const mapping = { ...this.mapping };
+    const names = { ...this.mappingNames };
+    if (target === undefined) {
+      delete mapping[key];
+      delete names[key];
+    } else {
+      mapping[key] = target;
+      names[key] = name;
+    }
+    this.mapping = mapping;
+    this.mappingNames = names;
+    this.persist();
+  }
+
+  /** The path of a dropped labels CSV ('' where the shell cannot tell). */
+  pathOf(file: File): string {
+    return this.api.pathForFile(file);
+  }
+
+  setLabelsPath(path: string | null): void {
+    this.labelsPath = path && path.trim() ? path.trim() : null;
+    this.persist();
+  }
+
+  /** The true label of an image (corrections applied), and whether the prediction agrees. */
+  truthMark(id: string, index: number): TruthMark | null {
+    const labels = this.truth.get(id);
+    if (!labels || labels.length === 0) return null;
+    const corrected = this.corrections.get(id)?.label != null;
+    const result = this.review.aligned[index];
+    let match: boolean | null = null;
+    if (result?.status === 'done' && !result.stale) {
+      const predicted = labelsAt(result, this.review.threshold);
+      const names = predicted.below ? [] : predicted.classes.map(([name]) => name);
+      match = names.length === labels.length && names.every((name) => labels.includes(name));
+    }
+    return { label: labels.join(', '), corrected, match };
+  }
+
+  /** What a tile's accessible name adds: ", truth: <label>" (corrected or not), flagged, reviewed. */
+  nameSuffix(id: string, index: number): string {
+    const mark = this.truthMark(id, index);
+    const correction = this.corrections.get(id);
+    let out = mark ? `, truth: ${mark.label}${mark.corrected ? ' (corrected)' : ''}` : '';
+    if (correction?.flagged) out += ', flagged';
+    if (correction?.reviewed) out += ', reviewed';
+    return out;
+  }
+
+  /** The label from folders or CSV before any correction. */
+  groundLabel(id: string): string | null {
+    const labels = this.groundIndex.get(id);
+    return labels ? labels.join(', ') : null;
+  }
+
+  /** Filters the grid to exactly the images of one matrix cell (column -1: no prediction). */
+  showCell(row: number, column: number): void {
+    const p = this.prepared;
+    const ids = cellIds(p, this.review.threshold, row, column);
+    const only = new Set<number>();
+    for (const id of ids) {
+      const at = this.library.indexOf(id);
+      if (at >= 0) only.add(at);
+    }
+    this.cell = { truth: p.classes[row], predicted: column < 0 ? null : p.classes[column], count: ids.length };
+    this.review.setFilter({ only });
+  }
+
+  clearCell(): void {
+    this.cell = null;
+    this.review.setFilter({ only: null });
+  }
+
+  /** Writes the report or the corrected labels where the person chooses. */
+  async export(kind: EvaluationExportKind): Promise<ExportDone | null> {
+    if (!this.folderId) return null;
+    return this.api.exportEvaluation({ ...this.request(this.folderId), kind });
+  }
+}
