@@ -1,0 +1,182 @@
+import { untrack } from 'svelte';
+import type { Api } from '../../../app/contract';
+import type { AppError } from '../../../app/errors';
+import type { Settings } from '../../../app/settings';
+import type { JobItemEvent, JobProgress, ResultRecord, ResultSummary } from '../../../app/types';
+import { comparable, disagreements } from '../../../app/compare';
+import { toAppError } from '../api';
+import type { LibraryStore } from './library.svelte';
+import type { ReviewStore } from './review.svelte';
+
+// Model comparison: the second model's results for the open folder (stored by main per folder +
+// endpoint + model, asked for by model), its run (a job of its own in main, whose events carry
+// `compare`), and where the two models disagree at the current threshold, for the grid's
+// "Models disagree" filter and the detail view's side-by-side.
+
+const activeStates = new Set<JobProgress['state']>(['queued', 'running', 'paused']);
+
+export class CompareStore {
+  /** Show only the images the two models disagree on. */
+  onlyDisagree = $state(false);
+  progress = $state.raw<JobProgress | null>(null);
+  /** Why the comparison run stopped or could not start / load. */
+  error = $state.raw<AppError | null>(null);
+  busy = $state(false);
+  loading = $state(false);
+  version = $state(0);
+
+  /** The comparison model ('' when none is set, or when it is the current model). */
+  readonly model: string;
+  /** Its results aligned with the library's entries. */
+  readonly aligned: Array<ResultSummary | undefined>;
+  /** Entry indices where the models disagree at the review threshold. */
+  readonly disagree: Set<number>;
+  /** Images both models classified. */
+  readonly comparable: number;
+  readonly active: boolean;
+
+  private byId = new Map<string, ResultSummary>();
+  private pendingItems: JobItemEvent[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private loadToken = 0;
+  /** The model each comparison job runs, by job id (a job may outlive a change of the setting). */
+  private jobModels = new Map<string, string>();
+
+  constructor(
+    private readonly api: Api,
+    private readonly library: LibraryStore,
+    private readonly review: ReviewStore,
+    private readonly settings: () => Settings | null,
+  ) {
+    this.model = $derived.by(() => {
+      const s = this.settings();
+      return s && s.compareModel && s.compareModel !== s.model ? s.compareModel : '';
+    });
+    this.aligned = $derived.by(() => {
+      void this.version;
+      void this.library.version;
+      const entries = this.library.entries;
+      const out = new Array<ResultSummary | undefined>(entries.length);
+      for (let i = 0; i < entries.length; i++) out[i] = this.byId.get(entries[i].id);
+      return out;
+    });
+    this.disagree = $derived(this.model ? disagreements(this.review.aligned, this.aligned, this.review.threshold) : new Set<number>());
+    this.comparable = $derived(this.model ? comparable(this.review.aligned, this.aligned) : 0);
+    this.active = $derived(this.progress !== null && activeStates.has(this.progress.state));
+
+    // Results are kept per folder + endpoint + model: load them again when any of those changes
+    // (a string, so other settings changing do not reload).
+    const source = $derived.by(() => {
+      const s = this.settings();
+      return JSON.stringify([this.library.folder?.folderId ?? '', this.model, s?.endpointKind, s?.endpointUrl]);
+    });
+    $effect(() => {
+      void source;
+      untrack(() => void this.reload(this.library.folder?.folderId ?? '', this.model));
+    });
+  }
+
+  /** The filter hook of the review store: the disagreeing images while the filter is on. */
+  readonly allowed = (): ReadonlySet<number> | null => (this.onlyDisagree && this.model ? this.disagree : null);
+
+  result(id: string): ResultSummary | undefined {
+    void this.version;
+    return this.byId.get(id);
+  }
+
+  /** True when the models disagree on the image at entry `index`. */
+  disagreesAt(index: number): boolean {
+    return this.disagree.has(index);
+  }
+
+  detail(id: string): Promise<ResultRecord | null> {
+    const folderId = this.library.folder?.folderId;
+    if (!folderId || !this.model) return Promise.resolve(null);
+    return this.api.resultDetail({ folderId, id, model: this.model });
+  }
+
+  /** Runs the comparison model over the folder's images it has not classified yet. */
+  async run(force = false): Promise<void> {
+    const folderId = this.library.folder?.folderId;
+    if (!folderId || !this.model || this.busy) return;
+    this.busy = true;
+    this.error = null;
+    try {
+      this.onProgress(await this.api.startJob({ folderId, model: this.model, ...(force ? { force } : {}) }));
+    } catch (error) {
+      this.error = toAppError(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    const jobId = this.progress?.jobId;
+    if (!jobId) return;
+    try {
+      const next = await this.api.cancelJob({ jobId });
+      if (next) this.onProgress(next);
+    } catch (error) {
+      this.error = toAppError(error);
+    }
+  }
+
+  onProgress(progress: JobProgress): void {
+    if (progress.folderId !== this.library.folder?.folderId) return;
+    this.jobModels.set(progress.jobId, progress.model);
+    const current = this.progress;
+    // Events can overtake the answer to startJob; never step back from an ended job to a running count.
+    if (current && current.jobId === progress.jobId && !activeStates.has(current.state) && activeStates.has(progress.state)) return;
+    this.progress = progress;
+    if (!activeStates.has(progress.state)) {
+      this.flush();
+      if (progress.state === 'stopped' && progress.error) this.error = progress.error;
+    }
+  }
+
+  onJobItem(item: JobItemEvent): void {
+    if (item.folderId !== this.library.folder?.folderId || item.state === 'running') return;
+    this.pendingItems.push(item);
+    this.flushTimer ??= setTimeout(() => this.flush(), 150);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.pendingItems.length === 0) return;
+    for (const item of this.pendingItems) {
+      const model = this.jobModels.get(item.jobId);
+      if (item.result && (model === undefined || model === this.model)) this.byId.set(item.id, item.result);
+    }
+    this.pendingItems = [];
+    this.version += 1;
+  }
+
+  private async reload(folderId: string, model: string): Promise<void> {
+    const token = ++this.loadToken;
+    this.byId = new Map();
+    this.pendingItems = [];
+    this.error = null;
+    if (this.progress && this.progress.folderId !== folderId) this.progress = null;
+    this.version += 1;
+    if (!folderId || !model) {
+      this.onlyDisagree = false;
+      return;
+    }
+    this.loading = true;
+    try {
+      const limit = 5000;
+      for (let offset = 0; ; offset += limit) {
+        const page = await this.api.resultsPage({ folderId, offset, limit, model });
+        if (token !== this.loadToken) return;
+        for (const item of page.items) this.byId.set(item.id, item);
+        this.version += 1;
+        if (offset + limit >= page.total || page.items.length === 0) break;
+      }
+    } catch (error) {
+      if (token === this.loadToken) this.error = toAppError(error);
+    } finally {
+      if (token === this.loadToken) this.loading = false;
+    }
+  }
+}
