@@ -50,6 +50,8 @@ export class ReviewStore {
   /** A further allow-list of entry indices from outside the sidebar (compare: "Models disagree"), read
    *  reactively and combined with the filter's own; null keeps every image. */
   allowed: () => ReadonlySet<number> | null = () => null;
+  /** Per entry, 1 for images judged wrong against their ground truth (set by the evaluation store). */
+  mistakes: () => Uint8Array | null = () => null;
 
   constructor(api: Api, library: LibraryStore) {
     this.api = api;
@@ -65,7 +67,7 @@ export class ReviewStore {
     // Facts per image are gathered when results change; filters, sort and threshold reuse them.
     this.prepared = $derived(prepareView(this.library.names, this.aligned));
     this.colors = $derived(classColors(this.prepared.classNames));
-    this.view = $derived(buildPreparedView(this.prepared, this.viewFilter(), this.sort, this.threshold));
+    this.view = $derived(buildPreparedView(this.prepared, this.viewFilter(), this.sort, this.threshold, this.sort === 'mistakes' ? this.mistakes() : null));
   }
 
   private viewFilter(): ViewFilter {
