@@ -1,0 +1,197 @@
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type Host } from '../host/host';
+import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { launchChromium } from '../support/chromium';
+import { startKeyring, type Keyring } from '../support/keyring';
+import { assertRendererBuilt, cellOf, configureInSettings, openTrackedPage, solidImage } from './fixtures';
+
+// Evaluation in real Chromium through the browser host against the Roboflow test peer: ground
+// truth from class-named folders (one image deliberately in the wrong folder, one folder named
+// like no class), the evaluation panel's numbers and matrix, click-through from a matrix cell to
+// exactly its images, corrections by key with undo/redo, the exports, and corrections surviving
+// a restart of the host.
+
+const screenshots = path.resolve('test-results/screenshots');
+
+// The peer's colors/1 model classifies by dominant colour (classes blue, green, red).
+const images: Array<[rel: string, rgb: [number, number, number]]> = [
+  ['red/r1.png', [230, 30, 30]],
+  ['red/r2.png', [200, 60, 60]],
+  ['red/oops green.png', [30, 200, 40]], // a green image filed under red/: the one mistake
+  ['green/g1.png', [30, 200, 40]],
+  ['green/g2.png', [70, 180, 90]],
+  ['blue/b1.png', [30, 40, 220]],
+  ['blue/deep/b2.png', [20, 20, 160]], // nested: the nearest class-named folder wins
+  ['misc/m1.png', [40, 40, 200]], // "misc" names no class: unlabelled until mapped
+];
+
+let keyring: Keyring;
+let peer: Peer;
+let browser: Browser;
+let host: Host;
+let page: Page;
+let folder: string;
+let dataDir: string;
+let exportDir: string;
+const problems: string[] = [];
+
+const panel = () => page.getByRole('complementary', { name: 'Evaluation' });
+const accuracy = () => panel().getByTestId('accuracy');
+const matrixCell = (name: string) => panel().getByRole('button', { name, exact: true });
+
+beforeAll(async () => {
+  assertRendererBuilt();
+  keyring = await startKeyring();
+  Object.assign(process.env, keyring.env);
+  peer = await startPeer();
+  folder = await mkdtemp(path.join(os.tmpdir(), 'cd-eval-'));
+  for (const [rel, rgb] of images) {
+    const file = path.join(folder, rel);
+    await mkdir(path.dirname(file), { recursive: true });
+    await solidImage(64, 64, rgb).png().toFile(file);
+  }
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-eval-data-'));
+  exportDir = await mkdtemp(path.join(os.tmpdir(), 'cd-eval-export-'));
+  host = await startHost({ dataDir, folder, exportDir, settings: { platformApiUrl: peer.url } });
+  browser = await launchChromium();
+  page = await openTrackedPage(browser, host.url, problems);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await peer?.close();
+  await keyring?.stop();
+  for (const dir of [folder, dataDir, exportDir]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('evaluating a model on class-named folders', () => {
+  it('classifies the folder and marks every tile with its true label', async () => {
+    await page.getByRole('gridcell').first().waitFor();
+    await configureInSettings(page, { url: peer.url, model: 'colors/1', key: defaultPeerKey });
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    for (const [rel] of images) {
+      await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/, (red|green|blue) \S+%/);
+    }
+    await expect.poll(() => cellOf(page, 'red/r1.png').getAttribute('aria-label'), { timeout: 15_000 }).toMatch(/^r1\.png, red \S+%, truth: red$/);
+    expect(await cellOf(page, 'red/oops green.png').getAttribute('aria-label')).toMatch(/^oops green\.png, green \S+%, truth: red$/);
+    expect(await cellOf(page, 'blue/deep/b2.png').getAttribute('aria-label')).toMatch(/, truth: blue$/);
+    expect(await cellOf(page, 'misc/m1.png').getAttribute('aria-label')).not.toContain('truth:');
+  });
+
+  it('shows accuracy, the images it could not judge and the confusion matrix', async () => {
+    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    await panel().waitFor();
+    // 7 labelled images, 6 right; misc/m1.png has no label and is counted apart.
+    await expect.poll(() => accuracy().textContent(), { timeout: 15_000 }).toBe('85.7%');
+    expect(await panel().getByText('6 of 7 images right', { exact: false }).count()).toBe(1);
+    expect(await panel().getByRole('list', { name: 'Not evaluated' }).textContent()).toMatch(/1\s*No label/);
+    expect(await matrixCell('true red, predicted red: 2 images').count()).toBe(1);
+    expect(await matrixCell('true red, predicted green: 1 image').count()).toBe(1);
+    expect(await matrixCell('true green, predicted green: 2 images').count()).toBe(1);
+    expect(await matrixCell('true blue, predicted blue: 2 images').count()).toBe(1);
+    expect(await matrixCell('true blue, predicted red: 0 images').isDisabled()).toBe(true);
+    // Per class: red is found 2 times out of 3.
+    const redRow = panel().getByRole('table', { name: 'Per-class metrics' }).getByRole('row', { name: /^red\b/ });
+    expect(await redRow.textContent()).toMatch(/100\.0%\s*66\.7%\s*80\.0%\s*3/);
+
+    // The unmatched folder is offered in the mapping editor, and ignoring it moves it to the mapped list.
+    const mapMisc = panel().getByRole('combobox', { name: 'Map “misc” to' });
+    await mapMisc.waitFor();
+    await mapMisc.selectOption({ label: 'Ignore (no label)' });
+    await panel().getByRole('list', { name: 'Mapped names' }).getByText('ignored').waitFor();
+    await expect.poll(() => mapMisc.count()).toBe(0);
+
+    // Row-normalised values.
+    await panel().getByRole('button', { name: 'Row %' }).click();
+    expect(await matrixCell('true red, predicted green: 1 image (33.3% of red)').textContent()).toContain('33.3%');
+    await panel().getByRole('button', { name: 'Counts' }).click();
+
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'evaluation.png') });
+  });
+
+  it('updates live with the threshold', async () => {
+    const slider = page.getByRole('slider', { name: 'Threshold' });
+    await slider.fill('100');
+    // Nothing reaches 100 %: every labelled image has no prediction and counts as wrong.
+    await expect.poll(() => accuracy().textContent()).toBe('0.0%');
+    expect(await matrixCell('true red, no prediction: 3 images').count()).toBe(1);
+    await slider.fill('40');
+    await expect.poll(() => accuracy().textContent()).toBe('85.7%');
+  });
+
+  it('filters the grid to exactly the images of a matrix cell', async () => {
+    await matrixCell('true red, predicted green: 1 image').click();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(1);
+    expect(await page.getByRole('gridcell').getAttribute('aria-label')).toMatch(/^oops green\.png, green \S+%, truth: red$/);
+    const chip = page.getByRole('status', { name: 'Matrix cell filter' });
+    expect(await chip.textContent()).toContain('true red → predicted green');
+    await page.screenshot({ path: path.join(screenshots, 'evaluation-cell.png') });
+  });
+
+  it('corrects a label with a number key, flags it, and undoes and redoes', async () => {
+    const tile = cellOf(page, 'red/oops green.png');
+    await tile.click();
+    // Classes in list order: 1 blue, 2 green, 3 red.
+    await page.keyboard.press('2');
+    await expect.poll(() => tile.getAttribute('aria-label')).toMatch(/, truth: green \(corrected\)$/);
+    await expect.poll(() => accuracy().textContent()).toBe('100.0%');
+    await page.keyboard.press('f');
+    await expect.poll(() => tile.getAttribute('aria-label')).toMatch(/, truth: green \(corrected\), flagged$/);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => tile.getAttribute('aria-label')).toMatch(/, truth: green \(corrected\)$/);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => tile.getAttribute('aria-label')).toMatch(/, flagged$/);
+
+    // The chip clears the cell filter.
+    await page.getByRole('button', { name: /^Clear the filter true red/ }).click();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+  });
+
+  it('exports the evaluation report and the corrected labels', async () => {
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('menuitem', { name: /^Evaluation report/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Evaluation report' }).waitFor({ timeout: 15_000 });
+    const files = await readdir(exportDir);
+    const reportFile = files.find((name) => name.endsWith('-evaluation.json'));
+    expect(reportFile).toBeDefined();
+    const report = JSON.parse(await readFile(path.join(exportDir, reportFile!), 'utf8')) as {
+      format: string;
+      accuracy: number;
+      confusion: { labels: string[]; matrix: number[][] };
+      unlabeled: number;
+    };
+    expect(report.format).toBe('classify-desk-eval/v1');
+    // The correction counts: oops green.png is truly green now. misc is ignored, so unlabelled.
+    expect(report.accuracy).toBe(1);
+    expect(report.unlabeled).toBe(1);
+    expect(report.confusion.labels).toEqual(['blue', 'green', 'red']);
+    expect(files.some((name) => name.endsWith('-evaluation-confusion.csv'))).toBe(true);
+
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Corrected labels (CSV)' }).click();
+    await page.getByRole('status').filter({ hasText: 'Labels of' }).waitFor({ timeout: 15_000 });
+    const csvFile = (await readdir(exportDir)).find((name) => name.endsWith('-labels.csv'));
+    const csv = await readFile(path.join(exportDir, csvFile!), 'utf8');
+    expect(csv).toContain('red/oops green.png,green\r\n');
+    expect(csv).toContain('blue/deep/b2.png,blue\r\n');
+  });
+
+  it('keeps the corrections after a restart', async () => {
+    await page.close();
+    await host.close();
+    host = await startHost({ dataDir, folder, exportDir });
+    page = await openTrackedPage(browser, host.url, problems);
+    const tile = cellOf(page, 'red/oops green.png');
+    await expect.poll(() => tile.getAttribute('aria-label'), { timeout: 20_000 }).toMatch(/^oops green\.png, green \S+%, truth: green \(corrected\), flagged$/);
+    await tile.click();
+    await page.keyboard.press('e');
+    await expect.poll(() => accuracy().textContent(), { timeout: 15_000 }).toBe('100.0%');
+    expect(problems).toEqual([]);
+  });
+});
