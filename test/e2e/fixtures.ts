@@ -3,6 +3,7 @@ import { copyFile, link, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser, Locator, Page } from 'playwright-core';
 import sharp, { type Sharp } from 'sharp';
 
 // Image folders for the end-to-end tests and the renderer benchmark, generated with sharp.
@@ -20,7 +21,7 @@ export function assertRendererBuilt(): void {
       return Math.max(latest, item.isDirectory() ? newest(full) : statSync(full).mtimeMs);
     }, 0);
   // renderer/ plus the app/ modules its bundle contains (other app/ files change often and do not matter here).
-  const appModules = ['contract', 'errors', 'settings', 'types', 'media-urls', 'grid-layout', 'class-colors', 'format', 'view-filter'];
+  const appModules = ['contract', 'errors', 'settings', 'types', 'media-urls', 'grid-layout', 'class-colors', 'format', 'view-filter', 'metrics', 'corrections'];
   const sources = Math.max(newest(path.join(root, 'renderer')), ...appModules.map((name) => statSync(path.join(root, 'app', `${name}.ts`)).mtimeMs));
   if (sources > builtAt) throw new Error('dist/renderer is older than the renderer sources: run "npx vite build" again.');
 }
@@ -100,4 +101,45 @@ export async function ensureBigFolder(count = 50_000): Promise<string> {
     await copyFile(seed, target);
   }
   return dir;
+}
+
+/** `text` with the characters a RegExp treats specially escaped. */
+export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The grid cell of an image by its file name (a tile's accessible name starts "<file name>,"). */
+export function cellOf(page: Page, rel: string): Locator {
+  return page.getByRole('gridcell', { name: new RegExp(`^${escapeRegExp(rel.split('/').pop()!)},`) });
+}
+
+/** Opens the app in a new page that records page errors and console errors into `problems`. */
+export async function openTrackedPage(browser: Browser, url: string, problems: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    // Images that fail to load on purpose (broken files, offline checks) are not problems.
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(url);
+  return page;
+}
+
+/**
+ * Points the app at a self-hosted endpoint with a model and key through the Settings dialog, by
+ * its labels; waits for "The key works", runs `beforeSave` (extra checks) and saves.
+ */
+export async function configureInSettings(
+  page: Page,
+  opts: { url: string; model: string; key: string; beforeSave?: (dialog: Locator) => Promise<void> },
+): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  await dialog.getByLabel('Endpoint', { exact: true }).selectOption('self-hosted');
+  await dialog.getByLabel('Endpoint URL').fill(opts.url);
+  await dialog.getByLabel('Model', { exact: true }).fill(opts.model);
+  await dialog.getByLabel('API key').fill(opts.key);
+  await dialog.getByRole('button', { name: 'Check key' }).click();
+  await dialog.getByText('The key works', { exact: false }).waitFor({ timeout: 15_000 });
+  await opts.beforeSave?.(dialog);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
 }

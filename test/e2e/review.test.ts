@@ -7,7 +7,7 @@ import { startHost, type Host } from '../host/host';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
 import { launchChromium } from '../support/chromium';
 import { startKeyring, type Keyring } from '../support/keyring';
-import { assertRendererBuilt, solidImage } from './fixtures';
+import { assertRendererBuilt, cellOf, configureInSettings, escapeRegExp as escape, openTrackedPage, solidImage } from './fixtures';
 
 // Review in real Chromium through the browser host against the Roboflow test peer: settings by
 // their labels, Run, overlays in the accessible names, threshold without new requests, class
@@ -27,8 +27,6 @@ const images: Array<[file: string, rgb: [number, number, number], cls: 'red' | '
   ['sub/blue 3.webp', [20, 20, 160], 'blue'],
 ];
 const base = (rel: string) => rel.split('/').pop()!;
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const cellOf = (page: Page, rel: string) => page.getByRole('gridcell', { name: new RegExp(`^${escape(base(rel))},`) });
 
 let keyring: Keyring;
 let peer: Peer;
@@ -40,16 +38,8 @@ let dataDir: string;
 let exportDir: string;
 const problems: string[] = [];
 
-async function openPage(): Promise<Page> {
-  const next = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  next.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  next.on('console', (message) => {
-    // broken.png fails to load on purpose, and the offline start-up check fails on purpose.
-    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
-  });
-  await next.goto(host.url);
-  return next;
-}
+// broken.png fails to load on purpose, and the offline start-up check fails on purpose.
+const openPage = (): Promise<Page> => openTrackedPage(browser, host.url, problems);
 
 beforeAll(async () => {
   assertRendererBuilt();
@@ -83,21 +73,19 @@ afterAll(async () => {
 describe('reviewing a classified folder', () => {
   it('takes the endpoint, model and key in Settings by their labels', async () => {
     await page.getByRole('gridcell').first().waitFor();
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Settings' });
-    await dialog.getByLabel('Endpoint', { exact: true }).selectOption('self-hosted');
-    await dialog.getByLabel('Endpoint URL').fill(peer.url);
-    await dialog.getByLabel('Model', { exact: true }).fill('colors/1');
-    await dialog.getByLabel('Concurrency').fill('4');
-    await dialog.getByLabel('API key').fill(defaultPeerKey);
-    await dialog.getByRole('button', { name: 'Check key' }).click();
-    await expect.poll(() => dialog.getByText('The key works', { exact: false }).count(), { timeout: 15_000 }).toBe(1);
-    expect(await dialog.getByText(`•••• ${defaultPeerKey.slice(-4)}`, { exact: false }).count()).toBeGreaterThan(0);
-    expect(await dialog.getByLabel('API key').inputValue()).toBe('');
-    await mkdir(screenshots, { recursive: true });
-    await page.screenshot({ path: path.join(screenshots, 'settings.png') });
-    await dialog.getByRole('button', { name: 'Save' }).click();
-    await dialog.waitFor({ state: 'detached' });
+    await configureInSettings(page, {
+      url: peer.url,
+      model: 'colors/1',
+      key: defaultPeerKey,
+      beforeSave: async (dialog) => {
+        await dialog.getByLabel('Concurrency').fill('4');
+        expect(await dialog.getByText('The key works', { exact: false }).count()).toBe(1);
+        expect(await dialog.getByText(`•••• ${defaultPeerKey.slice(-4)}`, { exact: false }).count()).toBeGreaterThan(0);
+        expect(await dialog.getByLabel('API key').inputValue()).toBe('');
+        await mkdir(screenshots, { recursive: true });
+        await page.screenshot({ path: path.join(screenshots, 'settings.png') });
+      },
+    });
     expect(await page.getByRole('button', { name: /colors\/1/ }).count()).toBe(1);
   });
 
