@@ -81,31 +81,40 @@ try {
   // Warm up the connection pool, sharp and the JIT, so the first measured run is not penalised.
   for (const id of [...(library.get(info.folderId)?.entries.keys() ?? [])].slice(0, 4)) await client.classify({ kind: 'file', path: path.join(folder, id) }, target);
 
+  // The build machine is shared: short runs (3 s at concurrency 8) catch other work's spikes, so
+  // each concurrency runs `repeats` times (fresh results store each time) and the median counts.
+  const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const results: Record<number, number> = {};
   for (const concurrency of concurrencies) {
-    const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency });
-    const store = createResultsStore({ dataDir: path.join(tmp, `data-${concurrency}`) });
-    const inference = createInference({ classifier: client, results: store, library, settings: { get: () => settings }, getApiKey: async () => defaultPeerKey, emit: () => undefined });
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    const job = await inference.start({ folderId: info.folderId });
-    const final = await inference.wait(job.jobId);
-    const seconds = (performance.now() - started) / 1000;
-    const used = process.cpuUsage(cpu);
-    await store.close();
-    const throughput = final.done / seconds;
+    const runs: Array<{ throughput: number; seconds: number; cpuMs: number; failed: number; done: number }> = [];
+    for (let r = 0; r < (concurrency === 1 ? 1 : repeats); r++) {
+      const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency });
+      const store = createResultsStore({ dataDir: path.join(tmp, `data-${concurrency}-${r}`) });
+      const inference = createInference({ classifier: client, results: store, library, settings: { get: () => settings }, getApiKey: async () => defaultPeerKey, emit: () => undefined });
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      const job = await inference.start({ folderId: info.folderId });
+      const final = await inference.wait(job.jobId);
+      const seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
+      await store.close();
+      runs.push({ throughput: final.done / seconds, seconds, cpuMs: (used.user + used.system) / 1000, failed: final.failed, done: final.done });
+    }
+    const throughput = median(runs.map((run) => run.throughput));
     const ideal = concurrency / (latencyMs / 1000);
     results[concurrency] = throughput;
     print({
       metric: 'throughput',
       concurrency,
-      images: final.done,
-      failed: final.failed,
-      seconds: +seconds.toFixed(2),
+      images: runs[0].done,
+      failed: runs.reduce((n, run) => n + run.failed, 0),
+      runs: runs.length,
+      seconds: runs.map((run) => +run.seconds.toFixed(2)),
       imagesPerSecond: +throughput.toFixed(1),
       ideal,
       ratioToIdeal: +(throughput / ideal).toFixed(3),
-      clientCpuMsPerImage: +((used.user + used.system) / 1000 / final.done).toFixed(2),
+      clientCpuMsPerImage: +(median(runs.map((run) => run.cpuMs)) / runs[0].done).toFixed(2),
     });
   }
 
