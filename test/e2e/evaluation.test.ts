@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -125,6 +125,14 @@ describe('evaluating a model on class-named folders', () => {
     await expect.poll(() => accuracy().textContent()).toBe('85.7%');
   });
 
+  it('sorts mistakes first', async () => {
+    const sort = page.getByLabel('Sort by');
+    await sort.selectOption('mistakes');
+    await expect.poll(() => page.getByRole('gridcell').first().getAttribute('aria-label')).toMatch(/^oops green\.png,/);
+    await sort.selectOption('name');
+    await expect.poll(() => page.getByRole('gridcell').first().getAttribute('aria-label')).toMatch(/^b1\.png,/);
+  });
+
   it('filters the grid to exactly the images of a matrix cell', async () => {
     await matrixCell('true red, predicted green: 1 image').click();
     await expect.poll(() => page.getByRole('gridcell').count()).toBe(1);
@@ -147,6 +155,20 @@ describe('evaluating a model on class-named folders', () => {
     await expect.poll(() => tile.getAttribute('aria-label')).toMatch(/, truth: green \(corrected\)$/);
     await page.keyboard.press('Control+Shift+z');
     await expect.poll(() => tile.getAttribute('aria-label')).toMatch(/, flagged$/);
+
+    // The same keys work in the image view, which shows the truth and the correction.
+    await tile.dblclick();
+    const dialog = page.getByRole('dialog', { name: 'oops green.png' });
+    await dialog.getByText('Corrected to').waitFor();
+    expect(await dialog.getByText('The folder says red.').count()).toBe(1);
+    await page.keyboard.press('3');
+    await expect.poll(() => dialog.getByRole('button', { name: /red/, pressed: true }).count()).toBe(1);
+    await page.screenshot({ path: path.join(screenshots, 'evaluation-detail.png') });
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => dialog.getByRole('button', { name: /green/, pressed: true }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await tile.getAttribute('aria-label')).toMatch(/, truth: green \(corrected\), flagged$/);
 
     // The chip clears the cell filter.
     await page.getByRole('button', { name: /^Clear the filter true red/ }).click();
@@ -192,6 +214,20 @@ describe('evaluating a model on class-named folders', () => {
     await tile.click();
     await page.keyboard.press('e');
     await expect.poll(() => accuracy().textContent(), { timeout: 15_000 }).toBe('100.0%');
+  });
+
+  it('takes the truth from a labels CSV instead of the folders, and back', async () => {
+    const csvPath = path.join(exportDir, 'truth.csv');
+    const rows = images.map(([rel]) => `${rel},${rel === 'misc/m1.png' ? 'blue' : rel.startsWith('red/oops') ? 'green' : rel.split('/')[0]}`);
+    await writeFile(csvPath, `path,label\n${rows.join('\n')}\n`);
+    await panel().getByRole('button', { name: 'Labels CSV…' }).click();
+    await panel().getByRole('textbox', { name: /A CSV of path,label rows/ }).fill(csvPath);
+    await panel().getByRole('button', { name: 'Use', exact: true }).click();
+    await expect.poll(() => cellOf(page, 'misc/m1.png').getAttribute('aria-label'), { timeout: 15_000 }).toMatch(/, truth: blue$/);
+    await expect.poll(() => panel().getByText('8 of 8 images right', { exact: false }).count()).toBe(1);
+    expect(await panel().getByRole('list', { name: 'Not evaluated' }).count()).toBe(0);
+    await panel().getByRole('button', { name: 'Use folder names' }).click();
+    await expect.poll(() => cellOf(page, 'misc/m1.png').getAttribute('aria-label')).not.toContain('truth:');
     expect(problems).toEqual([]);
   });
 });

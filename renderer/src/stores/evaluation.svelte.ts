@@ -161,7 +161,10 @@ export class EvaluationStore {
       this.base = answer;
       this.error = null;
     } catch (error) {
-      if (token === this.token) this.error = toAppError(error);
+      if (token !== this.token) return;
+      this.error = toAppError(error);
+      // Truth from an older request (another CSV, another mapping) would be shown as if current.
+      this.base = null;
     } finally {
       if (token === this.token) this.loading = false;
     }
