@@ -1,0 +1,150 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHost, type Host } from '../host/host';
+import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { launchChromium } from '../support/chromium';
+import { assertRendererBuilt, solidImage } from './fixtures';
+
+// Model comparison in real Chromium through the browser host against the Roboflow test peer:
+// `colors/1` and `colors/3` (which swaps green and blue on dark images) run over one folder; the
+// "Models disagree" filter shows exactly the dark green and dark blue images, and the image view
+// shows both predictions side by side.
+
+const screenshots = path.resolve('test-results/screenshots');
+
+const images: Array<[file: string, rgb: [number, number, number], a: string, b: string]> = [
+  ['red bright.png', [230, 20, 20], 'red', 'red'],
+  ['red dark.png', [100, 0, 0], 'red', 'red'],
+  ['green bright.png', [20, 220, 30], 'green', 'green'],
+  ['green dark 1.png', [0, 100, 0], 'green', 'blue'],
+  ['green dark 2.jpg', [10, 90, 5], 'green', 'blue'],
+  ['blue bright.png', [20, 30, 230], 'blue', 'blue'],
+  ['blue dark.png', [0, 0, 110], 'blue', 'green'],
+];
+const disagreeing = images.filter(([, , a, b]) => a !== b).map(([file]) => file);
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const cellOf = (page: Page, name: string) => page.getByRole('gridcell', { name: new RegExp(`^${escape(name)},`) });
+
+let peer: Peer;
+let browser: Browser;
+let host: Host;
+let page: Page;
+let folder: string;
+let dataDir: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  assertRendererBuilt();
+  peer = await startPeer();
+  folder = await mkdtemp(path.join(os.tmpdir(), 'cd-compare-'));
+  for (const [file, rgb] of images) {
+    const image = solidImage(96, 96, rgb);
+    await (file.endsWith('.jpg') ? image.jpeg({ quality: 95 }) : image.png()).toFile(path.join(folder, file));
+  }
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-compare-data-'));
+  host = await startHost({
+    dataDir,
+    folder,
+    settings: { platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 4 },
+  });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    // The host serves no favicon; anything else failing is a problem.
+    if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) problems.push(`${message.text()} ${message.location().url}`);
+  });
+  await page.goto(host.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await peer?.close().catch(() => undefined);
+  for (const dir of [folder, dataDir]) if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('comparing two models', () => {
+  it('takes the second model in Settings next to the first', async () => {
+    await page.getByRole('gridcell').first().waitFor();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await dialog.getByLabel('API key').fill(defaultPeerKey);
+    await dialog.getByLabel('Keep for this session only').check();
+    const field = dialog.getByLabel('Compare with');
+    await field.fill('colors');
+    expect(await dialog.getByText('Use the form project/version', { exact: false }).count()).toBe(1);
+    await field.fill('colors/3');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const section = page.getByRole('group', { name: 'Compare models' });
+    await expect.poll(() => section.textContent()).toMatch(/colors\/1\s*vs\s*colors\/3/);
+  });
+
+  it('runs the first model, then the second over the same folder', async () => {
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    for (const [file, , a] of images) {
+      await expect.poll(() => cellOf(page, file).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(new RegExp(`^${escape(file)}, ${a} \\S*%`));
+    }
+    expect(peer.stats.inferences).toBe(images.length);
+
+    const section = page.getByRole('group', { name: 'Compare models' });
+    await section.getByRole('button', { name: 'Run comparison' }).click();
+    await expect.poll(() => section.textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${images.length} of ${images.length} images classified by colors/3`));
+    expect(peer.stats.inferences).toBe(images.length * 2);
+    // The grid still shows the first model's predictions: the second one's results live apart.
+    for (const [file, , a] of images) expect(await cellOf(page, file).getAttribute('aria-label')).toMatch(new RegExp(`^${escape(file)}, ${a} `));
+  });
+
+  it('filters the grid to exactly the images the models disagree on', async () => {
+    const toggle = page.getByRole('checkbox', { name: /^Models disagree/ });
+    expect(await toggle.locator('xpath=..').textContent()).toMatch(new RegExp(`Models disagree\\s*${disagreeing.length}`));
+    await toggle.check();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
+    const shown = await page.getByRole('gridcell').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('aria-label')?.split(',')[0]));
+    expect(shown.sort()).toEqual([...disagreeing].sort());
+    // It combines with the other filters: only the disagreeing images named "green".
+    await page.getByRole('searchbox').fill('green');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(2);
+    await page.getByRole('searchbox').fill('');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
+  });
+
+  it('shows both predictions side by side in the image view', async () => {
+    await cellOf(page, 'green dark 1.png').dblclick();
+    const dialog = page.getByRole('dialog', { name: 'green dark 1.png' });
+    const both = dialog.getByRole('region', { name: 'Both models' });
+    await both.waitFor();
+    await expect.poll(() => both.getByRole('status').textContent()).toMatch(/The models disagree/);
+    const text = (await both.textContent()) ?? '';
+    expect(text).toMatch(/colors\/1\s*green/);
+    expect(text).toMatch(/colors\/3\s*blue/);
+    // A score bar per class and per model.
+    for (const model of ['colors/1', 'colors/3']) {
+      for (const cls of ['red', 'green', 'blue']) expect(await both.getByLabel(new RegExp(`^${escape(model)}: ${cls} \\S+%$`)).count()).toBe(1);
+    }
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'compare.png') });
+
+    // The next image of the filtered order (by name) is another disagreement.
+    await page.keyboard.press('ArrowRight');
+    const next = page.getByRole('dialog', { name: 'green dark 2.jpg' });
+    await expect.poll(() => next.getByRole('region', { name: 'Both models' }).getByRole('status').textContent()).toMatch(/The models disagree/);
+    await page.keyboard.press('Escape');
+    await next.waitFor({ state: 'detached' });
+  });
+
+  it('follows the threshold: above both scores the models no longer disagree', async () => {
+    await page.getByRole('slider', { name: 'Threshold' }).fill('99');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(0);
+    await page.getByRole('slider', { name: 'Threshold' }).fill('40');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
+    await page.getByRole('checkbox', { name: /^Models disagree/ }).uncheck();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    await page.screenshot({ path: path.join(screenshots, 'compare-sidebar.png') });
+    expect(problems).toEqual([]);
+  });
+});
