@@ -84,7 +84,8 @@ export class JobStore {
   }
 
   onProgress(progress: JobProgress): void {
-    if (progress.folderId !== this.library.folder?.folderId) return;
+    // Web-image jobs run beside the folder's run and show their own progress in the Web images list.
+    if (progress.web || progress.folderId !== this.library.folder?.folderId) return;
     // Events can overtake the answer to startJob; never step back to an older count of the same job.
     const current = this.progress;
     if (current && current.jobId === progress.jobId && !activeStates.has(current.state) && activeStates.has(progress.state)) return;

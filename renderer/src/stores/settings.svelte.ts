@@ -10,8 +10,6 @@ export class SettingsStore {
   value = $state.raw<Settings | null>(null);
   credentials = $state.raw<CredentialStatus | null>(null);
   error = $state<AppError | null>(null);
-  /** Set when Roboflow could not be reached (start-up check, a failed run); cached work stays usable. */
-  offline = $state<AppError | null>(null);
 
   constructor(private readonly api: Api) {}
 
@@ -33,15 +31,14 @@ export class SettingsStore {
     }
   }
 
-  /** Checks the saved key against Roboflow, which also tells whether it can be reached at all. */
+  /** Checks the saved key against Roboflow (its workspace shows in Settings). Whether the endpoint
+   *  can be reached is the endpoint store's business, so a failure here stays quiet. */
   async probe(): Promise<void> {
     if (!this.credentials?.hasKey) return;
     try {
       this.credentials = await this.api.checkApiKey({});
-      this.offline = null;
-    } catch (error) {
-      const failure = toAppError(error);
-      if (failure.code === 'network' || failure.code === 'timeout') this.offline = failure;
+    } catch {
+      // Offline or a revoked key: Settings says so when opened and checked.
     }
   }
 
@@ -61,9 +58,7 @@ export class SettingsStore {
       this.credentials = await action();
       return null;
     } catch (error) {
-      const failure = toAppError(error);
-      if (failure.code === 'network' || failure.code === 'timeout') this.offline = failure;
-      return failure;
+      return toAppError(error);
     }
   }
 }

@@ -1,0 +1,61 @@
+import type { Api, Events } from '../../../app/contract';
+import type { ExportFormat } from '../../../app/types';
+import { formatCount } from '../../../app/format';
+import { toAppError } from '../api';
+
+// One export at a time from the window: what is being written, how far it got (main's
+// `exportProgress` events), and Cancel.
+
+export const exportFormatNames: Record<ExportFormat, string> = {
+  json: 'JSON',
+  csv: 'CSV',
+  annotated: 'annotated images',
+  'class-folders': 'class folders',
+};
+
+export interface ExportOutcome {
+  kind: 'error' | 'info';
+  title: string;
+  text: string;
+}
+
+export class ExportStore {
+  /** The format being written, or null when no export runs. */
+  running = $state<ExportFormat | null>(null);
+  progress = $state.raw<Events['exportProgress'] | null>(null);
+  cancelling = $state(false);
+
+  constructor(private readonly api: Api) {}
+
+  /** Exports the folder (or only `ids`); answers what to tell the user, or null when the dialog was cancelled. */
+  async run(folderId: string, format: ExportFormat, ids?: string[]): Promise<ExportOutcome | null> {
+    if (this.running) return { kind: 'info', title: 'An export is already running', text: 'Wait for it to finish, or cancel it in the status bar.' };
+    this.running = format;
+    this.progress = null;
+    this.cancelling = false;
+    try {
+      const done = await this.api.exportResults({ folderId, format, ids });
+      if (!done) return null;
+      const what = format === 'json' || format === 'csv' ? `${formatCount(done.count)} images` : `${formatCount(done.count)} images as ${exportFormatNames[format]}`;
+      return { kind: 'info', title: 'Exported', text: `${what} to ${done.path}` };
+    } catch (error) {
+      const failure = toAppError(error);
+      if (failure.code === 'cancelled') return { kind: 'info', title: 'Export cancelled', text: failure.message };
+      return { kind: 'error', title: 'Export failed', text: failure.message };
+    } finally {
+      this.running = null;
+      this.progress = null;
+      this.cancelling = false;
+    }
+  }
+
+  onProgress(progress: Events['exportProgress']): void {
+    if (this.running) this.progress = progress;
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.running) return;
+    this.cancelling = true;
+    await this.api.cancelExport({}).catch(() => undefined);
+  }
+}
