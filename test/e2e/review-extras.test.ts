@@ -86,6 +86,12 @@ describe('review extras', () => {
     // Without a key there is nothing to list, and the picker says why.
     expect(await choose.isDisabled()).toBe(true);
     expect(await dialog.getByText('Save an API key first', { exact: false }).count()).toBe(1);
+    // A key Roboflow refuses: the picker says so.
+    await dialog.getByLabel('API key').fill('rf_wrong_key_0000000000');
+    await choose.click();
+    await dialog.getByRole('alert').filter({ hasText: /key/i }).first().waitFor({ timeout: 15_000 });
+    expect(await dialog.getByLabel('Project', { exact: true }).count()).toBe(0);
+    await choose.click();
     await dialog.getByLabel('API key').fill(defaultPeerKey);
     await choose.click();
     const project = dialog.getByLabel('Project', { exact: true });
@@ -201,6 +207,16 @@ describe('review extras', () => {
     for (const [rel, , cls] of images) expect(rows.get(rel)).toBe(cls);
     expect(rows.get('https://images.example.com/red-car.jpg')).toBe('red');
     expect(rows.get('https://cdn.example.org/photos/blue-sky.png')).toBe('blue');
+
+    // Annotated copies of only the images the filters show.
+    await page.getByRole('checkbox', { name: /^red\b/ }).check();
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('menuitem', { name: /^Annotated images, shown only/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Exported 1 image as annotated images' }).waitFor({ timeout: 15_000 });
+    const folders = (await readdir(exportDir, { withFileTypes: true })).filter((item) => item.isDirectory());
+    expect(folders).toHaveLength(1);
+    expect(await readdir(path.join(exportDir, folders[0].name))).toEqual(['tomato.jpg']);
+    await page.getByRole('checkbox', { name: /^red\b/ }).uncheck();
     expect(problems).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Api, Events } from '../../../app/contract';
 import type { ExportFormat } from '../../../app/types';
-import { formatCount } from '../../../app/format';
+import { plural } from '../../../app/format';
 import { toAppError } from '../api';
 
 // One export at a time from the window: what is being written, how far it got (main's
@@ -36,7 +36,8 @@ export class ExportStore {
     try {
       const done = await this.api.exportResults({ folderId, format, ids });
       if (!done) return null;
-      const what = format === 'json' || format === 'csv' ? `${formatCount(done.count)} images` : `${formatCount(done.count)} images as ${exportFormatNames[format]}`;
+      const images = plural(done.count, 'image');
+      const what = format === 'json' || format === 'csv' ? images : `${images} as ${exportFormatNames[format]}`;
       return { kind: 'info', title: 'Exported', text: `${what} to ${done.path}` };
     } catch (error) {
       const failure = toAppError(error);
