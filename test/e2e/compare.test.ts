@@ -9,9 +9,10 @@ import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, solidImage } from './fixtures';
 
 // Model comparison in real Chromium through the browser host against the Roboflow test peer:
-// `colors/1` and `colors/3` (which swaps green and blue on dark images) run over one folder; the
-// "Models disagree" filter shows exactly the dark green and dark blue images, and the image view
-// shows both predictions side by side.
+// `colors/1` and `colors/3` (which swaps green and blue on dark images) run over one folder of
+// class-named subfolders; the "Models disagree" filter shows exactly the dark green and dark blue
+// images, the image view shows both predictions side by side, and the evaluation panel both
+// models' metrics against the folder names.
 
 const screenshots = path.resolve('test-results/screenshots');
 
@@ -42,7 +43,10 @@ beforeAll(async () => {
   folder = await mkdtemp(path.join(os.tmpdir(), 'cd-compare-'));
   for (const [file, rgb] of images) {
     const image = solidImage(96, 96, rgb);
-    await (file.endsWith('.jpg') ? image.jpeg({ quality: 95 }) : image.png()).toFile(path.join(folder, file));
+    // Each image in the folder of its true class (the first word of its name).
+    const target = path.join(folder, file.split(' ')[0], file);
+    await mkdir(path.dirname(target), { recursive: true });
+    await (file.endsWith('.jpg') ? image.jpeg({ quality: 95 }) : image.png()).toFile(target);
   }
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-compare-data-'));
   host = await startHost({
@@ -145,6 +149,16 @@ describe('comparing two models', () => {
     await page.getByRole('checkbox', { name: /^Models disagree/ }).uncheck();
     await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
     await page.screenshot({ path: path.join(screenshots, 'compare-sidebar.png') });
+  });
+
+  it("shows both models' metrics side by side in the evaluation panel", async () => {
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    const table = page.getByTestId('compare-metrics');
+    // colors/1 gets all 7 right; colors/3 misses the 3 dark green and blue images.
+    await expect.poll(() => table.getByRole('row', { name: /^Accuracy/ }).textContent(), { timeout: 15_000 }).toMatch(/Accuracy\s*100\.0%\s*57\.1%/);
+    expect(await table.getByRole('columnheader').allTextContents()).toEqual(['', 'colors/1', 'colors/3']);
+    expect(await table.getByRole('row', { name: /^Judged/ }).textContent()).toMatch(/Judged\s*7\s*7/);
+    await page.screenshot({ path: path.join(screenshots, 'compare-evaluation.png') });
     expect(problems).toEqual([]);
   });
 });
