@@ -113,6 +113,9 @@ describe('evaluating a model on class-named folders', () => {
 
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: path.join(screenshots, 'evaluation.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: path.join(screenshots, 'evaluation-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('updates live with the threshold', async () => {

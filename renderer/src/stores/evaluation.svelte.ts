@@ -89,6 +89,10 @@ export class EvaluationStore {
   private folderId = '';
   private timer: ReturnType<typeof setTimeout> | null = null;
   private token = 0;
+  /** Bumped when results changed, at most about once a second (see the constructor). */
+  private resultsTick = $state(0);
+  private lastTick = 0;
+  private tickTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly api: Api,
@@ -101,8 +105,11 @@ export class EvaluationStore {
     this.truth = $derived(truthWithCorrections(this.base?.truth ?? [], this.corrections.byId.values()));
     this.prepared = $derived.by(() => {
       void this.library.version;
+      void this.resultsTick;
       const entries = this.library.entries;
-      const aligned = this.review.aligned;
+      // Read without tracking: a running job changes results several times a second, and preparing
+      // 50,000 results with many classes takes long enough to stutter the UI; resultsTick paces it.
+      const aligned = untrack(() => this.review.aligned);
       const truth = this.truth;
       const inputs: EvalInput[] = new Array(entries.length);
       for (let i = 0; i < entries.length; i++) inputs[i] = { id: entries[i].id, result: aligned[i], truth: truth.get(entries[i].id) };
@@ -118,6 +125,11 @@ export class EvaluationStore {
       return mask;
     });
 
+    $effect(() => {
+      void this.review.aligned;
+      untrack(() => this.tick());
+    });
+
     // Ground truth follows the folder, its classes (folder names match them), the mapping and the CSV.
     $effect(() => {
       const folderId = this.library.folder?.folderId ?? '';
@@ -130,6 +142,21 @@ export class EvaluationStore {
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.fetch(folderId), 250);
     });
+  }
+
+  /** Lets the metrics see new results now, or in a second when they saw some less than a second ago. */
+  private tick(): void {
+    const wait = this.lastTick + 1000 - Date.now();
+    if (wait <= 0) {
+      this.lastTick = Date.now();
+      this.resultsTick++;
+    } else {
+      this.tickTimer ??= setTimeout(() => {
+        this.tickTimer = null;
+        this.lastTick = Date.now();
+        this.resultsTick++;
+      }, wait);
+    }
   }
 
   private switchFolder(folderId: string): void {
