@@ -120,17 +120,27 @@ export function csvClasses(records: Iterable<ResultRecord | undefined>): string[
 
 export const csvFixedColumns = ['path', 'status', 'top_class', 'confidence'] as const;
 
-/** The CSV header: path, status, top class, confidence, one column per class, error code. */
+/** Review columns after the error code (issue 6): the person's label, when, and the flag. */
+export const csvReviewColumns = ['reviewed_label', 'reviewed_at', 'flagged'] as const;
+
+/** The CSV header: path, status, top class, confidence, one column per class, error code, review. */
 export function csvHeader(classes: readonly string[]): string {
-  return csvLine([...csvFixedColumns, ...classes, 'error_code']);
+  return csvLine([...csvFixedColumns, ...classes, 'error_code', ...csvReviewColumns]);
 }
 
 /** One CSV row. top_class is the label at the threshold (multi-label: the passing classes joined
  *  by ";"); confidence is the best score; a class the model did not return stays empty. */
-export function csvRow(id: string, record: ResultRecord | undefined, classes: readonly string[], threshold: number): string {
+export function csvRow(
+  id: string,
+  record: ResultRecord | undefined,
+  classes: readonly string[],
+  threshold: number,
+  review?: Partial<ReviewFields>,
+): string {
   const status: ExportStatus = record ? record.status : 'pending';
   const labels = recordLabels(record, threshold);
   const scores = new Map(labels?.scores ?? []);
+  const reviewed = { ...noReview, ...review };
   return csvLine([
     id,
     status,
@@ -138,6 +148,9 @@ export function csvRow(id: string, record: ResultRecord | undefined, classes: re
     labels?.best ? labels.best[1] : null,
     ...classes.map((cls) => scores.get(cls) ?? null),
     record?.status === 'error' ? (record.error?.code ?? 'internal') : '',
+    reviewed.reviewed_label,
+    reviewed.reviewed_at,
+    reviewed.flagged ? 'true' : 'false',
   ]);
 }
 

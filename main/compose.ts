@@ -103,8 +103,13 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     await Promise.all([jobs.close(), webJobs.close(), compareJobs.close()]);
     await results.close();
   });
+  // --- corrections (evaluation): before the exporter, which writes their review fields
+  const corrections = createCorrections({ dataDir });
+  closers.push(() => corrections.close());
+
   // Exports from the window report progress and can be cancelled (renderer-2).
-  const exportRuns = createExportRuns({ exporter: createExporter({ results, library, settings }), emit });
+  const exporter = createExporter({ results, library, settings, reviewFor: (folderId) => corrections.review(folderId) });
+  const exportRuns = createExportRuns({ exporter, emit });
 
   // --- credentials (credentials)
   // Profile and platform URL follow the settings of the moment; keytar loads on first use.
@@ -120,10 +125,6 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     platform: () => createPlatformClient({ baseUrl: settings.get().platformApiUrl, fetch: opts.fetch }),
   });
   const webImages = createWebImages({ jobs: webJobs, results });
-
-  // --- corrections (evaluation)
-  const corrections = createCorrections({ dataDir });
-  closers.push(() => corrections.close());
 
   // --- evaluation (evaluation)
   const evaluation = createEvaluation({ library, results, corrections, settings });

@@ -13,6 +13,7 @@ import {
 } from '../../app/settings';
 import type { ExportFormat, JobProgress, ResultRecord } from '../../app/types';
 import type { Emit } from '../handlers';
+import { createCorrections } from '../services/corrections';
 import { writeExport, type ExportSource } from '../services/exporter';
 import { createInference } from '../services/inference';
 import { resolveDataDir } from '../services/paths';
@@ -224,9 +225,17 @@ export async function runInferCommand(argv: string[], io: CliIo): Promise<number
     const failures = rows.filter((r) => r.record?.status !== 'done');
 
     if (format && values.out) {
+      // Corrections made in the app travel with the CLI's exports too (same data dir).
+      const corrections = createCorrections({ dataDir });
+      const reviews = new Map<CliFolder, Awaited<ReturnType<typeof corrections.review>>>();
+      try {
+        for (const folder of library.folders) if (!folder.web) reviews.set(folder, await corrections.review(folder.info.folderId));
+      } finally {
+        await corrections.close();
+      }
       const sources: ExportSource[] = rows.map(({ folder, id, record }) => {
         const file = folder.web ? undefined : path.join(folder.info.root, ...id.split('/'));
-        return { id: shown(folder, id), imagePath: file ?? id, file, record };
+        return { id: shown(folder, id), imagePath: file ?? id, file, record, review: reviews.get(folder)?.(id) };
       });
       const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: single ? library.folders[0].info.root : process.cwd() };
       await writeExport({ format, path: values.out, header, sources });

@@ -182,6 +182,12 @@ export function createCorrections(options: CorrectionsOptions) {
     return next;
   };
   const now = () => clock().toISOString();
+  /** A lookup of each image's state at this moment. */
+  const lookup = (folderId: string) =>
+    serial(folderId, async (f) => {
+      const items = new Map(f.snapshot().items.map((c) => [c.id, c] as const));
+      return (id: string): Correction | undefined => items.get(id);
+    });
 
   return {
     /** Every image with a correction, and whether undo/redo are possible. */
@@ -193,20 +199,15 @@ export function createCorrections(options: CorrectionsOptions) {
     /** Corrected labels by image id (they override ground truth). */
     labels: (folderId: string) => serial(folderId, async (f) => f.labels()),
     /** A lookup of each image's state, for exports (reviewed_label, reviewed_at, flagged). */
-    lookup: (folderId: string) =>
-      serial(folderId, async (f) => {
-        const items = new Map(f.snapshot().items.map((c) => [c.id, c] as const));
-        return (id: string): Correction | undefined => items.get(id);
-      }),
+    lookup,
     /** The export fields per image (reviewed_label, reviewed_at, flagged) for the exporter. */
-    review: (folderId: string) =>
-      serial(folderId, async (f) => {
-        const items = new Map(f.snapshot().items.map((c) => [c.id, c] as const));
-        return (id: string) => {
-          const c = items.get(id);
-          return c ? reviewFields(c) : undefined;
-        };
-      }),
+    async review(folderId: string) {
+      const find = await lookup(folderId);
+      return (id: string) => {
+        const c = find(id);
+        return c ? reviewFields(c) : undefined;
+      };
+    },
     async close(): Promise<void> {
       const opened = [...folders.values()];
       folders.clear();

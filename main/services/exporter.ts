@@ -35,6 +35,8 @@ export interface ExportSource {
   file?: string;
   record?: ResultRecord;
   stale?: boolean;
+  /** The image's review state, where the caller knows it per image (the CLI, over many folders). */
+  review?: Partial<ReviewFields>;
 }
 
 export interface ExportOptions {
@@ -79,7 +81,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
       await handle.write(open + '\n');
       const chunk: string[] = [];
       for (const [i, s] of sources.entries()) {
-        const image = exportImage({ id: s.id, imagePath: s.imagePath, record: s.record, stale: s.stale, review: opts.review?.(s.id) });
+        const image = exportImage({ id: s.id, imagePath: s.imagePath, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
         chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
         if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
         step();
@@ -94,7 +96,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     await writeAtomically(target, async (handle) => {
       let chunk = csvHeader(classes);
       for (const s of sources) {
-        chunk += csvRow(s.id, s.record, classes, header.threshold);
+        chunk += csvRow(s.id, s.record, classes, header.threshold, s.review ?? opts.review?.(s.id));
         if (chunk.length > 1 << 16) {
           await handle.write(chunk);
           chunk = '';
@@ -170,7 +172,8 @@ export interface ExporterOptions {
   results: Pick<ResultsStore, 'current'>;
   library: JobLibrary;
   settings: { get(): Settings };
-  review?: ExportOptions['review'];
+  /** The review state of a folder's images (corrections, issue 6), looked up once per export. */
+  reviewFor?: (folderId: string) => Promise<ExportOptions['review']>;
 }
 
 type ExporterPort = Ports['exporter'];
@@ -212,7 +215,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
     };
     return writeExport(
       { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root] },
-      { review: opts.review, ...options },
+      { review: await opts.reviewFor?.(request.folderId), ...options },
     );
   }
   return {

@@ -31,7 +31,11 @@ describe('export rows', () => {
   });
 
   it('builds multi-label CSV rows and captions from the classes above the threshold', () => {
-    expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5)).toBe('m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,\r\n');
+    expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5)).toBe('m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,,,false\r\n');
+    const review = { reviewed_label: 'cat', reviewed_at: '2026-11-27T07:00:00.000Z', flagged: true };
+    expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5, review)).toBe(
+      'm.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,cat,2026-11-27T07:00:00.000Z,true\r\n',
+    );
     expect(captionText(multi, 0.5)).toBe('Classes: dog 88.4%, cat 88.1%');
     expect(captionText(multi, 0.95)).toBe('Classes: none above threshold');
   });

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCorrections } from '../../main/services/corrections';
 import { folderIdOf } from '../../main/services/library';
 import { journalKey } from '../../main/services/results';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
@@ -96,6 +97,15 @@ describe('classify-desk CLI', () => {
     expect(peer.stats.inferences).toBe(before);
     expect(again.stdout.trim().split('\n')).toHaveLength(6);
     expect(again.stdout).toMatch(/img-0000\.jpg\tdone\tred\t0\.\d{4}/);
+
+    // A correction made in the app (same data dir) travels with the CLI's next export.
+    const corrections = createCorrections({ dataDir: home });
+    await corrections.set(folderIdOf(await fs.realpath(folder)), [images[0].id], { label: 'blue', reviewed: true });
+    await corrections.close();
+    const third = await cli(inferArgs(folder, peer.url, '--out', out), { CLASSIFY_DESK_HOME: home });
+    expect(third.code).toBe(0);
+    const corrected = JSON.parse(await fs.readFile(out, 'utf8')).images.find((i: { path: string }) => i.path === images[0].id);
+    expect(corrected).toMatchObject({ top: images[0].expected, reviewed_label: 'blue', flagged: false });
   }, 60_000);
 
   it('exits 1 and lists the failed images with their codes; --out CSV still written', async () => {
@@ -106,7 +116,7 @@ describe('classify-desk CLI', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/zz-broken\.jpg: bad_image: /);
     const csv = await fs.readFile(out, 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code');
+    expect(csv.split('\r\n')[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code,reviewed_label,reviewed_at,flagged');
     expect(csv).toContain('zz-broken.jpg,error,,,,,,bad_image');
     expect((await fs.readdir(annotated)).sort()).toEqual(['img-0000.jpg', 'img-0001.jpg', 'img-0002.jpg']);
   }, 60_000);

@@ -143,6 +143,29 @@ describe('evaluation over IPC', () => {
     expect(await call(handlers, 'exportEvaluation', { folderId, kind: 'report' })).toBeNull();
   });
 
+  it('carries corrections into the results exports as reviewed_label, reviewed_at and flagged', async () => {
+    const handlers = await start();
+    const { folderId } = await call<{ folderId: string }>(handlers, 'openFolder', { path: folder });
+    await call(handlers, 'setCorrection', { folderId, ids: ['cat/b.jpg'], label: 'cat', reviewed: true });
+    await call(handlers, 'setCorrection', { folderId, ids: ['other/e.jpg'], flagged: true });
+    const json = path.join(tmp, 'out', 'results.json');
+    await call(handlers, 'exportResults', { folderId, format: 'json', path: json });
+    const images = new Map(
+      (JSON.parse(await fs.readFile(json, 'utf8')) as { images: Array<Record<string, unknown>> }).images.map((i) => [i.path, i] as const),
+    );
+    expect(images.get('cat/b.jpg')).toMatchObject({ top: 'dog', reviewed_label: 'cat', flagged: false });
+    expect(String(images.get('cat/b.jpg')?.reviewed_at)).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(images.get('other/e.jpg')).toMatchObject({ reviewed_label: null, flagged: true });
+    expect(images.get('cat/a.jpg')).toMatchObject({ reviewed_label: null, reviewed_at: null, flagged: false });
+
+    const csv = path.join(tmp, 'out', 'results.csv');
+    await call(handlers, 'exportResults', { folderId, format: 'csv', path: csv });
+    const rows = (await fs.readFile(csv, 'utf8')).split('\r\n');
+    expect(rows[0]).toBe('path,status,top_class,confidence,cat,dog,error_code,reviewed_label,reviewed_at,flagged');
+    expect(rows.find((r) => r.startsWith('cat/b.jpg,'))).toMatch(/,cat,\d{4}-[^,]+,false$/);
+    expect(rows.find((r) => r.startsWith('other/e.jpg,'))).toMatch(/,,,true$/);
+  });
+
   it('validates payloads before any service runs', async () => {
     const handlers = await start();
     const folderId = '0123456789abcdef';

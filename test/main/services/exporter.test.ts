@@ -118,15 +118,15 @@ describe('exporter', () => {
     await exporter.export({ folderId, format: 'csv', path: out, ids: ['a.jpg', 'c.jpg', '=cmd.jpg', 'broken.jpg', 'pending.jpg'] });
     const text = await fs.readFile(out, 'utf8');
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code');
+    expect(lines[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code,reviewed_label,reviewed_at,flagged');
     const o9 = String((1 - 0.9) / 2);
     const o7 = String((1 - 0.7) / 2);
-    expect(lines).toContain(`a.jpg,done,red,0.9,${o9},${o9},0.9,`);
+    expect(lines).toContain(`a.jpg,done,red,0.9,${o9},${o9},0.9,,,,false`);
     // Below the 0.5 threshold: no label, but the score is there.
     expect(lines.find((l) => l.startsWith('c.jpg'))).toMatch(/^c\.jpg,done,,0\.45,0\.45,/);
-    expect(lines).toContain(`'=cmd.jpg,done,red,0.7,${o7},${o7},0.7,`);
-    expect(lines).toContain('broken.jpg,error,,,,,,bad_image');
-    expect(lines).toContain('pending.jpg,pending,,,,,,');
+    expect(lines).toContain(`'=cmd.jpg,done,red,0.7,${o7},${o7},0.7,,,,false`);
+    expect(lines).toContain('broken.jpg,error,,,,,,bad_image,,,false');
+    expect(lines).toContain('pending.jpg,pending,,,,,,,,,false');
     expect(lines.at(-1)).toBe('');
   });
 
