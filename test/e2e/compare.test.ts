@@ -110,6 +110,12 @@ describe('comparing two models', () => {
     await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
     const shown = await page.getByRole('gridcell').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('aria-label')?.split(',')[0]));
     expect(shown.sort()).toEqual([...disagreeing].sort());
+    // The side panel follows the focus with both predictions.
+    await cellOf(page, 'blue dark.png').click();
+    const details = page.getByRole('complementary', { name: 'Details' });
+    await expect.poll(() => details.getByTestId('compare-scores').textContent()).toMatch(/The models disagree.*colors\/1\s*blue.*colors\/3\s*green/);
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: path.join(screenshots, 'compare-disagree.png') });
     // It combines with the other filters: only the disagreeing images named "green".
     await page.getByRole('searchbox').fill('green');
     await expect.poll(() => page.getByRole('gridcell').count()).toBe(2);
