@@ -24,6 +24,8 @@ export class ExportStore {
   running = $state<ExportFormat | null>(null);
   progress = $state.raw<Events['exportProgress'] | null>(null);
   cancelling = $state(false);
+  /** True once an export has taken a moment: a quick one finishes without a flashing bar. */
+  visible = $state(false);
 
   constructor(private readonly api: Api) {}
 
@@ -33,6 +35,7 @@ export class ExportStore {
     this.running = format;
     this.progress = null;
     this.cancelling = false;
+    const reveal = setTimeout(() => (this.visible = true), 300);
     try {
       const done = await this.api.exportResults({ folderId, format, ids });
       if (!done) return null;
@@ -44,6 +47,8 @@ export class ExportStore {
       if (failure.code === 'cancelled') return { kind: 'info', title: 'Export cancelled', text: failure.message };
       return { kind: 'error', title: 'Export failed', text: failure.message };
     } finally {
+      clearTimeout(reveal);
+      this.visible = false;
       this.running = null;
       this.progress = null;
       this.cancelling = false;
