@@ -11,3 +11,13 @@ export function isHttpsImageUrl(value: string): boolean {
     return false;
   }
 }
+
+/** The distinct https image URLs in pasted text (separated by whitespace or commas, in order),
+ *  and the pieces that are not one. */
+export function parseImageUrls(text: string): { urls: string[]; rejected: string[] } {
+  const parts = text.split(/[\s,]+/).filter((part) => part !== '');
+  const urls: string[] = [];
+  const rejected: string[] = [];
+  for (const part of parts) (isHttpsImageUrl(part) ? urls : rejected).push(part);
+  return { urls: [...new Set(urls)], rejected };
+}

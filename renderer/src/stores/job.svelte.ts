@@ -17,8 +17,6 @@ export class JobStore {
   /** A failure that stops the run (bad key, unknown model...), shown as one banner. */
   banner = $state.raw<AppError | null>(null);
   busy = $state(false);
-  /** Called when a job ends (done, cancelled or stopped). */
-  onSettled: ((progress: JobProgress) => void) | null = null;
 
   readonly active = $derived(this.progress !== null && activeStates.has(this.progress.state));
 
@@ -94,7 +92,6 @@ export class JobStore {
       this.review.flush();
       this.review.clearLive();
       if (progress.state === 'stopped' && progress.error) this.banner = progress.error;
-      this.onSettled?.(progress);
     }
   }
 

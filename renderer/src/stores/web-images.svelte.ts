@@ -1,7 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { JobItemEvent, JobProgress, ResultSummary } from '../../../app/types';
-import { isHttpsImageUrl } from '../../../app/web-url';
+import { parseImageUrls } from '../../../app/web-url';
 import { toAppError } from '../api';
 
 // The open folder's "Web images": https image URLs classified through the hosted-image route. Their
@@ -17,15 +17,6 @@ export interface WebItem {
 
 const activeStates = new Set<JobProgress['state']>(['queued', 'running', 'paused']);
 const maxPerPaste = 100;
-
-/** The https URLs in pasted text (whitespace or commas between them), and what is not one. */
-export function parseUrls(text: string): { urls: string[]; rejected: string[] } {
-  const parts = text.split(/[\s,]+/).filter((part) => part !== '');
-  const urls: string[] = [];
-  const rejected: string[] = [];
-  for (const part of parts) (isHttpsImageUrl(part) ? urls : rejected).push(part);
-  return { urls: [...new Set(urls)], rejected };
-}
 
 export class WebImagesStore {
   /** In the order they were first added (the list shows the newest first). */
@@ -69,7 +60,7 @@ export class WebImagesStore {
   async classify(text: string): Promise<AppError | null> {
     const folderId = this.folderId;
     if (!folderId) return { code: 'invalid_input', message: 'Open a folder first: web images are kept with its results.' };
-    const { urls, rejected } = parseUrls(text);
+    const { urls, rejected } = parseImageUrls(text);
     if (rejected.length > 0) {
       return { code: 'invalid_input', message: `"${rejected[0].slice(0, 80)}" is not an https image URL. Paste addresses that start with https://.` };
     }
