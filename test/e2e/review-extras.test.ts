@@ -140,12 +140,17 @@ describe('review extras', () => {
     await page.getByRole('button', { name: 'Classify URL' }).click();
     await page.getByRole('alert').filter({ hasText: 'is not an https image URL' }).waitFor();
     expect(peer.stats.requests).toBe(requests);
+    // Editing the field takes the complaint away.
     await field.fill('');
+    expect(await page.getByRole('alert').filter({ hasText: 'is not an https image URL' }).count()).toBe(0);
 
     // The folder's run bar never showed the web job, and no folder image was classified.
     expect(await page.getByRole('status', { name: 'Job progress' }).count()).toBe(0);
     expect(await cellOf('tomato.png').getAttribute('aria-label')).toBe('tomato.png, not classified');
     await page.screenshot({ path: path.join(screenshots, 'web-images.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: path.join(screenshots, 'web-images-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // Kept with the folder's results: a new window lists them again.
     await page.close();
