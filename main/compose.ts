@@ -76,10 +76,10 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const results = createResultsStore({ dataDir, settings, entryOf: (folderId, id) => library.get(folderId)?.entries.get(id) });
   // The client follows the settings of the moment (timeout, auth mode, upload size, request limit).
   const classifier: Classifier = {
-    classify: (input, target, signal) => {
+    classify: (input, target, signal, gate) => {
       const s = settings.get();
       const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: endpointRequestLimits[s.endpointKind] });
-      return client.classify(input, target, signal);
+      return client.classify(input, target, signal, gate);
     },
   };
   // Job events pass the endpoint monitor (review-backend), which tells the renderer when the

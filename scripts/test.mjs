@@ -37,7 +37,11 @@ if (!summary) {
   console.log('tests: 0 passed, 1 failed');
   process.exit(vitest.status || 1);
 }
-const failed = summary.numFailedTests + (summary.numFailedTestSuites ?? 0);
+// A file that failed without a failing test (an import error, a broken beforeAll) counts once.
+const brokenFiles = summary.testResults.filter(
+  (file) => file.status === 'failed' && !file.assertionResults.some((test) => test.status === 'failed'),
+).length;
+const failed = summary.numFailedTests + brokenFiles;
 const skipped = summary.numPendingTests + summary.numTodoTests;
 console.log(`\ntests: ${summary.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
 if (process.env.CI === 'true' && skipped > 0) {

@@ -31,5 +31,9 @@ export interface ClassifyTarget {
 }
 
 export interface Classifier {
-  classify(input: ClassifyInput, target: ClassifyTarget, signal?: AbortSignal): Promise<ClassifyOutcome>;
+  /**
+   * `gate` is awaited right before each request goes on the wire: preparing an image takes time,
+   * and a 429's Retry-After that arrives meanwhile must still hold this request back.
+   */
+  classify(input: ClassifyInput, target: ClassifyTarget, signal?: AbortSignal, gate?: () => Promise<void>): Promise<ClassifyOutcome>;
 }

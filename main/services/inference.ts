@@ -255,7 +255,7 @@ export function createInference(opts: InferenceOptions): Inference {
     let outcome: ClassifyOutcome;
     try {
       const input = await prepare(job, item);
-      outcome = await opts.classifier.classify(input, job.target, controller.signal);
+      outcome = await opts.classifier.classify(input, job.target, controller.signal, () => whileHeld(job, controller.signal));
     } catch (error) {
       const appErr: AppError =
         error instanceof AppFailure || isAppError(error)
@@ -265,6 +265,16 @@ export function createInference(opts: InferenceOptions): Inference {
     }
     job.inflight.delete(item);
     await handle(job, item, outcome, generation);
+  }
+
+  /** Resolves once no Retry-After hold is in force (or the send is aborted). */
+  async function whileHeld(job: Job, signal: AbortSignal): Promise<void> {
+    while (job.holdUntil > clock() && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, job.holdUntil - clock());
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
   }
 
   async function handle(job: Job, item: Item, outcome: ClassifyOutcome, generation: number): Promise<void> {

@@ -73,7 +73,10 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
     target: ClassifyTarget,
     ctx: FailureContext,
     signal?: AbortSignal,
+    gate?: () => Promise<void>,
   ): Promise<ClassifyOutcome> {
+    await gate?.();
+    if (signal?.aborted) return fromFailure(thrownFailure(null, { cancelled: true, timedOut: false, timeoutMs: 0 }, ctx));
     const [project, version] = target.model.split('/');
     const url = new URL(`${target.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(project)}/${version}`);
     url.searchParams.set('confidence', String(confidence));
@@ -105,7 +108,13 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
     }
   }
 
-  async function classifyFile(path: string, target: ClassifyTarget, ctx: FailureContext, signal?: AbortSignal): Promise<ClassifyOutcome> {
+  async function classifyFile(
+    path: string,
+    target: ClassifyTarget,
+    ctx: FailureContext,
+    signal?: AbortSignal,
+    gate?: () => Promise<void>,
+  ): Promise<ClassifyOutcome> {
     const limits = { maxUploadSize: opts.maxUploadSize, requestLimit: opts.requestLimit };
     let source: Buffer;
     let prepared: PreparedImage;
@@ -118,7 +127,7 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
     }
     for (let resend = 0; ; resend++) {
       if (signal?.aborted) return fromFailure(thrownFailure(null, { cancelled: true, timedOut: false, timeoutMs: 0 }, ctx));
-      const outcome = await send(prepared.body.toString('base64'), null, target, ctx, signal);
+      const outcome = await send(prepared.body.toString('base64'), null, target, ctx, signal, gate);
       if (outcome.ok) return { ...outcome, sent: prepared.sent };
       if (outcome.status !== 413) return { ...outcome, sent: prepared.sent };
       if (resend >= maxResends) {
@@ -139,16 +148,16 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
   }
 
   return {
-    async classify(input: ClassifyInput, target: ClassifyTarget, signal?: AbortSignal): Promise<ClassifyOutcome> {
+    async classify(input: ClassifyInput, target: ClassifyTarget, signal?: AbortSignal, gate?: () => Promise<void>): Promise<ClassifyOutcome> {
       const invalid = validateTarget(target);
       if (invalid) return { ok: false, error: invalid, retryable: false };
       const ctx: FailureContext = { baseUrl: redactSecrets(target.baseUrl, [target.apiKey]), model: target.model, secrets: [target.apiKey] };
-      if (input.kind === 'file') return classifyFile(input.path, target, ctx, signal);
+      if (input.kind === 'file') return classifyFile(input.path, target, ctx, signal, gate);
       const imageUrl = parseUrl(input.url);
       if (!imageUrl || (imageUrl.protocol !== 'https:' && imageUrl.protocol !== 'http:')) {
         return { ok: false, error: appError('invalid_input', 'This is not a web address of an image. Paste an https:// URL.'), retryable: false };
       }
-      return send(null, imageUrl.href, target, ctx, signal);
+      return send(null, imageUrl.href, target, ctx, signal, gate);
     },
   };
 }

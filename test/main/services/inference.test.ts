@@ -250,6 +250,7 @@ describe('inference queue', () => {
     await until(() => h.peer.stats.requests >= afterFirst + 3);
     const cancelled = h.inference.cancel(second.jobId);
     expect(cancelled?.state).toBe('cancelled');
+    const startedAtCancel = h.track.starts.length;
     const sentAtCancel = h.peer.stats.requests;
     const end = await h.inference.wait(second.jobId);
     expect(end).toMatchObject({ state: 'cancelled', inFlight: 0 });
@@ -257,7 +258,9 @@ describe('inference queue', () => {
     const drained = h.peer.stats.requests;
     expect(drained).toBeLessThanOrEqual(sentAtCancel + 2);
     await new Promise((r) => setTimeout(r, 300));
-    expect(h.peer.stats.requests).toBe(drained);
+    // Nothing new goes on the wire after Cancel (a request aborted mid-upload may still reach the
+    // server a moment later, so the server's count is not the measure of what was sent).
+    expect(h.track.starts.length).toBe(startedAtCancel);
   });
 
   it('skips images already done unless forced, re-runs failures, and re-runs stale images', async () => {

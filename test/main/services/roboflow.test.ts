@@ -255,6 +255,24 @@ describe('errors', () => {
     expect([cancelled.error.code, cancelled.retryable]).toEqual(['cancelled', false]);
   });
 
+  it('waits at the gate before each request goes out, and sends nothing when aborted there', async () => {
+    const before = peer.stats.requests;
+    let open: () => void = () => {};
+    const gate = () => new Promise<void>((resolve) => (open = resolve));
+    const pending = client().classify(file('red.png'), target(), undefined, gate);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(peer.stats.requests).toBe(before);
+    open();
+    expectOk(await pending);
+    expect(peer.stats.requests).toBe(before + 1);
+
+    const controller = new AbortController();
+    const aborted = client().classify(file('red.png'), target(), controller.signal, async () => controller.abort());
+    expect(expectError(await aborted).error.code).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(peer.stats.requests).toBe(before + 1);
+  });
+
   it('checks the target before sending', async () => {
     expect(expectError(await client().classify(file('red.png'), target('colors'))).error.code).toBe('model_not_found');
     expect(expectError(await client().classify(file('red.png'), target('colors/1', { apiKey: '' }))).error.code).toBe('no_key');
