@@ -24,7 +24,7 @@ import { asCompareJob, compareJobEmit, routeStart } from './services/compare';
 
 // The composition root: builds every service from its dependencies and hands the handler table
 // its ports. Electron (main/index.ts), the browser host (test/host) and tests all start here, so
-// they run the same services. Each port is wired on its own lines; its owner edits only those.
+// they run the same services.
 
 export interface ComposeOptions {
   dataDir: string;
@@ -53,10 +53,10 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const paths = dataPaths(dataDir);
   const closers: Array<() => Promise<void>> = [];
 
-  // --- settings (backend-browse)
+  // --- settings
   const settings = createSettingsStore({ dataDir, backing: opts.settingsBacking });
 
-  // --- library + thumbnails + media (backend-browse)
+  // --- library + thumbnails + media
   const library = createLibrary({ emit });
   closers.push(() => library.close());
   const thumbnails = createThumbnails({ cacheDir: paths.thumbnails });
@@ -72,7 +72,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     return last && existsSync(last) ? last : null;
   };
 
-  // --- results, jobs, exporter (engine)
+  // --- results, jobs, exporter
   const results = createResultsStore({ dataDir, settings, entryOf: (folderId, id) => library.get(folderId)?.entries.get(id) });
   // The client follows the settings of the moment (timeout, auth mode, upload size, request limit).
   const classifier: Classifier = {
@@ -82,7 +82,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
       return client.classify(input, target, signal, gate);
     },
   };
-  // Job events pass the endpoint monitor (review-backend), which tells the renderer when the
+  // Job events pass the endpoint monitor, which tells the renderer when the
   // endpoint stops (or starts again) answering.
   const endpoint = createEndpointMonitor({ baseUrl: () => endpointBase(settings.get()), emit, fetch: opts.fetch });
   const queueOptions = {
@@ -95,23 +95,23 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     getApiKey: () => credentials.apiKey(),
   };
   const jobs = createInference(queueOptions);
-  // Web images (review-backend) get a queue of their own, so a pasted URL never waits for a folder run.
+  // Web images get a queue of their own, so a pasted URL never waits for a folder run.
   const webJobs = createInference({ ...queueOptions, emit: webJobEmit(endpoint.jobEmit) });
-  // A comparison model (compare) runs over the folder on a queue of its own, its events marked `compare`.
+  // A comparison model runs over the folder on a queue of its own, its events marked `compare`.
   const compareJobs = createInference({ ...queueOptions, emit: compareJobEmit(endpoint.jobEmit) });
   closers.push(async () => {
     await Promise.all([jobs.close(), webJobs.close(), compareJobs.close()]);
     await results.close();
   });
-  // --- corrections (evaluation): before the exporter, which writes their review fields
+  // --- corrections: before the exporter, which writes their review fields
   const corrections = createCorrections({ dataDir });
   closers.push(() => corrections.close());
 
-  // Exports from the window report progress and can be cancelled (renderer-2).
+  // Exports from the window report progress and can be cancelled.
   const exporter = createExporter({ results, library, settings, reviewFor: (folderId) => corrections.review(folderId) });
   const exportRuns = createExportRuns({ exporter, emit });
 
-  // --- credentials (credentials)
+  // --- credentials
   // Profile and platform URL follow the settings of the moment; keytar loads on first use.
   const credentials = createCredentials({
     profile: () => settings.get().profile,
@@ -119,14 +119,14 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     env: opts.env ?? process.env,
   });
 
-  // --- model picker, web images (review-backend)
+  // --- model picker, web images
   const models = createModels({
     credentials,
     platform: () => createPlatformClient({ baseUrl: settings.get().platformApiUrl, fetch: opts.fetch }),
   });
   const webImages = createWebImages({ jobs: webJobs, results });
 
-  // --- evaluation (evaluation)
+  // --- evaluation
   const evaluation = createEvaluation({ library, results, corrections, settings });
 
   const ports: Ports = {
