@@ -97,6 +97,14 @@ type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<Respo
 export type Handlers = { [C in Channel]: Handler<C> };
 
 export function createHandlers(ports: Ports): Handlers {
+  /**
+   * Where an export goes. In the app the person chooses it in the OS dialog, whatever the page
+   * asks for, so a compromised page cannot write files elsewhere; the browser host (a test tool)
+   * honours a given path.
+   */
+  const exportTarget = (path: string | undefined, format: ExportFormat, suggested: () => string) =>
+    path && ports.info.shell === 'host' ? Promise.resolve(path) : ports.dialogs.pickExportPath(format, suggested());
+
   return {
     appInfo: () => ports.info,
     pickFolder: () => ports.dialogs.pickFolder(),
@@ -117,7 +125,7 @@ export function createHandlers(ports: Ports): Handlers {
     resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
     resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
     exportResults: async ({ folderId, format, ids, path }) => {
-      const target = path ?? (await ports.dialogs.pickExportPath(format, ports.exporter.suggestedName(folderId, format)));
+      const target = await exportTarget(path, format, () => ports.exporter.suggestedName(folderId, format));
       if (!target) return null;
       return ports.exporter.export({ folderId, format, ids, path: target });
     },
@@ -139,7 +147,7 @@ export function createHandlers(ports: Ports): Handlers {
     evaluation: (request) => ports.evaluation.evaluate(request),
     exportEvaluation: async ({ kind, path, ...request }) => {
       const format = kind === 'report' ? 'json' : kind === 'labels-csv' ? 'csv' : 'class-folders';
-      const target = path ?? (await ports.dialogs.pickExportPath(format, ports.evaluation.suggestedName(request.folderId, kind)));
+      const target = await exportTarget(path, format, () => ports.evaluation.suggestedName(request.folderId, kind));
       if (!target) return null;
       return ports.evaluation.export({ ...request, kind, path: target });
     },

@@ -1,4 +1,5 @@
 import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -120,5 +121,11 @@ describe('Electron shell (main/index.ts)', () => {
     expect(thumb?.headers.get('content-type')).toMatch(/^image\//);
     const sent = window.webContents.sent.map(([channel]) => channel);
     expect(sent).toContain(ipcName('scanBatch'));
+
+    // The page cannot choose where an export is written: the OS dialog does (cancelled here).
+    const target = join(dataDir, 'chosen-by-page.json');
+    const exported = await invoke('exportResults', { folderId, format: 'json', path: target });
+    expect(exported).toEqual({ ok: true, value: null });
+    expect(existsSync(target)).toBe(false);
   });
 });
