@@ -2,13 +2,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventName, Events } from '../../../app/contract';
 import type { FolderEvaluation } from '../../../app/eval-report';
 import type { Settings } from '../../../app/settings';
-import type { FolderInfo, JobItemEvent, JobProgress, ResultRecord, ResultSummary } from '../../../app/types';
-import { createAppServices, type AppServices } from '../../../main/compose';
-import { createHandlers, dispatch, type Handlers } from '../../../main/handlers';
+import type { JobItemEvent, JobProgress, ResultRecord, ResultSummary } from '../../../app/types';
+import { dispatch } from '../../../main/handlers';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { startApp, type App, type Emitted } from '../../support/app-harness';
 import { writeImage } from './fixtures';
 
 // Model comparison through the composition root and `dispatch` (contract validation included)
@@ -19,8 +18,8 @@ import { writeImage } from './fixtures';
 let tmp: string;
 let folder: string;
 let peer: Peer;
-let services: AppServices | null = null;
-let events: Array<{ event: EventName; payload: unknown }>;
+let app: App | null = null;
+let events: Emitted;
 
 // Ground truth from the class folders; colors/3 gets the two dark ones wrong.
 const images: Array<[id: string, rgb: { r: number; g: number; b: number }]> = [
@@ -31,38 +30,11 @@ const images: Array<[id: string, rgb: { r: number; g: number; b: number }]> = [
   ['blue/dark.jpg', { r: 0, g: 0, b: 90 }],
 ];
 
-async function start(): Promise<Handlers> {
-  services = await createAppServices({
-    dataDir: path.join(tmp, 'data'),
-    emit: <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload }),
-    dialogs: { pickFolder: async () => null, pickExportPath: async () => null },
-    env: {},
-    shell: 'host',
-  });
-  const handlers = createHandlers(services.ports);
-  await call(handlers, 'setSettings', { endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 2 });
-  await call(handlers, 'setApiKey', { key: defaultPeerKey, sessionOnly: true });
-  return handlers;
-}
-
-async function call<T>(handlers: Handlers, channel: string, payload: unknown = {}): Promise<T> {
-  const answer = await dispatch(handlers, channel, payload);
-  if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
-  return answer.value as T;
-}
-
-async function open(handlers: Handlers): Promise<string> {
-  const info = await call<FolderInfo>(handlers, 'openFolder', { path: folder });
-  while (!events.some((e) => e.event === 'scanDone')) await new Promise((resolve) => setTimeout(resolve, 10));
-  return info.folderId;
-}
-
-async function finished(jobId: string): Promise<JobProgress> {
-  for (;;) {
-    const last = events.filter((e) => e.event === 'jobProgress' && (e.payload as JobProgress).jobId === jobId).at(-1)?.payload as JobProgress | undefined;
-    if (last && ['done', 'stopped', 'cancelled'].includes(last.state)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+async function start(): Promise<App> {
+  app = await startApp({ dataDir: path.join(tmp, 'data'), events });
+  await app.call('setSettings', { endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 2 });
+  await app.call('setApiKey', { key: defaultPeerKey, sessionOnly: true });
+  return app;
 }
 
 const tops = (items: ResultSummary[]) => Object.fromEntries(items.map((s) => [s.id, s.scores[0]?.[0]]));
@@ -77,36 +49,36 @@ beforeEach(async () => {
   events = [];
 });
 afterEach(async () => {
-  await services?.close();
-  services = null;
+  await app?.close();
+  app = null;
   await peer.close();
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('model comparison', () => {
   it('keeps a compareModel setting, validated as project/version', async () => {
-    const handlers = await start();
-    expect(await call<Settings>(handlers, 'getSettings')).toMatchObject({ compareModel: '' });
-    expect(await call<Settings>(handlers, 'setSettings', { compareModel: 'colors/3' })).toMatchObject({ model: 'colors/1', compareModel: 'colors/3' });
+    const { call, handlers } = await start();
+    expect(await call<Settings>('getSettings')).toMatchObject({ compareModel: '' });
+    expect(await call<Settings>('setSettings', { compareModel: 'colors/3' })).toMatchObject({ model: 'colors/1', compareModel: 'colors/3' });
     for (const bad of ['colors', 'colors/x', '../colors/3', 'a/b/3']) {
       const answer = await dispatch(handlers, 'setSettings', { compareModel: bad });
       expect(answer).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
       if (!answer.ok) expect(answer.error.message).toMatch(/compareModel/);
     }
-    expect(await call<Settings>(handlers, 'setSettings', { compareModel: '' })).toMatchObject({ compareModel: '' });
+    expect(await call<Settings>('setSettings', { compareModel: '' })).toMatchObject({ compareModel: '' });
     // Kept across a restart.
-    await call(handlers, 'setSettings', { compareModel: 'colors/3' });
-    await services!.close();
-    expect(await call<Settings>(await start(), 'getSettings')).toMatchObject({ compareModel: 'colors/3' });
+    await call('setSettings', { compareModel: 'colors/3' });
+    await app!.close();
+    expect(await (await start()).call<Settings>('getSettings')).toMatchObject({ compareModel: 'colors/3' });
   });
 
   it('runs a second model over the same folder beside the first, its events marked compare, its results kept apart', async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
+    const { call, open, finished } = await start();
+    const folderId = await open(folder);
 
     // Both runs at once: the comparison neither joins the folder's run nor waits for it.
-    const first = await call<JobProgress>(handlers, 'startJob', { folderId });
-    const second = await call<JobProgress>(handlers, 'startJob', { folderId, model: 'colors/3' });
+    const first = await call<JobProgress>('startJob', { folderId });
+    const second = await call<JobProgress>('startJob', { folderId, model: 'colors/3' });
     expect(first).toMatchObject({ model: 'colors/1', total: 5 });
     expect(first.compare).toBeUndefined();
     expect(second).toMatchObject({ model: 'colors/3', total: 5, compare: true });
@@ -121,75 +93,75 @@ describe('model comparison', () => {
     expect(itemsOf(second.jobId).every((i) => i.compare === true)).toBe(true);
     expect([...progressOf(first.jobId), ...itemsOf(first.jobId)].some((e) => 'compare' in e)).toBe(false);
 
-    const a = await call<{ total: number; items: ResultSummary[] }>(handlers, 'resultsPage', { folderId, offset: 0, limit: 100 });
-    const b = await call<{ total: number; items: ResultSummary[] }>(handlers, 'resultsPage', { folderId, offset: 0, limit: 100, model: 'colors/3' });
+    const a = await call<{ total: number; items: ResultSummary[] }>('resultsPage', { folderId, offset: 0, limit: 100 });
+    const b = await call<{ total: number; items: ResultSummary[] }>('resultsPage', { folderId, offset: 0, limit: 100, model: 'colors/3' });
     expect(tops(a.items)).toEqual({ 'red/one.jpg': 'red', 'green/bright.jpg': 'green', 'green/dark.jpg': 'green', 'blue/bright.jpg': 'blue', 'blue/dark.jpg': 'blue' });
     expect(tops(b.items)).toEqual({ 'red/one.jpg': 'red', 'green/bright.jpg': 'green', 'green/dark.jpg': 'blue', 'blue/bright.jpg': 'blue', 'blue/dark.jpg': 'green' });
     // Asking by the current model's name is the same as not naming one.
-    expect(await call(handlers, 'resultsPage', { folderId, offset: 0, limit: 100, model: 'colors/1' })).toEqual(a);
+    expect(await call('resultsPage', { folderId, offset: 0, limit: 100, model: 'colors/1' })).toEqual(a);
 
-    const detail = await call<ResultRecord>(handlers, 'resultDetail', { folderId, id: 'green/dark.jpg', model: 'colors/3' });
+    const detail = await call<ResultRecord>('resultDetail', { folderId, id: 'green/dark.jpg', model: 'colors/3' });
     expect(detail).toMatchObject({ id: 'green/dark.jpg', status: 'done', response: { top: 'blue' } });
-    expect(await call<ResultRecord>(handlers, 'resultDetail', { folderId, id: 'green/dark.jpg' })).toMatchObject({ response: { top: 'green' } });
-    expect(await call(handlers, 'resultDetail', { folderId, id: 'green/dark.jpg', model: 'colors/9' })).toBeNull();
+    expect(await call<ResultRecord>('resultDetail', { folderId, id: 'green/dark.jpg' })).toMatchObject({ response: { top: 'green' } });
+    expect(await call('resultDetail', { folderId, id: 'green/dark.jpg', model: 'colors/9' })).toBeNull();
 
     // The same skip logic: a second comparison run sends nothing new.
-    const again = await call<JobProgress>(handlers, 'startJob', { folderId, model: 'colors/3' });
+    const again = await call<JobProgress>('startJob', { folderId, model: 'colors/3' });
     expect(await finished(again.jobId)).toMatchObject({ total: 0, skipped: 5, compare: true });
     // ...and re-running one failed or chosen image works by id as for the first model.
-    const one = await call<JobProgress>(handlers, 'startJob', { folderId, model: 'colors/3', ids: ['blue/dark.jpg'], force: true });
+    const one = await call<JobProgress>('startJob', { folderId, model: 'colors/3', ids: ['blue/dark.jpg'], force: true });
     expect(await finished(one.jobId)).toMatchObject({ total: 1, done: 1, compare: true });
     expect(peer.stats.inferences).toBe(11);
 
     // Stored per model: the comparison's results survive a restart with no request.
-    await services!.close();
+    await app!.close();
     const restarted = await start();
-    const reopened = await open(restarted);
-    const kept = await call<{ items: ResultSummary[] }>(restarted, 'resultsPage', { folderId: reopened, offset: 0, limit: 100, model: 'colors/3' });
+    const reopened = await restarted.open(folder);
+    const kept = await restarted.call<{ items: ResultSummary[] }>('resultsPage', { folderId: reopened, offset: 0, limit: 100, model: 'colors/3' });
     expect(tops(kept.items)).toEqual(tops(b.items));
     expect(peer.stats.inferences).toBe(11);
   });
 
   it('answers pause, resume and cancel for a comparison job by its id', async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
+    const { call, open, finished } = await start();
+    const folderId = await open(folder);
     peer.fault({ kind: 'slow', delayMs: 400, count: 2 });
-    const job = await call<JobProgress>(handlers, 'startJob', { folderId, model: 'colors/3' });
-    expect(await call(handlers, 'pauseJob', { jobId: job.jobId })).toMatchObject({ jobId: job.jobId, state: 'paused', compare: true });
-    expect(await call(handlers, 'resumeJob', { jobId: job.jobId })).toMatchObject({ state: 'running', compare: true });
-    expect(await call(handlers, 'cancelJob', { jobId: job.jobId })).toMatchObject({ state: 'cancelled', compare: true });
+    const job = await call<JobProgress>('startJob', { folderId, model: 'colors/3' });
+    expect(await call('pauseJob', { jobId: job.jobId })).toMatchObject({ jobId: job.jobId, state: 'paused', compare: true });
+    expect(await call('resumeJob', { jobId: job.jobId })).toMatchObject({ state: 'running', compare: true });
+    expect(await call('cancelJob', { jobId: job.jobId })).toMatchObject({ state: 'cancelled', compare: true });
     expect(await finished(job.jobId)).toMatchObject({ state: 'cancelled', compare: true });
   });
 
   it('stops a comparison with an unknown model at once, and leaves the first model alone', async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
-    const job = await call<JobProgress>(handlers, 'startJob', { folderId, model: 'colors/9' });
+    const { call, open, finished } = await start();
+    const folderId = await open(folder);
+    const job = await call<JobProgress>('startJob', { folderId, model: 'colors/9' });
     expect(await finished(job.jobId)).toMatchObject({ state: 'stopped', compare: true, error: { code: 'model_not_found' } });
-    expect((await call<{ total: number }>(handlers, 'resultsPage', { folderId, offset: 0, limit: 10 })).total).toBe(0);
+    expect((await call<{ total: number }>('resultsPage', { folderId, offset: 0, limit: 10 })).total).toBe(0);
   });
 
   it("evaluates either model's stored results against the class folders", async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
+    const { call, open, finished } = await start();
+    const folderId = await open(folder);
     for (const model of [undefined, 'colors/3']) {
-      const job = await call<JobProgress>(handlers, 'startJob', { folderId, model });
+      const job = await call<JobProgress>('startJob', { folderId, model });
       await finished(job.jobId);
     }
-    const a = await call<FolderEvaluation>(handlers, 'evaluation', { folderId });
-    const b = await call<FolderEvaluation>(handlers, 'evaluation', { folderId, model: 'colors/3' });
+    const a = await call<FolderEvaluation>('evaluation', { folderId });
+    const b = await call<FolderEvaluation>('evaluation', { folderId, model: 'colors/3' });
     expect(a).toMatchObject({ model: 'colors/1', report: { model: 'colors/1', accuracy: 1 } });
     expect(b).toMatchObject({ model: 'colors/3', report: { model: 'colors/3', accuracy: 0.6 } });
     // Rows: true blue, green, red; columns: predicted blue, green, red.
     expect(b.report.confusion).toEqual({ labels: ['blue', 'green', 'red'], matrix: [[1, 1, 0], [1, 1, 0], [0, 0, 1]] });
     // A model never run has nothing to judge: every image is pending, none dropped.
-    const none = await call<FolderEvaluation>(handlers, 'evaluation', { folderId, model: 'colors/9' });
+    const none = await call<FolderEvaluation>('evaluation', { folderId, model: 'colors/9' });
     expect(none.metrics).toMatchObject({ total: 5, pending: 5, evaluated: 0 });
   });
 
   it('validates the model of every channel before any service runs', async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
+    const { open, handlers } = await start();
+    const folderId = await open(folder);
     const requests: Array<[string, Record<string, unknown>]> = [
       ['startJob', { folderId }],
       ['resultsPage', { folderId, offset: 0, limit: 10 }],
