@@ -1,4 +1,5 @@
-// `npm run bench -- <name> [args]` runs test/bench/<name>.ts; with no name, every benchmark in turn.
+// `npm run bench -- <name> [args]` runs test/bench/<name>.ts; with no name, every benchmark in turn
+// (files starting with _ are shared helpers, not benchmarks).
 // Each prints JSON lines; see the README for what each measures.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';

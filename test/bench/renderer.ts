@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
-import { actions, seedResults, seededSettings, timeToPaint } from './renderer-results';
+import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-results';
 
 // Renderer benchmark (issue 2 item 12, issue 5 targets): in Chromium via the browser host, the
 // time from launching with a 50,000-image folder (navigation start, so page load included) to the
