@@ -2,11 +2,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventName, Events } from '../../../app/contract';
-import type { FolderInfo, JobItemEvent, JobProgress, ResultSummary } from '../../../app/types';
-import { createAppServices, type AppServices } from '../../../main/compose';
-import { createHandlers, dispatch, type Handlers } from '../../../main/handlers';
+import type { JobItemEvent, JobProgress, ResultSummary } from '../../../app/types';
+import { dispatch } from '../../../main/handlers';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { startApp, type App, type Emitted } from '../../support/app-harness';
 import { writeColourImages } from './colour-images';
 
 // Web images end to end through the composition root and `dispatch` (contract validation included)
@@ -16,45 +15,18 @@ import { writeColourImages } from './colour-images';
 let tmp: string;
 let folder: string;
 let peer: Peer;
-let services: AppServices | null = null;
-let events: Array<{ event: EventName; payload: unknown }>;
+let app: App | null = null;
+let events: Emitted;
 
 const blue = 'https://images.example.com/sky/blue.jpg';
 const green = 'https://cdn.example.org/leaf-green.png?size=large';
 const red = 'https://images.example.com/red-car.webp';
 
-async function start(): Promise<Handlers> {
-  services = await createAppServices({
-    dataDir: path.join(tmp, 'data'),
-    emit: <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload }),
-    dialogs: { pickFolder: async () => null, pickExportPath: async () => null },
-    env: {},
-    shell: 'host',
-  });
-  const handlers = createHandlers(services.ports);
-  await call(handlers, 'setSettings', { endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 2 });
-  await call(handlers, 'setApiKey', { key: defaultPeerKey, sessionOnly: true });
-  return handlers;
-}
-
-async function call<T>(handlers: Handlers, channel: string, payload: unknown = {}): Promise<T> {
-  const answer = await dispatch(handlers, channel, payload);
-  if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
-  return answer.value as T;
-}
-
-async function open(handlers: Handlers): Promise<string> {
-  const info = await call<FolderInfo>(handlers, 'openFolder', { path: folder });
-  while (!events.some((e) => e.event === 'scanDone')) await new Promise((resolve) => setTimeout(resolve, 10));
-  return info.folderId;
-}
-
-async function finished(jobId: string): Promise<JobProgress> {
-  for (;;) {
-    const last = events.filter((e) => e.event === 'jobProgress' && (e.payload as JobProgress).jobId === jobId).at(-1)?.payload as JobProgress | undefined;
-    if (last && ['done', 'stopped', 'cancelled'].includes(last.state)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+async function start(): Promise<App> {
+  app = await startApp({ dataDir: path.join(tmp, 'data'), events });
+  await app.call('setSettings', { endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 2 });
+  await app.call('setApiKey', { key: defaultPeerKey, sessionOnly: true });
+  return app;
 }
 
 const top = (summary: ResultSummary | undefined) => summary?.scores[0]?.[0];
@@ -67,17 +39,17 @@ beforeEach(async () => {
   events = [];
 });
 afterEach(async () => {
-  await services?.close();
-  services = null;
+  await app?.close();
+  app = null;
   await peer.close();
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('web images', () => {
   it('classifies pasted https URLs through the hosted-image route, stores them under the URL and lists them', async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
-    const job = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [blue, green, blue] });
+    const { call, open, finished } = await start();
+    const folderId = await open(folder);
+    const job = await call<JobProgress>('classifyUrls', { folderId, urls: [blue, green, blue] });
     expect(job).toMatchObject({ folderId, total: 2, state: 'running', web: true });
     expect(await finished(job.jobId)).toMatchObject({ state: 'done', done: 2, failed: 0, web: true });
     // Every progress event of the web job says so, so the folder's run bar can leave it alone.
@@ -92,26 +64,26 @@ describe('web images', () => {
     ].sort());
     expect(peer.stats.bodyBytes.every((n) => n === 0)).toBe(true); // no upload: the server fetches the URL
 
-    const list = await call<ResultSummary[]>(handlers, 'webImages', { folderId });
+    const list = await call<ResultSummary[]>('webImages', { folderId });
     expect(list.map((s) => [s.id, s.status, top(s)])).toEqual([
       [blue, 'done', 'blue'],
       [green, 'done', 'green'],
     ]);
-    const detail = await call<{ id: string; response: { top: string } }>(handlers, 'resultDetail', { folderId, id: green });
+    const detail = await call<{ id: string; response: { top: string } }>('resultDetail', { folderId, id: green });
     expect(detail).toMatchObject({ id: green, response: { top: 'green' } });
 
     // Kept with the results: the list is there after a restart, without asking the server again.
-    await services!.close();
+    await app!.close();
     const before = peer.stats.requests;
     const again = await start();
-    const reopened = await open(again);
-    expect((await call<ResultSummary[]>(again, 'webImages', { folderId: reopened })).map((s) => s.id)).toEqual([blue, green]);
+    const reopened = await again.open(folder);
+    expect((await again.call<ResultSummary[]>('webImages', { folderId: reopened })).map((s) => s.id)).toEqual([blue, green]);
     expect(peer.stats.requests).toBe(before);
   });
 
   it('refuses anything but https URLs, and more than 100, with a plain message before any request', async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
+    const { call, open, finished, handlers } = await start();
+    const folderId = await open(folder);
     const refuse = async (urls: unknown, pattern: RegExp) => {
       const answer = await dispatch(handlers, 'classifyUrls', { folderId, urls });
       expect(answer).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
@@ -126,36 +98,36 @@ describe('web images', () => {
     expect(peer.stats.requests).toBe(0);
 
     // Without a key the job cannot start, and says so; a later paste with a key is not held up by it.
-    await call(handlers, 'deleteApiKey');
+    await call('deleteApiKey');
     expect(await dispatch(handlers, 'classifyUrls', { folderId, urls: [blue] })).toMatchObject({ ok: false, error: { code: 'no_key' } });
-    await call(handlers, 'setApiKey', { key: defaultPeerKey, sessionOnly: true });
-    const job = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [blue] });
+    await call('setApiKey', { key: defaultPeerKey, sessionOnly: true });
+    const job = await call<JobProgress>('classifyUrls', { folderId, urls: [blue] });
     expect(await finished(job.jobId)).toMatchObject({ state: 'done', done: 1 });
   });
 
   it('retries a transient failure, and keeps a per-image error for a URL the server refuses', async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
+    const { call, open, finished } = await start();
+    const folderId = await open(folder);
     peer.fault({ kind: '503', retryAfter: 0, count: 1 });
     // The peer, like Roboflow, refuses hosts without a real domain name: a per-image 400.
-    const job = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [red, 'https://localhost/x.jpg'] });
+    const job = await call<JobProgress>('classifyUrls', { folderId, urls: [red, 'https://localhost/x.jpg'] });
     expect(await finished(job.jobId)).toMatchObject({ state: 'done', done: 1, failed: 1 });
     expect(peer.stats.byStatus[503]).toBe(1);
-    const list = await call<ResultSummary[]>(handlers, 'webImages', { folderId });
+    const list = await call<ResultSummary[]>('webImages', { folderId });
     expect(list.find((s) => s.id === red)).toMatchObject({ status: 'done' });
     expect(top(list.find((s) => s.id === red))).toBe('red');
     expect(list.find((s) => s.id === 'https://localhost/x.jpg')).toMatchObject({ status: 'error', error: { code: 'bad_image' } });
   });
 
   it('runs beside a folder run, queues batches pasted back to back, and answers cancelJob by its job id', async () => {
-    const handlers = await start();
-    const folderId = await open(handlers);
-    const run = await call<JobProgress>(handlers, 'startJob', { folderId });
+    const { call, open, finished } = await start();
+    const folderId = await open(folder);
+    const run = await call<JobProgress>('startJob', { folderId });
     expect(run.web).toBeUndefined();
-    await call(handlers, 'pauseJob', { jobId: run.jobId });
+    await call('pauseJob', { jobId: run.jobId });
 
-    const first = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [blue] });
-    const second = call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [green] });
+    const first = await call<JobProgress>('classifyUrls', { folderId, urls: [blue] });
+    const second = call<JobProgress>('classifyUrls', { folderId, urls: [green] });
     expect(first.jobId).not.toBe(run.jobId);
     expect(await finished(first.jobId)).toMatchObject({ state: 'done', done: 1 });
     const next = await second;
@@ -163,12 +135,12 @@ describe('web images', () => {
     expect(await finished(next.jobId)).toMatchObject({ state: 'done', done: 1 });
     // The folder run is still paused: the web images neither waited for it nor joined it.
     expect(events.filter((e) => e.event === 'jobProgress' && (e.payload as JobProgress).jobId === run.jobId).at(-1)?.payload).toMatchObject({ state: 'paused' });
-    expect((await call<ResultSummary[]>(handlers, 'webImages', { folderId })).map((s) => s.id)).toEqual([blue, green]);
+    expect((await call<ResultSummary[]>('webImages', { folderId })).map((s) => s.id)).toEqual([blue, green]);
 
     peer.fault({ kind: 'slow', delayMs: 5000, count: 1 });
-    const slow = await call<JobProgress>(handlers, 'classifyUrls', { folderId, urls: [red] });
-    expect(await call<JobProgress | null>(handlers, 'cancelJob', { jobId: slow.jobId })).toMatchObject({ jobId: slow.jobId, state: 'cancelled', web: true });
+    const slow = await call<JobProgress>('classifyUrls', { folderId, urls: [red] });
+    expect(await call<JobProgress | null>('cancelJob', { jobId: slow.jobId })).toMatchObject({ jobId: slow.jobId, state: 'cancelled', web: true });
     expect(await finished(slow.jobId)).toMatchObject({ state: 'cancelled' });
-    expect(await call(handlers, 'cancelJob', { jobId: run.jobId })).toMatchObject({ state: 'cancelled' });
+    expect(await call('cancelJob', { jobId: run.jobId })).toMatchObject({ state: 'cancelled' });
   });
 });
