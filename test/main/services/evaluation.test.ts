@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderEvaluation } from '../../../app/eval-report';
 import type { CorrectionsChange, CorrectionsSnapshot } from '../../../app/corrections';
 import type { ResultRecord } from '../../../app/types';
-import { createAppServices, type AppServices } from '../../../main/compose';
-import { createHandlers, dispatch, type Handlers } from '../../../main/handlers';
+import { dispatch } from '../../../main/handlers';
 import { createResultsStore } from '../../../main/services/results';
 import { colours, solidJpeg } from '../../peer/images';
+import { startApp, type App } from '../../support/app-harness';
 
 // The evaluation and corrections channels end to end through the composition root and `dispatch`
 // (payload validation included): stored results of the current model + folder names + corrections,
@@ -19,7 +19,7 @@ const model = 'pets/2';
 let tmp: string;
 let folder: string;
 let dataDir: string;
-let services: AppServices | null = null;
+let app: App | null = null;
 
 const response = (scores: Array<[string, number]>) => ({
   time: 0.01,
@@ -29,21 +29,10 @@ const response = (scores: Array<[string, number]>) => ({
   confidence: scores[0][1],
 });
 
-async function start(): Promise<Handlers> {
-  services = await createAppServices({
-    dataDir,
-    emit: () => undefined,
-    dialogs: { pickFolder: async () => null, pickExportPath: async () => null },
-    shell: 'host',
-  });
-  services.ports.settings.update({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
-  return createHandlers(services.ports);
-}
-
-async function call<T>(handlers: Handlers, channel: string, payload: unknown): Promise<T> {
-  const answer = await dispatch(handlers, channel, payload);
-  if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
-  return answer.value as T;
+async function start(): Promise<App> {
+  app = await startApp({ dataDir, env: process.env });
+  app.services.ports.settings.update({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+  return app;
 }
 
 beforeEach(async () => {
@@ -78,16 +67,16 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await services?.close();
-  services = null;
+  await app?.close();
+  app = null;
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('evaluation over IPC', () => {
   it('evaluates stored results against folder names, with corrections on top, and keeps them across a restart', async () => {
-    let handlers = await start();
-    const info = await call<{ folderId: string }>(handlers, 'openFolder', { path: folder });
-    const first = await call<FolderEvaluation>(handlers, 'evaluation', { folderId: info.folderId, threshold: 0.5 });
+    let { call } = await start();
+    const info = await call<{ folderId: string }>('openFolder', { path: folder });
+    const first = await call<FolderEvaluation>('evaluation', { folderId: info.folderId, threshold: 0.5 });
     // cat/a right, cat/b wrong (dog), Dog/c right; d error; e unlabeled ("other"); new.jpg not classified.
     expect(first.metrics).toMatchObject({ total: 6, evaluated: 3, correct: 2, errors: 1, unlabeled: 1, pending: 1 });
     expect(first.report).toMatchObject({ format: 'classify-desk-eval/v1', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] } });
@@ -95,44 +84,44 @@ describe('evaluation over IPC', () => {
     expect(new Map(first.truth).get('dog/old/d.jpg')).toEqual(['dog']);
 
     // A mapping from the editor and a correction change the numbers.
-    const changed = await call<CorrectionsChange>(handlers, 'setCorrection', { folderId: info.folderId, ids: ['cat/b.jpg'], label: 'dog', reviewed: true });
+    const changed = await call<CorrectionsChange>('setCorrection', { folderId: info.folderId, ids: ['cat/b.jpg'], label: 'dog', reviewed: true });
     expect(changed).toMatchObject({ changed: [{ id: 'cat/b.jpg', label: 'dog', reviewed: true, flagged: false }], canUndo: true, canRedo: false });
-    const second = await call<FolderEvaluation>(handlers, 'evaluation', { folderId: info.folderId, threshold: 0.5, mapping: { other: 'cat' } });
+    const second = await call<FolderEvaluation>('evaluation', { folderId: info.folderId, threshold: 0.5, mapping: { other: 'cat' } });
     expect(second.metrics).toMatchObject({ evaluated: 4, correct: 4, unlabeled: 0 });
     // `truth` stays the ground truth before corrections, for the renderer's live overlay.
     expect(new Map(second.truth).get('cat/b.jpg')).toEqual(['cat']);
 
-    await services!.close();
-    handlers = await start();
-    const reopened = await call<{ folderId: string }>(handlers, 'openFolder', { path: folder });
-    const kept = await call<CorrectionsSnapshot>(handlers, 'corrections', { folderId: reopened.folderId });
+    await app!.close();
+    ({ call } = await start());
+    const reopened = await call<{ folderId: string }>('openFolder', { path: folder });
+    const kept = await call<CorrectionsSnapshot>('corrections', { folderId: reopened.folderId });
     expect(kept.items.map((c) => [c.id, c.label, c.reviewed])).toEqual([['cat/b.jpg', 'dog', true]]);
     expect(kept.canUndo).toBe(true);
-    await call(handlers, 'undoCorrection', { folderId: reopened.folderId });
-    const afterUndo = await call<FolderEvaluation>(handlers, 'evaluation', { folderId: reopened.folderId, threshold: 0.5 });
+    await call('undoCorrection', { folderId: reopened.folderId });
+    const afterUndo = await call<FolderEvaluation>('evaluation', { folderId: reopened.folderId, threshold: 0.5 });
     expect(afterUndo.metrics.correct).toBe(2);
-    const redone = await call<CorrectionsChange>(handlers, 'redoCorrection', { folderId: reopened.folderId });
+    const redone = await call<CorrectionsChange>('redoCorrection', { folderId: reopened.folderId });
     expect(redone.changed[0].label).toBe('dog');
   });
 
   it('exports the report with its matrix CSV, and the dataset labels as CSV and class folders', async () => {
-    const handlers = await start();
-    const { folderId } = await call<{ folderId: string }>(handlers, 'openFolder', { path: folder });
-    await call(handlers, 'setCorrection', { folderId, ids: ['other/e.jpg'], label: 'dog' });
+    const { call, handlers } = await start();
+    const { folderId } = await call<{ folderId: string }>('openFolder', { path: folder });
+    await call('setCorrection', { folderId, ids: ['other/e.jpg'], label: 'dog' });
     const out = path.join(tmp, 'out');
-    const report = await call<{ path: string; count: number }>(handlers, 'exportEvaluation', { folderId, kind: 'report', threshold: 0.5, path: path.join(out, 'eval.json') });
+    const report = await call<{ path: string; count: number }>('exportEvaluation', { folderId, kind: 'report', threshold: 0.5, path: path.join(out, 'eval.json') });
     expect(report).toEqual({ path: path.join(out, 'eval.json'), count: 4, format: 'json' });
     expect(JSON.parse(await fs.readFile(report.path, 'utf8'))).toMatchObject({ format: 'classify-desk-eval/v1', accuracy: 0.5, unlabeled: 0 });
     expect(await fs.readFile(path.join(out, 'eval-confusion.csv'), 'utf8')).toBe('true\\predicted,cat,dog,(no prediction)\r\ncat,1,1,0\r\ndog,1,1,0\r\n');
 
     // Correction, else ground truth, else the prediction at the threshold; images with none are left out.
-    const csv = await call<{ count: number }>(handlers, 'exportEvaluation', { folderId, kind: 'labels-csv', path: path.join(out, 'labels.csv') });
+    const csv = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-csv', path: path.join(out, 'labels.csv') });
     expect(csv.count).toBe(6);
     expect((await fs.readFile(path.join(out, 'labels.csv'), 'utf8')).split('\r\n')).toEqual([
       'path,label', 'Dog/c.jpg,dog', 'cat/a.jpg,cat', 'cat/b.jpg,cat', 'cat/new.jpg,cat', 'dog/old/d.jpg,dog', 'other/e.jpg,dog', '',
     ]);
     const dataset = path.join(out, 'dataset');
-    const copied = await call<{ count: number }>(handlers, 'exportEvaluation', { folderId, kind: 'labels-folders', path: dataset });
+    const copied = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-folders', path: dataset });
     expect(copied.count).toBe(6);
     expect((await fs.readdir(path.join(dataset, 'cat'))).sort()).toEqual(['a.jpg', 'b.jpg', 'new.jpg']);
     expect((await fs.readdir(path.join(dataset, 'dog'))).sort()).toEqual(['c.jpg', 'd.jpg', 'e.jpg']);
@@ -140,16 +129,16 @@ describe('evaluation over IPC', () => {
     const inside = await dispatch(handlers, 'exportEvaluation', { folderId, kind: 'labels-folders', path: path.join(folder, 'dataset') });
     expect(inside).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     // Without a path the dialog is asked; a cancelled dialog writes nothing.
-    expect(await call(handlers, 'exportEvaluation', { folderId, kind: 'report' })).toBeNull();
+    expect(await call('exportEvaluation', { folderId, kind: 'report' })).toBeNull();
   });
 
   it('carries corrections into the results exports as reviewed_label, reviewed_at and flagged', async () => {
-    const handlers = await start();
-    const { folderId } = await call<{ folderId: string }>(handlers, 'openFolder', { path: folder });
-    await call(handlers, 'setCorrection', { folderId, ids: ['cat/b.jpg'], label: 'cat', reviewed: true });
-    await call(handlers, 'setCorrection', { folderId, ids: ['other/e.jpg'], flagged: true });
+    const { call } = await start();
+    const { folderId } = await call<{ folderId: string }>('openFolder', { path: folder });
+    await call('setCorrection', { folderId, ids: ['cat/b.jpg'], label: 'cat', reviewed: true });
+    await call('setCorrection', { folderId, ids: ['other/e.jpg'], flagged: true });
     const json = path.join(tmp, 'out', 'results.json');
-    await call(handlers, 'exportResults', { folderId, format: 'json', path: json });
+    await call('exportResults', { folderId, format: 'json', path: json });
     const images = new Map(
       (JSON.parse(await fs.readFile(json, 'utf8')) as { images: Array<Record<string, unknown>> }).images.map((i) => [i.path, i] as const),
     );
@@ -159,7 +148,7 @@ describe('evaluation over IPC', () => {
     expect(images.get('cat/a.jpg')).toMatchObject({ reviewed_label: null, reviewed_at: null, flagged: false });
 
     const csv = path.join(tmp, 'out', 'results.csv');
-    await call(handlers, 'exportResults', { folderId, format: 'csv', path: csv });
+    await call('exportResults', { folderId, format: 'csv', path: csv });
     const rows = (await fs.readFile(csv, 'utf8')).split('\r\n');
     expect(rows[0]).toBe('path,status,top_class,confidence,cat,dog,error_code,reviewed_label,reviewed_at,flagged');
     expect(rows.find((r) => r.startsWith('cat/b.jpg,'))).toMatch(/,cat,\d{4}-[^,]+,false$/);
@@ -167,13 +156,13 @@ describe('evaluation over IPC', () => {
   });
 
   it('validates payloads before any service runs', async () => {
-    const handlers = await start();
+    const { call, handlers } = await start();
     const folderId = '0123456789abcdef';
     const bad = await dispatch(handlers, 'setCorrection', { folderId, ids: [], label: 'cat' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'evaluation', { folderId, threshold: 2 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'evaluation', { folderId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    const missingCsv = await dispatch(handlers, 'evaluation', { folderId: (await call<{ folderId: string }>(handlers, 'openFolder', { path: folder })).folderId, labelsPath: path.join(tmp, 'none.csv') });
+    const missingCsv = await dispatch(handlers, 'evaluation', { folderId: (await call<{ folderId: string }>('openFolder', { path: folder })).folderId, labelsPath: path.join(tmp, 'none.csv') });
     expect(missingCsv).toMatchObject({ ok: false, error: { code: 'unreadable_file' } });
   });
 });
