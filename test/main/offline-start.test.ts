@@ -4,12 +4,11 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventName, Events } from '../../app/contract';
 import type { EndpointStatus, ExportDone, FolderInfo, JobProgress, ResultSummary } from '../../app/types';
-import { createAppServices, type AppServices } from '../../main/compose';
-import { createHandlers, dispatch, type Handlers } from '../../main/handlers';
+import { dispatch } from '../../main/handlers';
 import { folderIdOf } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
+import { startApp, type App, type Emitted } from '../support/app-harness';
 import { writeColourImages, type ColourImage } from './services/colour-images';
 
 // Issue 5 item 8: with no network at all the app starts, shows the last folder's cached results,
@@ -23,8 +22,8 @@ let folder: string;
 let dataDir: string;
 let images: ColourImage[];
 let deadUrl: string;
-let services: AppServices | null = null;
-let events: Array<{ event: EventName; payload: unknown }>;
+let app: App | null = null;
+let events: Emitted;
 let requests: string[];
 
 async function closedPortUrl(): Promise<string> {
@@ -35,25 +34,13 @@ async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-async function call<T>(handlers: Handlers, channel: string, payload: unknown = {}): Promise<T> {
-  const answer = await dispatch(handlers, channel, payload);
-  if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
-  return answer.value as T;
-}
-
-async function compose(): Promise<Handlers> {
-  services = await createAppServices({
-    dataDir,
-    emit: <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload }),
-    dialogs: { pickFolder: async () => null, pickExportPath: async () => null },
-    env: {},
-    fetch: (input, init) => {
-      requests.push(String(input));
-      return fetch(input, init);
-    },
-    shell: 'host',
-  });
-  return createHandlers(services.ports);
+async function compose(): Promise<App> {
+  const recording: typeof fetch = (input, init) => {
+    requests.push(String(input));
+    return fetch(input, init);
+  };
+  app = await startApp({ dataDir, events, fetch: recording });
+  return app;
 }
 
 beforeEach(async () => {
@@ -67,11 +54,11 @@ beforeEach(async () => {
 
   // A previous session: settings pointing at an endpoint that is now gone, the folder remembered,
   // and results for four of the five images (one an error) in the results store.
-  const first = await compose();
-  await call(first, 'setSettings', { endpointKind: 'self-hosted', endpointUrl: deadUrl, platformApiUrl: deadUrl, model });
-  await call<FolderInfo>(first, 'openFolder', { path: folder });
-  await services!.close();
-  services = null;
+  const { call } = await compose();
+  await call('setSettings', { endpointKind: 'self-hosted', endpointUrl: deadUrl, platformApiUrl: deadUrl, model });
+  await call<FolderInfo>('openFolder', { path: folder });
+  await app!.close();
+  app = null;
   const store = createResultsStore({ dataDir });
   const journal = await store.journal(folderIdOf(await realpath(folder)), deadUrl, model);
   const now = new Date().toISOString();
@@ -87,30 +74,29 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await services?.close();
-  services = null;
+  await app?.close();
+  app = null;
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('offline start', () => {
   it('starts, reopens the last folder, pages and exports cached results without one network request', async () => {
-    const handlers = await compose();
-    await call(handlers, 'appInfo');
-    expect(await call(handlers, 'getSettings')).toMatchObject({ endpointUrl: deadUrl, model });
-    const initial = await call<string | null>(handlers, 'initialFolder');
+    const { call, open } = await compose();
+    await call('appInfo');
+    expect(await call('getSettings')).toMatchObject({ endpointUrl: deadUrl, model });
+    const initial = await call<string | null>('initialFolder');
     expect(initial).toBe(await realpath(folder));
-    const info = await call<FolderInfo>(handlers, 'openFolder', { path: initial });
-    while (!events.some((e) => e.event === 'scanDone')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const folderId = await open(initial!);
 
-    const page = await call<{ total: number; items: ResultSummary[] }>(handlers, 'resultsPage', { folderId: info.folderId, offset: 0, limit: 100 });
+    const page = await call<{ total: number; items: ResultSummary[] }>('resultsPage', { folderId, offset: 0, limit: 100 });
     expect(page.total).toBe(4);
     expect(page.items.filter((i) => i.status === 'done').map((i) => [i.id, i.scores[0][0]])).toEqual(images.slice(0, 3).map((im) => [im.id, im.expected]));
     expect(page.items[3]).toMatchObject({ id: images[3].id, status: 'error', error: { code: 'bad_image' } });
-    expect(await call(handlers, 'resultDetail', { folderId: info.folderId, id: images[0].id })).toMatchObject({ status: 'done' });
-    expect(await call(handlers, 'webImages', { folderId: info.folderId })).toEqual([]);
+    expect(await call('resultDetail', { folderId, id: images[0].id })).toMatchObject({ status: 'done' });
+    expect(await call('webImages', { folderId })).toEqual([]);
 
     const out = path.join(tmp, 'export.json');
-    const done = await call<ExportDone>(handlers, 'exportResults', { folderId: info.folderId, format: 'json', path: out });
+    const done = await call<ExportDone>('exportResults', { folderId, format: 'json', path: out });
     expect(done).toMatchObject({ path: out, format: 'json' });
     const exported = JSON.stringify(JSON.parse(await fs.readFile(out, 'utf8')));
     for (const image of images.slice(0, 3)) expect(exported).toContain(image.id);
@@ -118,20 +104,20 @@ describe('offline start', () => {
     expect(requests).toEqual([]);
 
     // Asked explicitly, the endpoint is reported unreachable, from one keyless probe.
-    const status = await call<EndpointStatus>(handlers, 'endpointStatus');
+    const status = await call<EndpointStatus>('endpointStatus');
     expect(status).toMatchObject({ reachable: false, endpoint: deadUrl, error: { code: 'network' } });
     expect(requests).toEqual([`${deadUrl}/`]);
   });
 
   it('the model picker says the platform is unreachable; a run stops on the network and pushes endpointStatus', async () => {
-    const handlers = await compose();
-    await call(handlers, 'setApiKey', { key, sessionOnly: true });
+    const { call, handlers } = await compose();
+    await call('setApiKey', { key, sessionOnly: true });
     const picker = await dispatch(handlers, 'listProjects', {});
     expect(picker).toMatchObject({ ok: false, error: { code: 'network' } });
     expect(JSON.stringify(picker)).not.toContain(key);
 
-    const info = await call<FolderInfo>(handlers, 'openFolder', { path: folder });
-    const job = await call<JobProgress>(handlers, 'startJob', { folderId: info.folderId });
+    const info = await call<FolderInfo>('openFolder', { path: folder });
+    const job = await call<JobProgress>('startJob', { folderId: info.folderId });
     expect(job.total).toBe(2); // the error image and the unclassified one
     let pushed: EndpointStatus | undefined;
     while (!(pushed = events.find((e) => e.event === 'endpointStatus')?.payload as EndpointStatus | undefined)) {
@@ -140,7 +126,7 @@ describe('offline start', () => {
     expect(pushed).toMatchObject({ reachable: false, endpoint: deadUrl, error: { code: 'network' } });
     expect(JSON.stringify(events)).not.toContain(key);
     // The cached results are untouched by the failed run.
-    const page = await call<{ total: number; items: ResultSummary[] }>(handlers, 'resultsPage', { folderId: info.folderId, offset: 0, limit: 100 });
+    const page = await call<{ total: number; items: ResultSummary[] }>('resultsPage', { folderId: info.folderId, offset: 0, limit: 100 });
     expect(page.items.filter((i) => i.status === 'done')).toHaveLength(3);
   }, 60_000);
 });
