@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../app/errors';
-import { createAppServices } from '../../../main/compose';
-import { createHandlers, dispatch } from '../../../main/handlers';
+import { dispatch } from '../../../main/handlers';
 import { createCredentials, type CredentialsService } from '../../../main/services/credentials';
 import { createModels, type ModelsService } from '../../../main/services/models';
 import { createPlatformClient } from '../../../main/services/platform';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { startApp } from '../../support/app-harness';
 
 // The model picker's service against the test peer's platform routes over loopback, with the real
 // credentials service holding a session key (the keychain is not this test's subject, so keytar is
@@ -111,15 +111,9 @@ describe('models', () => {
 describe('listProjects / listVersions channels', () => {
   it('answer through the composition root and the contract, and never carry the key', async () => {
     const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-models-'));
-    const services = await createAppServices({
-      dataDir,
-      emit: () => undefined,
-      dialogs: { pickFolder: async () => null, pickExportPath: async () => null },
-      env: {},
-      shell: 'host',
-    });
+    const app = await startApp({ dataDir });
     try {
-      const handlers = createHandlers(services.ports);
+      const { handlers } = app;
       expect(await dispatch(handlers, 'listProjects', {})).toMatchObject({ ok: false, error: { code: 'no_key' } });
       await dispatch(handlers, 'setSettings', { platformApiUrl: peer.url });
       await dispatch(handlers, 'setApiKey', { key: defaultPeerKey, sessionOnly: true });
@@ -134,7 +128,7 @@ describe('listProjects / listVersions channels', () => {
         expect(await dispatch(handlers, 'listVersions', { project })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
       }
     } finally {
-      await services.close();
+      await app.close();
       await fs.rm(dataDir, { recursive: true, force: true });
     }
   });
