@@ -3,12 +3,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventName, Events } from '../../app/contract';
 import type { JobProgress } from '../../app/types';
-import { createAppServices, type AppServices } from '../../main/compose';
-import { createHandlers, dispatch, type Handlers } from '../../main/handlers';
+import { dispatch } from '../../main/handlers';
 import { startPeer, type Peer } from '../peer/server';
 import { writeColourImages } from './services/colour-images';
+import { startApp } from '../support/app-harness';
 import { startKeyring, type Keyring } from '../support/keyring';
 
 // Issue 4 item 7: after `login`, a keychain-authenticated `infer`, jobs with injected failures (some
@@ -122,26 +121,16 @@ describe('the API key never leaks', () => {
   });
 
   it('through the app: every IPC response and event, with a stored key, failures, exports and a wrong key', async () => {
-    const events: Array<{ event: EventName; payload: unknown }> = [];
-    const emit = <E extends EventName>(event: E, payload: Events[E]) => events.push({ event, payload });
-    const services: AppServices = await createAppServices({
+    const app = await startApp({
       dataDir: home,
-      emit,
-      shell: 'host',
-      env: {},
       dialogs: { pickFolder: async () => folder, pickExportPath: async (_format, name) => path.join(exportDir, name) },
     });
-    const handlers: Handlers = createHandlers(services.ports);
+    const { events, handlers, until, finished } = app;
     const call = async (name: string, payload: unknown = {}) => {
       const envelope = await dispatch(handlers, name, payload);
       seen.push({ where: `dispatch ${name}`, text: JSON.stringify(envelope) });
       return envelope;
     };
-    const until = async (done: () => boolean) => {
-      while (!done()) await new Promise((r) => setTimeout(r, 20));
-    };
-    const jobEnd = (jobId: string) => () =>
-      events.some((e) => e.event === 'jobProgress' && (e.payload as JobProgress).jobId === jobId && ['done', 'stopped', 'cancelled'].includes((e.payload as JobProgress).state));
 
     try {
       await call('setSettings', { endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', platformApiUrl: peer.url, concurrency: 2 });
@@ -158,7 +147,7 @@ describe('the API key never leaks', () => {
       peer.fault({ kind: '503', retryAfter: 0, count: 1 });
       const started = await call('startJob', { folderId, force: true });
       if (!started.ok) throw new Error(JSON.stringify(started.error));
-      await until(jobEnd((started.value as JobProgress).jobId));
+      await finished((started.value as JobProgress).jobId);
 
       const page = await call('resultsPage', { folderId, offset: 0, limit: 100 });
       const items = page.ok ? (page.value as { items: Array<{ id: string; status: string }> }).items : [];
@@ -171,7 +160,7 @@ describe('the API key never leaks', () => {
       expect((await call('setApiKey', { key: wrongKey, sessionOnly: true })).ok).toBe(true);
       expect(await call('checkApiKey')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
       const refused = await call('startJob', { folderId, force: true });
-      if (refused.ok) await until(jobEnd((refused.value as JobProgress).jobId));
+      if (refused.ok) await finished((refused.value as JobProgress).jobId);
       const stopped = events.filter((e) => e.event === 'jobProgress').map((e) => e.payload as JobProgress).at(-1);
       expect(stopped?.state).toBe('stopped');
       expect(stopped?.error?.code).toBe('unauthorized');
@@ -180,7 +169,7 @@ describe('the API key never leaks', () => {
       await call('deleteApiKey');
       for (const name of ['credentialStatus', 'getSettings', 'appInfo', 'recentFolders']) await call(name);
     } finally {
-      await services.close();
+      await app.close();
     }
     seen.push(...events.map((e) => ({ where: `event ${e.event}`, text: JSON.stringify(e.payload) })));
     expect(events.some((e) => e.event === 'jobItem')).toBe(true);
