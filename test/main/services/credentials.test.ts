@@ -4,12 +4,12 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppFailure } from '../../../app/errors';
 import { createCredentials, keychainService, noKeychainMessage, type WorkspaceLookup } from '../../../main/services/credentials';
 import type { KeytarApi } from '../../../main/services/keychain';
 import { createPlatformClient } from '../../../main/services/platform';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { startKeyring, withoutSessionBus, type Keyring } from '../../support/keyring';
+import { failure } from '../../support/app-failure';
 
 // Against the real Secret Service (gnome-keyring on a private D-Bus session) and the real keytar.
 // The "no session bus" cases run first: GDBus keeps the first bus it connects to for the process.
@@ -27,12 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
-
-async function failure(promise: Promise<unknown>): Promise<AppFailure> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(AppFailure);
-  return error as AppFailure;
-}
 
 describe('without a session bus', () => {
   const saved = { ...process.env };

@@ -3,13 +3,13 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppFailure } from '../../../app/errors';
 import { dispatch } from '../../../main/handlers';
 import { createCredentials, type CredentialsService } from '../../../main/services/credentials';
 import { createModels, type ModelsService } from '../../../main/services/models';
 import { createPlatformClient } from '../../../main/services/platform';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { startApp } from '../../support/app-harness';
+import { failure } from '../../support/app-failure';
 
 // The model picker's service against the test peer's platform routes over loopback, with the real
 // credentials service holding a session key (the keychain is not this test's subject, so keytar is
@@ -45,12 +45,6 @@ function setup(opts: { key?: string; platformUrl?: () => string } = {}): { crede
     env: {},
   });
   return { credentials, models: createModels({ credentials, platform }), calls };
-}
-
-async function failure(promise: Promise<unknown>): Promise<AppFailure> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(AppFailure);
-  return error as AppFailure;
 }
 
 describe('models', () => {

@@ -1,25 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppFailure } from '../../../app/errors';
 import { createPlatformClient, isClassificationType } from '../../../main/services/platform';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { failure } from '../../support/app-failure';
 
 const key = defaultPeerKey;
 const wrongKey = 'rf_not_a_real_key_4242';
 let peer: Peer;
 let html: Server;
 let htmlUrl: string;
-
-async function failure(promise: Promise<unknown>): Promise<AppFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an AppFailure');
-}
 
 beforeAll(async () => {
   peer = await startPeer();

@@ -3,21 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppFailure } from '../../../app/errors';
 import { base64Length, downscaleFurther, prepareImage, readImageFile } from '../../../main/services/prepare-image';
 import { colours, noisyJpeg, noisyPng, orientedJpeg, solidBmp, solidPng, solidWebp } from '../../peer/images';
+import { failure } from '../../support/app-failure';
 
 const defaults = { maxUploadSize: 1024, requestLimit: 20 * 1024 * 1024 };
-
-async function failure(promise: Promise<unknown>): Promise<AppFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an AppFailure');
-}
 
 describe('prepareImage', () => {
   let bigJpeg: Buffer;
