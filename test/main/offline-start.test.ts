@@ -1,6 +1,5 @@
 import { realpath } from 'node:fs/promises';
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { dispatch } from '../../main/handlers';
 import { folderIdOf } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
 import { startApp, type App, type Emitted } from '../support/app-harness';
+import { closedPortUrl } from '../support/net';
 import { writeColourImages, type ColourImage } from './services/colour-images';
 
 // Issue 5 item 8: with no network at all the app starts, shows the last folder's cached results,
@@ -25,14 +25,6 @@ let deadUrl: string;
 let app: App | null = null;
 let events: Emitted;
 let requests: string[];
-
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 async function compose(): Promise<App> {
   const recording: typeof fetch = (input, init) => {

@@ -5,6 +5,7 @@ import type { EventName, Events } from '../../../app/contract';
 import type { EndpointStatus, JobItemEvent, JobProgress } from '../../../app/types';
 import { createEndpointMonitor } from '../../../main/services/endpoint-status';
 import { startPeer, type Peer } from '../../peer/server';
+import { closedPortUrl } from '../../support/net';
 
 // The endpoint probe over loopback: the test peer (reachable), a server that records what the
 // probe sends (no key, ever), a refused port and a silent socket (unreachable), and the monitor's
@@ -23,9 +24,7 @@ async function listen(server: Server): Promise<string> {
 
 beforeAll(async () => {
   peer = await startPeer();
-  const gone = createServer();
-  closedUrl = await listen(gone);
-  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  closedUrl = await closedPortUrl();
   // Accepts connections and never answers: what a black-holed route looks like.
   silent = createServer((socket) => {
     sockets.add(socket);

@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { createModels, type ModelsService } from '../../../main/services/models'
 import { createPlatformClient } from '../../../main/services/platform';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { startApp } from '../../support/app-harness';
+import { closedPortUrl } from '../../support/net';
 import { failure } from '../../support/app-failure';
 
 // The model picker's service against the test peer's platform routes over loopback, with the real
@@ -20,12 +20,7 @@ let closedUrl: string;
 
 beforeAll(async () => {
   peer = await startPeer();
-  // A port that was just free: connecting to it is refused (offline without a real outage).
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  closedUrl = `http://127.0.0.1:${port}`;
+  closedUrl = await closedPortUrl();
 });
 afterAll(async () => {
   await peer.close();

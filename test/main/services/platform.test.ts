@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatformClient, isClassificationType } from '../../../main/services/platform';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { failure } from '../../support/app-failure';
+import { closedPortUrl } from '../../support/net';
 
 const key = defaultPeerKey;
 const wrongKey = 'rf_not_a_real_key_4242';
@@ -63,10 +64,7 @@ describe('platform client', () => {
   });
 
   it('reports an unreachable API as network and a non-JSON answer as bad_response, never with the key', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const closed = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
-    await new Promise((resolve) => probe.close(resolve));
+    const closed = await closedPortUrl();
     const offline = await failure(createPlatformClient({ baseUrl: closed }).workspace(key));
     expect(offline.code).toBe('network');
     expect(offline.message).toContain('ECONNREFUSED');

@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +10,7 @@ import { createRoboflowClient, type RoboflowClientOptions } from '../../../main/
 import { encodeBmp } from '../../peer/bmp';
 import { colours, noisyJpeg, orientedJpeg, solidBmp, solidPng } from '../../peer/images';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { closedPortUrl } from '../../support/net';
 
 const key = defaultPeerKey;
 let dir: string;
@@ -36,15 +35,6 @@ function expectOk(outcome: ClassifyOutcome) {
 function expectError(outcome: ClassifyOutcome) {
   if (outcome.ok) throw new Error('expected a failure');
   return outcome;
-}
-
-/** A loopback URL nothing listens on. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
 }
 
 beforeAll(async () => {
