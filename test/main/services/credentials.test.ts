@@ -9,6 +9,7 @@ import type { KeytarApi } from '../../../main/services/keychain';
 import { createPlatformClient } from '../../../main/services/platform';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { startKeyring, withoutSessionBus, type Keyring } from '../../support/keyring';
+import { replaceProcessEnv } from '../../support/process-env';
 import { failure } from '../../support/app-failure';
 
 // Against the real Secret Service (gnome-keyring on a private D-Bus session) and the real keytar.
@@ -29,17 +30,11 @@ afterAll(async () => {
 });
 
 describe('without a session bus', () => {
-  const saved = { ...process.env };
+  let restoreEnv: () => void;
   beforeAll(async () => {
-    const empty = await mkdtemp(path.join(scratch, 'run-'));
-    const env = withoutSessionBus(process.env, empty);
-    for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
-    Object.assign(process.env, env);
+    restoreEnv = replaceProcessEnv(withoutSessionBus(process.env, await mkdtemp(path.join(scratch, 'run-'))));
   });
-  afterAll(() => {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-  });
+  afterAll(() => restoreEnv());
 
   it('reports the keychain unavailable with the remedy, refuses to store, and keeps a session key', async () => {
     const creds = createCredentials({ profile: () => 'default', platform: unusedPlatform, env: {} });
