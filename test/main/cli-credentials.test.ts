@@ -8,7 +8,7 @@ import { runCredentialsCommand, type CredentialsCommand } from '../../main/cli/c
 import { createSettingsStore } from '../../main/services/settings-store';
 import { startPeer, defaultPeerKey, type Peer } from '../peer/server';
 import { startKeyring, withoutSessionBus, type Keyring } from '../support/keyring';
-import { replaceProcessEnv } from '../support/process-env';
+import { useProcessEnv } from '../support/process-env';
 
 // `login | logout | whoami` against the real Secret Service and the test peer's platform route.
 // The "no session bus" case runs first: GDBus keeps the first bus it connects to for the process.
@@ -77,11 +77,7 @@ async function run(cmd: CredentialsCommand, argv: string[], stdin = '', env: Nod
 }
 
 describe('without a session bus', () => {
-  let restoreEnv: () => void;
-  beforeAll(async () => {
-    restoreEnv = replaceProcessEnv(withoutSessionBus(process.env, await mkdtemp(path.join(scratch, 'run-'))));
-  });
-  afterAll(() => restoreEnv());
+  useProcessEnv(async () => withoutSessionBus(process.env, await mkdtemp(path.join(scratch, 'run-'))));
 
   it('login, logout and whoami exit 2 with one line saying there is no keychain', async () => {
     for (const cmd of ['login', 'logout', 'whoami'] as const) {

@@ -1,5 +1,7 @@
+import { afterAll, beforeAll } from 'vitest';
+
 /** Makes process.env exactly `env` (names it lacks are removed); the returned function puts back what was there. */
-export function replaceProcessEnv(env: NodeJS.ProcessEnv): () => void {
+function replaceProcessEnv(env: NodeJS.ProcessEnv): () => void {
   const saved = { ...process.env };
   const become = (next: NodeJS.ProcessEnv) => {
     for (const name of Object.keys(process.env)) if (!(name in next)) delete process.env[name];
@@ -7,4 +9,13 @@ export function replaceProcessEnv(env: NodeJS.ProcessEnv): () => void {
   };
   become(env);
   return () => become(saved);
+}
+
+/** For the enclosing describe block: process.env is what `make` returns (from beforeAll), and as before after it. */
+export function useProcessEnv(make: () => Promise<NodeJS.ProcessEnv>): void {
+  let restore: (() => void) | undefined;
+  beforeAll(async () => {
+    restore = replaceProcessEnv(await make());
+  });
+  afterAll(() => restore?.());
 }

@@ -9,7 +9,7 @@ import type { KeytarApi } from '../../../main/services/keychain';
 import { createPlatformClient } from '../../../main/services/platform';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { startKeyring, withoutSessionBus, type Keyring } from '../../support/keyring';
-import { replaceProcessEnv } from '../../support/process-env';
+import { useProcessEnv } from '../../support/process-env';
 import { failure } from '../../support/app-failure';
 
 // Against the real Secret Service (gnome-keyring on a private D-Bus session) and the real keytar.
@@ -30,11 +30,7 @@ afterAll(async () => {
 });
 
 describe('without a session bus', () => {
-  let restoreEnv: () => void;
-  beforeAll(async () => {
-    restoreEnv = replaceProcessEnv(withoutSessionBus(process.env, await mkdtemp(path.join(scratch, 'run-'))));
-  });
-  afterAll(() => restoreEnv());
+  useProcessEnv(async () => withoutSessionBus(process.env, await mkdtemp(path.join(scratch, 'run-'))));
 
   it('reports the keychain unavailable with the remedy, refuses to store, and keeps a session key', async () => {
     const creds = createCredentials({ profile: () => 'default', platform: unusedPlatform, env: {} });
