@@ -5,15 +5,15 @@ import type { Settings } from '../../../app/settings';
 import type { JobItemEvent, JobProgress, ResultRecord, ResultSummary } from '../../../app/types';
 import { comparable, disagreements } from '../../../app/compare';
 import { toAppError } from '../api';
+import { isActive, stepsBack } from './job-progress';
 import type { LibraryStore } from './library.svelte';
+import { alignResults, Batch, readResultPages } from './result-pages';
 import type { ReviewStore } from './review.svelte';
 
 // Model comparison: the second model's results for the open folder (stored by main per folder +
 // endpoint + model, asked for by model), its run (a job of its own in main, whose events carry
 // `compare`), and where the two models disagree at the current threshold, for the grid's
 // "Models disagree" filter and the detail view's side-by-side.
-
-const activeStates = new Set<JobProgress['state']>(['queued', 'running', 'paused']);
 
 export class CompareStore {
   /** Show only the images the two models disagree on. */
@@ -36,8 +36,7 @@ export class CompareStore {
   readonly active: boolean;
 
   private byId = new Map<string, ResultSummary>();
-  private pendingItems: JobItemEvent[] = [];
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private items = new Batch<JobItemEvent>((items) => this.applyItems(items));
   private loadToken = 0;
   /** The model each comparison job runs, by job id (a job may outlive a change of the setting). */
   private jobModels = new Map<string, string>();
@@ -55,14 +54,11 @@ export class CompareStore {
     this.aligned = $derived.by(() => {
       void this.version;
       void this.library.version;
-      const entries = this.library.entries;
-      const out = new Array<ResultSummary | undefined>(entries.length);
-      for (let i = 0; i < entries.length; i++) out[i] = this.byId.get(entries[i].id);
-      return out;
+      return alignResults(this.library.entries, this.byId);
     });
     this.disagree = $derived(this.model ? disagreements(this.review.aligned, this.aligned, this.review.threshold) : new Set<number>());
     this.comparable = $derived(this.model ? comparable(this.review.aligned, this.aligned) : 0);
-    this.active = $derived(this.progress !== null && activeStates.has(this.progress.state));
+    this.active = $derived(isActive(this.progress));
 
     // Results are kept per folder + endpoint + model: load them again when any of those changes
     // (a string, so other settings changing do not reload).
@@ -124,38 +120,31 @@ export class CompareStore {
   onProgress(progress: JobProgress): void {
     if (progress.folderId !== this.library.folder?.folderId) return;
     this.jobModels.set(progress.jobId, progress.model);
-    const current = this.progress;
-    // Events can overtake the answer to startJob; never step back from an ended job to a running count.
-    if (current && current.jobId === progress.jobId && !activeStates.has(current.state) && activeStates.has(progress.state)) return;
+    if (stepsBack(this.progress, progress)) return;
     this.progress = progress;
-    if (!activeStates.has(progress.state)) {
-      this.flush();
+    if (!isActive(progress)) {
+      this.items.flush();
       if (progress.state === 'stopped' && progress.error) this.error = progress.error;
     }
   }
 
   onJobItem(item: JobItemEvent): void {
     if (item.folderId !== this.library.folder?.folderId || item.state === 'running') return;
-    this.pendingItems.push(item);
-    this.flushTimer ??= setTimeout(() => this.flush(), 150);
+    this.items.push(item);
   }
 
-  private flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    if (this.pendingItems.length === 0) return;
-    for (const item of this.pendingItems) {
+  private applyItems(items: JobItemEvent[]): void {
+    for (const item of items) {
       const model = this.jobModels.get(item.jobId);
       if (item.result && (model === undefined || model === this.model)) this.byId.set(item.id, item.result);
     }
-    this.pendingItems = [];
     this.version += 1;
   }
 
   private async reload(folderId: string, model: string): Promise<void> {
     const token = ++this.loadToken;
     this.byId = new Map();
-    this.pendingItems = [];
+    this.items.clear();
     this.error = null;
     if (this.progress && this.progress.folderId !== folderId) this.progress = null;
     this.version += 1;
@@ -164,19 +153,13 @@ export class CompareStore {
       return;
     }
     this.loading = true;
-    try {
-      const limit = 5000;
-      for (let offset = 0; ; offset += limit) {
-        const page = await this.api.resultsPage({ folderId, offset, limit, model });
-        if (token !== this.loadToken) return;
-        for (const item of page.items) this.byId.set(item.id, item);
-        this.version += 1;
-        if (offset + limit >= page.total || page.items.length === 0) break;
-      }
-    } catch (error) {
-      if (token === this.loadToken) this.error = toAppError(error);
-    } finally {
-      if (token === this.loadToken) this.loading = false;
-    }
+    const stale = () => token !== this.loadToken;
+    const failure = await readResultPages(this.api, { folderId, model }, stale, (items) => {
+      for (const item of items) this.byId.set(item.id, item);
+      this.version += 1;
+    });
+    if (stale()) return;
+    if (failure) this.error = failure;
+    this.loading = false;
   }
 }

@@ -2,6 +2,7 @@ import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { JobProgress } from '../../../app/types';
 import { toAppError } from '../api';
+import { isActive, stepsBack } from './job-progress';
 import type { LibraryStore } from './library.svelte';
 import type { ReviewStore } from './review.svelte';
 
@@ -10,15 +11,13 @@ import type { ReviewStore } from './review.svelte';
 
 export type RunMode = 'new' | 'selected' | 'failed' | 'force';
 
-const activeStates = new Set<JobProgress['state']>(['queued', 'running', 'paused']);
-
 export class JobStore {
   progress = $state.raw<JobProgress | null>(null);
   /** A failure that stops the run (bad key, unknown model...), shown as one banner. */
   banner = $state.raw<AppError | null>(null);
   busy = $state(false);
 
-  readonly active = $derived(this.progress !== null && activeStates.has(this.progress.state));
+  readonly active = $derived(isActive(this.progress));
 
   constructor(
     private readonly api: Api,
@@ -84,11 +83,9 @@ export class JobStore {
   onProgress(progress: JobProgress): void {
     // Web-image jobs run beside the folder's run and show their own progress in the Web images list.
     if (progress.web || progress.folderId !== this.library.folder?.folderId) return;
-    // Events can overtake the answer to startJob; never step back to an older count of the same job.
-    const current = this.progress;
-    if (current && current.jobId === progress.jobId && !activeStates.has(current.state) && activeStates.has(progress.state)) return;
+    if (stepsBack(this.progress, progress)) return;
     this.progress = progress;
-    if (!activeStates.has(progress.state)) {
+    if (!isActive(progress)) {
       this.review.flush();
       this.review.clearLive();
       if (progress.state === 'stopped' && progress.error) this.banner = progress.error;

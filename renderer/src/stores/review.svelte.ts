@@ -14,8 +14,8 @@ import {
   type View,
   type ViewFilter,
 } from '../../../app/view-filter';
-import { toAppError } from '../api';
 import type { LibraryStore } from './library.svelte';
+import { alignResults, Batch, readResultPages } from './result-pages';
 
 // Results of the open folder and the current way of looking at them (threshold, filters, sort).
 // Results sit in a plain Map; `version` signals changes, and live job items are applied in
@@ -36,8 +36,7 @@ export class ReviewStore {
 
   private byId = new Map<string, ResultSummary>();
   private live = new Map<string, LiveState>();
-  private pendingItems: JobItemEvent[] = [];
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private items = new Batch<JobItemEvent>((items) => this.applyItems(items));
   private loadToken = 0;
 
   private readonly api: Api;
@@ -59,10 +58,7 @@ export class ReviewStore {
     this.aligned = $derived.by(() => {
       void this.version;
       void this.library.version;
-      const entries = this.library.entries;
-      const out = new Array<ResultSummary | undefined>(entries.length);
-      for (let i = 0; i < entries.length; i++) out[i] = this.byId.get(entries[i].id);
-      return out;
+      return alignResults(this.library.entries, this.byId);
     });
     // Facts per image are gathered when results change; filters, sort and threshold reuse them.
     this.prepared = $derived(prepareView(this.library.names, this.aligned));
@@ -93,7 +89,7 @@ export class ReviewStore {
   clear(): void {
     this.byId = new Map();
     this.live = new Map();
-    this.pendingItems = [];
+    this.items.clear();
     this.thumbErrors = new Map();
     this.filter = defaultFilter;
     this.version += 1;
@@ -103,7 +99,7 @@ export class ReviewStore {
   async reload(folderId: string): Promise<void> {
     this.byId = new Map();
     this.live = new Map();
-    this.pendingItems = [];
+    this.items.clear();
     this.version += 1;
     await this.load(folderId);
   }
@@ -113,20 +109,14 @@ export class ReviewStore {
     const token = ++this.loadToken;
     this.loading = true;
     this.error = null;
-    try {
-      const limit = 5000;
-      for (let offset = 0; ; offset += limit) {
-        const page = await this.api.resultsPage({ folderId, offset, limit });
-        if (token !== this.loadToken) return;
-        for (const item of page.items) this.byId.set(item.id, item);
-        this.version += 1;
-        if (offset + limit >= page.total || page.items.length === 0) break;
-      }
-    } catch (error) {
-      if (token === this.loadToken) this.error = toAppError(error);
-    } finally {
-      if (token === this.loadToken) this.loading = false;
-    }
+    const stale = () => token !== this.loadToken;
+    const failure = await readResultPages(this.api, { folderId }, stale, (items) => {
+      for (const item of items) this.byId.set(item.id, item);
+      this.version += 1;
+    });
+    if (stale()) return;
+    if (failure) this.error = failure;
+    this.loading = false;
   }
 
   setThumbError(id: string, reason: string): void {
@@ -149,23 +139,22 @@ export class ReviewStore {
   }
 
   onJobItem(item: JobItemEvent): void {
-    this.pendingItems.push(item);
-    this.flushTimer ??= setTimeout(() => this.flush(), 150);
+    this.items.push(item);
   }
 
   /** Applies live job items now (also used when a job ends). */
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    if (this.pendingItems.length === 0) return;
-    for (const item of this.pendingItems) {
+    this.items.flush();
+  }
+
+  private applyItems(items: JobItemEvent[]): void {
+    for (const item of items) {
       if (item.state === 'running') this.live.set(item.id, 'running');
       else {
         this.live.delete(item.id);
         if (item.result) this.byId.set(item.id, item.result);
       }
     }
-    this.pendingItems = [];
     this.version += 1;
   }
 

@@ -3,6 +3,7 @@ import type { AppError } from '../../../app/errors';
 import type { JobItemEvent, JobProgress, ResultSummary } from '../../../app/types';
 import { parseImageUrls } from '../../../app/web-url';
 import { toAppError } from '../api';
+import { isActive, stepsBack } from './job-progress';
 
 // The open folder's "Web images": https image URLs classified through the hosted-image route. Their
 // jobs run beside the folder's run (their progress carries `web: true`); results are stored with
@@ -15,7 +16,6 @@ export interface WebItem {
   live?: 'queued' | 'running';
 }
 
-const activeStates = new Set<JobProgress['state']>(['queued', 'running', 'paused']);
 const maxPerPaste = 100;
 
 export class WebImagesStore {
@@ -26,7 +26,7 @@ export class WebImagesStore {
   loading = $state(false);
   busy = $state(false);
 
-  readonly active = $derived(this.progress !== null && activeStates.has(this.progress.state));
+  readonly active = $derived(isActive(this.progress));
   private folderId = '';
 
   constructor(private readonly api: Api) {}
@@ -94,11 +94,9 @@ export class WebImagesStore {
 
   onProgress(progress: JobProgress): void {
     if (!progress.web || progress.folderId !== this.folderId) return;
-    const current = this.progress;
-    // Events can overtake the answer to classifyUrls: never step back from an end to a running count.
-    if (current && current.jobId === progress.jobId && !activeStates.has(current.state) && activeStates.has(progress.state)) return;
+    if (stepsBack(this.progress, progress)) return;
     this.progress = progress;
-    if (!activeStates.has(progress.state)) {
+    if (!isActive(progress)) {
       this.clearLive();
       if (progress.state === 'stopped' && progress.error) this.error = progress.error;
     }

@@ -1,0 +1,67 @@
+import type { Api } from '../../../app/contract';
+import type { AppError } from '../../../app/errors';
+import type { ImageEntry, ResultSummary } from '../../../app/types';
+import { toAppError } from '../api';
+
+// What the stores holding a folder's results by image id (the current model's, the comparison
+// model's) share: reading them from main page by page, lining them up with the library's entries,
+// and applying live job items in batches.
+
+/** Each entry's result by its id (undefined where there is none), in the entries' order. */
+export function alignResults(entries: readonly ImageEntry[], byId: ReadonlyMap<string, ResultSummary>): Array<ResultSummary | undefined> {
+  const out = new Array<ResultSummary | undefined>(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = byId.get(entries[i].id);
+  return out;
+}
+
+/** Reads a folder's stored results (of `model`, or of the current one) page by page into `onPage`;
+ *  stops quietly once `stale()` says a newer load began. Answers the failure instead of throwing. */
+export async function readResultPages(
+  api: Api,
+  query: { folderId: string; model?: string },
+  stale: () => boolean,
+  onPage: (items: ResultSummary[]) => void,
+): Promise<AppError | null> {
+  try {
+    const limit = 5000;
+    for (let offset = 0; ; offset += limit) {
+      const page = await api.resultsPage({ ...query, offset, limit });
+      if (stale()) return null;
+      onPage(page.items);
+      if (offset + limit >= page.total || page.items.length === 0) return null;
+    }
+  } catch (error) {
+    return toAppError(error);
+  }
+}
+
+/** Collects items and hands them to `apply` together, `delayMs` after the first (or at once on
+ *  flush), so a fast job does not rebuild a view for every image. */
+export class Batch<T> {
+  private items: T[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly apply: (items: T[]) => void,
+    private readonly delayMs = 150,
+  ) {}
+
+  push(item: T): void {
+    this.items.push(item);
+    this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.items.length === 0) return;
+    const items = this.items;
+    this.items = [];
+    this.apply(items);
+  }
+
+  /** Drops the items still waiting. */
+  clear(): void {
+    this.items = [];
+  }
+}
