@@ -103,6 +103,26 @@ describe('comparing two models', () => {
     for (const [file, , a] of images) expect(await cellOf(page, file).getAttribute('aria-label')).toMatch(new RegExp(`^${escape(file)}, ${a} `));
   });
 
+  it('Clear turns the Models disagree filter off too', async () => {
+    const toggle = page.getByRole('checkbox', { name: /^Models disagree/ });
+    await toggle.check();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
+    const clear = page.getByRole('complementary', { name: 'Filters' }).getByRole('button', { name: 'Clear', exact: true });
+    expect(await clear.isEnabled()).toBe(true);
+    await clear.click();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await clear.isEnabled()).toBe(false);
+    await page.getByRole('searchbox').fill('green');
+    await toggle.check();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(2);
+    await clear.click();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    expect(await toggle.isChecked()).toBe(false);
+    expect(await page.getByRole('searchbox').inputValue()).toBe('');
+    expect(problems).toEqual([]);
+  });
+
   it('filters the grid to exactly the images the models disagree on', async () => {
     const toggle = page.getByRole('checkbox', { name: /^Models disagree/ });
     expect(await toggle.locator('xpath=..').textContent()).toMatch(new RegExp(`Models disagree\\s*${disagreeing.length}`));
