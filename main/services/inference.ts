@@ -369,6 +369,9 @@ export function createInference(opts: InferenceOptions): Inference {
     } else if (!idle) return;
     if (!job.ended && !active(job.progress.state)) {
       job.ended = true;
+      // An ended job keeps only its progress (for get/wait): release its items, up to a folder's worth.
+      job.ready = [];
+      job.head = 0;
       const final = snapshot(job);
       job.meter.close();
       opts.emit('jobProgress', final);
