@@ -58,6 +58,8 @@ export const contract = {
 
   /** Shows the OS folder dialog; null when the user cancels. */
   pickFolder: channel<string | null>()(empty),
+  /** Shows the OS file dialog for a labels CSV; null when the user cancels. */
+  pickLabelsCsv: channel<string | null>()(empty),
   /** Opens (and starts scanning) a folder; entries arrive as `scanBatch` events. */
   openFolder: channel<FolderInfo>()(
     z.object({ path: z.string().min(1).max(4096), recursive: z.boolean().optional() }).strict(),

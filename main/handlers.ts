@@ -39,6 +39,7 @@ export interface Ports {
   };
   dialogs: {
     pickFolder(): Promise<string | null>;
+    pickFile(kind: 'labels-csv'): Promise<string | null>;
     pickExportPath(format: ExportFormat, suggestedName: string): Promise<string | null>;
   };
   initialFolder(): string | null;
@@ -108,6 +109,7 @@ export function createHandlers(ports: Ports): Handlers {
   return {
     appInfo: () => ports.info,
     pickFolder: () => ports.dialogs.pickFolder(),
+    pickLabelsCsv: () => ports.dialogs.pickFile('labels-csv'),
     openFolder: async ({ path, recursive }) => {
       const info = await ports.library.open(path, recursive ?? ports.settings.get().recursive);
       ports.settings.rememberFolder(info.root);

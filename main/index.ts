@@ -72,6 +72,11 @@ async function main(): Promise<void> {
         const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
         return result.canceled ? null : (result.filePaths[0] ?? null);
       },
+      async pickFile() {
+        const options = { properties: ['openFile' as const], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }] };
+        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
       async pickExportPath(format: ExportFormat, suggestedName: string) {
         if (format === 'annotated' || format === 'class-folders') {
           const options = { title: 'Export into folder', properties: ['openDirectory' as const, 'createDirectory' as const] };

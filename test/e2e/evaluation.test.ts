@@ -210,7 +210,8 @@ describe('evaluating a model on class-named folders', () => {
   it('keeps the corrections after a restart', async () => {
     await page.close();
     await host.close();
-    host = await startHost({ dataDir, folder, exportDir });
+    // The file dialog (host option) answers the labels CSV the last test writes.
+    host = await startHost({ dataDir, folder, exportDir, pickFile: path.join(exportDir, 'truth.csv') });
     page = await openTrackedPage(browser, host.url, problems);
     const tile = cellOf(page, 'red/oops green.png');
     await expect.poll(() => tile.getAttribute('aria-label'), { timeout: 20_000 }).toMatch(/^oops green\.png, green \S+%, truth: green \(corrected\), flagged$/);
@@ -224,7 +225,11 @@ describe('evaluating a model on class-named folders', () => {
     const rows = images.map(([rel]) => `${rel},${rel === 'misc/m1.png' ? 'blue' : rel.startsWith('red/oops') ? 'green' : rel.split('/')[0]}`);
     await writeFile(csvPath, `path,label\n${rows.join('\n')}\n`);
     await panel().getByRole('button', { name: 'Labels CSV…' }).click();
-    await panel().getByRole('textbox', { name: /A CSV of path,label rows/ }).fill(csvPath);
+    // "Choose…" fills the field from the file dialog, over whatever was typed.
+    const field = panel().getByRole('textbox', { name: /A CSV of path,label rows/ });
+    await field.fill('/typed/elsewhere.csv');
+    await panel().getByRole('button', { name: 'Choose…' }).click();
+    await expect.poll(() => field.inputValue()).toBe(csvPath);
     await panel().getByRole('button', { name: 'Use', exact: true }).click();
     await expect.poll(() => cellOf(page, 'misc/m1.png').getAttribute('aria-label'), { timeout: 15_000 }).toMatch(/, truth: blue$/);
     await expect.poll(() => panel().getByText('8 of 8 images right', { exact: false }).count()).toBe(1);

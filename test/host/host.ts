@@ -27,6 +27,8 @@ export interface HostOptions {
   env?: NodeJS.ProcessEnv;
   /** What the "folder dialog" answers; null = the user cancelled. */
   pickFolder?: string | null;
+  /** What the "file dialog" (labels CSV) answers; null = the user cancelled. */
+  pickFile?: string | null;
   /** Where exports land when no path is given (default <dataDir>/exports). */
   exportDir?: string;
   settings?: SettingsPatch;
@@ -63,6 +65,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     initialFolder: opts.folder ? path.resolve(opts.folder) : null,
     dialogs: {
       pickFolder: async () => opts.pickFolder ?? null,
+      pickFile: async () => opts.pickFile ?? null,
       pickExportPath: async (_format, suggestedName) => {
         await fs.mkdir(exportDir, { recursive: true });
         return path.join(exportDir, suggestedName);

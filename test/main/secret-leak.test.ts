@@ -123,7 +123,7 @@ describe('the API key never leaks', () => {
   it('through the app: every IPC response and event, with a stored key, failures, exports and a wrong key', async () => {
     const app = await startApp({
       dataDir: home,
-      dialogs: { pickFolder: async () => folder, pickExportPath: async (_format, name) => path.join(exportDir, name) },
+      dialogs: { pickFolder: async () => folder, pickFile: async () => null, pickExportPath: async (_format, name) => path.join(exportDir, name) },
     });
     const { events, handlers, until, finished } = app;
     const call = async (name: string, payload: unknown = {}) => {

@@ -127,5 +127,7 @@ describe('Electron shell (main/index.ts)', () => {
     const exported = await invoke('exportResults', { folderId, format: 'json', path: target });
     expect(exported).toEqual({ ok: true, value: null });
     expect(existsSync(target)).toBe(false);
+    // A cancelled file dialog chooses no labels CSV.
+    expect(await invoke('pickLabelsCsv', {})).toEqual({ ok: true, value: null });
   });
 });

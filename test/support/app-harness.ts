@@ -42,7 +42,7 @@ export async function startApp(opts: AppHarnessOptions): Promise<App> {
   const services = await createAppServices({
     dataDir: opts.dataDir,
     emit: <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload }),
-    dialogs: opts.dialogs ?? { pickFolder: async () => null, pickExportPath: async () => null },
+    dialogs: opts.dialogs ?? { pickFolder: async () => null, pickFile: async () => null, pickExportPath: async () => null },
     env: opts.env ?? {},
     fetch: opts.fetch,
     shell: 'host',

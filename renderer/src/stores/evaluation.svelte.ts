@@ -228,6 +228,16 @@ export class EvaluationStore {
     return this.api.pathForFile(file);
   }
 
+  /** The labels CSV chosen in the OS file dialog; null when cancelled (or the dialog failed, which `error` tells). */
+  async chooseLabelsCsv(): Promise<string | null> {
+    try {
+      return await this.api.pickLabelsCsv({});
+    } catch (error) {
+      this.error = toAppError(error);
+      return null;
+    }
+  }
+
   setLabelsPath(path: string | null): void {
     this.labelsPath = path && path.trim() ? path.trim() : null;
     this.persist();
