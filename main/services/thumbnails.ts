@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { AppFailure, type AppError } from '../../app/errors';
 import type { Ports } from '../handlers';
 import { decodeBmp, looksLikeBmp } from './bmp';
+import { createCachePruner, tempSuffix } from './cache-pruner';
 import { createLimiter } from './limit';
 
 type SharpImage = ReturnType<typeof sharp>;
@@ -14,6 +15,8 @@ type SharpImage = ReturnType<typeof sharp>;
 // shrink-on-load, so main's event loop only waits on promises; a bounded queue keeps the number
 // of decodes in flight at the machine's size, so IPC stays responsive while thousands are made.
 // Results are cached on disk under a key that changes when the file changes (path, mtime, size).
+// The cache keeps to a byte budget: serving a cached file touches its mtime (its "last used"
+// time, see cache-pruner.ts) and a pruner removes the least recently used, off the request path.
 
 export interface ImageBytes {
   bytes: Buffer;
@@ -35,6 +38,22 @@ export interface Thumbnails {
   /** Decodes running now, and decodes done so far (for tests and benchmarks). */
   readonly active: number;
   readonly renders: number;
+  /** Resolves when no cache prune is running (for tests). */
+  cacheIdle(): Promise<void>;
+  /** Stops the cache pruner (waits for a running prune); thumbnails still serve. */
+  close(): Promise<void>;
+}
+
+export interface ThumbnailsOptions {
+  cacheDir: string;
+  concurrency?: number;
+  /** Bytes the disk cache may hold before its least recently used files go (default 1 GiB). */
+  cacheBudget?: number;
+  /** New cache files between two prunes (default 500). */
+  pruneEvery?: number;
+  /** The first prune, after start (default 10 s). */
+  pruneDelayMs?: number;
+  now?: () => number;
 }
 
 /** Formats a browser shows as they are. */
@@ -49,8 +68,16 @@ const fullCap = 4096;
 const keptErrors = 10_000;
 const cacheVersion = 'v1';
 
-export function createThumbnails(opts: { cacheDir: string; concurrency?: number }): Thumbnails {
+export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   const limit = createLimiter(opts.concurrency ?? Math.max(2, os.availableParallelism()));
+  const now = opts.now ?? Date.now;
+  const pruner = createCachePruner({
+    dir: opts.cacheDir,
+    budget: opts.cacheBudget,
+    everyWrites: opts.pruneEvery,
+    startDelayMs: opts.pruneDelayMs,
+    now,
+  });
   const inFlight = new Map<string, Promise<ImageBytes>>();
   const errors = new Map<string, AppError>();
   let renders = 0;
@@ -71,13 +98,13 @@ export function createThumbnails(opts: { cacheDir: string; concurrency?: number 
     const running = inFlight.get(key);
     if (running) return running;
     const task = (async () => {
-      const hit = await readCache(opts.cacheDir, key, contentType);
+      const hit = await readCache(opts.cacheDir, key, contentType, now);
       if (hit) return hit;
       const made = await limit(() => {
         renders++;
         return make();
       });
-      await writeCache(opts.cacheDir, key, made);
+      if (await writeCache(opts.cacheDir, key, made)) pruner.noteWrite();
       return made;
     })();
     inFlight.set(key, task);
@@ -122,6 +149,8 @@ export function createThumbnails(opts: { cacheDir: string; concurrency?: number 
     get renders() {
       return renders;
     },
+    cacheIdle: () => pruner.idle(),
+    close: () => pruner.close(),
   };
 }
 
@@ -218,12 +247,18 @@ export function asImageFailure(error: unknown): AppFailure {
 
 const cacheExt = (contentType: string) => (contentType === 'image/jpeg' ? 'jpg' : 'webp');
 
-async function readCache(cacheDir: string, key: string, contentType: string): Promise<ImageBytes | null> {
+async function readCache(cacheDir: string, key: string, contentType: string, now: () => number): Promise<ImageBytes | null> {
+  const file = cacheFile(cacheDir, key, cacheExt(contentType));
+  let bytes: Buffer;
   try {
-    return { bytes: await fs.readFile(cacheFile(cacheDir, key, cacheExt(contentType))), contentType };
+    bytes = await fs.readFile(file);
   } catch {
     return null; // not cached yet (or unreadable: render again)
   }
+  // Marks it used, for the pruner; a miss here (pruned meanwhile) costs nothing.
+  const used = new Date(now());
+  await fs.utimes(file, used, used).catch(() => undefined);
+  return { bytes, contentType };
 }
 
 function cacheFile(cacheDir: string, key: string, ext: string): string {
@@ -231,14 +266,16 @@ function cacheFile(cacheDir: string, key: string, ext: string): string {
 }
 
 /** Temp file + rename: a reader never sees half a thumbnail. A failed write only costs a re-render. */
-async function writeCache(cacheDir: string, key: string, made: ImageBytes): Promise<void> {
+async function writeCache(cacheDir: string, key: string, made: ImageBytes): Promise<boolean> {
   const target = cacheFile(cacheDir, key, cacheExt(made.contentType));
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = `${target}.${randomBytes(6).toString('hex')}${tempSuffix}`;
   try {
     await fs.mkdir(path.dirname(target), { recursive: true });
     await fs.writeFile(temp, made.bytes);
     await fs.rename(temp, target);
+    return true;
   } catch {
     await fs.rm(temp, { force: true }).catch(() => undefined);
+    return false;
   }
 }

@@ -63,14 +63,19 @@ describe('thumbnails', () => {
     const first = await thumbs.thumbnail(file, 200);
     const files = await cacheFiles(cache);
     expect(files).toHaveLength(1);
-    const before = (await fs.stat(files[0])).mtimeMs;
+    const before = await fs.stat(files[0]);
     expect(thumbs.renders).toBe(1);
 
+    const longAgo = new Date(Date.UTC(2020, 0, 1));
+    await fs.utimes(files[0], longAgo, longAgo);
     const second = await thumbs.thumbnail(file, 200);
     expect(second.bytes.equals(first.bytes)).toBe(true);
     expect(thumbs.renders).toBe(1);
     expect(await cacheFiles(cache)).toEqual(files);
-    expect((await fs.stat(files[0])).mtimeMs).toBe(before);
+    // Served as it is (the same file, not written again), and marked used for the cache pruner.
+    const after = await fs.stat(files[0]);
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeMs).toBeGreaterThan(longAgo.getTime());
 
     // Another size is another entry; identical requests in flight share one decode.
     const [x, y] = await Promise.all([thumbs.thumbnail(file, 100), thumbs.thumbnail(file, 100)]);
@@ -81,6 +86,43 @@ describe('thumbnails', () => {
     const again = createThumbnails({ cacheDir: cache });
     expect((await again.thumbnail(file, 200)).bytes.equals(first.bytes)).toBe(true);
     expect(again.renders).toBe(0);
+  });
+
+  it('keeps the disk cache within a small budget while thumbnails still serve', async () => {
+    const root = await tempDir();
+    const cache = await tempDir('classify-desk-cache-');
+    dirs.push(root, cache);
+    const budget = 1500;
+    const pruneEvery = 4;
+    const thumbs = createThumbnails({ cacheDir: cache, concurrency: 2, cacheBudget: budget, pruneEvery, pruneDelayMs: 60_000 });
+    const cacheBytes = async () => (await Promise.all((await cacheFiles(cache)).map((f) => fs.stat(f)))).reduce((sum, st) => sum + st.size, 0);
+    try {
+      const files: string[] = [];
+      for (let i = 0; i < 24; i++) files.push(await writeImage(path.join(root, `p${i}.jpg`), 200, 150, { r: i * 10, g: 255 - i * 10, b: 90 }));
+      let written = 0;
+      let biggest = 0;
+      for (const file of files) {
+        const thumb = await thumbs.thumbnail(file, 128);
+        written += thumb.bytes.length;
+        biggest = Math.max(biggest, thumb.bytes.length);
+      }
+      await thumbs.cacheIdle();
+      expect(written).toBeGreaterThan(3 * budget); // without pruning the cache would hold all of it
+      // Bounded: the budget, plus at most the files written since the last prune began.
+      expect(await cacheBytes()).toBeLessThanOrEqual(budget + (pruneEvery - 1) * biggest);
+      expect((await cacheFiles(cache)).length).toBeLessThan(files.length);
+
+      // Every image still serves, newest first: the kept ones from the cache, the pruned ones made again.
+      for (const file of [...files].reverse()) {
+        expect(await sharp((await thumbs.thumbnail(file, 128)).bytes).metadata(), file).toMatchObject({ width: 128, height: 96 });
+      }
+      expect(thumbs.renders).toBeGreaterThan(files.length);
+      expect(thumbs.renders).toBeLessThan(2 * files.length);
+      await thumbs.cacheIdle();
+      expect(await cacheBytes()).toBeLessThanOrEqual(budget + (pruneEvery - 1) * biggest);
+    } finally {
+      await thumbs.close();
+    }
   });
 
   it('renders again when the file changes (mtime), not from the stale cache', async () => {
