@@ -59,7 +59,9 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   // --- library + thumbnails + media
   const library = createLibrary({ emit });
   closers.push(() => library.close());
+  // The disk cache keeps to its default budget (1 GiB); close stops its pruner.
   const thumbnails = createThumbnails({ cacheDir: paths.thumbnails });
+  closers.push(() => thumbnails.close());
   const media = createMediaHandler({ library, thumbnails });
 
   // --- info
