@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelIdPattern, settingsPatchSchema, type Settings } from './settings';
+import { labelMappingSchema, modelIdPattern, settingsPatchSchema, type Settings } from './settings';
 import type {
   AppInfo,
   CredentialStatus,
@@ -49,7 +49,7 @@ const evaluationRequest = {
   folderId,
   threshold: z.number().min(0).max(1).optional(),
   labelsPath: z.string().min(1).max(4096).optional(),
-  mapping: z.record(z.string().max(256), z.string().min(1).max(256).nullable()).optional(),
+  mapping: labelMappingSchema.optional(),
   model: modelId.optional(),
 };
 
@@ -145,6 +145,9 @@ export const contract = {
   redoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
   /** Metrics of the current model's (or `model`'s) stored results against folder names or a labels CSV. */
   evaluation: channel<FolderEvaluation>()(z.object(evaluationRequest).strict()),
+  /** Remembers the folder's ground-truth name mapping, for evaluations (and `classify-desk evaluate`)
+   *  that bring none; {} forgets it. Answers the mapping as stored. */
+  setGroundTruthMapping: channel<Record<string, string | null>>()(z.object({ folderId, mapping: labelMappingSchema }).strict()),
   /** Writes the evaluation report (JSON + confusion CSV beside it), or the dataset labels (correction,
    *  else ground truth, else prediction) as a path,label CSV or a folder-per-class copy. */
   exportEvaluation: channel<ExportDone | null>()(

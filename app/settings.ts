@@ -33,6 +33,14 @@ export const windowStateSchema = z.object({
 });
 export type WindowState = z.infer<typeof windowStateSchema>;
 
+/** A ground-truth name mapping: normalised folder / CSV name -> class, or null to ignore the name. */
+export const labelMappingSchema = z
+  .record(z.string().max(256), z.string().min(1).max(256).nullable())
+  .refine((mapping) => Object.keys(mapping).length <= 10_000, 'Map at most 10,000 names.');
+
+/** How many folders keep their ground-truth mapping (the most recently changed ones). */
+export const maxGroundTruthMappings = 50;
+
 export const settingsSchema = z.object({
   endpointKind: z.enum(endpointKinds).default('serverless'),
   /** Required for self-hosted (any http(s)://host:port); for the others it overrides the
@@ -55,11 +63,14 @@ export const settingsSchema = z.object({
   recentFolders: z.array(z.string()).max(10).default([]),
   lastFolder: z.string().optional(),
   window: windowStateSchema.optional(),
+  /** The ground-truth mapping per folder id, most recently changed first; written only by its own
+   *  channel (setGroundTruthMapping) and read by evaluations that bring none, app and CLI alike. */
+  groundTruthMappings: z.record(z.string().regex(/^[0-9a-f]{16}$/), labelMappingSchema).default({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
 
-const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true }).shape;
+const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true, groundTruthMappings: true }).shape;
 type Patchable = typeof patchable;
 
 /** A partial update from the renderer; validated field by field. Defaults are stripped first:

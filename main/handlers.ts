@@ -30,6 +30,7 @@ export interface Ports {
     get(): Settings;
     update(patch: SettingsPatch): Settings;
     rememberFolder(path: string): void;
+    rememberMapping(folderId: string, mapping: Record<string, string | null>): Record<string, string | null>;
   };
   library: {
     open(path: string, recursive: boolean): Promise<FolderInfo>;
@@ -147,6 +148,7 @@ export function createHandlers(ports: Ports): Handlers {
     undoCorrection: ({ folderId }) => ports.corrections.undo(folderId),
     redoCorrection: ({ folderId }) => ports.corrections.redo(folderId),
     evaluation: (request) => ports.evaluation.evaluate(request),
+    setGroundTruthMapping: ({ folderId, mapping }) => ports.settings.rememberMapping(folderId, mapping),
     exportEvaluation: async ({ kind, path, ...request }) => {
       const format = kind === 'report' ? 'json' : kind === 'labels-csv' ? 'csv' : 'class-folders';
       const target = await exportTarget(path, format, () => ports.evaluation.suggestedName(request.folderId, kind));

@@ -12,6 +12,7 @@ import { writeAtomically } from '../services/export-files';
 import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
 import { createResultsStore } from '../services/results';
+import { createSettingsStore } from '../services/settings-store';
 import { buildCliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
 import { runInferCommand } from './infer-command';
@@ -37,7 +38,8 @@ Options:
   --threshold T        confidence 0-1 below which a single-label image counts as "no prediction"
                        (wrong, and in no cell of the matrix); default: the app's threshold (0.4)
   --map NAME=CLASS     treat folder or CSV name NAME as class CLASS; --map NAME= ignores NAME
-                       (repeatable)
+                       (repeatable); the mapping made in the app for this folder applies too,
+                       and --map overrides it name by name
   --out FILE           write the JSON report (format classify-desk-eval/v1)
   --api-url, --api-key, --profile, --concurrency, --max-size, --no-recursive, --force
                        as for classify-desk infer (see classify-desk infer --help)
@@ -161,7 +163,8 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
         record: (id) => journal.get(id),
         threshold: threshold ?? header.threshold,
         csv: csv?.labels,
-        mapping,
+        // The app's mapping for this folder, with --map on top.
+        mapping: { ...createSettingsStore({ dataDir }).get().groundTruthMappings[cliFolder.info.folderId], ...mapping },
         corrections: await corrections.labels(cliFolder.info.folderId),
       });
       const gt = evaluation.groundTruth;

@@ -136,7 +136,8 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
       record: (id) => journal?.get(id),
       threshold: request.threshold ?? settings.threshold,
       csv: csv?.labels,
-      mapping: request.mapping,
+      // The request's mapping (the window sends its own) wins over the one stored for the folder.
+      mapping: request.mapping ?? settings.groundTruthMappings[request.folderId],
       corrections: await opts.corrections.labels(request.folderId),
     };
     return { folder, input, csvProblems: csv?.problems ?? [] };

@@ -1,6 +1,8 @@
 import Conf from 'conf';
 import { AppFailure } from '../../app/errors';
 import {
+  labelMappingSchema,
+  maxGroundTruthMappings,
   normaliseSettings,
   settingsPatchSchema,
   windowStateSchema,
@@ -20,6 +22,8 @@ export interface SettingsStore {
   get(): Settings;
   update(patch: SettingsPatch): Settings;
   rememberFolder(path: string): void;
+  /** Keeps the folder's ground-truth mapping first (an empty one forgets it); at most 50 folders. */
+  rememberMapping(folderId: string, mapping: Record<string, string | null>): Record<string, string | null>;
   getWindowState(): WindowState | undefined;
   setWindowState(state: WindowState): void;
   /** Calls `listener` whenever the recent-folders list changes (the app menu shows it). */
@@ -69,6 +73,16 @@ export function createSettingsStore(opts: { dataDir: string; backing?: SettingsB
       const recentFolders = [folder, ...current.recentFolders.filter((f) => f !== folder)].slice(0, maxRecent);
       write({ ...current, recentFolders, lastFolder: folder });
       if (recentFolders.join('\0') !== current.recentFolders.join('\0')) for (const listener of recentListeners) listener();
+    },
+    rememberMapping(folderId, mapping) {
+      const parsed = labelMappingSchema.safeParse(mapping);
+      // An invalid entry would make the whole field fall back to {} on the next read.
+      if (!parsed.success) throw new AppFailure('invalid_input', `Invalid mapping: ${parsed.error.issues[0]?.message ?? 'bad value'}.`);
+      const current = read();
+      const others = Object.entries(current.groundTruthMappings).filter(([id]) => id !== folderId);
+      const kept = Object.keys(parsed.data).length > 0 ? [[folderId, parsed.data] as const, ...others] : others;
+      write({ ...current, groundTruthMappings: Object.fromEntries(kept.slice(0, maxGroundTruthMappings)) });
+      return parsed.data;
     },
     onRecentChange(listener) {
       recentListeners.add(listener);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../main/cli';
 import { createCorrections } from '../../main/services/corrections';
 import { folderIdOf } from '../../main/services/library';
+import { createSettingsStore } from '../../main/services/settings-store';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
 import { colours, solidJpeg, solidPng } from '../peer/images';
 
@@ -134,6 +135,8 @@ describe('classify-desk evaluate', () => {
     const corrections = createCorrections({ dataDir: home });
     await corrections.set(folderIdOf(await fs.realpath(folder)), ['red/r1.jpg'], { label: 'red' });
     await corrections.close();
+    // The app mapped "rouge" to blue for this folder; --map below overrides that.
+    createSettingsStore({ dataDir: home }).rememberMapping(folderIdOf(await fs.realpath(folder)), { rouge: 'blue' });
     const run = await evaluate(home, [folder, '--labels', labels, '--map', 'rouge=red', '--threshold', '0.5', '--out', report]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('1 path(s) name no image of the folder, e.g. nowhere.jpg');
@@ -141,6 +144,12 @@ describe('classify-desk evaluate', () => {
     // r1 corrected to red (right), r2 red (right), u1 mapped red (right), b1 blue (right).
     expect(json).toMatchObject({ accuracy: 1, unlabeled: 6, errors: 1, confusion: { matrix: [[1, 0, 0], [0, 0, 0], [0, 0, 3]] } });
     expect(json.per_class.green).toEqual({ precision: null, recall: null, f1: null, support: 0 });
+
+    // Without --map the app's mapping applies: u1 (a red image) is truly blue now, and wrong.
+    const stored = await evaluate(home, [folder, '--labels', labels, '--threshold', '0.5', '--out', report]);
+    expect(stored.code, stored.stderr).toBe(0);
+    expect(stored.stderr).not.toContain('rouge');
+    expect(JSON.parse(await fs.readFile(report, 'utf8'))).toMatchObject({ accuracy: 0.75, confusion: { matrix: [[1, 0, 1], [0, 0, 0], [0, 0, 2]] } });
   });
 
   it('evaluates a multi-label model by exact match and per-class precision/recall', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderEvaluation } from '../../../app/eval-report';
 import type { CorrectionsChange, CorrectionsSnapshot } from '../../../app/corrections';
+import type { Settings } from '../../../app/settings';
 import type { ResultRecord } from '../../../app/types';
 import { dispatch } from '../../../main/handlers';
 import { createResultsStore } from '../../../main/services/results';
@@ -102,6 +103,39 @@ describe('evaluation over IPC', () => {
     expect(afterUndo.metrics.correct).toBe(2);
     const redone = await call<CorrectionsChange>('redoCorrection', { folderId: reopened.folderId });
     expect(redone.changed[0].label).toBe('dog');
+  });
+
+  it('remembers a folder\'s name mapping in main, across a restart, for evaluations that bring none', async () => {
+    let { call } = await start();
+    const { folderId } = await call<{ folderId: string }>('openFolder', { path: folder });
+    expect(await call('setGroundTruthMapping', { folderId, mapping: { other: 'cat' } })).toEqual({ other: 'cat' });
+    await app!.close();
+    ({ call } = await start());
+    await call('openFolder', { path: folder });
+    const stored = await call<FolderEvaluation>('evaluation', { folderId, threshold: 0.5 });
+    // "other" counts as cat now: e.jpg (predicted cat) is evaluated and right.
+    expect(stored.metrics).toMatchObject({ evaluated: 4, correct: 3, unlabeled: 0 });
+    expect(stored.groundTruth.unmatched).toEqual([]);
+    // A mapping in the request (the window sends its own) wins over the stored one.
+    expect((await call<FolderEvaluation>('evaluation', { folderId, threshold: 0.5, mapping: {} })).metrics.unlabeled).toBe(1);
+    // An empty mapping forgets the folder's.
+    await call('setGroundTruthMapping', { folderId, mapping: {} });
+    expect((await call<FolderEvaluation>('evaluation', { folderId, threshold: 0.5 })).metrics.unlabeled).toBe(1);
+  });
+
+  it('keeps the mappings of the 50 most recently changed folders', async () => {
+    const { call } = await start();
+    const ids = Array.from({ length: 51 }, (_, i) => i.toString(16).padStart(16, '0'));
+    for (const id of ids) await call('setGroundTruthMapping', { folderId: id, mapping: { other: null } });
+    // Changing the first again makes it the most recent; the second is then the oldest and dropped.
+    await call('setGroundTruthMapping', { folderId: ids[0], mapping: { other: 'dog' } });
+    const kept = Object.keys((await call<Settings>('getSettings')).groundTruthMappings);
+    expect(kept).toHaveLength(50);
+    expect(kept[0]).toBe(ids[0]);
+    expect(kept[1]).toBe(ids[50]);
+    expect(kept).not.toContain(ids[1]);
+    // The mappings are not a setting the settings form can write.
+    await expect(call('setSettings', { groundTruthMappings: {} })).rejects.toThrow(/invalid_input/);
   });
 
   it('exports the report with its matrix CSV, and the dataset labels as CSV and class folders', async () => {
