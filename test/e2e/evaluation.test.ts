@@ -12,8 +12,8 @@ import { assertRendererBuilt, cellOf, configureInSettings, openTrackedPage, soli
 // Evaluation in real Chromium through the browser host against the Roboflow test peer: ground
 // truth from class-named folders (one image deliberately in the wrong folder, one folder named
 // like no class), the evaluation panel's numbers and matrix, click-through from a matrix cell to
-// exactly its images, corrections by key with undo/redo, the exports, and corrections surviving
-// a restart of the host.
+// exactly its images, corrections by key with undo/redo, the exports, and corrections and the name
+// mapping surviving a restart of the host.
 
 const screenshots = path.resolve('test-results/screenshots');
 
@@ -207,7 +207,7 @@ describe('evaluating a model on class-named folders', () => {
     expect(csv).toContain('blue/deep/b2.png,blue\r\n');
   });
 
-  it('keeps the corrections after a restart', async () => {
+  it('keeps the corrections and the name mapping after a restart', async () => {
     await page.close();
     await host.close();
     // The file dialog (host option) answers the labels CSV the last test writes.
@@ -218,6 +218,9 @@ describe('evaluating a model on class-named folders', () => {
     await tile.click();
     await page.keyboard.press('e');
     await expect.poll(() => accuracy().textContent(), { timeout: 15_000 }).toBe('100.0%');
+    // "misc" stays ignored: main kept the mapping (the new page has a fresh localStorage).
+    await panel().getByRole('list', { name: 'Mapped names' }).getByText('ignored').waitFor();
+    expect(await panel().getByRole('combobox', { name: 'Map “misc” to' }).count()).toBe(0);
   });
 
   it('takes the truth from a labels CSV instead of the folders, and back', async () => {

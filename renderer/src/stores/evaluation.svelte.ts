@@ -15,8 +15,10 @@ import type { ReviewStore } from './review.svelte';
 // Evaluation of the open folder against its ground truth, computed in the renderer.
 //
 // Main resolves the ground truth (folder names or a labels CSV, through the person's name mapping)
-// with the `evaluation` channel; that answer does not depend on the threshold or the corrections,
-// so it is fetched only when the folder, its classes, the mapping or the CSV change (debounced).
+// with the `evaluation` channel. Main also keeps the mapping per folder (setGroundTruthMapping, read
+// back through the settings), so it survives restarts and the CLI sees it. The `evaluation` answer
+// does not depend on the threshold or the corrections, so it is fetched only when the folder, its
+// classes, the mapping or the CSV change (debounced).
 // The metrics themselves come from app/metrics.ts here, over results the renderer already holds:
 // `prepareEvaluation` once per change of results, truth or corrections, `evaluateAt` per threshold,
 // so the panel follows the threshold slider with no IPC at all.
@@ -38,8 +40,8 @@ export interface CellFilter {
   count: number;
 }
 
+/** What stays in the renderer's storage: how the mapped names are shown, and the labels CSV. */
 interface Persisted {
-  mapping: Record<string, string | null>;
   /** Display names of the mapped keys (the editor lists them by the name first seen). */
   names: Record<string, string>;
   labelsPath: string | null;
@@ -48,20 +50,16 @@ interface Persisted {
 const storageKey = (folderId: string) => `classify-desk:evaluation:${folderId}`;
 
 function readPersisted(folderId: string): Persisted {
-  const empty: Persisted = { mapping: {}, names: {}, labelsPath: null };
+  const empty: Persisted = { names: {}, labelsPath: null };
   try {
     const raw: unknown = JSON.parse(localStorage.getItem(storageKey(folderId)) ?? 'null');
     if (typeof raw !== 'object' || raw === null) return empty;
     const value = raw as Partial<Record<keyof Persisted, unknown>>;
-    const mapping: Record<string, string | null> = {};
     const names: Record<string, string> = {};
-    if (typeof value.mapping === 'object' && value.mapping !== null) {
-      for (const [key, target] of Object.entries(value.mapping)) if (typeof target === 'string' || target === null) mapping[key] = target;
-    }
     if (typeof value.names === 'object' && value.names !== null) {
       for (const [key, name] of Object.entries(value.names)) if (typeof name === 'string') names[key] = name;
     }
-    return { mapping, names, labelsPath: typeof value.labelsPath === 'string' && value.labelsPath ? value.labelsPath : null };
+    return { names, labelsPath: typeof value.labelsPath === 'string' && value.labelsPath ? value.labelsPath : null };
   } catch {
     return empty;
   }
@@ -87,6 +85,8 @@ export class EvaluationStore {
   readonly mistakes: Uint8Array;
 
   private folderId = '';
+  /** The folder whose stored mapping has arrived: no evaluation is asked for before it has. */
+  private mappingFor = $state('');
   private timer: ReturnType<typeof setTimeout> | null = null;
   private token = 0;
   /** Bumped when results changed, at most about once a second (see the constructor). */
@@ -138,7 +138,7 @@ export class EvaluationStore {
       const ready = !this.library.scanning;
       const classes = this.review.prepared.classNames.join('\n');
       const request = { mapping: this.mapping, labelsPath: this.labelsPath, model: this.model() };
-      if (!folderId || !ready || classes === '' || !request.model) return;
+      if (!folderId || !ready || classes === '' || !request.model || this.mappingFor !== folderId) return;
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.fetch(folderId), 250);
     });
@@ -165,10 +165,25 @@ export class EvaluationStore {
     this.base = null;
     this.error = null;
     this.cell = null;
-    const saved = folderId ? readPersisted(folderId) : { mapping: {}, names: {}, labelsPath: null };
-    this.mapping = saved.mapping;
+    const saved = folderId ? readPersisted(folderId) : { names: {}, labelsPath: null };
+    this.mapping = {};
+    this.mappingFor = '';
     this.mappingNames = saved.names;
     this.labelsPath = saved.labelsPath;
+    if (folderId) void this.loadMapping(folderId);
+  }
+
+  private async loadMapping(folderId: string): Promise<void> {
+    let mapping: LabelMapping = {};
+    try {
+      mapping = (await this.api.getSettings({})).groundTruthMappings[folderId] ?? {};
+    } catch (error) {
+      // Evaluate without the stored mapping rather than not at all; the panel shows why.
+      if (folderId === this.folderId) this.error = toAppError(error);
+    }
+    if (folderId !== this.folderId) return;
+    this.mapping = mapping;
+    this.mappingFor = folderId;
   }
 
   private request(folderId: string): EvaluationRequest {
@@ -199,11 +214,11 @@ export class EvaluationStore {
 
   private persist(): void {
     if (!this.folderId) return;
-    const value: Persisted = { mapping: { ...this.mapping }, names: { ...this.mappingNames }, labelsPath: this.labelsPath };
+    const value: Persisted = { names: { ...this.mappingNames }, labelsPath: this.labelsPath };
     try {
       localStorage.setItem(storageKey(this.folderId), JSON.stringify(value));
     } catch {
-      // A full or disabled storage only costs the mapping across restarts.
+      // A full or disabled storage only costs the display names and the CSV path across restarts.
     }
   }
 
@@ -221,6 +236,10 @@ export class EvaluationStore {
     this.mapping = mapping;
     this.mappingNames = names;
     this.persist();
+    const folderId = this.folderId;
+    this.api.setGroundTruthMapping({ folderId, mapping }).catch((error: unknown) => {
+      if (folderId === this.folderId) this.error = toAppError(error);
+    });
   }
 
   /** The path of a dropped labels CSV ('' where the shell cannot tell). */
