@@ -1,0 +1,146 @@
+import type { Api } from '../../app/contract';
+import type { ExportFormat } from '../../app/types';
+import type { SettingsPatch } from '../../app/settings';
+import type { AppError } from '../../app/errors';
+import type { EvaluationExportKind } from '../../app/eval-report';
+import { toAppError } from './api';
+import type { RunMode } from './stores/job.svelte';
+import type { Stores } from './stores/app-stores';
+import type { UiStore } from './stores/ui.svelte';
+
+// What the window's buttons, menus, drops and shortcuts do when it takes more than one store.
+
+export interface Actions {
+  /** Opens a folder by path, forgetting the previous folder's focus, selection and job. */
+  openPath(path: string): Promise<void>;
+  /** Shows the folder picker and loads the stored results of the folder picked. */
+  pickAndOpen(): Promise<void>;
+  /** Starts a run; without a model opens Settings, while offline waits for the banner's Retry. */
+  runJob(mode: string): Promise<void>;
+  /** Probes the endpoint again and starts the run that waited for it. */
+  retryEndpoint(): Promise<void>;
+  /** Exports results (`format[:view]`) or the evaluation (`eval:kind`), telling the outcome in the notice. */
+  exportAs(value: string): Promise<void>;
+  /** Saves a Settings change; another endpoint or model reloads that one's results. */
+  saveSettings(patch: SettingsPatch): Promise<AppError | null>;
+  /** Opens the dropped folder. */
+  drop(event: DragEvent): void;
+  /** Selects the tile at `pos` alone, toggled, or as a range from the anchor. */
+  select(pos: number, mode: 'toggle' | 'range' | 'single'): void;
+  /** Saves a slider's value once it rests. */
+  persistLater(key: 'tileSize' | 'threshold', value: number): void;
+  closeDetail(): void;
+  /** Asks main why a thumbnail failed and shows that on its tile. */
+  thumbError(id: string): void;
+}
+
+export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
+  const { library, review, job, settings, selection, endpoint, web, evaluation, exporter } = stores;
+  const persistTimers: Record<string, ReturnType<typeof setTimeout>> = {};
+  const idAt = (pos: number): string | undefined => library.entries[review.view.order[pos]]?.id;
+
+  async function openPath(path: string): Promise<void> {
+    ui.detailPos = null;
+    ui.focusPos = 0;
+    selection.clear();
+    review.clear();
+    job.clear();
+    ui.grid?.scrollToTop();
+    await library.open(path);
+    if (library.folder) void review.load(library.folder.folderId);
+  }
+
+  async function runJob(mode: string): Promise<void> {
+    if (!settings.value?.model) {
+      ui.notice = { kind: 'error', title: 'No model chosen', text: 'Enter the model (project/version) in Settings, then press Run again.' };
+      ui.settingsOpen = true;
+      return;
+    }
+    if (endpoint.offline && !(await endpoint.check())) {
+      ui.pendingRun = mode;
+      return;
+    }
+    ui.pendingRun = null;
+    await job.start(mode as RunMode, selection.ids());
+  }
+
+  async function exportEvaluation(kind: EvaluationExportKind): Promise<void> {
+    try {
+      const done = await evaluation.export(kind);
+      if (!done) return;
+      const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : `Labels of ${done.count.toLocaleString('en-US')} images`;
+      ui.notice = { kind: 'info', title: 'Exported', text: `${what} to ${done.path}` };
+    } catch (error) {
+      ui.notice = { kind: 'error', title: 'Export failed', text: toAppError(error).message };
+    }
+  }
+
+  return {
+    openPath,
+    runJob,
+    async pickAndOpen() {
+      await library.pickAndOpen();
+      if (library.folder) await review.load(library.folder.folderId);
+    },
+    async retryEndpoint() {
+      const run = ui.pendingRun;
+      if ((await endpoint.check()) && run && library.folder && !job.active) await runJob(run);
+    },
+    async exportAs(value) {
+      if (value.startsWith('eval:')) return exportEvaluation(value.slice(5) as EvaluationExportKind);
+      const [format, scope] = value.split(':') as [ExportFormat, string | undefined];
+      const folderId = library.folder?.folderId ?? '';
+      if (!folderId) return;
+      const ids = scope === 'view' ? Array.from(review.view.order, (i) => library.entries[i].id) : undefined;
+      const outcome = await exporter.run(folderId, format, ids);
+      if (outcome) ui.notice = outcome;
+    },
+    async saveSettings(patch) {
+      const before = settings.value;
+      const error = await settings.update(patch);
+      if (error) return error;
+      if (patch.threshold !== undefined) review.threshold = patch.threshold;
+      const after = settings.value;
+      // Results are kept per endpoint and model: another choice shows that one's results.
+      const changed = before && after && (before.model !== after.model || before.endpointKind !== after.endpointKind || before.endpointUrl !== after.endpointUrl);
+      if (changed) void endpoint.check();
+      if (changed && library.folder) {
+        void review.reload(library.folder.folderId);
+        void web.load(library.folder.folderId);
+      }
+      return null;
+    },
+    drop(event) {
+      event.preventDefault();
+      ui.dragging = false;
+      const file = event.dataTransfer?.files[0];
+      if (!file) return;
+      const path = api.pathForFile(file);
+      if (path) void openPath(path);
+      else ui.notice = { kind: 'error', title: 'Cannot open the dropped item', text: 'Its location is unknown here; use Open folder instead.' };
+    },
+    select(pos, mode) {
+      const id = idAt(pos);
+      if (!id) return;
+      if (mode === 'toggle') selection.toggle(id, pos);
+      else if (mode === 'range') selection.range(pos, idAt);
+      else selection.single(id, pos);
+    },
+    persistLater(key, value) {
+      clearTimeout(persistTimers[key]);
+      persistTimers[key] = setTimeout(() => void settings.update({ [key]: value }), 400);
+    },
+    closeDetail() {
+      if (ui.detailPos !== null) ui.focusPos = ui.detailPos;
+      ui.detailPos = null;
+      ui.focusGrid();
+    },
+    thumbError(id) {
+      const folderId = library.folder?.folderId ?? '';
+      api.thumbnailError({ folderId, id }).then(
+        (error) => review.setThumbError(id, error?.message ?? 'The thumbnail could not be loaded.'),
+        (error) => review.setThumbError(id, toAppError(error).message),
+      );
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Api } from '../../app/contract';
+import { isHttpsImageUrl } from '../../app/web-url';
+import { toAppError } from './api';
+import type { Actions } from './actions';
+import type { Stores } from './stores/app-stores';
+import type { UiStore } from './stores/ui.svelte';
+
+// Start-up of the window: main's events feed the stores, settings and the endpoint are probed,
+// the folder asked for on the command line opens. Answers the function that undoes it all.
+
+export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<Actions, 'openPath' | 'exportAs'>): () => void {
+  const { library, review, compare, web, job, endpoint, exporter, settings } = stores;
+  const off = [
+    api.on('scanBatch', (b) => library.onScanBatch(b)),
+    api.on('scanDone', (d) => library.onScanDone(d)),
+    api.on('scanProblem', (p) => library.onScanProblem(p)),
+    api.on('jobProgress', (p) => (p.compare ? compare.onProgress(p) : p.web ? web.onProgress(p) : job.onProgress(p))),
+    api.on('jobItem', (item) => {
+      if (item.compare) return compare.onJobItem(item);
+      // Web images are named by their https URL; folder images by a relative path.
+      if (isHttpsImageUrl(item.id)) web.onJobItem(item);
+      else if (item.folderId === (library.folder?.folderId ?? '')) review.onJobItem(item);
+    }),
+    api.on('endpointStatus', (status) => endpoint.onStatus(status)),
+    api.on('exportProgress', (progress) => exporter.onProgress(progress)),
+    api.on('openFolderRequest', ({ path }) => void actions.openPath(path)),
+    api.on('menuCommand', ({ command }) => {
+      if (command === 'settings') ui.settingsOpen = true;
+      else if (command === 'shortcuts') ui.shortcutsOpen = true;
+      else if (command === 'export') void actions.exportAs('json');
+    }),
+  ];
+  const media = matchMedia(`(resolution: ${ui.dpr}dppx)`);
+  const onDpr = () => (ui.dpr = window.devicePixelRatio || 1);
+  media.addEventListener('change', onDpr);
+  // Settings and the initial folder load side by side: the first thumbnails should not wait.
+  void settings.load().then(() => {
+    if (settings.value) {
+      ui.tileSize = settings.value.tileSize;
+      review.threshold = settings.value.threshold;
+    }
+    return settings.probe();
+  });
+  void endpoint.check();
+  const onOnline = () => void endpoint.check().then(() => settings.probe());
+  window.addEventListener('online', onOnline);
+  api.initialFolder({}).then(
+    (initial) => {
+      if (initial && !library.folder && !library.opening) void actions.openPath(initial);
+    },
+    (error) => (ui.notice = { kind: 'error', title: 'Could not open the folder', text: toAppError(error).message }),
+  );
+  return () => {
+    off.forEach((unsubscribe) => unsubscribe());
+    media.removeEventListener('change', onDpr);
+    window.removeEventListener('online', onOnline);
+  };
+}
