@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
 import ElectronStore from 'electron-store';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -55,6 +55,12 @@ function trustedSender(event: IpcMainInvokeEvent): boolean {
   }
 }
 
+/** The OS open dialog, attached to the window when there is one; the chosen path or null. */
+async function openOne(options: OpenDialogOptions): Promise<string | null> {
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
 async function main(): Promise<void> {
   await app.whenReady();
   const dataDir = app.getPath('userData');
@@ -67,21 +73,11 @@ async function main(): Promise<void> {
     initialFolder: folderFromArgs(process.argv),
     settingsBacking: store,
     dialogs: {
-      async pickFolder() {
-        const options = { properties: ['openDirectory' as const] };
-        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-        return result.canceled ? null : (result.filePaths[0] ?? null);
-      },
-      async pickFile() {
-        const options = { properties: ['openFile' as const], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }] };
-        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-        return result.canceled ? null : (result.filePaths[0] ?? null);
-      },
+      pickFolder: () => openOne({ properties: ['openDirectory'] }),
+      pickFile: () => openOne({ properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }] }),
       async pickExportPath(format: ExportFormat, suggestedName: string) {
         if (format === 'annotated' || format === 'class-folders') {
-          const options = { title: 'Export into folder', properties: ['openDirectory' as const, 'createDirectory' as const] };
-          const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-          return result.canceled ? null : (result.filePaths[0] ?? null);
+          return openOne({ title: 'Export into folder', properties: ['openDirectory', 'createDirectory'] });
         }
         const options = { defaultPath: suggestedName };
         const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);

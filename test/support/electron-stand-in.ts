@@ -122,3 +122,4 @@ export const Menu = {
 export const shell = { openExternal: async () => {} };
 export type IpcMainInvokeEvent = unknown;
 export type MenuItemConstructorOptions = unknown;
+export type OpenDialogOptions = unknown;
