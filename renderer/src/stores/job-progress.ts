@@ -15,3 +15,8 @@ export function isActive(progress: JobProgress | null): boolean {
 export function stepsBack(current: JobProgress | null, next: JobProgress): boolean {
   return current !== null && current.jobId === next.jobId && !isActive(current) && isActive(next);
 }
+
+/** Items the job is through with, whatever their outcome (classified, failed or skipped). */
+export function finishedCount(progress: JobProgress | null): number {
+  return progress ? progress.done + progress.failed + progress.skipped : 0;
+}

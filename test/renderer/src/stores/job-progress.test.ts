@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobProgress, JobState } from '../../../../app/types';
-import { isActive, stepsBack } from '../../../../renderer/src/stores/job-progress';
+import { finishedCount, isActive, stepsBack } from '../../../../renderer/src/stores/job-progress';
 
 const progress = (jobId: string, state: JobState): JobProgress => ({
   jobId,
@@ -36,5 +36,12 @@ describe('stepsBack', () => {
     expect(stepsBack(progress('a', 'done'), progress('b', 'running'))).toBe(false);
     expect(stepsBack(progress('a', 'done'), progress('a', 'stopped'))).toBe(false);
     expect(stepsBack(null, progress('a', 'running'))).toBe(false);
+  });
+});
+
+describe('finishedCount', () => {
+  it('counts classified, failed and skipped items, and nothing without a job', () => {
+    expect(finishedCount({ ...progress('a', 'running'), done: 3, failed: 2, skipped: 1, inFlight: 4 })).toBe(6);
+    expect(finishedCount(null)).toBe(0);
   });
 });
