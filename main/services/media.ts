@@ -66,13 +66,13 @@ export function createMediaHandler(deps: { library: Pick<Library, 'resolve'>; th
           headers: imageHeaders(thumb.contentType, thumb.bytes.length),
         });
       }
-      const full = await deps.thumbnails.full(file, { folderId, id });
+      const full = await deps.thumbnails.full(file);
       if ('bytes' in full) {
         return new Response(request.method === 'HEAD' ? null : new Uint8Array(full.bytes), {
           headers: imageHeaders(full.contentType, full.bytes.length),
         });
       }
-      return await streamFile(full.file, full.contentType, request.method === 'HEAD');
+      return await streamFile(full, request.method === 'HEAD');
     } catch (error) {
       const failure = error instanceof AppFailure ? error : new AppFailure('bad_image', 'The image could not be shown.');
       return json(422, failure.toJSON());
@@ -80,25 +80,18 @@ export function createMediaHandler(deps: { library: Pick<Library, 'resolve'>; th
   };
 }
 
-/** Opens first, so a vanished file is an error answer rather than a broken stream. */
-async function streamFile(file: string, contentType: string, headOnly: boolean): Promise<Response> {
+/** The size comes from full()'s stat, so HEAD costs no open; GET opens first, so a file that
+ *  vanished since is an error answer rather than a broken stream. */
+async function streamFile(full: { file: string; size: number; contentType: string }, headOnly: boolean): Promise<Response> {
+  const headers = imageHeaders(full.contentType, full.size);
+  if (headOnly) return new Response(null, { headers });
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, 'r');
+    handle = await fs.open(full.file, 'r');
   } catch {
     throw new AppFailure('unreadable_file', 'The file could not be opened: it may have been moved or deleted.');
   }
-  let size: number;
-  try {
-    size = (await handle.stat()).size;
-  } catch {
-    await handle.close();
-    throw new AppFailure('unreadable_file', 'The file could not be read.');
-  }
-  if (headOnly) {
-    await handle.close();
-    return new Response(null, { headers: imageHeaders(contentType, size) });
-  }
-  const body = Readable.toWeb(handle.createReadStream()) as ReadableStream<Uint8Array>;
-  return new Response(body, { headers: imageHeaders(contentType, size) });
+  // Bounded to the announced length, so a file that grows meanwhile cannot overrun Content-Length.
+  const body = Readable.toWeb(handle.createReadStream({ end: full.size - 1 })) as ReadableStream<Uint8Array>;
+  return new Response(body, { headers });
 }

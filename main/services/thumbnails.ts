@@ -33,7 +33,7 @@ export interface ImageRef {
 
 export interface Thumbnails {
   thumbnail(absPath: string, size: number, ref?: ImageRef): Promise<ImageBytes>;
-  full(absPath: string, ref?: ImageRef): Promise<FullImage>;
+  full(absPath: string): Promise<FullImage>;
   errorFor: Ports['thumbnails']['errorFor'];
   /** Decodes running now, and decodes done so far (for tests and benchmarks). */
   readonly active: number;

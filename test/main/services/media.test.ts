@@ -69,6 +69,13 @@ describe('media handler', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(await fs.readFile(path.join(root, 'plain.png')))).toBe(true);
   });
 
+  it('answers HEAD for a full image with its length and no body', async () => {
+    const res = await get(fullUrl(folderId, 'plain.png'), { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String((await fs.stat(path.join(root, 'plain.png'))).size));
+    expect(res.body).toBeNull();
+  });
+
   it('refuses paths that leave the folder: .., encoded .., encoded slashes, absolute paths, links out', async () => {
     const attempts = [
       `media/thumb/${folderId}/..%2F..%2F${path.basename(outside)}%2Fsecret.jpg`,
