@@ -15,7 +15,7 @@ import path from 'node:path';
 /** Files being written end with this; they are never counted nor removed while fresh. */
 export const tempSuffix = '.tmp';
 
-export const defaultCacheBudget = 1024 ** 3;
+const defaultCacheBudget = 1024 ** 3;
 /** A prune brings the cache down to this share of the budget, so it does not run at every write. */
 const targetShare = 0.9;
 /** A temp file this old is a leftover of a crash, not a write in progress. */

@@ -6,8 +6,6 @@ import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/ty
 import type { Emit, Ports } from '../handlers';
 import { isImageName, isInside, isProblem, scanFolder } from './scan';
 
-export { scanFolder } from './scan';
-
 // The folders the user opened this session. Opening one scans it in the background and streams
 // its entries as `scanBatch` events; `resolve` is the gate every media and job read goes through:
 // it returns a path only when it stays inside a folder the user opened (no `..`, no absolute ids,
@@ -44,7 +42,7 @@ export function folderIdOf(realRoot: string): string {
 const refused = () => new AppFailure('invalid_input', 'Refused: that path leads outside the opened folder.');
 
 /** Splits an image id into safe path segments or throws; ids are relative POSIX paths. */
-export function idSegments(id: string): string[] {
+function idSegments(id: string): string[] {
   if (!id || id.includes('\0') || id.includes('\\') || id.startsWith('/') || /^[a-zA-Z]:/.test(id)) throw refused();
   const segments = id.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..')) throw refused();
@@ -54,7 +52,7 @@ export function idSegments(id: string): string[] {
 export function createLibrary(opts: { emit: Emit }): Library {
   const roots = new Map<string, FolderInfo>();
   const states = new Map<string, FolderState>();
-  let running: { folderId: string; abort: AbortController; finished: Promise<ScanDone> } | null = null;
+  let running: { abort: AbortController; finished: Promise<ScanDone> } | null = null;
 
   async function open(requested: string, recursive: boolean): Promise<FolderInfo> {
     const root = await validateFolder(requested);
@@ -71,7 +69,7 @@ export function createLibrary(opts: { emit: Emit }): Library {
       if (states.size <= keptFolders) break;
       states.delete(key);
     }
-    const current = { folderId: info.folderId, abort, finished: state.done };
+    const current = { abort, finished: state.done };
     running = current;
     void state.done.finally(() => {
       if (running === current) running = null;

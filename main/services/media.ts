@@ -9,14 +9,14 @@ import type { Thumbnails } from './thumbnails';
 // `media/thumb/<folderId>/<id>?s=<px>` and `media/full/<folderId>/<id>`. Every path goes through
 // library.resolve, so only files inside folders the user opened are ever read.
 
-export const thumbSizeMin = 32;
-export const thumbSizeMax = 1024;
+const thumbSizeMin = 32;
+const thumbSizeMax = 1024;
 const defaultThumbSize = 256;
 
 export type MediaHandler = (request: Request) => Promise<Response>;
 
 /** The requested thumbnail size, clamped to what the service makes. */
-export function thumbSize(param: string | null): number {
+function thumbSize(param: string | null): number {
   const n = Number.parseInt(param ?? '', 10);
   if (!Number.isFinite(n)) return defaultThumbSize;
   return Math.min(thumbSizeMax, Math.max(thumbSizeMin, n));

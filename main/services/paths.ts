@@ -4,7 +4,7 @@ import path from 'node:path';
 // Where Classify Desk keeps its data. Electron's `app.getPath('userData')` resolves to the same
 // folder, so the app, the CLI and the browser host all read one settings file and one cache.
 
-export const productName = 'Classify Desk';
+const productName = 'Classify Desk';
 
 /** The OS's per-user application-data folder for `name`, as Electron computes userData. */
 export function userDataDir(

@@ -231,7 +231,7 @@ function fileFailure(error: unknown): AppFailure {
 }
 
 /** Turns whatever sharp or the file system threw into a plain, actionable AppFailure. */
-export function asImageFailure(error: unknown): AppFailure {
+function asImageFailure(error: unknown): AppFailure {
   if (error instanceof AppFailure) return error;
   if ((error as NodeJS.ErrnoException | null)?.code) return fileFailure(error);
   const message = error instanceof Error ? error.message : String(error);

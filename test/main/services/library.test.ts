@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventName, Events } from '../../../app/contract';
 import { AppFailure } from '../../../app/errors';
 import type { FolderInfo, ImageEntry, ScanProblem } from '../../../app/types';
-import { createLibrary, folderIdOf, scanFolder, type Library } from '../../../main/services/library';
-import { isProblem } from '../../../main/services/scan';
+import { createLibrary, folderIdOf, type Library } from '../../../main/services/library';
+import { isProblem, scanFolder } from '../../../main/services/scan';
 import { removeDir, tempDir, writeFile } from './fixtures';
 
 type Recorded = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
