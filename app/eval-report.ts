@@ -1,5 +1,6 @@
 import type { CsvProblem, UnmatchedName } from './ground-truth';
 import type { EvaluationMetrics } from './metrics';
+import { formatPercentTenths } from './format';
 
 // The evaluation report written by `classify-desk evaluate --out` and the app's report export
 // (issue 6 item 6), plus the confusion matrix as CSV and as aligned text for a terminal.
@@ -84,7 +85,7 @@ export function confusionCsv(metrics: EvaluationMetrics): string {
 }
 
 function pct(value: number | null): string {
-  return value === null ? '-' : `${(value * 100).toFixed(1)}%`;
+  return value === null ? '-' : formatPercentTenths(value);
 }
 
 /** A human summary: accuracy, buckets, per-class table and the confusion matrix, aligned in columns. */

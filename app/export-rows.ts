@@ -1,5 +1,6 @@
 import { labelsAt, parseResponse, type NormalisedResponse } from './roboflow';
 import type { ResultRecord } from './types';
+import { formatPercentTenths } from './format';
 
 // Pure builders for exports (format "classify-desk/v1"): the JSON document and its per-image
 // objects, CSV rows, and annotation captions. Main's exporter and the renderer share them. Each
@@ -158,12 +159,11 @@ export function csvRow(
 export function captionText(record: ResultRecord | undefined, threshold: number): string | null {
   const labels = recordLabels(record, threshold);
   if (!labels) return null;
-  const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
   if (labels.multiLabel) {
     const scores = new Map(labels.scores);
-    const chosen = labels.labels.map((cls) => `${cls} ${pct(scores.get(cls) ?? 0)}`);
+    const chosen = labels.labels.map((cls) => `${cls} ${formatPercentTenths(scores.get(cls) ?? 0)}`);
     return chosen.length ? `Classes: ${chosen.join(', ')}` : 'Classes: none above threshold';
   }
   if (!labels.best) return 'Class: none | Confidence: 0%';
-  return `Class: ${labels.best[0]} | Confidence: ${pct(labels.best[1])}`;
+  return `Class: ${labels.best[0]} | Confidence: ${formatPercentTenths(labels.best[1])}`;
 }

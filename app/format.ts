@@ -15,6 +15,11 @@ export function formatPercent(value: number): string {
   return `${Math.round(pct)}%`;
 }
 
+/** A ratio 0..1 with one decimal, for metrics and captions: 0.875 -> "87.5%". */
+export function formatPercentTenths(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
 /** Seconds as "m:ss" or "h:mm:ss": 78 -> "1:18". */
 export function formatDuration(seconds: number): string {
   const total = Math.max(0, Math.round(seconds));

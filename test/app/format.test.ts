@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatCount, formatDuration, formatPercent, formatRate, plural } from '../../app/format';
+import { formatBytes, formatCount, formatDuration, formatPercent, formatPercentTenths, formatRate, plural } from '../../app/format';
 
 describe('format', () => {
   it('formats counts, percentages, durations, sizes and rates for people', () => {
@@ -10,6 +10,8 @@ describe('format', () => {
     expect(formatPercent(1)).toBe('100%');
     expect(formatPercent(0.001)).toBe('<1%');
     expect(formatPercent(0.998)).toBe('>99%');
+    expect(formatPercentTenths(0.875)).toBe('87.5%');
+    expect(formatPercentTenths(1)).toBe('100.0%');
     expect(formatDuration(78)).toBe('1:18');
     expect(formatDuration(3725)).toBe('1:02:05');
     expect(formatDuration(-3)).toBe('0:00');
