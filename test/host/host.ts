@@ -85,9 +85,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
   });
 
-  /** Same-origin only, like the app's sender check: right Host (no DNS rebinding), no foreign Origin. */
+  /** Same-origin only, like the app's sender check: no foreign Origin (handle() has checked Host). */
   function trusted(req: http.IncomingMessage, requireOrigin: boolean): boolean {
-    if (req.headers.host !== new URL(origin).host) return false;
     const from = req.headers.origin;
     if (from === undefined) return !requireOrigin;
     return from === origin;
