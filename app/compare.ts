@@ -1,4 +1,5 @@
 import type { ResultSummary } from './types';
+import { labelsAt } from './view-filter';
 
 // Model comparison: where two models' predictions for the same images part ways at the threshold.
 // What a model "says" is the label set the grid shows: single-label, the top class when it reaches
@@ -11,14 +12,8 @@ type Scored = Pick<ResultSummary, 'status' | 'stale' | 'multiLabel' | 'scores'>;
 /** The class names a result gives at `threshold` (sorted); null when it has none to compare. */
 export function verdictAt(result: Scored | null | undefined, threshold: number): string[] | null {
   if (!result || result.status !== 'done' || result.stale) return null;
-  if (!result.multiLabel) {
-    const top = result.scores[0];
-    return top && top[1] >= threshold ? [top[0]] : [];
-  }
-  return result.scores
-    .filter(([, confidence]) => confidence >= threshold)
-    .map(([name]) => name)
-    .sort();
+  const labels = labelsAt(result, threshold);
+  return labels.below ? [] : labels.classes.map(([name]) => name).sort();
 }
 
 /** True when both results can be compared and their labels at `threshold` differ. */

@@ -5,7 +5,7 @@ import type { EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '
 import type { LabelMapping } from '../../../app/ground-truth';
 import { truthWithCorrections } from '../../../app/corrections';
 import { cellIds, evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type EvaluationMetrics, type PreparedEvaluation } from '../../../app/metrics';
-import { labelsAt } from '../../../app/view-filter';
+import { verdictAt } from '../../../app/compare';
 import type { ExportDone } from '../../../app/types';
 import { toAppError } from '../api';
 import type { CorrectionsStore } from './corrections.svelte';
@@ -268,12 +268,8 @@ export class EvaluationStore {
     if (!labels || labels.length === 0) return null;
     const corrected = this.corrections.get(id)?.label != null;
     const result = this.review.aligned[index];
-    let match: boolean | null = null;
-    if (result?.status === 'done' && !result.stale) {
-      const predicted = labelsAt(result, this.review.threshold);
-      const names = predicted.below ? [] : predicted.classes.map(([name]) => name);
-      match = names.length === labels.length && names.every((name) => labels.includes(name));
-    }
+    const names = verdictAt(result, this.review.threshold);
+    const match = names === null ? null : names.length === labels.length && names.every((name) => labels.includes(name));
     return { label: labels.join(', '), corrected, match };
   }
 
