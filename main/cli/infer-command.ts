@@ -20,6 +20,7 @@ import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
 import { createResultsStore } from '../services/results';
 import { createRoboflowClient } from '../services/roboflow';
+import { isInside } from '../services/scan';
 import { createSettingsStore } from '../services/settings-store';
 import { buildCliLibrary, folderIds, type CliFolder } from './cli-library';
 import type { CliIo } from './credentials-commands';
@@ -177,11 +178,8 @@ export async function runInferCommand(argv: string[], io: CliIo): Promise<number
   if (values.annotate) {
     // Refuse before any request rather than after the whole run.
     const out = path.resolve(values.annotate);
-    for (const folder of library.folders) {
-      const rel = path.relative(folder.info.root, out);
-      if (!folder.web && (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel)))) {
-        return fail(bad('--annotate must name a folder outside the image folders, so no original can be overwritten.'));
-      }
+    if (library.folders.some((folder) => !folder.web && isInside(folder.info.root, out))) {
+      return fail(bad('--annotate must name a folder outside the image folders, so no original can be overwritten.'));
     }
   }
 

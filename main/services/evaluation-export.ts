@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { AppFailure } from '../../app/errors';
 import { confusionCsv, type FolderEvaluation } from '../../app/eval-report';
 import { labelsCsv } from '../../app/ground-truth';
 import type { ExportDone } from '../../app/types';
-import { copyAtomically, createNamer, safeName, writeAtomically } from './export-files';
+import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } from './export-files';
 
 // Files of the evaluation exports (issue 6 item 7), each written atomically: the report as JSON
 // with the confusion matrix as CSV beside it, and the dataset labels as a `path,label` CSV or as
@@ -39,10 +38,7 @@ export async function writeClassFolders(
   resolve: (id: string) => Promise<string>,
 ): Promise<ExportDone> {
   const out = path.resolve(target);
-  const rel = path.relative(path.resolve(root), out);
-  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-    throw new AppFailure('invalid_input', 'Choose an export folder outside the image folder, so no original can be overwritten.');
-  }
+  refuseInside([root], out);
   const name = createNamer();
   let count = 0;
   for (const [id, names] of labels) {

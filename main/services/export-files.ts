@@ -1,11 +1,22 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { AppFailure } from '../../app/errors';
+import { isInside } from './scan';
 
 // Small file helpers for exports: every file appears complete or not at all (temp + rename in
 // the target's own folder, so the rename never crosses file systems), and names never clobber.
 
 export const tempName = (target: string) =>
   path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
+
+/** Refuses an export target that is, or lies inside, one of `roots`, so no original can be overwritten. */
+export function refuseInside(roots: readonly string[], target: string): void {
+  for (const root of roots) {
+    if (isInside(path.resolve(root), path.resolve(target))) {
+      throw new AppFailure('invalid_input', 'Choose an export folder outside the image folder, so no original can be overwritten.');
+    }
+  }
+}
 
 /** Writes `target` through a temp file filled by `fill`, then renames it into place. */
 export async function writeAtomically(target: string, fill: (handle: fs.FileHandle) => Promise<void>): Promise<void> {

@@ -16,7 +16,7 @@ import { endpointBase, type Settings } from '../../app/settings';
 import type { ExportDone, ExportFormat, ResultRecord } from '../../app/types';
 import type { Ports } from '../handlers';
 import { annotateImage } from './annotate';
-import { copyAtomically, createNamer, safeName, writeAtomically } from './export-files';
+import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } from './export-files';
 import type { JobLibrary } from './inference';
 import { isStale, isWebId, type ResultsStore } from './results';
 
@@ -108,12 +108,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     return { path: target, count: total, format };
   }
 
-  for (const root of request.protectedRoots ?? []) {
-    const rel = path.relative(path.resolve(root), target);
-    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-      throw new AppFailure('invalid_input', 'Choose an export folder outside the image folder, so no original can be overwritten.');
-    }
-  }
+  refuseInside(request.protectedRoots ?? [], target);
   const name = createNamer();
   let count = 0;
   let failure: unknown = null;
