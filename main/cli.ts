@@ -36,8 +36,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return runCredentialsCommand(command, rest, io);
     }
     case 'evaluate': {
-      const { runEvaluateCommand } = await import('./cli/evaluate-command');
-      return runEvaluateCommand(rest, io);
+      const { runEvaluate } = await import('./cli/evaluate');
+      return runEvaluate(rest, io);
     }
     case undefined:
     case '-h':
