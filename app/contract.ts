@@ -20,6 +20,7 @@ import type { AppError } from './errors';
 import type { CorrectionsChange, CorrectionsSnapshot } from './corrections';
 import type { FolderEvaluation } from './eval-report';
 import { isHttpsImageUrl } from './web-url';
+import { channelNames as listedChannels, eventNames as listedEvents, ipcName, type ChannelName, type EventName as ListedEventName } from './ipc-names';
 
 // The IPC contract: every channel the renderer may invoke (name -> request schema -> response
 // type) and every event main pushes. The preload and the browser host both derive `window.api`
@@ -167,9 +168,6 @@ export type RequestOf<C extends Channel> = z.input<Contract[C]['request']>;
 export type ParsedRequestOf<C extends Channel> = z.output<Contract[C]['request']>;
 export type ResponseOf<C extends Channel> = Contract[C]['response'];
 
-/** Every channel name, in a stable order (the preload builds `window.api` from this). */
-export const channelNames = Object.keys(contract) as Channel[];
-
 /** Events main pushes to the renderer. */
 export interface Events {
   scanBatch: ScanBatch;
@@ -187,20 +185,17 @@ export interface Events {
   exportProgress: { done: number; total: number; path: string };
 }
 export type EventName = keyof Events;
-export const eventNames: EventName[] = [
-  'scanBatch',
-  'scanDone',
-  'scanProblem',
-  'jobProgress',
-  'jobItem',
-  'openFolderRequest',
-  'menuCommand',
-  'endpointStatus',
-  'exportProgress',
-];
 
-/** The IPC channel string for a contract channel or event (namespaced to avoid collisions). */
-export const ipcName = (name: Channel | EventName): string => `classify-desk:${name}`;
+// The plain name lists (app/ipc-names.ts) must be exactly the channels and events above.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _channelsMatch: Same<Channel, ChannelName> = true;
+const _eventsMatch: Same<EventName, ListedEventName> = true;
+void _channelsMatch;
+void _eventsMatch;
+
+export const channelNames: readonly Channel[] = listedChannels;
+export const eventNames: readonly EventName[] = listedEvents;
+export { ipcName };
 
 /** The shape of `window.api`, identical in the Electron preload and the browser host. */
 export type Api = {

@@ -1,5 +1,6 @@
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { channelNames, eventNames, ipcName, type Envelope, type EventName } from '../app/contract';
+import type { Envelope } from '../app/contract';
+import { channelNames, eventNames, ipcName, type EventName } from '../app/ipc-names';
 
 // The whole bridge: one method per contract channel, `on` for the contract's events, and the path
 // of a dropped file. Nothing else of Electron or Node reaches the page.

@@ -1,0 +1,60 @@
+// The names of the IPC channels and events without their schemas. The sandboxed preload needs only
+// the names; importing app/contract.ts would bundle zod and every schema into it. contract.ts
+// checks at compile time that these lists are exactly its channels and events.
+
+/** Every channel the renderer may invoke, in a stable order. */
+export const channelNames = [
+  'appInfo',
+  'pickFolder',
+  'pickLabelsCsv',
+  'openFolder',
+  'initialFolder',
+  'recentFolders',
+  'thumbnailError',
+  'getSettings',
+  'setSettings',
+  'startJob',
+  'pauseJob',
+  'resumeJob',
+  'cancelJob',
+  'resultsPage',
+  'resultDetail',
+  'exportResults',
+  'cancelExport',
+  'credentialStatus',
+  'setApiKey',
+  'deleteApiKey',
+  'checkApiKey',
+  'apiKeyProfiles',
+  'listProjects',
+  'listVersions',
+  'classifyUrls',
+  'webImages',
+  'endpointStatus',
+  'corrections',
+  'setCorrection',
+  'undoCorrection',
+  'redoCorrection',
+  'evaluation',
+  'setGroundTruthMapping',
+  'exportEvaluation',
+] as const;
+
+/** Every event main pushes to the renderer. */
+export const eventNames = [
+  'scanBatch',
+  'scanDone',
+  'scanProblem',
+  'jobProgress',
+  'jobItem',
+  'openFolderRequest',
+  'menuCommand',
+  'endpointStatus',
+  'exportProgress',
+] as const;
+
+export type ChannelName = (typeof channelNames)[number];
+export type EventName = (typeof eventNames)[number];
+
+/** The IPC channel string for a channel or event (namespaced to avoid collisions). */
+export const ipcName = (name: ChannelName | EventName): string => `classify-desk:${name}`;
