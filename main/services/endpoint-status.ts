@@ -2,6 +2,7 @@ import type { EventName, Events } from '../../app/contract';
 import type { AppError, ErrorCode } from '../../app/errors';
 import type { EndpointStatus } from '../../app/types';
 import type { Emit } from '../handlers';
+import { innermostReason } from './http-errors';
 import { redactSecrets } from './redact';
 
 // Is the inference endpoint reachable? A probe sends one HEAD to the base URL, with no key and a
@@ -71,11 +72,9 @@ export function createEndpointMonitor(opts: EndpointMonitorOptions): EndpointMon
           message: `The endpoint ${shown} did not answer within ${Math.max(1, Math.round(timeoutMs / 1000))} s. Cached results stay available; check your network, then run again.`,
         });
       }
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
       return status(base, {
         code: 'network',
-        message: `The endpoint ${shown} cannot be reached (${reason}). Cached results stay available; check your network or the endpoint URL in Settings, then run again.`,
+        message: `The endpoint ${shown} cannot be reached (${innermostReason(error)}). Cached results stay available; check your network or the endpoint URL in Settings, then run again.`,
       });
     }
   }

@@ -94,7 +94,7 @@ export function badResponse(reason: string, ctx: FailureContext): HttpFailure {
 
 /** The most specific reason in an error's cause chain: a system code (ECONNREFUSED), else the
  *  innermost message (undici wraps everything in "fetch failed"). */
-function innermostReason(err: unknown): string {
+export function innermostReason(err: unknown): string {
   let reason = err instanceof Error ? err.message : String(err);
   for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
     const code = (e as { code?: unknown }).code;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppFailure, type ErrorCode } from '../../app/errors';
 import { errorBodyMessage } from '../../app/roboflow';
+import { innermostReason } from './http-errors';
 import { redactSecrets } from './redact';
 
 // Roboflow's platform API (api.roboflow.com), as its Python SDK uses it: `POST /?api_key=K` names
@@ -76,9 +77,7 @@ export function createPlatformClient(opts: { baseUrl: string; fetch?: typeof fet
       text = await res.text();
     } catch (err) {
       if (timeout.aborted) throw fail('timeout', `Roboflow at ${base} did not answer within ${Math.round(timeoutMs / 1000)} s. Try again later.`);
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const reason = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw fail('network', `Could not reach Roboflow at ${base} (${reason}). Check the internet connection; a model can still be typed as project/version.`);
+      throw fail('network', `Could not reach Roboflow at ${base} (${innermostReason(err)}). Check the internet connection; a model can still be typed as project/version.`);
     }
     let json: unknown;
     try {
