@@ -1,13 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../host/host';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { launchChromium } from '../support/chromium';
-import { startKeyring, type Keyring } from '../support/keyring';
-import { assertRendererBuilt, cellOf, configureInSettings, openTrackedPage, solidImage } from './fixtures';
+import { defaultPeerKey, type Peer } from '../peer/server';
+import { cellOf, configureInSettings, solidImage } from './fixtures';
+import { startScene, type Scene } from './scene';
 
 // Evaluation in real Chromium through the browser host against the Roboflow test peer: ground
 // truth from class-named folders (one image deliberately in the wrong folder, one folder named
@@ -29,45 +26,33 @@ const images: Array<[rel: string, rgb: [number, number, number]]> = [
   ['misc/m1.png', [40, 40, 200]], // "misc" names no class: unlabelled until mapped
 ];
 
-let keyring: Keyring;
+let scene: Scene;
 let peer: Peer;
-let browser: Browser;
-let host: Host;
 let page: Page;
-let folder: string;
-let dataDir: string;
 let exportDir: string;
-const problems: string[] = [];
+let problems: string[];
 
 const panel = () => page.getByRole('complementary', { name: 'Evaluation' });
 const accuracy = () => panel().getByTestId('accuracy');
 const matrixCell = (name: string) => panel().getByRole('button', { name, exact: true });
 
 beforeAll(async () => {
-  assertRendererBuilt();
-  keyring = await startKeyring();
-  Object.assign(process.env, keyring.env);
-  peer = await startPeer();
-  folder = await mkdtemp(path.join(os.tmpdir(), 'cd-eval-'));
-  for (const [rel, rgb] of images) {
-    const file = path.join(folder, rel);
-    await mkdir(path.dirname(file), { recursive: true });
-    await solidImage(64, 64, rgb).png().toFile(file);
-  }
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-eval-data-'));
-  exportDir = await mkdtemp(path.join(os.tmpdir(), 'cd-eval-export-'));
-  host = await startHost({ dataDir, folder, exportDir, settings: { platformApiUrl: peer.url } });
-  browser = await launchChromium();
-  page = await openTrackedPage(browser, host.url, problems);
+  scene = await startScene({
+    name: 'eval',
+    keyring: true,
+    folder: async (folder) => {
+      for (const [rel, rgb] of images) {
+        const file = path.join(folder, rel);
+        await mkdir(path.dirname(file), { recursive: true });
+        await solidImage(64, 64, rgb).png().toFile(file);
+      }
+    },
+    settings: (peer) => ({ platformApiUrl: peer.url }),
+  });
+  ({ peer, page, exportDir, problems } = scene);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await peer?.close();
-  await keyring?.stop();
-  for (const dir of [folder, dataDir, exportDir]) if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scene?.close());
 
 describe('evaluating a model on class-named folders', () => {
   it('classifies the folder and marks every tile with its true label', async () => {
@@ -209,10 +194,9 @@ describe('evaluating a model on class-named folders', () => {
 
   it('keeps the corrections and the name mapping after a restart', async () => {
     await page.close();
-    await host.close();
     // The file dialog (host option) answers the labels CSV the last test writes.
-    host = await startHost({ dataDir, folder, exportDir, pickFile: path.join(exportDir, 'truth.csv') });
-    page = await openTrackedPage(browser, host.url, problems);
+    await scene.restartHost({ pickFile: path.join(exportDir, 'truth.csv') });
+    page = await scene.openPage();
     const tile = cellOf(page, 'red/oops green.png');
     await expect.poll(() => tile.getAttribute('aria-label'), { timeout: 20_000 }).toMatch(/^oops green\.png, green \S+%, truth: green \(corrected\), flagged$/);
     await tile.click();

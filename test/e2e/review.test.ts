@@ -1,13 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../host/host';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { launchChromium } from '../support/chromium';
-import { startKeyring, type Keyring } from '../support/keyring';
-import { assertRendererBuilt, cellOf, configureInSettings, escapeRegExp as escape, openTrackedPage, solidImage } from './fixtures';
+import { defaultPeerKey, type Peer } from '../peer/server';
+import { cellOf, configureInSettings, escapeRegExp as escape, solidImage } from './fixtures';
+import { startScene, type Scene } from './scene';
 
 // Review in real Chromium through the browser host against the Roboflow test peer: settings by
 // their labels, Run, overlays in the accessible names, threshold without new requests, class
@@ -28,47 +25,33 @@ const images: Array<[file: string, rgb: [number, number, number], cls: 'red' | '
 ];
 const base = (rel: string) => rel.split('/').pop()!;
 
-let keyring: Keyring;
+let scene: Scene;
 let peer: Peer;
-let browser: Browser;
-let host: Host;
 let page: Page;
-let folder: string;
-let dataDir: string;
 let exportDir: string;
-const problems: string[] = [];
-
-// broken.png fails to load on purpose, and the offline start-up check fails on purpose.
-const openPage = (): Promise<Page> => openTrackedPage(browser, host.url, problems);
+let problems: string[];
 
 beforeAll(async () => {
-  assertRendererBuilt();
   // A real keychain, so the key survives the restart at the end (session-only keys would not).
-  keyring = await startKeyring();
-  Object.assign(process.env, keyring.env);
-  peer = await startPeer();
-  folder = await mkdtemp(path.join(os.tmpdir(), 'cd-review-'));
-  for (const [rel, rgb] of images) {
-    const file = path.join(folder, rel);
-    await mkdir(path.dirname(file), { recursive: true });
-    const image = solidImage(96, 96, rgb);
-    await (rel.endsWith('.jpg') ? image.jpeg() : rel.endsWith('.webp') ? image.webp() : image.png()).toFile(file);
-  }
-  await writeFile(path.join(folder, 'broken.png'), 'not a png');
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-review-data-'));
-  exportDir = await mkdtemp(path.join(os.tmpdir(), 'cd-review-export-'));
-  host = await startHost({ dataDir, folder, exportDir, settings: { platformApiUrl: peer.url } });
-  browser = await launchChromium();
-  page = await openPage();
+  scene = await startScene({
+    name: 'review',
+    keyring: true,
+    folder: async (folder) => {
+      for (const [rel, rgb] of images) {
+        const file = path.join(folder, rel);
+        await mkdir(path.dirname(file), { recursive: true });
+        const image = solidImage(96, 96, rgb);
+        await (rel.endsWith('.jpg') ? image.jpeg() : rel.endsWith('.webp') ? image.webp() : image.png()).toFile(file);
+      }
+      // broken.png fails to load on purpose, and the offline start-up check fails on purpose.
+      await writeFile(path.join(folder, 'broken.png'), 'not a png');
+    },
+    settings: (peer) => ({ platformApiUrl: peer.url }),
+  });
+  ({ peer, page, exportDir, problems } = scene);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await peer?.close().catch(() => undefined);
-  await keyring?.stop();
-  for (const dir of [folder, dataDir, exportDir]) if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scene?.close());
 
 describe('reviewing a classified folder', () => {
   it('takes the endpoint, model and key in Settings by their labels', async () => {
@@ -201,9 +184,8 @@ describe('reviewing a classified folder', () => {
   it('shows the cached results offline after a restart', async () => {
     await page.close();
     await peer.close();
-    await host.close();
-    host = await startHost({ dataDir, folder, exportDir });
-    page = await openPage();
+    await scene.restartHost();
+    page = await scene.openPage();
     for (const [rel, , cls] of images) {
       await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 20_000 }).toMatch(new RegExp(`, ${cls} \\S*%`));
     }

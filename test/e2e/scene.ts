@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { SettingsPatch } from '../../app/settings';
+import { startHost, type Host, type HostOptions } from '../host/host';
+import { startPeer, type Peer, type PeerOptions } from '../peer/server';
+import { launchChromium } from '../support/chromium';
+import { startKeyring, type Keyring } from '../support/keyring';
+import { assertRendererBuilt, openTrackedPage } from './fixtures';
+
+// The stage most end-to-end tests share: the Roboflow test peer, an image folder, the browser host
+// over a fresh data and export dir, Chromium and one tracked page, and optionally a real keyring.
+// The test keeps its own images, settings and restarts; the scene only starts and stops the parts.
+
+export interface SceneOptions {
+  /** Temp dir prefix: cd-<name>-, cd-<name>-data-, cd-<name>-export-. */
+  name: string;
+  peer?: PeerOptions;
+  /** A real keychain (process.env points at it), for keys that must survive a host restart. */
+  keyring?: boolean;
+  /** Fills the image folder. */
+  folder: (dir: string) => Promise<void>;
+  /** The host's settings at first start. */
+  settings: (peer: Peer) => SettingsPatch;
+  /** Console errors that are not problems (default: resources failing to load). */
+  ignoreConsole?: (message: ConsoleMessage) => boolean;
+}
+
+export interface Scene {
+  peer: Peer;
+  host: Host;
+  browser: Browser;
+  /** The first page, opened at start. */
+  page: Page;
+  /** Page errors and console errors of every page the scene opened. */
+  problems: string[];
+  folder: string;
+  dataDir: string;
+  exportDir: string;
+  /** A new tracked page on the current host. */
+  openPage(): Promise<Page>;
+  /** Closes the host and starts it again on the same data, folder and export dir (settings come from disk). */
+  restartHost(extra?: Pick<HostOptions, 'pickFolder' | 'pickFile'>): Promise<Host>;
+  /** Starts the peer again on its port, with its options (after the test closed it). */
+  restartPeer(): Promise<Peer>;
+  close(): Promise<void>;
+}
+
+/** Starts peer, folder, host, Chromium and a page (missing Chromium or keyring pieces throw); on failure stops what started. */
+export async function startScene(opts: SceneOptions): Promise<Scene> {
+  assertRendererBuilt();
+  let keyring: Keyring | undefined;
+  const dirs: string[] = [];
+  const tempDir = async (suffix: string) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), `cd-${opts.name}-${suffix}`));
+    dirs.push(dir);
+    return dir;
+  };
+  const scene = { problems: [] as string[] } as Scene;
+  scene.close = async () => {
+    await scene.browser?.close();
+    await scene.host?.close();
+    await scene.peer?.close().catch(() => undefined);
+    await keyring?.stop();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    if (opts.keyring) {
+      keyring = await startKeyring();
+      Object.assign(process.env, keyring.env);
+    }
+    scene.peer = await startPeer(opts.peer);
+    const peerPort = Number(new URL(scene.peer.url).port);
+    scene.folder = await tempDir('');
+    await opts.folder(scene.folder);
+    scene.dataDir = await tempDir('data-');
+    scene.exportDir = await tempDir('export-');
+    const { folder, dataDir, exportDir } = scene;
+    scene.host = await startHost({ dataDir, folder, exportDir, settings: opts.settings(scene.peer) });
+    scene.browser = await launchChromium();
+    scene.openPage = () => openTrackedPage(scene.browser, scene.host.url, scene.problems, opts.ignoreConsole);
+    scene.restartHost = async (extra = {}) => {
+      await scene.host.close();
+      scene.host = await startHost({ dataDir, folder, exportDir, ...extra });
+      return scene.host;
+    };
+    scene.restartPeer = async () => (scene.peer = await startPeer({ ...opts.peer, port: peerPort }));
+    scene.page = await scene.openPage();
+    return scene;
+  } catch (error) {
+    await scene.close().catch(() => undefined);
+    throw error;
+  }
+}
