@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import Conf from 'conf';
 import { AppFailure } from '../../app/errors';
 import {
@@ -50,10 +51,26 @@ export function createSettingsStore(opts: { dataDir: string; backing?: SettingsB
     });
   const recentListeners = new Set<() => void>();
 
-  const read = (): Settings => normaliseSettings(conf.store);
+  // Jobs read settings once per image: parse and repair the file only when it changed on disk (the
+  // CLI writes the same file), not on every call.
+  let cached: { settings: Settings; stamp: string } | null = null;
+  const stampOf = (): string => {
+    try {
+      const info = statSync(conf.path);
+      return `${info.size}:${info.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  const read = (): Settings => {
+    const stamp = stampOf();
+    if (cached?.stamp !== stamp) cached = { settings: Object.freeze(normaliseSettings(conf.store)), stamp };
+    return cached.settings;
+  };
   const write = (next: Settings): Settings => {
-    const clean = normaliseSettings(next);
+    const clean = Object.freeze(normaliseSettings(next));
     conf.store = clean as unknown as Record<string, unknown>;
+    cached = { settings: clean, stamp: stampOf() };
     return clean;
   };
 

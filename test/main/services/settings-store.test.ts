@@ -65,6 +65,22 @@ describe('settings store', () => {
     expect(createSettingsStore({ dataDir: d }).get()).toEqual(normaliseSettings({}));
   });
 
+  it('sees what another process writes to the same file, without re-reading an unchanged one', async () => {
+    const d = await dataDir();
+    const app = createSettingsStore({ dataDir: d });
+    const first = app.get();
+    expect(app.get()).toBe(first);
+    // The CLI is another store on the same file.
+    createSettingsStore({ dataDir: d }).update({ model: 'birds/7', concurrency: 3 });
+    expect(app.get()).toMatchObject({ model: 'birds/7', concurrency: 3 });
+    // And a hand edit, even one that keeps the size.
+    const file = path.join(d, 'config.json');
+    const text = await fs.readFile(file, 'utf8');
+    await fs.writeFile(file, text.replace('birds/7', 'birds/8'));
+    await fs.utimes(file, new Date(), new Date(Date.now() + 5_000));
+    expect(app.get().model).toBe('birds/8');
+  });
+
   it('remembers the window state and ignores one below the minimum size', async () => {
     const store = createSettingsStore({ dataDir: await dataDir() });
     expect(store.getWindowState()).toBeUndefined();
