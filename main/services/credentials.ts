@@ -1,7 +1,7 @@
 import { AppFailure } from '../../app/errors';
 import type { CredentialStatus } from '../../app/types';
 import type { Ports } from '../handlers';
-import { createKeychain, KeychainUnavailable, type LoadKeytar } from './keychain';
+import { createKeychain, keychainRemedy, KeychainUnavailable, type LoadKeytar } from './keychain';
 import { redactSecrets } from './redact';
 
 // Roboflow API keys, one per profile (keychain account = profile name). The key lives in the OS
@@ -12,8 +12,7 @@ import { redactSecrets } from './redact';
 
 export const keychainService = 'Classify Desk';
 
-export const noKeychainMessage =
-  'No system keychain is available. Install and unlock GNOME Keyring or KWallet (Linux), or keep the key for this session only.';
+export const noKeychainMessage = `No system keychain is available. ${keychainRemedy}`;
 export const noKeyMessage = 'No API key is set. Open Settings and enter your Roboflow API key.';
 
 /** What credentials need from the platform client (main/services/platform.ts). */
