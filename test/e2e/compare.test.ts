@@ -1,12 +1,10 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../host/host';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { launchChromium } from '../support/chromium';
-import { assertRendererBuilt, solidImage } from './fixtures';
+import { defaultPeerKey, type Peer } from '../peer/server';
+import { cellOf, escapeRegExp as escape, solidImage } from './fixtures';
+import { startScene, type Scene } from './scene';
 
 // Model comparison in real Chromium through the browser host against the Roboflow test peer:
 // `colors/1` and `colors/3` (which swaps green and blue on dark images) run over one folder of
@@ -26,50 +24,32 @@ const images: Array<[file: string, rgb: [number, number, number], a: string, b: 
   ['blue dark.png', [0, 0, 110], 'blue', 'green'],
 ];
 const disagreeing = images.filter(([, , a, b]) => a !== b).map(([file]) => file);
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const cellOf = (page: Page, name: string) => page.getByRole('gridcell', { name: new RegExp(`^${escape(name)},`) });
 
+let scene: Scene;
 let peer: Peer;
-let browser: Browser;
-let host: Host;
 let page: Page;
-let folder: string;
-let dataDir: string;
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  assertRendererBuilt();
-  peer = await startPeer();
-  folder = await mkdtemp(path.join(os.tmpdir(), 'cd-compare-'));
-  for (const [file, rgb] of images) {
-    const image = solidImage(96, 96, rgb);
-    // Each image in the folder of its true class (the first word of its name).
-    const target = path.join(folder, file.split(' ')[0], file);
-    await mkdir(path.dirname(target), { recursive: true });
-    await (file.endsWith('.jpg') ? image.jpeg({ quality: 95 }) : image.png()).toFile(target);
-  }
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-compare-data-'));
-  host = await startHost({
-    dataDir,
-    folder,
-    settings: { platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 4 },
-  });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
+  scene = await startScene({
+    name: 'compare',
+    folder: async (folder) => {
+      for (const [file, rgb] of images) {
+        const image = solidImage(96, 96, rgb);
+        // Each image in the folder of its true class (the first word of its name).
+        const target = path.join(folder, file.split(' ')[0], file);
+        await mkdir(path.dirname(target), { recursive: true });
+        await (file.endsWith('.jpg') ? image.jpeg({ quality: 95 }) : image.png()).toFile(target);
+      }
+    },
+    settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 4 }),
     // The host serves no favicon; anything else failing is a problem.
-    if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) problems.push(`${message.text()} ${message.location().url}`);
+    ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
   });
-  await page.goto(host.url);
+  ({ peer, page, problems } = scene);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await peer?.close().catch(() => undefined);
-  for (const dir of [folder, dataDir]) if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scene?.close());
 
 describe('comparing two models', () => {
   it('takes the second model in Settings next to the first', async () => {

@@ -1,13 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../host/host';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { launchChromium } from '../support/chromium';
-import { startKeyring, type Keyring } from '../support/keyring';
-import { assertRendererBuilt, solidImage } from './fixtures';
+import { defaultPeerKey, type Peer } from '../peer/server';
+import { cellOf as cellIn, escapeRegExp as escape, solidImage } from './fixtures';
+import { startScene, type Scene } from './scene';
 
 // Issue 5 extras in real Chromium through the browser host against the Roboflow test peer: the
 // model picker, web images (pasted https URLs), the offline banner following the endpoint monitor
@@ -19,57 +16,38 @@ const images: Array<[file: string, rgb: [number, number, number], cls: string]> 
   ['leaf.png', [40, 190, 60], 'green'],
   ['sea.png', [30, 50, 210], 'blue'],
 ];
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-let keyring: Keyring;
+let scene: Scene;
 let peer: Peer;
-let peerPort: number;
-let browser: Browser;
-let host: Host;
 let page: Page;
-let folder: string;
-let dataDir: string;
 let exportDir: string;
-const problems: string[] = [];
+let problems: string[];
 
 const webList = () => page.getByRole('list', { name: 'Web images list' });
 const webItem = (name: string) => webList().getByRole('listitem', { name: new RegExp(`^${escape(name)},`) });
-const cellOf = (name: string) => page.getByRole('gridcell', { name: new RegExp(`^${escape(name)},`) });
+const cellOf = (name: string) => cellIn(page, name);
 
 async function openPage(): Promise<Page> {
-  const next = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  next.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  next.on('console', (message) => {
-    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
-  });
-  await next.goto(host.url);
+  const next = await scene.openPage();
   await next.getByRole('gridcell').first().waitFor();
   return next;
 }
 
 beforeAll(async () => {
-  assertRendererBuilt();
-  keyring = await startKeyring();
-  Object.assign(process.env, keyring.env);
-  peer = await startPeer();
-  peerPort = Number(new URL(peer.url).port);
-  folder = await mkdtemp(path.join(os.tmpdir(), 'cd-extras-'));
-  for (const [rel, rgb] of images) await solidImage(96, 96, rgb).png().toFile(path.join(folder, rel));
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-extras-data-'));
-  exportDir = await mkdtemp(path.join(os.tmpdir(), 'cd-extras-export-'));
-  host = await startHost({ dataDir, folder, exportDir, settings: { platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url } });
-  browser = await launchChromium();
-  page = await openPage();
+  scene = await startScene({
+    name: 'extras',
+    keyring: true,
+    folder: async (folder) => {
+      for (const [rel, rgb] of images) await solidImage(96, 96, rgb).png().toFile(path.join(folder, rel));
+    },
+    settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url }),
+  });
+  ({ peer, page, exportDir, problems } = scene);
+  await page.getByRole('gridcell').first().waitFor();
   await mkdir(screenshots, { recursive: true });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await peer?.close().catch(() => undefined);
-  await keyring?.stop();
-  for (const dir of [folder, dataDir, exportDir]) if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scene?.close());
 
 afterEach(async (context) => {
   // A failed step leaves a picture of the window behind.
@@ -172,7 +150,7 @@ describe('review extras', () => {
     await banner.getByRole('button', { name: 'Retry' }).waitFor();
     expect(await banner.count()).toBe(1);
 
-    peer = await startPeer({ port: peerPort });
+    peer = await scene.restartPeer();
     await banner.getByRole('button', { name: 'Retry' }).click();
     await banner.waitFor({ state: 'detached', timeout: 15_000 });
   });
@@ -187,7 +165,7 @@ describe('review extras', () => {
     await page.screenshot({ path: path.join(screenshots, 'offline-run-waits.png') });
     expect(await cellOf('tomato.png').getAttribute('aria-label')).toBe('tomato.png, not classified');
 
-    peer = await startPeer({ port: peerPort });
+    peer = await scene.restartPeer();
     await waiting.getByRole('button', { name: 'Retry' }).click();
     for (const [rel, , cls] of images) {
       await expect.poll(() => cellOf(rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(new RegExp(`^${escape(rel)}, ${cls} \\S+%$`));

@@ -1,45 +1,35 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type Host } from '../host/host';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { launchChromium } from '../support/chromium';
-import { assertRendererBuilt, cellOf, configureInSettings, openTrackedPage, solidImage } from './fixtures';
+import { defaultPeerKey, type Peer } from '../peer/server';
+import { cellOf, configureInSettings, solidImage } from './fixtures';
+import { startScene, type Scene } from './scene';
 
 // The "Running" settings a person needs when a server is old or slow: how the key is sent and the
 // request timeout. Against a server that only reads the key from the URL (as servers before
 // Roboflow Inference 1.5 do), "Authorization header only" stops the run with the 401 message, and
 // switching to "URL (api_key) only" makes it work; both settings survive reopening the dialog.
 
+let scene: Scene;
 let peer: Peer;
-let browser: Browser;
-let host: Host;
 let page: Page;
-let folder: string;
-let dataDir: string;
-const problems: string[] = [];
+let problems: string[];
 
 beforeAll(async () => {
-  assertRendererBuilt();
-  peer = await startPeer({ headerAuth: false });
-  folder = await mkdtemp(path.join(os.tmpdir(), 'cd-settings-'));
-  await solidImage(64, 64, [220, 20, 20]).png().toFile(path.join(folder, 'red.png'));
-  await solidImage(64, 64, [20, 20, 220]).png().toFile(path.join(folder, 'blue.png'));
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-settings-data-'));
-  host = await startHost({ dataDir, folder, settings: { platformApiUrl: peer.url } });
-  browser = await launchChromium();
-  page = await openTrackedPage(browser, host.url, problems);
+  scene = await startScene({
+    name: 'settings',
+    peer: { headerAuth: false },
+    folder: async (folder) => {
+      await solidImage(64, 64, [220, 20, 20]).png().toFile(path.join(folder, 'red.png'));
+      await solidImage(64, 64, [20, 20, 220]).png().toFile(path.join(folder, 'blue.png'));
+    },
+    settings: (peer) => ({ platformApiUrl: peer.url }),
+  });
+  ({ peer, page, problems } = scene);
   await page.getByRole('gridcell').first().waitFor();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await peer?.close();
-  for (const dir of [folder, dataDir]) if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => scene?.close());
 
 const settingsDialog = async () => {
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
