@@ -80,11 +80,6 @@ export class CompareStore {
     return this.byId.get(id);
   }
 
-  /** True when the models disagree on the image at entry `index`. */
-  disagreesAt(index: number): boolean {
-    return this.disagree.has(index);
-  }
-
   detail(id: string): Promise<ResultRecord | null> {
     const folderId = this.library.folder?.folderId;
     if (!folderId || !this.model) return Promise.resolve(null);

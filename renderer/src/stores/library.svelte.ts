@@ -15,7 +15,6 @@ export class LibraryStore {
   version = $state(0);
   names = $state.raw<NameIndex>(buildNameIndex([]));
   problems = $state.raw<ScanProblem[]>([]);
-  scanMs = $state<number | null>(null);
   error = $state<AppError | null>(null);
 
   entries: ImageEntry[] = [];
@@ -90,7 +89,6 @@ export class LibraryStore {
       return;
     }
     this.scanning = false;
-    this.scanMs = done.ms;
     this.problems = done.problems;
     this.scheduleFlush(true);
   }
@@ -109,7 +107,6 @@ export class LibraryStore {
     this.entries = [];
     this.indexById = new Map();
     this.problems = [];
-    this.scanMs = null;
     this.names = buildNameIndex([]);
     this.version += 1;
   }
