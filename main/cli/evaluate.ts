@@ -1,11 +1,10 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { AppFailure, isAppError } from '../../app/errors';
 import { formatEvaluation } from '../../app/eval-report';
 import { normaliseLabel } from '../../app/ground-truth';
+import { endpointBase } from '../../app/settings';
 import { createCorrections } from '../services/corrections';
 import { evaluateRecords, readLabelsCsv } from '../services/evaluation';
 import { writeAtomically } from '../services/export-files';
@@ -13,9 +12,8 @@ import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
 import { createResultsStore } from '../services/results';
 import { createSettingsStore } from '../services/settings-store';
-import { buildCliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
-import { runInferCommand } from './infer-command';
+import { runInferCommand, type InferRun } from './infer-command';
 
 // `classify-desk evaluate`: classifies what is not classified yet by running `infer` itself (same
 // options, same journal, so stored results are reused and nothing is sent twice), then evaluates
@@ -70,13 +68,6 @@ const passThrough = ['model', 'api-url', 'api-key', 'profile', 'concurrency', 'm
 
 const bad = (message: string) => new AppFailure('invalid_input', message);
 
-/** The part of infer's JSON export this command reads: which endpoint, model and threshold it used. */
-const exportHeaderSchema = z.object({
-  model: z.object({ id: z.string() }),
-  endpoint: z.string(),
-  threshold: z.number(),
-});
-
 function parseMapping(entries: readonly string[]): Record<string, string | null> {
   const mapping: Record<string, string | null> = {};
   for (const entry of entries) {
@@ -130,38 +121,35 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     return fail(error);
   }
 
-  // 1. Classify what is missing, through infer itself; its JSON export tells which endpoint, model
-  //    and threshold it resolved (flags, environment, saved settings), so both commands agree.
-  const temp = await fs.mkdtemp(path.join(os.tmpdir(), 'classify-desk-evaluate-'));
+  // 1. Classify what is missing, through infer itself; it hands back the endpoint, model and
+  //    threshold it resolved (flags, environment, saved settings), so both commands agree, and the
+  //    folder as it scanned it.
   try {
-    const inferArgs = [folder, '--out', path.join(temp, 'results.json')];
+    const inferArgs = [folder];
     for (const name of passThrough) if (values[name] !== undefined) inferArgs.push(`--${name}`, values[name] as string);
     if (threshold !== undefined) inferArgs.push('--confidence', String(threshold));
     if (values['no-recursive']) inferArgs.push('--no-recursive');
     if (values.force) inferArgs.push('--force');
-    const inferred = await runInferCommand(inferArgs, io);
+    let run: InferRun | undefined;
+    const inferred = await runInferCommand(inferArgs, io, (r) => (run = r));
     // 1 = some images failed: they are counted as errors below. 2 = nothing to evaluate.
     if (inferred === 2) return 2;
-    let header: z.infer<typeof exportHeaderSchema>;
-    try {
-      header = exportHeaderSchema.parse(JSON.parse(await fs.readFile(path.join(temp, 'results.json'), 'utf8')));
-    } catch {
-      return fail(new AppFailure('internal', 'The classification step wrote no readable results; run classify-desk infer on the folder to see why.'));
-    }
+    if (!run) return fail(new AppFailure('internal', 'The classification step ended without results; run classify-desk infer on the folder to see why.'));
+    const { settings } = run;
+    const endpoint = endpointBase(settings);
 
     // 2. Evaluate the stored results of exactly the images infer saw.
     const dataDir = resolveDataDir(io.env);
-    const library = await buildCliLibrary([folder], !values['no-recursive']);
-    const cliFolder = library.folders[0];
+    const cliFolder = run.library.folders[0];
     const store = createResultsStore({ dataDir });
     const corrections = createCorrections({ dataDir });
     try {
-      const journal = await store.journal(cliFolder.info.folderId, header.endpoint, header.model.id);
+      const journal = await store.journal(cliFolder.info.folderId, endpoint, settings.model);
       const evaluation = evaluateRecords({
-        model: header.model.id,
+        model: settings.model,
         entries: cliFolder.entries.values(),
         record: (id) => journal.get(id),
-        threshold: threshold ?? header.threshold,
+        threshold: threshold ?? settings.threshold,
         csv: csv?.labels,
         // The app's mapping for this folder, with --map on top.
         mapping: { ...createSettingsStore({ dataDir }).get().groundTruthMappings[cliFolder.info.folderId], ...mapping },
@@ -181,7 +169,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
         say(`No image has both a result and a known class (${evaluation.metrics.unlabeled} unlabeled, ${evaluation.metrics.errors} errors). ` +
           'Put images in folders named after the classes, or give --labels.');
       }
-      io.stdout.write(formatEvaluation(header.model.id, evaluation.metrics));
+      io.stdout.write(formatEvaluation(settings.model, evaluation.metrics));
       if (values.out) {
         const text = JSON.stringify(evaluation.report, null, 2) + '\n';
         await writeAtomically(path.resolve(values.out), (handle) => handle.writeFile(text, 'utf8'));
@@ -194,7 +182,5 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     }
   } catch (error) {
     return fail(error);
-  } finally {
-    await fs.rm(temp, { recursive: true, force: true });
   }
 }

@@ -22,7 +22,7 @@ import { createResultsStore } from '../services/results';
 import { createRoboflowClient } from '../services/roboflow';
 import { isInside } from '../services/scan';
 import { createSettingsStore } from '../services/settings-store';
-import { buildCliLibrary, folderIds, type CliFolder } from './cli-library';
+import { buildCliLibrary, folderIds, type CliFolder, type CliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
 import { createProgressOutput } from './progress-output';
 
@@ -108,7 +108,17 @@ function exportFormatOf(file: string): ExportFormat {
   throw bad(`--out must name a .json or .csv file (got "${file}").`);
 }
 
-export async function runInferCommand(argv: string[], io: CliIo): Promise<number> {
+/** What a run resolved (flags, environment, saved settings) and scanned, for a command built on
+ *  infer (evaluate), so it neither resolves the settings again nor rescans the folders. */
+export interface InferRun {
+  settings: Settings;
+  library: CliLibrary;
+}
+
+/** Runs `classify-desk infer`; resolves to the exit code. With `onClassified`, the run is embedded
+ *  in another command: that callback gets the run once every image was tried, and the per-image
+ *  lines are left off stdout (the embedding command prints its own output). */
+export async function runInferCommand(argv: string[], io: CliIo, onClassified?: (run: InferRun) => void): Promise<number> {
   const say = (line: string) => io.stderr.write(line + '\n');
   let values: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; args: string[] }>>['values'];
   let inputs: string[];
@@ -245,7 +255,7 @@ export async function runInferCommand(argv: string[], io: CliIo): Promise<number
       const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: '' };
       await writeExport({ format: 'annotated', path: values.annotate, header, sources, protectedRoots: library.folders.filter((f) => !f.web).map((f) => f.info.root) });
     }
-    if (!format) {
+    if (!format && !onClassified) {
       for (const { folder, id, record } of rows) {
         const labels = recordLabels(record, settings.threshold);
         const cells = [shown(folder, id), record?.status ?? 'pending', labels?.labels.join(';') ?? record?.error?.code ?? '', labels?.best ? labels.best[1].toFixed(4) : ''];
@@ -253,6 +263,7 @@ export async function runInferCommand(argv: string[], io: CliIo): Promise<number
       }
     }
 
+    onClassified?.({ settings, library });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     say(`Classified ${totals.done} images in ${seconds} s (${totals.skipped} already done, ${failures.length} without a result).`);
     if (failures.length) {
