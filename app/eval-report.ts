@@ -1,4 +1,4 @@
-import type { CsvProblem, UnmatchedName } from './ground-truth';
+import { csvField, type CsvProblem, type UnmatchedName } from './ground-truth';
 import type { EvaluationMetrics } from './metrics';
 import { formatPercentTenths } from './format';
 
@@ -71,15 +71,11 @@ export function evalReport(model: string, metrics: EvaluationMetrics): EvalRepor
   };
 }
 
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
 /** The confusion matrix as CSV: header `true\predicted,<classes...>,(no prediction)`, one row per true class. */
 export function confusionCsv(metrics: EvaluationMetrics): string {
-  const head = ['true\\predicted', ...metrics.classes, '(no prediction)'].map(csvCell).join(',');
+  const head = ['true\\predicted', ...metrics.classes, '(no prediction)'].map(csvField).join(',');
   const rows = metrics.classes.map((name, r) =>
-    [csvCell(name), ...metrics.confusion.counts[r].map(String), String(metrics.confusion.noPrediction[r])].join(','),
+    [csvField(name), ...metrics.confusion.counts[r].map(String), String(metrics.confusion.noPrediction[r])].join(','),
   );
   return [head, ...rows].join('\r\n') + '\r\n';
 }

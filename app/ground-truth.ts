@@ -151,7 +151,9 @@ export function parseLabelsCsv(text: string): LabelsCsv {
   return { labels, header, problems };
 }
 
-function csvField(value: string): string {
+/** Quotes one CSV field per RFC 4180 when it needs it (quote, comma, line break, edge spaces), so
+ *  parseCsvRows reads it back exactly. */
+export function csvField(value: string): string {
   return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
