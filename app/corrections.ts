@@ -1,6 +1,8 @@
 // The person's corrections of one image (issue 6): a true label, "reviewed", "flagged". Main stores
 // them (main/services/corrections.ts); the renderer shows and edits them; exports carry them.
 
+import { noReview, type ReviewFields } from './export-rows';
+
 /** The correction state of one image; `label` null = no corrected label. */
 export interface Correction {
   id: string;
@@ -33,8 +35,8 @@ export interface CorrectionsSnapshot {
 }
 
 /** The export fields of a correction (reviewed_label, reviewed_at, flagged), null/false without one. */
-export function reviewFields(correction: Correction | undefined): { reviewed_label: string | null; reviewed_at: string | null; flagged: boolean } {
-  if (!correction) return { reviewed_label: null, reviewed_at: null, flagged: false };
+export function reviewFields(correction: Correction | undefined): ReviewFields {
+  if (!correction) return { ...noReview };
   // A flag alone is a note for later, not a review: it leaves reviewed_at empty.
   const reviewed = correction.reviewed || correction.label !== null;
   return { reviewed_label: correction.label, reviewed_at: reviewed ? correction.at : null, flagged: correction.flagged };
