@@ -1,13 +1,12 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderEvaluation } from '../../../app/eval-report';
 import type { Settings } from '../../../app/settings';
 import type { JobItemEvent, JobProgress, ResultRecord, ResultSummary } from '../../../app/types';
 import { dispatch } from '../../../main/handlers';
-import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
-import { startApp, type App, type Emitted } from '../../support/app-harness';
+import type { Peer } from '../../peer/server';
+import type { App, Emitted } from '../../support/app-harness';
+import { startPeerApp, type PeerApp } from '../../support/peer-app';
 import { writeImage } from './fixtures';
 
 // Model comparison through the composition root and `dispatch` (contract validation included)
@@ -15,7 +14,7 @@ import { writeImage } from './fixtures';
 // dark images, run over the same class-folder tree; the second model's results, details and
 // metrics are asked for by model, and its job's events say `compare`.
 
-let tmp: string;
+let rig: PeerApp;
 let folder: string;
 let peer: Peer;
 let app: App | null = null;
@@ -31,9 +30,7 @@ const images: Array<[id: string, rgb: { r: number; g: number; b: number }]> = [
 ];
 
 async function start(): Promise<App> {
-  app = await startApp({ dataDir: path.join(tmp, 'data'), events });
-  await app.call('setSettings', { endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 2 });
-  await app.call('setApiKey', { key: defaultPeerKey, sessionOnly: true });
+  app = await rig.start();
   return app;
 }
 
@@ -42,17 +39,14 @@ const itemsOf = (jobId: string) => events.filter((e) => e.event === 'jobItem' &&
 const progressOf = (jobId: string) => events.filter((e) => e.event === 'jobProgress' && (e.payload as JobProgress).jobId === jobId).map((e) => e.payload as JobProgress);
 
 beforeEach(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-compare-'));
-  folder = path.join(tmp, 'photos');
+  rig = await startPeerApp('cd-compare-');
+  ({ peer, events } = rig);
+  folder = path.join(rig.tmp, 'photos');
   for (const [id, rgb] of images) await writeImage(path.join(folder, id), 32, 24, rgb);
-  peer = await startPeer();
-  events = [];
 });
 afterEach(async () => {
-  await app?.close();
+  await rig.close();
   app = null;
-  await peer.close();
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('model comparison', () => {

@@ -1,18 +1,17 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobItemEvent, JobProgress, ResultSummary } from '../../../app/types';
 import { dispatch } from '../../../main/handlers';
-import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
-import { startApp, type App, type Emitted } from '../../support/app-harness';
+import { defaultPeerKey, type Peer } from '../../peer/server';
+import type { App, Emitted } from '../../support/app-harness';
+import { startPeerApp, type PeerApp } from '../../support/peer-app';
 import { writeColourImages } from './colour-images';
 
 // Web images end to end through the composition root and `dispatch` (contract validation included)
 // against the test peer's hosted-image route over loopback: results stored under the URL, jobItem
 // events, retries, a queue apart from folder runs, and the "Web images" list surviving a restart.
 
-let tmp: string;
+let rig: PeerApp;
 let folder: string;
 let peer: Peer;
 let app: App | null = null;
@@ -23,26 +22,21 @@ const green = 'https://cdn.example.org/leaf-green.png?size=large';
 const red = 'https://images.example.com/red-car.webp';
 
 async function start(): Promise<App> {
-  app = await startApp({ dataDir: path.join(tmp, 'data'), events });
-  await app.call('setSettings', { endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 2 });
-  await app.call('setApiKey', { key: defaultPeerKey, sessionOnly: true });
+  app = await rig.start();
   return app;
 }
 
 const top = (summary: ResultSummary | undefined) => summary?.scores[0]?.[0];
 
 beforeEach(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-web-images-'));
-  folder = path.join(tmp, 'photos');
+  rig = await startPeerApp('cd-web-images-');
+  ({ peer, events } = rig);
+  folder = path.join(rig.tmp, 'photos');
   await writeColourImages(folder, 4);
-  peer = await startPeer();
-  events = [];
 });
 afterEach(async () => {
-  await app?.close();
+  await rig.close();
   app = null;
-  await peer.close();
-  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 describe('web images', () => {
