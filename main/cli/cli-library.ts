@@ -5,6 +5,7 @@ import { AppFailure } from '../../app/errors';
 import type { FolderInfo, ImageEntry } from '../../app/types';
 import type { JobLibrary } from '../services/inference';
 import { folderIdOf } from '../services/library';
+import { isWebId } from '../services/results';
 import { isImageName, isProblem, scanFolder } from '../services/scan';
 
 // The command line's stand-in for the app's library: the folders, single images and https URLs
@@ -45,7 +46,7 @@ export async function buildCliLibrary(inputs: string[], recursive: boolean): Pro
   };
 
   for (const input of inputs) {
-    if (/^https:\/\//i.test(input)) {
+    if (isWebId(input)) {
       folderFor('', true).ids?.push(input);
       continue;
     }
