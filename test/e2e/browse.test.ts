@@ -5,14 +5,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
-import { assertRendererBuilt, ensureBigFolder, makeBrowseFolder, type BrowseFolder } from './fixtures';
+import { assertRendererBuilt, ensureBigFolder, escapeRegExp as escape, makeBrowseFolder, openTrackedPage, type BrowseFolder } from './fixtures';
 
 // Browsing in real Chromium against the browser host: the grid, thumbnails, error tiles, keyboard
 // navigation, the detail view, and a bounded DOM at 50,000 images.
 
 const screenshots = path.resolve('test-results/screenshots');
 const base = (rel: string) => rel.split('/').pop()!;
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let browser: Browser;
 let folder: BrowseFolder;
@@ -22,15 +21,10 @@ async function openApp(dir: string): Promise<{ page: Page; problems: string[] }>
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-data-'));
   const host = await startHost({ dataDir, folder: dir });
   cleanups.push(() => host.close(), () => rm(dataDir, { recursive: true, force: true }));
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  cleanups.push(() => page.close());
   const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    // Failed thumbnails of the deliberately bad files log resource errors; anything else is a bug.
-    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
-  });
-  await page.goto(host.url);
+  // Failed thumbnails of the deliberately bad files log resource errors; anything else is a bug.
+  const page = await openTrackedPage(browser, host.url, problems);
+  cleanups.push(() => page.close());
   return { page, problems };
 }
 
