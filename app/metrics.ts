@@ -1,4 +1,5 @@
 import type { ResultStatus } from './types';
+import { byScore } from './roboflow';
 
 // Evaluation metrics over classified images with known true labels. The work splits in two so the
 // numbers can follow a threshold slider live: `prepareEvaluation` runs once per change of results or
@@ -162,11 +163,7 @@ export function prepareEvaluation(inputs: Iterable<EvalInput>, classes: readonly
 
 type Score = readonly [string, number];
 
-// Ties break by class name, as app/roboflow.ts labelsAt does, so both agree on the top class.
-function byScore(a: Score, b: Score): number {
-  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
-}
-
+// The top class by byScore's order (ties by class name, as labelsAt), without sorting every score.
 function topOf(scores: ReadonlyArray<Score>): Score[] {
   if (scores.length === 0) return [];
   let best = scores[0];

@@ -47,8 +47,13 @@ export type ParsedResponse =
   | { ok: true; value: NormalisedResponse & { raw: Record<string, unknown> } }
   | { ok: false; reason: string };
 
+/** The order of class scores everywhere: confidence descending, ties by class name. */
+export function byScore(a: readonly [string, number], b: readonly [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
 function sortScores(scores: ClassScore[]): ClassScore[] {
-  return scores.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return scores.sort(byScore);
 }
 
 function firstIssue(error: z.ZodError): string {
