@@ -1,7 +1,5 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import sharp from 'sharp';
-import { tempName } from './export-files';
+import { replaceAtomically } from './export-files';
 
 // Annotated images in the manner of Roboflow's SDK `.save()`: the picture (EXIF-oriented) with a
 // white caption band added on top carrying "Class: X | Confidence: Y", written as JPEG. The text is
@@ -38,21 +36,15 @@ export async function annotateImage(source: string, caption: string, target: str
   const height = (swapped ? meta.width : meta.height) ?? 0;
   if (!width || !height) throw new Error('image has no size');
   const band = bandHeight(width);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const temp = tempName(target);
-  try {
-    // sharp composites after rotate/extend, so the band lands on the added white strip.
-    await sharp(source, { failOn: 'error' })
+  // sharp composites after rotate/extend, so the band lands on the added white strip.
+  await replaceAtomically(target, (temp) =>
+    sharp(source, { failOn: 'error' })
       .rotate()
       .flatten({ background: '#ffffff' })
       .extend({ top: band, background: '#ffffff' })
       .composite([{ input: captionSvg(caption, width, band), top: 0, left: 0 }])
       .jpeg({ quality: 90 })
-      .toFile(temp);
-    await fs.rename(temp, target);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
+      .toFile(temp),
+  );
   return { width, height: height + band };
 }

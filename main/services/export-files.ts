@@ -6,7 +6,7 @@ import { isInside } from './scan';
 // Small file helpers for exports: every file appears complete or not at all (temp + rename in
 // the target's own folder, so the rename never crosses file systems), and names never clobber.
 
-export const tempName = (target: string) =>
+const tempName = (target: string) =>
   path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
 
 /** Refuses an export target that is, or lies inside, one of `roots`, so no original can be overwritten. */
@@ -18,34 +18,38 @@ export function refuseInside(roots: readonly string[], target: string): void {
   }
 }
 
-/** Writes `target` through a temp file filled by `fill`, then renames it into place. */
-export async function writeAtomically(target: string, fill: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
+/** Has `write` fill a fresh temp path beside `target`, then renames it into place; on a failure
+ *  the temp file is removed and the target left as it was. */
+export async function replaceAtomically(target: string, write: (temp: string) => Promise<unknown>): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });
   const temp = tempName(target);
-  const handle = await fs.open(temp, 'wx');
   try {
-    await fill(handle);
-    await handle.sync();
-    await handle.close();
+    await write(temp);
     await fs.rename(temp, target);
   } catch (error) {
-    await handle.close().catch(() => undefined);
     await fs.rm(temp, { force: true });
     throw error;
   }
 }
 
+/** Writes `target` through a temp file filled by `fill` (synced before the rename). */
+export function writeAtomically(target: string, fill: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
+  return replaceAtomically(target, async (temp) => {
+    const handle = await fs.open(temp, 'wx');
+    try {
+      await fill(handle);
+      await handle.sync();
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+  });
+}
+
 /** Copies `source` to `target` via a temp file and rename. */
-export async function copyAtomically(source: string, target: string): Promise<void> {
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const temp = tempName(target);
-  try {
-    await fs.copyFile(source, temp);
-    await fs.rename(temp, target);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
+export function copyAtomically(source: string, target: string): Promise<void> {
+  return replaceAtomically(target, (temp) => fs.copyFile(source, temp));
 }
 
 /** A folder or file name safe on every OS (no separators, reserved characters or dot names). */
