@@ -16,6 +16,7 @@ import type { FolderInfo } from '../../app/types';
 import { createLibrary } from '../../main/services/library';
 import { scanFolder } from '../../main/services/scan';
 import { createThumbnails } from '../../main/services/thumbnails';
+import { percentile } from './_stats';
 
 const { values } = parseArgs({
   options: {
@@ -35,8 +36,6 @@ const only = new Set((values.only ?? 'scan,thumbnails,ipc').split(','));
 
 const print = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 const round = (n: number) => Math.round(n * 10) / 10;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
 /** Creates `dir` with `make` once; a marker file says it is complete. */
 async function fixture(dir: string, make: (dir: string) => Promise<void>): Promise<string> {
   const marker = `${dir}.complete`;

@@ -9,6 +9,7 @@ import { createLibrary } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
 import { createRoboflowClient } from '../../main/services/roboflow';
 import { defaultPeerKey } from '../peer/server';
+import { percentile } from './_stats';
 
 // `npx tsx test/bench/infer.ts` (or `npm run bench -- infer`): the job queue against the test peer
 // with a fixed 100 ms latency, run in its own process so this process's CPU time is the client's
@@ -84,7 +85,6 @@ try {
   // The build machine is shared: short runs (3 s at concurrency 8) catch other work's spikes, so
   // each concurrency runs `repeats` times (fresh results store each time) and the median counts.
   const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const results: Record<number, number> = {};
   for (const concurrency of concurrencies) {
     const runs: Array<{ throughput: number; seconds: number; cpuMs: number; failed: number; done: number }> = [];
@@ -101,7 +101,7 @@ try {
       await store.close();
       runs.push({ throughput: final.done / seconds, seconds, cpuMs: (used.user + used.system) / 1000, failed: final.failed, done: final.done });
     }
-    const throughput = median(runs.map((run) => run.throughput));
+    const throughput = percentile(runs.map((run) => run.throughput), 50);
     const ideal = concurrency / (latencyMs / 1000);
     results[concurrency] = throughput;
     print({
@@ -114,7 +114,7 @@ try {
       imagesPerSecond: +throughput.toFixed(1),
       ideal,
       ratioToIdeal: +(throughput / ideal).toFixed(3),
-      clientCpuMsPerImage: +(median(runs.map((run) => run.cpuMs)) / runs[0].done).toFixed(2),
+      clientCpuMsPerImage: +(percentile(runs.map((run) => run.cpuMs), 50) / runs[0].done).toFixed(2),
     });
   }
 

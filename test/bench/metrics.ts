@@ -2,6 +2,7 @@
 // recompute in < 50 ms when the threshold moves. Prints one JSON line per scenario.
 // Run: npx tsx test/bench/metrics.ts [--images 50000]
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
+import { percentile } from './_stats';
 
 const argIndex = process.argv.indexOf('--images');
 const images = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 50_000;
@@ -25,10 +26,6 @@ function dataset(classCount: number, multiLabel: boolean): EvalInput[] {
     const truth = multiLabel && rnd() < 0.3 ? [classes[truthIndex], classes[(truthIndex + 1) % classCount]] : [classes[truthIndex]];
     return { id: `img/${i}.jpg`, truth, result: { status: 'done' as const, multiLabel, scores } };
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function run(name: string, classCount: number, multiLabel: boolean): void {

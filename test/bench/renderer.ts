@@ -6,6 +6,7 @@ import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
 import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-results';
+import { percentile } from './_stats';
 
 // Renderer benchmark (issue 2 item 12, issue 5 targets): in Chromium via the browser host, the
 // time from launching with a 50,000-image folder (navigation start, so page load included) to the
@@ -68,11 +69,6 @@ async function scrollFrames(page: Page, pxPerSecond: number, ms: number): Promis
     });
     return deltas;
   })()`);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 /** Review at 50,000 stored results: load, filter/sort/threshold to paint, scrolling with overlays, memory. */

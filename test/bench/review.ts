@@ -15,6 +15,7 @@ import {
   type ViewFilter,
 } from '../../app/view-filter';
 import type { ImageEntry, ResultSummary } from '../../app/types';
+import { percentile } from './_stats';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -53,11 +54,6 @@ function dataset(multiLabel: boolean): { entries: ImageEntry[]; results: Array<R
   return { entries, results };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /** Times `op`; `perChange` ops are held to the 100 ms target, the once-per-listing ones are not. */
@@ -71,7 +67,7 @@ function time(label: Record<string, unknown>, op: () => unknown, perChange = tru
     op();
     samples.push(performance.now() - t);
   }
-  const medianMs = median(samples);
+  const medianMs = percentile(samples, 50);
   const target = perChange ? { targetMs, pass: medianMs < targetMs } : { targetMs: null };
   console.log(JSON.stringify({ bench: 'review', ...label, images, classes: classCount, medianMs: round(medianMs), firstMs: round(firstMs), runs: samples.map(round), ...target }));
 }
