@@ -79,8 +79,8 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     openPath,
     runJob,
     async pickAndOpen() {
-      await library.pickAndOpen();
-      if (library.folder) await review.load(library.folder.folderId);
+      const path = await library.pickFolder();
+      if (path) await openPath(path);
     },
     async retryEndpoint() {
       const run = ui.pendingRun;

@@ -38,12 +38,13 @@ export class LibraryStore {
     return this.indexById.get(id) ?? -1;
   }
 
-  async pickAndOpen(): Promise<void> {
+  /** Asks for a folder in the OS dialog: its path, or null when cancelled or failed (then `error` says why). */
+  async pickFolder(): Promise<string | null> {
     try {
-      const path = await this.api.pickFolder({});
-      if (path) await this.open(path);
+      return await this.api.pickFolder({});
     } catch (error) {
       this.error = toAppError(error);
+      return null;
     }
   }
 
