@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import pkg from '../package.json' with { type: 'json' };
 import type { CliIo } from './cli/credentials-commands';
 
 // `classify-desk`: the headless command line over the app's services and data dir. Subcommands
@@ -47,7 +48,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return command === undefined ? 2 : 0;
     case '--version':
     case '-v':
-      io.stdout.write('classify-desk 0.1.0\n');
+      io.stdout.write(`classify-desk ${pkg.version}\n`);
       return 0;
     default:
       io.stderr.write(`classify-desk: unknown command "${command.slice(0, 40)}". Run classify-desk --help.\n`);
