@@ -38,10 +38,7 @@ export function pictureImage(width: number, height: number, hue: number): Sharp 
   return sharp(Buffer.from(svg));
 }
 
-/** A solid-colour image (the test peer's `colors/1` model classifies by dominant colour). */
-export function solidImage(width: number, height: number, rgb: [number, number, number]): Sharp {
-  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } });
-}
+export { solidImage } from '../peer/images';
 
 export interface BrowseFolder {
   dir: string;

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { solidBmp } from './bmp';
 
 // Real images for tests, generated with sharp: solid colours the peer classifies predictably, and
@@ -13,25 +13,28 @@ export const colours: Record<'red' | 'green' | 'blue' | 'yellow' | 'grey', Rgb> 
   grey: [128, 128, 128],
 };
 
-const rgbObject = ([r, g, b]: Rgb) => ({ r, g, b });
+/** A solid-colour image to encode as the test needs (the peer's `colors/1` model classifies by dominant colour). */
+export function solidImage(width: number, height: number, [r, g, b]: Rgb): Sharp {
+  return sharp({ create: { width, height, channels: 3, background: { r, g, b } } });
+}
 
 export function solidJpeg(width: number, height: number, rgb: Rgb): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: rgbObject(rgb) } }).jpeg({ quality: 92 }).toBuffer();
+  return solidImage(width, height, rgb).jpeg({ quality: 92 }).toBuffer();
 }
 
 export function solidPng(width: number, height: number, rgb: Rgb): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: rgbObject(rgb) } }).png().toBuffer();
+  return solidImage(width, height, rgb).png().toBuffer();
 }
 
 export function solidWebp(width: number, height: number, rgb: Rgb): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: rgbObject(rgb) } }).webp().toBuffer();
+  return solidImage(width, height, rgb).webp().toBuffer();
 }
 
 export { solidBmp };
 
 /** A JPEG stored as `width` x `height` pixels with an EXIF orientation tag (6 = rotate 90° CW). */
 export function orientedJpeg(width: number, height: number, rgb: Rgb, orientation: number): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: rgbObject(rgb) } })
+  return solidImage(width, height, rgb)
     .jpeg({ quality: 92 })
     .withMetadata({ orientation })
     .toBuffer();
