@@ -281,7 +281,7 @@ export function createInference(opts: InferenceOptions): Inference {
     const state = job.progress.state;
     if (!outcome.ok && (state === 'cancelled' || state === 'stopped')) return settle(job);
     if (!outcome.ok && isSystemic(outcome.error.code)) return stop(job, outcome.error);
-    if (!outcome.ok && outcome.status !== undefined) job.answered = true;
+    if (outcome.ok || outcome.status !== undefined) job.answered = true;
     if (!outcome.ok && outcome.retryable && item.attempts < maxAttempts) {
       if (outcome.status === 429 || outcome.error.code === 'rate_limited') {
         job.window.rateLimited(generation);
@@ -297,7 +297,6 @@ export function createInference(opts: InferenceOptions): Inference {
       return pump(job);
     }
     if (outcome.ok) job.window.success(generation);
-    if (outcome.ok || outcome.status !== undefined) job.answered = true;
     else if (outcome.error.code === 'network' && !job.answered) {
       // Not one answer yet and an image gave up on the network: the endpoint itself is unreachable,
       // and every other image would fail the same way.
