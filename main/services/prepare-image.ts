@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { AppFailure } from '../../app/errors';
 import type { SentInfo } from '../../app/types';
+import { looksLikeBmp } from './bmp';
 
 // Turns an image file into the bytes to upload (issue 3 item 3). All decoding and encoding runs in
 // sharp's libuv threadpool; the event loop only reads headers.
@@ -47,7 +48,7 @@ export async function readImageFile(path: string): Promise<Buffer> {
 
 /** Width and height from a BMP header, or null when these are not BMP bytes. */
 function bmpSize(bytes: Buffer): { width: number; height: number } | null {
-  if (bytes.length < 26 || bytes[0] !== 0x42 || bytes[1] !== 0x4d) return null;
+  if (bytes.length < 26 || !looksLikeBmp(bytes)) return null;
   const headerSize = bytes.readUInt32LE(14);
   const [width, height] =
     headerSize === 12 ? [bytes.readUInt16LE(18), bytes.readUInt16LE(20)] : [bytes.readInt32LE(18), Math.abs(bytes.readInt32LE(22))];
