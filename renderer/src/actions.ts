@@ -37,7 +37,7 @@ export interface Actions {
 export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
   const { library, review, job, settings, selection, endpoint, web, evaluation, exporter } = stores;
   const persistTimers: Record<string, ReturnType<typeof setTimeout>> = {};
-  const idAt = (pos: number): string | undefined => library.entries[review.view.order[pos]]?.id;
+  const idAt = (pos: number): string | undefined => review.entryAt(pos)?.id;
 
   async function openPath(path: string): Promise<void> {
     ui.detailPos = null;

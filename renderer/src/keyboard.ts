@@ -15,7 +15,7 @@ function inField(target: EventTarget | null): boolean {
 /** Answers the window's keydown handler; it calls preventDefault on every key it handles. */
 export function createKeydown(stores: KeyStores, ui: UiStore, actions: KeyActions): (event: KeyboardEvent) => void {
   const { library, review, job, selection, corrections, evaluation } = stores;
-  const idAt = (pos: number): string | undefined => library.entries[review.view.order[pos]]?.id;
+  const idAt = (pos: number): string | undefined => review.entryAt(pos)?.id;
 
   /** Where a correction goes: the open image, else the focused tile (and the selection it is part of). */
   function correctionTargets(): string[] {

@@ -1,6 +1,6 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { JobItemEvent, ResultSummary } from '../../../app/types';
+import type { ImageEntry, JobItemEvent, ResultSummary } from '../../../app/types';
 import { classColors } from '../../../app/class-colors';
 import { intersectAllowed } from '../../../app/compare';
 import {
@@ -69,6 +69,11 @@ export class ReviewStore {
   private viewFilter(): ViewFilter {
     const extra = this.allowed();
     return extra ? { ...this.filter, only: intersectAllowed(this.filter.only, extra) } : this.filter;
+  }
+
+  /** The image at position `pos` of the current view (filtered and sorted), if any. */
+  entryAt(pos: number): ImageEntry | undefined {
+    return this.library.entries[this.view.order[pos]];
   }
 
   result(id: string): ResultSummary | undefined {
