@@ -69,6 +69,14 @@ export function classColors(classNames: Iterable<string>): Map<string, string> {
   return new Map(sorted.map((name) => [name, out.get(name)!]));
 }
 
+/** The colour of a class missing from `colors` (a neutral grey that textOn can read). */
+export const unknownClassColor = '#999999';
+
+/** A class's colour from a classColors map, grey when the class is not in it. */
+export function colorOf(colors: ReadonlyMap<string, string>, name: string): string {
+  return colors.get(name) ?? unknownClassColor;
+}
+
 /** Black or white, whichever reads better on the given #RRGGBB background. */
 export function textOn(background: string): '#000000' | '#FFFFFF' {
   const hex = /^#?([0-9a-f]{6})$/i.exec(background)?.[1];

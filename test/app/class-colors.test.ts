@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classColors, colorAt, okabeIto, textOn } from '../../app/class-colors';
+import { classColors, colorAt, okabeIto, textOn, colorOf, unknownClassColor } from '../../app/class-colors';
 
 describe('classColors', () => {
   it('gives the same colours to the same set of classes whatever their order', () => {
@@ -35,5 +35,14 @@ describe('textOn', () => {
     expect(textOn('#0072B2')).toBe('#FFFFFF');
     expect(textOn('#000000')).toBe('#FFFFFF');
     expect(textOn('nonsense')).toBe('#000000');
+  });
+});
+
+describe('colorOf', () => {
+  it('answers the class colour from the map, and the grey textOn can read for a class not in it', () => {
+    const colors = classColors(['cat', 'dog']);
+    expect(colorOf(colors, 'dog')).toBe(colors.get('dog'));
+    expect(colorOf(colors, 'owl')).toBe(unknownClassColor);
+    expect(textOn(unknownClassColor)).toBe('#000000');
   });
 });
