@@ -2,6 +2,7 @@ import type { Api, Events } from '../../../app/contract';
 import type { ExportFormat } from '../../../app/types';
 import { plural } from '../../../app/format';
 import { toAppError } from '../api';
+import type { Notice } from './ui.svelte';
 
 // One export at a time from the window: what is being written, how far it got (main's
 // `exportProgress` events), and Cancel.
@@ -12,12 +13,6 @@ export const exportFormatNames: Record<ExportFormat, string> = {
   annotated: 'annotated images',
   'class-folders': 'class folders',
 };
-
-export interface ExportOutcome {
-  kind: 'error' | 'info';
-  title: string;
-  text: string;
-}
 
 export class ExportStore {
   /** The format being written, or null when no export runs. */
@@ -30,7 +25,7 @@ export class ExportStore {
   constructor(private readonly api: Api) {}
 
   /** Exports the folder (or only `ids`); answers what to tell the user, or null when the dialog was cancelled. */
-  async run(folderId: string, format: ExportFormat, ids?: string[]): Promise<ExportOutcome | null> {
+  async run(folderId: string, format: ExportFormat, ids?: string[]): Promise<Notice | null> {
     if (this.running) return { kind: 'info', title: 'An export is already running', text: 'Wait for it to finish, or cancel it in the status bar.' };
     this.running = format;
     this.progress = null;
