@@ -3,6 +3,7 @@ import type { ExportFormat } from '../../app/types';
 import type { SettingsPatch } from '../../app/settings';
 import type { AppError } from '../../app/errors';
 import type { EvaluationExportKind } from '../../app/eval-report';
+import { plural } from '../../app/format';
 import { toAppError } from './api';
 import type { RunMode } from './stores/job.svelte';
 import type { Stores } from './stores/app-stores';
@@ -68,7 +69,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     try {
       const done = await evaluation.export(kind);
       if (!done) return;
-      const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : `Labels of ${done.count.toLocaleString('en-US')} images`;
+      const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : `Labels of ${plural(done.count, 'image')}`;
       ui.notice = { kind: 'info', title: 'Exported', text: `${what} to ${done.path}` };
     } catch (error) {
       ui.notice = { kind: 'error', title: 'Export failed', text: toAppError(error).message };
