@@ -33,6 +33,18 @@ export interface EvalInput {
   truth?: readonly string[] | null;
 }
 
+/** The inputs of a folder's evaluation: each entry's id, its result (`results[i]` belongs to
+ *  `entries[i]`) and its true labels. */
+export function folderEvalInputs(
+  entries: ReadonlyArray<{ id: string }>,
+  results: ReadonlyArray<EvalInput['result']>,
+  truth: ReadonlyMap<string, readonly string[]>,
+): EvalInput[] {
+  const inputs: EvalInput[] = new Array(entries.length);
+  for (let i = 0; i < entries.length; i++) inputs[i] = { id: entries[i].id, result: results[i], truth: truth.get(entries[i].id) };
+  return inputs;
+}
+
 export interface PreparedEvaluation {
   classes: string[];
   multiLabel: boolean;

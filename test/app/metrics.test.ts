@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellIds, evaluateAt, isCorrectAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
+import { cellIds, evaluateAt, isCorrectAt, mistakeIds, prepareEvaluation, type EvalInput, folderEvalInputs } from '../../app/metrics';
 import { confusionCsv, evalReport, formatEvaluation } from '../../app/eval-report';
 import { labelsAt } from '../../app/roboflow';
 import { truthWithCorrections } from '../../app/corrections';
@@ -246,5 +246,16 @@ describe('corrections overlay', () => {
     expect(Object.fromEntries(truth)).toEqual({ a: ['dog'], b: ['dog'], c: ['cat'] });
     const m = evaluateAt(prepareEvaluation(['a', 'b', 'c'].map((id) => single(id, null, [['cat', 0.9]])).map((x) => ({ ...x, truth: truth.get(x.id) }))), 0.5);
     expect(m).toMatchObject({ evaluated: 3, correct: 1 });
+  });
+});
+
+describe('folderEvalInputs', () => {
+  it('pairs each entry with the result at its index and its true labels', () => {
+    const result = { status: 'done' as const, multiLabel: false, scores: [['cat', 0.9]] as Array<[string, number]> };
+    const inputs = folderEvalInputs([{ id: 'a.jpg' }, { id: 'b.jpg' }], [result, undefined], new Map([['b.jpg', ['dog']]]));
+    expect(inputs).toEqual([
+      { id: 'a.jpg', result, truth: undefined },
+      { id: 'b.jpg', result: undefined, truth: ['dog'] },
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import type { AppError } from '../../../app/errors';
 import type { EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../../../app/eval-report';
 import type { LabelMapping } from '../../../app/ground-truth';
 import { truthWithCorrections } from '../../../app/corrections';
-import { cellIds, evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type EvaluationMetrics, type PreparedEvaluation } from '../../../app/metrics';
+import { cellIds, evaluateAt, folderEvalInputs, mistakeIds, prepareEvaluation, type EvaluationMetrics, type PreparedEvaluation } from '../../../app/metrics';
 import { verdictAt } from '../../../app/compare';
 import type { ExportDone } from '../../../app/types';
 import { toAppError } from '../api';
@@ -110,10 +110,7 @@ export class EvaluationStore {
       // Read without tracking: a running job changes results several times a second, and preparing
       // 50,000 results with many classes takes long enough to stutter the UI; resultsTick paces it.
       const aligned = untrack(() => this.review.aligned);
-      const truth = this.truth;
-      const inputs: EvalInput[] = new Array(entries.length);
-      for (let i = 0; i < entries.length; i++) inputs[i] = { id: entries[i].id, result: aligned[i], truth: truth.get(entries[i].id) };
-      return prepareEvaluation(inputs, this.review.prepared.classNames);
+      return prepareEvaluation(folderEvalInputs(entries, aligned, this.truth), this.review.prepared.classNames);
     });
     this.metrics = $derived(evaluateAt(this.prepared, this.review.threshold));
     this.mistakes = $derived.by(() => {
