@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
+import { seriousViolations } from './axe';
 import { cellOf, solidImage } from './fixtures';
 import { startScene, type Scene } from './scene';
 
@@ -36,6 +37,7 @@ const focusedTag = () => page.evaluate(() => document.activeElement?.tagName.toL
 beforeAll(async () => {
   scene = await startScene({
     name: 'polish',
+    bypassCSP: true,
     folder: async (folder) => {
       for (const [rel, rgb] of images) {
         const file = path.join(folder, rel);
@@ -242,6 +244,7 @@ describe('notices', () => {
     expect(await banner.textContent()).toContain(`${total} results for the previous endpoint`);
     await expect.poll(() => cellOf(page, 'red/red_001.png').getAttribute('aria-label')).toMatch(/not classified$/);
     expect(await summary().textContent()).not.toMatch(/last run/);
+    expect(await seriousViolations(page)).toEqual([]);
     await banner.getByRole('button', { name: /previous endpoint/ }).click();
     await expect.poll(() => cellOf(page, 'red/red_001.png').getAttribute('aria-label')).toMatch(/, red \S+%/);
     await banner.waitFor({ state: 'detached' });
