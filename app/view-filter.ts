@@ -68,7 +68,8 @@ export interface ViewCounts {
   shown: number;
   /** Per state, over images passing every filter except the state filter. */
   states: { unclassified: number; done: number; error: number };
-  /** Per predicted class, over images passing every filter except the class filter. */
+  /** Per predicted class at the threshold (as the badges say it), over images passing every filter
+   *  except the class filter; an image below the threshold counts for no class. */
   classes: Map<string, number>;
 }
 
@@ -197,23 +198,23 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     const st = state[i];
     const inState = stateWanted < 0 || stateWanted === st;
     let inClass = !classFilter;
+    // Classes count and filter as the badges say them: below the threshold an image has no class
+    // (its badge is muted), so the counts, the class filter and the tiles agree.
     if (st === DONE && multi[i] === 0) {
       const k = top[i];
-      if (k >= 0) {
+      if (k >= 0 && c >= threshold) {
         if (classFilter) inClass = wanted[k] === 1;
         if (inState) classCounts[k] += 1;
-      }
+      } else if (classFilter) inClass = false;
     } else if (st === DONE && top[i] >= 0) {
-      // Multi-label: every class at or above the threshold counts (else the top one, muted). Scores
-      // are sorted descending, so the labels are a prefix of them (labelsAt without its arrays).
+      // Multi-label: every class at or above the threshold counts. Scores are sorted descending, so
+      // the labels are a prefix of them (labelsAt without its arrays).
       const end = scoreStart[i + 1];
-      let at = scoreStart[i];
-      do {
+      for (let at = scoreStart[i]; at < end && scoreConf[at] >= threshold; at++) {
         const k = scoreClass[at];
         if (classFilter && wanted[k] === 1) inClass = true;
         if (inState) classCounts[k] += 1;
-        at++;
-      } while (at < end && scoreConf[at] >= threshold);
+      }
     }
     if (inClass) stateCounts[st] += 1;
     if (inClass && inState) {

@@ -1,13 +1,13 @@
 import type { Api } from '../../app/contract';
 import type { ExportFormat } from '../../app/types';
-import type { SettingsPatch } from '../../app/settings';
+import { endpointBase, type Settings, type SettingsPatch } from '../../app/settings';
 import type { AppError } from '../../app/errors';
 import type { EvaluationExportKind } from '../../app/eval-report';
 import { plural } from '../../app/format';
 import { toAppError } from './api';
 import type { RunMode } from './stores/job.svelte';
 import type { Stores } from './stores/app-stores';
-import type { UiStore } from './stores/ui.svelte';
+import type { Notice, UiStore } from './stores/ui.svelte';
 
 // What the window's buttons, menus, drops and shortcuts do when it takes more than one store.
 
@@ -33,6 +33,14 @@ export interface Actions {
   closeDetail(): void;
   /** Asks main why a thumbnail failed and shows that on its tile. */
   thumbError(id: string): void;
+}
+
+const endpointNames = { serverless: 'Serverless', hosted: 'Hosted (legacy)', 'self-hosted': 'Self-hosted' } as const;
+
+/** An endpoint and model in words: "Self-hosted http://127.0.0.1:9001, birds/3". */
+function sourceText(s: Settings): string {
+  const url = endpointBase(s);
+  return `${endpointNames[s.endpointKind]}${s.endpointKind === 'self-hosted' || s.endpointUrl.trim() ? ` ${url}` : ''}, ${s.model || 'no model'}`;
 }
 
 export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
@@ -70,10 +78,51 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       const done = await evaluation.export(kind);
       if (!done) return;
       const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : `Labels of ${plural(done.count, 'image')}`;
-      ui.notice = { kind: 'info', title: 'Exported', text: `${what} to ${done.path}` };
+      ui.notify({ kind: 'info', title: 'Exported', text: `${what} to ${done.path}` }, true);
     } catch (error) {
       ui.notice = { kind: 'error', title: 'Export failed', text: toAppError(error).message };
     }
+  }
+
+  /**
+   * Saves a Settings change. Results are kept per endpoint and model, so another choice shows that
+   * one's results: `announce` says so, with how many the previous one keeps and a way back.
+   */
+  async function changeSettings(patch: SettingsPatch, announce: boolean): Promise<AppError | null> {
+    const before = settings.value;
+    const kept = review.aligned.reduce((n, r) => (r ? n + 1 : n), 0);
+    const error = await settings.update(patch);
+    if (error) return error;
+    if (patch.threshold !== undefined) review.threshold = patch.threshold;
+    const after = settings.value;
+    const sameEndpoint = before && after && endpointBase(before) === endpointBase(after) && before.endpointKind === after.endpointKind;
+    const changed = before && after && (before.model !== after.model || !sameEndpoint);
+    if (!changed) return null;
+    void endpoint.check();
+    // The last run's summary belonged to the previous endpoint and model.
+    if (!job.active) job.clear();
+    if (!library.folder) return null;
+    void review.reload(library.folder.folderId);
+    void web.load(library.folder.folderId);
+    if (announce && kept > 0) {
+      const what = sameEndpoint ? 'model' : 'endpoint';
+      const back: SettingsPatch = { endpointKind: before.endpointKind, endpointUrl: before.endpointUrl, model: before.model };
+      const notice: Notice = {
+        kind: 'info',
+        title: `Now showing ${sourceText(after)}`,
+        text: `Results are kept per endpoint and model: ${plural(kept, 'result')} for the previous ${what} (${sourceText(before)}) are still stored.`,
+        action: {
+          label: `Back to the previous ${what}`,
+          run: () =>
+            void changeSettings(back, false).then((failure) => {
+              if (failure) ui.notify({ kind: 'error', title: 'Could not switch back', text: failure.message });
+              else if (ui.notice === notice) ui.notice = null;
+            }),
+        },
+      };
+      ui.notify(notice);
+    }
+    return null;
   }
 
   return {
@@ -94,23 +143,10 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       if (!folderId) return;
       const ids = scope === 'view' ? Array.from(review.view.order, (i) => library.entries[i].id) : undefined;
       const outcome = await exporter.run(folderId, format, ids);
-      if (outcome) ui.notice = outcome;
+      // A written export is news that passes; a failure stays until read.
+      if (outcome) ui.notify(outcome, outcome.kind === 'info');
     },
-    async saveSettings(patch) {
-      const before = settings.value;
-      const error = await settings.update(patch);
-      if (error) return error;
-      if (patch.threshold !== undefined) review.threshold = patch.threshold;
-      const after = settings.value;
-      // Results are kept per endpoint and model: another choice shows that one's results.
-      const changed = before && after && (before.model !== after.model || before.endpointKind !== after.endpointKind || before.endpointUrl !== after.endpointUrl);
-      if (changed) void endpoint.check();
-      if (changed && library.folder) {
-        void review.reload(library.folder.folderId);
-        void web.load(library.folder.folderId);
-      }
-      return null;
-    },
+    saveSettings: (patch) => changeSettings(patch, true),
     drop(event) {
       event.preventDefault();
       ui.dragging = false;

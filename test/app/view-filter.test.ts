@@ -51,7 +51,20 @@ describe('buildView', () => {
     expect(view.counts.total).toBe(6);
     expect(view.counts.shown).toBe(6);
     expect(view.counts.states).toEqual({ unclassified: 1, done: 4, error: 1 });
-    expect(Object.fromEntries(view.counts.classes)).toEqual({ red: 2, green: 1, blue: 1 });
+    // img2.jpg (green 35%) is below the 40% threshold: no class, like its muted badge.
+    expect(Object.fromEntries(view.counts.classes)).toEqual({ red: 2, blue: 1 });
+  });
+
+  it('counts and filters classes at the threshold: an image below it has no class', () => {
+    const at30 = buildView(names, results, defaultFilter, 'name', 0.3);
+    expect(Object.fromEntries(at30.counts.classes)).toEqual({ red: 2, green: 1, blue: 1 });
+    const at40 = buildView(names, results, filter({ classes: new Set(['green']) }), 'name', 0.4);
+    expect(ids(at40.order)).toEqual([]);
+    expect(at40.counts.classes.get('green')).toBeUndefined();
+    const at95 = buildView(names, results, defaultFilter, 'name', 0.95);
+    expect(Object.fromEntries(at95.counts.classes)).toEqual({ blue: 1 });
+    // The other facets still see the image.
+    expect(at95.counts.states.done).toBe(4);
   });
 
   it('filters by class, state, search and confidence, counting facets without their own filter', () => {
@@ -113,13 +126,14 @@ describe('buildView', () => {
     const index = buildNameIndex(many);
     for (const threshold of [0, 0.3, 0.5, 0.95, 1]) {
       const expected = new Map<string, number>();
-      for (const r of scored) for (const [name] of r ? labelsAt(r, threshold).classes : []) expected.set(name, (expected.get(name) ?? 0) + 1);
+      const counted = (r: ResultSummary | undefined) => (r && !labelsAt(r, threshold).below ? labelsAt(r, threshold).classes : []);
+      for (const r of scored) for (const [name] of counted(r)) expected.set(name, (expected.get(name) ?? 0) + 1);
       const view = buildView(index, scored, filter({}), 'class', threshold);
       expect(Object.fromEntries(view.counts.classes)).toEqual(Object.fromEntries(expected));
       const firsts = Array.from(view.order, (i) => (scored[i] ? labelsAt(scored[i]!, threshold).classes[0][0] : '~'));
       expect(firsts).toEqual([...firsts].sort());
       const withBee = buildView(index, scored, filter({ classes: new Set(['bee']) }), 'name', threshold);
-      const beeIds = many.filter((_, i) => scored[i] && labelsAt(scored[i]!, threshold).classes.some(([name]) => name === 'bee')).map((e) => e.id);
+      const beeIds = many.filter((_, i) => counted(scored[i]).some(([name]) => name === 'bee')).map((e) => e.id);
       expect(Array.from(withBee.order, (i) => many[i].id).sort()).toEqual(beeIds.sort());
     }
   });

@@ -3,7 +3,7 @@ import { copyFile, link, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, ConsoleMessage, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, ConsoleMessage, Locator, Page } from 'playwright-core';
 import sharp, { type Sharp } from 'sharp';
 
 // Image folders for the end-to-end tests and the renderer benchmark, generated with sharp.
@@ -112,8 +112,8 @@ export function cellOf(page: Page, rel: string): Locator {
 const failedResource = (message: ConsoleMessage) => /Failed to load resource/.test(message.text());
 
 /** Opens the app in a new page that records page errors and console errors (but those `ignore` accepts) into `problems`. */
-export async function openTrackedPage(browser: Browser, url: string, problems: string[], ignore = failedResource): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+export async function openTrackedPage(browser: Browser, url: string, problems: string[], ignore = failedResource, context: BrowserContextOptions = {}): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...context });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' && !ignore(message)) problems.push(`${message.text()} ${message.location().url}`.trim());

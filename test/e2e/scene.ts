@@ -25,6 +25,8 @@ export interface SceneOptions {
   settings: (peer: Peer) => SettingsPatch;
   /** Console errors that are not problems (default: resources failing to load). */
   ignoreConsole?: (message: ConsoleMessage) => boolean;
+  /** Pages for accessibility checks (axe injected by the test): the test browser ignores the page's CSP; the app keeps it. */
+  bypassCSP?: boolean;
 }
 
 export interface Scene {
@@ -79,7 +81,7 @@ export async function startScene(opts: SceneOptions): Promise<Scene> {
     const { folder, dataDir, exportDir } = scene;
     scene.host = await startHost({ dataDir, folder, exportDir, settings: opts.settings(scene.peer) });
     scene.browser = await launchChromium();
-    scene.openPage = () => openTrackedPage(scene.browser, scene.host.url, scene.problems, opts.ignoreConsole);
+    scene.openPage = () => openTrackedPage(scene.browser, scene.host.url, scene.problems, opts.ignoreConsole, opts.bypassCSP ? { bypassCSP: true } : {});
     scene.restartHost = async (extra = {}) => {
       await scene.host.close();
       scene.host = await startHost({ dataDir, folder, exportDir, ...extra });

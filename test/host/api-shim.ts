@@ -61,6 +61,15 @@ export function hostApiScript(): string {
     };
   };
   api.pathForFile = () => '';
+  // The host has no folder dialog: when it has no answer set, "Open folder" asks the tester to type
+  // a path. Here only, never in the app (the preload has the OS dialog).
+  const hostPickFolder = api.pickFolder;
+  api.pickFolder = async (request) => {
+    const chosen = await hostPickFolder(request);
+    if (chosen !== null) return chosen;
+    const typed = window.prompt('Folder to open (the test host has no folder dialog):', '');
+    return typed && typed.trim() ? typed.trim() : null;
+  };
   window.api = Object.freeze(api);
 })();
 `;

@@ -30,6 +30,8 @@ export interface TruthMark {
   corrected: boolean;
   /** The prediction at the threshold agrees; null when there is no usable prediction to compare. */
   match: boolean | null;
+  /** Classified, but nothing reaches the threshold: "no prediction at this threshold", not a mistake. */
+  noPrediction: boolean;
 }
 
 /** One confusion-matrix cell the grid is filtered to. */
@@ -266,8 +268,9 @@ export class EvaluationStore {
     const corrected = this.corrections.get(id)?.label != null;
     const result = this.review.aligned[index];
     const names = verdictAt(result, this.review.threshold);
-    const match = names === null ? null : names.length === labels.length && names.every((name) => labels.includes(name));
-    return { label: labels.join(', '), corrected, match };
+    const noPrediction = names !== null && names.length === 0;
+    const match = names === null || noPrediction ? null : names.length === labels.length && names.every((name) => labels.includes(name));
+    return { label: labels.join(', '), corrected, match, noPrediction };
   }
 
   /** What a tile's accessible name adds: ", truth: <label>" (corrected or not), flagged, reviewed. */
