@@ -82,6 +82,7 @@ export function createOnDeviceClassifier(opts: OnDeviceClassifierOptions): OnDev
       if (input.kind !== 'file') {
         return { ok: false, error: appError('invalid_input', 'Web images are classified through the Roboflow API; on this computer, classify image files.'), retryable: false };
       }
+      if (signal?.aborted) return { ok: false, error: appError('cancelled', 'The request was cancelled.'), retryable: false };
       let pool: InferencePool;
       try {
         pool = await poolFor(target.model);

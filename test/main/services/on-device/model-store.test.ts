@@ -33,6 +33,15 @@ beforeEach(() => {
 const pull = (model: string, extra: { apiKey?: string; platformUrl?: string; onProgress?: (p: PullProgress) => void; signal?: AbortSignal } = {}) =>
   createModelStore({ dataDir }).pull(model, { platformUrl: peer.url, apiKey: defaultPeerKey, ...extra });
 
+/** The failure a promise ends in (a success fails the test). */
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: Error & { code: string }) => e,
+  );
+
 const listing = async (dir: string) => (await fs.readdir(dir).catch(() => [])).sort();
 
 describe('model store', () => {
@@ -73,7 +82,7 @@ describe('model store', () => {
   it('maps a refused key to unauthorized without showing the key, and an unknown model to model_not_found', async () => {
     const wrong = 'rf_wrong_key_abcdef123456';
     await expect(pull('colors/1', { apiKey: wrong })).rejects.toMatchObject({ code: 'unauthorized' });
-    const error = await pull('colors/1', { apiKey: wrong }).catch((e: Error) => e);
+    const error = await failureOf(pull('colors/1', { apiKey: wrong }));
     expect(error.message).not.toContain(wrong);
     await expect(pull('colors/9')).rejects.toMatchObject({ code: 'model_not_found' });
     await expect(pull('colors/1', { apiKey: '' })).rejects.toMatchObject({ code: 'no_key' });
@@ -81,7 +90,7 @@ describe('model store', () => {
   });
 
   it('refuses an object-detection model with a clear message', async () => {
-    const error = await pull('traffic-signs/1').catch((e: Error & { code: string }) => e);
+    const error = await failureOf(pull('traffic-signs/1'));
     expect(error).toMatchObject({ code: 'invalid_input' });
     expect(error.message).toMatch(/object-detection model.*classification models only/);
     expect(await listing(path.join(dataDir, 'models', 'traffic-signs'))).toEqual([]);
@@ -96,7 +105,7 @@ describe('model store', () => {
     it(`a ${fault} download fails (${code}) and leaves the previous copy untouched`, async () => {
       const first = await pull('colors/1');
       peer.ort.faults.push(fault);
-      const error = await pull('colors/1').catch((e: Error & { code: string }) => e);
+      const error = await failureOf(pull('colors/1'));
       expect(error).toMatchObject({ code });
       expect(error.message).toMatch(why);
       const store = createModelStore({ dataDir });
@@ -108,7 +117,7 @@ describe('model store', () => {
 
   it('a cancelled pull stops and leaves nothing behind', async () => {
     const controller = new AbortController();
-    const error = await pull('colors/1', { signal: controller.signal, onProgress: (p) => p.phase === 'environment' && controller.abort() }).catch((e: Error & { code: string }) => e);
+    const error = await failureOf(pull('colors/1', { signal: controller.signal, onProgress: (p) => p.phase === 'environment' && controller.abort() }));
     expect(error).toMatchObject({ code: 'cancelled' });
     expect(await createModelStore({ dataDir }).get('colors/1')).toBeNull();
     expect(await listing(path.join(dataDir, 'models', 'colors'))).toEqual([]);
