@@ -47,12 +47,13 @@ export const spawnThread: SpawnWorker = (init) => {
     postMessage: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.on('message', listener),
     onExit: (listener) => {
-      worker.on('error', (err) => {
-        if (!exited) (exited = true), listener(err.message);
-      });
-      worker.on('exit', (code) => {
-        if (!exited) (exited = true), listener(`exit code ${code}`);
-      });
+      const once = (why: string) => {
+        if (exited) return;
+        exited = true;
+        listener(why);
+      };
+      worker.on('error', (err) => once(err.message));
+      worker.on('exit', (code) => once(`exit code ${code}`));
     },
     terminate: async () => {
       exited = true;
@@ -122,7 +123,10 @@ export function createInferencePool(opts: PoolOptions): InferencePool {
 
   const settleReady = () => {
     if (!shape && !loadError) return;
-    for (const w of readyWaiters) (shape ? w.resolve(shape) : w.reject(loadError!));
+    for (const w of readyWaiters) {
+      if (shape) w.resolve(shape);
+      else w.reject(loadError!);
+    }
     readyWaiters = [];
   };
 
