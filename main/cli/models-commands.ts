@@ -34,7 +34,7 @@ const options = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const mib = (n: number) => (n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
 /** A classifier for `infer --engine on-device`: the downloaded model, and the endpoint string its
  *  results are kept under (never an API's). Fails with a clear error when it is not downloaded. */

@@ -49,12 +49,13 @@ interface Attribute {
   name: string;
   int?: number;
   float?: number;
+  ints?: number[];
 }
 
 function node(op: string, inputs: string[], outputs: string[], attributes: Attribute[] = []): Field {
-  const attrs = attributes.map((a) =>
-    message(5, [bytes(1, a.name), ...(a.int !== undefined ? [int(3, a.int), int(20, 2)] : [float32(2, a.float ?? 0), int(20, 1)])]),
-  );
+  const value = (a: Attribute): Field[] =>
+    a.ints ? [...a.ints.map((i) => int(8, i)), int(20, 7)] : a.int !== undefined ? [int(3, a.int), int(20, 2)] : [float32(2, a.float ?? 0), int(20, 1)];
+  const attrs = attributes.map((a) => message(5, [bytes(1, a.name), ...value(a)]));
   return message(1, [...inputs.map((i) => bytes(1, i)), ...outputs.map((o) => bytes(2, o)), bytes(4, op), ...attrs]);
 }
 
@@ -69,6 +70,20 @@ export interface ColourModelOptions {
   /** Multi-label: a Sigmoid after the product. */
   sigmoid?: boolean;
   inputName?: string;
+  /** Convolutions (each followed by a Relu) before the pooling, to give run() real work in
+   *  benchmarks; their weights are pseudo-random, so the answers are no longer hand-computable. */
+  convs?: Array<{ out: number; kernel: number; stride: number }>;
+}
+
+/** Deterministic pseudo-random weights in [-scale, scale). */
+function noise(n: number, seed: number, scale: number): number[] {
+  let x = seed >>> 0 || 1;
+  return Array.from({ length: n }, () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return ((x >>> 0) / 2 ** 32 - 0.5) * 2 * scale;
+  });
 }
 
 /**
@@ -78,11 +93,25 @@ export interface ColourModelOptions {
  */
 export function colourModel(opts: ColourModelOptions = {}): Buffer {
   const batch = opts.batch ?? 'N';
-  const weights = opts.weights ?? [1, 0, 0, 0, 1, 0, 0, 0, 1];
-  const classes = weights.length / 3;
   const input = opts.inputName ?? 'input';
+  const convNodes: Field[] = [];
+  const convInits: Field[] = [];
+  let channels = 3;
+  let last = input;
+  (opts.convs ?? []).forEach((c, i) => {
+    const w = `conv${i}.w`;
+    convInits.push(initializer(w, [c.out, channels, c.kernel, c.kernel], noise(c.out * channels * c.kernel * c.kernel, i + 1, 1 / Math.sqrt(channels * c.kernel * c.kernel))));
+    const pad = Math.floor(c.kernel / 2);
+    convNodes.push(node('Conv', [last, w], [`conv${i}`], [{ name: 'kernel_shape', ints: [c.kernel, c.kernel] }, { name: 'strides', ints: [c.stride, c.stride] }, { name: 'pads', ints: [pad, pad, pad, pad] }]));
+    convNodes.push(node('Relu', [`conv${i}`], [`relu${i}`]));
+    last = `relu${i}`;
+    channels = c.out;
+  });
+  const weights = opts.weights ?? (channels === 3 ? [1, 0, 0, 0, 1, 0, 0, 0, 1] : noise(channels * 3, 99, 1));
+  const classes = weights.length / channels;
   const nodes = [
-    node('GlobalAveragePool', [input], ['pooled']),
+    ...convNodes,
+    node('GlobalAveragePool', [last], ['pooled']),
     node('Flatten', ['pooled'], ['flat'], [{ name: 'axis', int: 1 }]),
     node('MatMul', ['flat', 'weights'], [opts.sigmoid ? 'logits' : 'output']),
     ...(opts.sigmoid ? [node('Sigmoid', ['logits'], ['output'])] : []),
@@ -90,7 +119,8 @@ export function colourModel(opts: ColourModelOptions = {}): Buffer {
   const graph = message(7, [
     ...nodes,
     bytes(2, 'colour'),
-    initializer('weights', [3, classes], weights),
+    ...convInits,
+    initializer('weights', [channels, classes], weights),
     valueInfo(11, input, [batch, 3, opts.height ?? 224, opts.width ?? 224]),
     valueInfo(12, 'output', [batch, classes]),
   ]);

@@ -110,8 +110,9 @@ export function createInferencePool(opts: PoolOptions): InferencePool {
   const spawn = opts.spawn ?? spawnThread;
   const size = Math.max(1, Math.floor(opts.size));
   const maxBatch = Math.max(1, opts.maxBatch ?? 8);
-  // Each session's own threads share the cores with the other workers instead of each taking all.
-  const threads = Math.max(1, Math.floor(os.availableParallelism() / size));
+  // Each session's own threads share the cores with the other workers instead of each taking all,
+  // and one core stays with main (the window's event loop).
+  const threads = Math.max(1, Math.floor((os.availableParallelism() - 1) / size));
   const queue: Pending[] = [];
   const slots: Slot[] = [];
   const totals: PoolTimings = { images: 0, runs: 0, prepareMs: 0, runMs: 0 };

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import sharp from 'sharp';
 import { AppFailure, type AppError } from '../../../app/errors';
 import { readImageFile } from '../prepare-image';
 import { targetSize } from './environment';
@@ -11,6 +12,8 @@ import type { ItemResult, RunRequest, WorkerInit, WorkerReply } from './worker-p
 // (dist/main/on-device-worker.mjs); from source it runs under tsx.
 
 const init = workerData as WorkerInit;
+// The pool runs one worker per core already: one libvips thread each keeps them from crowding main.
+sharp.concurrency(1);
 const port = parentPort;
 if (!port) throw new Error('the inference worker must run in a worker thread');
 const post = (reply: WorkerReply) => port.postMessage(reply);
