@@ -121,6 +121,17 @@ async function defaultVerify(weightsPath: string, environment: ModelEnvironment,
   }
 }
 
+/** A pull killed midway (Ctrl-C, a crash) leaves its temporary folder behind; the next pull of the
+ *  same version clears those older than an hour (a younger one may be another pull under way). */
+async function clearStale(projectDir: string, version: string): Promise<void> {
+  for (const name of await fs.readdir(projectDir).catch(() => [] as string[])) {
+    if (!name.startsWith(`.${version}.download-`)) continue;
+    const stale = path.join(projectDir, name);
+    const stat = await fs.stat(stale).catch(() => null);
+    if (stat && Date.now() - stat.mtimeMs > 3_600_000) await fs.rm(stale, { recursive: true, force: true });
+  }
+}
+
 export function createModelStore(opts: ModelStoreOptions): ModelStore {
   const doFetch = opts.fetch ?? fetch;
   const root = path.join(opts.dataDir, 'models');
@@ -217,6 +228,7 @@ export function createModelStore(opts: ModelStoreOptions): ModelStore {
 
     // --- environment and weights into a temporary folder beside the final one
     await fs.mkdir(path.dirname(final), { recursive: true });
+    await clearStale(path.dirname(final), version);
     const temp = path.join(path.dirname(final), `.${version}.download-${randomUUID().slice(0, 8)}`);
     await fs.mkdir(temp);
     try {

@@ -123,6 +123,16 @@ describe('model store', () => {
     expect(await listing(path.join(dataDir, 'models', 'colors'))).toEqual([]);
   });
 
+  it('a pull clears what an interrupted pull left an hour ago, and leaves a younger one (another pull under way) alone', async () => {
+    const project = path.join(dataDir, 'models', 'colors');
+    await fs.mkdir(path.join(project, '.1.download-killed'), { recursive: true });
+    await fs.mkdir(path.join(project, '.1.download-running'), { recursive: true });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    await fs.utimes(path.join(project, '.1.download-killed'), twoHoursAgo, twoHoursAgo);
+    await pull('colors/1');
+    expect(await listing(project)).toEqual(['.1.download-running', '1']);
+  });
+
   it('an unreachable platform is a network error', async () => {
     await expect(pull('colors/1', { platformUrl: await closedPortUrl() })).rejects.toMatchObject({ code: 'network' });
   });
