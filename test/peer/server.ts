@@ -238,6 +238,7 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     fault: (plan) => faults.add(plan),
     reset: () => {
       faults.clear();
+      ort.faults.length = 0;
       Object.assign(stats, { ...emptyStats(), keysSeen: stats.keysSeen, perImage: stats.perImage, bodyBytes: stats.bodyBytes, byStatus: stats.byStatus });
       stats.keysSeen.clear();
       stats.perImage.clear();
