@@ -24,7 +24,7 @@ import { isInside } from '../services/scan';
 import { createSettingsStore } from '../services/settings-store';
 import { buildCliLibrary, folderIds, type CliFolder, type CliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
-import { openOnDevice } from './models-commands';
+import type { openOnDevice } from './models-commands';
 import { createProgressOutput } from './progress-output';
 
 // `classify-desk infer`: the app's own services (client, queue, results store, exporter) over the
@@ -202,7 +202,8 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
   let onDevice: Awaited<ReturnType<typeof openOnDevice>> | null = null;
   try {
     if ((values.engine ?? settings.engine) === 'on-device') {
-      onDevice = await openOnDevice(dataDir, settings);
+      // Loaded only for this engine: the API path pays nothing for it.
+      onDevice = await (await import('./models-commands')).openOnDevice(dataDir, settings);
       settings = { ...settings, endpointKind: 'self-hosted', endpointUrl: onDevice.endpoint };
     }
   } catch (error) {
