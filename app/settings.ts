@@ -66,6 +66,11 @@ export const settingsSchema = z.object({
   /** The ground-truth mapping per folder id, most recently changed first; written only by its own
    *  channel (setGroundTruthMapping) and read by evaluations that bring none, app and CLI alike. */
   groundTruthMappings: z.record(z.string().regex(/^[0-9a-f]{16}$/), labelMappingSchema).default({}),
+  /** Where images are classified: Roboflow's inference API, or a downloaded copy of the model on
+   *  this computer (ONNX Runtime). */
+  engine: z.enum(['roboflow-api', 'on-device']).default('roboflow-api'),
+  /** Inference workers for the on-device engine; 0 = one per core but one (at least 1). */
+  onDeviceWorkers: z.number().int().min(0).max(32).default(0),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

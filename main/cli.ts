@@ -15,6 +15,8 @@ Commands:
                  classify images with a Roboflow model; results are kept in the app's data dir
   evaluate <folder> --model <project/version> [--labels labels.csv] [--threshold T] [--out report.json]
                  accuracy and confusion matrix against ground truth (class-named subfolders or a CSV)
+  models <pull|list|rm> [project/version]
+                 download a model to classify on this computer (infer --engine on-device), offline
   login          save an API key in the OS keychain (read from stdin)
   logout         remove the saved API key
   whoami         show which key (last 4 characters) and workspace are in use
@@ -35,6 +37,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     case 'whoami': {
       const { runCredentialsCommand } = await import('./cli/credentials-commands');
       return runCredentialsCommand(command, rest, io);
+    }
+    case 'models': {
+      const { runModelsCommand } = await import('./cli/models-commands');
+      return runModelsCommand(rest, io);
     }
     case 'evaluate': {
       const { runEvaluate } = await import('./cli/evaluate');

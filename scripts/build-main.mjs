@@ -5,7 +5,7 @@
 import { build } from 'esbuild';
 import { chmod, mkdir } from 'node:fs/promises';
 
-const external = ['electron', 'sharp', '@github/keytar'];
+const external = ['electron', 'sharp', '@github/keytar', 'onnxruntime-node'];
 const common = {
   bundle: true,
   platform: 'node',
@@ -43,6 +43,16 @@ await Promise.all([
       js: "#!/usr/bin/env node\nimport { createRequire as __cdCreateRequire } from 'node:module'; const require = __cdCreateRequire(import.meta.url);",
     },
   }),
+  // The on-device engine's inference worker: its own file, found next to dist/main/index.mjs and
+  // from dist/cli.mjs (main/services/on-device/pool.ts). onnxruntime-node stays external (.node files).
+  build({
+    ...common,
+    entryPoints: ['main/services/on-device/worker.ts'],
+    outfile: 'dist/main/on-device-worker.mjs',
+    format: 'esm',
+    external,
+    banner: { js: "import { createRequire as __cdCreateRequire } from 'node:module'; const require = __cdCreateRequire(import.meta.url);" },
+  }),
 ]);
 await chmod('dist/cli.mjs', 0o755);
-console.log('built dist/main/index.mjs, dist/main/preload.cjs, dist/cli.mjs');
+console.log('built dist/main/index.mjs, dist/main/preload.cjs, dist/cli.mjs, dist/main/on-device-worker.mjs');

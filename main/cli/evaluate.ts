@@ -39,7 +39,7 @@ Options:
                        (repeatable); the mapping made in the app for this folder applies too,
                        and --map overrides it name by name
   --out FILE           write the JSON report (format classify-desk-eval/v1)
-  --api-url, --api-key, --profile, --concurrency, --max-size, --no-recursive, --force
+  --api-url, --api-key, --profile, --concurrency, --max-size, --engine, --no-recursive, --force
                        as for classify-desk infer (see classify-desk infer --help)
   -h, --help           this help
 
@@ -58,13 +58,14 @@ const options = {
   profile: { type: 'string' },
   concurrency: { type: 'string' },
   'max-size': { type: 'string' },
+  engine: { type: 'string' },
   'no-recursive': { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
 /** Options handed to `infer` unchanged. */
-const passThrough = ['model', 'api-url', 'api-key', 'profile', 'concurrency', 'max-size'] as const;
+const passThrough = ['model', 'api-url', 'api-key', 'profile', 'concurrency', 'max-size', 'engine'] as const;
 
 const bad = (message: string) => new AppFailure('invalid_input', message);
 

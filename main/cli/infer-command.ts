@@ -24,6 +24,7 @@ import { isInside } from '../services/scan';
 import { createSettingsStore } from '../services/settings-store';
 import { buildCliLibrary, folderIds, type CliFolder, type CliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
+import type { openOnDevice } from './models-commands';
 import { createProgressOutput } from './progress-output';
 
 // `classify-desk infer`: the app's own services (client, queue, results store, exporter) over the
@@ -42,6 +43,8 @@ Options:
   --api-url URL        endpoint: https://serverless.roboflow.com (default), https://classify.roboflow.com,
                        or a self-hosted Roboflow Inference server such as http://localhost:9001
   --api-key KEY        API key (else env ROBOFLOW_API_KEY, else the key saved by \`classify-desk login\`)
+  --engine E           roboflow-api (default: the app's setting) or on-device: run the model downloaded
+                       with \`classify-desk models pull\` on this computer, with no key and no network
   --profile P          keychain profile to read the key from (default: the app's profile)
   --concurrency N      requests in flight, 1-32 (default 8)
   --confidence C       threshold 0-1 for labels and exports (default 0.4); every class score is
@@ -72,6 +75,7 @@ const options = {
   force: { type: 'boolean', default: false },
   out: { type: 'string' },
   annotate: { type: 'string' },
+  engine: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -160,6 +164,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     if (!modelIdPattern.test(settings.model)) throw bad(`--model "${settings.model}" is not project/version, e.g. cats-vs-dogs/3.`);
     if (!endpointBase(settings)) throw bad('Give the endpoint with --api-url (the saved setting is a self-hosted endpoint without a URL).');
     format = values.out ? exportFormatOf(values.out) : null;
+    if (values.engine !== undefined && values.engine !== 'roboflow-api' && values.engine !== 'on-device') throw bad('--engine must be roboflow-api or on-device.');
     secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || undefined;
   } catch (error) {
     return fail(error);
@@ -193,19 +198,31 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     }
   }
 
+  // On this computer: the downloaded model answers, its results kept under its own endpoint string.
+  let onDevice: Awaited<ReturnType<typeof openOnDevice>> | null = null;
+  try {
+    if ((values.engine ?? settings.engine) === 'on-device') {
+      // Loaded only for this engine: the API path pays nothing for it.
+      onDevice = await (await import('./models-commands')).openOnDevice(dataDir, settings);
+      settings = { ...settings, endpointKind: 'self-hosted', endpointUrl: onDevice.endpoint };
+    }
+  } catch (error) {
+    return fail(error);
+  }
+
   const store = createResultsStore({ dataDir, settings: { get: () => settings } });
   const progress = createProgressOutput(io.stderr as NodeJS.WritableStream & { isTTY?: boolean });
   let label = '';
   const emit: Emit = (event, payload) => {
     if (event === 'jobProgress') progress.update(payload as JobProgress, label);
   };
-  const classifier = createRoboflowClient({
+  const classifier = onDevice?.classifier ?? createRoboflowClient({
     timeoutMs: settings.timeoutMs,
     authMode: settings.authMode,
     maxUploadSize: settings.maxUploadSize,
     requestLimit: endpointRequestLimits[settings.endpointKind],
   });
-  const inference = createInference({ classifier, results: store, library, settings: { get: () => settings }, getApiKey, emit });
+  const inference = createInference({ classifier, results: store, library, settings: { get: () => settings }, getApiKey: onDevice ? async () => '' : getApiKey, emit });
   const endpoint = endpointBase(settings);
   const started = Date.now();
   const totals = { done: 0, failed: 0, skipped: 0 };
@@ -281,5 +298,6 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
   } finally {
     await inference.close();
     await store.close();
+    await onDevice?.classifier.close();
   }
 }

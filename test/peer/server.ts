@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { decodeImage, imageFromUrl, inferenceResponse, models, readConfidence, type DecodedImage } from './classify';
 import { FaultBook, type FaultPlan } from './faults';
 import { platformRoute } from './platform';
+import { createOrtState, ortRoute, type OrtState } from './ort';
 
 // A Roboflow-compatible server on loopback (roboflow-protocol.md): the inference route
 // `POST /{project}/{version}` with both response shapes, `confidence` semantics, both auth forms,
@@ -45,6 +46,8 @@ export interface Peer {
   url: string;
   stats: PeerStats;
   fault(plan: FaultPlan): void;
+  /** The model-download route's faults and counters (test/peer/ort.ts). */
+  ort: OrtState;
   /** Clears the stats (in place) and every pending fault. */
   reset(): void;
   close(): Promise<void>;
@@ -94,6 +97,8 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
   const latencyMs = opts.latencyMs ?? 0;
   const stats = emptyStats();
   const faults = new FaultBook();
+  const ort = createOrtState();
+  let base = '';
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
@@ -200,6 +205,7 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     const url = new URL(req.url ?? '/', 'http://peer.invalid');
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const handle = async () => {
+      if (ortRoute(req, res, url, segments, { keys, base, state: ort })) return;
       if (req.method === 'POST' && segments.length === 2) return inference(req, res, url, segments[0], segments[1]);
       if ((req.method === 'POST' && segments.length === 0) || (req.method === 'GET' && segments.length <= 2)) {
         await readBody(req, 0);
@@ -223,13 +229,16 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${port}`;
 
   return {
     url: `http://127.0.0.1:${port}`,
     stats,
+    ort,
     fault: (plan) => faults.add(plan),
     reset: () => {
       faults.clear();
+      ort.faults.length = 0;
       Object.assign(stats, { ...emptyStats(), keysSeen: stats.keysSeen, perImage: stats.perImage, bodyBytes: stats.bodyBytes, byStatus: stats.byStatus });
       stats.keysSeen.clear();
       stats.perImage.clear();

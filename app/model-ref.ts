@@ -1,0 +1,24 @@
+// Which model answered, and on which engine: the identity results are kept under. A Roboflow
+// model reached over its inference API is known by endpoint + project/version; a model downloaded
+// and run on this computer by project/version + the SHA-256 of its weights (a re-trained version
+// pulled again is a different model, and its results must not mix with the old ones).
+
+export type ModelRef =
+  | { engine: 'roboflow-api'; endpoint: string; model: string }
+  | { engine: 'on-device'; model: string; sha256: string };
+
+export type Engine = ModelRef['engine'];
+export const engines = ['roboflow-api', 'on-device'] as const satisfies readonly Engine[];
+
+export const onDevicePrefix = 'on-device:';
+
+/** The endpoint string results are keyed by. For the device it cannot be an http(s) base URL, so
+ *  device results never mix with an API's, and one pull's results never with another's. */
+export function resultsEndpoint(ref: ModelRef): string {
+  return ref.engine === 'on-device' ? `${onDevicePrefix}${ref.sha256.slice(0, 16)}` : ref.endpoint;
+}
+
+/** True for an endpoint string that names on-device results. */
+export function isOnDeviceEndpoint(endpoint: string): boolean {
+  return endpoint.startsWith(onDevicePrefix);
+}
