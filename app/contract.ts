@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labelMappingSchema, modelIdPattern, settingsPatchSchema, type Settings } from './settings';
+import { endpointKinds, labelMappingSchema, modelIdPattern, settingsPatchSchema, type Settings } from './settings';
 import type {
   AppInfo,
   CredentialStatus,
@@ -7,6 +7,7 @@ import type {
   ExportDone,
   FolderInfo,
   JobItemEvent,
+  KeyCheck,
   JobProgress,
   ModelProject,
   ModelVersion,
@@ -157,6 +158,19 @@ export const contract = {
         ...evaluationRequest,
         kind: z.enum(['report', 'labels-csv', 'labels-folders']),
         path: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
+  ),
+  /** "Check key" in Settings, before Save: checks the typed key (write-only, never answered back;
+   *  absent = the stored key) against the endpoint being configured (a self-hosted server itself,
+   *  else the platform API). Stores nothing. */
+  checkKeyDraft: channel<KeyCheck>()(
+    z
+      .object({
+        key: z.string().trim().min(8).max(256).optional(),
+        endpointKind: z.enum(endpointKinds).optional(),
+        endpointUrl: z.string().trim().max(2048).optional(),
+        model: z.string().trim().max(200).optional(),
       })
       .strict(),
   ),

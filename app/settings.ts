@@ -35,6 +35,19 @@ export function isHttpBaseUrl(text: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.username && !url.password && !url.search && !url.hash;
 }
 
+/** True when `url` is plain http to a host other than this machine: a key sent there (header or
+ *  query) crosses the network readable, which the UI and the CLI say once. */
+export function isPlainHttpOffMachine(url: string): boolean {
+  try {
+    const parsed = new URL(url.trim());
+    if (parsed.protocol !== 'http:') return false;
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    return !(host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1');
+  } catch {
+    return false;
+  }
+}
+
 const urlMessage = (what: string) => `${what} must be an http:// or https:// address with no user name, query or fragment, e.g. http://localhost:9001.`;
 /** A base URL setting: http(s) only, sane length. */
 const httpBaseUrl = (what: string, optional = false) =>
@@ -92,11 +105,14 @@ export const settingsSchema = z.object({
   /** The ground-truth mapping per folder id, most recently changed first; written only by its own
    *  channel (setGroundTruthMapping) and read by evaluations that bring none, app and CLI alike. */
   groundTruthMappings: z.record(z.string().regex(/^[0-9a-f]{16}$/), labelMappingSchema).default({}),
+  /** Per profile, the origins its key was entered for (besides Roboflow's): the key goes nowhere
+   *  else. Written only by the credentials service, never by a settings patch. */
+  keyOrigins: z.record(z.string().max(64), z.array(z.string().max(2048)).max(100)).default({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
 
-const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true, groundTruthMappings: true }).shape;
+const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true, groundTruthMappings: true, keyOrigins: true }).shape;
 type Patchable = typeof patchable;
 
 /** A partial update from the renderer; validated field by field. Defaults are stripped first:

@@ -9,6 +9,7 @@ import type {
   ExportFormat,
   FolderInfo,
   JobProgress,
+  KeyCheck,
   ModelProject,
   ModelVersion,
   ResultRecord,
@@ -42,6 +43,9 @@ export interface Ports {
     pickFolder(): Promise<string | null>;
     pickFile(kind: 'labels-csv'): Promise<string | null>;
     pickExportPath(format: ExportFormat, suggestedName: string): Promise<string | null>;
+    /** Asks whether the API key may be sent to `origin`, which it was not entered for (Electron's
+     *  native dialog); absent in the host and tests, where such a request fails. */
+    confirmKeySend?(origin: string): Promise<boolean>;
   };
   initialFolder(): string | null;
   jobs: {
@@ -70,6 +74,8 @@ export interface Ports {
     remove(): Promise<CredentialStatus>;
     check(): Promise<CredentialStatus>;
     listProfiles(): Promise<string[]>;
+    /** Checks a draft key / endpoint from Settings before Save; stores nothing. */
+    checkDraft(draft: ParsedRequestOf<'checkKeyDraft'>): Promise<KeyCheck>;
   };
   models: {
     projects(): Promise<ModelProject[]>;
@@ -138,6 +144,7 @@ export function createHandlers(ports: Ports): Handlers {
     deleteApiKey: () => ports.credentials.remove(),
     checkApiKey: () => ports.credentials.check(),
     apiKeyProfiles: () => ports.credentials.listProfiles(),
+    checkKeyDraft: (draft) => ports.credentials.checkDraft(draft),
     listProjects: () => ports.models.projects(),
     listVersions: ({ project }) => ports.models.versions(project),
     classifyUrls: (request) => ports.webImages.classify(request),
