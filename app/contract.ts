@@ -60,7 +60,8 @@ export const contract = {
 
   /** Shows the OS folder dialog; null when the user cancels. */
   pickFolder: channel<string | null>()(empty),
-  /** Shows the OS file dialog for a labels CSV; null when the user cancels. */
+  /** Shows the OS file dialog for a labels CSV; null when the user cancels. Main remembers the
+   *  file chosen: `evaluation` / `exportEvaluation` read a labelsPath only if it came from here. */
   pickLabelsCsv: channel<string | null>()(empty),
   /** Opens (and starts scanning) a folder; entries arrive as `scanBatch` events. */
   openFolder: channel<FolderInfo>()(
@@ -93,12 +94,9 @@ export const contract = {
   /** One full record, raw response included, for the detail view (of `model` when given). */
   resultDetail: channel<ResultRecord | null>()(imageRef.extend({ model: modelId.optional() }).strict()),
 
-  /** Writes an export where the user chose (a dialog in the app; `path` from tests). */
-  exportResults: channel<ExportDone | null>()(
-    z
-      .object({ folderId, format: exportFormat, ids: imageIds.optional(), path: z.string().min(1).max(4096).optional() })
-      .strict(),
-  ),
+  /** Writes an export where the person chooses in main's own dialog (the host scripts it host-side);
+   *  the page never names the target. */
+  exportResults: channel<ExportDone | null>()(z.object({ folderId, format: exportFormat, ids: imageIds.optional() }).strict()),
   /** Stops the exports in progress (nothing partial is left behind); false when none was running. */
   cancelExport: channel<boolean>()(empty),
 
@@ -157,7 +155,6 @@ export const contract = {
       .object({
         ...evaluationRequest,
         kind: z.enum(['report', 'labels-csv', 'labels-folders']),
-        path: z.string().min(1).max(4096).optional(),
       })
       .strict(),
   ),

@@ -108,11 +108,14 @@ export const settingsSchema = z.object({
   /** Per profile, the origins its key was entered for (besides Roboflow's): the key goes nowhere
    *  else. Written only by the credentials service, never by a settings patch. */
   keyOrigins: z.record(z.string().max(64), z.array(z.string().max(2048)).max(100)).default({}),
+  /** Files the person chose in main's file dialog (labels CSVs), newest first: the only files main
+   *  reads on the page's behalf. Written only by main, never by a settings patch. */
+  chosenFiles: z.array(z.string().max(4096)).max(20).default([]),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
 
-const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true, groundTruthMappings: true, keyOrigins: true }).shape;
+const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true, groundTruthMappings: true, keyOrigins: true, chosenFiles: true }).shape;
 type Patchable = typeof patchable;
 
 /** A partial update from the renderer; validated field by field. Defaults are stripped first:

@@ -30,7 +30,7 @@ export interface HostOptions {
   pickFolder?: string | null;
   /** What the "file dialog" (labels CSV) answers; null = the user cancelled. */
   pickFile?: string | null;
-  /** Where exports land when no path is given (default <dataDir>/exports). */
+  /** Where the scripted export dialog puts exports, under their suggested names (default <dataDir>/exports). */
   exportDir?: string;
   settings?: SettingsPatch;
   /** The built renderer (default dist/renderer of this checkout). */
@@ -46,6 +46,8 @@ export interface Host {
   token: string;
   /** Headers that authorise a request from a non-browser client (tests, benchmarks). */
   authHeaders: Record<string, string>;
+  /** Test hook: what the scripted dialogs answer from now on (main's side, never the page's). */
+  setDialogAnswers(answers: Pick<HostOptions, 'pickFolder' | 'pickFile'>): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     for (const client of clients) client.write(frame);
   };
   const exportDir = opts.exportDir ?? dataPaths(opts.dataDir).exports;
+  const scripted = { pickFolder: opts.pickFolder ?? null, pickFile: opts.pickFile ?? null };
   const services = await createAppServices({
     dataDir: opts.dataDir,
     emit,
@@ -72,8 +75,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     env: opts.env ?? process.env,
     initialFolder: opts.folder ? path.resolve(opts.folder) : null,
     dialogs: {
-      pickFolder: async () => opts.pickFolder ?? null,
-      pickFile: async () => opts.pickFile ?? null,
+      pickFolder: async () => scripted.pickFolder,
+      pickFile: async () => scripted.pickFile,
       pickExportPath: async (_format, suggestedName) => {
         await fs.mkdir(exportDir, { recursive: true });
         return path.join(exportDir, suggestedName);
@@ -185,6 +188,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     origin,
     token,
     authHeaders: { Authorization: `Bearer ${token}` },
+    setDialogAnswers(answers) {
+      if (answers.pickFolder !== undefined) scripted.pickFolder = answers.pickFolder;
+      if (answers.pickFile !== undefined) scripted.pickFile = answers.pickFile;
+    },
     async close() {
       for (const client of clients) client.end();
       clients.clear();
