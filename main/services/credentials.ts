@@ -97,6 +97,7 @@ export function createCredentials(opts: CredentialsOptions): CredentialsService 
   };
   // Session-only and environment keys: bound in memory, like the keys themselves.
   const sessionOrigins = new Map<string, string[]>();
+  const asking = new Map<string, Promise<boolean>>();
   const envOrigins = new Map<string, string[]>();
 
   async function readKeychain(profile: string): Promise<string | null> {
@@ -150,9 +151,17 @@ export function createCredentials(opts: CredentialsOptions): CredentialsService 
     const origins = bound.get(profile);
     if (keyAllowedAt([...origins, ...bindableOrigins(opts.explicitUrls ?? [])], url)) return key;
     const origin = originOf(url);
-    if (origin && opts.confirmSend && (await opts.confirmSend(origin))) {
-      bound.set(profile, bindableOrigins([...origins, origin]));
-      return key;
+    if (origin && opts.confirmSend) {
+      // Jobs that start together (a run, a comparison, web images) share one question per origin.
+      let question = asking.get(origin);
+      if (!question) {
+        question = opts.confirmSend(origin).finally(() => asking.delete(origin));
+        asking.set(origin, question);
+      }
+      if (await question) {
+        bound.set(profile, bindableOrigins([...bound.get(profile), origin]));
+        return key;
+      }
     }
     throw new AppFailure('key_not_for_endpoint', keyNotForEndpointMessage(url));
   }

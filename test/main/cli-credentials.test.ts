@@ -166,6 +166,8 @@ describe('against gnome-keyring and the test peer', () => {
     const platformUrl = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
     try {
       await run('login', ['--api-url', inferenceOnly.url], key);
+      // The key is bound to the URL given with it (Roboflow's own origins need no entry), in the settings file.
+      expect(createSettingsStore({ dataDir: home }).keyOrigins('default')).toEqual([inferenceOnly.url]);
       const seen = await run('whoami', ['--api-url', inferenceOnly.url], '', { ROBOFLOW_PLATFORM_URL: platformUrl });
       expect(seen.stdout).toContain(`Endpoint:  ${inferenceOnly.url} accepts this key`);
       expect(seen.code).toBe(0);
