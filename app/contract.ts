@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labelMappingSchema, modelIdPattern, settingsPatchSchema, type Settings } from './settings';
+import { endpointKinds, labelMappingSchema, modelIdPattern, settingsPatchSchema, type Settings } from './settings';
 import type {
   AppInfo,
   CredentialStatus,
@@ -7,6 +7,7 @@ import type {
   ExportDone,
   FolderInfo,
   JobItemEvent,
+  KeyCheck,
   JobProgress,
   ModelProject,
   ModelVersion,
@@ -59,7 +60,8 @@ export const contract = {
 
   /** Shows the OS folder dialog; null when the user cancels. */
   pickFolder: channel<string | null>()(empty),
-  /** Shows the OS file dialog for a labels CSV; null when the user cancels. */
+  /** Shows the OS file dialog for a labels CSV; null when the user cancels. Main remembers the
+   *  file chosen: `evaluation` / `exportEvaluation` read a labelsPath only if it came from here. */
   pickLabelsCsv: channel<string | null>()(empty),
   /** Opens (and starts scanning) a folder; entries arrive as `scanBatch` events. */
   openFolder: channel<FolderInfo>()(
@@ -92,12 +94,9 @@ export const contract = {
   /** One full record, raw response included, for the detail view (of `model` when given). */
   resultDetail: channel<ResultRecord | null>()(imageRef.extend({ model: modelId.optional() }).strict()),
 
-  /** Writes an export where the user chose (a dialog in the app; `path` from tests). */
-  exportResults: channel<ExportDone | null>()(
-    z
-      .object({ folderId, format: exportFormat, ids: imageIds.optional(), path: z.string().min(1).max(4096).optional() })
-      .strict(),
-  ),
+  /** Writes an export where the person chooses in main's own dialog (the host scripts it host-side);
+   *  the page never names the target. */
+  exportResults: channel<ExportDone | null>()(z.object({ folderId, format: exportFormat, ids: imageIds.optional() }).strict()),
   /** Stops the exports in progress (nothing partial is left behind); false when none was running. */
   cancelExport: channel<boolean>()(empty),
 
@@ -156,7 +155,19 @@ export const contract = {
       .object({
         ...evaluationRequest,
         kind: z.enum(['report', 'labels-csv', 'labels-folders']),
-        path: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
+  ),
+  /** "Check key" in Settings, before Save: checks the typed key (write-only, never answered back;
+   *  absent = the stored key) against the endpoint being configured (a self-hosted server itself,
+   *  else the platform API). Stores nothing. */
+  checkKeyDraft: channel<KeyCheck>()(
+    z
+      .object({
+        key: z.string().trim().min(8).max(256).optional(),
+        endpointKind: z.enum(endpointKinds).optional(),
+        endpointUrl: z.string().trim().max(2048).optional(),
+        model: z.string().trim().max(200).optional(),
       })
       .strict(),
   ),

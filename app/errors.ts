@@ -21,6 +21,8 @@ export const errorCodes = [
   'cancelled',
   'invalid_input',
   'internal',
+  /** The key was entered for other servers; main did not send it to this one. */
+  'key_not_for_endpoint',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -39,6 +41,7 @@ export const systemicCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'model_too_big',
   'no_key',
   'no_keychain',
+  'key_not_for_endpoint',
 ]);
 
 /** True when the error should stop a whole job rather than fail one image. */

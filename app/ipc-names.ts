@@ -38,6 +38,7 @@ export const channelNames = [
   'evaluation',
   'setGroundTruthMapping',
   'exportEvaluation',
+  'checkKeyDraft',
 ] as const;
 
 /** Every event main pushes to the renderer. */

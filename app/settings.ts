@@ -24,6 +24,45 @@ export type AuthMode = (typeof authModes)[number];
 
 export const modelIdPattern = /^[a-z0-9][a-z0-9._-]*\/[0-9]+$/i;
 
+/** True for an absolute http(s) URL with a host and no credentials, query or fragment. */
+export function isHttpBaseUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.username && !url.password && !url.search && !url.hash;
+}
+
+/** True when `url` is plain http to a host other than this machine: a key sent there (header or
+ *  query) crosses the network readable, which the UI and the CLI say once. */
+export function isPlainHttpOffMachine(url: string): boolean {
+  try {
+    const parsed = new URL(url.trim());
+    if (parsed.protocol !== 'http:') return false;
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    return !(host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1');
+  } catch {
+    return false;
+  }
+}
+
+const urlMessage = (what: string) => `${what} must be an http:// or https:// address with no user name, query or fragment, e.g. http://localhost:9001.`;
+/** A base URL setting: http(s) only, sane length. */
+const httpBaseUrl = (what: string, optional = false) =>
+  z
+    .string()
+    .trim()
+    .max(2048, `${what} is too long (2048 characters at most).`)
+    .refine((text) => (optional && text === '') || isHttpBaseUrl(text), urlMessage(what));
+/** A model id (project/version), or '' for none. */
+const optionalModelId = z
+  .string()
+  .trim()
+  .max(200, 'A model id is at most 200 characters.')
+  .refine((text) => text === '' || modelIdPattern.test(text), 'A model is project/version, for example cats-vs-dogs/3');
+
 export const windowStateSchema = z.object({
   x: z.number().int().optional(),
   y: z.number().int().optional(),
@@ -45,10 +84,10 @@ export const settingsSchema = z.object({
   endpointKind: z.enum(endpointKinds).default('serverless'),
   /** Required for self-hosted (any http(s)://host:port); for the others it overrides the
    *  documented base (e.g. the EU serverless host) while keeping that kind's request limit. */
-  endpointUrl: z.string().default(''),
-  model: z.string().default(''),
+  endpointUrl: httpBaseUrl('The endpoint URL', true).default(''),
+  model: optionalModelId.default(''),
   /** A second model (project/version) to compare with the first over the same folder; '' = none. */
-  compareModel: z.union([z.literal(''), z.string().regex(modelIdPattern, 'A model is project/version, for example cats-vs-dogs/3')]).default(''),
+  compareModel: optionalModelId.default(''),
   concurrency: z.number().int().min(1).max(32).default(8),
   /** Longest side in px above which images are downscaled before upload; 0 = never. */
   maxUploadSize: z.number().int().min(0).max(16384).default(1024),
@@ -57,11 +96,11 @@ export const settingsSchema = z.object({
   authMode: z.enum(authModes).default('bearer+query'),
   timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
   recursive: z.boolean().default(true),
-  profile: z.string().min(1).max(64).default('default'),
-  platformApiUrl: z.string().default('https://api.roboflow.com'),
+  profile: z.string().trim().min(1).max(64).regex(/^[\w .@-]+$/, 'A profile name is letters, digits, spaces and . _ @ - only').default('default'),
+  platformApiUrl: httpBaseUrl('The platform API URL').default('https://api.roboflow.com'),
   tileSize: z.number().int().min(96).max(512).default(176),
-  recentFolders: z.array(z.string()).max(10).default([]),
-  lastFolder: z.string().optional(),
+  recentFolders: z.array(z.string().max(4096)).max(10).default([]),
+  lastFolder: z.string().max(4096).optional(),
   window: windowStateSchema.optional(),
   /** The ground-truth mapping per folder id, most recently changed first; written only by its own
    *  channel (setGroundTruthMapping) and read by evaluations that bring none, app and CLI alike. */
@@ -71,11 +110,17 @@ export const settingsSchema = z.object({
   engine: z.enum(['roboflow-api', 'on-device']).default('roboflow-api'),
   /** Inference workers for the on-device engine; 0 = one per core but one (at least 1). */
   onDeviceWorkers: z.number().int().min(0).max(32).default(0),
+  /** Per profile, the origins its key was entered for (besides Roboflow's): the key goes nowhere
+   *  else. Written only by the credentials service, never by a settings patch. */
+  keyOrigins: z.record(z.string().max(64), z.array(z.string().max(2048)).max(100)).default({}),
+  /** Files the person chose in main's file dialog (labels CSVs), newest first: the only files main
+   *  reads on the page's behalf. Written only by main, never by a settings patch. */
+  chosenFiles: z.array(z.string().max(4096)).max(20).default([]),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
 
-const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true, groundTruthMappings: true }).shape;
+const patchable = settingsSchema.omit({ recentFolders: true, lastFolder: true, window: true, groundTruthMappings: true, keyOrigins: true, chosenFiles: true }).shape;
 type Patchable = typeof patchable;
 
 /** A partial update from the renderer; validated field by field. Defaults are stripped first:

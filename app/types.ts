@@ -172,3 +172,12 @@ export interface EndpointStatus {
   endpoint: string;
   error?: AppError;
 }
+
+/** What "Check key" in Settings found: which server accepted the key (never the key itself). */
+export interface KeyCheck {
+  /** The platform API (workspace lookup) or the inference server itself (self-hosted). */
+  server: 'platform' | 'inference';
+  /** The origin that was asked. */
+  endpoint: string;
+  workspace?: string;
+}

@@ -14,6 +14,7 @@ import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
 import { createModels } from './services/models';
 import { dataPaths } from './services/paths';
+import { createKeyCheck } from './services/key-check';
 import { createPlatformClient } from './services/platform';
 import { createResultsStore } from './services/results';
 import { createRoboflowClient } from './services/roboflow';
@@ -93,8 +94,9 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     library,
     settings,
     emit: endpoint.jobEmit,
-    // Read from the keychain when a job starts, never earlier (credentials is built below).
-    getApiKey: () => credentials.apiKey(),
+    // Read from the keychain when a job starts, never earlier (credentials is built below), and
+    // only for an endpoint the key was entered for: the key gate.
+    getApiKey: (baseUrl: string) => credentials.apiKeyFor(baseUrl),
   };
   const jobs = createInference(queueOptions);
   // Web images get a queue of their own, so a pasted URL never waits for a folder run.
@@ -119,6 +121,10 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     profile: () => settings.get().profile,
     platform: () => createPlatformClient({ baseUrl: settings.get().platformApiUrl, fetch: opts.fetch }),
     env: opts.env ?? process.env,
+    origins: { get: (profile) => settings.keyOrigins(profile), set: (profile, origins) => settings.setKeyOrigins(profile, origins) },
+    // A key entered in Settings is for the endpoint and platform API saved with it.
+    bindTo: () => [endpointBase(settings.get()), settings.get().platformApiUrl],
+    confirmSend: opts.dialogs.confirmKeySend,
   });
 
   // --- model picker, web images
@@ -148,7 +154,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     results,
     exporter: exportRuns.exporter,
     exportRuns,
-    credentials,
+    credentials: { ...credentials, checkDraft: createKeyCheck({ apiKeyFor: credentials.apiKeyFor, settings, fetch: opts.fetch }) },
     corrections,
     evaluation,
     models,

@@ -9,6 +9,7 @@ import type {
   ExportFormat,
   FolderInfo,
   JobProgress,
+  KeyCheck,
   ModelProject,
   ModelVersion,
   ResultRecord,
@@ -31,6 +32,8 @@ export interface Ports {
     update(patch: SettingsPatch): Settings;
     rememberFolder(path: string): void;
     rememberMapping(folderId: string, mapping: Record<string, string | null>): Record<string, string | null>;
+    rememberChosenFile(path: string): void;
+    isChosenFile(path: string): boolean;
   };
   library: {
     open(path: string, recursive: boolean): Promise<FolderInfo>;
@@ -42,6 +45,9 @@ export interface Ports {
     pickFolder(): Promise<string | null>;
     pickFile(kind: 'labels-csv'): Promise<string | null>;
     pickExportPath(format: ExportFormat, suggestedName: string): Promise<string | null>;
+    /** Asks whether the API key may be sent to `origin`, which it was not entered for (Electron's
+     *  native dialog); absent in the host and tests, where such a request fails. */
+    confirmKeySend?(origin: string): Promise<boolean>;
   };
   initialFolder(): string | null;
   jobs: {
@@ -70,6 +76,8 @@ export interface Ports {
     remove(): Promise<CredentialStatus>;
     check(): Promise<CredentialStatus>;
     listProfiles(): Promise<string[]>;
+    /** Checks a draft key / endpoint from Settings before Save; stores nothing. */
+    checkDraft(draft: ParsedRequestOf<'checkKeyDraft'>): Promise<KeyCheck>;
   };
   models: {
     projects(): Promise<ModelProject[]>;
@@ -99,18 +107,27 @@ type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<Respo
 export type Handlers = { [C in Channel]: Handler<C> };
 
 export function createHandlers(ports: Ports): Handlers {
-  /**
-   * Where an export goes. In the app the person chooses it in the OS dialog, whatever the page
-   * asks for, so a compromised page cannot write files elsewhere; the browser host (a test tool)
-   * honours a given path.
-   */
-  const exportTarget = (path: string | undefined, format: ExportFormat, suggested: () => string) =>
-    path && ports.info.shell === 'host' ? Promise.resolve(path) : ports.dialogs.pickExportPath(format, suggested());
+  /** Where an export goes: always main's own dialog (the host scripts its answers host-side), so
+   *  a compromised page cannot write files anywhere. */
+  const exportTarget = (format: ExportFormat, suggested: () => string) => ports.dialogs.pickExportPath(format, suggested());
+
+  /** A labels CSV is read only when the person chose it in main's file dialog: a page-given path
+   *  could name any file, whose lines would come back as ground-truth problems. */
+  const chosenLabels = <R extends { labelsPath?: string }>(request: R): R => {
+    if (request.labelsPath !== undefined && !ports.settings.isChosenFile(request.labelsPath)) {
+      throw new AppFailure('invalid_input', 'Choose the labels CSV with "Choose…" (the file dialog): Classify Desk reads only files you chose there.');
+    }
+    return request;
+  };
 
   return {
     appInfo: () => ports.info,
     pickFolder: () => ports.dialogs.pickFolder(),
-    pickLabelsCsv: () => ports.dialogs.pickFile('labels-csv'),
+    pickLabelsCsv: async () => {
+      const chosen = await ports.dialogs.pickFile('labels-csv');
+      if (chosen) ports.settings.rememberChosenFile(chosen);
+      return chosen;
+    },
     openFolder: async ({ path, recursive }) => {
       const info = await ports.library.open(path, recursive ?? ports.settings.get().recursive);
       ports.settings.rememberFolder(info.root);
@@ -127,8 +144,8 @@ export function createHandlers(ports: Ports): Handlers {
     cancelJob: ({ jobId }) => ports.jobs.cancel(jobId),
     resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
     resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
-    exportResults: async ({ folderId, format, ids, path }) => {
-      const target = await exportTarget(path, format, () => ports.exporter.suggestedName(folderId, format));
+    exportResults: async ({ folderId, format, ids }) => {
+      const target = await exportTarget(format, () => ports.exporter.suggestedName(folderId, format));
       if (!target) return null;
       return ports.exporter.export({ folderId, format, ids, path: target });
     },
@@ -138,6 +155,7 @@ export function createHandlers(ports: Ports): Handlers {
     deleteApiKey: () => ports.credentials.remove(),
     checkApiKey: () => ports.credentials.check(),
     apiKeyProfiles: () => ports.credentials.listProfiles(),
+    checkKeyDraft: (draft) => ports.credentials.checkDraft(draft),
     listProjects: () => ports.models.projects(),
     listVersions: ({ project }) => ports.models.versions(project),
     classifyUrls: (request) => ports.webImages.classify(request),
@@ -147,11 +165,12 @@ export function createHandlers(ports: Ports): Handlers {
     setCorrection: ({ folderId, ids, ...patch }) => ports.corrections.set(folderId, ids, patch),
     undoCorrection: ({ folderId }) => ports.corrections.undo(folderId),
     redoCorrection: ({ folderId }) => ports.corrections.redo(folderId),
-    evaluation: (request) => ports.evaluation.evaluate(request),
+    evaluation: (request) => ports.evaluation.evaluate(chosenLabels(request)),
     setGroundTruthMapping: ({ folderId, mapping }) => ports.settings.rememberMapping(folderId, mapping),
-    exportEvaluation: async ({ kind, path, ...request }) => {
+    exportEvaluation: async ({ kind, ...request }) => {
+      chosenLabels(request);
       const format = kind === 'report' ? 'json' : kind === 'labels-csv' ? 'csv' : 'class-folders';
-      const target = await exportTarget(path, format, () => ports.evaluation.suggestedName(request.folderId, kind));
+      const target = await exportTarget(format, () => ports.evaluation.suggestedName(request.folderId, kind));
       if (!target) return null;
       return ports.evaluation.export({ ...request, kind, path: target });
     },

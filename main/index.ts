@@ -83,6 +83,19 @@ async function main(): Promise<void> {
         const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
         return result.canceled ? null : (result.filePath ?? null);
       },
+      // The key gate asks here before the key goes to a server it was not entered for.
+      async confirmKeySend(origin: string) {
+        const options = {
+          type: 'warning' as const,
+          buttons: ['Send the key', 'Don’t send'],
+          defaultId: 1,
+          cancelId: 1,
+          message: `Send your Roboflow key to ${origin}?`,
+          detail: `Your API key was entered for other servers. Send it to ${origin} only if you set up this endpoint yourself.`,
+        };
+        const result = mainWindow ? await dialog.showMessageBox(mainWindow, options) : await dialog.showMessageBox(options);
+        return result.response === 0;
+      },
     },
   });
   const handlers = createHandlers(services.ports);

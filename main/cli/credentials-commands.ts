@@ -1,7 +1,9 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isAppError } from '../../app/errors';
+import { isHttpBaseUrl } from '../../app/settings';
 import type { CredentialStatus } from '../../app/types';
 import { createCredentials, type CredentialsService } from '../services/credentials';
+import { checkKeyAtEndpoint } from '../services/endpoint-status';
 import { keychainRemedy } from '../services/keychain';
 import { resolveDataDir } from '../services/paths';
 import { createPlatformClient } from '../services/platform';
@@ -11,8 +13,12 @@ import { readSecret } from './read-secret';
 
 // `classify-desk login | logout | whoami`. The key comes in on stdin only (never argv, which other
 // users can read in the process list), is stored in the OS keychain, and leaves as `••••last4`.
-// Profile: --profile, else the settings' profile. Platform API base URL (whoami): --api-url, else
-// ROBOFLOW_PLATFORM_URL, else the settings' platformApiUrl (default https://api.roboflow.com).
+// Profile: --profile, else the settings' profile. Two URLs, named as everywhere in the CLI:
+// --api-url is the inference endpoint (as for `infer`), --platform-url the platform API (else
+// ROBOFLOW_PLATFORM_URL, else the settings' platformApiUrl, default https://api.roboflow.com).
+// `login` binds the key to Roboflow's origins plus the URLs given with it: the key is sent nowhere
+// else unless entered again for another server. `whoami --api-url` asks that inference server
+// whether it accepts the key; otherwise whoami names the key's workspace from the platform API.
 // Exit codes: 0 done, 1 failed (bad input, rejected key), 2 no keychain, 130 interrupted.
 
 export type CredentialsCommand = 'login' | 'logout' | 'whoami';
@@ -25,9 +31,10 @@ export interface CliIo {
 }
 
 const usage: Record<CredentialsCommand, string> = {
-  login: 'Usage: classify-desk login [--profile P]   (reads the API key from stdin; no echo on a terminal)',
+  login:
+    'Usage: classify-desk login [--profile P] [--api-url INFERENCE_URL] [--platform-url PLATFORM_URL]   (reads the API key from stdin; no echo on a terminal; the key is used only with Roboflow and the URLs given)',
   logout: 'Usage: classify-desk logout [--profile P]',
-  whoami: 'Usage: classify-desk whoami [--profile P] [--api-url URL]',
+  whoami: 'Usage: classify-desk whoami [--profile P] [--api-url INFERENCE_URL] [--platform-url PLATFORM_URL]',
 };
 
 const masked = (status: CredentialStatus) => (status.last4 ? `••••${status.last4}` : '••••');
@@ -43,11 +50,13 @@ export async function runCredentialsCommand(cmd: CredentialsCommand, argv: strin
   const say = (line: string) => io.stdout.write(`${line}\n`);
   const complain = (line: string) => io.stderr.write(`classify-desk ${cmd}: ${redactSecrets(line)}\n`);
 
-  let args: { profile?: string; apiUrl?: string };
+  let args: { profile?: string; apiUrl?: string; platformUrl?: string };
   try {
+    const options: ParseArgsConfig['options'] = { profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+    if (cmd !== 'logout') Object.assign(options, { 'api-url': { type: 'string' }, 'platform-url': { type: 'string' } });
     const { values } = parseArgs({
       args: argv,
-      options: { profile: { type: 'string' }, 'api-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options,
       strict: true,
       allowPositionals: false,
     });
@@ -55,25 +64,40 @@ export async function runCredentialsCommand(cmd: CredentialsCommand, argv: strin
       say(usage[cmd]);
       return 0;
     }
-    args = { profile: values.profile, apiUrl: values['api-url'] };
+    const url = (name: 'api-url' | 'platform-url'): string | undefined => {
+      const value = (values as Record<string, string | boolean | undefined>)[name];
+      if (typeof value !== 'string') return undefined;
+      const trimmed = value.trim().replace(/\/+$/, '');
+      if (!isHttpBaseUrl(trimmed)) throw new Error(`--${name} must be an http:// or https:// address (no user name, query or fragment), not "${value.slice(0, 100)}".`);
+      return trimmed;
+    };
+    args = { profile: typeof values.profile === 'string' ? values.profile : undefined, apiUrl: url('api-url'), platformUrl: url('platform-url') };
   } catch (error) {
     complain(`${error instanceof Error ? error.message : String(error)}\n${usage[cmd]}`);
     return 1;
   }
 
-  const settings = createSettingsStore({ dataDir: resolveDataDir(io.env) }).get();
+  const store = createSettingsStore({ dataDir: resolveDataDir(io.env) });
+  const settings = store.get();
   const profile = args.profile?.trim() || settings.profile;
-  const baseUrl = args.apiUrl?.trim() || io.env.ROBOFLOW_PLATFORM_URL?.trim() || settings.platformApiUrl;
+  const envPlatform = io.env.ROBOFLOW_PLATFORM_URL?.trim() || undefined;
+  const baseUrl = args.platformUrl || envPlatform || settings.platformApiUrl;
+  const given = [args.apiUrl, args.platformUrl].filter((u): u is string => !!u);
   // ROBOFLOW_API_KEY is not consulted here: these commands are about what the keychain holds.
   const creds = createCredentials({
     profile: () => profile,
     platform: () => createPlatformClient({ baseUrl, fetch: globalThis.fetch }),
     env: {},
+    origins: { get: (p) => store.keyOrigins(p), set: (p, origins) => store.setKeyOrigins(p, origins) },
+    bindTo: () => given,
+    // URLs named on this command line (or in the environment) are the person's own choice.
+    explicitUrls: envPlatform ? [...given, envPlatform] : given,
   });
 
   try {
     if (cmd === 'login') return await login(creds, profile, io, say, complain);
     if (cmd === 'logout') return await logout(creds, profile, say, complain);
+    if (args.apiUrl) return await whoamiAtEndpoint(creds, args.apiUrl, settings.model, say, complain, !!args.platformUrl);
     return await whoami(creds, say, complain);
   } catch (error) {
     if (isAppError(error)) {
@@ -118,7 +142,28 @@ async function logout(creds: CredentialsService, profile: string, say: Line, com
   return 0;
 }
 
-async function whoami(creds: CredentialsService, say: Line, complain: Line): Promise<number> {
+/** whoami --api-url: does that inference server accept the key (and, with --platform-url, whose workspace is it)? */
+async function whoamiAtEndpoint(creds: CredentialsService, apiUrl: string, model: string, say: Line, complain: Line, alsoPlatform: boolean): Promise<number> {
+  const listed = await whoamiKey(creds, say, complain);
+  if (listed !== null) return listed;
+  const origin = new URL(apiUrl).origin;
+  try {
+    await checkKeyAtEndpoint({ baseUrl: apiUrl, key: await creds.apiKeyFor(apiUrl), model, fetch: globalThis.fetch });
+    say(`Endpoint:  ${origin} accepts this key`);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    if (error.code === 'network' || error.code === 'timeout') {
+      say(`Endpoint:  ${origin} unknown (offline: ${error.message})`);
+      return alsoPlatform ? workspaceLine(creds, say) : 0;
+    }
+    say(`Endpoint:  ${origin} refused (${error.message})`);
+    return 1;
+  }
+  return alsoPlatform ? workspaceLine(creds, say) : 0;
+}
+
+/** The profile, keychain and key lines; an exit code when there is nothing more to say. */
+async function whoamiKey(creds: CredentialsService, say: Line, complain: Line): Promise<number | null> {
   const status = await creds.status();
   if (status.backend === 'unavailable') {
     complain(noKeychain(status));
@@ -131,6 +176,15 @@ async function whoami(creds: CredentialsService, say: Line, complain: Line): Pro
     return 1;
   }
   say(`Key:       ${masked(status)}`);
+  return null;
+}
+
+async function whoami(creds: CredentialsService, say: Line, complain: Line): Promise<number> {
+  const listed = await whoamiKey(creds, say, complain);
+  return listed ?? workspaceLine(creds, say);
+}
+
+async function workspaceLine(creds: CredentialsService, say: Line): Promise<number> {
   try {
     const checked = await creds.check();
     say(`Workspace: ${checked.workspace ?? '(unknown)'}`);

@@ -4,6 +4,7 @@ import { AppFailure, isAppError, type AppError } from '../../app/errors';
 import { recordLabels } from '../../app/export-rows';
 import {
   endpointBase,
+  isPlainHttpOffMachine,
   endpointBaseUrls,
   endpointRequestLimits,
   modelIdPattern,
@@ -166,20 +167,27 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     format = values.out ? exportFormatOf(values.out) : null;
     if (values.engine !== undefined && values.engine !== 'roboflow-api' && values.engine !== 'on-device') throw bad('--engine must be roboflow-api or on-device.');
     secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || undefined;
+    if (isPlainHttpOffMachine(endpointBase(settings))) {
+      io.stderr.write(`warning: the API key goes unencrypted over plain http:// to ${new URL(endpointBase(settings)).host} (Authorization header${settings.authMode === 'bearer' ? '' : ' and api_key query'}); anyone on the network path can read it. Use https:// or a server on this machine.\n`);
+    }
   } catch (error) {
     return fail(error);
   }
 
-  const getApiKey = async (): Promise<string> => {
+  const getApiKey = async (baseUrl: string): Promise<string> => {
     if (secret) return secret;
     // The keychain module loads a native addon: only pay for it when no key was given.
     const { createCredentials } = await import('../services/credentials');
+    const keyStore = createSettingsStore({ dataDir });
     const credentials = createCredentials({
       profile: () => settings.profile,
-      platform: () => ({ workspace: () => Promise.reject(new AppFailure('internal', 'Workspace lookup is not needed here.')) }),
+      platform: () => ({ baseUrl: '', workspace: () => Promise.reject(new AppFailure('internal', 'Workspace lookup is not needed here.')) }),
       env: io.env,
+      // The keychain key goes only where it was entered for, or to the --api-url named here.
+      origins: { get: (p) => keyStore.keyOrigins(p), set: (p, origins) => keyStore.setKeyOrigins(p, origins) },
+      explicitUrls: values['api-url'] ? [values['api-url']] : [],
     });
-    secret = await credentials.apiKey();
+    secret = await credentials.apiKeyFor(baseUrl);
     return secret;
   };
 

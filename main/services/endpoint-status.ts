@@ -1,5 +1,5 @@
 import type { EventName, Events } from '../../app/contract';
-import type { AppError, ErrorCode } from '../../app/errors';
+import { AppFailure, type AppError, type ErrorCode } from '../../app/errors';
 import type { EndpointStatus } from '../../app/types';
 import type { Emit } from '../handlers';
 import { innermostReason } from './http-errors';
@@ -125,4 +125,41 @@ export function createEndpointMonitor(opts: EndpointMonitorOptions): EndpointMon
       observe(event, payload);
     },
   };
+}
+
+/**
+ * Does the inference server at `baseUrl` accept `key`? One POST to the inference route with no
+ * image (`{model}` or a placeholder): a server that refuses the key answers 401/403 before it
+ * looks at anything else; any other answer (400 for the missing image, 404 for an unknown model,
+ * 200) means the key got through. Throws an AppFailure saying what to do; the key never appears.
+ */
+export async function checkKeyAtEndpoint(opts: { baseUrl: string; key: string; model?: string; fetch?: typeof fetch; timeoutMs?: number }): Promise<void> {
+  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const base = opts.baseUrl.trim().replace(/\/+$/, '');
+  const model = opts.model && /^[a-z0-9][a-z0-9._-]*\/[0-9]+$/i.test(opts.model) ? opts.model : 'key-check/1';
+  const [project, version] = model.split('/');
+  const fail = (code: ErrorCode, message: string) => new AppFailure(code, redactSecrets(message, [opts.key]));
+  let url: URL;
+  try {
+    url = new URL(`${base}/${encodeURIComponent(project)}/${version}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw fail('invalid_input', `The endpoint URL "${base}" is not a valid http(s) address. Fix it in Settings.`);
+  }
+  const shown = url.origin;
+  url.searchParams.set('api_key', opts.key);
+  const signal = AbortSignal.timeout(timeoutMs);
+  let status: number;
+  try {
+    const res = await doFetch(url, { method: 'POST', headers: { authorization: `Bearer ${opts.key}` }, redirect: 'manual', signal });
+    status = res.status;
+    await res.body?.cancel().catch(() => undefined);
+  } catch (error) {
+    if (signal.aborted) throw fail('timeout', `The endpoint ${shown} did not answer within ${Math.round(timeoutMs / 1000)} s. Check that the server is running, then check again.`);
+    throw fail('network', `The endpoint ${shown} cannot be reached (${innermostReason(error)}). Check the URL and that the server is running, then check again.`);
+  }
+  if (status === 401 || status === 403) {
+    throw fail('unauthorized', `The endpoint ${shown} did not accept this API key. Copy it again from your workspace settings in Roboflow (Settings > API Keys).`);
+  }
 }

@@ -35,7 +35,8 @@ export interface InferenceOptions {
   results: Pick<ResultsStore, 'journal'>;
   library: JobLibrary;
   settings: { get(): Settings };
-  getApiKey: () => Promise<string>;
+  /** The key for the endpoint a job starts against (the credentials' key gate). */
+  getApiKey: (baseUrl: string) => Promise<string>;
   emit: Emit;
   clock?: () => number;
   random?: () => number;
@@ -128,7 +129,7 @@ export function createInference(opts: InferenceOptions): Inference {
     }
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
-    const apiKey = await opts.getApiKey();
+    const apiKey = await opts.getApiKey(baseUrl);
     await folder.done;
     const journal = await opts.results.journal(request.folderId, baseUrl, model);
     // The CLI may have classified some of these meanwhile: skip what it did.

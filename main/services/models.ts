@@ -12,7 +12,8 @@ export interface ModelsCredentials {
   status(): Promise<CredentialStatus>;
   /** Verifies the key against the platform API and learns its workspace. */
   check(): Promise<CredentialStatus>;
-  apiKey(): Promise<string>;
+  /** The key gate (credentials.apiKeyFor): the key only if it may go to this URL. */
+  apiKeyFor(url: string): Promise<string>;
 }
 
 export interface ModelsService {
@@ -23,7 +24,7 @@ export interface ModelsService {
 export interface ModelsOptions {
   credentials: ModelsCredentials;
   /** The platform client of the moment (its URL follows the settings). */
-  platform: () => Pick<PlatformClient, 'projects' | 'versions'>;
+  platform: () => Pick<PlatformClient, 'baseUrl' | 'projects' | 'versions'>;
 }
 
 export function createModels(opts: ModelsOptions): ModelsService {
@@ -31,7 +32,7 @@ export function createModels(opts: ModelsOptions): ModelsService {
   async function account(): Promise<{ key: string; workspace: string }> {
     const status = await opts.credentials.status();
     const workspace = status.workspace ?? (await opts.credentials.check()).workspace;
-    const key = await opts.credentials.apiKey();
+    const key = await opts.credentials.apiKeyFor(opts.platform().baseUrl);
     if (!workspace) throw new AppFailure('bad_response', 'Roboflow did not name the workspace of this API key. Check the key in Settings.');
     return { key, workspace };
   }

@@ -31,6 +31,8 @@ export interface PlatformVersion {
 }
 
 export interface PlatformClient {
+  /** The API base the key goes to (the key gate checks it first). */
+  readonly baseUrl: string;
   workspace(key: string): Promise<string>;
   projects(key: string, workspace: string): Promise<PlatformProject[]>;
   versions(key: string, workspace: string, project: string): Promise<PlatformVersion[]>;
@@ -106,6 +108,7 @@ export function createPlatformClient(opts: { baseUrl: string; fetch?: typeof fet
   }
 
   return {
+    baseUrl: base,
     async workspace(key) {
       const json = await call('POST', [], key, 'workspace for this key');
       return shape(workspaceAnswer, json, 'the workspace', key).workspace;

@@ -13,3 +13,25 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   }
   return out;
 }
+
+/**
+ * A copy of a decoded JSON value with every occurrence of the given secrets cut out of its strings
+ * (object keys included). A server that echoes the key in a successful answer must not get it
+ * stored in a journal, shown in the detail view or written into an export.
+ */
+export function redactKnownSecrets<T>(value: T, secrets: readonly string[]): T {
+  const usable = secrets.filter((s) => s.length >= 4);
+  if (usable.length === 0) return value;
+  const clean = (text: string) => {
+    let out = text;
+    for (const secret of usable) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+    return out;
+  };
+  const walk = (node: unknown): unknown => {
+    if (typeof node === 'string') return clean(node);
+    if (Array.isArray(node)) return node.map(walk);
+    if (typeof node === 'object' && node !== null) return Object.fromEntries(Object.entries(node).map(([k, v]) => [clean(k), walk(v)]));
+    return node;
+  };
+  return walk(value) as T;
+}

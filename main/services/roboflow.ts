@@ -5,7 +5,7 @@ import type { SentInfo } from '../../app/types';
 import type { Classifier, ClassifyInput, ClassifyOutcome, ClassifyTarget } from './classifier';
 import { badResponse, statusFailure, thrownFailure, type FailureContext, type HttpFailure } from './http-errors';
 import { downscaleFurther, prepareImage, readImageFile, type PreparedImage } from './prepare-image';
-import { redactSecrets } from './redact';
+import { redactKnownSecrets, redactSecrets } from './redact';
 
 // One attempt at classifying one image against a Roboflow endpoint (roboflow-protocol.md):
 // `POST {base}/{project}/{version}?confidence=0.01` with the base64 text of the prepared image as a
@@ -101,7 +101,8 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
       }
       const parsed = parseResponse(json);
       if (!parsed.ok) return fromFailure(badResponse(parsed.reason, ctx));
-      return { ok: true, response: parsed.value.raw, status: 200 };
+      // Kept verbatim, but for the key: a server that echoes it must not get it stored.
+      return { ok: true, response: redactKnownSecrets(parsed.value.raw, [target.apiKey]), status: 200 };
     } catch (err) {
       const how = { cancelled: signal?.aborted ?? false, timedOut: timeout.aborted, timeoutMs: opts.timeoutMs };
       return fromFailure(thrownFailure(err, how, ctx));

@@ -25,6 +25,12 @@ export interface SettingsStore {
   rememberFolder(path: string): void;
   /** Keeps the folder's ground-truth mapping first (an empty one forgets it); at most 50 folders. */
   rememberMapping(folderId: string, mapping: Record<string, string | null>): Record<string, string | null>;
+  /** Remembers a file the person chose in main's file dialog (see chosenFiles). */
+  rememberChosenFile(path: string): void;
+  isChosenFile(path: string): boolean;
+  /** The origins a profile's key was entered for (see credentials' key gate). */
+  keyOrigins(profile: string): string[];
+  setKeyOrigins(profile: string, origins: string[]): void;
   getWindowState(): WindowState | undefined;
   setWindowState(state: WindowState): void;
   /** Calls `listener` whenever the recent-folders list changes (the app menu shows it). */
@@ -100,6 +106,22 @@ export function createSettingsStore(opts: { dataDir: string; backing?: SettingsB
       const kept = Object.keys(parsed.data).length > 0 ? [[folderId, parsed.data] as const, ...others] : others;
       write({ ...current, groundTruthMappings: Object.fromEntries(kept.slice(0, maxGroundTruthMappings)) });
       return parsed.data;
+    },
+    rememberChosenFile(file) {
+      const current = read();
+      write({ ...current, chosenFiles: [file, ...current.chosenFiles.filter((f) => f !== file)].slice(0, 20) });
+    },
+    isChosenFile(file) {
+      return read().chosenFiles.includes(file);
+    },
+    keyOrigins(profile) {
+      return read().keyOrigins[profile] ?? [];
+    },
+    setKeyOrigins(profile, origins) {
+      const current = read();
+      const others = Object.entries(current.keyOrigins).filter(([name]) => name !== profile);
+      const kept: Array<[string, string[]]> = origins.length > 0 ? [...others, [profile, [...origins]]] : others;
+      write({ ...current, keyOrigins: Object.fromEntries(kept) });
     },
     onRecentChange(listener) {
       recentListeners.add(listener);

@@ -162,17 +162,18 @@ async function benchIpc(dir: string, work: string): Promise<void> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const origin = await new Promise<string>((resolve, reject) => {
+    const { origin, token } = await new Promise<{ origin: string; token: string }>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
-        const match = /Classify Desk host: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-        if (match) resolve(match[1]);
+        const match = /Classify Desk host: (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]+)/.exec(out);
+        if (match) resolve({ origin: match[1], token: match[2] });
       });
       child.once('exit', (code) => reject(new Error(`The host exited (${code}) before it listened.`)));
     });
+    const auth = { Authorization: `Bearer ${token}` };
     const invoke = async (channel: string, body: unknown = {}) => {
-      const res = await fetch(`${origin}/api/invoke/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin }, body: JSON.stringify(body) });
+      const res = await fetch(`${origin}/api/invoke/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin, ...auth }, body: JSON.stringify(body) });
       return (await res.json()) as { ok: boolean; value: unknown };
     };
     const info = (await invoke('openFolder', { path: dir })).value as FolderInfo;
@@ -193,7 +194,7 @@ async function benchIpc(dir: string, work: string): Promise<void> {
     let next = 0;
     const loaders = Array.from({ length: 6 }, async () => {
       while (next < ids.length) {
-        const res = await fetch(`${origin}/${thumbUrl(info.folderId, ids[next++], thumbSize)}`);
+        const res = await fetch(`${origin}/${thumbUrl(info.folderId, ids[next++], thumbSize)}`, { headers: auth });
         if (res.status !== 200) throw new Error(`thumbnail HTTP ${res.status}`);
         await res.arrayBuffer();
       }

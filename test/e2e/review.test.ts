@@ -63,13 +63,16 @@ describe('reviewing a classified folder', () => {
       beforeSave: async (dialog) => {
         await dialog.getByLabel('Concurrency').fill('4');
         expect(await dialog.getByText('The key works', { exact: false }).count()).toBe(1);
-        expect(await dialog.getByText(`•••• ${defaultPeerKey.slice(-4)}`, { exact: false }).count()).toBeGreaterThan(0);
-        expect(await dialog.getByLabel('API key').inputValue()).toBe('');
+        // Checked, not stored: nothing is kept until Save.
+        expect(await dialog.getByText('No key saved', { exact: false }).count()).toBe(1);
+        expect(await dialog.getByLabel('API key').inputValue()).toBe(defaultPeerKey);
         await mkdir(screenshots, { recursive: true });
         await page.screenshot({ path: path.join(screenshots, 'settings.png') });
       },
     });
     expect(await page.getByRole('button', { name: /colors\/1/ }).count()).toBe(1);
+    const status = await page.evaluate(() => (window as unknown as { api: { credentialStatus(p: object): Promise<{ hasKey: boolean; last4?: string }> } }).api.credentialStatus({}));
+    expect(status).toMatchObject({ hasKey: true, last4: defaultPeerKey.slice(-4) });
   });
 
   it('runs the model and names every tile by its class', async () => {

@@ -36,6 +36,43 @@ const settingsDialog = async () => {
   return page.getByRole('dialog', { name: 'Settings' });
 };
 
+describe('checking the key', () => {
+  it('checks the self-hosted endpoint being configured, not the platform API, and stores nothing until Save', async () => {
+    // The platform API is unreachable: a check that went there would fail.
+    await page.evaluate(() => (window as unknown as { api: { setSettings(p: object): Promise<unknown> } }).api.setSettings({ platformApiUrl: 'http://127.0.0.1:9/' }));
+    const dialog = await settingsDialog();
+    await dialog.getByLabel('Endpoint', { exact: true }).selectOption('self-hosted');
+    await dialog.getByLabel('Endpoint URL').fill(peer.url);
+    await dialog.getByLabel('Model', { exact: true }).fill('colors/1');
+    await dialog.getByLabel('API key').fill('rf_not_the_key_0000');
+    await dialog.getByRole('button', { name: 'Check key' }).click();
+    await dialog.getByText('did not accept this API key', { exact: false }).waitFor({ timeout: 15_000 });
+    await dialog.getByLabel('API key').fill(defaultPeerKey);
+    await dialog.getByRole('button', { name: 'Check key' }).click();
+    await dialog.getByText(`The key works with ${peer.url}`, { exact: false }).waitFor({ timeout: 15_000 });
+    expect(peer.stats.keysSeen.has(defaultPeerKey)).toBe(true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const status = await page.evaluate(() => (window as unknown as { api: { credentialStatus(p: object): Promise<{ hasKey: boolean }> } }).api.credentialStatus({}));
+    expect(status.hasKey).toBe(false);
+    const saved = await page.evaluate(() => (window as unknown as { api: { getSettings(p: object): Promise<{ endpointKind: string }> } }).api.getSettings({}));
+    expect(saved.endpointKind).toBe('serverless');
+    await page.evaluate((url) => (window as unknown as { api: { setSettings(p: object): Promise<unknown> } }).api.setSettings({ platformApiUrl: url }), peer.url);
+    peer.reset();
+  });
+
+  it('says once, in Settings, that a key sent over plain http to another machine can be read on the way', async () => {
+    const dialog = await settingsDialog();
+    await dialog.getByLabel('Endpoint', { exact: true }).selectOption('self-hosted');
+    await dialog.getByLabel('Endpoint URL').fill('http://192.168.1.20:9001');
+    await dialog.getByText('will travel unencrypted over plain http:// to 192.168.1.20:9001', { exact: false }).waitFor();
+    await dialog.getByLabel('Endpoint URL').fill(peer.url);
+    expect(await dialog.getByText('will travel unencrypted', { exact: false }).count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+});
+
 describe('request settings', () => {
   it('sends the key only as the chosen authentication says, with a clear stop when the server refuses it', async () => {
     await configureInSettings(page, {

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await writeImage(path.join(folder, 'red one.jpg'), 640, 480);
   await writeImage(path.join(folder, 'nested', 'Ünïcode.png'), 100, 100);
   host = await startHost({ dataDir, folder, rendererDir, pickFolder: folder });
-  origin = new URL(host.url).origin;
+  origin = host.origin;
 });
 
 afterAll(async () => {
@@ -34,7 +34,7 @@ afterAll(async () => {
   await Promise.all([dataDir, folder, rendererDir].map(removeDir));
 });
 
-async function invoke<T>(channel: string, body: unknown = {}, headers: Record<string, string> = { Origin: origin }): Promise<Envelope<T>> {
+async function invoke<T>(channel: string, body: unknown = {}, headers: Record<string, string> = { Origin: origin, ...host.authHeaders }): Promise<Envelope<T>> {
   const res = await fetch(`${origin}/api/invoke/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return (await res.json()) as Envelope<T>;
 }
@@ -42,7 +42,7 @@ async function invoke<T>(channel: string, body: unknown = {}, headers: Record<st
 /** Reads server-sent events until `until` says stop. */
 async function collectEvents(until: (events: Array<{ event: string; data: unknown }>) => boolean, start: () => Promise<void>) {
   const controller = new AbortController();
-  const res = await fetch(`${origin}/api/events`, { signal: controller.signal });
+  const res = await fetch(`${origin}/api/events`, { signal: controller.signal, headers: host.authHeaders });
   expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   const events: Array<{ event: string; data: unknown }> = [];
@@ -125,21 +125,56 @@ describe('browser host', () => {
     expect(events.find((e) => e.event === 'scanDone')?.data).toMatchObject({ folderId, total: 2 } satisfies Partial<ScanDone>);
     expect(await invoke('recentFolders')).toEqual({ ok: true, value: [folder] });
 
-    const thumb = await fetch(`${origin}/${thumbUrl(folderId, 'red one.jpg', 160)}`);
+    const thumb = await fetch(`${origin}/${thumbUrl(folderId, 'red one.jpg', 160)}`, { headers: host.authHeaders });
     expect(thumb.status).toBe(200);
     expect(await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).toMatchObject({ width: 160, height: 120 });
-    const escape = await fetch(`${origin}/media/full/${folderId}/..%2F..%2Fetc%2Fpasswd.jpg`);
+    const escape = await fetch(`${origin}/media/full/${folderId}/..%2F..%2Fetc%2Fpasswd.jpg`, { headers: host.authHeaders });
     expect(escape.status).toBe(403);
   });
 
   it('refuses API requests from a foreign origin, without an origin, or under another host name', async () => {
-    expect(await invoke('appInfo', {}, { Origin: 'http://evil.example' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await invoke('appInfo', {}, {})).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await invoke('appInfo', {}, { Origin: 'http://evil.example', ...host.authHeaders })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await invoke('appInfo', {}, host.authHeaders)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     const { host: hostPort } = new URL(origin);
-    expect(await rawRequest('/api/invoke/appInfo', { Host: hostPort, Origin: origin, 'Content-Type': 'application/json' }, 'POST')).toBe(200);
-    expect(await rawRequest('/api/invoke/appInfo', { Host: 'evil.example', Origin: origin }, 'POST')).toBe(403);
-    expect(await rawRequest('/api/events', { Host: hostPort, Origin: 'http://evil.example' })).toBe(403);
+    expect(await rawRequest('/api/invoke/appInfo', { Host: hostPort, Origin: origin, 'Content-Type': 'application/json', ...host.authHeaders }, 'POST')).toBe(200);
+    expect(await rawRequest('/api/invoke/appInfo', { Host: 'evil.example', Origin: origin, ...host.authHeaders }, 'POST')).toBe(403);
+    expect(await rawRequest('/api/events', { Host: hostPort, Origin: 'http://evil.example', ...host.authHeaders })).toBe(403);
     expect(await rawRequest('/', { Host: `evil.example:${new URL(origin).port}` })).toBe(403);
+  });
+
+  it('answers no other local user: without the session token, reading a file, writing an export, checking the key and media get 403', async () => {
+    // What another user on the machine can send with curl: the right Host and Origin, no token.
+    const forged = { Origin: origin };
+    const opened = await invoke<FolderInfo>('openFolder', { path: folder });
+    const folderId = (opened as { value: FolderInfo }).value.folderId;
+    const secretFile = path.join(dataDir, 'not-yours.csv');
+    await writeFile(secretFile, 'path,label\nsecret line,cat\n');
+    const steal = await fetch(`${origin}/api/invoke/evaluation`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...forged }, body: JSON.stringify({ folderId, labelsPath: secretFile }) });
+    expect(steal.status).toBe(403);
+    expect(await steal.text()).not.toContain('secret line');
+    const write = await fetch(`${origin}/api/invoke/exportResults`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...forged }, body: JSON.stringify({ folderId, format: 'json' }) });
+    expect(write.status).toBe(403);
+    const check = await fetch(`${origin}/api/invoke/checkApiKey`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...forged }, body: '{}' });
+    expect(check.status).toBe(403);
+    expect((await fetch(`${origin}/${thumbUrl(folderId, 'red one.jpg', 160)}`)).status).toBe(403);
+    expect((await fetch(`${origin}/api/events`)).status).toBe(403);
+    const wrong = await fetch(`${origin}/api/invoke/appInfo`, { method: 'POST', headers: { ...forged, Authorization: `Bearer ${'x'.repeat(host.token.length)}` }, body: '{}' });
+    expect(wrong.status).toBe(403);
+  });
+
+  it('prints a URL whose token becomes an HttpOnly SameSite=Strict cookie that then opens the API', async () => {
+    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{40,}$/);
+    const visit = await fetch(host.url, { redirect: 'manual' });
+    expect(visit.status).toBe(303);
+    expect(visit.headers.get('location')).toBe('/');
+    const cookie = visit.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const pair = cookie.split(';')[0];
+    const answer = await fetch(`${origin}/api/invoke/appInfo`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin, Cookie: pair }, body: '{}' });
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as Envelope<unknown>).ok).toBe(true);
+    expect((await fetch(`${origin}/?token=wrong`, { redirect: 'manual' })).status).toBe(403);
   });
 
   it('says how to build the renderer when it is missing', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -29,7 +30,7 @@ export interface HostOptions {
   pickFolder?: string | null;
   /** What the "file dialog" (labels CSV) answers; null = the user cancelled. */
   pickFile?: string | null;
-  /** Where exports land when no path is given (default <dataDir>/exports). */
+  /** Where the scripted export dialog puts exports, under their suggested names (default <dataDir>/exports). */
   exportDir?: string;
   settings?: SettingsPatch;
   /** The built renderer (default dist/renderer of this checkout). */
@@ -37,7 +38,16 @@ export interface HostOptions {
 }
 
 export interface Host {
+  /** The URL to open: `http://127.0.0.1:PORT/?token=TOKEN` (the page then keeps the token as a cookie). */
   url: string;
+  /** `http://127.0.0.1:PORT`, for building request URLs. */
+  origin: string;
+  /** The session token: every /api/* and /media/* request carries it as cookie or `Authorization: Bearer`. */
+  token: string;
+  /** Headers that authorise a request from a non-browser client (tests, benchmarks). */
+  authHeaders: Record<string, string>;
+  /** Test hook: what the scripted dialogs answer from now on (main's side, never the page's). */
+  setDialogAnswers(answers: Pick<HostOptions, 'pickFolder' | 'pickFile'>): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +67,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     for (const client of clients) client.write(frame);
   };
   const exportDir = opts.exportDir ?? dataPaths(opts.dataDir).exports;
+  const scripted = { pickFolder: opts.pickFolder ?? null, pickFile: opts.pickFile ?? null };
   const services = await createAppServices({
     dataDir: opts.dataDir,
     emit,
@@ -64,8 +75,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     env: opts.env ?? process.env,
     initialFolder: opts.folder ? path.resolve(opts.folder) : null,
     dialogs: {
-      pickFolder: async () => opts.pickFolder ?? null,
-      pickFile: async () => opts.pickFile ?? null,
+      pickFolder: async () => scripted.pickFolder,
+      pickFile: async () => scripted.pickFile,
       pickExportPath: async (_format, suggestedName) => {
         await fs.mkdir(exportDir, { recursive: true });
         return path.join(exportDir, suggestedName);
@@ -78,6 +89,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const app = createAppProtocolHandler({ rendererDir, media: services.media, transformIndex: injectShim });
 
   let origin = '';
+  // Any local user can reach a loopback port, and the Origin check stops only browsers: every
+  // request for data or files must prove it came from whoever the host printed its URL to.
+  const token = randomBytes(32).toString('base64url');
+  let cookieName = '';
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -92,10 +107,36 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     return from === origin;
   }
 
+  /** True when the request carries the session token (cookie or bearer header). */
+  function authorised(req: http.IncomingMessage): boolean {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const cookie = (req.headers.cookie ?? '')
+      .split(';')
+      .map((part) => part.trim().split('='))
+      .find(([name]) => name === cookieName)?.[1];
+    return [bearer, cookie].some((given) => given !== undefined && sameSecret(given, token));
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
     // A page reached under another host name (DNS rebinding) gets nothing at all.
     if (req.headers.host !== new URL(origin).host) return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Request refused.' } });
+    const given = url.searchParams.get('token');
+    if (given !== null && req.method === 'GET') {
+      if (!sameSecret(given, token)) return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Wrong host token: open the URL the host printed.' } });
+      // The token moves into a cookie the page's scripts cannot read, and out of the address bar.
+      url.searchParams.delete('token');
+      res.writeHead(303, {
+        'Set-Cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: `${url.pathname}${url.search}`,
+        'Cache-Control': 'no-store',
+      });
+      res.end();
+      return;
+    }
+    if ((url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/')) && !authorised(req)) {
+      return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Request refused: open the URL the host printed (it carries the session token).' } });
+    }
     if (url.pathname.startsWith('/api/')) {
       // Browsers always send Origin on POST; an EventSource GET from our own page carries none.
       if (!trusted(req, req.method !== 'GET')) return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Request refused.' } });
@@ -139,9 +180,18 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   });
   const { port } = server.address() as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
+  // Cookies are per host name, not per port: each host keeps its own.
+  cookieName = `classify_desk_host_${port}`;
 
   return {
-    url: `${origin}/`,
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
+    authHeaders: { Authorization: `Bearer ${token}` },
+    setDialogAnswers(answers) {
+      if (answers.pickFolder !== undefined) scripted.pickFolder = answers.pickFolder;
+      if (answers.pickFile !== undefined) scripted.pickFile = answers.pickFile;
+    },
     async close() {
       for (const client of clients) client.end();
       clients.clear();
@@ -152,6 +202,12 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       await services.close();
     },
   };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {

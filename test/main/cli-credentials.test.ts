@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -115,7 +117,7 @@ describe('against gnome-keyring and the test peer', () => {
     expect(login).toEqual({ code: 0, stdout: 'Stored the API key for profile default (••••6789) in the system keychain.\n', stderr: '' });
     expect(lookup('default')).toBe(key);
 
-    const whoami = await run('whoami', ['--api-url', peer.url]);
+    const whoami = await run('whoami', ['--platform-url', peer.url]);
     expect(whoami.code).toBe(0);
     expect(whoami.stdout).toMatch(/^Profile: +default$/m);
     expect(whoami.stdout).toMatch(/^Key: +••••6789$/m);
@@ -126,7 +128,7 @@ describe('against gnome-keyring and the test peer', () => {
     expect(logout).toEqual({ code: 0, stdout: 'Removed the API key for profile default from the system keychain.\n', stderr: '' });
     expect(lookup('default')).toBe('');
     expect((await run('logout', [])).stdout).toBe('No API key was stored for profile default.\n');
-    const after = await run('whoami', ['--api-url', peer.url]);
+    const after = await run('whoami', ['--platform-url', peer.url]);
     expect(after.code).toBe(1);
     expect(after.stdout).toMatch(/^Key: +not set/m);
   });
@@ -144,12 +146,50 @@ describe('against gnome-keyring and the test peer', () => {
     const closed = await startPeer();
     const deadUrl = closed.url;
     await closed.close();
-    const offline = await run('whoami', ['--profile', 'wrong', '--api-url', deadUrl]);
+    const offline = await run('whoami', ['--profile', 'wrong', '--platform-url', deadUrl]);
     expect(offline.code).toBe(0);
     expect(offline.stdout).toMatch(/^Workspace: unknown \(offline: .+\)$/m);
     expect(offline.stdout + offline.stderr).not.toContain(wrong);
     await run('logout', ['--profile', 'wrong']);
     expect(lookup('wrong')).toBe('');
+  });
+
+  it('whoami --api-url asks that inference server (not the platform API) whether it takes the key; --platform-url names the workspace', async () => {
+    // An inference server that knows nothing of workspaces, as a self-hosted Roboflow Inference is.
+    const inferenceOnly = await startPeer({ workspace: 'not-this-one' });
+    const platformCalls: string[] = [];
+    const recorder = http.createServer((req, res) => {
+      platformCalls.push(req.url ?? '');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    const platformUrl = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
+    try {
+      await run('login', ['--api-url', inferenceOnly.url], key);
+      // The key is bound to the URL given with it (Roboflow's own origins need no entry), in the settings file.
+      expect(createSettingsStore({ dataDir: home }).keyOrigins('default')).toEqual([inferenceOnly.url]);
+      const seen = await run('whoami', ['--api-url', inferenceOnly.url], '', { ROBOFLOW_PLATFORM_URL: platformUrl });
+      expect(seen.stdout).toContain(`Endpoint:  ${inferenceOnly.url} accepts this key`);
+      expect(seen.code).toBe(0);
+      expect(platformCalls).toEqual([]);
+      expect(inferenceOnly.stats.keysSeen.has(key)).toBe(true);
+
+      await run('login', ['--profile', 'wrong', '--api-url', inferenceOnly.url], 'rf_wrong_key_QRSTUVWX7777');
+      const refused = await run('whoami', ['--profile', 'wrong', '--api-url', inferenceOnly.url]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/^Endpoint: +\S+ refused \(.*did not accept this API key/m);
+      expect(refused.stdout + refused.stderr).not.toContain('rf_wrong_key_QRSTUVWX7777');
+
+      const both = await run('whoami', ['--api-url', inferenceOnly.url, '--platform-url', peer.url]);
+      expect(both.stdout).toMatch(/^Workspace: test-workspace$/m);
+      expect((await run('whoami', ['--api-url', 'ftp://x'])).code).toBe(1);
+      expect((await run('logout', ['--api-url', inferenceOnly.url])).code).toBe(1);
+    } finally {
+      await run('logout', []);
+      await run('logout', ['--profile', 'wrong']);
+      await inferenceOnly.close();
+      await new Promise((resolve) => recorder.close(resolve));
+    }
   });
 
   it('takes the profile from the settings unless --profile is given', async () => {

@@ -161,6 +161,17 @@ describe('classify-desk CLI', () => {
     expect((await cli(['frobnicate'], env)).code).toBe(2);
   }, 120_000);
 
+  it('says once on stderr that the key goes unencrypted when the endpoint is plain http on another machine', async () => {
+    const { folder, home } = await fixture('plain-http', 2);
+    const env = { CLASSIFY_DESK_HOME: home, ROBOFLOW_API_KEY: defaultPeerKey };
+    const remote = await cli(inferArgs(folder, 'http://classify-desk-test.invalid:9001'), env);
+    expect(remote.stderr.match(/unencrypted over plain http:\/\/ to classify-desk-test\.invalid:9001/g)).toHaveLength(1);
+    expect(remote.stderr).not.toContain(defaultPeerKey);
+    const local = await cli(inferArgs(folder, peer.url), env);
+    expect(local.code).toBe(0);
+    expect(local.stderr).not.toContain('unencrypted');
+  }, 60_000);
+
   it('survives a real kill -9 mid-job: journalled images are not sent again and the rest complete', async () => {
     const slow = await startPeer({ latencyMs: 250 });
     try {

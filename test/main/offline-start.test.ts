@@ -88,7 +88,8 @@ describe('offline start', () => {
     expect(await call('webImages', { folderId })).toEqual([]);
 
     const out = path.join(tmp, 'export.json');
-    const done = await call<ExportDone>('exportResults', { folderId, format: 'json', path: out });
+    app!.answers.exportPath = out;
+    const done = await call<ExportDone>('exportResults', { folderId, format: 'json' });
     expect(done).toMatchObject({ path: out, format: 'json' });
     const exported = JSON.stringify(JSON.parse(await fs.readFile(out, 'utf8')));
     for (const image of images.slice(0, 3)) expect(exported).toContain(image.id);

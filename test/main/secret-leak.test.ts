@@ -88,7 +88,7 @@ afterAll(async () => {
 
 describe('the API key never leaks', () => {
   it('through the CLI: login, keychain-authenticated infer, failures that echo the key, exports, a wrong key', async () => {
-    expect((await cli(['login'], `${key}\n`)).code).toBe(0);
+    expect((await cli(['login', '--api-url', peer.url, '--platform-url', peer.url], `${key}\n`)).code).toBe(0);
 
     const infer = ['infer', folder, '--model', 'colors/1', '--api-url', peer.url];
     const first = await cli([...infer, '--out', path.join(exportDir, 'first.json')]);
@@ -112,10 +112,10 @@ describe('the API key never leaks', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/^classify-desk infer: .+$/m);
 
-    const who = await cli(['whoami', '--api-url', peer.url]);
+    const who = await cli(['whoami', '--platform-url', peer.url]);
     expect(who.stdout).toMatch(/^Workspace: test-workspace$/m);
     expect((await cli(['login', '--profile', 'wrong'], wrongKey)).code).toBe(0);
-    const rejected = await cli(['whoami', '--profile', 'wrong', '--api-url', peer.url]);
+    const rejected = await cli(['whoami', '--profile', 'wrong', '--platform-url', peer.url]);
     expect(rejected.code).toBe(1);
     expect((await cli(['logout', '--profile', 'wrong'])).code).toBe(0);
   });
@@ -153,7 +153,7 @@ describe('the API key never leaks', () => {
       const items = page.ok ? (page.value as { items: Array<{ id: string; status: string }> }).items : [];
       expect(items.filter((i) => i.status === 'error').length).toBeGreaterThan(0);
       for (const item of items) await call('resultDetail', { folderId, id: item.id });
-      expect((await call('exportResults', { folderId, format: 'json', path: path.join(exportDir, 'app.json') })).ok).toBe(true);
+      expect((await call('exportResults', { folderId, format: 'json' })).ok).toBe(true);
       expect((await call('exportResults', { folderId, format: 'csv' })).ok).toBe(true);
 
       // A wrong key for this session: the check and a job both fail, saying so without the key.

@@ -125,7 +125,8 @@ describe('Electron shell (main/index.ts)', () => {
     // The page cannot choose where an export is written: the OS dialog does (cancelled here).
     const target = join(dataDir, 'chosen-by-page.json');
     const exported = await invoke('exportResults', { folderId, format: 'json', path: target });
-    expect(exported).toEqual({ ok: true, value: null });
+    expect(exported).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await invoke('exportResults', { folderId, format: 'json' })).toEqual({ ok: true, value: null });
     expect(existsSync(target)).toBe(false);
     // A cancelled file dialog chooses no labels CSV.
     expect(await invoke('pickLabelsCsv', {})).toEqual({ ok: true, value: null });

@@ -14,14 +14,24 @@ export interface AppHarnessOptions {
   /** Environment the credentials service reads; `{}` unless given, so no ROBOFLOW_API_KEY leaks in. */
   env?: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
-  /** Dialogs answer "cancelled" unless given. */
+  /** Dialogs answer from `App.answers` (all "cancelled" at first) unless given. */
   dialogs?: Ports['dialogs'];
   /** Collect events into this array (kept across restarts), else into a new one. */
   events?: Emitted;
 }
 
+/** What the default dialogs answer, set by the test (main's dialogs, scripted on main's side). */
+export interface DialogAnswers {
+  folder: string | null;
+  file: string | null;
+  /** Where an export goes; null = the person cancelled. */
+  exportPath: string | null;
+}
+
 export interface App {
   services: AppServices;
+  /** The scripted dialogs' next answers (used when no `dialogs` were given). */
+  answers: DialogAnswers;
   handlers: Handlers;
   events: Emitted;
   /** Dispatches and unwraps the envelope; a failure throws `code: message`. */
@@ -39,10 +49,11 @@ const terminal: ReadonlyArray<JobProgress['state']> = ['done', 'stopped', 'cance
 /** Starts the services and handler table over `dataDir`; close() shuts the services down. */
 export async function startApp(opts: AppHarnessOptions): Promise<App> {
   const events = opts.events ?? [];
+  const answers: DialogAnswers = { folder: null, file: null, exportPath: null };
   const services = await createAppServices({
     dataDir: opts.dataDir,
     emit: <E extends EventName>(event: E, payload: Events[E]) => void events.push({ event, payload }),
-    dialogs: opts.dialogs ?? { pickFolder: async () => null, pickFile: async () => null, pickExportPath: async () => null },
+    dialogs: opts.dialogs ?? { pickFolder: async () => answers.folder, pickFile: async () => answers.file, pickExportPath: async () => answers.exportPath },
     env: opts.env ?? {},
     fetch: opts.fetch,
     shell: 'host',
@@ -62,6 +73,7 @@ export async function startApp(opts: AppHarnessOptions): Promise<App> {
 
   return {
     services,
+    answers,
     handlers,
     events,
     call,

@@ -1,7 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { Settings, SettingsPatch } from '../../../app/settings';
-import type { CredentialStatus } from '../../../app/types';
+import type { CredentialStatus, KeyCheck } from '../../../app/types';
 import { toAppError } from '../api';
 
 // Settings and key status as main holds them; the renderer never sees the key itself.
@@ -47,6 +47,16 @@ export class SettingsStore {
     try {
       this.value = await this.api.setSettings(patch);
       return null;
+    } catch (error) {
+      return toAppError(error);
+    }
+  }
+
+  /** "Check key" before Save: the typed key (or the stored one) against the endpoint being
+   *  configured; main stores nothing. Answers what was found, or the error. */
+  async checkDraft(draft: { key?: string; endpointKind: Settings['endpointKind']; endpointUrl: string; model: string }): Promise<KeyCheck | AppError> {
+    try {
+      return await this.api.checkKeyDraft(draft);
     } catch (error) {
       return toAppError(error);
     }

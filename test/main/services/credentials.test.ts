@@ -18,6 +18,7 @@ import { failure } from '../../support/app-failure';
 const key = 'rf_creds_test_key_ABCDEFGH1234';
 const otherKey = 'rf_other_profile_key_WXYZ9876';
 const unusedPlatform = (): WorkspaceLookup => ({
+  baseUrl: 'https://api.roboflow.com',
   workspace: () => Promise.reject(new Error('the platform is not used in this test')),
 });
 
@@ -165,7 +166,7 @@ describe('against gnome-keyring on a private session bus', () => {
       await peer?.close();
     });
     const checking = (env: NodeJS.ProcessEnv = {}) =>
-      createCredentials({ profile: () => 'checked', platform: () => createPlatformClient({ baseUrl }), env });
+      createCredentials({ profile: () => 'checked', platform: () => createPlatformClient({ baseUrl }), env, bindTo: () => [baseUrl] });
 
     it('names the workspace of a good key and remembers it (not the key) for status', async () => {
       const service = checking();
@@ -192,11 +193,11 @@ describe('against gnome-keyring on a private session bus', () => {
     it('says offline when the platform cannot be reached, and no_key when there is nothing to check', async () => {
       const service = checking();
       expect((await failure(service.check())).code).toBe('no_key');
-      await service.set(defaultPeerKey, true);
       const closed = await startPeer();
       baseUrl = closed.url;
       await closed.close();
       try {
+        await service.set(defaultPeerKey, true);
         expect((await failure(service.check())).code).toBe('network');
       } finally {
         baseUrl = peer.url;

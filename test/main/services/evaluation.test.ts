@@ -139,40 +139,47 @@ describe('evaluation over IPC', () => {
   });
 
   it('exports the report with its matrix CSV, and the dataset labels as CSV and class folders', async () => {
-    const { call, handlers } = await start();
+    const { call, handlers, answers } = await start();
     const { folderId } = await call<{ folderId: string }>('openFolder', { path: folder });
     await call('setCorrection', { folderId, ids: ['other/e.jpg'], label: 'dog' });
     const out = path.join(tmp, 'out');
-    const report = await call<{ path: string; count: number }>('exportEvaluation', { folderId, kind: 'report', threshold: 0.5, path: path.join(out, 'eval.json') });
+    // Each export goes where main's (scripted) save dialog answers.
+    answers.exportPath = path.join(out, 'eval.json');
+    const report = await call<{ path: string; count: number }>('exportEvaluation', { folderId, kind: 'report', threshold: 0.5 });
     expect(report).toEqual({ path: path.join(out, 'eval.json'), count: 4, format: 'json' });
     expect(JSON.parse(await fs.readFile(report.path, 'utf8'))).toMatchObject({ format: 'classify-desk-eval/v1', accuracy: 0.5, unlabeled: 0 });
     expect(await fs.readFile(path.join(out, 'eval-confusion.csv'), 'utf8')).toBe('true\\predicted,cat,dog,(no prediction)\r\ncat,1,1,0\r\ndog,1,1,0\r\n');
 
     // Correction, else ground truth, else the prediction at the threshold; images with none are left out.
-    const csv = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-csv', path: path.join(out, 'labels.csv') });
+    answers.exportPath = path.join(out, 'labels.csv');
+    const csv = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-csv' });
     expect(csv.count).toBe(6);
     expect((await fs.readFile(path.join(out, 'labels.csv'), 'utf8')).split('\r\n')).toEqual([
       'path,label', 'Dog/c.jpg,dog', 'cat/a.jpg,cat', 'cat/b.jpg,cat', 'cat/new.jpg,cat', 'dog/old/d.jpg,dog', 'other/e.jpg,dog', '',
     ]);
     const dataset = path.join(out, 'dataset');
-    const copied = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-folders', path: dataset });
+    answers.exportPath = dataset;
+    const copied = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-folders' });
     expect(copied.count).toBe(6);
     expect((await fs.readdir(path.join(dataset, 'cat'))).sort()).toEqual(['a.jpg', 'b.jpg', 'new.jpg']);
     expect((await fs.readdir(path.join(dataset, 'dog'))).sort()).toEqual(['c.jpg', 'd.jpg', 'e.jpg']);
     // Never into the image folder itself.
-    const inside = await dispatch(handlers, 'exportEvaluation', { folderId, kind: 'labels-folders', path: path.join(folder, 'dataset') });
+    answers.exportPath = path.join(folder, 'dataset');
+    const inside = await dispatch(handlers, 'exportEvaluation', { folderId, kind: 'labels-folders' });
     expect(inside).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    // Without a path the dialog is asked; a cancelled dialog writes nothing.
+    // A cancelled dialog writes nothing.
+    answers.exportPath = null;
     expect(await call('exportEvaluation', { folderId, kind: 'report' })).toBeNull();
   });
 
   it('carries corrections into the results exports as reviewed_label, reviewed_at and flagged', async () => {
-    const { call } = await start();
+    const { call, answers } = await start();
     const { folderId } = await call<{ folderId: string }>('openFolder', { path: folder });
     await call('setCorrection', { folderId, ids: ['cat/b.jpg'], label: 'cat', reviewed: true });
     await call('setCorrection', { folderId, ids: ['other/e.jpg'], flagged: true });
     const json = path.join(tmp, 'out', 'results.json');
-    await call('exportResults', { folderId, format: 'json', path: json });
+    answers.exportPath = json;
+    await call('exportResults', { folderId, format: 'json' });
     const images = new Map(
       (JSON.parse(await fs.readFile(json, 'utf8')) as { images: Array<Record<string, unknown>> }).images.map((i) => [i.path, i] as const),
     );
@@ -182,7 +189,8 @@ describe('evaluation over IPC', () => {
     expect(images.get('cat/a.jpg')).toMatchObject({ reviewed_label: null, reviewed_at: null, flagged: false });
 
     const csv = path.join(tmp, 'out', 'results.csv');
-    await call('exportResults', { folderId, format: 'csv', path: csv });
+    answers.exportPath = csv;
+    await call('exportResults', { folderId, format: 'csv' });
     const rows = (await fs.readFile(csv, 'utf8')).split('\r\n');
     expect(rows[0]).toBe('path,status,top_class,confidence,cat,dog,error_code,reviewed_label,reviewed_at,flagged');
     expect(rows.find((r) => r.startsWith('cat/b.jpg,'))).toMatch(/,cat,\d{4}-[^,]+,false$/);
@@ -190,12 +198,14 @@ describe('evaluation over IPC', () => {
   });
 
   it('validates payloads before any service runs', async () => {
-    const { call, handlers } = await start();
+    const { call, handlers, answers } = await start();
     const folderId = '0123456789abcdef';
     const bad = await dispatch(handlers, 'setCorrection', { folderId, ids: [], label: 'cat' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'evaluation', { folderId, threshold: 2 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'evaluation', { folderId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    answers.file = path.join(tmp, 'none.csv');
+    expect(await call('pickLabelsCsv')).toBe(answers.file);
     const missingCsv = await dispatch(handlers, 'evaluation', { folderId: (await call<{ folderId: string }>('openFolder', { path: folder })).folderId, labelsPath: path.join(tmp, 'none.csv') });
     expect(missingCsv).toMatchObject({ ok: false, error: { code: 'unreadable_file' } });
   });

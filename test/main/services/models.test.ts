@@ -38,6 +38,8 @@ function setup(opts: { key?: string; platformUrl?: () => string } = {}): { crede
     profile: () => 'default',
     platform,
     env: {},
+    // The key is entered for the peer (and, in the offline case, for the address that goes away).
+    bindTo: () => [peer.url, closedUrl],
   });
   return { credentials, models: createModels({ credentials, platform }), calls };
 }

@@ -37,6 +37,27 @@ describe('settings store', () => {
     expect(store.get().concurrency).toBe(4);
   });
 
+  it('validates what the page sets: model ids are project/version, URLs http(s) only, strings of sane length', async () => {
+    const store = createSettingsStore({ dataDir: await dataDir() });
+    store.update({ endpointKind: 'self-hosted', endpointUrl: 'http://localhost:9001', model: 'colors/1' });
+    const refused: Array<[Record<string, unknown>, RegExp]> = [
+      [{ model: 'not a model' }, /project\/version/],
+      [{ model: `${'a'.repeat(300)}/1` }, /200 characters/],
+      [{ compareModel: '../../etc/1' }, /project\/version/],
+      [{ endpointUrl: 'file:///etc/passwd' }, /http:\/\/ or https:\/\//],
+      [{ endpointUrl: 'javascript:alert(1)' }, /http:\/\/ or https:\/\//],
+      [{ endpointUrl: 'http://user:pw@evil.example' }, /no user name/],
+      [{ endpointUrl: `https://x.example/${'a'.repeat(3000)}` }, /too long/],
+      [{ platformApiUrl: 'ftp://api.roboflow.com' }, /http:\/\/ or https:\/\//],
+      [{ platformApiUrl: '' }, /platform API URL/],
+      [{ profile: 'x'.repeat(65) }, /profile/],
+      [{ profile: 'a/../../b' }, /profile name/],
+    ];
+    for (const [patch, message] of refused) expect(() => store.update(patch as never), JSON.stringify(patch).slice(0, 80)).toThrow(message);
+    expect(store.get()).toMatchObject({ endpointUrl: 'http://localhost:9001', model: 'colors/1', compareModel: '', platformApiUrl: 'https://api.roboflow.com', profile: 'default' });
+    expect(store.update({ endpointUrl: '', model: ' birds/7 ' })).toMatchObject({ endpointUrl: '', model: 'birds/7' });
+  });
+
   it('keeps at most ten recent folders, newest first, without duplicates, and the last folder', async () => {
     const store = createSettingsStore({ dataDir: await dataDir() });
     let changes = 0;
