@@ -26,6 +26,7 @@ import { createSettingsStore } from '../services/settings-store';
 import { buildCliLibrary, folderIds, type CliFolder, type CliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
 import type { openOnDevice } from './models-commands';
+import { keychainKeyGate } from './keychain-key';
 import { createProgressOutput } from './progress-output';
 
 // `classify-desk infer`: the app's own services (client, queue, results store, exporter) over the
@@ -174,20 +175,9 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     return fail(error);
   }
 
+  const keychainKey = keychainKeyGate({ dataDir, profile: settings.profile, env: io.env, explicitUrls: values['api-url'] ? [values['api-url']] : [] });
   const getApiKey = async (baseUrl: string): Promise<string> => {
-    if (secret) return secret;
-    // The keychain module loads a native addon: only pay for it when no key was given.
-    const { createCredentials } = await import('../services/credentials');
-    const keyStore = createSettingsStore({ dataDir });
-    const credentials = createCredentials({
-      profile: () => settings.profile,
-      platform: () => ({ baseUrl: '', workspace: () => Promise.reject(new AppFailure('internal', 'Workspace lookup is not needed here.')) }),
-      env: io.env,
-      // The keychain key goes only where it was entered for, or to the --api-url named here.
-      origins: { get: (p) => keyStore.keyOrigins(p), set: (p, origins) => keyStore.setKeyOrigins(p, origins) },
-      explicitUrls: values['api-url'] ? [values['api-url']] : [],
-    });
-    secret = await credentials.apiKeyFor(baseUrl);
+    if (!secret) secret = await keychainKey(baseUrl);
     return secret;
   };
 

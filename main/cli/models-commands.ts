@@ -8,6 +8,7 @@ import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
 import { createSettingsStore } from '../services/settings-store';
 import type { CliIo } from './credentials-commands';
+import { keychainKeyGate } from './keychain-key';
 
 // `classify-desk models pull | list | rm`: the downloaded copies of models that `infer --engine
 // on-device` runs with no key and no network. Exit codes: 0 done; 2 bad arguments or a failed pull
@@ -104,15 +105,11 @@ export async function runModelsCommand(argv: string[], io: CliIo, store?: ModelS
         const model = oneModel();
         const settings = createSettingsStore({ dataDir }).get();
         const platformUrl = values['platform-url']?.trim() || settings.platformApiUrl;
+        // As for infer: the keychain is only loaded when no key was given, and its key goes only
+        // where it was entered for or to the --platform-url named here.
         if (!secret) {
-          // As for infer: the keychain is only loaded when no key was given.
-          const { createCredentials } = await import('../services/credentials');
-          const credentials = createCredentials({
-            profile: () => values.profile ?? settings.profile,
-            platform: () => ({ workspace: () => Promise.reject(new AppFailure('internal', 'Workspace lookup is not needed here.')) }),
-            env: io.env,
-          });
-          secret = await credentials.apiKey();
+          const explicitUrls = values['platform-url'] ? [platformUrl] : [];
+          secret = await keychainKeyGate({ dataDir, profile: values.profile ?? settings.profile, env: io.env, explicitUrls })(platformUrl);
         }
         let shown = -1;
         const onProgress = (p: PullProgress) => {
