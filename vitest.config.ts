@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The Electron smoke test needs the real Electron binary: `npm run test:electron` (vitest.electron.config.ts).
+    exclude: [...configDefaults.exclude, 'test/electron/**'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -108,8 +108,10 @@ async function main(): Promise<void> {
 
   const serve = createAppProtocolHandler({ rendererDir: join(here, '..', 'renderer'), media: services.media });
   protocol.handle(scheme, serve);
-  // Nothing the renderer asks for (camera, notifications, ...) is granted.
+  // Nothing the renderer asks for (camera, notifications, ...) is granted, and a page that only
+  // checks whether it holds a permission (navigator.permissions, clipboard reads) is told no too.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
 
   const refreshMenu = () =>
     Menu.setApplicationMenu(
@@ -159,6 +161,8 @@ async function main(): Promise<void> {
         nodeIntegration: false,
         webSecurity: true,
         spellcheck: false,
+        // An installed app has no DevTools: they would let anyone at the keyboard run code with the page's IPC bridge.
+        devTools: !app.isPackaged,
       },
     });
     mainWindow = window;

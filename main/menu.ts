@@ -1,4 +1,4 @@
-import { Menu, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, Menu, shell, type MenuItemConstructorOptions } from 'electron';
 
 // The application menu (thin Electron adapter beside index.ts): the usual roles plus the app's own
 // commands, which are forwarded to the renderer or to main's handlers by the callbacks.
@@ -7,6 +7,15 @@ export interface MenuActions {
   openFolder(): void;
   openRecent(path: string): void;
   command(command: 'settings' | 'export' | 'shortcuts'): void;
+}
+
+/** The View menu; an installed app leaves out DevTools and reload (the built-in role has both). */
+function viewMenu(): MenuItemConstructorOptions {
+  if (!app.isPackaged) return { role: 'viewMenu' };
+  return {
+    label: '&View',
+    submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+  };
 }
 
 export function buildMenu(recent: string[], actions: MenuActions): Menu {
@@ -30,7 +39,7 @@ export function buildMenu(recent: string[], actions: MenuActions): Menu {
       ],
     },
     { role: 'editMenu' },
-    { role: 'viewMenu' },
+    viewMenu(),
     { role: 'windowMenu' },
     {
       role: 'help',

@@ -1,28 +1,14 @@
 // Launches the built app in Electron, or says in one line why it cannot.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { electronBinary, installCommand } from './electron-binary.mjs';
 
 const require = createRequire(import.meta.url);
 
-function electronBinary() {
-  // Read electron's path.txt directly: requiring the `electron` package would try to download
-  // the binary (Electron ≥ 42), which fails without internet.
-  try {
-    const pkgDir = dirname(require.resolve('electron/package.json'));
-    const pathFile = join(pkgDir, 'path.txt');
-    if (!existsSync(pathFile)) return null;
-    const binary = join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
-    return existsSync(binary) ? binary : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Electron ≥ 42 fetches its binary on first use: try its own installer once, quietly on failure. */
+/** Electron ≥ 42 fetches its binary on first use, not at `npm install`: try its own installer once, quietly on failure. */
 function installElectron() {
-  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return;
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD || process.env.ELECTRON_OVERRIDE_DIST_PATH) return;
   try {
     const installer = join(dirname(require.resolve('electron/package.json')), 'install.js');
     console.log('Fetching the Electron binary (first start)...');
@@ -32,15 +18,14 @@ function installElectron() {
   }
 }
 
-const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-let binary = override ? join(override, process.platform === 'win32' ? 'electron.exe' : 'electron') : electronBinary();
-if (!override && !binary) {
+let binary = electronBinary();
+if (!binary) {
   installElectron();
   binary = electronBinary();
 }
-if (!binary || !existsSync(binary)) {
+if (!binary) {
   console.error(
-    'The Electron binary is not installed (it was skipped or could not be downloaded): run `npx install-electron --no` with internet access, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45; meanwhile `npm run host -- <folder>` shows the app in a browser.',
+    `The Electron binary is not installed (skipped, or no internet): run \`${installCommand}\` with internet access, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45; meanwhile \`npm run host -- <folder>\` shows the app in a browser.`,
   );
   process.exit(1);
 }

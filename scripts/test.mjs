@@ -2,6 +2,7 @@
 // the built renderer and CLI), then every vitest suite. Ends with one plain summary line.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { electronBinary } from './electron-binary.mjs';
 
 const steps = [
   ['type-check', 'npm', ['run', '--silent', 'typecheck']],
@@ -18,6 +19,10 @@ for (const [name, command, args] of only.length ? [] : steps) {
     process.exit(1);
   }
 }
+
+// The Electron smoke test is not a vitest file of this run (vitest.config.ts excludes it): say so, never skip silently.
+const why = electronBinary() ? 'it starts the real Electron app (under xvfb-run on Linux)' : 'the Electron binary is not installed here';
+console.log(`\n== Electron smoke test (test/electron) not run by npm test: ${why}; \`npm run test:electron\` runs it.`);
 
 console.log('\n== vitest');
 mkdirSync('test-results', { recursive: true });

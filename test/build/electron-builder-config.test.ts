@@ -40,7 +40,7 @@ describe('electron-builder.yml', () => {
     expect(targets('linux')).toEqual(['AppImage', 'deb']);
     expect((config.deb as { depends: string[] }).depends).toContain('libsecret-1-0');
     const unpacked = config.asarUnpack as string[];
-    for (const native of ['node_modules/sharp/**', 'node_modules/@img/**', 'node_modules/@github/keytar/**']) {
+    for (const native of ['node_modules/sharp/**', 'node_modules/@img/**', 'node_modules/@github/keytar/**', 'node_modules/onnxruntime-node/**']) {
       expect(unpacked).toContain(native);
     }
     for (const icon of ['build/icon.png', 'build/entitlements.mac.plist']) expect(existsSync(icon)).toBe(true);
@@ -51,5 +51,26 @@ describe('electron-builder.yml', () => {
     const files = config.files as string[];
     expect(files.some((pattern) => pkg.main.startsWith(pattern.replace('/**', '')))).toBe(true);
     expect(files).toContain(pkg.bin['classify-desk']);
+  });
+});
+
+describe('electron-builder.yml hardening of the installed app', () => {
+  it('flips the Electron fuses that let code in through the environment or outside the asar', () => {
+    // Without these, `ELECTRON_RUN_AS_NODE=1 classify-desk -e <code>`, NODE_OPTIONS=--require=…, or
+    // `--inspect` turn the signed app into a Node.js that runs anyone's code with its keychain access.
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      enableCookieEncryption: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
+  it('registers no URL scheme with the OS (the app handles none)', () => {
+    expect(config.protocols).toBeUndefined();
+    for (const os of ['mac', 'win', 'linux']) expect((config[os] as Record<string, unknown>).protocols, os).toBeUndefined();
   });
 });

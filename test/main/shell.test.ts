@@ -11,7 +11,8 @@ import type { ElectronRecord, FakeWindow } from '../support/electron-stand-in';
 
 // The real main/index.ts, bundled as it ships but with Electron replaced by a recording stand-in
 // (the binary cannot be installed here): the window's security settings, the app:// protocol, the
-// IPC sender check and the navigation guards are those of the shipped shell.
+// IPC sender check and the navigation guards are those of the shipped shell. It runs as an installed
+// app (`app.isPackaged`), as users get it.
 
 const out = resolve('.cache/shell-test');
 let record: ElectronRecord;
@@ -40,6 +41,7 @@ beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'cd-shell-folder-'));
   await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c00' } }).jpeg().toFile(join(folder, 'red.jpg'));
   process.env.CLASSIFY_DESK_HOME = dataDir;
+  process.env.ELECTRON_STAND_IN_PACKAGED = '1';
   await import(pathToFileURL(join(out, 'main', 'index.mjs')).href);
   record = (globalThis as unknown as { __electron: ElectronRecord }).__electron;
   record.ready();
@@ -84,6 +86,29 @@ describe('Electron shell (main/index.ts)', () => {
     let granted: boolean | undefined;
     record.permissionHandler?.({}, 'media', (allow: boolean) => (granted = allow));
     expect(granted).toBe(false);
+    // Without a check handler Electron answers permission checks (navigator.permissions,
+    // clipboard-read, ...) with "granted" for the app's own origin.
+    expect(record.permissionCheckHandler).toBeTypeOf('function');
+    for (const permission of ['clipboard-read', 'media', 'notifications', 'geolocation']) {
+      expect(record.permissionCheckHandler?.(null, permission, appOrigin, {}), permission).toBe(false);
+    }
+  });
+
+  it('gives the installed app no DevTools: not in the window, not in the menu', () => {
+    const prefs = window.options.webPreferences as Record<string, unknown>;
+    expect(prefs.devTools).toBe(false);
+    expect(record.menuSet).toBeGreaterThan(0);
+    const roles: string[] = [];
+    const walk = (items: unknown) => {
+      for (const item of (items as Array<{ role?: string; submenu?: unknown }>) ?? []) {
+        if (item.role) roles.push(item.role.toLowerCase());
+        if (Array.isArray(item.submenu)) walk(item.submenu);
+      }
+    };
+    walk(record.menu);
+    expect(roles).toContain('zoomin');
+    // The built-in View role brings "Toggle Developer Tools" (Ctrl+Shift+I) and reload with it.
+    for (const role of ['toggledevtools', 'viewmenu', 'reload', 'forcereload']) expect(roles).not.toContain(role);
   });
 
   it('serves the renderer with a strict CSP and refuses paths outside it', async () => {

@@ -10,7 +10,10 @@ export interface ElectronRecord {
   ipcHandlers: Map<string, Listener>;
   windows: FakeWindow[];
   permissionHandler?: Listener;
+  permissionCheckHandler?: Listener;
   menuSet: number;
+  /** The template of the last application menu set. */
+  menu?: unknown;
   paths: Map<string, string>;
   ready: () => void;
 }
@@ -91,7 +94,9 @@ record.ready = () => resolveReady();
 
 const appEmitter = new Emitter();
 export const app = Object.assign(appEmitter, {
-  isPackaged: false,
+  // The shell test and the packaged-app test run main as an installed app does.
+  isPackaged: process.env.ELECTRON_STAND_IN_PACKAGED === '1',
+  getVersion: () => '0.0.0-stand-in',
   whenReady: () => readyPromise,
   getPath: (name: string) => record.paths.get(name) ?? '/nonexistent',
   setPath: (name: string, value: string) => void record.paths.set(name, value),
@@ -106,8 +111,17 @@ export const protocol = {
   registerSchemesAsPrivileged: (schemes: unknown[]) => void record.privileged.push(...schemes),
   handle: (scheme: string, handler: (request: Request) => Promise<Response>) => void record.protocolHandlers.set(scheme, handler),
 };
-export const ipcMain = { handle: (channel: string, handler: Listener) => void record.ipcHandlers.set(channel, handler) };
-export const session = { defaultSession: { setPermissionRequestHandler: (handler: Listener) => (record.permissionHandler = handler) } };
+export const ipcMain = {
+  handle: (channel: string, handler: Listener) => void record.ipcHandlers.set(channel, handler),
+  // electron-store listens for its renderer-side API, which the app does not use.
+  on: () => {},
+};
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler: (handler: Listener) => (record.permissionHandler = handler),
+    setPermissionCheckHandler: (handler: Listener) => (record.permissionCheckHandler = handler),
+  },
+};
 export const dialog = {
   showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
   showSaveDialog: async () => ({ canceled: true, filePath: undefined }),
@@ -117,9 +131,14 @@ export const dialog = {
 };
 export const Menu = {
   buildFromTemplate: (template: unknown) => template,
-  setApplicationMenu: () => void (record.menuSet += 1),
+  setApplicationMenu: (menu: unknown) => {
+    record.menuSet += 1;
+    record.menu = menu;
+  },
 };
-export const shell = { openExternal: async () => {} };
+export const shell = { openExternal: async () => {}, openPath: async () => '' };
+// Electron is a CommonJS module: packages such as electron-store import its default export.
+export default { app, BrowserWindow, protocol, ipcMain, session, dialog, Menu, shell };
 export type IpcMainInvokeEvent = unknown;
 export type MenuItemConstructorOptions = unknown;
 export type OpenDialogOptions = unknown;
