@@ -15,6 +15,8 @@ Commands:
                  classify images with a Roboflow model; results are kept in the app's data dir
   evaluate <folder> --model <project/version> [--labels labels.csv] [--threshold T] [--out report.json]
                  accuracy and confusion matrix against ground truth (class-named subfolders or a CSV)
+  send <folder> --project <project> [--only corrected|flagged|mistakes|below-threshold|all] [--dry-run]
+                 send reviewed images and their labels to a Roboflow project, ready to retrain
   login          save an API key in the OS keychain (read from stdin)
   logout         remove the saved API key
   whoami         show which key (last 4 characters) and workspace are in use
@@ -29,6 +31,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     case 'infer': {
       const { runInferCommand } = await import('./cli/infer-command');
       return runInferCommand(rest, io);
+    }
+    case 'send': {
+      const { runSendCommand } = await import('./cli/send-command');
+      return runSendCommand(rest, io);
     }
     case 'login':
     case 'logout':
