@@ -38,6 +38,12 @@ export const channelNames = [
   'evaluation',
   'setGroundTruthMapping',
   'exportEvaluation',
+  'sendPlan',
+  'startSend',
+  'pauseSend',
+  'resumeSend',
+  'cancelSend',
+  'sentMarks',
 ] as const;
 
 /** Every event main pushes to the renderer. */
@@ -51,6 +57,7 @@ export const eventNames = [
   'menuCommand',
   'endpointStatus',
   'exportProgress',
+  'sendProgress',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];
