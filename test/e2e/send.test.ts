@@ -87,6 +87,16 @@ describe('sending reviewed images to Roboflow', () => {
 
     await dialog().getByRole('button', { name: 'Close' }).click();
     await dialog().waitFor({ state: 'detached' });
+    // The tile says it was sent, and the "Sent to Roboflow" filter finds it (and the others).
+    await expect.poll(() => cellOf(page, 'red/oops green.png').getAttribute('aria-label'), { timeout: 10_000 }).toMatch(/, sent to Roboflow$/);
+    expect(await cellOf(page, 'red/r1.png').getAttribute('aria-label')).not.toContain('sent to Roboflow');
+    const filter = page.getByRole('combobox', { name: 'Sent to Roboflow' });
+    await filter.selectOption('sent');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(1);
+    await filter.selectOption('not-sent');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length - 1);
+    await filter.selectOption('all');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
     // The image view says it was sent.
     await cellOf(page, 'red/oops green.png').dblclick();
     const detail = page.getByRole('dialog', { name: 'oops green.png' });
