@@ -11,6 +11,7 @@ import { createDatasetClient } from '../../../main/services/dataset-upload-clien
 import { createSentJournals } from '../../../main/services/dataset-upload-journal';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
 import { decodeImage, inferenceResponse, models } from '../../peer/classify';
+import sharp from 'sharp';
 import { noisyJpeg } from '../../peer/images';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { writeColourImages, type ColourImage } from './colour-images';
@@ -50,7 +51,7 @@ afterEach(async () => {
 
 /** `count` colour images in class-named subfolders (red/…, green/…, blue/…, in turn), each classified by
  *  the peer's colors/1 model (its real answer to the real pixels) and stored as a result. */
-async function setup(count = 6, options: { maxUploadBytes?: number; key?: string; classify?: boolean; flat?: boolean } = {}): Promise<Harness> {
+async function setup(count = 6, options: { maxUploadBytes?: number; key?: string; classify?: boolean; flat?: boolean; multi?: boolean } = {}): Promise<Harness> {
   const peer = await startPeer();
   const dir = await tempDir('cd-send-');
   const folder = path.join(dir, 'images');
@@ -67,17 +68,25 @@ async function setup(count = 6, options: { maxUploadBytes?: number; key?: string
     await fs.rename(img.file, path.join(folder, id));
     images.push({ ...img, id, file: path.join(folder, id) });
   }
+  if (options.multi) {
+    // Yellow is both red and green to the multi-label model.
+    const file = path.join(folder, 'yellow.jpg');
+    await sharp({ create: { width: 20, height: 20, channels: 3, background: { r: 230, g: 220, b: 20 } } }).jpeg().toFile(file);
+    images.push({ id: 'yellow.jpg', file, expected: 'red' });
+  }
   images.sort((a, b) => a.id.localeCompare(b.id));
-  const settings = normaliseSettings({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency: 2 });
+  const model = options.multi ? 'colors-multi/1' : 'colors/1';
+  const settings = normaliseSettings({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model, concurrency: 2 });
   const library = await buildCliLibrary([folder], true);
   const folderId = library.folders[0].info.folderId;
   const dataDir = path.join(dir, 'data');
   const results = createResultsStore({ dataDir });
   if (options.classify !== false) {
-    const journal = await results.journal(folderId, peer.url, 'colors/1');
+    const journal = await results.journal(folderId, peer.url, model);
     for (const img of images) {
       const stat = await fs.stat(img.file);
-      const response = inferenceResponse(await decodeImage(await fs.readFile(img.file)), models.colors['1'], 0.01, 0);
+      const spec = options.multi ? models['colors-multi']['1'] : models.colors['1'];
+      const response = inferenceResponse(await decodeImage(await fs.readFile(img.file)), spec, 0.01, 0);
       const record: ResultRecord = { id: img.id, size: stat.size, mtimeMs: stat.mtimeMs, status: 'done', response, startedAt: '', finishedAt: '' };
       await journal.append(record);
     }
@@ -243,6 +252,18 @@ describe('choosing images and labels', () => {
     expect(project.get(x.images[1].id)?.labels).toEqual(['green']);
     // The kept label is journalled: sending again changes nothing.
     expect(await send(x, { only: 'all', labels: 'predictions', ids: x.images.slice(0, 3).map((i) => i.id) })).toMatchObject({ total: 0, skipped: 3 });
+  });
+});
+
+describe('multi-label', () => {
+  it('sends a multi-label model\'s labels comma-joined to a multi-label project, and refuses a single-label one', async () => {
+    const x = await setup(3, { flat: true, multi: true });
+    const req = { only: 'all', labels: 'predictions', project: 'colors-multi' } as const;
+    expect((await x.service.plan(request(x, { ...req, project: 'colors' }))).problem?.message).toMatch(/single-label project, but these labels come from a multi-label model/);
+    const final = await send(x, req);
+    expect(final).toMatchObject({ state: 'done', done: 4 });
+    expect(x.peer.dataset.byName('colors-multi', 'yellow.jpg')?.labels?.sort()).toEqual(['green', 'red']);
+    expect(x.peer.dataset.byName('colors-multi', 'img-0002.jpg')?.labels).toEqual(['blue']);
   });
 });
 
