@@ -20,6 +20,7 @@ import type {
 import type { AppError } from './errors';
 import type { CorrectionsChange, CorrectionsSnapshot } from './corrections';
 import type { FolderEvaluation } from './eval-report';
+import { labelSources, sendPresets, splits, type SendPlan, type SendProgress, type SentMark } from './dataset-send';
 import { isHttpsImageUrl } from './web-url';
 import { channelNames as listedChannels, eventNames as listedEvents, ipcName, type ChannelName, type EventName as ListedEventName } from './ipc-names';
 
@@ -54,6 +55,24 @@ const evaluationRequest = {
   mapping: labelMappingSchema.optional(),
   model: modelId.optional(),
 };
+
+const sendRequest = z
+  .object({
+    folderId,
+    project: projectSlug,
+    only: z.enum(sendPresets),
+    ids: imageIds.optional(),
+    labels: z.enum(labelSources),
+    split: z.enum(splits),
+    batch: z.string().trim().min(1).max(255),
+    tags: z.array(z.string().max(64)).max(32),
+    model: modelId.optional(),
+    threshold: z.number().min(0).max(1).optional(),
+    labelsPath: z.string().min(1).max(4096).optional(),
+    classMap: z.record(z.string().max(256), z.string().min(1).max(256).nullable()).optional(),
+  })
+  .strict();
+const sendRef = z.object({ sendId: z.string().min(1).max(64) }).strict();
 
 export const contract = {
   appInfo: channel<AppInfo>()(empty),
@@ -171,6 +190,17 @@ export const contract = {
       })
       .strict(),
   ),
+
+  /** What sending to a Roboflow project would do: the images, their labels and where each came
+   *  from, the project check (kind, classes, labels it lacks). Reads the key; sends no image. */
+  sendPlan: channel<SendPlan>()(sendRequest),
+  /** Sends images and labels to the project; progress arrives as `sendProgress` events. */
+  startSend: channel<SendProgress>()(sendRequest),
+  pauseSend: channel<SendProgress | null>()(sendRef),
+  resumeSend: channel<SendProgress | null>()(sendRef),
+  cancelSend: channel<SendProgress | null>()(sendRef),
+  /** The folder's images already sent to a Roboflow project (latest send per image). */
+  sentMarks: channel<SentMark[]>()(z.object({ folderId }).strict()),
 } as const;
 
 export type Contract = typeof contract;
@@ -194,6 +224,8 @@ export interface Events {
   endpointStatus: EndpointStatus;
   /** An export started from the window wrote `done` of `total` images (throttled; the last one always comes). */
   exportProgress: { done: number; total: number; path: string };
+  /** A send to a Roboflow project moved on (or ended). */
+  sendProgress: SendProgress;
 }
 export type EventName = keyof Events;
 

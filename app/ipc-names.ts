@@ -39,6 +39,12 @@ export const channelNames = [
   'setGroundTruthMapping',
   'exportEvaluation',
   'checkKeyDraft',
+  'sendPlan',
+  'startSend',
+  'pauseSend',
+  'resumeSend',
+  'cancelSend',
+  'sentMarks',
 ] as const;
 
 /** Every event main pushes to the renderer. */
@@ -52,6 +58,7 @@ export const eventNames = [
   'menuCommand',
   'endpointStatus',
   'exportProgress',
+  'sendProgress',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

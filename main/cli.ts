@@ -17,6 +17,8 @@ Commands:
                  accuracy and confusion matrix against ground truth (class-named subfolders or a CSV)
   models <pull|list|rm> [project/version]
                  download a model to classify on this computer (infer --engine on-device), offline
+  send <folder> --project <project> [--only corrected|flagged|mistakes|below-threshold|all] [--dry-run]
+                 send reviewed images and their labels to a Roboflow project, ready to retrain
   login          save an API key in the OS keychain (read from stdin)
   logout         remove the saved API key
   whoami         show which key (last 4 characters) and workspace are in use
@@ -31,6 +33,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     case 'infer': {
       const { runInferCommand } = await import('./cli/infer-command');
       return runInferCommand(rest, io);
+    }
+    case 'send': {
+      const { runSendCommand } = await import('./cli/send-command');
+      return runSendCommand(rest, io);
     }
     case 'login':
     case 'logout':

@@ -10,6 +10,9 @@ import { createCorrections } from './services/corrections';
 import { createCredentials } from './services/credentials';
 import { createEndpointMonitor } from './services/endpoint-status';
 import { createEvaluation } from './services/evaluation';
+import { createDatasetUpload } from './services/dataset-upload';
+import { createDatasetClient } from './services/dataset-upload-client';
+import { createSentJournals } from './services/dataset-upload-journal';
 import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
 import { createModels } from './services/models';
@@ -137,6 +140,19 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   // --- evaluation
   const evaluation = createEvaluation({ library, results, corrections, settings });
 
+  // --- sending reviewed images and labels to a Roboflow project
+  const send = createDatasetUpload({
+    library,
+    results,
+    corrections,
+    settings,
+    journals: createSentJournals({ dataDir }),
+    client: createDatasetClient({ fetch: opts.fetch }),
+    getApiKey: (platformUrl: string) => credentials.apiKeyFor(platformUrl),
+    emit: (progress) => emit('sendProgress', progress),
+  });
+  closers.push(() => send.close());
+
   const ports: Ports = {
     info,
     settings,
@@ -160,6 +176,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     models,
     webImages,
     endpoint,
+    send,
   };
 
   return {

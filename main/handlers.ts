@@ -17,6 +17,7 @@ import type {
 } from '../app/types';
 import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
 import type { EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
+import type { SendPlan, SendProgress, SendRequest, SentMark } from '../app/dataset-send';
 import { redactSecrets } from './services/redact';
 
 // The handler table: channel -> (services, validated payload) -> result. No transport lives here:
@@ -101,6 +102,15 @@ export interface Ports {
     export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string }): Promise<ExportDone>;
     suggestedName(folderId: string, kind: EvaluationExportKind): string;
   };
+  /** Sending images and labels to a Roboflow project (main/services/dataset-upload.ts). */
+  send: {
+    plan(request: SendRequest): Promise<SendPlan>;
+    start(request: SendRequest): Promise<SendProgress>;
+    pause(sendId: string): SendProgress | null;
+    resume(sendId: string): SendProgress | null;
+    cancel(sendId: string): SendProgress | null;
+    marks(folderId: string): Promise<SentMark[]>;
+  };
 }
 
 type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
@@ -174,6 +184,12 @@ export function createHandlers(ports: Ports): Handlers {
       if (!target) return null;
       return ports.evaluation.export({ ...request, kind, path: target });
     },
+    sendPlan: (request) => ports.send.plan(request),
+    startSend: (request) => ports.send.start(request),
+    pauseSend: ({ sendId }) => ports.send.pause(sendId),
+    resumeSend: ({ sendId }) => ports.send.resume(sendId),
+    cancelSend: ({ sendId }) => ports.send.cancel(sendId),
+    sentMarks: ({ folderId }) => ports.send.marks(folderId),
   };
 }
 

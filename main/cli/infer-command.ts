@@ -91,7 +91,7 @@ function intOption(raw: string | undefined, name: string, min: number, max: numb
 }
 
 /** The endpoint kind of a URL: Roboflow's hosts keep their kind (and request limit). */
-function endpointFor(raw: string): Pick<Settings, 'endpointKind' | 'endpointUrl'> {
+export function endpointFor(raw: string): Pick<Settings, 'endpointKind' | 'endpointUrl'> {
   let url: URL;
   try {
     url = new URL(raw);

@@ -18,7 +18,7 @@ interface ProjectSpec {
 
 const created = 1_700_000_000;
 
-const projects: ProjectSpec[] = [
+export const projects: ProjectSpec[] = [
   { slug: 'colors', name: 'Colors', type: 'classification', versions: { 1: true, 2: false } },
   { slug: 'colors-multi', name: 'Colors (multi-label)', type: 'multi-label-classification', versions: { 1: true } },
   { slug: 'traffic-signs', name: 'Traffic signs', type: 'object-detection', versions: { 1: true, 2: true, 3: true } },
@@ -28,6 +28,7 @@ function projectJson(workspace: string, p: ProjectSpec): Record<string, unknown>
   return {
     id: `${workspace}/${p.slug}`,
     type: p.type,
+    ...(p.type === 'multi-label-classification' ? { multilabel: true } : {}),
     name: p.name,
     created,
     updated: created + 3600,

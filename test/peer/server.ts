@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { decodeImage, imageFromUrl, inferenceResponse, models, readConfidence, type DecodedImage } from './classify';
+import { createDatasetRoutes, type DatasetPeer } from './dataset';
 import { FaultBook, type FaultPlan } from './faults';
 import { platformRoute } from './platform';
 import { createOrtState, ortRoute, type OrtState } from './ort';
@@ -23,6 +24,8 @@ export interface PeerOptions {
   maxBodyBytes?: number;
   /** Accept `Authorization: Bearer`, default true (servers before 1.5 read only `api_key`). */
   headerAuth?: boolean;
+  /** Largest dataset upload body, default 20 MiB (Roboflow's limit). */
+  maxUploadBytes?: number;
 }
 
 export interface PeerStats {
@@ -48,6 +51,8 @@ export interface Peer {
   fault(plan: FaultPlan): void;
   /** The model-download route's faults and counters (test/peer/ort.ts). */
   ort: OrtState;
+  /** The dataset routes (upload, annotate): what the server holds, their stats and faults. */
+  dataset: DatasetPeer;
   /** Clears the stats (in place) and every pending fault. */
   reset(): void;
   close(): Promise<void>;
@@ -139,6 +144,8 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     }
   };
 
+  const dataset = createDatasetRoutes({ keys, maxUploadBytes: opts.maxUploadBytes ?? 20 * 1024 * 1024, send });
+
   const inference = async (req: IncomingMessage, res: ServerResponse, url: URL, project: string, version: string) => {
     const startedAt = performance.now();
     const { bytes, length } = await readBody(req, maxBodyBytes);
@@ -206,6 +213,7 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const handle = async () => {
       if (ortRoute(req, res, url, segments, { keys, base, state: ort })) return;
+      if (segments[0] === 'dataset' && segments.length >= 3) return dataset.handle(req, res, url, segments);
       if (req.method === 'POST' && segments.length === 2) return inference(req, res, url, segments[0], segments[1]);
       if ((req.method === 'POST' && segments.length === 0) || (req.method === 'GET' && segments.length <= 2)) {
         await readBody(req, 0);
@@ -236,9 +244,11 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     stats,
     ort,
     fault: (plan) => faults.add(plan),
+    dataset,
     reset: () => {
       faults.clear();
       ort.faults.length = 0;
+      dataset.reset();
       Object.assign(stats, { ...emptyStats(), keysSeen: stats.keysSeen, perImage: stats.perImage, bodyBytes: stats.bodyBytes, byStatus: stats.byStatus });
       stats.keysSeen.clear();
       stats.perImage.clear();
