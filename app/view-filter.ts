@@ -48,14 +48,74 @@ export interface NameIndex {
   rank: Int32Array;
 }
 
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Primary weight of each ASCII character for the collator: punctuation and symbols in its own
+ *  order (derived from it), then digits, then letters; uppercase weighs as lowercase. */
+const asciiWeight: Uint8Array = (() => {
+  const weight = new Uint8Array(128);
+  const marks: string[] = [];
+  for (let c = 0; c < 128; c++) {
+    const ch = String.fromCharCode(c);
+    if (/[0-9]/.test(ch)) weight[c] = 100;
+    else if (/[a-z]/.test(ch)) weight[c] = 101 + c - 0x61;
+    else if (/[A-Z]/.test(ch)) weight[c] = 101 + c - 0x41;
+    else marks.push(ch);
+  }
+  marks.sort(collator.compare);
+  let w = 1;
+  marks.forEach((ch, k) => {
+    if (k > 0 && collator.compare(marks[k - 1], ch) !== 0) w++;
+    weight[ch.charCodeAt(0)] = w;
+  });
+  return weight;
+})();
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** Same sign as Intl.Collator('en', numeric, base).compare, but decides at the first differing
+ *  character with a table (ASCII) instead of building collation keys; it falls back to the
+ *  collator for what the table cannot tell (non-ASCII there, numbers with leading zeros). */
+export function naturalCompare(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length === b.length ? 0 : asciiPrefixOrder(a, b, n);
+  const ca = a.charCodeAt(i);
+  const cb = b.charCodeAt(i);
+  if (ca >= 0x80 || cb >= 0x80) return collator.compare(a, b);
+  let start = i;
+  while (start > 0 && isDigit(a.charCodeAt(start - 1))) start--;
+  const da = isDigit(ca);
+  const db = isDigit(cb);
+  if ((da || db) && (start < i || (da && db))) {
+    // Inside numbers in both: the longer number is larger; same length, the first differing digit decides.
+    if (a.charCodeAt(start) === 0x30 || b.charCodeAt(start) === 0x30) return collator.compare(a, b);
+    let ea = i;
+    while (ea < a.length && isDigit(a.charCodeAt(ea))) ea++;
+    let eb = i;
+    while (eb < b.length && isDigit(b.charCodeAt(eb))) eb++;
+    if (ea !== eb) return ea - eb;
+    return ca - cb;
+  }
+  const wa = asciiWeight[ca];
+  const wb = asciiWeight[cb];
+  return wa === wb ? collator.compare(a, b) : wa - wb;
+}
+
+/** One string is a prefix of the other: shorter first, unless a number continues across the cut. */
+function asciiPrefixOrder(a: string, b: string, n: number): number {
+  if (n > 0 && isDigit(a.charCodeAt(n - 1))) return collator.compare(a, b);
+  return a.length - b.length;
+}
+
 /** Builds the name index of a folder listing (natural order: "img2" before "img10"). */
 export function buildNameIndex(entries: readonly ImageEntry[]): NameIndex {
   const n = entries.length;
   const lower = new Array<string>(n);
   for (let i = 0; i < n; i++) lower[i] = entries[i].id.toLowerCase();
-  const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => collator.compare(lower[a], lower[b]) || (lower[a] < lower[b] ? -1 : lower[a] > lower[b] ? 1 : a - b));
+  order.sort((a, b) => naturalCompare(lower[a], lower[b]) || (lower[a] < lower[b] ? -1 : lower[a] > lower[b] ? 1 : a - b));
   const rank = new Int32Array(n);
   for (let i = 0; i < n; i++) rank[order[i]] = i;
   return { lower, order, rank };

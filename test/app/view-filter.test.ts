@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildNameIndex, buildPreparedView, buildView, defaultFilter, labelsAt, prepareView, type ViewFilter } from '../../app/view-filter';
+import { buildNameIndex, buildPreparedView, buildView, defaultFilter, labelsAt, naturalCompare, prepareView, type ViewFilter } from '../../app/view-filter';
 import type { ImageEntry, ResultSummary } from '../../app/types';
 
 const entry = (id: string): ImageEntry => ({ id, name: id.split('/').pop()!, size: 1, mtimeMs: 0 });
@@ -149,5 +149,23 @@ describe('evaluation hooks', () => {
     // Without a mask it is the confidence order.
     const plain = buildPreparedView(prepareView(names, results), defaultFilter, 'mistakes', 0.4);
     expect(ids(plain.order)).toEqual(ids(buildView(names, results, defaultFilter, 'confidence-desc', 0.4).order));
+  });
+});
+
+describe('naturalCompare', () => {
+  it('orders names exactly as the numeric, case- and accent-insensitive collator does', () => {
+    const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+    const parts = ['a', 'b', 'Z', '0', '1', '2', '9', '00', '10', '_', '-', '.', '/', ' ', 'é', 'e', '日', '(', '~', '$', '#', 'img', 'x'];
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const name = () => Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => parts[Math.floor(rnd() * parts.length)]).join('').toLowerCase();
+    const mismatches: string[] = [];
+    for (let k = 0; k < 20_000; k++) {
+      const [a, b] = [name(), name()];
+      if (Math.sign(naturalCompare(a, b)) !== Math.sign(collator.compare(a, b))) mismatches.push(`${a} | ${b}`);
+    }
+    expect(mismatches).toEqual([]);
+    expect(naturalCompare('img2.jpg', 'img10.jpg')).toBeLessThan(0);
+    expect(naturalCompare('b/red.png', 'bad.jpg')).toBeLessThan(0);
   });
 });

@@ -18,7 +18,8 @@ export class LibraryStore {
   error = $state<AppError | null>(null);
 
   entries: ImageEntry[] = [];
-  private indexById = new Map<string, number>();
+  /** Built on first use: at 250,000 entries a Map kept up to date on every batch costs seconds. */
+  private indexById: Map<string, number> | null = null;
   /** Batches that arrived before openFolder answered, by folder id. */
   private pending = new Map<string, ImageEntry[][]>();
   private pendingDone = new Map<string, ScanDone>();
@@ -35,6 +36,11 @@ export class LibraryStore {
 
   /** Index of an image in `entries`, or -1. */
   indexOf(id: string): number {
+    if (!this.indexById) {
+      const index = new Map<string, number>();
+      for (let i = 0; i < this.entries.length; i++) index.set(this.entries[i].id, i);
+      this.indexById = index;
+    }
     return this.indexById.get(id) ?? -1;
   }
 
@@ -106,18 +112,16 @@ export class LibraryStore {
   private reset(info: FolderInfo | null): void {
     this.folder = info;
     this.entries = [];
-    this.indexById = new Map();
+    this.indexById = null;
     this.problems = [];
     this.names = buildNameIndex([]);
     this.version += 1;
   }
 
+  /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
   private append(entries: ImageEntry[]): void {
-    for (const entry of entries) {
-      if (this.indexById.has(entry.id)) continue;
-      this.indexById.set(entry.id, this.entries.length);
-      this.entries.push(entry);
-    }
+    for (const entry of entries) this.entries.push(entry);
+    this.indexById = null;
   }
 
   /** Rebuilds the name index at most every few times its own cost, so a 50k scan stays fluid. */
