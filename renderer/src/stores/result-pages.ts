@@ -23,7 +23,7 @@ export async function readResultPages(
   onPage: (items: ResultSummary[]) => void,
 ): Promise<AppError | null> {
   try {
-    const limit = 5000;
+    const limit = 10_000;
     for (let offset = 0; ; offset += limit) {
       const page = await api.resultsPage({ ...query, offset, limit });
       if (stale()) return null;
