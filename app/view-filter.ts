@@ -111,11 +111,35 @@ function asciiPrefixOrder(a: string, b: string, n: number): number {
 
 /** Builds the name index of a folder listing (natural order: "img2" before "img10"). */
 export function buildNameIndex(entries: readonly ImageEntry[]): NameIndex {
+  return extendNameIndex({ lower: [], order: new Int32Array(0), rank: new Int32Array(0) }, entries);
+}
+
+/**
+ * The name index of `entries` given `prev`, the index of the first `prev.order.length` of them
+ * (a listing that only grew, as during a scan): only the new entries are sorted, then merged in,
+ * so the index after a scan's last batch costs that batch rather than a sort of every entry.
+ * `prev.lower` is extended in place (indices below its old length keep their meaning).
+ */
+export function extendNameIndex(prev: NameIndex, entries: readonly ImageEntry[]): NameIndex {
+  const old = prev.order.length;
   const n = entries.length;
-  const lower = new Array<string>(n);
-  for (let i = 0; i < n; i++) lower[i] = entries[i].id.toLowerCase();
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => naturalCompare(lower[a], lower[b]) || (lower[a] < lower[b] ? -1 : lower[a] > lower[b] ? 1 : a - b));
+  const lower = prev.lower;
+  lower.length = old;
+  for (let i = old; i < n; i++) lower.push(entries[i].id.toLowerCase());
+  const compare = (a: number, b: number) => naturalCompare(lower[a], lower[b]) || (lower[a] < lower[b] ? -1 : lower[a] > lower[b] ? 1 : a - b);
+  const added = Int32Array.from({ length: n - old }, (_, k) => old + k);
+  added.sort(compare);
+  let order: Int32Array;
+  if (old === 0) order = added;
+  else {
+    order = new Int32Array(n);
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < old && j < added.length) order[k++] = compare(prev.order[i], added[j]) <= 0 ? prev.order[i++] : added[j++];
+    while (i < old) order[k++] = prev.order[i++];
+    while (j < added.length) order[k++] = added[j++];
+  }
   const rank = new Int32Array(n);
   for (let i = 0; i < n; i++) rank[order[i]] = i;
   return { lower, order, rank };

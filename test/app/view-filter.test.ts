@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildNameIndex, buildPreparedView, buildView, defaultFilter, labelsAt, naturalCompare, prepareView, type ViewFilter } from '../../app/view-filter';
+import { buildNameIndex, buildPreparedView, buildView, defaultFilter, extendNameIndex, labelsAt, naturalCompare, prepareView, type ViewFilter } from '../../app/view-filter';
 import type { ImageEntry, ResultSummary } from '../../app/types';
 
 const entry = (id: string): ImageEntry => ({ id, name: id.split('/').pop()!, size: 1, mtimeMs: 0 });
@@ -167,5 +167,19 @@ describe('naturalCompare', () => {
     expect(mismatches).toEqual([]);
     expect(naturalCompare('img2.jpg', 'img10.jpg')).toBeLessThan(0);
     expect(naturalCompare('b/red.png', 'bad.jpg')).toBeLessThan(0);
+  });
+});
+
+describe('extendNameIndex', () => {
+  it('gives the same order as indexing the whole listing, batch after batch', () => {
+    const all = ['img10.jpg', 'b/x.jpg', 'img2.jpg', 'a.jpg', 'IMG1.jpg', 'img2.JPG', 'z/10.png', 'z/9.png', 'é.jpg', 'e.jpg'].map(entry);
+    let index = buildNameIndex([]);
+    for (const end of [3, 4, 8, 10]) {
+      index = extendNameIndex(index, all.slice(0, end));
+      const whole = buildNameIndex(all.slice(0, end));
+      expect(Array.from(index.order)).toEqual(Array.from(whole.order));
+      expect(Array.from(index.rank)).toEqual(Array.from(whole.rank));
+    }
+    expect(Array.from(index.order, (i) => all[i].id)).toEqual(['a.jpg', 'b/x.jpg', 'e.jpg', 'é.jpg', 'IMG1.jpg', 'img2.jpg', 'img2.JPG', 'img10.jpg', 'z/9.png', 'z/10.png']);
   });
 });

@@ -111,6 +111,11 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
       [['threshold_80', actions.threshold(80)], ['threshold_40', actions.threshold(40)]],
       [['search_img_1', actions.search('img_1')], ['search_clear', actions.search('')]],
     ];
+    if (profileDir) {
+      const profiles = await startProfiles(page, profileDir, `view-changes-${label}`);
+      for (const group of groups) for (const [, action] of group) await timeToPaint(page, action);
+      await profiles.stop();
+    }
     for (const group of groups) {
       const runs = new Map<string, number[]>();
       for (let round = 0; round < 3; round++) {

@@ -1,7 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
-import { buildNameIndex, type NameIndex } from '../../../app/view-filter';
+import { buildNameIndex, extendNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
 
 // The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
@@ -124,7 +124,7 @@ export class LibraryStore {
     this.indexById = null;
   }
 
-  /** Rebuilds the name index at most every few times its own cost, so a 50k scan stays fluid. */
+  /** Extends the name index at most every few times its own cost, so a large scan stays fluid. */
   private scheduleFlush(now: boolean): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     const interval = Math.max(100, this.lastIndexMs * 4);
@@ -132,7 +132,8 @@ export class LibraryStore {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
       const started = performance.now();
-      this.names = buildNameIndex(this.entries);
+      // Entries only grow between resets, so the index merges in what arrived since the last one.
+      this.names = extendNameIndex(this.names, this.entries);
       this.lastIndexMs = performance.now() - started;
       this.lastFlush = performance.now();
       this.version += 1;
