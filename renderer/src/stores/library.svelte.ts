@@ -118,10 +118,14 @@ export class LibraryStore {
     this.version += 1;
   }
 
-  /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
+  /** A scan yields each id once (main keys its entries by id), so batches append without a lookup;
+   *  the id index, once asked for, is kept up to date. */
   private append(entries: ImageEntry[]): void {
-    for (const entry of entries) this.entries.push(entry);
-    this.indexById = null;
+    const index = this.indexById;
+    for (const entry of entries) {
+      index?.set(entry.id, this.entries.length);
+      this.entries.push(entry);
+    }
   }
 
   /** Extends the name index at most every few times its own cost, so a large scan stays fluid. */
