@@ -96,7 +96,9 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
     const profiles = profileDir ? await startProfiles(page, profileDir, `results-${label}`) : null;
     await page.goto(host.url, { waitUntil: 'domcontentloaded' });
     const loaded = await page.evaluate(`(async () => {
-      while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !/cat [0-9,]+/.test(document.querySelector('footer')?.textContent ?? '') || !document.body.textContent.includes(${JSON.stringify(countText)})) {
+      // Every result, not the first page: the Classified filter counts all of them.
+      const allClassified = () => [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${JSON.stringify(images.toLocaleString('en-US'))}));
+      while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !/cat [0-9,]+/.test(document.querySelector('footer')?.textContent ?? '') || !document.body.textContent.includes(${JSON.stringify(countText)}) || !allClassified()) {
         await new Promise((r) => setTimeout(r, 20));
       }
       return performance.now();
