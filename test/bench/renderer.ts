@@ -143,7 +143,7 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
     await page.close();
   } finally {
     await host.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await host.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 

@@ -136,7 +136,9 @@ export class EvaluationStore {
       const folderId = this.library.folder?.folderId ?? '';
       // Switch first: it writes the mapping this effect reads next.
       if (folderId !== untrack(() => this.folderId)) untrack(() => this.switchFolder(folderId));
-      const ready = !this.library.scanning;
+      // After the scan and the results load: main re-reads every stored result to answer, which at
+      // 250,000 results would hold back the result pages still on their way.
+      const ready = !this.library.scanning && !this.review.loading;
       const classes = this.classesKey;
       const request = { mapping: this.mapping, labelsPath: this.labelsPath, model: this.model() };
       if (!folderId || !ready || classes === '' || !request.model || this.mappingFor !== folderId) return;
