@@ -36,6 +36,9 @@ export class LibraryStore {
 
   /** Index of an image in `entries`, or -1. */
   indexOf(id: string): number {
+    // While scanning, batches keep coming: one pass over the entries (the grid asks once per view
+    // change to keep its focus) is cheaper than keeping a 250,000-key Map up to date per batch.
+    if (!this.indexById && this.scanning) return this.entries.findIndex((entry) => entry.id === id);
     if (!this.indexById) {
       const index = new Map<string, number>();
       for (let i = 0; i < this.entries.length; i++) index.set(this.entries[i].id, i);
@@ -118,14 +121,10 @@ export class LibraryStore {
     this.version += 1;
   }
 
-  /** A scan yields each id once (main keys its entries by id), so batches append without a lookup;
-   *  the id index, once asked for, is kept up to date. */
+  /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
   private append(entries: ImageEntry[]): void {
-    const index = this.indexById;
-    for (const entry of entries) {
-      index?.set(entry.id, this.entries.length);
-      this.entries.push(entry);
-    }
+    for (const entry of entries) this.entries.push(entry);
+    this.indexById = null;
   }
 
   /** Extends the name index at most every few times its own cost, so a large scan stays fluid. */
