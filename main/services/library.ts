@@ -11,8 +11,13 @@ import { isImageName, isInside, isProblem, scanFolder } from './scan';
 // it returns a path only when it stays inside a folder the user opened (no `..`, no absolute ids,
 // no link that leads out).
 
-const batchMax = 1000;
-const batchMs = 50;
+// The first batch goes out small and soon, for the first screen; later ones are large, since each
+// event costs the renderer a pass over its listing (at 250,000 images, hundreds of small batches
+// kept it busy for seconds).
+const firstBatchMax = 1000;
+const firstBatchMs = 50;
+const batchMax = 25_000;
+const batchMs = 250;
 /** Folders whose entry lists stay in memory; older ones stay resolvable but forget their entries. */
 const keptFolders = 8;
 /** Problems announced one by one; a folder of thousands of broken links reports the rest in scanDone. */
@@ -87,6 +92,7 @@ export function createLibrary(opts: { emit: Emit }): Library {
     const started = performance.now();
     let batch: ImageEntry[] = [];
     let batchStart = 0;
+    let sentBatches = 0;
     let timer: NodeJS.Timeout | null = null;
     const flush = () => {
       if (timer) clearTimeout(timer);
@@ -94,6 +100,7 @@ export function createLibrary(opts: { emit: Emit }): Library {
       if (!batch.length || signal.aborted) return;
       opts.emit('scanBatch', { folderId, entries: batch });
       batch = [];
+      sentBatches++;
     };
     try {
       for await (const item of scanFolder(root, { recursive, signal })) {
@@ -104,13 +111,14 @@ export function createLibrary(opts: { emit: Emit }): Library {
           continue;
         }
         entries.set(item.id, item);
+        const [maxCount, maxMs] = sentBatches === 0 ? [firstBatchMax, firstBatchMs] : [batchMax, batchMs];
         if (!batch.length) {
           batchStart = performance.now();
           // A slow folder must not hold back the entries already found.
-          timer = setTimeout(flush, batchMs);
+          timer = setTimeout(flush, maxMs);
         }
         batch.push(item);
-        if (batch.length >= batchMax || performance.now() - batchStart >= batchMs) flush();
+        if (batch.length >= maxCount || performance.now() - batchStart >= maxMs) flush();
       }
     } catch (error) {
       const problem: ScanProblem = {

@@ -126,19 +126,26 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     return journal(folderId, endpoint, chosen);
   };
 
+  // Reading 250,000 results page by page walked the journal from its start for every page; a
+  // snapshot of its records, taken at offset 0 and reused while the journal keeps its size, makes
+  // each page cost only its own records.
+  const snapshots = new WeakMap<Journal<ResultRecord>, { size: number; lines: number; records: ResultRecord[] }>();
+  const recordsOf = (j: Journal<ResultRecord>, offset: number): ResultRecord[] => {
+    const kept = snapshots.get(j);
+    if (offset > 0 && kept && kept.size === j.size && kept.lines === j.lines) return kept.records;
+    const records = Array.from(j.values());
+    snapshots.set(j, { size: j.size, lines: j.lines, records });
+    return records;
+  };
+
   return {
     journal,
     current,
     async page(folderId, offset, limit, model) {
       const j = await current(folderId, model);
       if (!j) return { total: 0, items: [] };
-      const items: ResultSummary[] = [];
-      let index = 0;
-      for (const record of j.values()) {
-        if (index >= offset && items.length < limit) items.push(summarise(record, opts.entryOf?.(folderId, record.id)));
-        index++;
-        if (items.length >= limit) break;
-      }
+      const records = recordsOf(j, offset);
+      const items = records.slice(offset, offset + limit).map((record) => summarise(record, opts.entryOf?.(folderId, record.id)));
       return { total: j.size, items };
     },
     async detail(folderId, id, model) {

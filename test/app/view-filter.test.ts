@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildNameIndex, buildPreparedView, buildView, defaultFilter, labelsAt, prepareView, type ViewFilter } from '../../app/view-filter';
+import { buildNameIndex, buildPreparedView, buildView, defaultFilter, extendNameIndex, labelsAt, naturalKey, prepareView, type ViewFilter } from '../../app/view-filter';
 import type { ImageEntry, ResultSummary } from '../../app/types';
 
 const entry = (id: string): ImageEntry => ({ id, name: id.split('/').pop()!, size: 1, mtimeMs: 0 });
@@ -163,5 +163,38 @@ describe('evaluation hooks', () => {
     // Without a mask it is the confidence order.
     const plain = buildPreparedView(prepareView(names, results), defaultFilter, 'mistakes', 0.4);
     expect(ids(plain.order)).toEqual(ids(buildView(names, results, defaultFilter, 'confidence-desc', 0.4).order));
+  });
+});
+
+describe('naturalKey', () => {
+  it('orders names exactly as the numeric, case- and accent-insensitive collator does', () => {
+    const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+    const parts = ['a', 'b', 'Z', '0', '1', '2', '9', '00', '10', '_', '-', '.', '/', ' ', 'é', 'e', '日', '(', '~', '$', '#', 'img', 'x'];
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const name = () => Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => parts[Math.floor(rnd() * parts.length)]).join('').toLowerCase();
+    const mismatches: string[] = [];
+    for (let k = 0; k < 20_000; k++) {
+      const [a, b] = [name(), name()];
+      const [ka, kb] = [naturalKey(a), naturalKey(b)];
+      if ((ka < kb ? -1 : ka > kb ? 1 : 0) !== Math.sign(collator.compare(a, b))) mismatches.push(`${a} | ${b}`);
+    }
+    expect(mismatches).toEqual([]);
+    expect(naturalKey('img2.jpg') < naturalKey('img10.jpg')).toBe(true);
+    expect(naturalKey('b/red.png') < naturalKey('bad.jpg')).toBe(true);
+  });
+});
+
+describe('extendNameIndex', () => {
+  it('gives the same order as indexing the whole listing, batch after batch', () => {
+    const all = ['img10.jpg', 'b/x.jpg', 'img2.jpg', 'a.jpg', 'IMG1.jpg', 'img2.JPG', 'z/10.png', 'z/9.png', 'é.jpg', 'e.jpg'].map(entry);
+    let index = buildNameIndex([]);
+    for (const end of [3, 4, 8, 10]) {
+      index = extendNameIndex(index, all.slice(0, end));
+      const whole = buildNameIndex(all.slice(0, end));
+      expect(Array.from(index.order)).toEqual(Array.from(whole.order));
+      expect(Array.from(index.rank)).toEqual(Array.from(whole.rank));
+    }
+    expect(Array.from(index.order, (i) => all[i].id)).toEqual(['a.jpg', 'b/x.jpg', 'e.jpg', 'é.jpg', 'IMG1.jpg', 'img2.jpg', 'img2.JPG', 'img10.jpg', 'z/9.png', 'z/10.png']);
   });
 });

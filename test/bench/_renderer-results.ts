@@ -1,10 +1,12 @@
-import { realpath, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, realpath, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { endpointBase, type SettingsPatch } from '../../app/settings';
 import type { ResultRecord } from '../../app/types';
 import { folderIdOf } from '../../main/services/library';
-import { createResultsStore } from '../../main/services/results';
+import { createResultsStore, journalKey } from '../../main/services/results';
 
 // Helpers for the review half of the renderer benchmark: stored results for a 50k folder, and
 // in-page timings of filter, sort and threshold changes up to the next painted frame.
@@ -17,10 +19,19 @@ export const seededSettings: SettingsPatch = {
 
 const classes = ['cat', 'dog', 'owl', 'fox', 'bee'];
 
-/** Writes one stored result per image of the folder (single-label, five classes), as a run would. */
+/** Writes one stored result per image of the folder (single-label, five classes), as a run would;
+ *  the journal is kept under the temp dir next to the folder, since writing 250,000 takes minutes. */
 export async function seedResults(dataDir: string, folder: string, ids: string[]): Promise<void> {
+  const folderId = folderIdOf(await realpath(folder));
+  const endpoint = endpointBase(seededSettings as never);
+  const file = path.join(dataDir, 'results', `${journalKey(folderId, endpoint, seededSettings.model!)}.jsonl`);
+  const cached = path.join(os.tmpdir(), `classify-desk-bench-results-${folderId}-${ids.length}.jsonl`);
+  if (existsSync(cached)) {
+    await mkdir(path.dirname(file), { recursive: true });
+    await copyFile(cached, file);
+  }
   const store = createResultsStore({ dataDir });
-  const journal = await store.journal(folderIdOf(await realpath(folder)), endpointBase(seededSettings as never), seededSettings.model!);
+  const journal = await store.journal(folderId, endpoint, seededSettings.model!);
   if (journal.size >= ids.length) return store.close();
   const now = new Date().toISOString();
   for (let i = 0; i < ids.length; i++) {
@@ -42,6 +53,7 @@ export async function seedResults(dataDir: string, folder: string, ids: string[]
     await journal.append(record);
   }
   await store.close();
+  await copyFile(file, cached);
 }
 
 /** Runs `action` in the page and answers the ms until the frame after it was painted. */

@@ -73,20 +73,48 @@ export async function makeBrowseFolder(): Promise<BrowseFolder> {
   return { dir, good, bad };
 }
 
-/** A folder of `count` tiny JPEGs (hard links of one file), kept under the temp dir across runs. */
+/** Ext4 and others cap hard links per file near 65,000: one seed file serves this many images. */
+const linksPerSeed = 50_000;
+/** Above this many images the folder is split into sub-folders of `perSubfolder`, like a real archive. */
+const flatMax = 50_000;
+const perSubfolder = 1000;
+
+/**
+ * The relative ids of the images of ensureBigFolder(count), in natural order: `images/img_00000.jpg`…
+ * up to 50,000 (one flat folder), else `images/d000/img_000000.jpg`… in sub-folders of 1,000.
+ */
+export function bigFolderIds(count: number): string[] {
+  const ids = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    ids[i] =
+      count <= flatMax
+        ? `images/img_${String(i).padStart(5, '0')}.jpg`
+        : `images/d${String(Math.floor(i / perSubfolder)).padStart(3, '0')}/img_${String(i).padStart(6, '0')}.jpg`;
+  }
+  return ids;
+}
+
+/** A folder of `count` tiny JPEGs (hard links of a few seed files), kept under the temp dir across runs. */
 export async function ensureBigFolder(count = 50_000): Promise<string> {
   const dir = path.join(os.tmpdir(), `classify-desk-bench-${count}`);
-  const sub = path.join(dir, 'images');
-  await mkdir(sub, { recursive: true });
-  const existing = new Set(await readdir(sub));
-  if (existing.size >= count) return dir;
-  const seed = path.join(dir, '.seed.jpg');
-  if (!existsSync(seed)) await pictureImage(96, 72, 150).jpeg({ quality: 70 }).toFile(seed);
+  const done = path.join(dir, '.complete');
+  if (existsSync(done)) return dir;
+  const ids = bigFolderIds(count);
+  const made = new Set<string>();
+  for (const id of ids) {
+    const sub = path.dirname(id);
+    if (made.has(sub)) continue;
+    await mkdir(path.join(dir, sub), { recursive: true });
+    made.add(sub);
+  }
+  const existing = new Set<string>();
+  for (const sub of made) for (const name of await readdir(path.join(dir, sub))) existing.add(`${sub}/${name}`);
   let useLink = true;
   for (let i = 0; i < count; i++) {
-    const name = `img_${String(i).padStart(5, '0')}.jpg`;
-    if (existing.has(name)) continue;
-    const target = path.join(sub, name);
+    if (existing.has(ids[i])) continue;
+    const seed = path.join(dir, `.seed${Math.floor(i / linksPerSeed) || ''}.jpg`);
+    if (!existsSync(seed)) await pictureImage(96, 72, 150).jpeg({ quality: 70 }).toFile(seed);
+    const target = path.join(dir, ids[i]);
     if (useLink) {
       try {
         await link(seed, target);
@@ -97,6 +125,7 @@ export async function ensureBigFolder(count = 50_000): Promise<string> {
     }
     await copyFile(seed, target);
   }
+  await writeFile(done, `${count}\n`);
   return dir;
 }
 

@@ -81,6 +81,7 @@ export class EvaluationStore {
   /** Ground truth with the corrections on top. */
   readonly truth: ReadonlyMap<string, readonly string[]>;
   private readonly groundIndex: ReadonlyMap<string, readonly string[]>;
+  private readonly classesKey: string;
   readonly prepared: PreparedEvaluation;
   readonly metrics: EvaluationMetrics;
   /** Per library entry: 1 when it is evaluated and judged wrong at the threshold. */
@@ -115,6 +116,9 @@ export class EvaluationStore {
       return prepareEvaluation(folderEvalInputs(entries, aligned, this.truth), this.review.prepared.classNames);
     });
     this.metrics = $derived(evaluateAt(this.prepared, this.review.threshold));
+    // A string, so the evaluation below is asked for again when the classes change, not on every
+    // change of the results (each request re-reads every stored result in main).
+    this.classesKey = $derived(this.review.prepared.classNames.join('\n'));
     this.mistakes = $derived.by(() => {
       const mask = new Uint8Array(this.library.entries.length);
       for (const id of mistakeIds(this.prepared, this.review.threshold)) {
@@ -134,8 +138,10 @@ export class EvaluationStore {
       const folderId = this.library.folder?.folderId ?? '';
       // Switch first: it writes the mapping this effect reads next.
       if (folderId !== untrack(() => this.folderId)) untrack(() => this.switchFolder(folderId));
-      const ready = !this.library.scanning;
-      const classes = this.review.prepared.classNames.join('\n');
+      // After the scan and the results load: main re-reads every stored result to answer, which at
+      // 250,000 results would hold back the result pages still on their way.
+      const ready = !this.library.scanning && !this.review.loading;
+      const classes = this.classesKey;
       const request = { mapping: this.mapping, labelsPath: this.labelsPath, model: this.model() };
       if (!folderId || !ready || classes === '' || !request.model || this.mappingFor !== folderId) return;
       if (this.timer) clearTimeout(this.timer);

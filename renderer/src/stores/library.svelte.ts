@@ -1,7 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
-import { buildNameIndex, type NameIndex } from '../../../app/view-filter';
+import { buildNameIndex, extendNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
 
 // The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
@@ -18,7 +18,8 @@ export class LibraryStore {
   error = $state<AppError | null>(null);
 
   entries: ImageEntry[] = [];
-  private indexById = new Map<string, number>();
+  /** Built on first use: at 250,000 entries a Map kept up to date on every batch costs seconds. */
+  private indexById: Map<string, number> | null = null;
   /** Batches that arrived before openFolder answered, by folder id. */
   private pending = new Map<string, ImageEntry[][]>();
   private pendingDone = new Map<string, ScanDone>();
@@ -35,6 +36,14 @@ export class LibraryStore {
 
   /** Index of an image in `entries`, or -1. */
   indexOf(id: string): number {
+    // While scanning, batches keep coming: one pass over the entries (the grid asks once per view
+    // change to keep its focus) is cheaper than keeping a 250,000-key Map up to date per batch.
+    if (!this.indexById && this.scanning) return this.entries.findIndex((entry) => entry.id === id);
+    if (!this.indexById) {
+      const index = new Map<string, number>();
+      for (let i = 0; i < this.entries.length; i++) index.set(this.entries[i].id, i);
+      this.indexById = index;
+    }
     return this.indexById.get(id) ?? -1;
   }
 
@@ -106,21 +115,19 @@ export class LibraryStore {
   private reset(info: FolderInfo | null): void {
     this.folder = info;
     this.entries = [];
-    this.indexById = new Map();
+    this.indexById = null;
     this.problems = [];
     this.names = buildNameIndex([]);
     this.version += 1;
   }
 
+  /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
   private append(entries: ImageEntry[]): void {
-    for (const entry of entries) {
-      if (this.indexById.has(entry.id)) continue;
-      this.indexById.set(entry.id, this.entries.length);
-      this.entries.push(entry);
-    }
+    for (const entry of entries) this.entries.push(entry);
+    this.indexById = null;
   }
 
-  /** Rebuilds the name index at most every few times its own cost, so a 50k scan stays fluid. */
+  /** Extends the name index at most every few times its own cost, so a large scan stays fluid. */
   private scheduleFlush(now: boolean): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     const interval = Math.max(100, this.lastIndexMs * 4);
@@ -128,7 +135,8 @@ export class LibraryStore {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
       const started = performance.now();
-      this.names = buildNameIndex(this.entries);
+      // Entries only grow between resets, so the index merges in what arrived since the last one.
+      this.names = extendNameIndex(this.names, this.entries);
       this.lastIndexMs = performance.now() - started;
       this.lastFlush = performance.now();
       this.version += 1;

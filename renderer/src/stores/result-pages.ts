@@ -10,6 +10,8 @@ import { toAppError } from '../api';
 /** Each entry's result by its id (undefined where there is none), in the entries' order. */
 export function alignResults(entries: readonly ImageEntry[], byId: ReadonlyMap<string, ResultSummary>): Array<ResultSummary | undefined> {
   const out = new Array<ResultSummary | undefined>(entries.length);
+  // While a folder without results is scanned, each batch would otherwise look up every id.
+  if (byId.size === 0) return out;
   for (let i = 0; i < entries.length; i++) out[i] = byId.get(entries[i].id);
   return out;
 }
@@ -23,7 +25,7 @@ export async function readResultPages(
   onPage: (items: ResultSummary[]) => void,
 ): Promise<AppError | null> {
   try {
-    const limit = 5000;
+    const limit = 10_000;
     for (let offset = 0; ; offset += limit) {
       const page = await api.resultsPage({ ...query, offset, limit });
       if (stale()) return null;

@@ -115,11 +115,22 @@ export class ReviewStore {
     this.loading = true;
     this.error = null;
     const stale = () => token !== this.loadToken;
+    // Every version bump re-lines and re-indexes every result, so at 250,000 results the pages are
+    // shown together at most every `showEveryMs` (the first at once), not one rebuild per page.
+    const showEveryMs = 1000;
+    let shownAt = -Infinity;
+    let unshown = false;
     const failure = await readResultPages(this.api, { folderId }, stale, (items) => {
       for (const item of items) this.byId.set(item.id, item);
-      this.version += 1;
+      unshown = true;
+      if (performance.now() - shownAt >= showEveryMs) {
+        this.version += 1;
+        shownAt = performance.now();
+        unshown = false;
+      }
     });
     if (stale()) return;
+    if (unshown) this.version += 1;
     if (failure) this.error = failure;
     this.loading = false;
   }
