@@ -1,3 +1,4 @@
+import { labelsAt as ruleAt, passes } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
 
 // Filtering, sorting and counting over a folder's results. Works on plain arrays indexed like the
@@ -30,13 +31,19 @@ export interface Labels {
   below: boolean;
 }
 
-/** The labels of a result at `threshold`; scores must be sorted by confidence descending. */
+/** The labels of a result at `threshold` for display: roboflow.ts's rule (the one exports
+ *  follow), plus the best class shown muted when nothing passes. */
 export function labelsAt(summary: Pick<ResultSummary, 'scores' | 'multiLabel'>, threshold: number): Labels {
-  const top = summary.scores[0];
-  if (!top) return { classes: [], below: true };
-  if (!summary.multiLabel) return { classes: [top], below: top[1] < threshold };
-  const above = summary.scores.filter(([, confidence]) => confidence >= threshold);
-  return above.length > 0 ? { classes: above, below: false } : { classes: [top], below: true };
+  const labels = ruleAt(summary.scores, summary.multiLabel, threshold);
+  if (!labels.best) return { classes: [], below: true };
+  return labels.scored.length > 0 ? { classes: labels.scored, below: false } : { classes: [labels.best], below: true };
+}
+
+const pathCollator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Path order, the grid's and the exports' ("img2" before "img10", case ignored, then by code unit). */
+export function comparePaths(a: string, b: string): number {
+  return pathCollator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /** Name data derived once per folder listing: lower-cased paths and the natural name order. */
@@ -53,9 +60,8 @@ export function buildNameIndex(entries: readonly ImageEntry[]): NameIndex {
   const n = entries.length;
   const lower = new Array<string>(n);
   for (let i = 0; i < n; i++) lower[i] = entries[i].id.toLowerCase();
-  const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => collator.compare(lower[a], lower[b]) || (lower[a] < lower[b] ? -1 : lower[a] > lower[b] ? 1 : a - b));
+  order.sort((a, b) => comparePaths(lower[a], lower[b]) || a - b);
   const rank = new Int32Array(n);
   for (let i = 0; i < n; i++) rank[order[i]] = i;
   return { lower, order, rank };
@@ -213,7 +219,7 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
         if (classFilter && wanted[k] === 1) inClass = true;
         if (inState) classCounts[k] += 1;
         at++;
-      } while (at < end && scoreConf[at] >= threshold);
+      } while (at < end && passes(scoreConf[at], threshold));
     }
     if (inClass) stateCounts[st] += 1;
     if (inClass && inState) {

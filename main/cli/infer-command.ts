@@ -49,7 +49,8 @@ Options:
   --max-size PX        downscale images whose longest side exceeds PX before upload; 0 = never (default 1024)
   --no-recursive       only the top level of each folder
   --force              classify again even images that already have a result
-  --out FILE           write the results as JSON (.json, format classify-desk/v1) or CSV (.csv)
+  --out FILE           write the results as JSON (.json, format classify-desk/v2, see docs/export-format.md)
+                       or CSV (.csv)
   --annotate DIR       write annotated copies (caption "Class: X | Confidence: Y") into DIR
   -h, --help           this help
 

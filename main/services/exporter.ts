@@ -13,7 +13,9 @@ import {
   type ReviewFields,
 } from '../../app/export-rows';
 import { endpointBase, type Settings } from '../../app/settings';
-import type { ExportDone, ExportFormat, ResultRecord } from '../../app/types';
+import { comparePaths } from '../../app/view-filter';
+import { plural } from '../../app/format';
+import type { ExportDone, ExportFormat, ExportSkip, ResultRecord } from '../../app/types';
 import type { Ports } from '../handlers';
 import { annotateImage } from './annotate';
 import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } from './export-files';
@@ -53,6 +55,9 @@ export interface WriteExportRequest {
   sources: ExportSource[];
   /** Folders an output directory must stay out of. */
   protectedRoots?: string[];
+  /** Class folders: mirror each image's sub-folders under its class folder (default true), so
+   *  same-named files from different sub-folders do not collide. */
+  keepSubfolders?: boolean;
 }
 
 const progressEvery = 50;
@@ -61,7 +66,9 @@ const folderParallelism = 4;
 
 /** Writes one export of the given images; the building block of the port and the CLI. */
 export async function writeExport(request: WriteExportRequest, opts: ExportOptions = {}): Promise<ExportDone> {
-  const { sources, header, format } = request;
+  const { header, format } = request;
+  // Rows and files in path order (the grid's), whatever order the folder was scanned in.
+  const sources = [...request.sources].sort((a, b) => comparePaths(a.id, b.id));
   const target = path.resolve(request.path);
   const total = sources.length;
   let done = 0;
@@ -81,7 +88,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
       await handle.write(open + '\n');
       const chunk: string[] = [];
       for (const [i, s] of sources.entries()) {
-        const image = exportImage({ id: s.id, imagePath: s.imagePath, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
+        const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: header.threshold, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
         chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
         if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
         step();
@@ -111,6 +118,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
   refuseInside(request.protectedRoots ?? [], target);
   const name = createNamer();
   let count = 0;
+  const skipped: ExportSkip[] = [];
   let failure: unknown = null;
   // A few images at a time keep sharp's threads busy; names are handed out in order first, so
   // clashes resolve the same way on every run.
@@ -126,30 +134,33 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     running.add(p);
     if (running.size >= folderParallelism) await Promise.race(running);
   };
+  const keepSubfolders = request.keepSubfolders ?? true;
   for (const s of sources) {
     if (opts.signal?.aborted || failure) break;
     const labels = recordLabels(s.record, header.threshold);
     const file = s.file;
     if (!file || !labels) {
+      skipped.push({ id: s.id, ...whySkipped(s, Boolean(labels)) });
       done++;
       continue;
     }
+    const rel = s.id.split('/').map((part) => safeName(part));
+    const base = rel.pop() as string;
     if (format === 'annotated') {
-      const rel = s.id.split('/').map((part) => safeName(part));
-      const base = rel.pop() as string;
       const jpegName = /\.jpe?g$/i.test(base) ? base : `${base.replace(/\.[^.]+$/, '')}.jpg`;
       const out = await name(path.join(target, ...rel), jpegName);
       const caption = captionText(s.record, header.threshold) ?? '';
       await launch(() =>
         annotateImage(file, caption, out).then(
           () => void count++,
-          () => undefined, // an image that cannot be decoded has no annotated form; skip it
+          (error: unknown) => void skipped.push({ id: s.id, code: 'bad_image', message: `It could not be decoded for drawing (${errorText(error)}).` }),
         ),
       );
     } else {
       const outs: string[] = [];
+      const sub = keepSubfolders ? rel : [];
       for (const cls of labels.labels.length ? labels.labels : ['_below_threshold']) {
-        outs.push(await name(path.join(target, safeName(cls, '_unnamed')), path.basename(file)));
+        outs.push(await name(path.join(target, safeName(cls, '_unnamed'), ...sub), path.basename(file)));
       }
       await launch(async () => {
         for (const out of outs) await copyAtomically(file, out);
@@ -159,8 +170,21 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
   }
   await Promise.all(running);
   if (failure) throw failure;
-  if (opts.signal?.aborted) throw new AppFailure('cancelled', `Export cancelled after ${count} images; the files written so far stay in place.`);
-  return { path: target, count, format };
+  if (opts.signal?.aborted) throw new AppFailure('cancelled', `Export cancelled after ${plural(count, 'image')}; the files written so far stay in place.`);
+  skipped.sort((a, b) => comparePaths(a.id, b.id));
+  return { path: target, count, format, skipped };
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 200);
+
+/** Why an image has no file in a folder export (it has no result to draw or sort by, or no bytes). */
+function whySkipped(s: ExportSource, hasLabels: boolean): Omit<ExportSkip, 'id'> {
+  if (!s.record) return { code: 'not_classified', message: 'It has no result yet; classify it first.' };
+  if (s.record.status === 'error') return { code: s.record.error?.code ?? 'internal', message: `Its classification failed (${s.record.error?.message ?? 'no result'}).` };
+  if (!hasLabels) return { code: 'bad_response', message: 'Its stored response is not a classification result.' };
+  return isWebId(s.id)
+    ? { code: 'web_image', message: 'It is a web image: its bytes are not on this computer.' }
+    : { code: 'unreadable_file', message: 'The file could not be read from the image folder (moved, removed, or a link leading outside).' };
 }
 
 export interface ExporterOptions {

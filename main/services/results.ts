@@ -17,6 +17,7 @@ const sentSchema = z.object({
   bytes: z.number(),
   resized: z.boolean(),
   reencoded: z.boolean(),
+  original: z.object({ width: z.number(), height: z.number() }).optional(),
 });
 
 /** The on-disk form of a ResultRecord; unknown fields are dropped, a bad line is skipped. */
