@@ -95,7 +95,7 @@ export const contract = {
   /** Writes an export where the user chose (a dialog in the app; `path` from tests). */
   exportResults: channel<ExportDone | null>()(
     z
-      .object({ folderId, format: exportFormat, ids: imageIds.optional(), path: z.string().min(1).max(4096).optional() })
+      .object({ folderId, format: exportFormat, ids: imageIds.optional(), path: z.string().min(1).max(4096).optional(), keepSubfolders: z.boolean().optional() })
       .strict(),
   ),
   /** Stops the exports in progress (nothing partial is left behind); false when none was running. */
@@ -157,6 +157,10 @@ export const contract = {
         ...evaluationRequest,
         kind: z.enum(['report', 'labels-csv', 'labels-folders']),
         path: z.string().min(1).max(4096).optional(),
+        /** Labels exports: leave out images whose only label is the model's prediction. */
+        onlyConfirmed: z.boolean().optional(),
+        /** Labels as class folders: mirror sub-folders under each class (default true). */
+        keepSubfolders: z.boolean().optional(),
       })
       .strict(),
   ),

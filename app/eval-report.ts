@@ -33,6 +33,25 @@ export interface EvaluationRequest {
 
 export type EvaluationExportKind = 'report' | 'labels-csv' | 'labels-folders';
 
+/** Where a dataset label came from: the person's correction, the folder name or labels CSV, or the
+ *  model's prediction at the threshold. */
+export type LabelSource = 'correction' | 'truth' | 'prediction';
+
+export interface DatasetLabel {
+  id: string;
+  labels: string[];
+  source: LabelSource;
+}
+
+/** Options of the labels exports ("Corrected labels"). */
+export interface DatasetExportOptions {
+  /** Leave out images whose only label is the model's prediction. */
+  onlyConfirmed?: boolean;
+  /** Class folders: mirror each image's sub-folders under its class folder (default false: the
+   *  flat folder-per-class layout a classification dataset upload expects). */
+  keepSubfolders?: boolean;
+}
+
 /** An evaluation of one folder for one model, as main computes it (IPC `evaluation`, CLI). */
 export interface FolderEvaluation {
   model: string;

@@ -113,12 +113,23 @@ export function recordLabels(
   return { multiLabel: parsed.value.multiLabel, scores: parsed.value.scores, labels: labels.classes, scored: labels.scored, best: labels.best };
 }
 
+const formulaStart = /^[=+\-@\t\r]/;
+
+/** Text a spreadsheet would run as a formula (= + - @ tab CR first) gets a leading `'`. */
+export function defuseFormula(text: string): string {
+  return formulaStart.test(text) ? `'${text}` : text;
+}
+
+/** Undoes defuseFormula (for readers of our own CSVs). */
+export function restoreFormula(text: string): string {
+  return text.startsWith("'") && formulaStart.test(text.slice(1)) ? text.slice(1) : text;
+}
+
 /** Quotes one CSV cell per RFC 4180, and defuses spreadsheet formulas (= + - @ tab CR first). */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  let text = value;
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  const text = defuseFormula(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

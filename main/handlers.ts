@@ -15,7 +15,7 @@ import type {
   ResultSummary,
 } from '../app/types';
 import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
-import type { EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
+import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
 import { redactSecrets } from './services/redact';
 
 // The handler table: channel -> (services, validated payload) -> result. No transport lives here:
@@ -57,7 +57,7 @@ export interface Ports {
     detail(folderId: string, id: string, model?: string): Promise<ResultRecord | null>;
   };
   exporter: {
-    export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string }): Promise<ExportDone>;
+    export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string; keepSubfolders?: boolean }): Promise<ExportDone>;
     suggestedName(folderId: string, format: ExportFormat): string;
   };
   exportRuns: {
@@ -90,7 +90,7 @@ export interface Ports {
   };
   evaluation: {
     evaluate(request: EvaluationRequest): Promise<FolderEvaluation>;
-    export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string }): Promise<ExportDone>;
+    export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string } & DatasetExportOptions): Promise<ExportDone>;
     suggestedName(folderId: string, kind: EvaluationExportKind): string;
   };
 }
@@ -127,10 +127,10 @@ export function createHandlers(ports: Ports): Handlers {
     cancelJob: ({ jobId }) => ports.jobs.cancel(jobId),
     resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
     resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
-    exportResults: async ({ folderId, format, ids, path }) => {
+    exportResults: async ({ folderId, format, ids, path, keepSubfolders }) => {
       const target = await exportTarget(path, format, () => ports.exporter.suggestedName(folderId, format));
       if (!target) return null;
-      return ports.exporter.export({ folderId, format, ids, path: target });
+      return ports.exporter.export({ folderId, format, ids, path: target, keepSubfolders });
     },
     cancelExport: () => ports.exportRuns.cancel(),
     credentialStatus: () => ports.credentials.status(),

@@ -205,7 +205,7 @@ export interface Exporter extends ExporterPort {
 const extensionOf: Record<ExportFormat, string> = { json: '.json', csv: '.csv', annotated: '', 'class-folders': '' };
 
 export function createExporter(opts: ExporterOptions): Exporter {
-  async function exportWith(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string }, options: ExportOptions) {
+  async function exportWith(request: Parameters<ExporterPort['export']>[0], options: ExportOptions) {
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
     await folder.done;
@@ -233,7 +233,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
       folder: folder.info.root,
     };
     return writeExport(
-      { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root] },
+      { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root], keepSubfolders: request.keepSubfolders },
       { review: await opts.reviewFor?.(request.folderId), ...options },
     );
   }

@@ -152,7 +152,7 @@ describe('evaluation over IPC', () => {
     const csv = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-csv', path: path.join(out, 'labels.csv') });
     expect(csv.count).toBe(6);
     expect((await fs.readFile(path.join(out, 'labels.csv'), 'utf8')).split('\r\n')).toEqual([
-      'path,label', 'Dog/c.jpg,dog', 'cat/a.jpg,cat', 'cat/b.jpg,cat', 'cat/new.jpg,cat', 'dog/old/d.jpg,dog', 'other/e.jpg,dog', '',
+      'path,label,label_source', 'cat/a.jpg,cat,truth', 'cat/b.jpg,cat,truth', 'cat/new.jpg,cat,truth', 'Dog/c.jpg,dog,truth', 'dog/old/d.jpg,dog,truth', 'other/e.jpg,dog,correction', '',
     ]);
     const dataset = path.join(out, 'dataset');
     const copied = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-folders', path: dataset });
