@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppFailure, isAppError } from '../../app/errors';
 import { formatEvaluation } from '../../app/eval-report';
+import { plural } from '../../app/format';
 import { normaliseLabel } from '../../app/ground-truth';
 import { endpointBase } from '../../app/settings';
 import { createCorrections } from '../services/corrections';
@@ -38,14 +39,16 @@ Options:
   --map NAME=CLASS     treat folder or CSV name NAME as class CLASS; --map NAME= ignores NAME
                        (repeatable); the mapping made in the app for this folder applies too,
                        and --map overrides it name by name
-  --out FILE           write the JSON report (format classify-desk-eval/v1)
+  --out FILE           write the JSON report (format classify-desk-eval/v2, see docs/export-format.md)
   --api-url, --api-key, --profile, --concurrency, --max-size, --no-recursive, --force
                        as for classify-desk infer (see classify-desk infer --help)
   -h, --help           this help
 
 Images without ground truth and images that failed are counted ("unlabeled", "errors"), never
-dropped. Exit codes: 0 the evaluation was made (failed images are counted in it); 2 bad arguments
-or a systemic error (bad key, unknown model, endpoint unreachable).`;
+dropped. The report (--out) holds everything printed here plus the misclassified images.
+Exit codes: 0 the evaluation was made (failed images are counted in it); 1 nothing to evaluate
+(no image has both a result and a known class); 2 bad arguments or a systemic error (bad key,
+unknown model, endpoint unreachable).`;
 
 const options = {
   model: { type: 'string' },
@@ -154,6 +157,9 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
         // The app's mapping for this folder, with --map on top.
         mapping: { ...createSettingsStore({ dataDir }).get().groundTruthMappings[cliFolder.info.folderId], ...mapping },
         corrections: await corrections.labels(cliFolder.info.folderId),
+        folder: cliFolder.info.root,
+        endpoint,
+        withMistakes: true,
       });
       const gt = evaluation.groundTruth;
       for (const p of csv?.problems ?? []) say(`labels CSV line ${p.line}: ${p.message}`);
@@ -166,8 +172,12 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
           `map it with --map "${u.name}=CLASS" or ignore it with --map "${u.name}=". Classes: ${evaluation.metrics.classes.join(', ')}.`);
       }
       if (evaluation.metrics.evaluated === 0) {
-        say(`No image has both a result and a known class (${evaluation.metrics.unlabeled} unlabeled, ${evaluation.metrics.errors} errors). ` +
+        // A table of dashes and zeros would look like an evaluation; say why there is none.
+        const m = evaluation.metrics;
+        say(`classify-desk evaluate: nothing to evaluate: no image has both a result and a known class ` +
+          `(${plural(m.total, 'image')}: ${m.unlabeled} unlabeled, ${m.errors} failed, ${m.pending} not classified). ` +
           'Put images in folders named after the classes, or give --labels.');
+        return 1;
       }
       io.stdout.write(formatEvaluation(settings.model, evaluation.metrics));
       if (values.out) {

@@ -176,7 +176,7 @@ describe('evaluating a model on class-named folders', () => {
       confusion: { labels: string[]; matrix: number[][] };
       unlabeled: number;
     };
-    expect(report.format).toBe('classify-desk-eval/v1');
+    expect(report.format).toBe('classify-desk-eval/v2');
     // The correction counts: oops green.png is truly green now. misc is ignored, so unlabelled.
     expect(report.accuracy).toBe(1);
     expect(report.unlabeled).toBe(1);

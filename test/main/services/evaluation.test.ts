@@ -80,7 +80,7 @@ describe('evaluation over IPC', () => {
     const first = await call<FolderEvaluation>('evaluation', { folderId: info.folderId, threshold: 0.5 });
     // cat/a right, cat/b wrong (dog), Dog/c right; d error; e unlabeled ("other"); new.jpg not classified.
     expect(first.metrics).toMatchObject({ total: 6, evaluated: 3, correct: 2, errors: 1, unlabeled: 1, pending: 1 });
-    expect(first.report).toMatchObject({ format: 'classify-desk-eval/v1', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] } });
+    expect(first.report).toMatchObject({ format: 'classify-desk-eval/v2', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] } });
     expect(first.groundTruth.unmatched).toEqual([{ name: 'other', key: 'other', count: 1 }]);
     expect(new Map(first.truth).get('dog/old/d.jpg')).toEqual(['dog']);
 
@@ -145,7 +145,13 @@ describe('evaluation over IPC', () => {
     const out = path.join(tmp, 'out');
     const report = await call<{ path: string; count: number }>('exportEvaluation', { folderId, kind: 'report', threshold: 0.5, path: path.join(out, 'eval.json') });
     expect(report).toEqual({ path: path.join(out, 'eval.json'), count: 4, format: 'json' });
-    expect(JSON.parse(await fs.readFile(report.path, 'utf8'))).toMatchObject({ format: 'classify-desk-eval/v1', accuracy: 0.5, unlabeled: 0 });
+    expect(JSON.parse(await fs.readFile(report.path, 'utf8'))).toMatchObject({
+      format: 'classify-desk-eval/v2', accuracy: 0.5, unlabeled: 0, folder: await fs.realpath(folder), endpoint,
+      mistakes: [
+        { path: 'cat/b.jpg', truth: ['cat'], prediction: ['dog'], confidence: 0.7 },
+        { path: 'other/e.jpg', truth: ['dog'], prediction: ['cat'], confidence: 0.6 },
+      ],
+    });
     expect(await fs.readFile(path.join(out, 'eval-confusion.csv'), 'utf8')).toBe('true\\predicted,cat,dog,(no prediction)\r\ncat,1,1,0\r\ndog,1,1,0\r\n');
 
     // Correction, else ground truth, else the prediction at the threshold; images with none are left out.
