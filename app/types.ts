@@ -51,6 +51,8 @@ export interface SentInfo {
   reencoded: boolean;
   /** The image's own size (EXIF-oriented) before downscaling; absent in older records. */
   original?: { width: number; height: number };
+  /** The first upload the server refused as too large (413) before this smaller one went out. */
+  refused?: { width: number; height: number; bytes: number };
 }
 
 export type ResultStatus = 'done' | 'error';

@@ -14,6 +14,7 @@ import { redactSecrets } from '../services/redact';
 import { createResultsStore } from '../services/results';
 import { createSettingsStore } from '../services/settings-store';
 import type { CliIo } from './credentials-commands';
+import { cliMessage } from './cli-messages';
 import { runInferCommand, type InferRun } from './infer-command';
 
 // `classify-desk evaluate`: classifies what is not classified yet by running `infer` itself (same
@@ -100,7 +101,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   const secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || '';
   const fail = (error: unknown): number => {
     const message = error instanceof AppFailure || isAppError(error) ? error.message : String((error as Error)?.message ?? error);
-    say(`classify-desk evaluate: ${redactSecrets(message, secret ? [secret] : [])}`);
+    say(`classify-desk evaluate: ${cliMessage(redactSecrets(message, secret ? [secret] : []))}`);
     return 2;
   };
 
