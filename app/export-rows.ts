@@ -1,6 +1,6 @@
 import { labelsAt, parseResponse, responseAt, type NormalisedResponse } from './roboflow';
-import type { ResultRecord, SentInfo } from './types';
-import { formatPercentTenths } from './format';
+import type { ExportSkip, ResultRecord, SentInfo } from './types';
+import { formatPercentTenths, plural } from './format';
 
 // Pure builders for exports (format "classify-desk/v2", described in docs/export-format.md): the
 // JSON document and its per-image objects, CSV rows, and annotation captions. Each image object
@@ -123,6 +123,15 @@ export function defuseFormula(text: string): string {
 /** Undoes defuseFormula (for readers of our own CSVs). */
 export function restoreFormula(text: string): string {
   return text.startsWith("'") && formulaStart.test(text.slice(1)) ? text.slice(1) : text;
+}
+
+/** What a folder export could not write, for its notice: the count and the first few images with
+ *  why (never a silent gap); empty when every image got its file. */
+export function skippedText(skipped: readonly ExportSkip[], shown = 3): string {
+  if (skipped.length === 0) return '';
+  const first = skipped.slice(0, shown).map((s) => `${s.id}: ${s.message}`);
+  const more = skipped.length > shown ? `; and ${plural(skipped.length - shown, 'more image')}` : '';
+  return `${plural(skipped.length, 'image')} not written (${first.join('; ')}${more}).`;
 }
 
 /** Quotes one CSV cell per RFC 4180, and defuses spreadsheet formulas (= + - @ tab CR first). */

@@ -14,13 +14,16 @@ Commands:
   infer <folder|image|https-url>... --model <project/version>
                  classify images with a Roboflow model; results are kept in the app's data dir
   evaluate <folder> --model <project/version> [--labels labels.csv] [--threshold T] [--out report.json]
-                 accuracy and confusion matrix against ground truth (class-named subfolders or a CSV)
+                 accuracy and confusion matrix against ground truth (class-named subfolders or a CSV);
+                 --labels-out labels.csv [--only-confirmed] writes the labels with their source
   login          save an API key in the OS keychain (read from stdin)
   logout         remove the saved API key
   whoami         show which key (last 4 characters) and workspace are in use
 
 Run \`classify-desk <command> --help\` for a command's options.
-Environment: ROBOFLOW_API_KEY (API key), CLASSIFY_DESK_HOME (data dir; default: the app's).`;
+Environment: ROBOFLOW_API_KEY (API key), CLASSIFY_DESK_HOME (data dir; default: the app's).
+Give the key with \`classify-desk login\` or ROBOFLOW_API_KEY rather than --api-key (other users
+of the computer can read command lines). Export formats: docs/export-format.md.`;
 
 /** Runs one command line (without the node and script arguments); resolves to the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {

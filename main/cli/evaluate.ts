@@ -7,7 +7,8 @@ import { plural } from '../../app/format';
 import { normaliseLabel } from '../../app/ground-truth';
 import { endpointBase } from '../../app/settings';
 import { createCorrections } from '../services/corrections';
-import { evaluateRecords, readLabelsCsv } from '../services/evaluation';
+import { datasetLabels, evaluateRecords, readLabelsCsv, type EvaluateRecordsInput } from '../services/evaluation';
+import { writeLabelsCsv } from '../services/evaluation-export';
 import { writeAtomically } from '../services/export-files';
 import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
@@ -41,6 +42,9 @@ Options:
                        (repeatable); the mapping made in the app for this folder applies too,
                        and --map overrides it name by name
   --out FILE           write the JSON report (format classify-desk-eval/v2, see docs/export-format.md)
+  --labels-out FILE    write the folder's labels as a CSV (path,label,label_source): the app's
+                       correction, else the folder/CSV truth, else the model's label at the threshold
+  --only-confirmed     with --labels-out: leave out images whose only label is the model's prediction
   --api-url, --api-key, --profile, --concurrency, --max-size, --no-recursive, --force
                        as for classify-desk infer (see classify-desk infer --help)
   -h, --help           this help
@@ -57,6 +61,8 @@ const options = {
   threshold: { type: 'string' },
   map: { type: 'string', multiple: true },
   out: { type: 'string' },
+  'labels-out': { type: 'string' },
+  'only-confirmed': { type: 'boolean', default: false },
   'api-url': { type: 'string' },
   'api-key': { type: 'string' },
   profile: { type: 'string' },
@@ -121,6 +127,8 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     mapping = parseMapping(values.map ?? []);
     if (values.labels) csv = await readLabelsCsv(path.resolve(values.labels));
     if (values.out && path.extname(values.out).toLowerCase() !== '.json') throw bad(`--out must name a .json file (got "${values.out}").`);
+    if (values['labels-out'] && path.extname(values['labels-out']).toLowerCase() !== '.csv') throw bad(`--labels-out must name a .csv file (got "${values['labels-out']}").`);
+    if (values['only-confirmed'] && !values['labels-out']) throw bad('--only-confirmed applies to --labels-out; give --labels-out FILE.csv too.');
   } catch (error) {
     return fail(error);
   }
@@ -149,9 +157,9 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     const corrections = createCorrections({ dataDir });
     try {
       const journal = await store.journal(cliFolder.info.folderId, endpoint, settings.model);
-      const evaluation = evaluateRecords({
+      const recordsInput: EvaluateRecordsInput = {
         model: settings.model,
-        entries: cliFolder.entries.values(),
+        entries: [...cliFolder.entries.values()],
         record: (id) => journal.get(id),
         threshold: threshold ?? settings.threshold,
         csv: csv?.labels,
@@ -161,7 +169,13 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
         folder: cliFolder.info.root,
         endpoint,
         withMistakes: true,
-      });
+      };
+      const evaluation = evaluateRecords(recordsInput);
+      if (values['labels-out']) {
+        const labels = datasetLabels(recordsInput, { onlyConfirmed: values['only-confirmed'] });
+        const written = await writeLabelsCsv(path.resolve(values['labels-out']), labels);
+        say(`Labels of ${plural(written.count, 'image')} written to ${values['labels-out']}`);
+      }
       const gt = evaluation.groundTruth;
       for (const p of csv?.problems ?? []) say(`labels CSV line ${p.line}: ${p.message}`);
       for (const p of gt.problems) say(`labels CSV: ${p.message}`);

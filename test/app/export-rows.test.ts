@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captionText, csvCell, csvRow, exportImage, exportModel } from '../../app/export-rows';
+import { captionText, csvCell, csvRow, exportImage, exportModel, skippedText } from '../../app/export-rows';
 import type { ResultRecord } from '../../app/types';
 
 const base = { size: 1, mtimeMs: 1, startedAt: 's', finishedAt: 'f' };
@@ -62,5 +62,14 @@ describe('export rows', () => {
     expect(image.raw_response).toEqual(record.response);
     expect(exportImage({ id: 'p.jpg', imagePath: '/abs/p.jpg', threshold: 0.5 })).toMatchObject({ status: 'pending', error: null, sent: null });
     expect(exportModel('cats-vs-dogs/3')).toEqual({ id: 'cats-vs-dogs/3', project: 'cats-vs-dogs', version: '3' });
+  });
+});
+
+describe('export notice', () => {
+  it('names the images a folder export could not write, and why, instead of a silent gap', () => {
+    expect(skippedText([])).toBe('');
+    const skip = (id: string) => ({ id, code: 'bad_image', message: 'It could not be decoded for drawing.' });
+    expect(skippedText([skip('a.bmp')])).toBe('1 image not written (a.bmp: It could not be decoded for drawing.).');
+    expect(skippedText(['a', 'b', 'c', 'd', 'e'].map(skip))).toMatch(/^5 images not written \(a: .*; c: It could not be decoded for drawing\.; and 2 more images\)\.$/);
   });
 });

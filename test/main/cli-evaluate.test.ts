@@ -187,6 +187,24 @@ describe('classify-desk evaluate', () => {
     expect(json.per_class.blue.recall).toBe(1);
   });
 
+  it('writes the labels with where each came from (--labels-out), leaving out prediction-only images on request', async () => {
+    const { folder, home } = await fixture('labels-out');
+    const file = path.join(tmp, 'labels-out', 'labels.csv');
+    const all = await evaluate(home, [folder, '--threshold', '0.5', '--labels-out', file]);
+    expect(all.code, all.stderr).toBe(0);
+    const rows = (await fs.readFile(file, 'utf8')).split('\r\n');
+    expect(rows[0]).toBe('path,label,label_source');
+    expect(rows).toContain('misc/u1.jpg,red,prediction');
+    expect(rows).toContain('top.jpg,green,prediction');
+    expect(rows).toContain('GREEN/g2.jpg,green,truth');
+    const confirmed = await evaluate(home, [folder, '--threshold', '0.5', '--labels-out', file, '--only-confirmed']);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    const kept = (await fs.readFile(file, 'utf8')).split('\r\n');
+    expect(kept.filter((r) => r.endsWith(',prediction'))).toEqual([]);
+    expect(kept).toHaveLength(rows.length - 2);
+    expect((await evaluate(home, [folder, '--only-confirmed'])).code).toBe(2);
+  });
+
   it('exits 1 with one clear line, not a table of dashes, when nothing can be evaluated', async () => {
     const folder = path.join(tmp, 'loose', 'images');
     await fs.mkdir(folder, { recursive: true });
