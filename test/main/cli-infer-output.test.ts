@@ -85,6 +85,15 @@ describe('classify-desk infer output', () => {
     expect(lines.map((l) => l.split('\t')[0]).sort()).toEqual(['back\\\\slash.jpg', 'line\\nbreak.jpg', 'tab\\there.jpg']);
   });
 
+  it('prints one line per image in path order, whatever order the disk lists them', async () => {
+    const folder = path.join(tmp, 'order');
+    await fs.mkdir(path.join(folder, 'b'), { recursive: true });
+    for (const name of ['img10.jpg', 'img2.jpg', 'b/a.jpg', 'A.jpg', 'img1.jpg']) await fs.writeFile(path.join(folder, name), await solidJpeg(16, 16, colours.red));
+    const run = await infer([folder, '--model', 'colors/1', '--api-url', peer.url], { CLASSIFY_DESK_HOME: path.join(tmp, 'order-home'), ROBOFLOW_API_KEY: defaultPeerKey });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['A.jpg', 'b/a.jpg', 'img1.jpg', 'img2.jpg', 'img10.jpg']);
+  });
+
   it('says when the endpoint refused a full-size image (--max-size 0) and it was re-sent smaller', async () => {
     const folder = path.join(tmp, 'big');
     await fs.mkdir(folder, { recursive: true });
