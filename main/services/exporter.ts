@@ -22,10 +22,12 @@ import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } 
 import type { JobLibrary } from './inference';
 import { isStale, isWebId, type ResultsStore } from './results';
 
-// Exports of a folder's results for the current endpoint + model: JSON and CSV files, annotated
-// JPEGs mirroring the folder, and copies of the images sorted into one folder per class (labels at
-// the threshold: multi-label images go into each predicted class, images with no class above the
-// threshold into "_below_threshold"; pending and failed images are left out). Every
+// Exports of a folder's results for the current endpoint + model: JSON and CSV files (rows in path
+// order), annotated JPEGs mirroring the folder, and copies of the images sorted into one folder per
+// class (labels at the threshold, roboflow.ts's rule: multi-label images go into each predicted
+// class, images with no class above the threshold into "_below_threshold"; sub-folders kept by
+// default). Pending and failed images get no file, and neither does one that cannot be read or
+// decoded: each is listed in the result's `skipped` with why, never a silent gap. Every
 // file is written atomically; an output folder inside the image folder is refused, so an export
 // can never overwrite an original. The exporter never sees the API key.
 
