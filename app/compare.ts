@@ -1,4 +1,5 @@
 import type { ResultSummary } from './types';
+import { passes } from './roboflow';
 import { labelsAt } from './view-filter';
 
 // Model comparison: where two models' predictions for the same images part ways at the threshold.
@@ -23,8 +24,8 @@ export function modelsDisagree(a: Scored | null | undefined, b: Scored | null | 
     // The common case without allocating: the top class, or none below the threshold.
     const ta = a.scores[0];
     const tb = b.scores[0];
-    const la = ta && ta[1] >= threshold ? ta[0] : null;
-    const lb = tb && tb[1] >= threshold ? tb[0] : null;
+    const la = ta && passes(ta[1], threshold) ? ta[0] : null;
+    const lb = tb && passes(tb[1], threshold) ? tb[0] : null;
     return la !== lb;
   }
   const va = verdictAt(a, threshold)!;

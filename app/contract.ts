@@ -115,7 +115,7 @@ export const contract = {
 
   /** Writes an export where the person chooses in main's own dialog (the host scripts it host-side);
    *  the page never names the target. */
-  exportResults: channel<ExportDone | null>()(z.object({ folderId, format: exportFormat, ids: imageIds.optional() }).strict()),
+  exportResults: channel<ExportDone | null>()(z.object({ folderId, format: exportFormat, ids: imageIds.optional(), keepSubfolders: z.boolean().optional() }).strict()),
   /** Stops the exports in progress (nothing partial is left behind); false when none was running. */
   cancelExport: channel<boolean>()(empty),
 
@@ -174,6 +174,10 @@ export const contract = {
       .object({
         ...evaluationRequest,
         kind: z.enum(['report', 'labels-csv', 'labels-folders']),
+        /** Labels exports: leave out images whose only label is the model's prediction. */
+        onlyConfirmed: z.boolean().optional(),
+        /** Labels as class folders: mirror sub-folders under each class (default true). */
+        keepSubfolders: z.boolean().optional(),
       })
       .strict(),
   ),

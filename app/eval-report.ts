@@ -7,7 +7,20 @@ import { formatPercentTenths } from './format';
 // Undefined ratios (0/0) are JSON null. Images below the threshold ("no prediction", see metrics.ts)
 // count in `support` and against `accuracy` but in no matrix cell: a row sums to support minus them.
 
-export const evalReportFormat = 'classify-desk-eval/v1';
+/** v2 adds what the console says (counts, averages, the "(none)" column), where the results came
+ *  from, when, and the misclassified images; v1's fields keep their meaning. */
+export const evalReportFormat = 'classify-desk-eval/v2';
+
+type Ratios = { precision: number | null; recall: number | null; f1: number | null };
+
+/** One misclassified image: its true labels, the model's labels at the threshold (empty: no class
+ *  passed) and the best score received (whether or not it passed). */
+export interface EvalMistake {
+  path: string;
+  truth: string[];
+  prediction: string[];
+  confidence: number | null;
+}
 
 export interface EvalReport {
   format: typeof evalReportFormat;
@@ -15,10 +28,28 @@ export interface EvalReport {
   threshold: number;
   classes: string[];
   accuracy: number | null;
-  per_class: Record<string, { precision: number | null; recall: number | null; f1: number | null; support: number }>;
-  confusion: { labels: string[]; matrix: number[][] };
+  per_class: Record<string, Ratios & { support: number }>;
+  confusion: { labels: string[]; matrix: number[][]; no_prediction: number[] };
   unlabeled: number;
   errors: number;
+  multi_label: boolean;
+  /** The image counts the console prints. */
+  counts: { images: number; evaluated: number; correct: number; no_prediction: number; unlabeled: number; errors: number; not_classified: number };
+  macro_avg: Ratios;
+  weighted_avg: Ratios;
+  folder: string | null;
+  endpoint: string | null;
+  created: string;
+  /** The evaluated images judged wrong, in path order (left out of the IPC evaluation). */
+  mistakes?: EvalMistake[];
+}
+
+/** Where and when an evaluation's results come from, for its report. */
+export interface EvalReportContext {
+  folder?: string | null;
+  endpoint?: string | null;
+  created?: string;
+  mistakes?: EvalMistake[];
 }
 
 /** What an evaluation is asked for: a folder, optionally a threshold, a labels CSV, name mappings. */
@@ -32,6 +63,25 @@ export interface EvaluationRequest {
 }
 
 export type EvaluationExportKind = 'report' | 'labels-csv' | 'labels-folders';
+
+/** Where a dataset label came from: the person's correction, the folder name or labels CSV, or the
+ *  model's prediction at the threshold. */
+export type LabelSource = 'correction' | 'truth' | 'prediction';
+
+export interface DatasetLabel {
+  id: string;
+  labels: string[];
+  source: LabelSource;
+}
+
+/** Options of the labels exports ("Corrected labels"). */
+export interface DatasetExportOptions {
+  /** Leave out images whose only label is the model's prediction. */
+  onlyConfirmed?: boolean;
+  /** Class folders: mirror each image's sub-folders under its class folder (default false: the
+   *  flat folder-per-class layout a classification dataset upload expects). */
+  keepSubfolders?: boolean;
+}
 
 /** An evaluation of one folder for one model, as main computes it (IPC `evaluation`, CLI). */
 export interface FolderEvaluation {
@@ -51,8 +101,8 @@ export interface FolderEvaluation {
   truth: Array<[id: string, labels: string[]]>;
 }
 
-/** The JSON report of issue 6, exactly its fields, in its order. */
-export function evalReport(model: string, metrics: EvaluationMetrics): EvalReport {
+/** The JSON report: v1's fields in their order, then everything else the console says. */
+export function evalReport(model: string, metrics: EvaluationMetrics, context: EvalReportContext = {}): EvalReport {
   const perClass: EvalReport['per_class'] = {};
   metrics.classes.forEach((name, i) => {
     const m = metrics.perClass[i];
@@ -65,9 +115,25 @@ export function evalReport(model: string, metrics: EvaluationMetrics): EvalRepor
     classes: [...metrics.classes],
     accuracy: metrics.accuracy,
     per_class: perClass,
-    confusion: { labels: [...metrics.classes], matrix: metrics.confusion.counts.map((row) => [...row]) },
+    confusion: { labels: [...metrics.classes], matrix: metrics.confusion.counts.map((row) => [...row]), no_prediction: [...metrics.confusion.noPrediction] },
     unlabeled: metrics.unlabeled,
     errors: metrics.errors,
+    multi_label: metrics.multiLabel,
+    counts: {
+      images: metrics.total,
+      evaluated: metrics.evaluated,
+      correct: metrics.correct,
+      no_prediction: metrics.noPrediction,
+      unlabeled: metrics.unlabeled,
+      errors: metrics.errors,
+      not_classified: metrics.pending,
+    },
+    macro_avg: { precision: metrics.macro.precision, recall: metrics.macro.recall, f1: metrics.macro.f1 },
+    weighted_avg: { precision: metrics.weighted.precision, recall: metrics.weighted.recall, f1: metrics.weighted.f1 },
+    folder: context.folder ?? null,
+    endpoint: context.endpoint ?? null,
+    created: context.created ?? new Date().toISOString(),
+    ...(context.mistakes ? { mistakes: context.mistakes } : {}),
   };
 }
 

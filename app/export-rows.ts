@@ -1,13 +1,15 @@
-import { labelsAt, parseResponse, type NormalisedResponse } from './roboflow';
-import type { ResultRecord } from './types';
-import { formatPercentTenths } from './format';
+import { labelsAt, parseResponse, responseAt, type NormalisedResponse } from './roboflow';
+import type { ExportSkip, ResultRecord, SentInfo } from './types';
+import { formatPercentTenths, plural } from './format';
 
-// Pure builders for exports (format "classify-desk/v1"): the JSON document and its per-image
-// objects, CSV rows, and annotation captions. Main's exporter and the renderer share them. Each
-// image object keeps Roboflow's response fields as received and adds what the desktop knows;
-// later features (review state, corrections) add their fields through `extra`.
+// Pure builders for exports (format "classify-desk/v2", described in docs/export-format.md): the
+// JSON document and its per-image objects, CSV rows, and annotation captions. Each image object
+// carries Roboflow's response fields as Roboflow answers at the export's threshold (roboflow.ts
+// responseAt, the same rule as the screen), the response as received under `raw_response`, and
+// what the desktop knows; later features add their fields through `extra`.
 
-export const exportFormat = 'classify-desk/v1';
+/** v2: the Roboflow fields follow the export's threshold; the received response is `raw_response`. */
+export const exportFormat = 'classify-desk/v2';
 
 export interface ExportModel {
   id: string;
@@ -31,6 +33,8 @@ export interface ReviewFields {
 export const noReview: ReviewFields = { reviewed_label: null, reviewed_at: null, flagged: false };
 
 export interface ExportImageInput {
+  /** The export's threshold: the Roboflow fields are what Roboflow answers at it. */
+  threshold: number;
   /** The image id: relative POSIX path, or an https URL for web images. */
   id: string;
   /** The path or URL the image was read from (Roboflow's SDK calls it image_path). */
@@ -44,12 +48,13 @@ export interface ExportImageInput {
 
 export type ExportStatus = 'done' | 'error' | 'pending';
 
-/** One image of the JSON export: path, status, Roboflow's fields verbatim, then ours. */
+/** One image of the JSON export: path, status, Roboflow's fields at the threshold, then ours. */
 export function exportImage(input: ExportImageInput): Record<string, unknown> {
   const record = input.record;
   const status: ExportStatus = record ? record.status : 'pending';
   const out: Record<string, unknown> = { path: input.id, status };
-  if (record?.status === 'done' && record.response) Object.assign(out, record.response);
+  const response = record?.status === 'done' ? record.response : undefined;
+  if (response) Object.assign(out, responseAt(response, input.threshold));
   // Re-assigning keeps the keys first while making sure a server field cannot shadow ours.
   out.path = input.id;
   out.status = status;
@@ -58,10 +63,20 @@ export function exportImage(input: ExportImageInput): Record<string, unknown> {
   out.error = record?.status === 'error' && record.error ? { code: record.error.code, message: record.error.message } : null;
   out.stale = input.stale ?? false;
   out.sent = record?.sent ?? null;
+  out.original = originalSize(record?.sent);
+  out.raw_response = response ?? null;
   out.classified_at = record?.finishedAt ?? null;
   Object.assign(out, noReview, input.review ?? {});
   for (const [key, value] of Object.entries(input.extra ?? {})) if (!(key in out)) out[key] = value;
   return out;
+}
+
+/** The image's own width and height (EXIF-oriented) before any downscaling, where known: recorded
+ *  at upload, or the sent size when nothing was resized. */
+export function originalSize(sent: SentInfo | undefined): { width: number; height: number } | null {
+  if (!sent) return null;
+  if (sent.original) return { width: sent.original.width, height: sent.original.height };
+  return sent.resized ? null : { width: sent.width, height: sent.height };
 }
 
 export interface ExportHeader {
@@ -85,21 +100,45 @@ export function exportDocument(header: ExportHeader, images: unknown[]): Record<
   };
 }
 
-/** The labels a record gets at a threshold, or null when it has no readable response. */
-export function recordLabels(record: ResultRecord | undefined, threshold: number): (NormalisedResponse & { labels: string[]; best: [string, number] | null }) | null {
+/** The labels a record gets at a threshold (roboflow.ts labelsAt, the screen's rule), or null
+ *  when it has no readable response. `scored` holds the passing classes with their scores. */
+export function recordLabels(
+  record: ResultRecord | undefined,
+  threshold: number,
+): (NormalisedResponse & { labels: string[]; scored: Array<[string, number]>; best: [string, number] | null }) | null {
   if (!record || record.status !== 'done' || !record.response) return null;
   const parsed = parseResponse(record.response);
   if (!parsed.ok) return null;
   const labels = labelsAt(parsed.value, threshold);
-  return { multiLabel: parsed.value.multiLabel, scores: parsed.value.scores, labels: labels.classes, best: labels.best };
+  return { multiLabel: parsed.value.multiLabel, scores: parsed.value.scores, labels: labels.classes, scored: labels.scored, best: labels.best };
+}
+
+const formulaStart = /^[=+\-@\t\r]/;
+
+/** Text a spreadsheet would run as a formula (= + - @ tab CR first) gets a leading `'`. */
+export function defuseFormula(text: string): string {
+  return formulaStart.test(text) ? `'${text}` : text;
+}
+
+/** Undoes defuseFormula (for readers of our own CSVs). */
+export function restoreFormula(text: string): string {
+  return text.startsWith("'") && formulaStart.test(text.slice(1)) ? text.slice(1) : text;
+}
+
+/** What a folder export could not write, for its notice: the count and the first few images with
+ *  why (never a silent gap); empty when every image got its file. */
+export function skippedText(skipped: readonly ExportSkip[], shown = 3): string {
+  if (skipped.length === 0) return '';
+  const first = skipped.slice(0, shown).map((s) => `${s.id}: ${s.message}`);
+  const more = skipped.length > shown ? `; and ${plural(skipped.length - shown, 'more image')}` : '';
+  return `${plural(skipped.length, 'image')} not written (${first.join('; ')}${more}).`;
 }
 
 /** Quotes one CSV cell per RFC 4180, and defuses spreadsheet formulas (= + - @ tab CR first). */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  let text = value;
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  const text = defuseFormula(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -130,7 +169,9 @@ export function csvHeader(classes: readonly string[]): string {
 }
 
 /** One CSV row. top_class is the label at the threshold (multi-label: the passing classes joined
- *  by ";"); confidence is the best score; a class the model did not return stays empty. */
+ *  by ";"), empty when no class passes; confidence is the score of its first class, empty when no
+ *  class passes; the per-class columns keep every score received (a class the model did not
+ *  return stays empty). */
 export function csvRow(
   id: string,
   record: ResultRecord | undefined,
@@ -146,7 +187,7 @@ export function csvRow(
     id,
     status,
     labels ? labels.labels.join(';') : '',
-    labels?.best ? labels.best[1] : null,
+    labels?.scored[0]?.[1] ?? null,
     ...classes.map((cls) => scores.get(cls) ?? null),
     record?.status === 'error' ? (record.error?.code ?? 'internal') : '',
     reviewed.reviewed_label,
@@ -164,6 +205,7 @@ export function captionText(record: ResultRecord | undefined, threshold: number)
     const chosen = labels.labels.map((cls) => `${cls} ${formatPercentTenths(scores.get(cls) ?? 0)}`);
     return chosen.length ? `Classes: ${chosen.join(', ')}` : 'Classes: none above threshold';
   }
-  if (!labels.best) return 'Class: none | Confidence: 0%';
-  return `Class: ${labels.best[0]} | Confidence: ${formatPercentTenths(labels.best[1])}`;
+  const top = labels.scored[0];
+  if (!top) return 'Class: none above threshold';
+  return `Class: ${top[0]} | Confidence: ${formatPercentTenths(top[1])}`;
 }

@@ -1,3 +1,4 @@
+import { defuseFormula, restoreFormula } from './export-rows';
 import { imageExtensions } from './types';
 
 // Ground truth: the true label of each image, from class-named folders (the ImageNet / Lobe
@@ -139,8 +140,9 @@ export function parseLabelsCsv(text: string): LabelsCsv {
     }
   }
   for (const row of rows.slice(header ? 1 : 0)) {
-    const path = normaliseCsvPath(row.fields[pathCol] ?? '');
-    const label = (row.fields[labelCol] ?? '').trim();
+    // Our own exports defuse formulas with a leading ' (labelsCsv): read them back as written.
+    const path = normaliseCsvPath(restoreFormula(row.fields[pathCol] ?? ''));
+    const label = restoreFormula((row.fields[labelCol] ?? '').trim());
     if (path === '') { problems.push({ line: row.line, message: 'The row has no path.' }); continue; }
     if (label === '') { problems.push({ line: row.line, message: `"${path}" has no label; it stays unlabelled.` }); continue; }
     // A repeated label moves to the end, so "the last row wins" holds for single-label truth.
@@ -157,10 +159,12 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** A labels CSV (`path,label` header, CRLF, RFC 4180 quoting) that parseLabelsCsv reads back as given. */
-export function labelsCsv(rows: Iterable<readonly [path: string, label: string]>): string {
-  let out = 'path,label\r\n';
-  for (const [path, label] of rows) out += `${csvField(path)},${csvField(label)}\r\n`;
+/** A labels CSV (`path,label` header, CRLF, RFC 4180 quoting, formulas defused like the results
+ *  CSV) that parseLabelsCsv reads back as given; with sources, a third `label_source` column. */
+export function labelsCsv(rows: Iterable<readonly [path: string, label: string, source?: string]>, withSource = false): string {
+  let out = withSource ? 'path,label,label_source\r\n' : 'path,label\r\n';
+  const cell = (text: string) => csvField(defuseFormula(text));
+  for (const [path, label, source] of rows) out += `${cell(path)},${cell(label)}${withSource ? `,${cell(source ?? '')}` : ''}\r\n`;
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { ResultStatus } from './types';
-import { byScore } from './roboflow';
+import { byScore, passes } from './roboflow';
 
 // Evaluation metrics over classified images with known true labels. The work splits in two so the
 // numbers can follow a threshold slider live: `prepareEvaluation` runs once per change of results or
@@ -191,7 +191,7 @@ function predictedCount(p: PreparedEvaluation, i: number, threshold: number): nu
   const start = p.scoreStart[i];
   const end = p.scoreStart[i + 1];
   let k = start;
-  while (k < end && p.scoreValue[k] >= threshold) k++;
+  while (k < end && passes(p.scoreValue[k], threshold)) k++;
   return k - start;
 }
 

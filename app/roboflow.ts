@@ -95,11 +95,22 @@ export interface Labels {
   /** Single-label: the top class when it reaches the threshold, else none. Multi-label: every
    *  class at or above the threshold, confidence descending. */
   classes: string[];
+  /** `classes` with their scores. */
+  scored: ClassScore[];
   /** The best class and its score, whether or not it passes (for display of "below threshold"). */
   best: ClassScore | null;
 }
 
-/** Labels at a threshold (score >= threshold passes), applied locally to the received scores. */
+/**
+ * THE threshold rule, the one every view of a result follows (grid badges, detail, CSV, JSON,
+ * annotated captions, class folders, CLI, evaluation): a score passes when it is at or above the
+ * threshold, as Roboflow's server decides when asked with `confidence=threshold`.
+ */
+export function passes(confidence: number, threshold: number): boolean {
+  return confidence >= threshold;
+}
+
+/** Labels at a threshold (see `passes`), applied locally to the received scores. */
 export function labelsAt(normalised: NormalisedResponse, threshold: number): Labels;
 export function labelsAt(scores: readonly ClassScore[], multiLabel: boolean, threshold: number): Labels;
 export function labelsAt(
@@ -112,8 +123,36 @@ export function labelsAt(
     : [(a as NormalisedResponse).scores, (a as NormalisedResponse).multiLabel, b as number];
   const sorted = sortScores([...scores]);
   const best = sorted[0] ?? null;
-  const passing = sorted.filter(([, conf]) => conf >= threshold).map(([cls]) => cls);
-  return { multiLabel, classes: multiLabel ? passing : passing.slice(0, 1), best };
+  const passing = sorted.filter(([, conf]) => passes(conf, threshold));
+  const scored = multiLabel ? passing : passing.slice(0, 1);
+  return { multiLabel, classes: scored.map(([cls]) => cls), scored, best };
+}
+
+/**
+ * The Roboflow-shaped fields of a response (`predictions`, `top`, `confidence`,
+ * `predicted_classes`) exactly as Roboflow answers when asked with `confidence=threshold`, computed
+ * from a response received at the floor (every score). Single-label: classes below the threshold
+ * are dropped from `predictions`, `top` is the best passing class ("" and `confidence` 0 when none
+ * passes). Multi-label: every score is kept and `predicted_classes` lists the passing classes,
+ * confidence descending. Any other field of the response is returned unchanged; an unreadable
+ * response is returned as it is.
+ */
+export function responseAt(raw: Record<string, unknown>, threshold: number): Record<string, unknown> {
+  // Runs once per image of a 50k-image export: plain checks instead of the zod schemas.
+  const predictions = raw.predictions;
+  const scored = (cls: unknown, confidence: unknown): cls is string => typeof cls === 'string' && typeof confidence === 'number';
+  if (Array.isArray(predictions)) {
+    const kept = (predictions as Array<{ class?: unknown; confidence?: unknown }>)
+      .filter((p) => typeof p === 'object' && p !== null && scored(p.class, p.confidence) && passes(p.confidence as number, threshold))
+      .sort((x, y) => byScore([x.class as string, x.confidence as number], [y.class as string, y.confidence as number]));
+    const top = kept[0];
+    return { ...raw, predictions: kept, top: top ? top.class : '', confidence: top ? top.confidence : 0 };
+  }
+  if (typeof predictions !== 'object' || predictions === null) return { ...raw };
+  const passing = Object.entries(predictions as Record<string, { confidence?: unknown } | null>)
+    .flatMap(([cls, p]): ClassScore[] => (p && scored(cls, p.confidence) && passes(p.confidence as number, threshold) ? [[cls, p.confidence as number]] : []))
+    .sort(byScore);
+  return { ...raw, predicted_classes: passing.map(([cls]) => cls) };
 }
 
 /** The human-readable message of an error body (JSON text or parsed), if it has one. */

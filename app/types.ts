@@ -49,6 +49,10 @@ export interface SentInfo {
   bytes: number;
   resized: boolean;
   reencoded: boolean;
+  /** The image's own size (EXIF-oriented) before downscaling; absent in older records. */
+  original?: { width: number; height: number };
+  /** The first upload the server refused as too large (413) before this smaller one went out. */
+  refused?: { width: number; height: number; bytes: number };
 }
 
 export type ResultStatus = 'done' | 'error';
@@ -140,6 +144,14 @@ export interface ExportDone {
   path: string;
   count: number;
   format: ExportFormat;
+  /** Folder exports: each image that got no file, and why (never a silent gap). */
+  skipped?: ExportSkip[];
+}
+
+export interface ExportSkip {
+  id: string;
+  code: string;
+  message: string;
 }
 
 /** A classification project of the key's workspace, for the model picker. */

@@ -1,3 +1,4 @@
+import { labelsAt as ruleAt, passes } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
 
 // Filtering, sorting and counting over a folder's results. Works on plain arrays indexed like the
@@ -30,13 +31,19 @@ export interface Labels {
   below: boolean;
 }
 
-/** The labels of a result at `threshold`; scores must be sorted by confidence descending. */
+/** The labels of a result at `threshold` for display: roboflow.ts's rule (the one exports
+ *  follow), plus the best class shown muted when nothing passes. */
 export function labelsAt(summary: Pick<ResultSummary, 'scores' | 'multiLabel'>, threshold: number): Labels {
-  const top = summary.scores[0];
-  if (!top) return { classes: [], below: true };
-  if (!summary.multiLabel) return { classes: [top], below: top[1] < threshold };
-  const above = summary.scores.filter(([, confidence]) => confidence >= threshold);
-  return above.length > 0 ? { classes: above, below: false } : { classes: [top], below: true };
+  const labels = ruleAt(summary.scores, summary.multiLabel, threshold);
+  if (!labels.best) return { classes: [], below: true };
+  return labels.scored.length > 0 ? { classes: labels.scored, below: false } : { classes: [labels.best], below: true };
+}
+
+const pathCollator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Path order, the grid's and the exports' ("img2" before "img10", case ignored, then by code unit). */
+export function comparePaths(a: string, b: string): number {
+  return pathCollator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /** Name data derived once per folder listing: lower-cased paths and the natural name order. */
@@ -294,7 +301,7 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     // (its badge is muted), so the counts, the class filter and the tiles agree.
     if (st === DONE && multi[i] === 0) {
       const k = top[i];
-      if (k >= 0 && c >= threshold) {
+      if (k >= 0 && passes(c, threshold)) {
         if (classFilter) inClass = wanted[k] === 1;
         if (inState) classCounts[k] += 1;
       } else if (classFilter) inClass = false;
@@ -302,7 +309,7 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
       // Multi-label: every class at or above the threshold counts. Scores are sorted descending, so
       // the labels are a prefix of them (labelsAt without its arrays).
       const end = scoreStart[i + 1];
-      for (let at = scoreStart[i]; at < end && scoreConf[at] >= threshold; at++) {
+      for (let at = scoreStart[i]; at < end && passes(scoreConf[at], threshold); at++) {
         const k = scoreClass[at];
         if (classFilter && wanted[k] === 1) inClass = true;
         if (inState) classCounts[k] += 1;

@@ -14,7 +14,8 @@ Commands:
   infer <folder|image|https-url>... --model <project/version>
                  classify images with a Roboflow model; results are kept in the app's data dir
   evaluate <folder> --model <project/version> [--labels labels.csv] [--threshold T] [--out report.json]
-                 accuracy and confusion matrix against ground truth (class-named subfolders or a CSV)
+                 accuracy and confusion matrix against ground truth (class-named subfolders or a CSV);
+                 --labels-out labels.csv [--only-confirmed] writes the labels with their source
   models <pull|list|rm> [project/version]
                  download a model to classify on this computer (infer --engine on-device), offline
   send <folder> --project <project> [--only corrected|flagged|mistakes|below-threshold|all] [--dry-run]
@@ -24,7 +25,9 @@ Commands:
   whoami         show which key (last 4 characters) and workspace are in use
 
 Run \`classify-desk <command> --help\` for a command's options.
-Environment: ROBOFLOW_API_KEY (API key), CLASSIFY_DESK_HOME (data dir; default: the app's).`;
+Environment: ROBOFLOW_API_KEY (API key), CLASSIFY_DESK_HOME (data dir; default: the app's).
+Give the key with \`classify-desk login\` or ROBOFLOW_API_KEY rather than --api-key (other users
+of the computer can read command lines). Export formats: docs/export-format.md.`;
 
 /** Runs one command line (without the node and script arguments); resolves to the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {

@@ -16,7 +16,7 @@ import type {
   ResultSummary,
 } from '../app/types';
 import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
-import type { EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
+import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
 import type { SendPlan, SendProgress, SendRequest, SentMark } from '../app/dataset-send';
 import { redactSecrets } from './services/redact';
 
@@ -64,7 +64,7 @@ export interface Ports {
     detail(folderId: string, id: string, model?: string): Promise<ResultRecord | null>;
   };
   exporter: {
-    export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string }): Promise<ExportDone>;
+    export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string; keepSubfolders?: boolean }): Promise<ExportDone>;
     suggestedName(folderId: string, format: ExportFormat): string;
   };
   exportRuns: {
@@ -99,7 +99,7 @@ export interface Ports {
   };
   evaluation: {
     evaluate(request: EvaluationRequest): Promise<FolderEvaluation>;
-    export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string }): Promise<ExportDone>;
+    export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string } & DatasetExportOptions): Promise<ExportDone>;
     suggestedName(folderId: string, kind: EvaluationExportKind): string;
   };
   /** Sending images and labels to a Roboflow project (main/services/dataset-upload.ts). */
@@ -154,10 +154,10 @@ export function createHandlers(ports: Ports): Handlers {
     cancelJob: ({ jobId }) => ports.jobs.cancel(jobId),
     resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
     resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
-    exportResults: async ({ folderId, format, ids }) => {
+    exportResults: async ({ folderId, format, ids, keepSubfolders }) => {
       const target = await exportTarget(format, () => ports.exporter.suggestedName(folderId, format));
       if (!target) return null;
-      return ports.exporter.export({ folderId, format, ids, path: target });
+      return ports.exporter.export({ folderId, format, ids, path: target, keepSubfolders });
     },
     cancelExport: () => ports.exportRuns.cancel(),
     credentialStatus: () => ports.credentials.status(),

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
 import type { FolderInfo, ImageEntry } from '../../app/types';
+import { comparePaths } from '../../app/view-filter';
 import type { JobLibrary } from '../services/inference';
 import { folderIdOf } from '../services/library';
 import { isWebId } from '../services/results';
@@ -92,5 +93,6 @@ export async function buildCliLibrary(inputs: string[], recursive: boolean): Pro
 
 /** The ids a run covers in one folder, in order. */
 export function folderIds(folder: CliFolder): string[] {
-  return folder.ids ? [...new Set(folder.ids)] : [...folder.entries.keys()];
+  // A scanned folder in path order (the app's grid and exports), whatever order the disk lists it.
+  return folder.ids ? [...new Set(folder.ids)] : [...folder.entries.keys()].sort(comparePaths);
 }

@@ -3,16 +3,19 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppFailure, isAppError } from '../../app/errors';
 import { formatEvaluation } from '../../app/eval-report';
+import { plural } from '../../app/format';
 import { normaliseLabel } from '../../app/ground-truth';
 import { endpointBase } from '../../app/settings';
 import { createCorrections } from '../services/corrections';
-import { evaluateRecords, readLabelsCsv } from '../services/evaluation';
+import { datasetLabels, evaluateRecords, readLabelsCsv, type EvaluateRecordsInput } from '../services/evaluation';
+import { writeLabelsCsv } from '../services/evaluation-export';
 import { writeAtomically } from '../services/export-files';
 import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
 import { createResultsStore } from '../services/results';
 import { createSettingsStore } from '../services/settings-store';
 import type { CliIo } from './credentials-commands';
+import { cliMessage } from './cli-messages';
 import { runInferCommand, type InferRun } from './infer-command';
 
 // `classify-desk evaluate`: classifies what is not classified yet by running `infer` itself (same
@@ -38,14 +41,19 @@ Options:
   --map NAME=CLASS     treat folder or CSV name NAME as class CLASS; --map NAME= ignores NAME
                        (repeatable); the mapping made in the app for this folder applies too,
                        and --map overrides it name by name
-  --out FILE           write the JSON report (format classify-desk-eval/v1)
+  --out FILE           write the JSON report (format classify-desk-eval/v2, see docs/export-format.md)
+  --labels-out FILE    write the folder's labels as a CSV (path,label,label_source): the app's
+                       correction, else the folder/CSV truth, else the model's label at the threshold
+  --only-confirmed     with --labels-out: leave out images whose only label is the model's prediction
   --api-url, --api-key, --profile, --concurrency, --max-size, --engine, --no-recursive, --force
                        as for classify-desk infer (see classify-desk infer --help)
   -h, --help           this help
 
 Images without ground truth and images that failed are counted ("unlabeled", "errors"), never
-dropped. Exit codes: 0 the evaluation was made (failed images are counted in it); 2 bad arguments
-or a systemic error (bad key, unknown model, endpoint unreachable).`;
+dropped. The report (--out) holds everything printed here plus the misclassified images.
+Exit codes: 0 the evaluation was made (failed images are counted in it); 1 nothing to evaluate
+(no image has both a result and a known class); 2 bad arguments or a systemic error (bad key,
+unknown model, endpoint unreachable).`;
 
 const options = {
   model: { type: 'string' },
@@ -53,6 +61,8 @@ const options = {
   threshold: { type: 'string' },
   map: { type: 'string', multiple: true },
   out: { type: 'string' },
+  'labels-out': { type: 'string' },
+  'only-confirmed': { type: 'boolean', default: false },
   'api-url': { type: 'string' },
   'api-key': { type: 'string' },
   profile: { type: 'string' },
@@ -98,7 +108,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   const secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || '';
   const fail = (error: unknown): number => {
     const message = error instanceof AppFailure || isAppError(error) ? error.message : String((error as Error)?.message ?? error);
-    say(`classify-desk evaluate: ${redactSecrets(message, secret ? [secret] : [])}`);
+    say(`classify-desk evaluate: ${cliMessage(redactSecrets(message, secret ? [secret] : []))}`);
     return 2;
   };
 
@@ -118,6 +128,8 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     mapping = parseMapping(values.map ?? []);
     if (values.labels) csv = await readLabelsCsv(path.resolve(values.labels));
     if (values.out && path.extname(values.out).toLowerCase() !== '.json') throw bad(`--out must name a .json file (got "${values.out}").`);
+    if (values['labels-out'] && path.extname(values['labels-out']).toLowerCase() !== '.csv') throw bad(`--labels-out must name a .csv file (got "${values['labels-out']}").`);
+    if (values['only-confirmed'] && !values['labels-out']) throw bad('--only-confirmed applies to --labels-out; give --labels-out FILE.csv too.');
   } catch (error) {
     return fail(error);
   }
@@ -146,16 +158,25 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     const corrections = createCorrections({ dataDir });
     try {
       const journal = await store.journal(cliFolder.info.folderId, endpoint, settings.model);
-      const evaluation = evaluateRecords({
+      const recordsInput: EvaluateRecordsInput = {
         model: settings.model,
-        entries: cliFolder.entries.values(),
+        entries: [...cliFolder.entries.values()],
         record: (id) => journal.get(id),
         threshold: threshold ?? settings.threshold,
         csv: csv?.labels,
         // The app's mapping for this folder, with --map on top.
         mapping: { ...createSettingsStore({ dataDir }).get().groundTruthMappings[cliFolder.info.folderId], ...mapping },
         corrections: await corrections.labels(cliFolder.info.folderId),
-      });
+        folder: cliFolder.info.root,
+        endpoint,
+        withMistakes: true,
+      };
+      const evaluation = evaluateRecords(recordsInput);
+      if (values['labels-out']) {
+        const labels = datasetLabels(recordsInput, { onlyConfirmed: values['only-confirmed'] });
+        const written = await writeLabelsCsv(path.resolve(values['labels-out']), labels);
+        say(`Labels of ${plural(written.count, 'image')} written to ${values['labels-out']}`);
+      }
       const gt = evaluation.groundTruth;
       for (const p of csv?.problems ?? []) say(`labels CSV line ${p.line}: ${p.message}`);
       for (const p of gt.problems) say(`labels CSV: ${p.message}`);
@@ -167,8 +188,12 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
           `map it with --map "${u.name}=CLASS" or ignore it with --map "${u.name}=". Classes: ${evaluation.metrics.classes.join(', ')}.`);
       }
       if (evaluation.metrics.evaluated === 0) {
-        say(`No image has both a result and a known class (${evaluation.metrics.unlabeled} unlabeled, ${evaluation.metrics.errors} errors). ` +
+        // A table of dashes and zeros would look like an evaluation; say why there is none.
+        const m = evaluation.metrics;
+        say(`classify-desk evaluate: nothing to evaluate: no image has both a result and a known class ` +
+          `(${plural(m.total, 'image')}: ${m.unlabeled} unlabeled, ${m.errors} failed, ${m.pending} not classified). ` +
           'Put images in folders named after the classes, or give --labels.');
+        return 1;
       }
       io.stdout.write(formatEvaluation(settings.model, evaluation.metrics));
       if (values.out) {

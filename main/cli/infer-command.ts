@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppFailure, isAppError, type AppError } from '../../app/errors';
+import { plural } from '../../app/format';
 import { recordLabels } from '../../app/export-rows';
 import {
   endpointBase,
@@ -25,6 +26,7 @@ import { isInside } from '../services/scan';
 import { createSettingsStore } from '../services/settings-store';
 import { buildCliLibrary, folderIds, type CliFolder, type CliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
+import { cliMessage, resentNote, tsvCell } from './cli-messages';
 import type { openOnDevice } from './models-commands';
 import { keychainKeyGate } from './keychain-key';
 import { createProgressOutput } from './progress-output';
@@ -54,7 +56,8 @@ Options:
   --max-size PX        downscale images whose longest side exceeds PX before upload; 0 = never (default 1024)
   --no-recursive       only the top level of each folder
   --force              classify again even images that already have a result
-  --out FILE           write the results as JSON (.json, format classify-desk/v1) or CSV (.csv)
+  --out FILE           write the results as JSON (.json, format classify-desk/v2, see docs/export-format.md)
+                       or CSV (.csv)
   --annotate DIR       write annotated copies (caption "Class: X | Confidence: Y") into DIR
   -h, --help           this help
 
@@ -141,7 +144,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
   let secret: string | undefined;
   const fail = (error: unknown): number => {
     const e: AppError = error instanceof AppFailure || isAppError(error) ? error : { code: 'internal', message: String((error as Error)?.message ?? error) };
-    say(`classify-desk infer: ${redactSecrets(e.message, secret ? [secret] : [])}`);
+    say(`classify-desk infer: ${cliMessage(redactSecrets(e.message, secret ? [secret] : []))}`);
     return 2;
   };
 
@@ -173,6 +176,9 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     }
   } catch (error) {
     return fail(error);
+  }
+  if (values['api-key'] !== undefined) {
+    say('warning: --api-key shows the key to other users of this computer (process list, /proc/<pid>/cmdline); use `classify-desk login` or ROBOFLOW_API_KEY instead.');
   }
 
   const keychainKey = keychainKeyGate({ dataDir, profile: settings.profile, env: io.env, explicitUrls: values['api-url'] ? [values['api-url']] : [] });
@@ -268,24 +274,43 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
         .filter(({ folder }) => !folder.web)
         .map(({ folder, id, record }) => ({ id: shown(folder, id), imagePath: path.join(folder.info.root, id), file: path.join(folder.info.root, ...id.split('/')), record }));
       const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: '' };
-      await writeExport({ format: 'annotated', path: values.annotate, header, sources, protectedRoots: library.folders.filter((f) => !f.web).map((f) => f.info.root) });
+      const annotated = await writeExport({ format: 'annotated', path: values.annotate, header, sources, protectedRoots: library.folders.filter((f) => !f.web).map((f) => f.info.root) });
+      // Images without a result are listed with the failures below; say why any other has no copy.
+      const failed = new Set(failures.map((f) => shown(f.folder, f.id)));
+      const missing = (annotated.skipped ?? []).filter((s) => s.code !== 'not_classified' && !failed.has(s.id));
+      say(`Annotated ${plural(annotated.count, 'image')} into ${annotated.path}.`);
+      if (missing.length) {
+        say(`${plural(missing.length, 'image')} could not be annotated:`);
+        for (const s of missing) say(`  ${tsvCell(s.id)}: ${s.code}: ${s.message}`);
+      }
     }
     if (!format && !onClassified) {
       for (const { folder, id, record } of rows) {
+        // The label and confidence at the threshold, as the exports and the app show them.
         const labels = recordLabels(record, settings.threshold);
-        const cells = [shown(folder, id), record?.status ?? 'pending', labels?.labels.join(';') ?? record?.error?.code ?? '', labels?.best ? labels.best[1].toFixed(4) : ''];
+        const top = labels?.scored[0];
+        const cells = [tsvCell(shown(folder, id)), record?.status ?? 'pending', tsvCell(labels?.labels.join(';') ?? record?.error?.code ?? ''), top ? top[1].toFixed(4) : ''];
         io.stdout.write(cells.join('\t') + '\n');
       }
     }
 
     onClassified?.({ settings, library });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    say(`Classified ${totals.done} images in ${seconds} s (${totals.skipped} already done, ${failures.length} without a result).`);
+    const resent = rows.flatMap(({ folder, id, record }) => {
+      const note = record?.status === 'done' && record.sent ? resentNote(tsvCell(shown(folder, id)), record.sent, settings.maxUploadSize) : null;
+      return note ? [note] : [];
+    });
+    if (resent.length) {
+      say(`${plural(resent.length, 'image was', 'images were')} too large for the endpoint and re-sent smaller:`);
+      for (const note of resent.slice(0, 20)) say(`  ${note}`);
+      if (resent.length > 20) say(`  …and ${resent.length - 20} more (see "sent.refused" in a JSON export).`);
+    }
+    say(`Classified ${plural(totals.done, 'image')} in ${seconds} s (${totals.skipped} already done, ${failures.length} without a result).`);
     if (failures.length) {
-      say(`${failures.length} image${failures.length === 1 ? '' : 's'} failed:`);
+      say(`${plural(failures.length, 'image')} failed:`);
       for (const { folder, id, record } of failures) {
         const error = record?.error ?? { code: 'internal', message: 'No result was recorded.' };
-        say(`  ${shown(folder, id)}: ${error.code}: ${redactSecrets(error.message, secret ? [secret] : [])}`);
+        say(`  ${tsvCell(shown(folder, id))}: ${error.code}: ${cliMessage(redactSecrets(error.message, secret ? [secret] : []))}`);
       }
       return 1;
     }

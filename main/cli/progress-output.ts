@@ -30,11 +30,18 @@ export function createProgressOutput(stream: NodeJS.WritableStream & { isTTY?: b
   let lastLine = -Infinity;
   let drawn = false;
   let pending: { progress: JobProgress; label: string } | null = null;
+  // The counts of the last plain line: the job's final report repeats the last counts (only the
+  // rate or state changes), and the same progress must not be printed twice.
+  let lastCounts = '';
+  const countsOf = (p: JobProgress, label: string) => `${label}\0${p.done}\0${p.failed}\0${p.skipped}\0${p.total}`;
 
   const plain = (progress: JobProgress, label: string) => {
-    stream.write(`${label}: ${describe(progress)}\n`);
-    lastLine = now();
     pending = null;
+    const counts = countsOf(progress, label);
+    if (counts === lastCounts) return;
+    stream.write(`${label}: ${describe(progress)}\n`);
+    lastCounts = counts;
+    lastLine = now();
   };
 
   return {

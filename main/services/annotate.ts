@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import sharp from 'sharp';
+import { decodeBmp, looksLikeBmp } from './bmp';
 import { replaceAtomically } from './export-files';
 
 // Annotated images in the manner of Roboflow's SDK `.save()`: the picture (EXIF-oriented) with a
@@ -28,9 +30,22 @@ export function captionSvg(caption: string, width: number, height: number): Buff
   );
 }
 
+/** The picture to draw on: sharp reads most formats itself; BMP (which libvips cannot read) goes
+ *  through the app's BMP decoder, the same one thumbnails use. The file is read once. */
+async function openPicture(source: string): Promise<() => ReturnType<typeof sharp>> {
+  const bytes = await fs.readFile(source);
+  if (looksLikeBmp(bytes.subarray(0, 2))) {
+    const raw = await decodeBmp(bytes);
+    const options = { raw: { width: raw.width, height: raw.height, channels: raw.channels } };
+    return () => sharp(raw.data, options);
+  }
+  return () => sharp(bytes, { failOn: 'error' });
+}
+
 /** Writes the annotated JPEG of `source` to `target` (atomically). Returns the output size. */
 export async function annotateImage(source: string, caption: string, target: string): Promise<{ width: number; height: number }> {
-  const meta = await sharp(source, { failOn: 'error' }).metadata();
+  const picture = await openPicture(source);
+  const meta = await picture().metadata();
   const swapped = (meta.orientation ?? 1) >= 5;
   const width = (swapped ? meta.height : meta.width) ?? 0;
   const height = (swapped ? meta.width : meta.height) ?? 0;
@@ -38,7 +53,7 @@ export async function annotateImage(source: string, caption: string, target: str
   const band = bandHeight(width);
   // sharp composites after rotate/extend, so the band lands on the added white strip.
   await replaceAtomically(target, (temp) =>
-    sharp(source, { failOn: 'error' })
+    picture()
       .rotate()
       .flatten({ background: '#ffffff' })
       .extend({ top: band, background: '#ffffff' })

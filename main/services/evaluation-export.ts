@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { confusionCsv, type FolderEvaluation } from '../../app/eval-report';
 import { labelsCsv } from '../../app/ground-truth';
-import type { ExportDone } from '../../app/types';
+import { confusionCsv, type DatasetExportOptions, type DatasetLabel, type FolderEvaluation } from '../../app/eval-report';
+import type { ExportDone, ExportSkip } from '../../app/types';
 import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } from './export-files';
 
 // Files of the evaluation exports (issue 6 item 7), each written atomically: the report as JSON
@@ -22,30 +22,39 @@ export async function writeReport(target: string, evaluation: FolderEvaluation):
   return { path: file, count: evaluation.metrics.evaluated, format: 'json' };
 }
 
-export async function writeLabelsCsv(target: string, labels: Array<[string, string[]]>): Promise<ExportDone> {
+/** `path,label,label_source` rows, one per label (the labels CSV reader gathers a multi-label
+ *  image's rows again and ignores the source column). */
+export async function writeLabelsCsv(target: string, labels: readonly DatasetLabel[]): Promise<ExportDone> {
   const file = path.resolve(target);
-  // A multi-label image gets one row per label (the labels CSV reader gathers them again).
-  const rows = labels.flatMap(([id, names]) => names.map((name) => [id, name] as const));
-  await writeAtomically(file, (handle) => handle.writeFile(labelsCsv(rows), 'utf8'));
+  const rows = labels.flatMap(({ id, labels: names, source }) => names.map((name) => [id, name, source] as const));
+  await writeAtomically(file, (handle) => handle.writeFile(labelsCsv(rows, true), 'utf8'));
   return { path: file, count: labels.length, format: 'csv' };
 }
 
-/** Copies each image into <target>/<class>/; `resolve` is the library's gate (no link may lead out). */
+/** Copies each image into <target>/<class>/ (and its sub-folders with `keepSubfolders`); `resolve`
+ *  is the library's gate (no link may lead out). Images that cannot be copied are listed in `skipped`. */
 export async function writeClassFolders(
   target: string,
   root: string,
-  labels: Array<[string, string[]]>,
+  labels: readonly DatasetLabel[],
   resolve: (id: string) => Promise<string>,
+  opts: Pick<DatasetExportOptions, 'keepSubfolders'> = {},
 ): Promise<ExportDone> {
   const out = path.resolve(target);
   refuseInside([root], out);
   const name = createNamer();
   let count = 0;
-  for (const [id, names] of labels) {
+  const skipped: ExportSkip[] = [];
+  for (const { id, labels: names } of labels) {
     const source = await resolve(id).catch(() => null);
-    if (!source) continue; // gone or refused: it cannot be copied, the others still are
+    if (!source) {
+      // Gone or refused: it cannot be copied, the others still are.
+      skipped.push({ id, code: 'unreadable_file', message: 'The file could not be read from the image folder (moved, removed, or a link leading outside).' });
+      continue;
+    }
     count++;
-    for (const cls of names) await copyAtomically(source, await name(path.join(out, safeName(cls, '_unnamed')), path.basename(source)));
+    const sub = opts.keepSubfolders ? id.split('/').slice(0, -1).map((part) => safeName(part)) : [];
+    for (const cls of names) await copyAtomically(source, await name(path.join(out, safeName(cls, '_unnamed'), ...sub), path.basename(source)));
   }
-  return { path: out, count, format: 'class-folders' };
+  return { path: out, count, format: 'class-folders', skipped };
 }

@@ -1,10 +1,11 @@
 import fs from 'node:fs/promises';
 import { AppFailure } from '../../app/errors';
-import { evalReport, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation } from '../../app/eval-report';
+import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMistake, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation } from '../../app/eval-report';
 import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
-import { evaluateAt, prepareEvaluation, type EvalInput } from '../../app/metrics';
+import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
 import { labelsAt } from '../../app/roboflow';
-import type { Settings } from '../../app/settings';
+import { endpointBase, type Settings } from '../../app/settings';
+import { comparePaths } from '../../app/view-filter';
 import type { ExportDone, ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
 import type { JobLibrary } from './inference';
 import { writeClassFolders, writeLabelsCsv, writeReport } from './evaluation-export';
@@ -25,6 +26,11 @@ export interface EvaluateRecordsInput {
   mapping?: LabelMapping;
   /** Corrected labels by image id; they override the ground truth. */
   corrections?: ReadonlyMap<string, string>;
+  /** For the report: where the results come from. */
+  folder?: string;
+  endpoint?: string;
+  /** List the misclassified images in the report (files and the CLI; not the IPC answer). */
+  withMistakes?: boolean;
 }
 
 interface Collected {
@@ -66,32 +72,50 @@ function collect(input: EvaluateRecordsInput): Collected {
 export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
   const { ids, summaries, classes, base, truth } = collect(input);
   const inputs: EvalInput[] = ids.map((id) => ({ id, result: summaries.get(id), truth: truth.get(id) ?? null }));
-  const metrics = evaluateAt(prepareEvaluation(inputs, classes), input.threshold);
+  const prepared = prepareEvaluation(inputs, classes);
+  const metrics = evaluateAt(prepared, input.threshold);
+  const mistakes = input.withMistakes ? mistakesOf(prepared, summaries, truth, input.threshold) : undefined;
   return {
     model: input.model,
     metrics,
-    report: evalReport(input.model, metrics),
+    report: evalReport(input.model, metrics, { folder: input.folder, endpoint: input.endpoint, mistakes }),
     groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
     truth: [...base.truth],
   };
 }
 
+/** The evaluated images judged wrong, with the labels the screen shows for them (labelsAt). */
+function mistakesOf(prepared: PreparedEvaluation, summaries: Map<string, ResultSummary | null>, truth: Map<string, string[]>, threshold: number): EvalMistake[] {
+  const out: EvalMistake[] = [];
+  for (const id of mistakeIds(prepared, threshold)) {
+    const summary = summaries.get(id);
+    const labels = summary ? labelsAt(summary.scores, summary.multiLabel, threshold) : null;
+    out.push({ path: id, truth: truth.get(id) ?? [], prediction: labels?.classes ?? [], confidence: labels?.best?.[1] ?? null });
+  }
+  return out.sort((a, b) => comparePaths(a.path, b.path));
+}
+
 /**
  * The labels of a dataset built from the folder: per image, the person's correction, else its
- * ground truth, else the model's labels at the threshold. Images with none of these are left out.
+ * ground truth, else the model's labels at the threshold, each with where it came from. Images
+ * with none of these are left out; with `onlyConfirmed`, so are those with only a prediction.
  */
-export function datasetLabels(input: EvaluateRecordsInput): Array<[id: string, labels: string[]]> {
+export function datasetLabels(input: EvaluateRecordsInput, opts: Pick<DatasetExportOptions, 'onlyConfirmed'> = {}): DatasetLabel[] {
   const { ids, summaries, truth } = collect(input);
-  const out: Array<[string, string[]]> = [];
+  const out: DatasetLabel[] = [];
   for (const id of ids) {
     const known = truth.get(id);
+    if (known) {
+      out.push({ id, labels: known, source: input.corrections?.has(id) ? 'correction' : 'truth' });
+      continue;
+    }
+    if (opts.onlyConfirmed) continue;
     const summary = summaries.get(id);
     const predicted = summary && summary.status === 'done' && !summary.stale ? labelsAt(summary.scores, summary.multiLabel, input.threshold).classes : [];
-    const labels = known ?? predicted;
-    if (labels.length > 0) out.push([id, labels]);
+    if (predicted.length > 0) out.push({ id, labels: predicted, source: 'prediction' });
   }
-  // Scan order depends on the file system; a dataset file should not.
-  return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // Scan order depends on the file system; a dataset file should not. Path order, as the grid.
+  return out.sort((a, b) => comparePaths(a.id, b.id));
 }
 
 const maxCsvBytes = 64 * 1024 * 1024;
@@ -132,6 +156,8 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     const csv = request.labelsPath ? await readLabelsCsv(request.labelsPath) : null;
     const input: EvaluateRecordsInput = {
       model,
+      folder: folder.info.root,
+      endpoint: endpointBase(settings),
       entries: folder.entries.values(),
       record: (id) => journal?.get(id),
       threshold: request.threshold ?? settings.threshold,
@@ -151,12 +177,12 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
       return evaluation;
     },
     /** Writes the report (JSON + confusion CSV beside it) or the dataset labels (CSV or class folders). */
-    async export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string }): Promise<ExportDone> {
+    async export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string } & DatasetExportOptions): Promise<ExportDone> {
       const { folder, input } = await inputFor(request);
-      if (request.kind === 'report') return writeReport(request.path, evaluateRecords(input));
-      const labels = datasetLabels(input);
+      if (request.kind === 'report') return writeReport(request.path, evaluateRecords({ ...input, withMistakes: true }));
+      const labels = datasetLabels(input, request);
       if (request.kind === 'labels-csv') return writeLabelsCsv(request.path, labels);
-      return writeClassFolders(request.path, folder.info.root, labels, (id) => opts.library.resolve(request.folderId, id));
+      return writeClassFolders(request.path, folder.info.root, labels, (id) => opts.library.resolve(request.folderId, id), request);
     },
     suggestedName(folderId: string, kind: EvaluationExportKind): string {
       const folder = opts.library.get(folderId);

@@ -13,17 +13,21 @@ import {
   type ReviewFields,
 } from '../../app/export-rows';
 import { endpointBase, type Settings } from '../../app/settings';
-import type { ExportDone, ExportFormat, ResultRecord } from '../../app/types';
+import { comparePaths } from '../../app/view-filter';
+import { plural } from '../../app/format';
+import type { ExportDone, ExportFormat, ExportSkip, ResultRecord } from '../../app/types';
 import type { Ports } from '../handlers';
 import { annotateImage } from './annotate';
 import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } from './export-files';
 import type { JobLibrary } from './inference';
 import { isStale, isWebId, type ResultsStore } from './results';
 
-// Exports of a folder's results for the current endpoint + model: JSON and CSV files, annotated
-// JPEGs mirroring the folder, and copies of the images sorted into one folder per class (labels at
-// the threshold: multi-label images go into each predicted class, images with no class above the
-// threshold into "_below_threshold"; pending and failed images are left out). Every
+// Exports of a folder's results for the current endpoint + model: JSON and CSV files (rows in path
+// order), annotated JPEGs mirroring the folder, and copies of the images sorted into one folder per
+// class (labels at the threshold, roboflow.ts's rule: multi-label images go into each predicted
+// class, images with no class above the threshold into "_below_threshold"; sub-folders kept by
+// default). Pending and failed images get no file, and neither does one that cannot be read or
+// decoded: each is listed in the result's `skipped` with why, never a silent gap. Every
 // file is written atomically; an output folder inside the image folder is refused, so an export
 // can never overwrite an original. The exporter never sees the API key.
 
@@ -53,6 +57,9 @@ export interface WriteExportRequest {
   sources: ExportSource[];
   /** Folders an output directory must stay out of. */
   protectedRoots?: string[];
+  /** Class folders: mirror each image's sub-folders under its class folder (default true), so
+   *  same-named files from different sub-folders do not collide. */
+  keepSubfolders?: boolean;
 }
 
 const progressEvery = 50;
@@ -61,7 +68,9 @@ const folderParallelism = 4;
 
 /** Writes one export of the given images; the building block of the port and the CLI. */
 export async function writeExport(request: WriteExportRequest, opts: ExportOptions = {}): Promise<ExportDone> {
-  const { sources, header, format } = request;
+  const { header, format } = request;
+  // Rows and files in path order (the grid's), whatever order the folder was scanned in.
+  const sources = [...request.sources].sort((a, b) => comparePaths(a.id, b.id));
   const target = path.resolve(request.path);
   const total = sources.length;
   let done = 0;
@@ -81,7 +90,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
       await handle.write(open + '\n');
       const chunk: string[] = [];
       for (const [i, s] of sources.entries()) {
-        const image = exportImage({ id: s.id, imagePath: s.imagePath, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
+        const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: header.threshold, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
         chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
         if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
         step();
@@ -111,6 +120,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
   refuseInside(request.protectedRoots ?? [], target);
   const name = createNamer();
   let count = 0;
+  const skipped: ExportSkip[] = [];
   let failure: unknown = null;
   // A few images at a time keep sharp's threads busy; names are handed out in order first, so
   // clashes resolve the same way on every run.
@@ -126,30 +136,33 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     running.add(p);
     if (running.size >= folderParallelism) await Promise.race(running);
   };
+  const keepSubfolders = request.keepSubfolders ?? true;
   for (const s of sources) {
     if (opts.signal?.aborted || failure) break;
     const labels = recordLabels(s.record, header.threshold);
     const file = s.file;
     if (!file || !labels) {
+      skipped.push({ id: s.id, ...whySkipped(s, Boolean(labels)) });
       done++;
       continue;
     }
+    const rel = s.id.split('/').map((part) => safeName(part));
+    const base = rel.pop() as string;
     if (format === 'annotated') {
-      const rel = s.id.split('/').map((part) => safeName(part));
-      const base = rel.pop() as string;
       const jpegName = /\.jpe?g$/i.test(base) ? base : `${base.replace(/\.[^.]+$/, '')}.jpg`;
       const out = await name(path.join(target, ...rel), jpegName);
       const caption = captionText(s.record, header.threshold) ?? '';
       await launch(() =>
         annotateImage(file, caption, out).then(
           () => void count++,
-          () => undefined, // an image that cannot be decoded has no annotated form; skip it
+          (error: unknown) => void skipped.push({ id: s.id, code: 'bad_image', message: `It could not be decoded for drawing (${errorText(error)}).` }),
         ),
       );
     } else {
       const outs: string[] = [];
+      const sub = keepSubfolders ? rel : [];
       for (const cls of labels.labels.length ? labels.labels : ['_below_threshold']) {
-        outs.push(await name(path.join(target, safeName(cls, '_unnamed')), path.basename(file)));
+        outs.push(await name(path.join(target, safeName(cls, '_unnamed'), ...sub), path.basename(file)));
       }
       await launch(async () => {
         for (const out of outs) await copyAtomically(file, out);
@@ -159,8 +172,21 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
   }
   await Promise.all(running);
   if (failure) throw failure;
-  if (opts.signal?.aborted) throw new AppFailure('cancelled', `Export cancelled after ${count} images; the files written so far stay in place.`);
-  return { path: target, count, format };
+  if (opts.signal?.aborted) throw new AppFailure('cancelled', `Export cancelled after ${plural(count, 'image')}; the files written so far stay in place.`);
+  skipped.sort((a, b) => comparePaths(a.id, b.id));
+  return { path: target, count, format, skipped };
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 200);
+
+/** Why an image has no file in a folder export (it has no result to draw or sort by, or no bytes). */
+function whySkipped(s: ExportSource, hasLabels: boolean): Omit<ExportSkip, 'id'> {
+  if (!s.record) return { code: 'not_classified', message: 'It has no result yet; classify it first.' };
+  if (s.record.status === 'error') return { code: s.record.error?.code ?? 'internal', message: `Its classification failed (${s.record.error?.message ?? 'no result'}).` };
+  if (!hasLabels) return { code: 'bad_response', message: 'Its stored response is not a classification result.' };
+  return isWebId(s.id)
+    ? { code: 'web_image', message: 'It is a web image: its bytes are not on this computer.' }
+    : { code: 'unreadable_file', message: 'The file could not be read from the image folder (moved, removed, or a link leading outside).' };
 }
 
 export interface ExporterOptions {
@@ -181,7 +207,7 @@ export interface Exporter extends ExporterPort {
 const extensionOf: Record<ExportFormat, string> = { json: '.json', csv: '.csv', annotated: '', 'class-folders': '' };
 
 export function createExporter(opts: ExporterOptions): Exporter {
-  async function exportWith(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string }, options: ExportOptions) {
+  async function exportWith(request: Parameters<ExporterPort['export']>[0], options: ExportOptions) {
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
     await folder.done;
@@ -209,7 +235,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
       folder: folder.info.root,
     };
     return writeExport(
-      { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root] },
+      { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root], keepSubfolders: request.keepSubfolders },
       { review: await opts.reviewFor?.(request.folderId), ...options },
     );
   }

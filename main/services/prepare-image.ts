@@ -117,7 +117,8 @@ export async function prepareImage(source: Buffer, opts: PrepareOptions): Promis
   if (asIs && base64Length(source.length) <= opts.requestLimit) {
     return { body: source, sent: { width, height, bytes: source.length, resized: false, reencoded: false } };
   }
-  return encodeToFit(source, needsResize ? opts.maxUploadSize : longest, 90, longest, opts.requestLimit);
+  const prepared = await encodeToFit(source, needsResize ? opts.maxUploadSize : longest, 90, longest, opts.requestLimit);
+  return { ...prepared, sent: { ...prepared.sent, original: { width, height } } };
 }
 
 /** A smaller upload after the server answered 413: half the longest side of what was sent. */
@@ -134,5 +135,7 @@ export async function downscaleFurther(source: Buffer, previous: SentInfo, opts:
   } catch {
     // encodeToFit reports the undecodable image
   }
-  return encodeToFit(source, side, 85, fullLongest, opts.requestLimit);
+  const prepared = await encodeToFit(source, side, 85, fullLongest, opts.requestLimit);
+  const original = previous.original ?? (previous.resized ? undefined : { width: previous.width, height: previous.height });
+  return { ...prepared, sent: { ...prepared.sent, ...(original ? { original } : {}) } };
 }

@@ -17,6 +17,8 @@ const sentSchema = z.object({
   bytes: z.number(),
   resized: z.boolean(),
   reencoded: z.boolean(),
+  original: z.object({ width: z.number(), height: z.number() }).optional(),
+  refused: z.object({ width: z.number(), height: z.number(), bytes: z.number() }).optional(),
 });
 
 /** The on-disk form of a ResultRecord; unknown fields are dropped, a bad line is skipped. */

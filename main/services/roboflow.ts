@@ -126,10 +126,13 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
       if (err instanceof AppFailure) return { ok: false, error: err.toJSON(), retryable: false };
       throw err;
     }
+    // The first upload the server refused as too large (413), kept so the person learns why the
+    // image went out smaller than asked.
+    let refused: SentInfo['refused'];
     for (let resend = 0; ; resend++) {
       if (signal?.aborted) return fromFailure(thrownFailure(null, { cancelled: true, timedOut: false, timeoutMs: 0 }, ctx));
       const outcome = await send(prepared.body.toString('base64'), null, target, ctx, signal, gate);
-      if (outcome.ok) return { ...outcome, sent: prepared.sent };
+      if (outcome.ok) return { ...outcome, sent: refused ? { ...prepared.sent, refused } : prepared.sent };
       if (outcome.status !== 413) return { ...outcome, sent: prepared.sent };
       if (resend >= maxResends) {
         const { width, height, bytes } = prepared.sent;
@@ -139,6 +142,7 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
         );
         return { ok: false, error, retryable: false, status: 413, sent: prepared.sent };
       }
+      refused ??= { width: prepared.sent.width, height: prepared.sent.height, bytes: prepared.sent.bytes };
       try {
         prepared = await downscaleFurther(source, prepared.sent, limits);
       } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captionText, csvCell, csvRow, exportImage, exportModel } from '../../app/export-rows';
+import { captionText, csvCell, csvRow, exportImage, exportModel, skippedText } from '../../app/export-rows';
 import type { ResultRecord } from '../../app/types';
 
 const base = { size: 1, mtimeMs: 1, startedAt: 's', finishedAt: 'f' };
@@ -47,16 +47,29 @@ describe('export rows', () => {
       status: 'done',
       response: { predictions: [{ class: '10c', class_id: 0, confidence: 0.3431 }, { class: '50c', class_id: 6, confidence: 0.3393 }], top: '10c', confidence: 0.3431 },
     };
-    expect(captionText(single, 0.4)).toBe('Class: 10c | Confidence: 34.3%');
+    expect(captionText(single, 0.3)).toBe('Class: 10c | Confidence: 34.3%');
+    // Below the threshold the caption says so, as the JSON (top "") and the grid do.
+    expect(captionText(single, 0.4)).toBe('Class: none above threshold');
     expect(captionText({ ...base, id: 'e.jpg', status: 'error', error: { code: 'bad_image', message: 'x' } }, 0.4)).toBeNull();
   });
 
-  it('keeps the response verbatim without letting it shadow the desktop fields, and takes extras last', () => {
+  it('keeps the response as raw_response without letting it shadow the desktop fields, and takes extras last', () => {
     const record: ResultRecord = { ...multi, response: { ...multi.response, path: 'evil', status: 'evil', image_path: 'evil' } };
-    const image = exportImage({ id: 'm.jpg', imagePath: '/abs/m.jpg', record, review: { flagged: true }, extra: { path: 'no', note: 'yes' } });
-    expect(image).toMatchObject({ path: 'm.jpg', status: 'done', image_path: '/abs/m.jpg', predicted_classes: ['cat', 'dog'], flagged: true, reviewed_label: null, note: 'yes' });
+    const image = exportImage({ id: 'm.jpg', imagePath: '/abs/m.jpg', threshold: 0.5, record, review: { flagged: true }, extra: { path: 'no', note: 'yes' } });
+    // predicted_classes at the 0.5 threshold (confidence descending); every score kept.
+    expect(image).toMatchObject({ path: 'm.jpg', status: 'done', image_path: '/abs/m.jpg', predicted_classes: ['dog', 'cat'], flagged: true, reviewed_label: null, note: 'yes' });
     expect(image.predictions).toEqual(multi.response?.predictions);
-    expect(exportImage({ id: 'p.jpg', imagePath: '/abs/p.jpg' })).toMatchObject({ status: 'pending', error: null, sent: null });
+    expect(image.raw_response).toEqual(record.response);
+    expect(exportImage({ id: 'p.jpg', imagePath: '/abs/p.jpg', threshold: 0.5 })).toMatchObject({ status: 'pending', error: null, sent: null });
     expect(exportModel('cats-vs-dogs/3')).toEqual({ id: 'cats-vs-dogs/3', project: 'cats-vs-dogs', version: '3' });
+  });
+});
+
+describe('export notice', () => {
+  it('names the images a folder export could not write, and why, instead of a silent gap', () => {
+    expect(skippedText([])).toBe('');
+    const skip = (id: string) => ({ id, code: 'bad_image', message: 'It could not be decoded for drawing.' });
+    expect(skippedText([skip('a.bmp')])).toBe('1 image not written (a.bmp: It could not be decoded for drawing.).');
+    expect(skippedText(['a', 'b', 'c', 'd', 'e'].map(skip))).toMatch(/^5 images not written \(a: .*; c: It could not be decoded for drawing\.; and 2 more images\)\.$/);
   });
 });

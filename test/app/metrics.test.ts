@@ -211,9 +211,13 @@ describe('report', () => {
 
   it('has exactly the fields of the issue, in order', () => {
     const report = evalReport('pets/3', m);
-    expect(Object.keys(report)).toEqual(['format', 'model', 'threshold', 'classes', 'accuracy', 'per_class', 'confusion', 'unlabeled', 'errors']);
+    // v1's fields first, in their order, then what the console says and where the results come from.
+    expect(Object.keys(report)).toEqual([
+      'format', 'model', 'threshold', 'classes', 'accuracy', 'per_class', 'confusion', 'unlabeled', 'errors',
+      'multi_label', 'counts', 'macro_avg', 'weighted_avg', 'folder', 'endpoint', 'created',
+    ]);
     expect(report).toMatchObject({
-      format: 'classify-desk-eval/v1', model: 'pets/3', threshold: 0.5, classes: ['cat', 'dog', 'bird'],
+      format: 'classify-desk-eval/v2', model: 'pets/3', threshold: 0.5, classes: ['cat', 'dog', 'bird'],
       confusion: { labels: ['cat', 'dog', 'bird'], matrix: [[1, 1, 0], [1, 1, 0], [0, 1, 0]] }, unlabeled: 1, errors: 1,
     });
     expect(report.per_class.bird).toEqual({ precision: null, recall: 0, f1: 0, support: 1 });

@@ -100,7 +100,7 @@ describe('labelsAt', () => {
     const n = normaliseResponse(singleLabel);
     expect(labelsAt(n, 0.3).classes).toEqual(['10c']);
     expect(labelsAt(n, 0.3431).classes).toEqual(['10c']);
-    expect(labelsAt(n, 0.35)).toEqual({ multiLabel: false, classes: [], best: ['10c', 0.3431] });
+    expect(labelsAt(n, 0.35)).toEqual({ multiLabel: false, classes: [], scored: [], best: ['10c', 0.3431] });
   });
 
   it('multi-label: every class at or above the threshold', () => {
@@ -113,7 +113,7 @@ describe('labelsAt', () => {
   it('takes scores and the shape flag directly too', () => {
     expect(labelsAt([['b', 0.2], ['a', 0.7]], false, 0.5).classes).toEqual(['a']);
     expect(labelsAt([['b', 0.6], ['a', 0.7]], true, 0.5).classes).toEqual(['a', 'b']);
-    expect(labelsAt([], true, 0.5)).toEqual({ multiLabel: true, classes: [], best: null });
+    expect(labelsAt([], true, 0.5)).toEqual({ multiLabel: true, classes: [], scored: [], best: null });
   });
 });
 

@@ -176,7 +176,7 @@ describe('evaluating a model on class-named folders', () => {
       confusion: { labels: string[]; matrix: number[][] };
       unlabeled: number;
     };
-    expect(report.format).toBe('classify-desk-eval/v1');
+    expect(report.format).toBe('classify-desk-eval/v2');
     // The correction counts: oops green.png is truly green now. misc is ignored, so unlabelled.
     expect(report.accuracy).toBe(1);
     expect(report.unlabeled).toBe(1);
@@ -188,8 +188,8 @@ describe('evaluating a model on class-named folders', () => {
     await page.getByRole('status').filter({ hasText: 'Labels of' }).waitFor({ timeout: 15_000 });
     const csvFile = (await readdir(exportDir)).find((name) => name.endsWith('-labels.csv'));
     const csv = await readFile(path.join(exportDir, csvFile!), 'utf8');
-    expect(csv).toContain('red/oops green.png,green\r\n');
-    expect(csv).toContain('blue/deep/b2.png,blue\r\n');
+    expect(csv).toContain('red/oops green.png,green,correction\r\n');
+    expect(csv).toContain('blue/deep/b2.png,blue,truth\r\n');
   });
 
   it('keeps the corrections and the name mapping after a restart', async () => {

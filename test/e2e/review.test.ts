@@ -145,7 +145,7 @@ describe('reviewing a classified folder', () => {
       format: string;
       images: Array<{ path: string; status: string; top?: string }>;
     };
-    expect(doc.format).toBe('classify-desk/v1');
+    expect(doc.format).toBe('classify-desk/v2');
     expect(doc.images).toHaveLength(images.length + 1);
     for (const [rel, , cls] of images) expect(doc.images.find((image) => image.path === rel)?.top).toBe(cls);
     expect(doc.images.find((image) => image.path === 'broken.png')?.status).toBe('error');

@@ -95,7 +95,7 @@ describe('classify-desk evaluate', () => {
     expect(run.stderr).toContain('"misc" (1 image) matches no class');
     const json = JSON.parse(await fs.readFile(report, 'utf8'));
     expect(json).toEqual({
-      format: 'classify-desk-eval/v1',
+      format: 'classify-desk-eval/v2',
       model: 'colors/1',
       threshold: 0.5,
       classes: ['blue', 'green', 'red'],
@@ -105,11 +105,27 @@ describe('classify-desk evaluate', () => {
         green: { precision: 1, recall: 0.5, f1: 2 / 3, support: 2 },
         red: { precision: 1, recall: 1, f1: 1, support: 4 },
       },
-      confusion: { labels: ['blue', 'green', 'red'], matrix: [[1, 0, 0], [1, 1, 0], [0, 0, 4]] },
+      // The "(none)" column of the console's matrix is no_prediction.
+      confusion: { labels: ['blue', 'green', 'red'], matrix: [[1, 0, 0], [1, 1, 0], [0, 0, 4]], no_prediction: [1, 0, 0] },
       unlabeled: 2,
       errors: 1,
+      // Everything else the console says, where the results come from, and when.
+      multi_label: false,
+      counts: { images: 11, evaluated: 8, correct: 6, no_prediction: 1, unlabeled: 2, errors: 1, not_classified: 0 },
+      macro_avg: { precision: json.macro_avg.precision, recall: json.macro_avg.recall, f1: json.macro_avg.f1 },
+      weighted_avg: { precision: json.weighted_avg.precision, recall: json.weighted_avg.recall, f1: json.weighted_avg.f1 },
+      folder: await fs.realpath(folder),
+      endpoint: peer.url,
+      created: json.created,
+      mistakes: [
+        { path: 'blue/b2.png', truth: ['blue'], prediction: [], confidence: expect.closeTo(1 / 3, 2) },
+        { path: 'GREEN/g2.jpg', truth: ['green'], prediction: ['blue'], confidence: expect.any(Number) },
+      ],
     });
-    expect(Object.keys(json)).toEqual(['format', 'model', 'threshold', 'classes', 'accuracy', 'per_class', 'confusion', 'unlabeled', 'errors']);
+    expect(json.macro_avg.recall).toBeCloseTo((0.5 + 0.5 + 1) / 3, 12);
+    expect(json.weighted_avg.recall).toBeCloseTo(0.75, 12);
+    expect(run.stdout).toContain('macro avg');
+    expect(Number.isNaN(Date.parse(json.created))).toBe(false);
 
     // Stored results are reused: a second evaluation at another threshold sends only the new
     // image (classified first); nothing already classified goes to the server again.
@@ -169,6 +185,36 @@ describe('classify-desk evaluate', () => {
     expect(json.per_class.green.recall).toBe(0.5);
     expect(json.per_class.blue.precision).toBeCloseTo(2 / 3, 12);
     expect(json.per_class.blue.recall).toBe(1);
+  });
+
+  it('writes the labels with where each came from (--labels-out), leaving out prediction-only images on request', async () => {
+    const { folder, home } = await fixture('labels-out');
+    const file = path.join(tmp, 'labels-out', 'labels.csv');
+    const all = await evaluate(home, [folder, '--threshold', '0.5', '--labels-out', file]);
+    expect(all.code, all.stderr).toBe(0);
+    const rows = (await fs.readFile(file, 'utf8')).split('\r\n');
+    expect(rows[0]).toBe('path,label,label_source');
+    expect(rows).toContain('misc/u1.jpg,red,prediction');
+    expect(rows).toContain('top.jpg,green,prediction');
+    expect(rows).toContain('GREEN/g2.jpg,green,truth');
+    const confirmed = await evaluate(home, [folder, '--threshold', '0.5', '--labels-out', file, '--only-confirmed']);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    const kept = (await fs.readFile(file, 'utf8')).split('\r\n');
+    expect(kept.filter((r) => r.endsWith(',prediction'))).toEqual([]);
+    expect(kept).toHaveLength(rows.length - 2);
+    expect((await evaluate(home, [folder, '--only-confirmed'])).code).toBe(2);
+  });
+
+  it('exits 1 with one clear line, not a table of dashes, when nothing can be evaluated', async () => {
+    const folder = path.join(tmp, 'loose', 'images');
+    await fs.mkdir(folder, { recursive: true });
+    await fs.writeFile(path.join(folder, 'a.jpg'), await solidJpeg(32, 32, colours.red));
+    const report = path.join(tmp, 'loose', 'report.json');
+    const run = await evaluate(path.join(tmp, 'loose', 'home'), [folder, '--out', report]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^classify-desk evaluate: nothing to evaluate: no image has both a result and a known class \(1 image: 1 unlabeled/);
+    await expect(fs.stat(report)).rejects.toThrow();
   });
 
   it('refuses bad arguments with exit code 2 and a one-line reason', async () => {

@@ -86,7 +86,7 @@ describe('classify-desk CLI', () => {
     expect(first.stderr).not.toContain(defaultPeerKey);
     expect(first.code).toBe(0);
     const doc = JSON.parse(await fs.readFile(out, 'utf8'));
-    expect(doc).toMatchObject({ format: 'classify-desk/v1', model: { id: 'colors/1', project: 'colors', version: '1' }, endpoint: peer.url });
+    expect(doc).toMatchObject({ format: 'classify-desk/v2', model: { id: 'colors/1', project: 'colors', version: '1' }, endpoint: peer.url });
     expect(doc.images).toHaveLength(6);
     for (const img of images) expect(doc.images.find((i: { path: string }) => i.path === img.id)).toMatchObject({ status: 'done', top: img.expected, prediction_type: 'ClassificationModel' });
     expect(JSON.stringify(doc)).not.toContain(defaultPeerKey);

@@ -1,7 +1,7 @@
 import { untrack } from 'svelte';
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../../../app/eval-report';
+import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../../../app/eval-report';
 import type { LabelMapping } from '../../../app/ground-truth';
 import { truthWithCorrections } from '../../../app/corrections';
 import { cellIds, evaluateAt, folderEvalInputs, mistakeIds, prepareEvaluation, type EvaluationMetrics, type PreparedEvaluation } from '../../../app/metrics';
@@ -314,8 +314,8 @@ export class EvaluationStore {
   }
 
   /** Writes the report or the corrected labels where the person chooses. */
-  async export(kind: EvaluationExportKind): Promise<ExportDone | null> {
+  async export(kind: EvaluationExportKind, options: DatasetExportOptions = {}): Promise<ExportDone | null> {
     if (!this.folderId) return null;
-    return this.api.exportEvaluation({ ...this.request(this.folderId), kind });
+    return this.api.exportEvaluation({ ...this.request(this.folderId), kind, ...options });
   }
 }

@@ -1,6 +1,7 @@
 import type { Api, Events } from '../../../app/contract';
 import type { ExportFormat } from '../../../app/types';
 import { plural } from '../../../app/format';
+import { skippedText } from '../../../app/export-rows';
 import { toAppError } from '../api';
 import type { Notice } from './ui.svelte';
 
@@ -36,7 +37,8 @@ export class ExportStore {
       if (!done) return null;
       const images = plural(done.count, 'image');
       const what = format === 'json' || format === 'csv' ? images : `${images} as ${exportFormatNames[format]}`;
-      return { kind: 'info', title: 'Exported', text: `${what} to ${done.path}` };
+      const gap = skippedText(done.skipped ?? []);
+      return { kind: 'info', title: 'Exported', text: `${what} to ${done.path}${gap ? `. ${gap}` : ''}` };
     } catch (error) {
       const failure = toAppError(error);
       if (failure.code === 'cancelled') return { kind: 'info', title: 'Export cancelled', text: failure.message };

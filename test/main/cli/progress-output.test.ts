@@ -53,3 +53,17 @@ describe('CLI progress output', () => {
     expect(formatSeconds(7300)).toBe('2 h 2 min');
   });
 });
+
+describe('CLI progress output, plain lines', () => {
+  it('never prints the same progress twice (the final report repeats the last counts)', () => {
+    const out = sink(false);
+    let now = 0;
+    const p = createProgressOutput(out, { intervalMs: 1000, now: () => now });
+    p.update(progress(10), 'photos');
+    now = 1500;
+    p.update(progress(10, { state: 'done', rate: 4.1, etaSeconds: 0 }), 'photos');
+    p.finish();
+    expect(out.text.trim().split('\n')).toHaveLength(1);
+    expect(out.text).toMatch(/^photos: 10\/10/);
+  });
+});

@@ -147,7 +147,7 @@ describe('model comparison', () => {
     expect(a).toMatchObject({ model: 'colors/1', report: { model: 'colors/1', accuracy: 1 } });
     expect(b).toMatchObject({ model: 'colors/3', report: { model: 'colors/3', accuracy: 0.6 } });
     // Rows: true blue, green, red; columns: predicted blue, green, red.
-    expect(b.report.confusion).toEqual({ labels: ['blue', 'green', 'red'], matrix: [[1, 1, 0], [1, 1, 0], [0, 0, 1]] });
+    expect(b.report.confusion).toEqual({ labels: ['blue', 'green', 'red'], matrix: [[1, 1, 0], [1, 1, 0], [0, 0, 1]], no_prediction: [0, 0, 0] });
     // A model never run has nothing to judge: every image is pending, none dropped.
     const none = await call<FolderEvaluation>('evaluation', { folderId, model: 'colors/9' });
     expect(none.metrics).toMatchObject({ total: 5, pending: 5, evaluated: 0 });

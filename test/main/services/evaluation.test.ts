@@ -80,7 +80,7 @@ describe('evaluation over IPC', () => {
     const first = await call<FolderEvaluation>('evaluation', { folderId: info.folderId, threshold: 0.5 });
     // cat/a right, cat/b wrong (dog), Dog/c right; d error; e unlabeled ("other"); new.jpg not classified.
     expect(first.metrics).toMatchObject({ total: 6, evaluated: 3, correct: 2, errors: 1, unlabeled: 1, pending: 1 });
-    expect(first.report).toMatchObject({ format: 'classify-desk-eval/v1', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] } });
+    expect(first.report).toMatchObject({ format: 'classify-desk-eval/v2', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] } });
     expect(first.groundTruth.unmatched).toEqual([{ name: 'other', key: 'other', count: 1 }]);
     expect(new Map(first.truth).get('dog/old/d.jpg')).toEqual(['dog']);
 
@@ -147,7 +147,13 @@ describe('evaluation over IPC', () => {
     answers.exportPath = path.join(out, 'eval.json');
     const report = await call<{ path: string; count: number }>('exportEvaluation', { folderId, kind: 'report', threshold: 0.5 });
     expect(report).toEqual({ path: path.join(out, 'eval.json'), count: 4, format: 'json' });
-    expect(JSON.parse(await fs.readFile(report.path, 'utf8'))).toMatchObject({ format: 'classify-desk-eval/v1', accuracy: 0.5, unlabeled: 0 });
+    expect(JSON.parse(await fs.readFile(report.path, 'utf8'))).toMatchObject({
+      format: 'classify-desk-eval/v2', accuracy: 0.5, unlabeled: 0, folder: await fs.realpath(folder), endpoint,
+      mistakes: [
+        { path: 'cat/b.jpg', truth: ['cat'], prediction: ['dog'], confidence: 0.7 },
+        { path: 'other/e.jpg', truth: ['dog'], prediction: ['cat'], confidence: 0.6 },
+      ],
+    });
     expect(await fs.readFile(path.join(out, 'eval-confusion.csv'), 'utf8')).toBe('true\\predicted,cat,dog,(no prediction)\r\ncat,1,1,0\r\ndog,1,1,0\r\n');
 
     // Correction, else ground truth, else the prediction at the threshold; images with none are left out.
@@ -155,7 +161,7 @@ describe('evaluation over IPC', () => {
     const csv = await call<{ count: number }>('exportEvaluation', { folderId, kind: 'labels-csv' });
     expect(csv.count).toBe(6);
     expect((await fs.readFile(path.join(out, 'labels.csv'), 'utf8')).split('\r\n')).toEqual([
-      'path,label', 'Dog/c.jpg,dog', 'cat/a.jpg,cat', 'cat/b.jpg,cat', 'cat/new.jpg,cat', 'dog/old/d.jpg,dog', 'other/e.jpg,dog', '',
+      'path,label,label_source', 'cat/a.jpg,cat,truth', 'cat/b.jpg,cat,truth', 'cat/new.jpg,cat,truth', 'Dog/c.jpg,dog,truth', 'dog/old/d.jpg,dog,truth', 'other/e.jpg,dog,correction', '',
     ]);
     const dataset = path.join(out, 'dataset');
     answers.exportPath = dataset;

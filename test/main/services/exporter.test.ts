@@ -87,12 +87,12 @@ afterAll(async () => {
 });
 
 describe('exporter', () => {
-  it('writes the JSON export with Roboflow fields verbatim plus what the desktop knows', async () => {
+  it('writes the JSON export with Roboflow fields at the threshold, the response as received, and what the desktop knows', async () => {
     const out = path.join(tmp, 'out', 'results.json');
     const done = await exporter.export({ folderId, format: 'json', path: out });
     expect(done).toEqual({ path: out, count: 7, format: 'json' });
     const doc = JSON.parse(await fs.readFile(out, 'utf8'));
-    expect(doc.format).toBe('classify-desk/v1');
+    expect(doc.format).toBe('classify-desk/v2');
     expect(doc.model).toEqual({ id: 'colors/1', project: 'colors', version: '1' });
     expect(doc.endpoint).toBe(endpoint);
     expect(doc.threshold).toBe(0.5);
@@ -101,7 +101,9 @@ describe('exporter', () => {
     const byPath = new Map<string, Record<string, unknown>>(doc.images.map((i: Record<string, unknown>) => [i.path, i]));
     const a = byPath.get('a.jpg')!;
     expect(a).toMatchObject({ status: 'done', top: 'red', confidence: 0.9, time: 0.012, inference_id: 'id-red', server_extra: 'kept' });
-    expect(a.predictions).toEqual(single('red', 0.9).predictions);
+    // At the 0.5 threshold Roboflow answers with the red class only; the response as received is raw_response.
+    expect(a.predictions).toEqual([{ class: 'red', class_id: 0, confidence: 0.9 }]);
+    expect(a.raw_response).toEqual(single('red', 0.9));
     expect(a.prediction_type).toBe('ClassificationModel');
     expect(a.image_path).toBe(path.join(await fs.realpath(folder), 'a.jpg'));
     expect(a.sent).toEqual({ width: 64, height: 48, bytes: 700, resized: false, reencoded: false });
@@ -123,7 +125,7 @@ describe('exporter', () => {
     const o7 = String((1 - 0.7) / 2);
     expect(lines).toContain(`a.jpg,done,red,0.9,${o9},${o9},0.9,,,,false`);
     // Below the 0.5 threshold: no label, but the score is there.
-    expect(lines.find((l) => l.startsWith('c.jpg'))).toMatch(/^c\.jpg,done,,0\.45,0\.45,/);
+    expect(lines.find((l) => l.startsWith('c.jpg'))).toMatch(/^c\.jpg,done,,,0\.45,/);
     expect(lines).toContain(`'=cmd.jpg,done,red,0.7,${o7},${o7},0.7,,,,false`);
     expect(lines).toContain('broken.jpg,error,,,,,,bad_image,,,false');
     expect(lines).toContain('pending.jpg,pending,,,,,,,,,false');
@@ -159,7 +161,7 @@ describe('exporter', () => {
     expect(done.count).toBe(4);
     expect((await fs.readdir(path.join(out, 'red'))).sort()).toEqual(['=cmd.jpg', 'a (2).jpg', 'a.jpg']);
     expect(await fs.readFile(path.join(out, 'red', 'a.jpg'), 'utf8')).toBe('already here');
-    expect(await fs.readdir(path.join(out, 'green'))).toEqual(['b.jpg']);
+    expect(await fs.readdir(path.join(out, 'green', 'sub'))).toEqual(['b.jpg']);
     expect(await fs.readdir(path.join(out, '_below_threshold'))).toEqual(['c.jpg']);
     const original = await fs.readFile(path.join(folder, 'a.jpg'));
     expect((await fs.readFile(path.join(out, 'red', 'a (2).jpg'))).equals(original)).toBe(true);
