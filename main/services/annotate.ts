@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { replaceAtomically } from './export-files';
+import { readChecked } from './safe-open';
 
 // Annotated images in the manner of Roboflow's SDK `.save()`: the picture (EXIF-oriented) with a
 // white caption band added on top carrying "Class: X | Confidence: Y", written as JPEG. The text is
@@ -30,7 +31,9 @@ export function captionSvg(caption: string, width: number, height: number): Buff
 
 /** Writes the annotated JPEG of `source` to `target` (atomically). Returns the output size. */
 export async function annotateImage(source: string, caption: string, target: string): Promise<{ width: number; height: number }> {
-  const meta = await sharp(source, { failOn: 'error' }).metadata();
+  // sharp gets the bytes of a proven handle, never the path (it could be swapped for a link).
+  const { bytes } = await readChecked(source);
+  const meta = await sharp(bytes, { failOn: 'error' }).metadata();
   const swapped = (meta.orientation ?? 1) >= 5;
   const width = (swapped ? meta.height : meta.width) ?? 0;
   const height = (swapped ? meta.width : meta.height) ?? 0;
@@ -38,7 +41,7 @@ export async function annotateImage(source: string, caption: string, target: str
   const band = bandHeight(width);
   // sharp composites after rotate/extend, so the band lands on the added white strip.
   await replaceAtomically(target, (temp) =>
-    sharp(source, { failOn: 'error' })
+    sharp(bytes, { failOn: 'error' })
       .rotate()
       .flatten({ background: '#ffffff' })
       .extend({ top: band, background: '#ffffff' })

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
+import { copyChecked } from './safe-open';
 import { isInside } from './scan';
 
 // Small file helpers for exports: every file appears complete or not at all (temp + rename in
@@ -47,9 +48,10 @@ export function writeAtomically(target: string, fill: (handle: fs.FileHandle) =>
   });
 }
 
-/** Copies `source` to `target` via a temp file and rename. */
+/** Copies `source` (a path the library's gate returned) to `target` via a temp file and rename,
+ *  reading only through a handle proven to be that file. */
 export function copyAtomically(source: string, target: string): Promise<void> {
-  return replaceAtomically(target, (temp) => fs.copyFile(source, temp));
+  return replaceAtomically(target, (temp) => copyChecked(source, temp));
 }
 
 /** A folder or file name safe on every OS (no separators, reserved characters or dot names). */

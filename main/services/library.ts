@@ -49,6 +49,21 @@ function idSegments(id: string): string[] {
   return segments;
 }
 
+/** The gate: the real path of image `id` when it stays inside the real folder `root`, else a
+ *  refusal. Readers then open that path with safe-open, which proves the file is still that one. */
+export async function resolveInside(root: string, id: string): Promise<string> {
+  const segments = idSegments(id);
+  if (!isImageName(segments[segments.length - 1]) || segments.some((s) => s.startsWith('.'))) throw refused();
+  let real: string;
+  try {
+    real = await fsp.realpath(path.join(root, ...segments));
+  } catch {
+    throw new AppFailure('not_found', `"${id}" is no longer in the folder. Rescan the folder.`);
+  }
+  if (!isInside(root, real)) throw refused();
+  return real;
+}
+
 export function createLibrary(opts: { emit: Emit }): Library {
   const roots = new Map<string, FolderInfo>();
   const states = new Map<string, FolderState>();
@@ -137,16 +152,7 @@ export function createLibrary(opts: { emit: Emit }): Library {
   async function resolve(folderId: string, id: string): Promise<string> {
     const info = roots.get(folderId);
     if (!info) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
-    const segments = idSegments(id);
-    if (!isImageName(segments[segments.length - 1]) || segments.some((s) => s.startsWith('.'))) throw refused();
-    let real: string;
-    try {
-      real = await fsp.realpath(path.join(info.root, ...segments));
-    } catch {
-      throw new AppFailure('not_found', `"${id}" is no longer in the folder. Rescan the folder.`);
-    }
-    if (!isInside(info.root, real)) throw refused();
-    return real;
+    return resolveInside(info.root, id);
   }
 
   return {

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { AppFailure } from '../../app/errors';
 import type { SentInfo } from '../../app/types';
 import { looksLikeBmp } from './bmp';
+import { readChecked } from './safe-open';
 
 // Turns an image file into the bytes to upload (issue 3 item 3). All decoding and encoding runs in
 // sharp's libuv threadpool; the event loop only reads headers.
@@ -36,11 +36,13 @@ export function base64Length(n: number): number {
   return 4 * Math.ceil(n / 3);
 }
 
-/** Reads an image file; a missing or unreadable file becomes AppFailure('unreadable_file'). */
+/** Reads an image file (a path the library's gate returned) through a handle proven to be that
+ *  file; a missing or unreadable file becomes AppFailure('unreadable_file'). */
 export async function readImageFile(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return (await readChecked(path)).bytes;
   } catch (err) {
+    if (err instanceof AppFailure) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new AppFailure('unreadable_file', `Could not read ${basename(path)} (${code}). Check that the file still exists and that you may open it.`);
   }
