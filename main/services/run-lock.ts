@@ -54,7 +54,7 @@ async function isStale(file: string, staleMs: number): Promise<{ stale: boolean;
     return { stale: true, text: '' }; // gone meanwhile: try again
   }
   if (Date.now() - mtimeMs > staleMs) return { stale: true, text };
-  let owner: Partial<Owner> | null = null;
+  let owner: Partial<Owner> | null;
   try {
     owner = JSON.parse(text) as Partial<Owner>;
   } catch {
