@@ -38,7 +38,7 @@ export async function writeClassFolders(
   resolve: (id: string) => Promise<string>,
 ): Promise<ExportDone> {
   const out = path.resolve(target);
-  refuseInside([root], out);
+  await refuseInside([root], out);
   const name = createNamer();
   let count = 0;
   for (const [id, names] of labels) {
