@@ -13,7 +13,7 @@ import { createEvaluation } from './services/evaluation';
 import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
 import { createModels } from './services/models';
-import { dataPaths } from './services/paths';
+import { dataPaths, makePrivateDir } from './services/paths';
 import { createPlatformClient } from './services/platform';
 import { createResultsStore } from './services/results';
 import { createRoboflowClient } from './services/roboflow';
@@ -52,6 +52,8 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const { dataDir, emit } = opts;
   const paths = dataPaths(dataDir);
   const closers: Array<() => Promise<void>> = [];
+  // Settings, results and thumbnails of the user's pictures: nobody else on the machine may read them.
+  await makePrivateDir(dataDir);
 
   // --- settings
   const settings = createSettingsStore({ dataDir, backing: opts.settingsBacking });

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { makePrivateDir, privateFileMode } from './paths';
 
 // An append-only JSON-lines journal with "last record per key wins" semantics, kept in memory as
 // a Map. Generic so corrections (issue 6) can reuse it with their own schema.
@@ -146,6 +147,13 @@ async function readRange<T>(file: fs.FileHandle, start: number, opts: JournalOpt
   return result;
 }
 
+/** Opens a journal for appending, readable by the user only (older journals are tightened). */
+async function openPrivate(file: string): Promise<fs.FileHandle> {
+  const handle = await fs.open(file, 'a+', privateFileMode);
+  if (process.platform !== 'win32') await handle.chmod(privateFileMode).catch(() => undefined);
+  return handle;
+}
+
 /** Cuts a torn last line (no newline: an append that failed part way, e.g. disk full) so the next
  *  append starts on a line of its own instead of being glued to the fragment. */
 async function cutTornTail(file: fs.FileHandle): Promise<void> {
@@ -168,9 +176,9 @@ async function cutTornTail(file: fs.FileHandle): Promise<void> {
 /** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */
 export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T>> {
   const started = performance.now();
-  await fs.mkdir(path.dirname(opts.path), { recursive: true });
+  await makePrivateDir(path.dirname(opts.path));
   let map = new Map<string, T>();
-  let handle = await fs.open(opts.path, 'a+');
+  let handle = await openPrivate(opts.path);
   const first = await readRange(handle, 0, opts, map);
   const stats: LoadStats = { lines: first.lines, live: 0, garbled: first.garbled, tornTail: false, ms: 0 };
   if (first.eof > first.end) {
@@ -220,7 +228,7 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
       // Another process replaced the file (its compaction): our lines since the last check went
       // to the old inode, so write them again into the new file, then read it whole.
       await handle.close();
-      handle = await fs.open(opts.path, 'a+');
+      handle = await openPrivate(opts.path);
       ino = (await handle.stat()).ino;
       if (recent.length) await handle.write(recent.join(''));
       recent = [];
@@ -246,7 +254,7 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
   const compactNow = async () => {
     await refreshNow();
     const temp = `${opts.path}.${process.pid}.${Date.now()}.tmp`;
-    const out = await fs.open(temp, 'w');
+    const out = await fs.open(temp, 'w', privateFileMode);
     try {
       let batch: string[] = [];
       for (const record of map.values()) {
@@ -267,7 +275,7 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
     const late = new Map<string, T>();
     await readRange(handle, known, opts, late);
     await handle.close();
-    handle = await fs.open(opts.path, 'a+');
+    handle = await openPrivate(opts.path);
     ino = (await handle.stat()).ino;
     if (late.size) {
       await handle.write([...late.values()].map((r) => JSON.stringify(r) + '\n').join(''));

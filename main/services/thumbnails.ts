@@ -8,6 +8,7 @@ import type { Ports } from '../handlers';
 import { decodeBmp, looksLikeBmp } from './bmp';
 import { createCachePruner, tempSuffix } from './cache-pruner';
 import { createLimiter } from './limit';
+import { privateFileMode } from './paths';
 import { openChecked, readChecked } from './safe-open';
 
 type SharpImage = ReturnType<typeof sharp>;
@@ -262,8 +263,9 @@ async function writeCache(cacheDir: string, key: string, made: ImageBytes): Prom
   const target = cacheFile(cacheDir, key, cacheExt(made.contentType));
   const temp = `${target}.${randomBytes(6).toString('hex')}${tempSuffix}`;
   try {
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(temp, made.bytes);
+    // Thumbnails show the user's pictures: the cache is theirs alone, like the rest of the data folder.
+    await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    await fs.writeFile(temp, made.bytes, { mode: privateFileMode });
     await fs.rename(temp, target);
     return true;
   } catch {
