@@ -41,9 +41,11 @@ export function folderIdOf(realRoot: string): string {
 
 const refused = () => new AppFailure('invalid_input', 'Refused: that path leads outside the opened folder.');
 
-/** Splits an image id into safe path segments or throws; ids are relative POSIX paths. */
+/** Splits an image id into safe path segments or throws; ids are relative POSIX paths. A backslash
+ *  is a separator only on Windows; elsewhere it is an ordinary character of a file name. */
 function idSegments(id: string): string[] {
-  if (!id || id.includes('\0') || id.includes('\\') || id.startsWith('/') || /^[a-zA-Z]:/.test(id)) throw refused();
+  if (!id || id.includes('\0') || id.startsWith('/') || /^[a-zA-Z]:/.test(id)) throw refused();
+  if (process.platform === 'win32' && id.includes('\\')) throw refused();
   const segments = id.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..')) throw refused();
   return segments;
