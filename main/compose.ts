@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import pkg from '../package.json' with { type: 'json' };
-import { endpointBase, endpointRequestLimits, type WindowState } from '../app/settings';
+import { endpointBase, requestLimitOf, type WindowState } from '../app/settings';
 import type { Emit, Ports } from './handlers';
 import type { Classifier } from './services/classifier';
 import { createExporter } from './services/exporter';
@@ -82,7 +82,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const classifier: Classifier = {
     classify: (input, target, signal, gate) => {
       const s = settings.get();
-      const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: endpointRequestLimits[s.endpointKind] });
+      const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: requestLimitOf(s) });
       return client.classify(input, target, signal, gate);
     },
   };

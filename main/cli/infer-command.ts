@@ -5,7 +5,7 @@ import { recordLabels } from '../../app/export-rows';
 import {
   endpointBase,
   endpointBaseUrls,
-  endpointRequestLimits,
+  requestLimitOf,
   modelIdPattern,
   normaliseSettings,
   type EndpointKind,
@@ -203,7 +203,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     timeoutMs: settings.timeoutMs,
     authMode: settings.authMode,
     maxUploadSize: settings.maxUploadSize,
-    requestLimit: endpointRequestLimits[settings.endpointKind],
+    requestLimit: requestLimitOf(settings),
   });
   const inference = createInference({ classifier, results: store, library, settings: { get: () => settings }, getApiKey, emit });
   const endpoint = endpointBase(settings);

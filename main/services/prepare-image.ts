@@ -64,7 +64,16 @@ function tooLarge(limit: number, why = 'even after downscaling'): AppFailure {
   );
 }
 
+/** The most bytes a plain file of `width`×`height` needs: 4 bytes a pixel (uncompressed RGBA) and
+ *  1 MB of metadata. A bigger file carries something else (trailing data): it never goes as is. */
+export function saneFileSize(width: number, height: number): number {
+  return width * height * 4 + 1024 * 1024;
+}
+
 function original(bytes: Buffer, width: number, height: number, limit: number, why: string): PreparedImage {
+  if (bytes.length > saneFileSize(width, height)) {
+    throw new AppFailure('too_large', `This BMP file holds far more bytes (${mb(bytes.length)}) than its ${width}×${height} pixels need, and a BMP cannot be re-encoded here. Save it again as PNG or JPEG.`);
+  }
   if (base64Length(bytes.length) > limit) throw tooLarge(limit, why);
   return { body: bytes, sent: { width, height, bytes: bytes.length, resized: false, reencoded: false } };
 }
@@ -115,7 +124,9 @@ export async function prepareImage(source: Buffer, opts: PrepareOptions): Promis
   const [width, height] = orientation >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
   const longest = Math.max(width, height);
   const needsResize = opts.maxUploadSize > 0 && longest > opts.maxUploadSize;
-  const asIs = (meta.format === 'jpeg' || meta.format === 'png') && !needsResize && orientation === 1;
+  // Original bytes only when the file is no bigger than its pixels need: a JPEG with 100 MB of
+  // trailing data is re-encoded (a few hundred KB), not sent and held as 139 MB requests.
+  const asIs = (meta.format === 'jpeg' || meta.format === 'png') && !needsResize && orientation === 1 && source.length <= saneFileSize(width, height);
   if (asIs && base64Length(source.length) <= opts.requestLimit) {
     return { body: source, sent: { width, height, bytes: source.length, resized: false, reencoded: false } };
   }
