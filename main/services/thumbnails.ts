@@ -5,7 +5,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { AppFailure, type AppError } from '../../app/errors';
 import type { Ports } from '../handlers';
-import { decodeBmp, looksLikeBmp } from './bmp';
+import { looksLikeBmp } from './bmp';
+import { decodeBmpOffThread } from './bmp-thread';
 import { createCachePruner, tempSuffix } from './cache-pruner';
 import { createLimiter } from './limit';
 import { privateFileMode } from './paths';
@@ -82,6 +83,7 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   });
   const inFlight = new Map<string, Promise<ImageBytes>>();
   const errors = new Map<string, AppError>();
+  const failures = new Map<string, AppFailure>();
   let renders = 0;
 
   const remember = (ref: ImageRef | undefined, error: AppError | null) => {
@@ -97,6 +99,10 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   async function cached(absPath: string, size: number, contentType: string, make: () => Promise<ImageBytes>): Promise<ImageBytes> {
     const st = await statImage(absPath);
     const key = createHash('sha1').update(`${cacheVersion}\0${absPath}\0${size}\0${st.mtimeMs}\0${st.size}`).digest('hex');
+    // A file that failed to decode fails the same way until it changes (the key follows mtime and
+    // size): answer from memory instead of decoding it again on every request.
+    const failed = failures.get(key);
+    if (failed) throw failed;
     const running = inFlight.get(key);
     if (running) return running;
     const task = (async () => {
@@ -112,6 +118,13 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
     inFlight.set(key, task);
     try {
       return await task;
+    } catch (error) {
+      const failure = asImageFailure(error);
+      if (failure.code === 'bad_image') {
+        failures.set(key, failure);
+        if (failures.size > keptErrors) failures.delete(failures.keys().next().value as string);
+      }
+      throw failure;
     } finally {
       inFlight.delete(key);
     }
@@ -212,7 +225,7 @@ async function encode(input: SharpImage, size: number, contentType: string): Pro
 }
 
 async function bmpInput(bytes: Buffer): Promise<SharpImage> {
-  const raw = await decodeBmp(bytes);
+  const raw = await decodeBmpOffThread(bytes);
   return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
 }
 
