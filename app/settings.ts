@@ -95,6 +95,8 @@ export const settingsSchema = z.object({
   threshold: z.number().min(0).max(1).default(0.4),
   authMode: z.enum(authModes).default('bearer+query'),
   timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+  /** Largest upload to a self-hosted server in MB (base64 included): its own limit is unknown. */
+  selfHostedLimitMb: z.number().int().min(1).max(1024).default(20),
   recursive: z.boolean().default(true),
   profile: z.string().trim().min(1).max(64).regex(/^[\w .@-]+$/, 'A profile name is letters, digits, spaces and . _ @ - only').default('default'),
   platformApiUrl: httpBaseUrl('The platform API URL').default('https://api.roboflow.com'),
@@ -146,6 +148,11 @@ export function normaliseSettings(raw: unknown): Settings {
     if (field && field.safeParse(value).success) out[key] = value;
   }
   return settingsSchema.parse(out);
+}
+
+/** The request body limit in bytes (base64 included) for the settings' endpoint. */
+export function requestLimitOf(settings: Pick<Settings, 'endpointKind' | 'selfHostedLimitMb'>): number {
+  return settings.endpointKind === 'self-hosted' ? settings.selfHostedLimitMb * 1024 * 1024 : endpointRequestLimits[settings.endpointKind];
 }
 
 /** The base URL requests go to for the given settings ('' when self-hosted has no URL yet). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import pkg from '../package.json' with { type: 'json' };
-import { endpointBase, endpointRequestLimits, type WindowState } from '../app/settings';
+import { endpointBase, requestLimitOf, type WindowState } from '../app/settings';
 import type { Emit, Ports } from './handlers';
 import type { Classifier } from './services/classifier';
 import { createExporter } from './services/exporter';
@@ -16,7 +16,7 @@ import { createSentJournals } from './services/dataset-upload-journal';
 import { createLibrary } from './services/library';
 import { createMediaHandler } from './services/media';
 import { createModels } from './services/models';
-import { dataPaths } from './services/paths';
+import { dataPaths, makePrivateDir } from './services/paths';
 import { createKeyCheck } from './services/key-check';
 import { createPlatformClient } from './services/platform';
 import { createResultsStore } from './services/results';
@@ -56,6 +56,8 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const { dataDir, emit } = opts;
   const paths = dataPaths(dataDir);
   const closers: Array<() => Promise<void>> = [];
+  // Settings, results and thumbnails of the user's pictures: nobody else on the machine may read them.
+  await makePrivateDir(dataDir);
 
   // --- settings
   const settings = createSettingsStore({ dataDir, backing: opts.settingsBacking });
@@ -84,7 +86,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const classifier: Classifier = {
     classify: (input, target, signal, gate) => {
       const s = settings.get();
-      const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: endpointRequestLimits[s.endpointKind] });
+      const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: requestLimitOf(s) });
       return client.classify(input, target, signal, gate);
     },
   };

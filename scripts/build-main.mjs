@@ -26,6 +26,14 @@ await Promise.all([
     // ESM output still needs require() for the CommonJS packages esbuild inlines.
     banner: { js: "import { createRequire as __cdCreateRequire } from 'node:module'; const require = __cdCreateRequire(import.meta.url);" },
   }),
+  // The BMP decoder's worker thread, loaded beside index.mjs (and by the CLI under main/).
+  build({
+    ...common,
+    entryPoints: ['main/services/bmp-worker.ts'],
+    outfile: 'dist/main/bmp-worker.mjs',
+    format: 'esm',
+    external,
+  }),
   build({
     ...common,
     entryPoints: ['main/preload.ts'],
@@ -55,4 +63,4 @@ await Promise.all([
   }),
 ]);
 await chmod('dist/cli.mjs', 0o755);
-console.log('built dist/main/index.mjs, dist/main/preload.cjs, dist/cli.mjs, dist/main/on-device-worker.mjs');
+console.log('built dist/main/index.mjs, dist/main/bmp-worker.mjs, dist/main/on-device-worker.mjs, dist/main/preload.cjs, dist/cli.mjs');

@@ -5,7 +5,7 @@ import { AppFailure } from '../../app/errors';
 import type { FolderInfo, ImageEntry } from '../../app/types';
 import { comparePaths } from '../../app/view-filter';
 import type { JobLibrary } from '../services/inference';
-import { folderIdOf } from '../services/library';
+import { folderIdOf, resolveInside } from '../services/library';
 import { isWebId } from '../services/results';
 import { isImageName, isProblem, scanFolder } from '../services/scan';
 
@@ -86,7 +86,8 @@ export async function buildCliLibrary(inputs: string[], recursive: boolean): Pro
     async resolve(folderId, id) {
       const folder = byId.get(folderId);
       if (!folder || folder.web) throw new AppFailure('not_found', `"${id}" is not part of this run.`);
-      return path.join(folder.info.root, ...id.split('/'));
+      // The app's gate: no link may lead out of the folder; readers then prove the file with safe-open.
+      return resolveInside(folder.info.root, id);
     },
   };
 }

@@ -7,7 +7,7 @@ import {
   endpointBase,
   isPlainHttpOffMachine,
   endpointBaseUrls,
-  endpointRequestLimits,
+  requestLimitOf,
   modelIdPattern,
   normaliseSettings,
   type EndpointKind,
@@ -224,7 +224,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     timeoutMs: settings.timeoutMs,
     authMode: settings.authMode,
     maxUploadSize: settings.maxUploadSize,
-    requestLimit: endpointRequestLimits[settings.endpointKind],
+    requestLimit: requestLimitOf(settings),
   });
   const inference = createInference({ classifier, results: store, library, settings: { get: () => settings }, getApiKey: onDevice ? async () => '' : getApiKey, emit });
   const endpoint = endpointBase(settings);
@@ -262,17 +262,22 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
       } finally {
         await corrections.close();
       }
-      const sources: ExportSource[] = rows.map(({ folder, id, record }) => {
-        const file = folder.web ? undefined : path.join(folder.info.root, ...id.split('/'));
-        return { id: shown(folder, id), imagePath: file ?? id, file, record, review: reviews.get(folder)?.(id) };
-      });
+      const sources: ExportSource[] = [];
+      for (const { folder, id, record } of rows) {
+        const imagePath = folder.web ? id : path.join(folder.info.root, ...id.split('/'));
+        // Image bytes are read only through the gate (no link may lead out of the folder).
+        const file = folder.web ? undefined : await library.resolve(folder.info.folderId, id).catch(() => undefined);
+        sources.push({ id: shown(folder, id), imagePath, file, record, review: reviews.get(folder)?.(id) });
+      }
       const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: single ? library.folders[0].info.root : process.cwd() };
       await writeExport({ format, path: values.out, header, sources });
     }
     if (values.annotate) {
-      const sources: ExportSource[] = rows
-        .filter(({ folder }) => !folder.web)
-        .map(({ folder, id, record }) => ({ id: shown(folder, id), imagePath: path.join(folder.info.root, id), file: path.join(folder.info.root, ...id.split('/')), record }));
+      const sources: ExportSource[] = [];
+      for (const { folder, id, record } of rows.filter((row) => !row.folder.web)) {
+        const file = await library.resolve(folder.info.folderId, id).catch(() => undefined);
+        sources.push({ id: shown(folder, id), imagePath: path.join(folder.info.root, id), file, record });
+      }
       const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: '' };
       const annotated = await writeExport({ format: 'annotated', path: values.annotate, header, sources, protectedRoots: library.folders.filter((f) => !f.web).map((f) => f.info.root) });
       // Images without a result are listed with the failures below; say why any other has no copy.

@@ -1,7 +1,8 @@
-import fs from 'node:fs/promises';
 import sharp from 'sharp';
-import { decodeBmp, looksLikeBmp } from './bmp';
+import { looksLikeBmp } from './bmp';
+import { decodeBmpOffThread } from './bmp-thread';
 import { replaceAtomically } from './export-files';
+import { readChecked } from './safe-open';
 
 // Annotated images in the manner of Roboflow's SDK `.save()`: the picture (EXIF-oriented) with a
 // white caption band added on top carrying "Class: X | Confidence: Y", written as JPEG. The text is
@@ -31,11 +32,12 @@ export function captionSvg(caption: string, width: number, height: number): Buff
 }
 
 /** The picture to draw on: sharp reads most formats itself; BMP (which libvips cannot read) goes
- *  through the app's BMP decoder, the same one thumbnails use. The file is read once. */
+ *  through the app's BMP decoder off main's thread, as thumbnails do. The file is read once. */
 async function openPicture(source: string): Promise<() => ReturnType<typeof sharp>> {
-  const bytes = await fs.readFile(source);
+  // sharp gets the bytes of a proven handle, never the path (it could be swapped for a link).
+  const { bytes } = await readChecked(source);
   if (looksLikeBmp(bytes.subarray(0, 2))) {
-    const raw = await decodeBmp(bytes);
+    const raw = await decodeBmpOffThread(bytes);
     const options = { raw: { width: raw.width, height: raw.height, channels: raw.channels } };
     return () => sharp(raw.data, options);
   }

@@ -3,7 +3,8 @@ import { AppFailure } from '../../app/errors';
 // A small BMP decoder, because libvips (sharp) cannot read BMP. Supports the kinds cameras,
 // scanners and Windows tools write: uncompressed 1/4/8-bit paletted, 16/24/32-bit, with or without
 // bit-field masks, bottom-up or top-down. Anything else is a clear bad_image, never a crash.
-// Decoding yields to the event loop every few rows: main must stay responsive.
+// The app decodes in a worker thread (bmp-thread.ts) within a pixel and byte budget, so a crafted
+// file can neither block main's event loop nor allocate without bound.
 
 export interface RawImage {
   width: number;
@@ -12,7 +13,14 @@ export interface RawImage {
   data: Buffer;
 }
 
-const maxPixels = 100_000_000;
+/** What one decode may cost: pixels, and bytes of decoded output (raw RGB(A)). */
+export interface BmpBudget {
+  maxPixels: number;
+  maxOutputBytes: number;
+}
+
+/** 40 MP (a 7300×5500 scan) and 160 MB of output: beyond that a BMP is refused, not decoded. */
+export const defaultBmpBudget: BmpBudget = { maxPixels: 40_000_000, maxOutputBytes: 160 * 1024 * 1024 };
 /** Output bytes decoded between yields to the event loop (~a few ms of work). */
 const sliceBytes = 1 << 20;
 
@@ -36,7 +44,7 @@ export function looksLikeBmp(head: Buffer): boolean {
 }
 
 /** Decodes a BMP into raw RGB(A) pixels, top row first. */
-export async function decodeBmp(buf: Buffer): Promise<RawImage> {
+export async function decodeBmp(buf: Buffer, budget: BmpBudget = defaultBmpBudget): Promise<RawImage> {
   if (buf.length < 26 || !looksLikeBmp(buf)) throw bad('it is not a BMP file, or it is truncated.');
   const dataOffset = buf.readUInt32LE(10);
   const headerSize = buf.readUInt32LE(14);
@@ -63,7 +71,7 @@ export async function decodeBmp(buf: Buffer): Promise<RawImage> {
   const topDown = rawHeight < 0;
   const height = Math.abs(rawHeight);
   if (width <= 0 || height <= 0) throw bad('its width or height is zero.');
-  if (width * height > maxPixels) throw bad(`it is too large (${width}×${height}).`);
+  if (width * height > budget.maxPixels) throw bad(`it is too large (${width}×${height}).`);
 
   // BI_RGB = 0, BI_BITFIELDS = 3, BI_ALPHABITFIELDS = 6; RLE and embedded JPEG/PNG are not supported.
   let masks: [number, number, number, number] | null = null;
@@ -101,6 +109,7 @@ export async function decodeBmp(buf: Buffer): Promise<RawImage> {
   const rgbWithFourth = bits === 32 && !masks;
   let fourthUsed = false;
   const channels: 3 | 4 = (masks && masks[3]) || rgbWithFourth ? 4 : 3;
+  if (width * height * channels > budget.maxOutputBytes) throw bad(`it is too large to decode (${width}×${height}).`);
   const out = Buffer.alloc(width * height * channels);
   const m = masks?.map(maskOf);
   const rowsPerSlice = Math.max(1, Math.floor(sliceBytes / (width * channels)));

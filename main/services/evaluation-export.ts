@@ -41,7 +41,7 @@ export async function writeClassFolders(
   opts: Pick<DatasetExportOptions, 'keepSubfolders'> = {},
 ): Promise<ExportDone> {
   const out = path.resolve(target);
-  refuseInside([root], out);
+  await refuseInside([root], out);
   const name = createNamer();
   let count = 0;
   const skipped: ExportSkip[] = [];

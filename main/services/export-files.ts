@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
-import { isInside } from './scan';
+import { copyChecked } from './safe-open';
+import { resolveDataDir } from './paths';
+import { isImageName, isInside } from './scan';
 
 // Small file helpers for exports: every file appears complete or not at all (temp + rename in
 // the target's own folder, so the rename never crosses file systems), and names never clobber.
@@ -9,13 +11,51 @@ import { isInside } from './scan';
 const tempName = (target: string) =>
   path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`);
 
-/** Refuses an export target that is, or lies inside, one of `roots`, so no original can be overwritten. */
-export function refuseInside(roots: readonly string[], target: string): void {
+/** Where a write at `target` really lands: the real path of its deepest existing folder, plus the
+ *  rest. With `followLeaf` the last segment is resolved too (a folder target: files go inside it);
+ *  without, it stays as named (a file target: the rename replaces a link, not what it points to). */
+export async function landingPath(target: string, followLeaf: boolean): Promise<string> {
+  const absolute = path.resolve(target);
+  let existing = followLeaf ? absolute : path.dirname(absolute);
+  const rest: string[] = followLeaf ? [] : [path.basename(absolute)];
+  for (;;) {
+    try {
+      return path.join(await fs.realpath(existing), ...rest);
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return absolute;
+      rest.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+const realOr = (dir: string) => fs.realpath(dir).catch(() => path.resolve(dir));
+
+/** Refuses an export folder that is, or lies inside, one of `roots` or the app's data folder,
+ *  comparing real paths (a link to the image folder is the image folder), so no original can be
+ *  overwritten. */
+export async function refuseInside(roots: readonly string[], target: string): Promise<void> {
+  const real = await landingPath(target, true);
   for (const root of roots) {
-    if (isInside(path.resolve(root), path.resolve(target))) {
+    if (isInside(await realOr(root), real)) {
       throw new AppFailure('invalid_input', 'Choose an export folder outside the image folder, so no original can be overwritten.');
     }
   }
+  if (isInside(await realOr(resolveDataDir()), real)) throw insideData();
+}
+
+const insideData = () =>
+  new AppFailure('invalid_input', "Choose a place outside Classify Desk's own data folder: an export there could replace the app's settings or results.");
+
+/** Refuses a file export (JSON, CSV, report) that would replace an image (of an opened folder or
+ *  any other) or a file in the app's data folder. */
+export async function refuseReplacing(target: string): Promise<void> {
+  const real = await landingPath(target, false);
+  if (isImageName(path.basename(real))) {
+    throw new AppFailure('invalid_input', `"${path.basename(real)}" is an image name: an export must not replace an image. Choose a .json or .csv name.`);
+  }
+  if (isInside(await realOr(resolveDataDir()), real)) throw insideData();
 }
 
 /** Has `write` fill a fresh temp path beside `target`, then renames it into place; on a failure
@@ -32,8 +72,10 @@ export async function replaceAtomically(target: string, write: (temp: string) =>
   }
 }
 
-/** Writes `target` through a temp file filled by `fill` (synced before the rename). */
-export function writeAtomically(target: string, fill: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
+/** Writes the file export `target` through a temp file filled by `fill` (synced before the
+ *  rename); never over an image or into the app's data folder. */
+export async function writeAtomically(target: string, fill: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
+  await refuseReplacing(target);
   return replaceAtomically(target, async (temp) => {
     const handle = await fs.open(temp, 'wx');
     try {
@@ -47,9 +89,10 @@ export function writeAtomically(target: string, fill: (handle: fs.FileHandle) =>
   });
 }
 
-/** Copies `source` to `target` via a temp file and rename. */
+/** Copies `source` (a path the library's gate returned) to `target` via a temp file and rename,
+ *  reading only through a handle proven to be that file. */
 export function copyAtomically(source: string, target: string): Promise<void> {
-  return replaceAtomically(target, (temp) => fs.copyFile(source, temp));
+  return replaceAtomically(target, (temp) => copyChecked(source, temp));
 }
 
 /** A folder or file name safe on every OS (no separators, reserved characters or dot names). */

@@ -117,7 +117,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     return { path: target, count: total, format };
   }
 
-  refuseInside(request.protectedRoots ?? [], target);
+  await refuseInside(request.protectedRoots ?? [], target);
   const name = createNamer();
   let count = 0;
   const skipped: ExportSkip[] = [];

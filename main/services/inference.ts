@@ -9,6 +9,7 @@ import type { Classifier, ClassifyInput, ClassifyOutcome, ClassifyTarget } from 
 import { createProgressMeter, type ProgressMeter } from './job-progress';
 import { createRateWindow, type RateWindow } from './rate-window';
 import { redactSecrets } from './redact';
+import { acquireRunLock, type RunLock } from './run-lock';
 import { isStale, isWebId, summarise, type ResultsStore } from './results';
 import type { Journal } from './results-journal';
 
@@ -85,9 +86,18 @@ interface Job {
   answered: boolean;
   ended: boolean;
   meter: ProgressMeter;
+  /** One writer per journal across processes; released when the job ends. */
+  lock: RunLock;
+  released?: Promise<void>;
+  /** Whether a send first looks again for a result another process journalled (not when forced). */
+  recheck: boolean;
+  lastRefresh: number;
   finished: Promise<JobProgress>;
   resolveFinished: (p: JobProgress) => void;
 }
+
+/** How often a send may look at the journal file for results another process wrote. */
+const recheckMs = 200;
 
 const active = (state: JobProgress['state']) => state === 'running' || state === 'paused' || state === 'queued';
 
@@ -132,8 +142,14 @@ export function createInference(opts: InferenceOptions): Inference {
     const apiKey = await opts.getApiKey(baseUrl);
     await folder.done;
     const journal = await opts.results.journal(request.folderId, baseUrl, model);
+    // Another process (the CLI, a second app) running this folder with this model would send
+    // every image twice: refuse while it runs.
+    const lock = await acquireRunLock(journal.path);
     // The CLI may have classified some of these meanwhile: skip what it did.
-    await journal.refresh();
+    await journal.refresh().catch(async (error: unknown) => {
+      await lock.release();
+      throw error;
+    });
 
     const items: Item[] = [];
     let skipped = 0;
@@ -186,6 +202,9 @@ export function createInference(opts: InferenceOptions): Inference {
       answered: false,
       ended: false,
       meter: undefined as unknown as ProgressMeter,
+      lock,
+      recheck: !request.force,
+      lastRefresh: clock(),
       finished,
       resolveFinished,
     };
@@ -244,9 +263,28 @@ export function createInference(opts: InferenceOptions): Inference {
     return { kind: 'file', path: file };
   }
 
+  /** True when the journal now holds a current result for the item (written by another process
+   *  since the job started): sending it again would only cost a second request. */
+  async function doneElsewhere(job: Job, item: Item): Promise<boolean> {
+    if (!job.recheck || item.attempts > 0) return false;
+    if (clock() - job.lastRefresh >= recheckMs) {
+      job.lastRefresh = clock();
+      await job.journal.refresh().catch(() => undefined);
+    }
+    const previous = job.journal.get(item.id);
+    return previous?.status === 'done' && !isStale(previous, item.entry);
+  }
+
   async function send(job: Job, item: Item): Promise<void> {
     const controller = new AbortController();
     job.inflight.set(item, controller);
+    if (await doneElsewhere(job, item)) {
+      job.inflight.delete(item);
+      job.progress.total--;
+      job.progress.skipped++;
+      report(job);
+      return pump(job);
+    }
     const generation = job.window.sent();
     item.attempts++;
     if (item.attempts === 1) {
@@ -374,6 +412,7 @@ export function createInference(opts: InferenceOptions): Inference {
       job.head = 0;
       const final = snapshot(job);
       job.meter.close();
+      job.released = job.lock.release().catch(() => undefined);
       opts.emit('jobProgress', final);
       job.resolveFinished(final);
     }
@@ -411,7 +450,7 @@ export function createInference(opts: InferenceOptions): Inference {
     async close() {
       const all = [...jobs.values()];
       for (const job of all) halt(job, 'cancelled');
-      await Promise.all(all.map((job) => job.finished));
+      await Promise.all(all.map((job) => job.finished.then(() => job.released)));
     },
   };
 }

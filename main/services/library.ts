@@ -46,12 +46,29 @@ export function folderIdOf(realRoot: string): string {
 
 const refused = () => new AppFailure('invalid_input', 'Refused: that path leads outside the opened folder.');
 
-/** Splits an image id into safe path segments or throws; ids are relative POSIX paths. */
+/** Splits an image id into safe path segments or throws; ids are relative POSIX paths. A backslash
+ *  is a separator only on Windows; elsewhere it is an ordinary character of a file name. */
 function idSegments(id: string): string[] {
-  if (!id || id.includes('\0') || id.includes('\\') || id.startsWith('/') || /^[a-zA-Z]:/.test(id)) throw refused();
+  if (!id || id.includes('\0') || id.startsWith('/') || /^[a-zA-Z]:/.test(id)) throw refused();
+  if (process.platform === 'win32' && id.includes('\\')) throw refused();
   const segments = id.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..')) throw refused();
   return segments;
+}
+
+/** The gate: the real path of image `id` when it stays inside the real folder `root`, else a
+ *  refusal. Readers then open that path with safe-open, which proves the file is still that one. */
+export async function resolveInside(root: string, id: string): Promise<string> {
+  const segments = idSegments(id);
+  if (!isImageName(segments[segments.length - 1]) || segments.some((s) => s.startsWith('.'))) throw refused();
+  let real: string;
+  try {
+    real = await fsp.realpath(path.join(root, ...segments));
+  } catch {
+    throw new AppFailure('not_found', `"${id}" is no longer in the folder. Rescan the folder.`);
+  }
+  if (!isInside(root, real)) throw refused();
+  return real;
 }
 
 export function createLibrary(opts: { emit: Emit }): Library {
@@ -145,16 +162,7 @@ export function createLibrary(opts: { emit: Emit }): Library {
   async function resolve(folderId: string, id: string): Promise<string> {
     const info = roots.get(folderId);
     if (!info) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
-    const segments = idSegments(id);
-    if (!isImageName(segments[segments.length - 1]) || segments.some((s) => s.startsWith('.'))) throw refused();
-    let real: string;
-    try {
-      real = await fsp.realpath(path.join(info.root, ...segments));
-    } catch {
-      throw new AppFailure('not_found', `"${id}" is no longer in the folder. Rescan the folder.`);
-    }
-    if (!isInside(info.root, real)) throw refused();
-    return real;
+    return resolveInside(info.root, id);
   }
 
   return {

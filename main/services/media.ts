@@ -75,23 +75,20 @@ export function createMediaHandler(deps: { library: Pick<Library, 'resolve'>; th
       return await streamFile(full, request.method === 'HEAD');
     } catch (error) {
       const failure = error instanceof AppFailure ? error : new AppFailure('bad_image', 'The image could not be shown.');
-      return json(422, failure.toJSON());
+      // A file swapped for a link after the gate's check is refused like a link found by the gate.
+      return json(failure.code === 'invalid_input' ? 403 : 422, failure.toJSON());
     }
   };
 }
 
-/** The size comes from full()'s stat, so HEAD costs no open; GET opens first, so a file that
- *  vanished since is an error answer rather than a broken stream. */
-async function streamFile(full: { file: string; size: number; contentType: string }, headOnly: boolean): Promise<Response> {
+/** Streams from the handle full() opened and proved (never the path again), then closes it. */
+async function streamFile(full: { handle: fs.FileHandle; size: number; contentType: string }, headOnly: boolean): Promise<Response> {
   const headers = imageHeaders(full.contentType, full.size);
-  if (headOnly) return new Response(null, { headers });
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(full.file, 'r');
-  } catch {
-    throw new AppFailure('unreadable_file', 'The file could not be opened: it may have been moved or deleted.');
+  if (headOnly) {
+    await full.handle.close();
+    return new Response(null, { headers });
   }
   // Bounded to the announced length, so a file that grows meanwhile cannot overrun Content-Length.
-  const body = Readable.toWeb(handle.createReadStream({ end: full.size - 1 })) as ReadableStream<Uint8Array>;
+  const body = Readable.toWeb(full.handle.createReadStream({ start: 0, end: full.size - 1 })) as ReadableStream<Uint8Array>;
   return new Response(body, { headers });
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -35,4 +36,14 @@ export function dataPaths(dataDir: string) {
     thumbnails: path.join(dataDir, 'cache', 'thumbnails'),
     exports: path.join(dataDir, 'exports'),
   };
+}
+
+/** Mode of the files the app keeps for the user (settings, journals, cache files): owner only. */
+export const privateFileMode = 0o600;
+
+/** Creates `dir` (and missing parents) readable by the user only, and tightens it if it already
+ *  existed. POSIX only: on Windows the per-user profile's ACLs already keep others out. */
+export async function makePrivateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') await fs.chmod(dir, 0o700);
 }

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { AppFailure } from '../../app/errors';
 import type { SentInfo } from '../../app/types';
 import { looksLikeBmp } from './bmp';
+import { readChecked } from './safe-open';
 
 // Turns an image file into the bytes to upload (issue 3 item 3). All decoding and encoding runs in
 // sharp's libuv threadpool; the event loop only reads headers.
@@ -36,11 +36,13 @@ export function base64Length(n: number): number {
   return 4 * Math.ceil(n / 3);
 }
 
-/** Reads an image file; a missing or unreadable file becomes AppFailure('unreadable_file'). */
+/** Reads an image file (a path the library's gate returned) through a handle proven to be that
+ *  file; a missing or unreadable file becomes AppFailure('unreadable_file'). */
 export async function readImageFile(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return (await readChecked(path)).bytes;
   } catch (err) {
+    if (err instanceof AppFailure) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new AppFailure('unreadable_file', `Could not read ${basename(path)} (${code}). Check that the file still exists and that you may open it.`);
   }
@@ -62,7 +64,16 @@ function tooLarge(limit: number, why = 'even after downscaling'): AppFailure {
   );
 }
 
+/** The most bytes a plain file of `width`×`height` needs: 4 bytes a pixel (uncompressed RGBA) and
+ *  1 MB of metadata. A bigger file carries something else (trailing data): it never goes as is. */
+export function saneFileSize(width: number, height: number): number {
+  return width * height * 4 + 1024 * 1024;
+}
+
 function original(bytes: Buffer, width: number, height: number, limit: number, why: string): PreparedImage {
+  if (bytes.length > saneFileSize(width, height)) {
+    throw new AppFailure('too_large', `This BMP file holds far more bytes (${mb(bytes.length)}) than its ${width}×${height} pixels need, and a BMP cannot be re-encoded here. Save it again as PNG or JPEG.`);
+  }
   if (base64Length(bytes.length) > limit) throw tooLarge(limit, why);
   return { body: bytes, sent: { width, height, bytes: bytes.length, resized: false, reencoded: false } };
 }
@@ -113,7 +124,9 @@ export async function prepareImage(source: Buffer, opts: PrepareOptions): Promis
   const [width, height] = orientation >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
   const longest = Math.max(width, height);
   const needsResize = opts.maxUploadSize > 0 && longest > opts.maxUploadSize;
-  const asIs = (meta.format === 'jpeg' || meta.format === 'png') && !needsResize && orientation === 1;
+  // Original bytes only when the file is no bigger than its pixels need: a JPEG with 100 MB of
+  // trailing data is re-encoded (a few hundred KB), not sent and held as 139 MB requests.
+  const asIs = (meta.format === 'jpeg' || meta.format === 'png') && !needsResize && orientation === 1 && source.length <= saneFileSize(width, height);
   if (asIs && base64Length(source.length) <= opts.requestLimit) {
     return { body: source, sent: { width, height, bytes: source.length, resized: false, reencoded: false } };
   }

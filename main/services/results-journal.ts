@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { makePrivateDir, privateFileMode } from './paths';
 
 // An append-only JSON-lines journal with "last record per key wins" semantics, kept in memory as
 // a Map. Generic so corrections (issue 6) can reuse it with their own schema.
@@ -26,6 +27,8 @@ export interface JournalOptions<T> {
   /** Do not bother compacting journals with fewer lines than this (default 64). */
   compactMinLines?: number;
   syncIntervalMs?: number;
+  /** Writes one appended line (tests inject a failing disk here). */
+  write?: (handle: fs.FileHandle, text: string) => Promise<unknown>;
 }
 
 export interface LoadStats {
@@ -59,6 +62,8 @@ export interface Journal<T> {
 
 const newline = 0x0a;
 const chunkSize = 1 << 20;
+/** Longer lines are no record of ours (a response is a few KB): skipped without being held. */
+const maxLineBytes = 16 << 20;
 
 interface RangeResult {
   /** Offset just after the last complete line read. */
@@ -69,7 +74,9 @@ interface RangeResult {
   garbled: number;
 }
 
-/** Applies every complete line of `file` from `start` on; a line without its newline is left. */
+/** Applies every complete line of `file` from `start` on; a line without its newline is left.
+ *  Linear in the file size however long a line is: the pieces of a line are joined once, when its
+ *  newline arrives, and a line longer than `maxLineBytes` (no record is) is skipped unread. */
 async function readRange<T>(file: fs.FileHandle, start: number, opts: JournalOptions<T>, map: Map<string, T>): Promise<RangeResult> {
   const result: RangeResult = { end: start, eof: start, lines: 0, garbled: 0 };
   const applyLine = (text: string) => {
@@ -86,43 +93,92 @@ async function readRange<T>(file: fs.FileHandle, start: number, opts: JournalOpt
     if (record == null) result.garbled++;
     else map.set(opts.key(record), record);
   };
-  let carry: Buffer | null = null;
+  // The start of a line that spans chunks, and its length; `oversized` once it passed the cap.
+  let pieces: Buffer[] = [];
+  let pending = 0;
+  let oversized = false;
   let position = start;
   const buffer = Buffer.allocUnsafe(chunkSize);
   for (;;) {
     const { bytesRead } = await file.read(buffer, 0, chunkSize, position);
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
-    const bufStart = position - (carry ? carry.length : 0);
+    const chunkStart = position;
     position += bytesRead;
-    const last = buf.lastIndexOf(newline);
-    if (last === -1) {
-      carry = buf;
+    const first = chunk.indexOf(newline);
+    if (first === -1) {
+      pending += bytesRead;
+      if (pending > maxLineBytes) {
+        oversized = true;
+        pieces = [];
+      }
+      if (!oversized) pieces.push(Buffer.from(chunk));
       continue;
     }
+    // The line that ends at `first` (joined with its earlier pieces once).
+    if (oversized) {
+      result.lines++;
+      result.garbled++;
+    } else {
+      applyLine((pieces.length ? Buffer.concat([...pieces, chunk.subarray(0, first)]) : chunk.subarray(0, first)).toString('utf8'));
+    }
+    pieces = [];
+    pending = 0;
+    oversized = false;
     // Newline bytes never occur inside a UTF-8 sequence, so decoding up to the last one and
     // splitting the text is safe, and much cheaper than decoding line by line.
-    const text = buf.toString('utf8', 0, last);
-    let from = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
-      applyLine(text.slice(from, nl));
-      from = nl + 1;
+    const last = chunk.lastIndexOf(newline);
+    if (last > first) {
+      const text = chunk.toString('utf8', first + 1, last);
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        applyLine(text.slice(from, nl));
+        from = nl + 1;
+      }
+      applyLine(text.slice(from));
     }
-    applyLine(text.slice(from));
-    result.end = bufStart + last + 1;
-    carry = last + 1 < buf.length ? buf.subarray(last + 1) : null;
+    result.end = chunkStart + last + 1;
+    if (last + 1 < bytesRead) {
+      pieces = [Buffer.from(chunk.subarray(last + 1))];
+      pending = bytesRead - last - 1;
+    }
   }
   result.eof = position;
   return result;
 }
 
+/** Opens a journal for appending, readable by the user only (older journals are tightened). */
+async function openPrivate(file: string): Promise<fs.FileHandle> {
+  const handle = await fs.open(file, 'a+', privateFileMode);
+  if (process.platform !== 'win32') await handle.chmod(privateFileMode).catch(() => undefined);
+  return handle;
+}
+
+/** Cuts a torn last line (no newline: an append that failed part way, e.g. disk full) so the next
+ *  append starts on a line of its own instead of being glued to the fragment. */
+async function cutTornTail(file: fs.FileHandle): Promise<void> {
+  let end = (await file.stat()).size;
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  const size = end;
+  while (end > 0) {
+    const from = Math.max(0, end - buffer.length);
+    const { bytesRead } = await file.read(buffer, 0, end - from, from);
+    const nl = buffer.subarray(0, bytesRead).lastIndexOf(newline);
+    if (nl !== -1) {
+      if (from + nl + 1 < size) await file.truncate(from + nl + 1);
+      return;
+    }
+    end = from;
+  }
+  if (size > 0) await file.truncate(0);
+}
+
 /** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */
 export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T>> {
   const started = performance.now();
-  await fs.mkdir(path.dirname(opts.path), { recursive: true });
+  await makePrivateDir(path.dirname(opts.path));
   let map = new Map<string, T>();
-  let handle = await fs.open(opts.path, 'a+');
+  let handle = await openPrivate(opts.path);
   const first = await readRange(handle, 0, opts, map);
   const stats: LoadStats = { lines: first.lines, live: 0, garbled: first.garbled, tornTail: false, ms: 0 };
   if (first.eof > first.end) {
@@ -136,6 +192,7 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
   stats.live = map.size;
   stats.ms = performance.now() - started;
 
+  const write = opts.write ?? ((file: fs.FileHandle, text: string) => file.write(text));
   const ratio = opts.compactRatio ?? 2;
   const minLines = opts.compactMinLines ?? 64;
   let lines = first.lines - first.garbled;
@@ -171,7 +228,7 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
       // Another process replaced the file (its compaction): our lines since the last check went
       // to the old inode, so write them again into the new file, then read it whole.
       await handle.close();
-      handle = await fs.open(opts.path, 'a+');
+      handle = await openPrivate(opts.path);
       ino = (await handle.stat()).ino;
       if (recent.length) await handle.write(recent.join(''));
       recent = [];
@@ -197,7 +254,7 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
   const compactNow = async () => {
     await refreshNow();
     const temp = `${opts.path}.${process.pid}.${Date.now()}.tmp`;
-    const out = await fs.open(temp, 'w');
+    const out = await fs.open(temp, 'w', privateFileMode);
     try {
       let batch: string[] = [];
       for (const record of map.values()) {
@@ -218,7 +275,7 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
     const late = new Map<string, T>();
     await readRange(handle, known, opts, late);
     await handle.close();
-    handle = await fs.open(opts.path, 'a+');
+    handle = await openPrivate(opts.path);
     ino = (await handle.stat()).ino;
     if (late.size) {
       await handle.write([...late.values()].map((r) => JSON.stringify(r) + '\n').join(''));
@@ -265,7 +322,12 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
       const line = JSON.stringify(record) + '\n';
       return serial(async () => {
         if (closed) throw new Error('journal closed');
-        await handle.write(line);
+        try {
+          await write(handle, line);
+        } catch (error) {
+          await cutTornTail(handle).catch(() => undefined);
+          throw error;
+        }
         map.set(opts.key(record), record);
         lines++;
         ours++;

@@ -5,6 +5,7 @@ import { errorCodes } from '../../app/errors';
 import { parseResponse } from '../../app/roboflow';
 import { endpointBase, type Settings } from '../../app/settings';
 import type { ResultRecord, ResultSummary } from '../../app/types';
+import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
 
 // Results per folder + endpoint base URL + model, each in its own JSON-lines journal under
@@ -104,7 +105,8 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     const key = journalKey(folderId, endpoint, model);
     let pending = open.get(key);
     if (!pending) {
-      pending = openJournal<ResultRecord>({
+      // The data folder holds what the user classified: keep it theirs alone.
+      pending = makePrivateDir(opts.dataDir).then(() => openJournal<ResultRecord>({
         path: path.join(dir, `${key}.jsonl`),
         parse: (value) => {
           const parsed = resultRecordSchema.safeParse(value);
@@ -112,7 +114,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
         },
         key: (record) => record.id,
         syncIntervalMs: opts.syncIntervalMs,
-      });
+      }));
       open.set(key, pending);
       pending.catch(() => open.delete(key));
     }

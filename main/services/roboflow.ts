@@ -117,11 +117,11 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
     gate?: () => Promise<void>,
   ): Promise<ClassifyOutcome> {
     const limits = { maxUploadSize: opts.maxUploadSize, requestLimit: opts.requestLimit };
-    let source: Buffer;
     let prepared: PreparedImage;
     try {
-      source = await readImageFile(path);
-      prepared = await prepareImage(source, limits);
+      // The original bytes are not kept while the request waits on the network: per request in
+      // flight only the prepared body (bounded by the request limit) stays in memory.
+      prepared = await prepareImage(await readImageFile(path), limits);
     } catch (err) {
       if (err instanceof AppFailure) return { ok: false, error: err.toJSON(), retryable: false };
       throw err;
@@ -144,7 +144,7 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
       }
       refused ??= { width: prepared.sent.width, height: prepared.sent.height, bytes: prepared.sent.bytes };
       try {
-        prepared = await downscaleFurther(source, prepared.sent, limits);
+        prepared = await downscaleFurther(await readImageFile(path), prepared.sent, limits);
       } catch (err) {
         if (err instanceof AppFailure) return { ok: false, error: err.toJSON(), retryable: false, status: 413, sent: prepared.sent };
         throw err;

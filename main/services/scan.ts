@@ -37,8 +37,13 @@ export function isProblem(item: ScanItem): item is { problem: ScanProblem } {
   return 'problem' in item;
 }
 
-function reason(error: unknown): string {
+/** A name the OS gave as bytes that are not UTF-8: decoding put U+FFFD in it, so the name no longer
+ *  leads back to the file (reading it says "not found"). Only such names fail that way. */
+const notUtf8 = 'Its name is not valid UTF-8 text (an older or foreign encoding), so it cannot be opened by name. Rename it, then rescan.';
+
+function reason(error: unknown, name = ''): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' && name.includes('\uFFFD')) return notUtf8;
   switch (code) {
     case 'EACCES':
     case 'EPERM':
@@ -78,7 +83,7 @@ export async function* scanFolder(root: string, opts: ScanOptions = {}): AsyncGe
     try {
       dir = await fsp.opendir(dirAbs, { bufferSize: 256 });
     } catch (error) {
-      yield { problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error) } };
+      yield { problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error, dirRel) } };
       continue;
     }
     let chunk: Candidate[] = [];
@@ -174,7 +179,7 @@ function inspectSync(c: Candidate, abs: string): Inspected {
   try {
     return fromStat(c, fs.statSync(abs));
   } catch (error) {
-    return { problem: { path: c.rel, code: 'unreadable_file', message: reason(error) } };
+    return { problem: { path: c.rel, code: 'unreadable_file', message: reason(error, c.name) } };
   }
 }
 
@@ -201,6 +206,6 @@ async function inspect(c: Candidate, abs: string, rootReal: string): Promise<Ins
     // A broken or looping link without an image name is not something the user asked for.
     if (c.link && !isImageName(c.name)) return { entry: null };
     const code = (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink_loop' : 'unreadable_file';
-    return { problem: { path: c.rel, code, message: reason(error) } };
+    return { problem: { path: c.rel, code, message: reason(error, c.name) } };
   }
 }

@@ -54,6 +54,7 @@ export function createSettingsStore(opts: { dataDir: string; backing?: SettingsB
       projectName: 'classify-desk',
       // A corrupt file is not worth a crash: settings fall back to defaults.
       clearInvalidConfig: true,
+      configFileMode: 0o600, // private data folder: only the user may read settings
     });
   const recentListeners = new Set<() => void>();
 

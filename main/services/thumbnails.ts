@@ -5,9 +5,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { AppFailure, type AppError } from '../../app/errors';
 import type { Ports } from '../handlers';
-import { decodeBmp, looksLikeBmp } from './bmp';
+import { looksLikeBmp } from './bmp';
+import { decodeBmpOffThread } from './bmp-thread';
 import { createCachePruner, tempSuffix } from './cache-pruner';
 import { createLimiter } from './limit';
+import { privateFileMode } from './paths';
+import { openChecked, readChecked } from './safe-open';
 
 type SharpImage = ReturnType<typeof sharp>;
 
@@ -23,8 +26,8 @@ export interface ImageBytes {
   contentType: string;
 }
 
-/** A full image the caller may stream straight from disk, or bytes converted for the browser. */
-export type FullImage = ImageBytes | { file: string; size: number; contentType: string };
+/** A full image the caller streams from its proven handle (and closes), or bytes converted for the browser. */
+export type FullImage = ImageBytes | { handle: fs.FileHandle; size: number; contentType: string };
 
 export interface ImageRef {
   folderId: string;
@@ -80,6 +83,7 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   });
   const inFlight = new Map<string, Promise<ImageBytes>>();
   const errors = new Map<string, AppError>();
+  const failures = new Map<string, AppFailure>();
   let renders = 0;
 
   const remember = (ref: ImageRef | undefined, error: AppError | null) => {
@@ -95,6 +99,10 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   async function cached(absPath: string, size: number, contentType: string, make: () => Promise<ImageBytes>): Promise<ImageBytes> {
     const st = await statImage(absPath);
     const key = createHash('sha1').update(`${cacheVersion}\0${absPath}\0${size}\0${st.mtimeMs}\0${st.size}`).digest('hex');
+    // A file that failed to decode fails the same way until it changes (the key follows mtime and
+    // size): answer from memory instead of decoding it again on every request.
+    const failed = failures.get(key);
+    if (failed) throw failed;
     const running = inFlight.get(key);
     if (running) return running;
     const task = (async () => {
@@ -110,6 +118,13 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
     inFlight.set(key, task);
     try {
       return await task;
+    } catch (error) {
+      const failure = asImageFailure(error);
+      if (failure.code === 'bad_image') {
+        failures.set(key, failure);
+        if (failures.size > keptErrors) failures.delete(failures.keys().next().value as string);
+      }
+      throw failure;
     } finally {
       inFlight.delete(key);
     }
@@ -132,8 +147,12 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
       try {
         const type = passThrough[extensionOf(absPath)];
         if (type) {
-          const st = await statImage(absPath);
-          return { file: absPath, size: st.size, contentType: type };
+          const { handle, stat } = await openChecked(absPath);
+          if (stat.size === 0) {
+            await handle.close();
+            throw emptyFile();
+          }
+          return { handle, size: stat.size, contentType: type };
         }
         return await cached(absPath, 0, 'image/jpeg', () => render(absPath, fullCap, 'image/jpeg'));
       } catch (error) {
@@ -166,9 +185,11 @@ async function statImage(absPath: string) {
     throw fileFailure(error);
   }
   if (!st.isFile()) throw new AppFailure('unreadable_file', 'This is not a regular file, so it cannot be shown.');
-  if (st.size === 0) throw new AppFailure('bad_image', 'The file is empty (0 bytes). Copy it again from its source.');
+  if (st.size === 0) throw emptyFile();
   return st;
 }
+
+const emptyFile = () => new AppFailure('bad_image', 'The file is empty (0 bytes). Copy it again from its source.');
 
 /** JPEG for photos (fastest to make and to show); WebP keeps transparency for other formats. */
 function thumbType(absPath: string): string {
@@ -176,16 +197,19 @@ function thumbType(absPath: string): string {
   return ext === 'jpg' || ext === 'jpeg' ? 'image/jpeg' : 'image/webp';
 }
 
-/** One decode: EXIF-oriented, shrunk on load, encoded for the browser. */
+/** One decode: EXIF-oriented, shrunk on load, encoded for the browser. sharp gets the bytes read
+ *  through a proven handle, never the path (which could be swapped for a link meanwhile). */
 async function render(absPath: string, size: number, contentType: string): Promise<ImageBytes> {
+  const { bytes } = await readChecked(absPath);
+  if (bytes.length === 0) throw emptyFile();
   const fromBmp = extensionOf(absPath) === 'bmp';
-  const input = fromBmp ? await bmpInput(absPath) : sharp(absPath, { failOn: 'error' });
+  const input = fromBmp ? await bmpInput(bytes) : sharp(bytes, { failOn: 'error' });
   try {
     return await encode(input, size, contentType);
   } catch (error) {
     // A BMP under another name: libvips does not know the format, our decoder may.
-    if (!fromBmp && /unsupported image format/i.test(String(error)) && (await startsLikeBmp(absPath))) {
-      return encode(await bmpInput(absPath), size, contentType);
+    if (!fromBmp && /unsupported image format/i.test(String(error)) && looksLikeBmp(bytes)) {
+      return encode(await bmpInput(bytes), size, contentType);
     }
     throw error;
   }
@@ -200,27 +224,9 @@ async function encode(input: SharpImage, size: number, contentType: string): Pro
   return { bytes: await encoded.toBuffer(), contentType };
 }
 
-async function bmpInput(absPath: string): Promise<SharpImage> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(absPath);
-  } catch (error) {
-    throw fileFailure(error);
-  }
-  const raw = await decodeBmp(buf);
+async function bmpInput(bytes: Buffer): Promise<SharpImage> {
+  const raw = await decodeBmpOffThread(bytes);
   return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
-}
-
-async function startsLikeBmp(absPath: string): Promise<boolean> {
-  const handle = await fs.open(absPath, 'r').catch(() => null);
-  if (!handle) return false;
-  try {
-    const head = Buffer.alloc(2);
-    await handle.read(head, 0, 2, 0);
-    return looksLikeBmp(head);
-  } finally {
-    await handle.close();
-  }
 }
 
 function fileFailure(error: unknown): AppFailure {
@@ -270,8 +276,9 @@ async function writeCache(cacheDir: string, key: string, made: ImageBytes): Prom
   const target = cacheFile(cacheDir, key, cacheExt(made.contentType));
   const temp = `${target}.${randomBytes(6).toString('hex')}${tempSuffix}`;
   try {
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(temp, made.bytes);
+    // Thumbnails show the user's pictures: the cache is theirs alone, like the rest of the data folder.
+    await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+    await fs.writeFile(temp, made.bytes, { mode: privateFileMode });
     await fs.rename(temp, target);
     return true;
   } catch {

@@ -197,7 +197,12 @@ describe('thumbnails', () => {
   it('serves browser formats as they are and converts TIFF for the browser', async () => {
     const { root, thumbs } = await setup();
     const jpg = await writeImage(path.join(root, 'a.jpeg'), 50, 50);
-    expect(await thumbs.full(jpg)).toEqual({ file: jpg, size: (await fs.stat(jpg)).size, contentType: 'image/jpeg' });
+    const passed = await thumbs.full(jpg);
+    if ('bytes' in passed) throw new Error('a JPEG is served as it is');
+    expect({ size: passed.size, contentType: passed.contentType }).toEqual({ size: (await fs.stat(jpg)).size, contentType: 'image/jpeg' });
+    // The caller streams from the handle full() opened, never from the path again.
+    expect((await passed.handle.readFile()).equals(await fs.readFile(jpg))).toBe(true);
+    await passed.handle.close();
     const tif = await thumbs.full(await writeImage(path.join(root, 'b.tif'), 5000, 100));
     expect('bytes' in tif && (await sharp(tif.bytes).metadata())).toMatchObject({ format: 'jpeg', width: 4096 });
     await expect(thumbs.full(await writeFile(path.join(root, 'empty.png'), ''))).rejects.toMatchObject({ code: 'bad_image' });
