@@ -115,7 +115,7 @@ describe('a file swapped for a link while it is read', () => {
     // One image per export: an export that meets the swapped link stops with a refusal.
     const outcomes = new Set<string>();
     for (let i = 0; i < 150 && (await fs.readdir(path.join(exportDir, 'red')).catch(() => [])).length < 30; i++) {
-      await writeClassFolders(exportDir, root, [['x.jpg', ['red']]], (id) => library.resolve(folderId, id)).then(
+      await writeClassFolders(exportDir, root, [{ id: 'x.jpg', labels: ['red'], source: 'prediction' }], (id) => library.resolve(folderId, id)).then(
         () => outcomes.add('ok'),
         (error: { code?: string }) => outcomes.add(error.code ?? 'thrown'),
       );
