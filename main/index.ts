@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   await app.whenReady();
   const dataDir = app.getPath('userData');
   // electron-store and the CLI's conf share one file: <userData>/config.json.
-  const store = new ElectronStore({ name: 'config' });
+  // Only the user may read the settings file, as in plain Node (settings-store.ts).
+  const store = new ElectronStore({ name: 'config', configFileMode: 0o600 });
   const services = await createAppServices({
     dataDir,
     emit,

@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -65,6 +65,12 @@ const invoke = (name: string, payload: unknown, senderUrl = `${appOrigin}/index.
 describe('Electron shell (main/index.ts)', () => {
   it('keeps the data dir where CLASSIFY_DESK_HOME says', () => {
     expect(record.paths.get('userData')).toBe(resolve(dataDir));
+  });
+
+  it('keeps config.json private to the user (0600), as the plain-Node settings store does', async () => {
+    const answer = await invoke('setSettings', { threshold: 0.55 });
+    expect(answer.ok).toBe(true);
+    if (process.platform !== 'win32') expect((await stat(join(dataDir, 'config.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('opens one window with the security settings of DESIGN.md §3, from the app:// origin', () => {
