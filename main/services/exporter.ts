@@ -81,7 +81,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
       await handle.write(open + '\n');
       const chunk: string[] = [];
       for (const [i, s] of sources.entries()) {
-        const image = exportImage({ id: s.id, imagePath: s.imagePath, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
+        const image = exportImage({ id: s.id, imagePath: s.imagePath, record: s.record, stale: s.stale, threshold: header.threshold, review: s.review ?? opts.review?.(s.id) });
         chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
         if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
         step();
