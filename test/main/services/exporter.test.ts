@@ -107,6 +107,9 @@ describe('exporter', () => {
     expect(a.image_path).toBe(path.join(await fs.realpath(folder), 'a.jpg'));
     expect(a.sent).toEqual({ width: 64, height: 48, bytes: 700, resized: false, reencoded: false });
     expect(a).toMatchObject({ error: null, reviewed_label: null, reviewed_at: null, flagged: false, stale: false });
+    // Uncertainty: top-1 − top-2 = 0.9 − 0.05.
+    expect(a.margin).toBeCloseTo(0.85, 10);
+    expect(byPath.get('pending.jpg')).toMatchObject({ margin: null, entropy: null });
     expect(Object.keys(a).slice(0, 2)).toEqual(['path', 'status']);
     expect(byPath.get('broken.jpg')).toMatchObject({ status: 'error', error: { code: 'bad_image', message: 'Not an image, "really".' } });
     expect(byPath.get('pending.jpg')).toMatchObject({ status: 'pending', error: null });
