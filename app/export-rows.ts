@@ -1,6 +1,7 @@
 import { labelsAt, parseResponse, responseAt, type NormalisedResponse } from './roboflow';
 import type { ExportSkip, ResultRecord, SentInfo } from './types';
 import { formatPercentTenths, plural } from './format';
+import { uncertaintyOf } from './uncertainty';
 
 // Pure builders for exports (format "classify-desk/v2", described in docs/export-format.md): the
 // JSON document and its per-image objects, CSV rows, and annotation captions. Each image object
@@ -67,6 +68,7 @@ export function exportImage(input: ExportImageInput): Record<string, unknown> {
   out.raw_response = response ?? null;
   out.classified_at = record?.finishedAt ?? null;
   Object.assign(out, noReview, input.review ?? {});
+  Object.assign(out, uncertaintyFields(input.record, input.threshold));
   for (const [key, value] of Object.entries(input.extra ?? {})) if (!(key in out)) out[key] = value;
   return out;
 }
@@ -134,6 +136,13 @@ export function skippedText(skipped: readonly ExportSkip[], shown = 3): string {
   return `${plural(skipped.length, 'image')} not written (${first.join('; ')}${more}).`;
 }
 
+/** Margin and entropy of a record (see app/uncertainty), null without readable scores. */
+export function uncertaintyFields(record: ResultRecord | undefined, threshold: number): { margin: number | null; entropy: number | null } {
+  const labels = recordLabels(record, threshold);
+  const u = labels ? uncertaintyOf(labels.scores, labels.multiLabel, threshold) : null;
+  return { margin: u?.margin ?? null, entropy: u?.entropy ?? null };
+}
+
 /** Quotes one CSV cell per RFC 4180, and defuses spreadsheet formulas (= + - @ tab CR first). */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
@@ -163,9 +172,12 @@ export const csvFixedColumns = ['path', 'status', 'top_class', 'confidence'] as 
 /** Review columns after the error code (issue 6): the person's label, when, and the flag. */
 export const csvReviewColumns = ['reviewed_label', 'reviewed_at', 'flagged'] as const;
 
+/** Uncertainty columns, last. */
+export const csvUncertaintyColumns = ['margin', 'entropy'] as const;
+
 /** The CSV header: path, status, top class, confidence, one column per class, error code, review. */
 export function csvHeader(classes: readonly string[]): string {
-  return csvLine([...csvFixedColumns, ...classes, 'error_code', ...csvReviewColumns]);
+  return csvLine([...csvFixedColumns, ...classes, 'error_code', ...csvReviewColumns, ...csvUncertaintyColumns]);
 }
 
 /** One CSV row. top_class is the label at the threshold (multi-label: the passing classes joined
@@ -193,6 +205,7 @@ export function csvRow(
     reviewed.reviewed_label,
     reviewed.reviewed_at,
     reviewed.flagged ? 'true' : 'false',
+    ...Object.values(uncertaintyFields(record, threshold)),
   ]);
 }
 

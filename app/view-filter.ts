@@ -1,12 +1,15 @@
 import { labelsAt as ruleAt, passes } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
+import { uncertaintyOf } from './uncertainty';
 
 // Filtering, sorting and counting over a folder's results. Works on plain arrays indexed like the
 // folder's entries (no per-item objects or proxies) so any change at 50,000 images stays fast.
 
 export type StateFilter = 'all' | 'unclassified' | 'done' | 'error';
 /** 'mistakes': images judged wrong against their ground truth first, each part by confidence descending. */
-export type SortKey = 'name' | 'confidence-desc' | 'confidence-asc' | 'class' | 'mistakes';
+export type SortKey = 'name' | 'confidence-desc' | 'confidence-asc' | 'class' | 'mistakes' | UncertaintySort;
+/** Least certain first: smallest margin, or largest entropy. */
+export type UncertaintySort = 'margin-asc' | 'entropy-desc';
 
 export interface ViewFilter {
   /** Case-insensitive substring of the relative path. */
@@ -19,6 +22,11 @@ export interface ViewFilter {
   confMax: number;
   /** Entry indices to keep (an allow-list, e.g. the images of one confusion-matrix cell); absent or null keeps all. */
   only?: ReadonlySet<number> | null;
+  /** Ranges of the margin and entropy (0..1, see app/uncertainty); narrower than 0..1 drops unclassified images. */
+  marginMin?: number;
+  marginMax?: number;
+  entropyMin?: number;
+  entropyMax?: number;
 }
 
 export const defaultFilter: ViewFilter = { search: '', state: 'all', classes: new Set(), confMin: 0, confMax: 1 };
@@ -288,12 +296,23 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
   const keep = new Uint8Array(n);
   let shown = 0;
   const only = filter.only ?? null;
+  const mMin = filter.marginMin ?? 0;
+  const mMax = filter.marginMax ?? 1;
+  const eMin = filter.entropyMin ?? 0;
+  const eMax = filter.entropyMax ?? 1;
+  const byUncertainty = mMin > 0 || mMax < 1 || eMin > 0 || eMax < 1;
+  const unc = byUncertainty || sort === 'margin-asc' || sort === 'entropy-desc' ? uncertaintyArrays(prep, threshold) : null;
 
   for (let i = 0; i < n; i++) {
     if (only && !only.has(i)) continue;
     if (search && !names.lower[i].includes(search)) continue;
     const c = conf[i];
     if (!fullRange && (c < 0 || c < filter.confMin || c > filter.confMax)) continue;
+    if (byUncertainty && unc) {
+      const m = unc.margin[i];
+      const e = unc.entropy[i];
+      if (m < 0 || m < mMin || m > mMax || e < eMin || e > eMax) continue;
+    }
     const st = state[i];
     const inState = stateWanted < 0 || stateWanted === st;
     let inClass = !classFilter;
@@ -328,7 +347,7 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     const i = names.order[p];
     if (keep[i]) order[k++] = i;
   }
-  if (sort !== 'name') order = sortView(order, prep, sort === 'mistakes' ? 'confidence-desc' : sort);
+  if (sort !== 'name') order = sortView(order, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
   if (sort === 'mistakes' && mistakes) order = moveFirst(order, mistakes);
   const classes = new Map<string, number>();
   classNames.forEach((name, j) => {
@@ -357,8 +376,11 @@ const MAX_PACKED_CLASSES = 2 ** 53 / (RANK_BITS * (CONF_STEPS + 2));
  * Sorts by packing (class, confidence, name rank) into one exactly representable number per image
  * and using the engine's native numeric sort; the name rank decodes back to the image.
  */
-function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name'>): Int32Array {
-  const { names, conf, top, classNames } = prep;
+function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name'>, unc?: UncertaintyArrays | null): Int32Array {
+  const { names, top, classNames } = prep;
+  // Margin and entropy are 0..1 with -1 for none, like the confidence, so they pack the same way.
+  const conf = sort === 'margin-asc' && unc ? unc.margin : sort === 'entropy-desc' && unc ? unc.entropy : prep.conf;
+  const ascending = sort === 'confidence-asc' || sort === 'margin-asc';
   const byClass = sort === 'class';
   if (order.length > RANK_BITS || (byClass && classNames.length + 1 > MAX_PACKED_CLASSES)) return order;
   const keys = new Float64Array(order.length);
@@ -367,7 +389,7 @@ function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 
     const c = conf[i];
     // Images without a confidence go last whatever the direction.
     let q = c < 0 ? CONF_STEPS + 1 : Math.round(c * CONF_STEPS);
-    if (c >= 0 && sort !== 'confidence-asc') q = CONF_STEPS - q;
+    if (c >= 0 && !ascending) q = CONF_STEPS - q;
     let key = q * RANK_BITS + names.rank[i];
     if (byClass) {
       // Multi-label too: the first label at any threshold is the top score (scores sorted descending).
@@ -380,4 +402,33 @@ function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 
   const out = new Int32Array(order.length);
   for (let j = 0; j < keys.length; j++) out[j] = names.order[keys[j] % RANK_BITS];
   return out;
+}
+
+/** Per-image margin and entropy (-1 without scores), indexed like the entries. */
+export interface UncertaintyArrays {
+  margin: Float64Array;
+  entropy: Float64Array;
+}
+
+// Multi-label margins depend on the threshold, so the arrays are kept per prepared view and threshold.
+const uncertaintyCache = new WeakMap<PreparedView, UncertaintyArrays & { threshold: number }>();
+
+/** The margin and entropy of every image of a prepared view at `threshold`, computed once per pair. */
+export function uncertaintyArrays(prep: PreparedView, threshold: number): UncertaintyArrays {
+  const cached = uncertaintyCache.get(prep);
+  if (cached && cached.threshold === threshold) return cached;
+  const n = prep.state.length;
+  const margin = new Float64Array(n).fill(-1);
+  const entropy = new Float64Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (prep.state[i] !== DONE) continue;
+    const result = prep.results[i]!;
+    const u = uncertaintyOf(result.scores, result.multiLabel, threshold);
+    if (!u) continue;
+    margin[i] = u.margin;
+    entropy[i] = u.entropy;
+  }
+  const arrays = { threshold, margin, entropy };
+  uncertaintyCache.set(prep, arrays);
+  return arrays;
 }

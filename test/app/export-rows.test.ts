@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { captionText, csvCell, csvRow, exportImage, exportModel, skippedText } from '../../app/export-rows';
 import type { ResultRecord } from '../../app/types';
+import { uncertaintyOf } from '../../app/uncertainty';
 
 const base = { size: 1, mtimeMs: 1, startedAt: 's', finishedAt: 'f' };
 const multi: ResultRecord = {
@@ -31,10 +32,12 @@ describe('export rows', () => {
   });
 
   it('builds multi-label CSV rows and captions from the classes above the threshold', () => {
-    expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5)).toBe('m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,,,false\r\n');
+    // Margin: min |score − 0.5| = 0.3809 (cat); entropy: mean binary entropy of 0.8838, 0.8809, 0.1.
+    const tail = `${0.8809 - 0.5},${(uncertaintyOf([['dog', 0.8838], ['cat', 0.8809], ['bird', 0.1]], true, 0.5)!.entropy)}`;
+    expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5)).toBe(`m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,,,false,${tail}\r\n`);
     const review = { reviewed_label: 'cat', reviewed_at: '2026-11-27T07:00:00.000Z', flagged: true };
     expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5, review)).toBe(
-      'm.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,cat,2026-11-27T07:00:00.000Z,true\r\n',
+      `m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,cat,2026-11-27T07:00:00.000Z,true,${tail}\r\n`,
     );
     expect(captionText(multi, 0.5)).toBe('Classes: dog 88.4%, cat 88.1%');
     expect(captionText(multi, 0.95)).toBe('Classes: none above threshold');
@@ -60,8 +63,17 @@ describe('export rows', () => {
     expect(image).toMatchObject({ path: 'm.jpg', status: 'done', image_path: '/abs/m.jpg', predicted_classes: ['dog', 'cat'], flagged: true, reviewed_label: null, note: 'yes' });
     expect(image.predictions).toEqual(multi.response?.predictions);
     expect(image.raw_response).toEqual(record.response);
-    expect(exportImage({ id: 'p.jpg', imagePath: '/abs/p.jpg', threshold: 0.5 })).toMatchObject({ status: 'pending', error: null, sent: null });
+    expect(exportImage({ id: 'p.jpg', imagePath: '/abs/p.jpg', threshold: 0.5 })).toMatchObject({ status: 'pending', error: null, sent: null, margin: null, entropy: null });
     expect(exportModel('cats-vs-dogs/3')).toEqual({ id: 'cats-vs-dogs/3', project: 'cats-vs-dogs', version: '3' });
+  });
+
+  it('exports margin and entropy as JSON fields, multi-label margins measured at the export threshold', () => {
+    const at = (threshold: number) => exportImage({ id: 'm.jpg', imagePath: '/abs/m.jpg', record: multi, threshold });
+    // |0.8809 − 0.5| = 0.3809 at 0.5; |0.8838 − 0.9| = 0.0162 at 0.9 (dog is now nearer).
+    expect(at(0.5).margin).toBeCloseTo(0.3809, 10);
+    expect(at(0.9).margin).toBeCloseTo(0.0162, 10);
+    // H2(0.8838) = 0.5184, H2(0.8809) = 0.5274, H2(0.1) = 0.4690 → mean 0.5049
+    expect(at(0.5).entropy).toBeCloseTo(0.5049, 3);
   });
 });
 

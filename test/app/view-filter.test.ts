@@ -198,3 +198,25 @@ describe('extendNameIndex', () => {
     expect(Array.from(index.order, (i) => all[i].id)).toEqual(['a.jpg', 'b/x.jpg', 'e.jpg', 'é.jpg', 'IMG1.jpg', 'img2.jpg', 'img2.JPG', 'img10.jpg', 'z/9.png', 'z/10.png']);
   });
 });
+
+describe('uncertainty sort and filter', () => {
+  it('sorts least certain first by margin or entropy, images without scores last', () => {
+    // Margins: img2 0.02, b/red 0.2, img10 0.83, a/blue 0.98; entropies fall in the same order.
+    const expected = ['img2.jpg', 'b/red.png', 'img10.jpg', 'a/blue.png', 'bad.jpg', 'new.jpg'];
+    expect(ids(buildView(names, results, defaultFilter, 'margin-asc', 0.4).order)).toEqual(expected);
+    expect(ids(buildView(names, results, defaultFilter, 'entropy-desc', 0.4).order)).toEqual(expected);
+  });
+  it('filters by a margin or entropy range, dropping unclassified images', () => {
+    expect(ids(buildView(names, results, filter({ marginMax: 0.5 }), 'name', 0.4).order)).toEqual(['b/red.png', 'img2.jpg']);
+    // H(0.9, 0.07, 0.03) / ln 3 = 0.35; H(0.99, 0.01) / ln 2 = 0.08.
+    expect(ids(buildView(names, results, filter({ entropyMin: 0.2, entropyMax: 0.5 }), 'name', 0.4).order)).toEqual(['img10.jpg']);
+  });
+  it('measures multi-label margins against the current threshold', () => {
+    const multi = [done('img10.jpg', [['red', 0.9], ['blue', 0.6]], true), done('img2.jpg', [['red', 0.7], ['blue', 0.1]], true)];
+    const prep = prepareView(buildNameIndex(entries.slice(0, 2)), multi);
+    // Margins (img10 vs img2) at 0.5: 0.1 vs 0.2; at 0.3: 0.3 vs 0.2.
+    const at = (t: number) => Array.from(buildPreparedView(prep, defaultFilter, 'margin-asc', t).order, (i) => entries[i].id);
+    expect(at(0.5)).toEqual(['img10.jpg', 'img2.jpg']);
+    expect(at(0.3)).toEqual(['img2.jpg', 'img10.jpg']);
+  });
+});

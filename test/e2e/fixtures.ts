@@ -21,7 +21,7 @@ export function assertRendererBuilt(): void {
       return Math.max(latest, item.isDirectory() ? newest(full) : statSync(full).mtimeMs);
     }, 0);
   // renderer/ plus the app/ modules its bundle contains (other app/ files change often and do not matter here).
-  const appModules = ['contract', 'errors', 'settings', 'types', 'media-urls', 'grid-layout', 'class-colors', 'format', 'view-filter', 'metrics', 'corrections', 'compare', 'web-url', 'dataset-send'];
+  const appModules = ['contract', 'errors', 'settings', 'types', 'media-urls', 'grid-layout', 'class-colors', 'format', 'view-filter', 'metrics', 'corrections', 'compare', 'web-url', 'dataset-send', 'uncertainty'];
   const sources = Math.max(newest(path.join(root, 'renderer')), ...appModules.map((name) => statSync(path.join(root, 'app', `${name}.ts`)).mtimeMs));
   if (sources > builtAt) throw new Error('dist/renderer is older than the renderer sources: run "npx vite build" again.');
 }

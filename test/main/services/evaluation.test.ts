@@ -198,9 +198,9 @@ describe('evaluation over IPC', () => {
     answers.exportPath = csv;
     await call('exportResults', { folderId, format: 'csv' });
     const rows = (await fs.readFile(csv, 'utf8')).split('\r\n');
-    expect(rows[0]).toBe('path,status,top_class,confidence,cat,dog,error_code,reviewed_label,reviewed_at,flagged');
-    expect(rows.find((r) => r.startsWith('cat/b.jpg,'))).toMatch(/,cat,\d{4}-[^,]+,false$/);
-    expect(rows.find((r) => r.startsWith('other/e.jpg,'))).toMatch(/,,,true$/);
+    expect(rows[0]).toBe('path,status,top_class,confidence,cat,dog,error_code,reviewed_label,reviewed_at,flagged,margin,entropy');
+    expect(rows.find((r) => r.startsWith('cat/b.jpg,'))).toMatch(/,cat,\d{4}-[^,]+,false,[\d.]+,[\d.]+$/);
+    expect(rows.find((r) => r.startsWith('other/e.jpg,'))).toMatch(/,,,true,[\d.]+,[\d.]+$/);
   });
 
   it('validates payloads before any service runs', async () => {

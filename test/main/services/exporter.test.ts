@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseSettings } from '../../../app/settings';
 import type { ResultRecord } from '../../../app/types';
 import { createExporter, type Exporter } from '../../../main/services/exporter';
+import { uncertaintyOf } from '../../../app/uncertainty';
 import { createLibrary, type Library } from '../../../main/services/library';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
 
@@ -108,6 +109,9 @@ describe('exporter', () => {
     expect(a.image_path).toBe(path.join(await fs.realpath(folder), 'a.jpg'));
     expect(a.sent).toEqual({ width: 64, height: 48, bytes: 700, resized: false, reencoded: false });
     expect(a).toMatchObject({ error: null, reviewed_label: null, reviewed_at: null, flagged: false, stale: false });
+    // Uncertainty: top-1 − top-2 = 0.9 − 0.05.
+    expect(a.margin).toBeCloseTo(0.85, 10);
+    expect(byPath.get('pending.jpg')).toMatchObject({ margin: null, entropy: null });
     expect(Object.keys(a).slice(0, 2)).toEqual(['path', 'status']);
     expect(byPath.get('broken.jpg')).toMatchObject({ status: 'error', error: { code: 'bad_image', message: 'Not an image, "really".' } });
     expect(byPath.get('pending.jpg')).toMatchObject({ status: 'pending', error: null });
@@ -120,15 +124,17 @@ describe('exporter', () => {
     await exporter.export({ folderId, format: 'csv', path: out, ids: ['a.jpg', 'c.jpg', '=cmd.jpg', 'broken.jpg', 'pending.jpg'] });
     const text = await fs.readFile(out, 'utf8');
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code,reviewed_label,reviewed_at,flagged');
+    expect(lines[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code,reviewed_label,reviewed_at,flagged,margin,entropy');
     const o9 = String((1 - 0.9) / 2);
     const o7 = String((1 - 0.7) / 2);
-    expect(lines).toContain(`a.jpg,done,red,0.9,${o9},${o9},0.9,,,,false`);
+    // Margin and entropy close each row (see app/uncertainty).
+    const u = (scores: Array<[string, number]>) => Object.values(uncertaintyOf(scores, false, 0.5)!).map(String).join(',');
+    expect(lines).toContain(`a.jpg,done,red,0.9,${o9},${o9},0.9,,,,false,${u([['red', 0.9], ['blue', (1 - 0.9) / 2], ['green', (1 - 0.9) / 2]])}`);
     // Below the 0.5 threshold: no label, but the score is there.
     expect(lines.find((l) => l.startsWith('c.jpg'))).toMatch(/^c\.jpg,done,,,0\.45,/);
-    expect(lines).toContain(`'=cmd.jpg,done,red,0.7,${o7},${o7},0.7,,,,false`);
-    expect(lines).toContain('broken.jpg,error,,,,,,bad_image,,,false');
-    expect(lines).toContain('pending.jpg,pending,,,,,,,,,false');
+    expect(lines).toContain(`'=cmd.jpg,done,red,0.7,${o7},${o7},0.7,,,,false,${u([['red', 0.7], ['blue', (1 - 0.7) / 2], ['green', (1 - 0.7) / 2]])}`);
+    expect(lines).toContain('broken.jpg,error,,,,,,bad_image,,,false,,');
+    expect(lines).toContain('pending.jpg,pending,,,,,,,,,false,,');
     expect(lines.at(-1)).toBe('');
   });
 

@@ -1,0 +1,93 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uncertaintyOf } from '../../app/uncertainty';
+import { singleLabelScores } from '../peer/classify';
+import { defaultPeerKey } from '../peer/server';
+import { seriousViolations } from './axe';
+import { cellOf, solidImage } from './fixtures';
+import { startScene, type Scene } from './scene';
+
+// "Least certain first" in real Chromium through the browser host: the margin sort puts the image
+// the model hesitated on first, the margin range keeps only such images, and the detail panel and
+// full view show its margin and entropy.
+
+// The peer's colors/1 model scores by dominant colour: an orange-ish image is nearly a red/green tie.
+const images: Array<[rel: string, rgb: [number, number, number]]> = [
+  ['a-red.png', [230, 30, 30]],
+  ['b-blue.png', [30, 40, 220]],
+  ['c-green.png', [40, 200, 50]],
+  ['z-unsure.png', [150, 140, 40]],
+];
+const expected = (rgb: [number, number, number]) => uncertaintyOf(singleLabelScores(rgb.map((v) => v / 255)), false, 0.5)!;
+
+let scene: Scene;
+let page: Page;
+let problems: string[];
+
+beforeAll(async () => {
+  scene = await startScene({
+    name: 'uncertainty',
+    // axe is injected as an inline script.
+    bypassCSP: true,
+    folder: async (folder) => {
+      await mkdir(folder, { recursive: true });
+      for (const [rel, rgb] of images) await solidImage(48, 48, rgb).png().toFile(path.join(folder, rel));
+    },
+    settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1' }),
+    ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
+  });
+  ({ page, problems } = scene);
+  await page.getByRole('gridcell').first().waitFor();
+  await page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
+});
+
+afterAll(() => scene?.close());
+
+it('classifies the folder', async () => {
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  for (const [rel] of images) {
+    await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/, (red|green|blue) \S+%/);
+  }
+});
+
+describe('uncertainty', () => {
+  it('sorts the least certain image first by margin and by entropy', async () => {
+    const firstCell = () => page.getByRole('gridcell').first().getAttribute('aria-label');
+    expect(await firstCell()).toMatch(/^a-red\.png,/);
+    const sort = page.getByLabel('Sort by');
+    await sort.selectOption('margin-asc');
+    await expect.poll(firstCell).toMatch(/^z-unsure\.png,/);
+    await sort.selectOption('name');
+    await expect.poll(firstCell).toMatch(/^a-red\.png,/);
+    await sort.selectOption('entropy-desc');
+    await expect.poll(firstCell).toMatch(/^z-unsure\.png,/);
+  });
+
+  it('keeps only unsure images with the margin range', async () => {
+    const sidebar = page.getByRole('complementary', { name: 'Filters' });
+    await sidebar.getByLabel('Margin to').fill('20');
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(1);
+    expect(await page.getByRole('gridcell').first().getAttribute('aria-label')).toMatch(/^z-unsure\.png,/);
+    await sidebar.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+  });
+
+  it('shows margin and entropy in the detail panel and the full view', async () => {
+    const u = expected(images[3][1]);
+    expect(u.margin).toBeLessThan(0.2);
+    await cellOf(page, 'z-unsure.png').click();
+    const details = page.getByRole('complementary', { name: 'Details' });
+    await details.getByText(`Margin ${u.margin.toFixed(3)}`).waitFor();
+    await details.getByText(`Entropy ${u.entropy.toFixed(3)}`).waitFor();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'z-unsure.png' });
+    await dialog.getByText(`Margin ${u.margin.toFixed(3)}`).waitFor();
+    await dialog.getByText(`Entropy ${u.entropy.toFixed(3)}`).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(problems).toEqual([]);
+  });
+});
