@@ -53,7 +53,7 @@ describe('on-device worker in the bundle', () => {
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(stderr).toContain('Classified 1 images');
+    expect(stderr).toContain('Classified 1 image in');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^blue\.jpg\tdone\tblue\t0\.\d{4}$/m);
   }, 60_000);
