@@ -1,4 +1,4 @@
-// The person's corrections of one image (issue 6): a true label, "reviewed", "flagged". Main stores
+// The person's corrections of one image (review and corrections): a true label, "reviewed", "flagged". Main stores
 // them (main/services/corrections.ts); the renderer shows and edits them; exports carry them.
 
 import { noReview, type ReviewFields } from './export-rows';

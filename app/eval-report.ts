@@ -3,7 +3,7 @@ import type { EvaluationMetrics } from './metrics';
 import { formatPercentTenths } from './format';
 
 // The evaluation report written by `classify-desk evaluate --out` and the app's report export
-// (issue 6 item 6), plus the confusion matrix as CSV and as aligned text for a terminal.
+// (the evaluate command and the evaluation panel), plus the confusion matrix as CSV and as aligned text for a terminal.
 // Undefined ratios (0/0) are JSON null. Images below the threshold ("no prediction", see metrics.ts)
 // count in `support` and against `accuracy` but in no matrix cell: a row sums to support minus them.
 

@@ -169,7 +169,7 @@ export function csvClasses(records: Iterable<ResultRecord | undefined>): string[
 
 export const csvFixedColumns = ['path', 'status', 'top_class', 'confidence'] as const;
 
-/** Review columns after the error code (issue 6): the person's label, when, and the flag. */
+/** Review columns after the error code (review and corrections): the person's label, when, and the flag. */
 export const csvReviewColumns = ['reviewed_label', 'reviewed_at', 'flagged'] as const;
 
 /** Uncertainty columns, last. */

@@ -4,7 +4,7 @@ import { confusionCsv, type DatasetExportOptions, type DatasetLabel, type Folder
 import type { ExportDone, ExportSkip } from '../../app/types';
 import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } from './export-files';
 
-// Files of the evaluation exports (issue 6 item 7), each written atomically: the report as JSON
+// Files of the evaluation exports, each written atomically: the report as JSON
 // with the confusion matrix as CSV beside it, and the dataset labels as a `path,label` CSV or as
 // a folder-per-class copy ready to upload to Roboflow as a classification dataset.
 

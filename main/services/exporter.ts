@@ -46,7 +46,7 @@ export interface ExportSource {
 export interface ExportOptions {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
-  /** Review state per image (corrections, issue 6). */
+  /** Review state per image (corrections). */
   review?: (id: string) => Partial<ReviewFields> | undefined;
 }
 
@@ -193,7 +193,7 @@ export interface ExporterOptions {
   results: Pick<ResultsStore, 'current'>;
   library: JobLibrary;
   settings: { get(): Settings };
-  /** The review state of a folder's images (corrections, issue 6), looked up once per export. */
+  /** The review state of a folder's images (corrections), looked up once per export. */
   reviewFor?: (folderId: string) => Promise<ExportOptions['review']>;
 }
 

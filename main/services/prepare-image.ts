@@ -5,7 +5,7 @@ import type { SentInfo } from '../../app/types';
 import { looksLikeBmp } from './bmp';
 import { readChecked } from './safe-open';
 
-// Turns an image file into the bytes to upload (issue 3 item 3). All decoding and encoding runs in
+// Turns an image file into the bytes to upload (image preparation for inference). All decoding and encoding runs in
 // sharp's libuv threadpool; the event loop only reads headers.
 //
 // Original bytes go out when the image is JPEG or PNG, within maxUploadSize and upright: re-encoding

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { makePrivateDir, privateFileMode } from './paths';
 
 // An append-only JSON-lines journal with "last record per key wins" semantics, kept in memory as
-// a Map. Generic so corrections (issue 6) can reuse it with their own schema.
+// a Map. Generic so corrections can reuse it with their own schema.
 //
 // Durability: each record is one write(2) of one complete line through a single O_APPEND handle,
 // without an fsync per record. If the process dies (crash, kill -9) the kernel still has every

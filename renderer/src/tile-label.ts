@@ -5,7 +5,7 @@ import type { LibraryStore } from './stores/library.svelte';
 import type { ReviewStore } from './stores/review.svelte';
 import type { TileState } from './components/tile-state';
 
-// A tile's accessible name (issue 5): "<file name>, <class> <confidence>%" when classified,
+// A tile's accessible name: "<file name>, <class> <confidence>%" when classified,
 // "<file name>, error: <reason>" on failure, "<file name>, not classified" otherwise.
 
 /** How a classified image's labels read aloud: "cat 93%, dog 41%", then ", below threshold" when muted. */

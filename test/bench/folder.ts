@@ -1,4 +1,4 @@
-// Benchmark (issue 2 targets): scan of 50,000 files <= 1 s; thumbnails cold >= 90/s and warm
+// Benchmark (targets): scan of 50,000 files <= 1 s; thumbnails cold >= 90/s and warm
 // >= 1,000/s for 1920x1080 JPEGs; IPC round trip p99 < 50 ms while thumbnails are being made.
 // Prints one JSON line per figure. Generated fixtures are kept under --dir (default
 // <tmp>/classify-desk-bench) so later runs skip the generation.

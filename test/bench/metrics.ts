@@ -1,4 +1,4 @@
-// Benchmark (issue 6 target): metrics and confusion matrix for 50,000 labelled results must
+// Benchmark (evaluation target): metrics and confusion matrix for 50,000 labelled results must
 // recompute in < 50 ms when the threshold moves. Prints one JSON line per scenario.
 // Run: npx tsx test/bench/metrics.ts [--images 50000]
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';

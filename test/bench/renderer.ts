@@ -9,7 +9,7 @@ import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-r
 import { percentile } from './_stats';
 import { startProfiles, type Profiles } from './_profile';
 
-// Renderer benchmark (issue 2 item 12, issue 5 and 13 targets): in Chromium via the browser host, the
+// Renderer benchmark (browsing, review and 250,000-image targets): in Chromium via the browser host, the
 // time from launching with an N-image folder (navigation start, so page load included) to the
 // first painted thumbnails (cold and warm thumbnail cache), to the full count, to N stored results
 // shown, view changes and frame times while scrolling. Prints one JSON line per measurement.

@@ -1,4 +1,4 @@
-// Benchmark (issue 5 target: filter, sort and threshold changes at 50,000 results < 100 ms to the
+// Benchmark (target: filter, sort and threshold changes at 50,000 results < 100 ms to the
 // next painted frame). This is the pure computation half, app/view-filter.ts in plain Node; the
 // renderer benchmark measures the same changes in Chromium up to the painted frame.
 // Each operation: one cold run (reported as firstMs), then the median of 5 runs. One JSON line each.

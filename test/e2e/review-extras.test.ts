@@ -6,7 +6,7 @@ import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf as cellIn, escapeRegExp as escape, solidImage } from './fixtures';
 import { startScene, type Scene } from './scene';
 
-// Issue 5 extras in real Chromium through the browser host against the Roboflow test peer: the
+// Review extras in real Chromium through the browser host against the Roboflow test peer: the
 // model picker, web images (pasted https URLs), the offline banner following the endpoint monitor
 // (Retry, and a Run that waits for the endpoint), and CSV export.
 

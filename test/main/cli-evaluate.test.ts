@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 describe('classify-desk evaluate', () => {
-  it('classifies the tree, prints accuracy and the matrix, and writes exactly the report of issue 6', async () => {
+  it('classifies the tree, prints accuracy and the matrix, and writes exactly the report format', async () => {
     const { folder, home, report } = await fixture('basic');
     const before = peer.stats.inferences;
     const run = await evaluate(home, [folder, '--threshold', '0.5', '--out', report]);

@@ -11,7 +11,7 @@ import { startApp, type App, type Emitted } from '../support/app-harness';
 import { closedPortUrl } from '../support/net';
 import { writeColourImages, type ColourImage } from './services/colour-images';
 
-// Issue 5 item 8: with no network at all the app starts, shows the last folder's cached results,
+// Offline start: with no network at all the app starts, shows the last folder's cached results,
 // pages and exports them, and says the endpoint is unreachable. Every fetch the services make is
 // recorded, so "the start-up path does not wait on the network" is checked as "it makes no request".
 

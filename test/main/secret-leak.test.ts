@@ -10,7 +10,7 @@ import { writeColourImages } from './services/colour-images';
 import { startApp } from '../support/app-harness';
 import { startKeyring, type Keyring } from '../support/keyring';
 
-// Issue 4 item 7: after `login`, a keychain-authenticated `infer`, jobs with injected failures (some
+// The key never leaks: after `login`, a keychain-authenticated `infer`, jobs with injected failures (some
 // echo the key back, as real servers do), exports, and requests with a wrong key, neither the key
 // nor the wrong key appears in any file under the data dir or the export folder, in anything the
 // CLI printed, or in any IPC response or event the app produced through `dispatch`.
