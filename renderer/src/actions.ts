@@ -20,7 +20,7 @@ export interface Actions {
   runJob(mode: string): Promise<void>;
   /** Probes the endpoint again and starts the run that waited for it. */
   retryEndpoint(): Promise<void>;
-  /** Exports results (`format[:view]`) or the evaluation (`eval:kind`), telling the outcome in the notice. */
+  /** Exports results (`format[:view|:flat]`) or the evaluation (`eval:kind[:confirmed]`), telling the outcome in the notice. */
   exportAs(value: string): Promise<void>;
   /** Saves a Settings change; another endpoint or model reloads that one's results. */
   saveSettings(patch: SettingsPatch): Promise<AppError | null>;
@@ -73,9 +73,9 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     await job.start(mode as RunMode, selection.ids());
   }
 
-  async function exportEvaluation(kind: EvaluationExportKind): Promise<void> {
+  async function exportEvaluation(kind: EvaluationExportKind, onlyConfirmed: boolean): Promise<void> {
     try {
-      const done = await evaluation.export(kind);
+      const done = await evaluation.export(kind, { onlyConfirmed });
       if (!done) return;
       const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : `Labels of ${plural(done.count, 'image')}`;
       ui.notify({ kind: 'info', title: 'Exported', text: `${what} to ${done.path}` }, true);
@@ -137,12 +137,16 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       if ((await endpoint.check()) && run && library.folder && !job.active) await runJob(run);
     },
     async exportAs(value) {
-      if (value.startsWith('eval:')) return exportEvaluation(value.slice(5) as EvaluationExportKind);
+      if (value.startsWith('eval:')) {
+        const [kind, only] = value.slice(5).split(':') as [EvaluationExportKind, string | undefined];
+        return exportEvaluation(kind, only === 'confirmed');
+      }
+      // `format`, `format:view` (the shown images only) or `class-folders:flat` (no sub-folders).
       const [format, scope] = value.split(':') as [ExportFormat, string | undefined];
       const folderId = library.folder?.folderId ?? '';
       if (!folderId) return;
       const ids = scope === 'view' ? Array.from(review.view.order, (i) => library.entries[i].id) : undefined;
-      const outcome = await exporter.run(folderId, format, ids);
+      const outcome = await exporter.run(folderId, format, ids, { keepSubfolders: scope !== 'flat' });
       // A written export is news that passes; a failure stays until read.
       if (outcome) ui.notify(outcome, outcome.kind === 'info');
     },

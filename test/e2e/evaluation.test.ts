@@ -190,6 +190,14 @@ describe('evaluating a model on class-named folders', () => {
     const csv = await readFile(path.join(exportDir, csvFile!), 'utf8');
     expect(csv).toContain('red/oops green.png,green,correction\r\n');
     expect(csv).toContain('blue/deep/b2.png,blue,truth\r\n');
+    // misc is ignored, so its only label is the model's: "Confirmed labels only" leaves it out.
+    expect(csv).toMatch(/^misc\/m1\.png,\w+,prediction\r$/m);
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('menuitem', { name: /^Confirmed labels only/ }).click();
+    await expect.poll(async () => (await readFile(path.join(exportDir, csvFile!), 'utf8')) !== csv, { timeout: 15_000 }).toBe(true);
+    const confirmed = await readFile(path.join(exportDir, csvFile!), 'utf8');
+    expect(confirmed).toContain('red/oops green.png,green,correction\r\n');
+    expect(confirmed).not.toContain('misc/m1.png');
   });
 
   it('keeps the corrections and the name mapping after a restart', async () => {

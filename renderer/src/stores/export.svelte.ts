@@ -25,15 +25,15 @@ export class ExportStore {
 
   constructor(private readonly api: Api) {}
 
-  /** Exports the folder (or only `ids`); answers what to tell the user, or null when the dialog was cancelled. */
-  async run(folderId: string, format: ExportFormat, ids?: string[]): Promise<Notice | null> {
+  /** Exports the folder (or only `ids`; class folders with or without sub-folders); answers what to tell the user, or null when the dialog was cancelled. */
+  async run(folderId: string, format: ExportFormat, ids?: string[], options: { keepSubfolders?: boolean } = {}): Promise<Notice | null> {
     if (this.running) return { kind: 'info', title: 'An export is already running', text: 'Wait for it to finish, or cancel it in the status bar.' };
     this.running = format;
     this.progress = null;
     this.cancelling = false;
     const reveal = setTimeout(() => (this.visible = true), 300);
     try {
-      const done = await this.api.exportResults({ folderId, format, ids });
+      const done = await this.api.exportResults({ folderId, format, ids, ...(format === 'class-folders' ? { keepSubfolders: options.keepSubfolders ?? true } : {}) });
       if (!done) return null;
       const images = plural(done.count, 'image');
       const what = format === 'json' || format === 'csv' ? images : `${images} as ${exportFormatNames[format]}`;
