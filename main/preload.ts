@@ -28,7 +28,7 @@ api.on = (event: EventName, listener: (payload: unknown) => void) => {
 // The page hands over the dropped File, never a path: the path comes from webUtils here (a File made
 // by page script has none) and goes to main on a channel of its own, so main can trust it as chosen.
 api.chooseDropped = async (file: File): Promise<string> => {
-  let path = '';
+  let path: string;
   try {
     path = webUtils.getPathForFile(file);
   } catch {
