@@ -79,5 +79,11 @@ describe('openFolder opens only folders the person chose', () => {
     expect(await app.services.chooseDropped(path.join(tmp, 'missing'))).toBe('');
     expect(await app.services.chooseDropped(chosen)).toBe(chosen);
     await expect(app.call<FolderInfo>('openFolder', { path: chosen })).resolves.toMatchObject({ root: await fs.realpath(chosen) });
+    // A dropped labels CSV counts as chosen like one from the file dialog.
+    const csv = path.join(tmp, 'labels.csv');
+    await fs.writeFile(csv, 'path,label\nimg-0000.jpg,red\n');
+    expect(app.services.ports.settings.isChosenFile(csv)).toBe(false);
+    expect(await app.services.chooseDropped(csv)).toBe(csv);
+    expect(app.services.ports.settings.isChosenFile(csv)).toBe(true);
   });
 });
