@@ -249,8 +249,9 @@ export type Api = {
   [C in Channel]: (request: RequestOf<C>) => Promise<ResponseOf<C>>;
 } & {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
-  /** The filesystem path of a dropped file or folder ('' where the shell cannot tell). */
-  pathForFile(file: File): string;
+  /** Records a dropped file or folder as the person's choice (its path read by the shell, never
+   *  given by the page) and answers that path ('' where the shell cannot tell). */
+  chooseDropped(file: File): Promise<string>;
 };
 
 /** Wire form of a handler's answer: errors travel as data so their code survives IPC. */

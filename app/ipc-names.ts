@@ -66,3 +66,7 @@ export type EventName = (typeof eventNames)[number];
 
 /** The IPC channel string for a channel or event (namespaced to avoid collisions). */
 export const ipcName = (name: ChannelName | EventName): string => `classify-desk:${name}`;
+
+/** Not a contract channel and not on the page's `window.api`: the preload alone sends on it the
+ *  path of an item dropped on the window (read with webUtils), which main records as chosen. */
+export const droppedChannel = 'classify-desk-shell:dropped';

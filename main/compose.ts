@@ -14,6 +14,7 @@ import { createDatasetUpload } from './services/dataset-upload';
 import { createDatasetClient } from './services/dataset-upload-client';
 import { createSentJournals } from './services/dataset-upload-journal';
 import { createLibrary } from './services/library';
+import { createChosenFolders, createDropChoice } from './services/chosen-folders';
 import { createMediaHandler } from './services/media';
 import { createModels } from './services/models';
 import { dataPaths, makePrivateDir } from './services/paths';
@@ -49,6 +50,8 @@ export interface AppServices {
   windowState(): WindowState;
   saveWindowState(state: WindowState): void;
   onRecentChange(listener: () => void): () => void;
+  /** Records what was dropped on the window (its path from the preload) as chosen; the path or ''. */
+  chooseDropped(path: unknown): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     const last = settings.get().lastFolder;
     return last && existsSync(last) ? last : null;
   };
+  const folders = createChosenFolders({ known: () => [opts.initialFolder, settings.get().lastFolder, ...settings.get().recentFolders] });
 
   // --- results, jobs, exporter
   const results = createResultsStore({ dataDir, settings, entryOf: (folderId, id) => library.get(folderId)?.entries.get(id) });
@@ -179,6 +183,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     webImages,
     endpoint,
     send,
+    folders,
   };
 
   return {
@@ -187,6 +192,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     windowState: () => settings.getWindowState() ?? { width: 1280, height: 820, maximized: false },
     saveWindowState: (state) => settings.setWindowState(state),
     onRecentChange: (listener) => settings.onRecentChange(listener),
+    chooseDropped: createDropChoice({ folders, files: settings }),
     async close() {
       await Promise.allSettled(closers.map((close) => close()));
     },

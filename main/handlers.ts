@@ -111,6 +111,11 @@ export interface Ports {
     cancel(sendId: string): SendProgress | null;
     marks(folderId: string): Promise<SentMark[]>;
   };
+  /** The folders the person chose (main/services/chosen-folders.ts): the only ones openFolder opens. */
+  folders: {
+    choose(folder: string): void;
+    isChosen(folder: string): boolean;
+  };
 }
 
 type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
@@ -132,13 +137,21 @@ export function createHandlers(ports: Ports): Handlers {
 
   return {
     appInfo: () => ports.info,
-    pickFolder: () => ports.dialogs.pickFolder(),
+    pickFolder: async () => {
+      const chosen = await ports.dialogs.pickFolder();
+      if (chosen) ports.folders.choose(chosen);
+      return chosen;
+    },
     pickLabelsCsv: async () => {
       const chosen = await ports.dialogs.pickFile('labels-csv');
       if (chosen) ports.settings.rememberChosenFile(chosen);
       return chosen;
     },
     openFolder: async ({ path, recursive }) => {
+      // An open folder's images are served to the page: a page-named path could be any folder on disk.
+      if (!ports.folders.isChosen(path)) {
+        throw new AppFailure('invalid_input', 'Open the folder with "Open folder…", by dropping it on the window or from the recent folders: Classify Desk opens only folders you chose.');
+      }
       const info = await ports.library.open(path, recursive ?? ports.settings.get().recursive);
       ports.settings.rememberFolder(info.root);
       return info;

@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { channelNames, ipcName, type Events, type EventName } from '../app/contract';
+import { droppedChannel } from '../app/ipc-names';
 import type { ExportFormat } from '../app/types';
 import { createAppServices } from './compose';
 import { createHandlers, dispatch } from './handlers';
@@ -106,6 +107,12 @@ async function main(): Promise<void> {
       return dispatch(handlers, name, payload);
     });
   }
+  ipcMain.handle(droppedChannel, (event, path: unknown) => (trustedSender(event) ? services.chooseDropped(path) : ''));
+  // A folder the person chose outside the page (menu dialog, second instance) is opened by the page.
+  const openChosen = (path: string) => {
+    services.ports.folders.choose(path);
+    emit('openFolderRequest', { path });
+  };
 
   const serve = createAppProtocolHandler({ rendererDir: join(here, '..', 'renderer'), media: services.media });
   protocol.handle(scheme, serve);
@@ -118,7 +125,7 @@ async function main(): Promise<void> {
     Menu.setApplicationMenu(
       buildMenu(services.ports.settings.get().recentFolders, {
         openFolder: () => {
-          void services.ports.dialogs.pickFolder().then((path) => path && emit('openFolderRequest', { path }));
+          void services.ports.dialogs.pickFolder().then((path) => path && openChosen(path));
         },
         openRecent: (path) => emit('openFolderRequest', { path }),
         command: (command) => emit('menuCommand', { command }),
@@ -130,7 +137,7 @@ async function main(): Promise<void> {
   createWindow(services.windowState());
   app.on('second-instance', (_event, argv) => {
     const folder = folderFromArgs(argv);
-    if (folder) emit('openFolderRequest', { path: folder });
+    if (folder) openChosen(folder);
     if (mainWindow?.isMinimized()) mainWindow.restore();
     mainWindow?.focus();
   });

@@ -1,9 +1,9 @@
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { Envelope } from '../app/contract';
-import { channelNames, eventNames, ipcName, type EventName } from '../app/ipc-names';
+import { channelNames, droppedChannel, eventNames, ipcName, type EventName } from '../app/ipc-names';
 
-// The whole bridge: one method per contract channel, `on` for the contract's events, and the path
-// of a dropped file. Nothing else of Electron or Node reaches the page.
+// The whole bridge: one method per contract channel, `on` for the contract's events, and
+// `chooseDropped` for a drop on the window. Nothing else of Electron or Node reaches the page.
 
 const api: Record<string, unknown> = {};
 
@@ -25,12 +25,18 @@ api.on = (event: EventName, listener: (payload: unknown) => void) => {
   };
 };
 
-api.pathForFile = (file: File) => {
+// The page hands over the dropped File, never a path: the path comes from webUtils here (a File made
+// by page script has none) and goes to main on a channel of its own, so main can trust it as chosen.
+api.chooseDropped = async (file: File): Promise<string> => {
+  let path: string;
   try {
-    return webUtils.getPathForFile(file);
+    path = webUtils.getPathForFile(file);
   } catch {
     return '';
   }
+  if (!path) return '';
+  const chosen: unknown = await ipcRenderer.invoke(droppedChannel, path);
+  return typeof chosen === 'string' ? chosen : '';
 };
 
 contextBridge.exposeInMainWorld('api', Object.freeze(api));

@@ -156,9 +156,11 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       ui.dragging = false;
       const file = event.dataTransfer?.files[0];
       if (!file) return;
-      const path = api.pathForFile(file);
-      if (path) void openPath(path);
-      else ui.notice = { kind: 'error', title: 'Cannot open the dropped item', text: 'Its location is unknown here; use Open folder instead.' };
+      // The shell reads the dropped item's path and tells main it was chosen; the page only opens it.
+      void api.chooseDropped(file).then((path) => {
+        if (path) void openPath(path);
+        else ui.notice = { kind: 'error', title: 'Cannot open the dropped item', text: 'Its location is unknown here; use Open folder instead.' };
+      });
     },
     select(pos, mode) {
       const id = idAt(pos);

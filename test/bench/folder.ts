@@ -158,7 +158,8 @@ async function benchIpc(dir: string, work: string): Promise<void> {
   await fs.mkdir(rendererDir, { recursive: true });
   await fs.writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>bench</title>');
   const cli = fileURLToPath(new URL('../host/cli.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data', path.join(work, 'data'), '--renderer', rendererDir], {
+  // The folder on the host's command line counts as chosen, so openFolder may open it.
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, dir, '--data', path.join(work, 'data'), '--renderer', rendererDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

@@ -79,19 +79,20 @@ describe('host api shim in Chromium', () => {
         error,
         errorIsPlain: Object.getPrototypeOf(error) === Object.prototype,
         unknownEvent,
-        pathForFile: (api as unknown as { pathForFile(f: File): string }).pathForFile(new File([], 'x')),
+        dropped: await (api as unknown as { chooseDropped(f: File): Promise<string> }).chooseDropped(new File([], 'x')),
       };
     });
     expect(result.appSawApi).toBe('object');
-    expect(result.keys.sort()).toEqual([...channelNames, 'on', 'pathForFile'].sort());
+    expect(result.keys.sort()).toEqual([...channelNames, 'on', 'chooseDropped'].sort());
     expect(result.frozen).toBe(true);
     expect(result.info).toMatchObject({ shell: 'host' });
     expect(result.scanDone).toMatchObject({ total: 30, cancelled: false });
     expect(result.entries).toBe(30);
-    expect(result.error).toEqual({ code: 'not_found', message: expect.stringContaining('/definitely/not/here') });
+    // A path the page names is not a folder the person chose.
+    expect(result.error).toEqual({ code: 'invalid_input', message: expect.stringContaining('only folders you chose') });
     expect(result.errorIsPlain).toBe(true);
     expect(result.unknownEvent).toMatch(/Unknown event/);
-    expect(result.pathForFile).toBe('');
+    expect(result.dropped).toBe('');
     expect(problems).toEqual([]);
     await page.close();
   });

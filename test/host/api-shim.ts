@@ -60,15 +60,23 @@ export function hostApiScript(): string {
       listeners.get(event).delete(listener);
     };
   };
-  api.pathForFile = () => '';
+  // A browser cannot tell where a dropped item lives.
+  api.chooseDropped = async () => '';
   // The host has no folder dialog: when it has no answer set, "Open folder" asks the tester to type
-  // a path. Here only, never in the app (the preload has the OS dialog).
+  // a path, which the host's test hook (not the app's handler table) records as chosen. Here only,
+  // never in the app (the preload has the OS dialog).
   const hostPickFolder = api.pickFolder;
   api.pickFolder = async (request) => {
     const chosen = await hostPickFolder(request);
     if (chosen !== null) return chosen;
     const typed = window.prompt('Folder to open (the test host has no folder dialog):', '');
-    return typed && typed.trim() ? typed.trim() : null;
+    if (!typed || !typed.trim()) return null;
+    const response = await fetch('./api/test-hooks/choose-folder', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ path: typed.trim() }),
+    });
+    return response.ok ? typed.trim() : null;
   };
   window.api = Object.freeze(api);
 })();

@@ -105,7 +105,13 @@ describe('browser host', () => {
     expect(await invoke('pickFolder')).toEqual({ ok: true, value: folder });
     expect(await invoke('nope')).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await invoke('openFolder', { path: 42 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await invoke('openFolder', { path: path.join(folder, 'missing') })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // A folder the scripted dialog answered but that is gone is not found; one nobody chose is refused.
+    const missing = path.join(folder, 'missing');
+    host.setDialogAnswers({ pickFolder: missing });
+    expect(await invoke('pickFolder')).toEqual({ ok: true, value: missing });
+    host.setDialogAnswers({ pickFolder: folder });
+    expect(await invoke('openFolder', { path: missing })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await invoke('openFolder', { path: dataDir })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     const set = await invoke<{ tileSize: number; threshold: number }>('setSettings', { tileSize: 200 });
     expect(set).toMatchObject({ ok: true, value: { tileSize: 200, threshold: 0.4 } });
   });
@@ -130,6 +136,18 @@ describe('browser host', () => {
     expect(await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).toMatchObject({ width: 160, height: 120 });
     const escape = await fetch(`${origin}/media/full/${folderId}/..%2F..%2Fetc%2Fpasswd.jpg`, { headers: host.authHeaders });
     expect(escape.status).toBe(403);
+  });
+
+  it("opens a folder the tester typed only through the host's own test hook, which needs the token", async () => {
+    const typed = await tempDir('classify-desk-typed-');
+    expect(await invoke('openFolder', { path: typed })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    const hook = (headers: Record<string, string>) =>
+      fetch(`${origin}/api/test-hooks/choose-folder`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ path: typed }) });
+    expect((await hook({ Origin: origin })).status).toBe(403);
+    expect(await invoke('openFolder', { path: typed })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect((await hook({ Origin: origin, ...host.authHeaders })).status).toBe(200);
+    expect(await invoke('openFolder', { path: typed })).toMatchObject({ ok: true, value: { root: typed } });
+    await removeDir(typed);
   });
 
   it('refuses API requests from a foreign origin, without an origin, or under another host name', async () => {

@@ -141,6 +141,19 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       // Browsers always send Origin on POST; an EventSource GET from our own page carries none.
       if (!trusted(req, req.method !== 'GET')) return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Request refused.' } });
       if (url.pathname === '/api/events' && req.method === 'GET') return openEvents(req, res);
+      // Test hook for the tester's "type a path" prompt (the host has no folder dialog): the host's
+      // own route, as a dialog's answer would be; the app's handlers never take a page's path as chosen.
+      if (url.pathname === '/api/test-hooks/choose-folder' && req.method === 'POST') {
+        let typed: unknown;
+        try {
+          typed = (JSON.parse((await readBody(req)) || '{}') as { path?: unknown }).path;
+        } catch {
+          typed = undefined;
+        }
+        if (typeof typed !== 'string' || typed === '') return sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message: 'Give the folder as {"path": "..."}.' } });
+        services.ports.folders.choose(path.resolve(typed));
+        return sendJson(res, 200, { ok: true, value: null });
+      }
       const match = /^\/api\/invoke\/([A-Za-z]+)$/.exec(url.pathname);
       if (match && req.method === 'POST') {
         let payload: unknown;

@@ -48,6 +48,7 @@ beforeEach(async () => {
   // and results for four of the five images (one an error) in the results store.
   const { call } = await compose();
   await call('setSettings', { endpointKind: 'self-hosted', endpointUrl: deadUrl, platformApiUrl: deadUrl, model });
+  app!.services.ports.folders.choose(folder); // chosen in the folder dialog; a recent folder next session
   await call<FolderInfo>('openFolder', { path: folder });
   await app!.close();
   app = null;

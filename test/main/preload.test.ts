@@ -2,6 +2,7 @@ import { build } from 'esbuild';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { channelNames, eventNames, ipcName } from '../../app/contract';
+import { droppedChannel } from '../../app/ipc-names';
 
 // The real preload, bundled as it ships (one CommonJS file), run against a recording stand-in for
 // Electron's renderer modules: what it exposes is exactly the contract, frozen, and nothing else.
@@ -38,7 +39,8 @@ async function loadPreload(): Promise<Recorded> {
         recorded.listeners.set(channel, (recorded.listeners.get(channel) ?? []).filter((l) => l !== listener));
       },
     },
-    webUtils: { getPathForFile: () => '/dropped/folder' },
+    // Only a File the OS dropped has a path; one made by page script has none.
+    webUtils: { getPathForFile: (file: { fromOs?: boolean }) => (file?.fromOs ? '/dropped/folder' : '') },
   };
   const sandboxRequire = (name: string) => {
     if (name === 'electron') return electron;
@@ -55,11 +57,11 @@ describe('preload', () => {
     recorded = await loadPreload();
   });
 
-  it('exposes one frozen `api` with exactly the contract channels, `on` and `pathForFile`', () => {
+  it('exposes one frozen `api` with exactly the contract channels, `on` and `chooseDropped`', () => {
     expect(Object.keys(recorded.exposed)).toEqual(['api']);
     const api = recorded.exposed.api as Record<string, unknown>;
     expect(Object.isFrozen(api)).toBe(true);
-    expect(Object.keys(api).sort()).toEqual([...channelNames, 'on', 'pathForFile'].sort());
+    expect(Object.keys(api).sort()).toEqual([...channelNames, 'on', 'chooseDropped'].sort());
   });
 
   it('invokes the namespaced channel and unwraps a successful envelope', async () => {
@@ -78,7 +80,6 @@ describe('preload', () => {
   it('subscribes only to contract events and can unsubscribe', () => {
     const api = recorded.exposed.api as {
       on: (event: string, listener: (payload: unknown) => void) => () => void;
-      pathForFile: (file: unknown) => string;
     };
     const seen: unknown[] = [];
     const off = api.on(eventNames[0], (payload) => seen.push(payload));
@@ -88,6 +89,20 @@ describe('preload', () => {
     for (const listener of recorded.listeners.get(channel) ?? []) listener({}, { n: 2 });
     expect(seen).toEqual([{ n: 1 }]);
     expect(() => api.on('notAnEvent', () => {})).toThrow(/Unknown event/);
-    expect(api.pathForFile({})).toBe('/dropped/folder');
+  });
+
+  it('passes a dropped item\'s path to main itself, on a channel off the page\'s contract; the page gives only the File', async () => {
+    const api = recorded.exposed.api as { chooseDropped: (file: unknown) => Promise<string> };
+    expect(api.chooseDropped.length).toBe(1);
+    recorded.invoked.length = 0;
+    recorded.answer = '/dropped/folder';
+    await expect(api.chooseDropped({ fromOs: true })).resolves.toBe('/dropped/folder');
+    expect(recorded.invoked).toEqual([[droppedChannel, '/dropped/folder']]);
+    expect(channelNames.map((name) => ipcName(name))).not.toContain(droppedChannel);
+    // A File made by page script (or a string posing as a path) has no path: main hears nothing.
+    recorded.invoked.length = 0;
+    await expect(api.chooseDropped(new File([], 'x'))).resolves.toBe('');
+    await expect(api.chooseDropped('/home/user/.ssh')).resolves.toBe('');
+    expect(recorded.invoked).toEqual([]);
   });
 });

@@ -138,6 +138,7 @@ describe('the API key never leaks', () => {
       expect(await call('checkApiKey')).toMatchObject({ ok: true, value: { workspace: 'test-workspace' } });
       expect(await call('apiKeyProfiles')).toEqual({ ok: true, value: ['default'] });
 
+      expect(await call('pickFolder')).toEqual({ ok: true, value: folder });
       const opened = await call('openFolder', { path: folder, recursive: true });
       if (!opened.ok) throw new Error(JSON.stringify(opened.error));
       const folderId = (opened.value as { folderId: string }).folderId;

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipcName } from '../../app/contract';
+import { droppedChannel } from '../../app/ipc-names';
 import type { ElectronRecord, FakeWindow } from '../support/electron-stand-in';
 
 // The real main/index.ts, bundled as it ships but with Electron replaced by a recording stand-in
@@ -136,6 +137,20 @@ describe('Electron shell (main/index.ts)', () => {
     expect(foreign).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     const bad = await invoke('openFolder', { path: 42 });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+  });
+
+  it('opens only folders the person chose: a page-named folder is refused, a dropped one (path from the preload) opens', async () => {
+    const named = await invoke('openFolder', { path: folder });
+    expect(named).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('only folders you chose') } });
+    const drop = record.ipcHandlers.get(droppedChannel);
+    expect(drop, 'the preload-only drop channel').toBeDefined();
+    // The drop channel is not on the page's contract and answers only our own page.
+    expect(ipcName('dropped' as never)).not.toBe(droppedChannel);
+    const foreignFrame = { url: 'https://evil.example/' };
+    expect(await drop!({ senderFrame: foreignFrame, sender: { mainFrame: foreignFrame } }, folder)).toBe('');
+    expect(await invoke('openFolder', { path: folder })).toMatchObject({ ok: false });
+    const frame = { url: `${appOrigin}/index.html` };
+    expect(await drop!({ senderFrame: frame, sender: { mainFrame: frame } }, folder)).toBe(folder);
   });
 
   it('opens a folder over IPC and serves its thumbnail through the media scheme', async () => {

@@ -35,7 +35,10 @@ say('appInfo', await invoke('appInfo', {}));
 const page = await record.protocolHandlers.get('app')(new Request('app://classify-desk/index.html'));
 say('renderer served', { status: page.status });
 
-// A thumbnail goes through sharp and libvips from app.asar.unpacked.
+// A thumbnail goes through sharp and libvips from app.asar.unpacked. The folder is dropped on the
+// window first (the preload's own channel): main opens only folders the person chose.
+const dropped = await record.ipcHandlers.get('classify-desk-shell:dropped')({ senderFrame: frame, sender: { mainFrame: frame } }, folder);
+if (dropped !== folder) throw new Error(`the drop channel answered ${JSON.stringify(dropped)}`);
 const { folderId } = await invoke('openFolder', { path: folder });
 let thumb;
 for (let i = 0; i < 200; i++) {

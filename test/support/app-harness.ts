@@ -18,6 +18,8 @@ export interface AppHarnessOptions {
   dialogs?: Ports['dialogs'];
   /** Collect events into this array (kept across restarts), else into a new one. */
   events?: Emitted;
+  /** The folder given on the command line (what `initialFolder` answers). */
+  initialFolder?: string | null;
 }
 
 /** What the default dialogs answer, set by the test (main's dialogs, scripted on main's side). */
@@ -57,6 +59,7 @@ export async function startApp(opts: AppHarnessOptions): Promise<App> {
     env: opts.env ?? {},
     fetch: opts.fetch,
     shell: 'host',
+    initialFolder: opts.initialFolder,
   });
   const handlers = createHandlers(services.ports);
 
@@ -79,6 +82,8 @@ export async function startApp(opts: AppHarnessOptions): Promise<App> {
     call,
     until,
     async open(folder) {
+      // As if the person had chosen it in the folder dialog: openFolder opens only chosen folders.
+      services.ports.folders.choose(folder);
       const info = await call<FolderInfo>('openFolder', { path: folder });
       await until(() => events.some((e) => e.event === 'scanDone'));
       return info.folderId;

@@ -247,9 +247,9 @@ export class EvaluationStore {
     });
   }
 
-  /** The path of a dropped labels CSV ('' where the shell cannot tell). */
-  pathOf(file: File): string {
-    return this.api.pathForFile(file);
+  /** The path of a dropped labels CSV, which the shell records as chosen ('' where it cannot tell). */
+  pathOf(file: File): Promise<string> {
+    return this.api.chooseDropped(file);
   }
 
   /** The labels CSV chosen in the OS file dialog; null when cancelled (or the dialog failed, which `error` tells). */

@@ -32,6 +32,8 @@ const response = (scores: Array<[string, number]>) => ({
 
 async function start(): Promise<App> {
   app = await startApp({ dataDir, env: process.env });
+  // As if chosen in the folder dialog: openFolder opens only chosen folders.
+  app.services.ports.folders.choose(folder);
   app.services.ports.settings.update({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
   return app;
 }
