@@ -121,7 +121,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   closers.push(() => corrections.close());
 
   // Exports from the window report progress and can be cancelled.
-  const exporter = createExporter({ results, library, settings, reviewFor: (folderId) => corrections.review(folderId) });
+  const exporter = createExporter({ results, library, settings, dataDir, reviewFor: (folderId) => corrections.review(folderId) });
   const exportRuns = createExportRuns({ exporter, emit });
 
   // --- credentials
@@ -144,7 +144,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const webImages = createWebImages({ jobs: webJobs, results });
 
   // --- evaluation
-  const evaluation = createEvaluation({ library, results, corrections, settings });
+  const evaluation = createEvaluation({ library, results, corrections, settings, dataDir });
 
   // --- sending reviewed images and labels to a Roboflow project
   const send = createDatasetUpload({

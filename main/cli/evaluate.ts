@@ -174,7 +174,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
       const evaluation = evaluateRecords(recordsInput);
       if (values['labels-out']) {
         const labels = datasetLabels(recordsInput, { onlyConfirmed: values['only-confirmed'] });
-        const written = await writeLabelsCsv(path.resolve(values['labels-out']), labels);
+        const written = await writeLabelsCsv(path.resolve(values['labels-out']), labels, dataDir);
         say(`Labels of ${plural(written.count, 'image')} written to ${values['labels-out']}`);
       }
       const gt = evaluation.groundTruth;
@@ -198,7 +198,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(formatEvaluation(settings.model, evaluation.metrics));
       if (values.out) {
         const text = JSON.stringify(evaluation.report, null, 2) + '\n';
-        await writeAtomically(path.resolve(values.out), (handle) => handle.writeFile(text, 'utf8'));
+        await writeAtomically(path.resolve(values.out), (handle) => handle.writeFile(text, 'utf8'), dataDir);
         say(`Report written to ${values.out}`);
       }
       return 0;

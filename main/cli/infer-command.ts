@@ -270,7 +270,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
         sources.push({ id: shown(folder, id), imagePath, file, record, review: reviews.get(folder)?.(id) });
       }
       const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: single ? library.folders[0].info.root : process.cwd() };
-      await writeExport({ format, path: values.out, header, sources });
+      await writeExport({ format, path: values.out, header, sources, dataDir });
     }
     if (values.annotate) {
       const sources: ExportSource[] = [];
@@ -279,7 +279,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
         sources.push({ id: shown(folder, id), imagePath: path.join(folder.info.root, id), file, record });
       }
       const header = { model: settings.model, endpoint, threshold: settings.threshold, created: new Date().toISOString(), folder: '' };
-      const annotated = await writeExport({ format: 'annotated', path: values.annotate, header, sources, protectedRoots: library.folders.filter((f) => !f.web).map((f) => f.info.root) });
+      const annotated = await writeExport({ format: 'annotated', path: values.annotate, header, sources, protectedRoots: library.folders.filter((f) => !f.web).map((f) => f.info.root), dataDir });
       // Images without a result are listed with the failures below; say why any other has no copy.
       const failed = new Set(failures.map((f) => shown(f.folder, f.id)));
       const missing = (annotated.skipped ?? []).filter((s) => s.code !== 'not_classified' && !failed.has(s.id));

@@ -14,20 +14,20 @@ export function confusionPathFor(reportPath: string): string {
   return `${ext ? reportPath.slice(0, -ext.length) : reportPath}-confusion.csv`;
 }
 
-export async function writeReport(target: string, evaluation: FolderEvaluation): Promise<ExportDone> {
+export async function writeReport(target: string, evaluation: FolderEvaluation, dataDir?: string): Promise<ExportDone> {
   const file = path.resolve(target);
   const json = JSON.stringify(evaluation.report, null, 2) + '\n';
-  await writeAtomically(file, (handle) => handle.writeFile(json, 'utf8'));
-  await writeAtomically(confusionPathFor(file), (handle) => handle.writeFile(confusionCsv(evaluation.metrics), 'utf8'));
+  await writeAtomically(file, (handle) => handle.writeFile(json, 'utf8'), dataDir);
+  await writeAtomically(confusionPathFor(file), (handle) => handle.writeFile(confusionCsv(evaluation.metrics), 'utf8'), dataDir);
   return { path: file, count: evaluation.metrics.evaluated, format: 'json' };
 }
 
 /** `path,label,label_source` rows, one per label (the labels CSV reader gathers a multi-label
  *  image's rows again and ignores the source column). */
-export async function writeLabelsCsv(target: string, labels: readonly DatasetLabel[]): Promise<ExportDone> {
+export async function writeLabelsCsv(target: string, labels: readonly DatasetLabel[], dataDir?: string): Promise<ExportDone> {
   const file = path.resolve(target);
   const rows = labels.flatMap(({ id, labels: names, source }) => names.map((name) => [id, name, source] as const));
-  await writeAtomically(file, (handle) => handle.writeFile(labelsCsv(rows, true), 'utf8'));
+  await writeAtomically(file, (handle) => handle.writeFile(labelsCsv(rows, true), 'utf8'), dataDir);
   return { path: file, count: labels.length, format: 'csv' };
 }
 
@@ -38,10 +38,10 @@ export async function writeClassFolders(
   root: string,
   labels: readonly DatasetLabel[],
   resolve: (id: string) => Promise<string>,
-  opts: Pick<DatasetExportOptions, 'keepSubfolders'> = {},
+  opts: Pick<DatasetExportOptions, 'keepSubfolders'> & { dataDir?: string } = {},
 ): Promise<ExportDone> {
   const out = path.resolve(target);
-  await refuseInside([root], out);
+  await refuseInside([root], out, opts.dataDir);
   const name = createNamer();
   let count = 0;
   const skipped: ExportSkip[] = [];

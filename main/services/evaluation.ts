@@ -141,6 +141,8 @@ export interface EvaluationServiceOptions {
   results: Pick<ResultsStore, 'current'>;
   corrections: { labels(folderId: string): Promise<Map<string, string>> };
   settings: { get(): Settings };
+  /** The app's data folder, which exports must stay out of. */
+  dataDir?: string;
 }
 
 /** The `evaluation` port: the open folder, the current model, its stored results. */
@@ -179,10 +181,10 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     /** Writes the report (JSON + confusion CSV beside it) or the dataset labels (CSV or class folders). */
     async export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string } & DatasetExportOptions): Promise<ExportDone> {
       const { folder, input } = await inputFor(request);
-      if (request.kind === 'report') return writeReport(request.path, evaluateRecords({ ...input, withMistakes: true }));
+      if (request.kind === 'report') return writeReport(request.path, evaluateRecords({ ...input, withMistakes: true }), opts.dataDir);
       const labels = datasetLabels(input, request);
-      if (request.kind === 'labels-csv') return writeLabelsCsv(request.path, labels);
-      return writeClassFolders(request.path, folder.info.root, labels, (id) => opts.library.resolve(request.folderId, id), request);
+      if (request.kind === 'labels-csv') return writeLabelsCsv(request.path, labels, opts.dataDir);
+      return writeClassFolders(request.path, folder.info.root, labels, (id) => opts.library.resolve(request.folderId, id), { ...request, dataDir: opts.dataDir });
     },
     suggestedName(folderId: string, kind: EvaluationExportKind): string {
       const folder = opts.library.get(folderId);

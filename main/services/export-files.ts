@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
 import { copyChecked } from './safe-open';
-import { resolveDataDir } from './paths';
 import { isImageName, isInside } from './scan';
 
 // Small file helpers for exports: every file appears complete or not at all (temp + rename in
@@ -32,17 +31,17 @@ export async function landingPath(target: string, followLeaf: boolean): Promise<
 
 const realOr = (dir: string) => fs.realpath(dir).catch(() => path.resolve(dir));
 
-/** Refuses an export folder that is, or lies inside, one of `roots` or the app's data folder,
- *  comparing real paths (a link to the image folder is the image folder), so no original can be
- *  overwritten. */
-export async function refuseInside(roots: readonly string[], target: string): Promise<void> {
+/** Refuses an export folder that is, or lies inside, one of `roots` or the app's data folder
+ *  (`dataDir`, given by the caller that owns it), comparing real paths (a link to the image folder
+ *  is the image folder), so no original can be overwritten. */
+export async function refuseInside(roots: readonly string[], target: string, dataDir?: string): Promise<void> {
   const real = await landingPath(target, true);
   for (const root of roots) {
     if (isInside(await realOr(root), real)) {
       throw new AppFailure('invalid_input', 'Choose an export folder outside the image folder, so no original can be overwritten.');
     }
   }
-  if (isInside(await realOr(resolveDataDir()), real)) throw insideData();
+  if (dataDir && isInside(await realOr(dataDir), real)) throw insideData();
 }
 
 const insideData = () =>
@@ -50,12 +49,12 @@ const insideData = () =>
 
 /** Refuses a file export (JSON, CSV, report) that would replace an image (of an opened folder or
  *  any other) or a file in the app's data folder. */
-export async function refuseReplacing(target: string): Promise<void> {
+export async function refuseReplacing(target: string, dataDir?: string): Promise<void> {
   const real = await landingPath(target, false);
   if (isImageName(path.basename(real))) {
     throw new AppFailure('invalid_input', `"${path.basename(real)}" is an image name: an export must not replace an image. Choose a .json or .csv name.`);
   }
-  if (isInside(await realOr(resolveDataDir()), real)) throw insideData();
+  if (dataDir && isInside(await realOr(dataDir), real)) throw insideData();
 }
 
 /** Has `write` fill a fresh temp path beside `target`, then renames it into place; on a failure
@@ -74,8 +73,8 @@ export async function replaceAtomically(target: string, write: (temp: string) =>
 
 /** Writes the file export `target` through a temp file filled by `fill` (synced before the
  *  rename); never over an image or into the app's data folder. */
-export async function writeAtomically(target: string, fill: (handle: fs.FileHandle) => Promise<void>): Promise<void> {
-  await refuseReplacing(target);
+export async function writeAtomically(target: string, fill: (handle: fs.FileHandle) => Promise<void>, dataDir?: string): Promise<void> {
+  await refuseReplacing(target, dataDir);
   return replaceAtomically(target, async (temp) => {
     const handle = await fs.open(temp, 'wx');
     try {

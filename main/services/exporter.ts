@@ -57,6 +57,8 @@ export interface WriteExportRequest {
   sources: ExportSource[];
   /** Folders an output directory must stay out of. */
   protectedRoots?: string[];
+  /** The app's data folder: no export may be written into it. */
+  dataDir?: string;
   /** Class folders: mirror each image's sub-folders under its class folder (default true), so
    *  same-named files from different sub-folders do not collide. */
   keepSubfolders?: boolean;
@@ -96,7 +98,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
         step();
       }
       await handle.write((chunk.length ? chunk.join('\n') + '\n' : '') + '  ]\n}\n');
-    });
+    }, request.dataDir);
     return { path: target, count: total, format };
   }
 
@@ -113,11 +115,11 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
         step();
       }
       await handle.write(chunk);
-    });
+    }, request.dataDir);
     return { path: target, count: total, format };
   }
 
-  await refuseInside(request.protectedRoots ?? [], target);
+  await refuseInside(request.protectedRoots ?? [], target, request.dataDir);
   const name = createNamer();
   let count = 0;
   const skipped: ExportSkip[] = [];
@@ -193,6 +195,8 @@ export interface ExporterOptions {
   results: Pick<ResultsStore, 'current'>;
   library: JobLibrary;
   settings: { get(): Settings };
+  /** The app's data folder, which exports must stay out of. */
+  dataDir?: string;
   /** The review state of a folder's images (corrections), looked up once per export. */
   reviewFor?: (folderId: string) => Promise<ExportOptions['review']>;
 }
@@ -235,7 +239,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
       folder: folder.info.root,
     };
     return writeExport(
-      { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root], keepSubfolders: request.keepSubfolders },
+      { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root], dataDir: opts.dataDir, keepSubfolders: request.keepSubfolders },
       { review: await opts.reviewFor?.(request.folderId), ...options },
     );
   }

@@ -34,7 +34,6 @@ export function resolveDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 export function dataPaths(dataDir: string) {
   return {
     thumbnails: path.join(dataDir, 'cache', 'thumbnails'),
-    exports: path.join(dataDir, 'exports'),
   };
 }
 

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,7 +14,6 @@ import type { SettingsPatch } from '../../app/settings';
 import { createAppServices } from '../../main/compose';
 import { createHandlers, dispatch } from '../../main/handlers';
 import { createAppProtocolHandler } from '../../main/services/app-protocol';
-import { dataPaths } from '../../main/services/paths';
 import { hostApiScript, injectShim } from './api-shim';
 
 // The browser host: the app's real services and handler table behind a small HTTP + server-sent
@@ -30,7 +30,8 @@ export interface HostOptions {
   pickFolder?: string | null;
   /** What the "file dialog" (labels CSV) answers; null = the user cancelled. */
   pickFile?: string | null;
-  /** Where the scripted export dialog puts exports, under their suggested names (default <dataDir>/exports). */
+  /** Where the scripted export dialog puts exports, under their suggested names (default
+   *  <tmp>/classify-desk-exports: never the data folder, which exports are refused to write into). */
   exportDir?: string;
   settings?: SettingsPatch;
   /** The built renderer (default dist/renderer of this checkout). */
@@ -66,7 +67,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
     for (const client of clients) client.write(frame);
   };
-  const exportDir = opts.exportDir ?? dataPaths(opts.dataDir).exports;
+  const exportDir = opts.exportDir ?? path.join(os.tmpdir(), 'classify-desk-exports');
   const scripted = { pickFolder: opts.pickFolder ?? null, pickFile: opts.pickFile ?? null };
   const services = await createAppServices({
     dataDir: opts.dataDir,

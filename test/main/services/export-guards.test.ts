@@ -3,24 +3,19 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../main/services/evaluation-export';
 import { writeExport, type WriteExportRequest } from '../../../main/services/exporter';
-import { useProcessEnv } from '../../support/process-env';
 import { removeDir, tempDir, writeImage } from './fixtures';
 
 // Exports never write into the image folder (not through a link to it either), never replace an
-// image, and never touch the app's own data folder.
+// image, and never touch the app's own data folder (the one the app runs with, not the environment's).
 
 let tmp: string;
 let folder: string;
 let data: string;
 let original: Buffer;
 
-useProcessEnv(async () => {
+beforeAll(async () => {
   tmp = await tempDir();
   data = path.join(tmp, 'data');
-  return { ...process.env, CLASSIFY_DESK_HOME: data };
-});
-
-beforeAll(async () => {
   folder = path.join(tmp, 'photos');
   await writeImage(path.join(folder, 'a.jpg'));
   await writeImage(path.join(folder, 'sub', 'b.png'));
@@ -32,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => removeDir(tmp));
 
 const header = { model: 'colors/1', endpoint: 'http://127.0.0.1:9001', threshold: 0.5, created: '2026-01-01T00:00:00.000Z', folder: '' };
-const request = (format: WriteExportRequest['format'], target: string): WriteExportRequest => ({ format, path: target, header, sources: [], protectedRoots: [folder] });
+const request = (format: WriteExportRequest['format'], target: string): WriteExportRequest => ({ format, path: target, header, sources: [], protectedRoots: [folder], dataDir: data });
 
 async function folderUnchanged() {
   expect((await fs.readdir(folder)).sort()).toEqual(['a.jpg', 'sub']);
