@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AppFailure, isAppError } from '../../app/errors';
 import { formatEvaluation } from '../../app/eval-report';
 import { plural } from '../../app/format';
@@ -15,6 +14,7 @@ import { redactSecrets } from '../services/redact';
 import { createResultsStore } from '../services/results';
 import { createSettingsStore } from '../services/settings-store';
 import type { CliIo } from './credentials-commands';
+import { parseCommand } from './parse-command';
 import { cliMessage } from './cli-messages';
 import { runInferCommand, type InferRun } from './infer-command';
 
@@ -93,18 +93,9 @@ function parseMapping(entries: readonly string[]): Record<string, string | null>
 /** Runs `classify-desk evaluate`; resolves to the exit code. */
 export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   const say = (line: string) => io.stderr.write(line + '\n');
-  let values: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; args: string[] }>>['values'];
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
-  } catch (error) {
-    say(`classify-desk evaluate: ${(error as Error).message}. See classify-desk evaluate --help.`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(evaluateUsage + '\n');
-    return 0;
-  }
+  const parsed = parseCommand('evaluate', argv, options, evaluateUsage, io);
+  if ('exit' in parsed) return parsed.exit;
+  const { values, positionals } = parsed;
   const secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || '';
   const fail = (error: unknown): number => {
     const message = error instanceof AppFailure || isAppError(error) ? error.message : String((error as Error)?.message ?? error);

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AppFailure, isAppError, type AppError } from '../../app/errors';
 import { plural } from '../../app/format';
 import { recordLabels } from '../../app/export-rows';
@@ -26,6 +25,7 @@ import { isInside } from '../services/scan';
 import { createSettingsStore } from '../services/settings-store';
 import { buildCliLibrary, folderIds, type CliFolder, type CliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
+import { parseCommand } from './parse-command';
 import { cliMessage, resentNote, tsvCell } from './cli-messages';
 import type { openOnDevice } from './models-commands';
 import { keychainKeyGate } from './keychain-key';
@@ -129,18 +129,9 @@ export interface InferRun {
  *  lines are left off stdout (the embedding command prints its own output). */
 export async function runInferCommand(argv: string[], io: CliIo, onClassified?: (run: InferRun) => void): Promise<number> {
   const say = (line: string) => io.stderr.write(line + '\n');
-  let values: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; args: string[] }>>['values'];
-  let inputs: string[];
-  try {
-    ({ values, positionals: inputs } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
-  } catch (error) {
-    say(`classify-desk infer: ${(error as Error).message}. See classify-desk infer --help.`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(inferUsage + '\n');
-    return 0;
-  }
+  const parsed = parseCommand('infer', argv, options, inferUsage, io);
+  if ('exit' in parsed) return parsed.exit;
+  const { values, positionals: inputs } = parsed;
   let secret: string | undefined;
   const fail = (error: unknown): number => {
     const e: AppError = error instanceof AppFailure || isAppError(error) ? error : { code: 'internal', message: String((error as Error)?.message ?? error) };

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   defaultBatchName,
   labelSources,
@@ -13,6 +12,7 @@ import {
   type Split,
 } from '../../app/dataset-send';
 import { AppFailure, isAppError } from '../../app/errors';
+import { plural } from '../../app/format';
 import { modelIdPattern, normaliseSettings, type Settings } from '../../app/settings';
 import { createCorrections } from '../services/corrections';
 import { createDatasetUpload } from '../services/dataset-upload';
@@ -24,6 +24,7 @@ import { createResultsStore } from '../services/results';
 import { createSettingsStore } from '../services/settings-store';
 import { buildCliLibrary } from './cli-library';
 import type { CliIo } from './credentials-commands';
+import { parseCommand } from './parse-command';
 import { keychainKeyGate } from './keychain-key';
 import { endpointFor } from './infer-command';
 import { createProgressOutput } from './progress-output';
@@ -104,23 +105,12 @@ function parseMap(entries: readonly string[]): Record<string, string | null> {
   return map;
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 /** Runs `classify-desk send`; resolves to the exit code. */
 export async function runSendCommand(argv: string[], io: CliIo): Promise<number> {
   const say = (line: string) => io.stderr.write(line + '\n');
-  let values: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true; args: string[] }>>['values'];
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true }));
-  } catch (error) {
-    say(`classify-desk send: ${(error as Error).message}. See classify-desk send --help.`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(sendUsage + '\n');
-    return 0;
-  }
+  const parsed = parseCommand('send', argv, options, sendUsage, io);
+  if ('exit' in parsed) return parsed.exit;
+  const { values, positionals } = parsed;
   let secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || undefined;
   const fail = (error: unknown): number => {
     const message = error instanceof AppFailure || isAppError(error) ? error.message : String((error as Error)?.message ?? error);

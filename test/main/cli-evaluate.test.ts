@@ -2,12 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../main/cli';
 import { createCorrections } from '../../main/services/corrections';
 import { folderIdOf } from '../../main/services/library';
 import { createSettingsStore } from '../../main/services/settings-store';
+import { runCli } from '../support/cli-in-process';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
 import { colours, solidJpeg, solidPng } from '../peer/images';
 
@@ -43,28 +42,8 @@ async function tree(root: string): Promise<void> {
   }
 }
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk;
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function evaluate(home: string, args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await main(['evaluate', ...args, '--model', 'colors/1', '--api-url', peer.url, '--api-key', defaultPeerKey], {
-    stdin: process.stdin,
-    stdout: out.stream,
-    stderr: err.stream,
-    env: { CLASSIFY_DESK_HOME: home },
-  });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+/** `classify-desk evaluate` against the test peer. */
+const evaluate = (home: string, args: string[]) => runCli(home, ['evaluate', ...args, '--model', 'colors/1', '--api-url', peer.url, '--api-key', defaultPeerKey]);
 
 async function fixture(name: string) {
   const folder = path.join(tmp, name, 'images');
@@ -170,13 +149,9 @@ describe('classify-desk evaluate', () => {
 
   it('evaluates a multi-label model by exact match and per-class precision/recall', async () => {
     const { folder, home, report } = await fixture('multi');
-    const out = sink();
-    const err = sink();
-    const code = await main(['evaluate', folder, '--model', 'colors-multi/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--threshold', '0.5', '--out', report], {
-      stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: { CLASSIFY_DESK_HOME: home },
-    });
-    expect(code, err.text()).toBe(0);
-    expect(out.text()).toContain('exact-match ratio: 62.5% (5 of 8 labelled images)');
+    const { code, stdout, stderr } = await runCli(home, ['evaluate', folder, '--model', 'colors-multi/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--threshold', '0.5', '--out', report]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain('exact-match ratio: 62.5% (5 of 8 labelled images)');
     // Sigmoid per channel: yellow is red + green, grey (~0.504 each) is all three; exact: r1 r2 r3 g1 b1.
     const json = JSON.parse(await fs.readFile(report, 'utf8'));
     expect(json.accuracy).toBe(0.625);
@@ -230,14 +205,10 @@ describe('classify-desk evaluate', () => {
 
   it('stops with exit code 2 on a systemic error (unknown model) and writes no report', async () => {
     const { folder, home, report } = await fixture('systemic');
-    const out = sink();
-    const err = sink();
-    const code = await main(['evaluate', folder, '--model', 'nope/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--out', report], {
-      stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: { CLASSIFY_DESK_HOME: home },
-    });
+    const { code, stderr } = await runCli(home, ['evaluate', folder, '--model', 'nope/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--out', report]);
     expect(code).toBe(2);
     await expect(fs.stat(report)).rejects.toThrow();
-    expect(err.text()).not.toContain(defaultPeerKey);
+    expect(stderr).not.toContain(defaultPeerKey);
   });
 
   it('runs as a command line (npx tsx main/cli.ts evaluate ...)', async () => {

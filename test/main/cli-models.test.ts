@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultsEndpoint } from '../../app/model-ref';
-import { main } from '../../main/cli';
 import { folderIdOf } from '../../main/services/library';
 import { journalKey } from '../../main/services/results';
+import { runCli } from '../support/cli-in-process';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
 import { colours, solidJpeg } from '../peer/images';
 import { writeColourImages } from './services/colour-images';
@@ -17,23 +16,7 @@ import { writeColourImages } from './services/colour-images';
 let tmp: string;
 let peer: Peer;
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk;
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function cli(home: string, args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await main(args, { stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: { CLASSIFY_DESK_HOME: home } });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const cli = runCli;
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-models-'));

@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../main/cli';
 import { createCorrections } from '../../main/services/corrections';
 import { folderIdOf } from '../../main/services/library';
 import { colours, solidJpeg, solidPng } from '../peer/images';
+import { runCli } from '../support/cli-in-process';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
 
 // `classify-desk send` against the real peer: a class-folder tree classified by `infer` (colors/1
@@ -42,23 +41,7 @@ async function fixture(name: string) {
   return { folder, home };
 }
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk;
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function run(home: string, args: string[]) {
-  const out = sink();
-  const err = sink();
-  const code = await main(args, { stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: { CLASSIFY_DESK_HOME: home } });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+const run = runCli;
 
 const send = (f: { folder: string; home: string }, ...args: string[]) =>
   run(f.home, ['send', f.folder, '--project', 'colors', '--platform-url', peer.url, '--api-url', peer.url, '--api-key', defaultPeerKey, '--model', 'colors/1', ...args]);
