@@ -109,4 +109,39 @@ describe('the on-device engine in the app', () => {
       await engine.close();
     }
   });
+
+  it('cancels a download: the pull is aborted and the last progress says cancelled', async () => {
+    const events: ModelDownloadProgress[] = [];
+    let pulling!: () => void;
+    const started = new Promise<void>((resolve) => (pulling = resolve));
+    const engine = await createAppEngine({
+      dataDir: path.join(env.tmp, 'cancel'),
+      settings: { get: () => normaliseSettings({ platformApiUrl: 'http://127.0.0.1:9', model: 'colors/1' }) },
+      api: { classify: () => Promise.reject(new Error('not used')) },
+      apiKeyFor: async () => 'rf_test_key_cancel',
+      emit: (progress) => events.push(progress),
+      // A pull that only ends when it is aborted (what the store does with its signal).
+      store: {
+        pull: (_model, opts) =>
+          new Promise((_resolve, reject) => {
+            pulling();
+            opts.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+          }),
+        list: async () => [],
+        get: async () => null,
+        remove: async () => false,
+        deviceId: async () => 'test',
+      },
+    });
+    try {
+      const download = engine.download('colors/1');
+      await started;
+      expect(engine.cancelDownload('colors/1')).toBe(true);
+      await expect(download).rejects.toThrow(/cancelled/);
+      expect(events.at(-1)).toMatchObject({ model: 'colors/1', phase: 'cancelled' });
+      expect(engine.cancelDownload('colors/1')).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
 });
