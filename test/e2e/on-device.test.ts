@@ -46,6 +46,11 @@ const settingsDialog = async () => {
 describe('classifying on this computer', () => {
   it('downloads the current model from Settings and lists it with its classes', async () => {
     await configureInSettings(page, { url: peer.url, model: 'colors/1', key: defaultPeerKey });
+    // Through the API first: these results must not show as the device's.
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const first = images[0];
+    await expect.poll(() => cellOf(page, first.id).getAttribute('aria-label'), { timeout: 60_000 }).toMatch(new RegExp(`^${escapeRegExp(first.id)}, ${first.expected} `));
+    await page.getByRole('status', { name: 'Summary' }).waitFor({ timeout: 30_000 });
     const dialog = await settingsDialog();
     await dialog.getByLabel('Classify with').selectOption('on-device');
     await dialog.getByRole('button', { name: 'Download for offline use' }).click();
@@ -66,11 +71,15 @@ describe('classifying on this computer', () => {
     await dialog.waitFor({ state: 'detached' });
     const saved = await page.evaluate(() => (window as unknown as { api: { getSettings(p: object): Promise<{ engine: string }> } }).api.getSettings({}));
     expect(saved.engine).toBe('on-device');
+    // Results are kept per engine: the API's stay stored but the grid now shows the device's (none yet).
+    await expect.poll(() => cellOf(page, first.id).getAttribute('aria-label')).not.toMatch(new RegExp(`, ${first.expected} `));
+    await page.getByText('Now showing On this computer, colors/1', { exact: false }).waitFor();
   }, 90_000);
 
   it('runs offline: every tile gets its colour from the downloaded model, the status bar names the engine', async () => {
     await peer.close();
     const before = peer.stats.inferences;
+    expect(before).toBe(images.length);
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     for (const image of images) {
       await expect.poll(() => cellOf(page, image.id).getAttribute('aria-label'), { timeout: 60_000 }).toMatch(new RegExp(`^${escapeRegExp(image.id)}, ${image.expected} \\S*%`));
