@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DownloadedModel, ModelDownloadProgress } from './model-ref';
 import { endpointKinds, labelMappingSchema, modelIdPattern, settingsPatchSchema, type Settings } from './settings';
 import type {
   AppInfo,
@@ -205,6 +206,16 @@ export const contract = {
   cancelSend: channel<SendProgress | null>()(sendRef),
   /** The folder's images already sent to a Roboflow project (latest send per image). */
   sentMarks: channel<SentMark[]>()(z.object({ folderId }).strict()),
+
+  /** Models downloaded for use on this computer (engine "On this computer"). */
+  downloadedModels: channel<DownloadedModel[]>()(empty),
+  /** Downloads a model for use on this computer from the platform API of Settings (the key passes
+   *  the origin gate); progress arrives as `modelDownload` events. */
+  downloadModel: channel<DownloadedModel>()(z.object({ model: modelId }).strict()),
+  /** Stops the download of `model` (or every download); false when none was running. */
+  cancelModelDownload: channel<boolean>()(z.object({ model: modelId.optional() }).strict()),
+  /** Deletes a downloaded model; false when it was not downloaded. */
+  removeModel: channel<boolean>()(z.object({ model: modelId }).strict()),
 } as const;
 
 export type Contract = typeof contract;
@@ -230,6 +241,8 @@ export interface Events {
   exportProgress: { done: number; total: number; path: string };
   /** A send to a Roboflow project moved on (or ended). */
   sendProgress: SendProgress;
+  /** A download for use on this computer moved on (or ended). */
+  modelDownload: ModelDownloadProgress;
 }
 export type EventName = keyof Events;
 

@@ -45,6 +45,10 @@ export const channelNames = [
   'resumeSend',
   'cancelSend',
   'sentMarks',
+  'downloadedModels',
+  'downloadModel',
+  'cancelModelDownload',
+  'removeModel',
 ] as const;
 
 /** Every event main pushes to the renderer. */
@@ -59,6 +63,7 @@ export const eventNames = [
   'endpointStatus',
   'exportProgress',
   'sendProgress',
+  'modelDownload',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

@@ -1,3 +1,5 @@
+import type { AppError } from './errors';
+
 // Which model answered, and on which engine: the identity results are kept under. A Roboflow
 // model reached over its inference API is known by endpoint + project/version; a model downloaded
 // and run on this computer by project/version + the SHA-256 of its weights (a re-trained version
@@ -21,4 +23,24 @@ export function resultsEndpoint(ref: ModelRef): string {
 /** True for an endpoint string that names on-device results. */
 export function isOnDeviceEndpoint(endpoint: string): boolean {
   return endpoint.startsWith(onDevicePrefix);
+}
+
+/** A model downloaded for use on this computer, as Settings lists it. */
+export interface DownloadedModel {
+  model: string;
+  classes: string[];
+  /** Bytes of the weights. */
+  size: number;
+  fetchedAt: string;
+  multiLabel: boolean;
+  sha256: string;
+}
+
+/** How far a download for use on this computer got (`modelDownload` events). */
+export interface ModelDownloadProgress {
+  model: string;
+  phase: 'metadata' | 'environment' | 'weights' | 'verifying' | 'done' | 'failed' | 'cancelled';
+  received: number;
+  total: number | null;
+  error?: AppError;
 }

@@ -26,6 +26,9 @@ import { createSettingsStore, type SettingsBacking } from './services/settings-s
 import { createThumbnails } from './services/thumbnails';
 import { asWebJob, createWebImages, webJobEmit } from './services/web-images';
 import { asCompareJob, compareJobEmit, routeStart } from './services/compare';
+import { createAppEngine } from './services/on-device/app-engine';
+import { AppFailure } from '../app/errors';
+import { isOnDeviceEndpoint } from '../app/model-ref';
 
 // The composition root: builds every service from its dependencies and hands the handler table
 // its ports. Electron (main/index.ts), the browser host (test/host) and tests all start here, so
@@ -85,27 +88,45 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const folders = createChosenFolders({ known: () => [opts.initialFolder, settings.get().lastFolder, ...settings.get().recentFolders] });
 
   // --- results, jobs, exporter
-  const results = createResultsStore({ dataDir, settings, entryOf: (folderId, id) => library.get(folderId)?.entries.get(id) });
-  // The client follows the settings of the moment (timeout, auth mode, upload size, request limit).
-  const classifier: Classifier = {
+  // The Roboflow API engine. The client follows the settings of the moment (timeout, auth mode,
+  // upload size, request limit).
+  const apiClassifier: Classifier = {
     classify: (input, target, signal, gate) => {
       const s = settings.get();
       const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: requestLimitOf(s) });
       return client.classify(input, target, signal, gate);
     },
   };
+  // The engine setting picks API or this computer; `engine.settings` is the settings as results
+  // and queues see them (on the device, its own endpoint string keys the journals).
+  const engine = await createAppEngine({
+    dataDir,
+    settings,
+    api: apiClassifier,
+    fetch: opts.fetch,
+    apiKeyFor: (url) => credentials.apiKeyFor(url),
+    emit: (progress) => emit('modelDownload', progress),
+  });
+  closers.push(() => engine.close());
+  const results = createResultsStore({ dataDir, settings: engine.settings, entryOf: (folderId, id) => library.get(folderId)?.entries.get(id) });
+  const classifier = engine.classifier;
   // Job events pass the endpoint monitor, which tells the renderer when the
   // endpoint stops (or starts again) answering.
-  const endpoint = createEndpointMonitor({ baseUrl: () => endpointBase(settings.get()), emit, fetch: opts.fetch });
+  const monitor = createEndpointMonitor({ baseUrl: () => endpointBase(settings.get()), emit, fetch: opts.fetch });
+  // On this computer there is no endpoint to reach: it always answers.
+  const endpoint = {
+    jobEmit: monitor.jobEmit,
+    check: () => (engine.onDevice() ? Promise.resolve({ reachable: true, checkedAt: new Date().toISOString(), endpoint: endpointBase(engine.settings.get()) }) : monitor.check()),
+  };
   const queueOptions = {
     classifier,
     results,
     library,
-    settings,
+    settings: engine.settings,
     emit: endpoint.jobEmit,
     // Read from the keychain when a job starts, never earlier (credentials is built below), and
-    // only for an endpoint the key was entered for: the key gate.
-    getApiKey: (baseUrl: string) => credentials.apiKeyFor(baseUrl),
+    // only for an endpoint the key was entered for: the key gate. The device needs no key.
+    getApiKey: (baseUrl: string) => (isOnDeviceEndpoint(baseUrl) ? Promise.resolve('') : credentials.apiKeyFor(baseUrl)),
   };
   const jobs = createInference(queueOptions);
   // Web images get a queue of their own, so a pasted URL never waits for a folder run.
@@ -121,7 +142,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   closers.push(() => corrections.close());
 
   // Exports from the window report progress and can be cancelled.
-  const exporter = createExporter({ results, library, settings, dataDir, reviewFor: (folderId) => corrections.review(folderId) });
+  const exporter = createExporter({ results, library, settings: engine.settings, dataDir, reviewFor: (folderId) => corrections.review(folderId) });
   const exportRuns = createExportRuns({ exporter, emit });
 
   // --- credentials
@@ -141,10 +162,20 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     credentials,
     platform: () => createPlatformClient({ baseUrl: settings.get().platformApiUrl, fetch: opts.fetch }),
   });
-  const webImages = createWebImages({ jobs: webJobs, results });
+  const webImagesService = createWebImages({ jobs: webJobs, results });
+  const webImages: Ports['webImages'] = {
+    ...webImagesService,
+    classify: (request) => {
+      // The downloaded model reads image files; a web image goes to the Roboflow API.
+      if (engine.onDevice()) {
+        return Promise.reject(new AppFailure('invalid_input', 'Web images are classified through the Roboflow API. Switch the engine to "Roboflow API" in Settings to classify image URLs.'));
+      }
+      return webImagesService.classify(request);
+    },
+  };
 
   // --- evaluation
-  const evaluation = createEvaluation({ library, results, corrections, settings, dataDir });
+  const evaluation = createEvaluation({ library, results, corrections, settings: engine.settings, dataDir });
 
   // --- sending reviewed images and labels to a Roboflow project
   const send = createDatasetUpload({
@@ -159,6 +190,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   });
   closers.push(() => send.close());
 
+  const startRun = routeStart({ jobs, compareJobs, settings });
   const ports: Ports = {
     info,
     settings,
@@ -167,7 +199,14 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     dialogs: opts.dialogs,
     initialFolder,
     jobs: {
-      start: routeStart({ jobs, compareJobs, settings }),
+      start: async (request) => {
+        // A comparison model's results would need its own device endpoint: the API only, for now.
+        if (engine.onDevice() && request.model && request.model !== settings.get().model) {
+          throw new AppFailure('invalid_input', 'Comparing models runs through the Roboflow API. Switch the engine to "Roboflow API" in Settings to compare.');
+        }
+        await engine.prepareRun();
+        return startRun(request);
+      },
       // A jobId names either a folder run or a web-images job; both answer to pause/resume/cancel.
       pause: (jobId) => jobs.pause(jobId) ?? asWebJob(webJobs.pause(jobId)) ?? asCompareJob(compareJobs.pause(jobId)),
       resume: (jobId) => jobs.resume(jobId) ?? asWebJob(webJobs.resume(jobId)) ?? asCompareJob(compareJobs.resume(jobId)),
@@ -184,6 +223,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     endpoint,
     send,
     folders,
+    onDevice: engine,
   };
 
   return {

@@ -18,6 +18,7 @@ import type {
 import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
 import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
 import type { SendPlan, SendProgress, SendRequest, SentMark } from '../app/dataset-send';
+import type { DownloadedModel } from '../app/model-ref';
 import { redactSecrets } from './services/redact';
 
 // The handler table: channel -> (services, validated payload) -> result. No transport lives here:
@@ -116,6 +117,13 @@ export interface Ports {
     choose(folder: string): void;
     isChosen(folder: string): boolean;
   };
+  /** Models downloaded for use on this computer (main/services/on-device/app-engine.ts). */
+  onDevice: {
+    downloaded(): Promise<DownloadedModel[]>;
+    download(model: string): Promise<DownloadedModel>;
+    cancelDownload(model?: string): boolean;
+    remove(model: string): Promise<boolean>;
+  };
 }
 
 type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
@@ -203,6 +211,10 @@ export function createHandlers(ports: Ports): Handlers {
     resumeSend: ({ sendId }) => ports.send.resume(sendId),
     cancelSend: ({ sendId }) => ports.send.cancel(sendId),
     sentMarks: ({ folderId }) => ports.send.marks(folderId),
+    downloadedModels: () => ports.onDevice.downloaded(),
+    downloadModel: ({ model }) => ports.onDevice.download(model),
+    cancelModelDownload: ({ model }) => ports.onDevice.cancelDownload(model),
+    removeModel: ({ model }) => ports.onDevice.remove(model),
   };
 }
 

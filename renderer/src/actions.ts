@@ -39,6 +39,7 @@ const endpointNames = { serverless: 'Serverless', hosted: 'Hosted (legacy)', 'se
 
 /** An endpoint and model in words: "Self-hosted http://127.0.0.1:9001, birds/3". */
 function sourceText(s: Settings): string {
+  if (s.engine === 'on-device') return `On this computer, ${s.model || 'no model'}`;
   const url = endpointBase(s);
   return `${endpointNames[s.endpointKind]}${s.endpointKind === 'self-hosted' || s.endpointUrl.trim() ? ` ${url}` : ''}, ${s.model || 'no model'}`;
 }
@@ -95,7 +96,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     if (error) return error;
     if (patch.threshold !== undefined) review.threshold = patch.threshold;
     const after = settings.value;
-    const sameEndpoint = before && after && endpointBase(before) === endpointBase(after) && before.endpointKind === after.endpointKind;
+    const sameEndpoint = before && after && endpointBase(before) === endpointBase(after) && before.endpointKind === after.endpointKind && before.engine === after.engine;
     const changed = before && after && (before.model !== after.model || !sameEndpoint);
     if (!changed) return null;
     void endpoint.check();
@@ -106,7 +107,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     void web.load(library.folder.folderId);
     if (announce && kept > 0) {
       const what = sameEndpoint ? 'model' : 'endpoint';
-      const back: SettingsPatch = { endpointKind: before.endpointKind, endpointUrl: before.endpointUrl, model: before.model };
+      const back: SettingsPatch = { endpointKind: before.endpointKind, endpointUrl: before.endpointUrl, model: before.model, engine: before.engine };
       const notice: Notice = {
         kind: 'info',
         title: `Now showing ${sourceText(after)}`,

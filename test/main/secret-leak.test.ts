@@ -118,7 +118,8 @@ describe('the API key never leaks', () => {
     const rejected = await cli(['whoami', '--profile', 'wrong', '--platform-url', peer.url]);
     expect(rejected.code).toBe(1);
     expect((await cli(['logout', '--profile', 'wrong'])).code).toBe(0);
-  });
+    // Eight real CLI processes (each compiling main/cli.ts with tsx): seconds each on a busy machine.
+  }, 180_000);
 
   it('through the app: every IPC response and event, with a stored key, failures, exports and a wrong key', async () => {
     const app = await startApp({

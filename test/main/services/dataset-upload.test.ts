@@ -342,8 +342,13 @@ describe('faults', () => {
     expect(cut.state).toBe('cancelled');
     expect(cut.done).toBeLessThan(x.images.length);
 
-    // What the cut send confirmed is journalled: the restarted app does not send it again.
-    const uploadsBefore = x.peer.dataset.stats.requests.upload;
+    // What the cut send confirmed is journalled: the restarted app does not send it again. An upload
+    // cut in flight may still reach the server after the cancel: count from when it has gone quiet.
+    let uploadsBefore = -1;
+    while (uploadsBefore !== x.peer.dataset.stats.requests.upload) {
+      uploadsBefore = x.peer.dataset.stats.requests.upload;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
     await x.restart();
     const resumed = await send(x);
     expect(resumed).toMatchObject({ state: 'done', failed: 0 });
