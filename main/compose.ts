@@ -14,6 +14,7 @@ import { createDatasetUpload } from './services/dataset-upload';
 import { createDatasetClient } from './services/dataset-upload-client';
 import { createSentJournals } from './services/dataset-upload-journal';
 import { createLibrary } from './services/library';
+import { createLimiter } from './services/limit';
 import { createChosenFolders, createDropChoice } from './services/chosen-folders';
 import { createMediaHandler } from './services/media';
 import { createModels } from './services/models';
@@ -89,11 +90,12 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
 
   // --- results, jobs, exporter
   // The Roboflow API engine. The client follows the settings of the moment (timeout, auth mode,
-  // upload size, request limit).
+  // upload size, request limit); huge files are read and prepared one at a time across all queues.
+  const largeFiles = createLimiter(1);
   const apiClassifier: Classifier = {
     classify: (input, target, signal, gate) => {
       const s = settings.get();
-      const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: requestLimitOf(s) });
+      const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: requestLimitOf(s), largeFiles });
       return client.classify(input, target, signal, gate);
     },
   };

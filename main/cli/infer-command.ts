@@ -17,6 +17,7 @@ import type { Emit } from '../handlers';
 import { createCorrections } from '../services/corrections';
 import { writeExport, type ExportSource } from '../services/exporter';
 import { createInference } from '../services/inference';
+import { createLimiter } from '../services/limit';
 import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
 import { createResultsStore } from '../services/results';
@@ -216,6 +217,8 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     authMode: settings.authMode,
     maxUploadSize: settings.maxUploadSize,
     requestLimit: requestLimitOf(settings),
+    // Huge files are read and prepared one at a time, whatever the concurrency.
+    largeFiles: createLimiter(1),
   });
   const inference = createInference({ classifier, results: store, library, settings: { get: () => settings }, getApiKey: onDevice ? async () => '' : getApiKey, emit });
   const endpoint = endpointBase(settings);

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { AppFailure, appError, type AppError } from '../../app/errors';
 import { parseResponse } from '../../app/roboflow';
 import { modelIdPattern, type AuthMode } from '../../app/settings';
@@ -23,7 +24,14 @@ export interface RoboflowClientOptions {
   maxUploadSize: number;
   /** Request body limit in bytes (base64 included); Infinity when the endpoint has none. */
   requestLimit: number;
+  /** Runs the reading and preparing of files over `largeFileBytes`, one at a time when it is a
+   *  shared limiter of 1: a folder of huge files then holds one of them in memory, not one per
+   *  request in flight. */
+  largeFiles?: <T>(task: () => Promise<T>) => Promise<T>;
 }
+
+/** Files above this size are read and prepared through `largeFiles`. */
+export const largeFileBytes = 32 * 1024 * 1024;
 
 /** How many times a 413 leads to a smaller resend before the image fails as too_large. */
 const maxResends = 2;
@@ -109,6 +117,13 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
     }
   }
 
+  /** Reads and prepares a file; a large one waits its turn at `largeFiles`. */
+  async function viaLargeFileGate(path: string, prepare: () => Promise<PreparedImage>): Promise<PreparedImage> {
+    if (!opts.largeFiles) return prepare();
+    const size = await stat(path).then((s) => s.size, () => 0);
+    return size > largeFileBytes ? opts.largeFiles(prepare) : prepare();
+  }
+
   async function classifyFile(
     path: string,
     target: ClassifyTarget,
@@ -121,7 +136,7 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
     try {
       // The original bytes are not kept while the request waits on the network: per request in
       // flight only the prepared body (bounded by the request limit) stays in memory.
-      prepared = await prepareImage(await readImageFile(path), limits);
+      prepared = await viaLargeFileGate(path, async () => prepareImage(await readImageFile(path), limits));
     } catch (err) {
       if (err instanceof AppFailure) return { ok: false, error: err.toJSON(), retryable: false };
       throw err;
@@ -144,7 +159,8 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
       }
       refused ??= { width: prepared.sent.width, height: prepared.sent.height, bytes: prepared.sent.bytes };
       try {
-        prepared = await downscaleFurther(await readImageFile(path), prepared.sent, limits);
+        const sent = prepared.sent;
+        prepared = await viaLargeFileGate(path, async () => downscaleFurther(await readImageFile(path), sent, limits));
       } catch (err) {
         if (err instanceof AppFailure) return { ok: false, error: err.toJSON(), retryable: false, status: 413, sent: prepared.sent };
         throw err;
