@@ -18,7 +18,7 @@ describe('data dir', () => {
     expect(resolveDataDir({ CLASSIFY_DESK_HOME: '  ' }, 'linux')).toBe(userDataDir('Classify Desk', 'linux', { CLASSIFY_DESK_HOME: '  ' }));
   });
 
-  it('keeps the thumbnail cache and exports inside it', () => {
-    expect(dataPaths('/d')).toEqual({ thumbnails: path.join('/d', 'cache', 'thumbnails'), exports: path.join('/d', 'exports') });
+  it('keeps the thumbnail cache inside it (exports never go there: the export guards refuse it)', () => {
+    expect(dataPaths('/d')).toEqual({ thumbnails: path.join('/d', 'cache', 'thumbnails') });
   });
 });
