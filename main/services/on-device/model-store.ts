@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -309,21 +309,28 @@ export function createModelStore(opts: ModelStoreOptions): ModelStore {
       const expectedMd5 = /(?:^|,)\s*md5=([A-Za-z0-9+/=]+)/.exec(res.headers.get('x-goog-hash') ?? '')?.[1] ?? null;
       const sha = createHash('sha256');
       const md5 = createHash('md5');
-      const out = createWriteStream(to);
+      // Awaited writes on a handle, not a stream: a download cut mid-way leaves no write pending on a
+      // destroyed stream (that surfaced as an uncaught ERR_STREAM_DESTROYED in main).
+      const out = await fs.open(to, 'w');
       let received = 0;
       try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          sha.update(chunk);
-          md5.update(chunk);
-          received += chunk.length;
-          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-          onBytes(received, total);
+        try {
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+            sha.update(chunk);
+            md5.update(chunk);
+            received += chunk.length;
+            await out.write(chunk).catch((err: NodeJS.ErrnoException) => {
+              throw fail('internal', `The model could not be saved in the app's data folder (${err.code ?? err.message}). Free some disk space and download again.`);
+            });
+            onBytes(received, total);
+          }
+        } catch (err) {
+          if (err instanceof AppFailure) throw err;
+          throw networkFailure(err, 'model weights');
         }
-      } catch (err) {
-        out.destroy();
-        throw networkFailure(err, 'model weights');
+      } finally {
+        await out.close();
       }
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
       if (total !== null && received !== total) {
         throw fail('network', redactSecrets(`The model weights arrived incomplete (${received} of ${total} bytes). Check the network connection and download again.`, [secret]));
       }
