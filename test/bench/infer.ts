@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { createLibrary } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
 import { createRoboflowClient } from '../../main/services/roboflow';
 import { defaultPeerKey } from '../peer/server';
+import { startPeerProcess } from './_peer-process';
 import { percentile } from './_stats';
 
 // `npx tsx test/bench/infer.ts` (or `npm run bench -- infer`): the job queue against the test peer
@@ -23,22 +23,6 @@ const count = Number(process.env.BENCH_IMAGES ?? 200);
 const concurrencies = [1, 4, 8, 16];
 const print = (row: Record<string, unknown>) => process.stdout.write(JSON.stringify({ bench: 'infer', ...row }) + '\n');
 
-async function startPeerProcess(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/peer/cli.ts', '--port', '0', '--latency', String(latencyMs)], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (match) resolve(match[0]);
-    });
-    child.once('exit', (code) => reject(new Error(`peer exited with ${code}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 async function makeImages(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
@@ -70,7 +54,7 @@ async function make12mp(dir: string, n: number): Promise<string[]> {
 }
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-bench-infer-'));
-const peer = await startPeerProcess();
+const peer = await startPeerProcess(latencyMs);
 try {
   const folder = path.join(tmp, 'photos');
   await makeImages(folder);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { createModelStore } from '../../main/services/on-device/model-store';
 import { defaultPoolSize } from '../../main/services/on-device/pool';
 import { createRoboflowClient } from '../../main/services/roboflow';
 import { defaultPeerKey } from '../peer/server';
+import { startPeerProcess } from './_peer-process';
 import { fakeModel, installModel } from '../support/onnx-models';
 
 // `npm run bench -- on-device`: the on-device engine over camera-like JPEGs with a synthetic model
@@ -38,22 +38,6 @@ async function makeImages(dir: string): Promise<string[]> {
   return files;
 }
 
-async function startPeerProcess(): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/peer/cli.ts', '--port', '0', '--latency', '100'], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (match) resolve(match[0]);
-    });
-    child.once('exit', (code) => reject(new Error(`peer exited with ${code}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 /** Classifies every file with `inFlight` requests at a time, measuring main's event loop and memory. */
 async function measure(classifier: Classifier, target: ClassifyTarget, files: string[]) {
@@ -119,7 +103,7 @@ try {
     await classifier.close();
   }
 
-  const peer = await startPeerProcess();
+  const peer = await startPeerProcess(100);
   try {
     const api = createRoboflowClient({ timeoutMs: 30_000, authMode: 'bearer', maxUploadSize: 1024, requestLimit: Infinity });
     print({ engine: 'roboflow-api (test peer, 100 ms latency)', ...(await measure(api, { baseUrl: peer.url, model: 'colors/1', apiKey: defaultPeerKey }, files)) });

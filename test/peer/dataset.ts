@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultBook, type FaultPlan } from './faults';
 import { projects } from './platform';
+import { readBody } from './read-body';
 
 // Roboflow's dataset routes as its Python SDK and Inference's active learning use them:
 //   POST /dataset/{project}/upload?api_key&batch&tag… (multipart/form-data: name, split, file)
@@ -74,16 +75,6 @@ function emptyStats(): DatasetStats {
   return { uploads: 0, duplicates: 0, annotations: 0, conflicts: 0, requests: { upload: 0, annotate: 0 } };
 }
 
-async function readAll(req: IncomingMessage, cap: number): Promise<{ bytes: Buffer; length: number }> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length <= cap) chunks.push(chunk);
-  }
-  return { bytes: Buffer.concat(chunks), length };
-}
-
 /** The dataset half of the peer: its store, its faults, and the request handler. */
 export function createDatasetRoutes(ctx: DatasetRouteContext): DatasetPeer & {
   handle(req: IncomingMessage, res: ServerResponse, url: URL, segments: string[]): Promise<void>;
@@ -128,7 +119,7 @@ export function createDatasetRoutes(ctx: DatasetRouteContext): DatasetPeer & {
   };
 
   async function upload(req: IncomingMessage, res: ServerResponse, url: URL, project: string): Promise<(() => Promise<void>) | void> {
-    const { bytes, length } = await readAll(req, ctx.maxUploadBytes);
+    const { bytes, length } = await readBody(req, ctx.maxUploadBytes);
     if (!authorised(res, url)) return;
     if (!projects.some((p) => p.slug === project)) return ctx.send(res, 404, error(`Project ${project} not found.`, 'NotFoundException'));
     if (length > ctx.maxUploadBytes) return ctx.send(res, 413, error(`The upload of ${length} bytes exceeds the limit of ${ctx.maxUploadBytes} bytes.`, 'PayloadTooLarge'));
@@ -178,7 +169,7 @@ export function createDatasetRoutes(ctx: DatasetRouteContext): DatasetPeer & {
   }
 
   async function annotate(req: IncomingMessage, res: ServerResponse, url: URL, project: string, imageId: string): Promise<(() => Promise<void>) | void> {
-    const { bytes } = await readAll(req, 1024 * 1024);
+    const { bytes } = await readBody(req, 1024 * 1024);
     if (!authorised(res, url)) return;
     if (!projects.some((p) => p.slug === project)) return ctx.send(res, 404, error(`Project ${project} not found.`, 'NotFoundException'));
     const image = images.get(imageId);
@@ -227,13 +218,13 @@ export function createDatasetRoutes(ctx: DatasetRouteContext): DatasetPeer & {
       // segments: ['dataset', project, 'upload'] or ['dataset', project, 'annotate', imageId]
       const route = segments[2] === 'upload' && segments.length === 3 ? 'upload' : segments[2] === 'annotate' && segments.length === 4 ? 'annotate' : null;
       if (req.method !== 'POST' || route === null) {
-        await readAll(req, 0);
+        await readBody(req, 0);
         return ctx.send(res, 404, error('Not found.', 'NotFoundException'));
       }
       stats.requests[route] += 1;
       const plan = faults[route].next() as DatasetFault | null;
       if (plan && !plan.afterEffect && plan.kind !== 'slow') {
-        await readAll(req, 0);
+        await readBody(req, 0);
         return applyFault(res, plan);
       }
       if (plan?.kind === 'slow') await sleep(plan.delayMs ?? 2000);

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { decodeImage, imageFromUrl, inferenceResponse, models, readConfidence, type DecodedImage } from './classify';
 import { createDatasetRoutes, type DatasetPeer } from './dataset';
 import { FaultBook, type FaultPlan } from './faults';
+import { readBody } from './read-body';
 import { platformRoute } from './platform';
 import { createOrtState, ortRoute, type OrtState } from './ort';
 
@@ -66,16 +67,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function emptyStats(): PeerStats {
   return { requests: 0, inferences: 0, byStatus: {}, keysSeen: new Set(), bodyBytes: [], perImage: new Map(), connections: 0, abandoned: 0 };
-}
-
-async function readBody(req: IncomingMessage, cap: number): Promise<{ bytes: Buffer; length: number }> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length <= cap) chunks.push(chunk);
-  }
-  return { bytes: Buffer.concat(chunks), length };
 }
 
 /** The image bytes of a base64 body, or null when the body is not base64 text. */
