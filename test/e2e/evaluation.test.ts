@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf, configureInSettings, solidImage } from './fixtures';
+import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
 
 // Evaluation in real Chromium through the browser host against the Roboflow test peer: ground
@@ -58,10 +59,7 @@ describe('evaluating a model on class-named folders', () => {
   it('classifies the folder and marks every tile with its true label', async () => {
     await page.getByRole('gridcell').first().waitFor();
     await configureInSettings(page, { url: peer.url, model: 'colors/1', key: defaultPeerKey });
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
-    for (const [rel] of images) {
-      await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/, (red|green|blue) \S+%/);
-    }
+    await runUntilLabelled(page, images.map(([rel]) => rel));
     await expect.poll(() => cellOf(page, 'red/r1.png').getAttribute('aria-label'), { timeout: 15_000 }).toMatch(/^r1\.png, red \S+%, truth: red$/);
     expect(await cellOf(page, 'red/oops green.png').getAttribute('aria-label')).toMatch(/^oops green\.png, green \S+%, truth: red$/);
     expect(await cellOf(page, 'blue/deep/b2.png').getAttribute('aria-label')).toMatch(/, truth: blue$/);

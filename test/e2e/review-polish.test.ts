@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { seriousViolations } from './axe';
 import { cellOf, solidImage } from './fixtures';
+import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
 
 // The rough edges a new user hit, keyboard first, in real Chromium through the browser host: Escape
@@ -56,10 +57,7 @@ beforeAll(async () => {
 afterAll(() => scene?.close());
 
 it('classifies the folder', async () => {
-  await page.getByRole('button', { name: 'Run', exact: true }).click();
-  for (const [rel] of images) {
-    await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/, (red|green|blue) \S+%/);
-  }
+  await runUntilLabelled(page, images.map(([rel]) => rel));
   await summary().waitFor({ timeout: 30_000 });
 });
 

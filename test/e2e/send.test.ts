@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf, configureInSettings, solidImage } from './fixtures';
+import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
 
 // Sending corrected images back to the Roboflow project, in real Chromium through the browser host
@@ -54,10 +55,7 @@ describe('sending reviewed images to Roboflow', () => {
   it('classifies the folder and corrects one label', async () => {
     await page.getByRole('gridcell').first().waitFor();
     await configureInSettings(page, { url: peer.url, model: 'colors/1', key: defaultPeerKey });
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
-    for (const [rel] of images) {
-      await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/, (red|green|blue) \S+%/);
-    }
+    await runUntilLabelled(page, images.map(([rel]) => rel));
     const tile = cellOf(page, 'red/oops green.png');
     await tile.click();
     // Classes in list order: 1 blue, 2 green, 3 red.

@@ -7,6 +7,7 @@ import { singleLabelScores } from '../peer/classify';
 import { defaultPeerKey } from '../peer/server';
 import { seriousViolations } from './axe';
 import { cellOf, solidImage } from './fixtures';
+import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
 
 // "Least certain first" in real Chromium through the browser host: the margin sort puts the image
@@ -46,10 +47,7 @@ beforeAll(async () => {
 afterAll(() => scene?.close());
 
 it('classifies the folder', async () => {
-  await page.getByRole('button', { name: 'Run', exact: true }).click();
-  for (const [rel] of images) {
-    await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/, (red|green|blue) \S+%/);
-  }
+  await runUntilLabelled(page, images.map(([rel]) => rel));
 });
 
 describe('uncertainty', () => {
