@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCredentialsCommand, type CredentialsCommand } from '../../main/cli/credentials-commands';
 import { createSettingsStore } from '../../main/services/settings-store';
 import { startPeer, defaultPeerKey, type Peer } from '../peer/server';
+import { cliCommand, repoRoot } from '../support/cli-process';
 import { startKeyring, withoutSessionBus, type Keyring } from '../support/keyring';
 import { useProcessEnv } from '../support/process-env';
 
@@ -33,22 +34,20 @@ interface Run {
   stderr: string;
 }
 
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
-
-/** The real command line, as a user runs it: `tsx main/cli.ts <args>` with stdin piped. */
+/** The real command line, as a user runs it: the built `classify-desk <args>` with stdin piped. */
 function cli(args: string[], input: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return spawnAndCollect(tsx, ['main/cli.ts', ...args], env, (child) => child.stdin?.end(input));
+  return spawnAndCollect(...cliCommand(), args, env, (child) => child.stdin?.end(input));
 }
 
 function spawnAndCollect(
   command: string,
+  script: string | null,
   args: string[],
   env: NodeJS.ProcessEnv,
   feed: (child: ReturnType<typeof spawn>, output: () => string) => void,
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, script ? [script, ...args] : args, { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (c: Buffer) => {
@@ -247,7 +246,7 @@ describe('the classify-desk command', () => {
     // `script` gives the command a pseudo-terminal; what it prints is everything the terminal showed.
     const typed = `${key.slice(0, -1)}Zz\x7f\x7f${key.slice(-1)}\r`;
     const onTerminal = (keys: string) =>
-      spawnAndCollect('script', ['-qfec', `${tsx} main/cli.ts login --profile tty`, '/dev/null'], env, (child, output) => {
+      spawnAndCollect('script', null, ['-qfec', `${cliCommand().map((part) => `'${part}'`).join(' ')} login --profile tty`, '/dev/null'], env, (child, output) => {
         const sent = child as unknown as { sent?: boolean };
         if (!sent.sent && output().includes('Roboflow API key for profile "tty": ')) {
           sent.sent = true;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,13 +6,13 @@ import { createCorrections } from '../../main/services/corrections';
 import { folderIdOf } from '../../main/services/library';
 import { createSettingsStore } from '../../main/services/settings-store';
 import { runCli } from '../support/cli-in-process';
+import { spawnCli } from '../support/cli-process';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
 import { colours, solidJpeg, solidPng } from '../peer/images';
 
 // `classify-desk evaluate` against the real peer (model colors/1 classifies by dominant colour) on a
 // generated class-folder tree; expected numbers are worked out by hand from the tree below.
 
-const repo = path.resolve(__dirname, '../..');
 let tmp: string;
 let peer: Peer;
 
@@ -211,16 +210,13 @@ describe('classify-desk evaluate', () => {
     expect(stderr).not.toContain(defaultPeerKey);
   });
 
-  it('runs as a command line (npx tsx main/cli.ts evaluate ...)', async () => {
+  it('runs as a command line (the built classify-desk evaluate ...)', async () => {
     const { folder, home, report } = await fixture('process');
-    const child = spawn('npx', ['tsx', 'main/cli.ts', 'evaluate', folder, '--model', 'colors/1', '--api-url', peer.url, '--threshold', '0.5', '--out', report], {
-      cwd: repo,
-      env: { ...process.env, CLASSIFY_DESK_HOME: home, ROBOFLOW_API_KEY: defaultPeerKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const run = spawnCli(['evaluate', folder, '--model', 'colors/1', '--api-url', peer.url, '--threshold', '0.5', '--out', report], {
+      CLASSIFY_DESK_HOME: home,
+      ROBOFLOW_API_KEY: defaultPeerKey,
     });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stdout } = await run.done;
     expect(code).toBe(0);
     expect(stdout).toContain('accuracy: 75.0%');
     expect(JSON.parse(await fs.readFile(report, 'utf8')).accuracy).toBe(0.75);

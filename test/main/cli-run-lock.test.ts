@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,12 +5,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { folderIdOf } from '../../main/services/library';
 import { journalKey } from '../../main/services/results';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { spawnCli } from '../support/cli-process';
 import { writeColourImages } from './services/colour-images';
 
 // Two CLI runs of one folder with one model would send every image twice: the second one, while
 // the first still runs, must say so and exit 2 without sending anything.
 
-const repo = path.resolve(__dirname, '../..');
 let tmp: string;
 let peer: Peer;
 
@@ -24,23 +23,16 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-function cli(args: string[], home: string) {
-  const child = spawn('npx', ['tsx', 'main/cli.ts', ...args], {
-    cwd: repo,
-    detached: true,
-    env: { ...process.env, ROBOFLOW_API_KEY: '', CLASSIFY_DESK_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
-  return { child, done };
-}
+/** Enough images at 600 ms each that the first run is still going when the second starts. */
+const images = 12;
+
+/** A real second process is what a person starting the same command twice makes. */
+const cli = (args: string[], home: string) => spawnCli(args, { CLASSIFY_DESK_HOME: home });
 
 it('refuses a second run of the same folder and model while the first runs (exit 2), and sends nothing twice', async () => {
   const folder = path.join(tmp, 'images');
   const home = path.join(tmp, 'home');
-  await writeColourImages(folder, 30);
+  await writeColourImages(folder, images);
   const args = ['infer', folder, '--model', 'colors/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--concurrency', '1'];
   const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), peer.url, 'colors/1')}.jsonl`);
   const first = cli(args, home);
@@ -55,11 +47,11 @@ it('refuses a second run of the same folder and model while the first runs (exit
     expect(second.stderr.toLowerCase()).toContain('another run is classifying this folder with this model');
     expect((await first.done).code).toBe(0);
     // Every image went out exactly once.
-    expect(peer.stats.inferences).toBe(30);
+    expect(peer.stats.inferences).toBe(images);
     // The lock went with the first run: a third run may start (and finds everything done).
     const third = await cli(args, home).done;
     expect(third.code).toBe(0);
-    expect(third.stderr).toContain('30 already done');
+    expect(third.stderr).toContain(`${images} already done`);
   } finally {
     if (first.child.exitCode === null && first.child.pid) process.kill(-first.child.pid, 'SIGKILL');
   }

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,22 +6,23 @@ import { createCorrections } from '../../main/services/corrections';
 import { folderIdOf } from '../../main/services/library';
 import { journalKey } from '../../main/services/results';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { runCli } from '../support/cli-in-process';
+import { spawnCli, type CliProcess } from '../support/cli-process';
 import { writeColourImages, type ColourImage } from './services/colour-images';
 
-// The CLI as a child process (`npx tsx main/cli.ts`), against the real peer and real files,
-// including a real SIGKILL of a run in the middle of a job and the resume after it.
+// The CLI against the real peer and real files: in this process through main(argv, io), and as a
+// real process (the built dist/cli.mjs) for a real SIGKILL in the middle of a job and the resume after it.
 
-const repo = path.resolve(__dirname, '../..');
 let tmp: string;
 let peer: Peer;
-const children = new Set<ChildProcess>();
+const children = new Set<CliProcess>();
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-'));
   peer = await startPeer();
 });
 afterEach(() => {
-  for (const child of children) if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+  for (const { child } of children) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
   children.clear();
 });
 afterAll(async () => {
@@ -30,33 +30,8 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  const child = spawn('npx', ['tsx', 'main/cli.ts', ...args], {
-    cwd: repo,
-    detached: true, // its own process group, so a SIGKILL reaches tsx's node child too
-    env: { ...process.env, ROBOFLOW_API_KEY: '', CI: process.env.CI ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => (stdout += d));
-  child.stderr?.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    }),
-  );
-  return { child, done };
-}
-
-const cli = (args: string[], env?: NodeJS.ProcessEnv) => spawnCli(args, env).done;
+/** `classify-desk <args>` in this process, with only the variables in env. */
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(env.CLASSIFY_DESK_HOME ?? path.join(tmp, 'no-home'), args, env);
 
 async function fixture(name: string, count: number, broken = false): Promise<{ folder: string; home: string; images: ColourImage[] }> {
   const folder = path.join(tmp, name, 'images');
@@ -183,6 +158,7 @@ describe('classify-desk CLI', () => {
         return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).length;
       };
       const run = spawnCli(inferArgs(folder, slow.url, '--concurrency', '2'), { CLASSIFY_DESK_HOME: home });
+      children.add(run);
       const deadline = Date.now() + 30_000;
       while ((await countLines()) < 6) {
         if (Date.now() > deadline) throw new Error('the CLI journalled nothing in 30 s');

@@ -8,6 +8,7 @@ import { dispatch } from '../../main/handlers';
 import { startPeer, type Peer } from '../peer/server';
 import { writeColourImages } from './services/colour-images';
 import { startApp } from '../support/app-harness';
+import { cliCommand, repoRoot } from '../support/cli-process';
 import { startKeyring, type Keyring } from '../support/keyring';
 
 // The key never leaks: after `login`, a keychain-authenticated `infer`, jobs with injected failures (some
@@ -17,8 +18,6 @@ import { startKeyring, type Keyring } from '../support/keyring';
 
 const key = 'rf_LEAKCANARY_k7Qp2Zx9Wm4T';
 const wrongKey = 'rf_WRONGCANARY_b3Nv8Rt1Yc6J';
-const root = path.resolve(import.meta.dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 
 let keyring: Keyring;
 let peer: Peer;
@@ -38,7 +37,8 @@ interface Run {
 
 function cli(args: string[], input = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ['main/cli.ts', ...args], { cwd: root, env: cliEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [node, bundle] = cliCommand();
+    const child = spawn(node, [bundle, ...args], { cwd: repoRoot, env: cliEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -118,7 +118,7 @@ describe('the API key never leaks', () => {
     const rejected = await cli(['whoami', '--profile', 'wrong', '--platform-url', peer.url]);
     expect(rejected.code).toBe(1);
     expect((await cli(['logout', '--profile', 'wrong'])).code).toBe(0);
-    // Eight real CLI processes (each compiling main/cli.ts with tsx): seconds each on a busy machine.
+    // Eight real CLI processes: seconds each on a busy machine.
   }, 180_000);
 
   it('through the app: every IPC response and event, with a stored key, failures, exports and a wrong key', async () => {

@@ -15,10 +15,13 @@ function sink() {
   return { stream, text: () => text };
 }
 
-/** Runs `classify-desk <args>` with CLASSIFY_DESK_HOME=home; resolves to its exit code and output. */
-export async function runCli(home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs `classify-desk <args>` with CLASSIFY_DESK_HOME=home and only the variables in `env` (none of
+ * this machine's, such as a ROBOFLOW_API_KEY); resolves to its exit code and output.
+ */
+export async function runCli(home: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = sink();
   const err = sink();
-  const code = await main(args, { stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: { CLASSIFY_DESK_HOME: home } });
+  const code = await main(args, { stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: { CLASSIFY_DESK_HOME: home, ...env } });
   return { code, stdout: out.text(), stderr: err.text() };
 }
