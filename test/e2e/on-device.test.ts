@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
-import { writeColourImages, type ColourImage } from '../main/services/colour-images';
+import { writeColourImages, type ColourImage } from '../support/colour-images';
 import { seriousViolations } from './axe';
 import { cellOf, configureInSettings, escapeRegExp } from './fixtures';
 import { startScene, type Scene } from './scene';

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api } from '../../app/contract';
-import { writeColourImages } from '../main/services/colour-images';
+import { writeColourImages } from '../support/colour-images';
 import { ensureBuilt } from '../package/build-package';
 import { startKeyring, type Keyring } from '../support/keyring';
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelNames } from '../../app/contract';
-import { removeDir, tempDir, writeFile, writeImage } from '../main/services/fixtures';
+import { removeDir, tempDir, writeFile, writeImage } from '../support/service-fixtures';
 import { startHost, type Host } from './host';
 
 // The shim in a real browser: the same shape as the preload's window.api, errors as plain

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../app/contract';
 import { thumbUrl } from '../../app/media-urls';
 import type { FolderInfo, ScanBatch, ScanDone } from '../../app/types';
-import { removeDir, tempDir, writeFile, writeImage } from '../main/services/fixtures';
+import { removeDir, tempDir, writeFile, writeImage } from '../support/service-fixtures';
 import { startHost, type Host } from './host';
 
 let host: Host;

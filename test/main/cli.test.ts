@@ -8,7 +8,7 @@ import { journalKey } from '../../main/services/results';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
 import { runCli } from '../support/cli-in-process';
 import { spawnCli, type CliProcess } from '../support/cli-process';
-import { writeColourImages, type ColourImage } from './services/colour-images';
+import { writeColourImages, type ColourImage } from '../support/colour-images';
 
 // The CLI against the real peer and real files: in this process through main(argv, io), and as a
 // real process (the built dist/cli.mjs) for a real SIGKILL in the middle of a job and the resume after it.

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { writeColourImages } from '../main/services/colour-images';
+import { writeColourImages } from '../support/colour-images';
 import { ensureBuilt, packageLinuxDir, type Packaged } from './build-package';
 import { readFuses } from './electron-dist-stand-in';
 

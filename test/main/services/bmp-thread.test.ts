@@ -4,7 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBmpOffThread } from '../../../main/services/bmp-thread';
 import { createThumbnails } from '../../../main/services/thumbnails';
-import { removeDir, tempDir, writeBmp } from './fixtures';
+import { removeDir, tempDir, writeBmp } from '../../support/service-fixtures';
 
 // BMP decoding leaves main's event loop alone (a worker thread), keeps to a pixel budget, and a
 // BMP that cannot be decoded is not decoded again on every request for its thumbnail.

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCachePruner, pruneCache, scanCache, trimCache } from '../../../main/services/cache-pruner';
-import { removeDir, tempDir } from './fixtures';
+import { removeDir, tempDir } from '../../support/service-fixtures';
 
 let dirs: string[] = [];
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { dispatch } from '../../../main/handlers';
 import type { Peer } from '../../peer/server';
 import type { App, Emitted } from '../../support/app-harness';
 import { startPeerApp, type PeerApp } from '../../support/peer-app';
-import { writeImage } from './fixtures';
+import { writeImage } from '../../support/service-fixtures';
 
 // Model comparison through the composition root and `dispatch` (contract validation included)
 // against the test peer over loopback: `colors/1` and `colors/3`, which swaps green and blue on

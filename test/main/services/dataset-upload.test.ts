@@ -14,8 +14,8 @@ import { decodeImage, inferenceResponse, models } from '../../peer/classify';
 import sharp from 'sharp';
 import { noisyJpeg } from '../../peer/images';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
-import { writeColourImages, type ColourImage } from './colour-images';
-import { removeDir, tempDir } from './fixtures';
+import { writeColourImages, type ColourImage } from '../../support/colour-images';
+import { removeDir, tempDir } from '../../support/service-fixtures';
 
 // Sending images and labels to a Roboflow project, against the real test peer over loopback with
 // real files, the real corrections and results journals. Every test checks what the peer's

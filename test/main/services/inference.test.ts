@@ -11,7 +11,7 @@ import { createRateWindow } from '../../../main/services/rate-window';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
 import { createRoboflowClient } from '../../../main/services/roboflow';
 import { defaultPeerKey, startPeer, type Peer, type PeerOptions } from '../../peer/server';
-import { writeColourImages, type ColourImage } from './colour-images';
+import { writeColourImages, type ColourImage } from '../../support/colour-images';
 
 // The job queue against the real test peer over loopback, with real files and the real client.
 // A thin wrapper around fetch counts requests in flight (instrumentation, not a mock).

@@ -7,7 +7,7 @@ import { AppFailure } from '../../../app/errors';
 import type { FolderInfo, ImageEntry, ScanProblem } from '../../../app/types';
 import { createLibrary, folderIdOf, type Library } from '../../../main/services/library';
 import { isProblem, scanFolder } from '../../../main/services/scan';
-import { removeDir, tempDir, writeFile } from './fixtures';
+import { removeDir, tempDir, writeFile } from '../../support/service-fixtures';
 
 type Recorded = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 

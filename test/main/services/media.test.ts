@@ -6,7 +6,7 @@ import { fullUrl, thumbUrl } from '../../../app/media-urls';
 import { createLibrary } from '../../../main/services/library';
 import { createMediaHandler, type MediaHandler } from '../../../main/services/media';
 import { createThumbnails, type Thumbnails } from '../../../main/services/thumbnails';
-import { removeDir, tempDir, writeFile, writeImage } from './fixtures';
+import { removeDir, tempDir, writeFile, writeImage } from '../../support/service-fixtures';
 
 const origin = 'app://classify-desk/';
 let root: string;

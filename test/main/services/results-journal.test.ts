@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openJournal } from '../../../main/services/results-journal';
-import { removeDir, tempDir } from './fixtures';
+import { removeDir, tempDir } from '../../support/service-fixtures';
 
 // The journal when the disk fails under it, and when a file holds a line of absurd length.
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireRunLock, anotherRunMessage } from '../../../main/services/run-lock';
-import { removeDir, tempDir } from './fixtures';
+import { removeDir, tempDir } from '../../support/service-fixtures';
 
 // The run lock against real processes: a live owner keeps others out; a dead or silent one does not.
 

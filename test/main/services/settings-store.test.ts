@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normaliseSettings } from '../../../app/settings';
 import { createSettingsStore } from '../../../main/services/settings-store';
-import { removeDir, tempDir } from './fixtures';
+import { removeDir, tempDir } from '../../support/service-fixtures';
 
 let dir: string | undefined;
 afterEach(async () => {

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../app/errors';
 import { createThumbnails } from '../../../main/services/thumbnails';
-import { removeDir, tempDir, writeBmp, writeFile, writeImage, type Rgb } from './fixtures';
+import { removeDir, tempDir, writeBmp, writeFile, writeImage, type Rgb } from '../../support/service-fixtures';
 
 let dirs: string[] = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { dispatch } from '../../../main/handlers';
 import { defaultPeerKey, type Peer } from '../../peer/server';
 import type { App, Emitted } from '../../support/app-harness';
 import { startPeerApp, type PeerApp } from '../../support/peer-app';
-import { writeColourImages } from './colour-images';
+import { writeColourImages } from '../../support/colour-images';
 
 // Web images end to end through the composition root and `dispatch` (contract validation included)
 // against the test peer's hosted-image route over loopback: results stored under the URL, jobItem

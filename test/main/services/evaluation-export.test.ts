@@ -5,7 +5,7 @@ import { parseLabelsCsv } from '../../../app/ground-truth';
 import type { ImageEntry, ResultRecord } from '../../../app/types';
 import { writeClassFolders, writeLabelsCsv } from '../../../main/services/evaluation-export';
 import { datasetLabels, type EvaluateRecordsInput } from '../../../main/services/evaluation';
-import { removeDir, tempDir, writeImage } from './fixtures';
+import { removeDir, tempDir, writeImage } from '../../support/service-fixtures';
 
 // "Corrected labels" exports: where each label came from, an option to leave out images that only
 // have a prediction, formulas defused (and read back as written), sub-folders on request.

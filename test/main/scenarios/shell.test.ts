@@ -6,9 +6,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ipcName } from '../../app/contract';
-import { droppedChannel } from '../../app/ipc-names';
-import type { ElectronRecord, FakeWindow } from '../support/electron-stand-in';
+import { ipcName } from '../../../app/contract';
+import { droppedChannel } from '../../../app/ipc-names';
+import type { ElectronRecord, FakeWindow } from '../../support/electron-stand-in';
 
 // The real main/index.ts, bundled as it ships but with Electron replaced by a recording stand-in
 // (the binary cannot be installed here): the window's security settings, the app:// protocol, the

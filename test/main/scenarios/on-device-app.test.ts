@@ -7,7 +7,7 @@ import { defaultPeerKey } from '../../peer/server';
 import { startApp, type App } from '../../support/app-harness';
 import { startPeerApp, type PeerApp } from '../../support/peer-app';
 import { createAppEngine } from '../../../main/services/on-device/app-engine';
-import { writeColourImages, type ColourImage } from './colour-images';
+import { writeColourImages, type ColourImage } from '../../support/colour-images';
 
 // The app's services with the engine "On this computer": a model downloaded through the handler
 // table from the peer's /ort route, runs answered by the device with no key, results kept apart

@@ -6,12 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCredentialsCommand, type CredentialsCommand } from '../../main/cli/credentials-commands';
-import { createSettingsStore } from '../../main/services/settings-store';
-import { startPeer, defaultPeerKey, type Peer } from '../peer/server';
-import { cliCommand, repoRoot } from '../support/cli-process';
-import { startKeyring, withoutSessionBus, type Keyring } from '../support/keyring';
-import { useProcessEnv } from '../support/process-env';
+import { runCredentialsCommand, type CredentialsCommand } from '../../../main/cli/credentials-commands';
+import { createSettingsStore } from '../../../main/services/settings-store';
+import { startPeer, defaultPeerKey, type Peer } from '../../peer/server';
+import { cliCommand, repoRoot } from '../../support/cli-process';
+import { startKeyring, withoutSessionBus, type Keyring } from '../../support/keyring';
+import { useProcessEnv } from '../../support/process-env';
 
 // `login | logout | whoami` against the real Secret Service and the test peer's platform route.
 // The "no session bus" case runs first: GDBus keeps the first bus it connects to for the process.

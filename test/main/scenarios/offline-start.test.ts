@@ -3,13 +3,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EndpointStatus, ExportDone, FolderInfo, JobProgress, ResultSummary } from '../../app/types';
-import { dispatch } from '../../main/handlers';
-import { folderIdOf } from '../../main/services/library';
-import { createResultsStore } from '../../main/services/results';
-import { startApp, type App, type Emitted } from '../support/app-harness';
-import { closedPortUrl } from '../support/net';
-import { writeColourImages, type ColourImage } from './services/colour-images';
+import type { EndpointStatus, ExportDone, FolderInfo, JobProgress, ResultSummary } from '../../../app/types';
+import { dispatch } from '../../../main/handlers';
+import { folderIdOf } from '../../../main/services/library';
+import { createResultsStore } from '../../../main/services/results';
+import { startApp, type App, type Emitted } from '../../support/app-harness';
+import { closedPortUrl } from '../../support/net';
+import { writeColourImages, type ColourImage } from '../../support/colour-images';
 
 // Offline start: with no network at all the app starts, shows the last folder's cached results,
 // pages and exports them, and says the endpoint is unreachable. Every fetch the services make is

@@ -2,11 +2,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCorrections } from '../../main/services/corrections';
-import { folderIdOf } from '../../main/services/library';
-import { colours, solidJpeg, solidPng } from '../peer/images';
-import { runCli } from '../support/cli-in-process';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { createCorrections } from '../../../main/services/corrections';
+import { folderIdOf } from '../../../main/services/library';
+import { colours, solidJpeg, solidPng } from '../../peer/images';
+import { runCli } from '../../support/cli-in-process';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 
 // `classify-desk send` against the real peer: a class-folder tree classified by `infer` (colors/1
 // classifies by dominant colour), corrections made through the app's corrections service in the

@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobProgress } from '../../app/types';
-import { dispatch } from '../../main/handlers';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { startApp, type App } from '../support/app-harness';
-import { writeColourImages } from './services/colour-images';
+import type { JobProgress } from '../../../app/types';
+import { dispatch } from '../../../main/handlers';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { startApp, type App } from '../../support/app-harness';
+import { writeColourImages } from '../../support/colour-images';
 
 // A key is bound to the servers it was entered for. A compromised page that repoints the endpoint
 // and the platform API at its own listener (setSettings is open to it) must get nothing carrying

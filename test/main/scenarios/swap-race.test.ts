@@ -9,7 +9,7 @@ import { createLibrary } from '../../../main/services/library';
 import { createMediaHandler, type MediaHandler } from '../../../main/services/media';
 import { readImageFile } from '../../../main/services/prepare-image';
 import { createThumbnails, type Thumbnails } from '../../../main/services/thumbnails';
-import { removeDir, tempDir } from './fixtures';
+import { removeDir, tempDir } from '../../support/service-fixtures';
 
 // An attacker who may write into the opened folder swaps x.jpg for a link to a file outside it,
 // back and forth, while the app serves, thumbnails, prepares and exports x.jpg. Whatever the

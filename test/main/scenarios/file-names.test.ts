@@ -6,7 +6,7 @@ import { buildCliLibrary } from '../../../main/cli/cli-library';
 import { createLibrary } from '../../../main/services/library';
 import { createMediaHandler } from '../../../main/services/media';
 import { createThumbnails } from '../../../main/services/thumbnails';
-import { removeDir, tempDir, writeImage } from './fixtures';
+import { removeDir, tempDir, writeImage } from '../../support/service-fixtures';
 
 // Odd but real file names on Linux and macOS: a backslash is an ordinary character there (the app
 // must take it as the CLI does), and a name in a non-UTF-8 encoding gets a reason that says so.

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../main/cli';
-import { colours, noisyJpeg, solidBmp, solidJpeg } from '../peer/images';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { main } from '../../../main/cli';
+import { colours, noisyJpeg, solidBmp, solidJpeg } from '../../peer/images';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 
 // What `classify-desk infer` tells a person on the command line, in-process against the real peer:
 // remedies that name commands (not the window), warnings, escaped TSV, and why an image went out

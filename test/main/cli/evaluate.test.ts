@@ -2,13 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCorrections } from '../../main/services/corrections';
-import { folderIdOf } from '../../main/services/library';
-import { createSettingsStore } from '../../main/services/settings-store';
-import { runCli } from '../support/cli-in-process';
-import { spawnCli } from '../support/cli-process';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { colours, solidJpeg, solidPng } from '../peer/images';
+import { createCorrections } from '../../../main/services/corrections';
+import { folderIdOf } from '../../../main/services/library';
+import { createSettingsStore } from '../../../main/services/settings-store';
+import { runCli } from '../../support/cli-in-process';
+import { spawnCli } from '../../support/cli-process';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { colours, solidJpeg, solidPng } from '../../peer/images';
 
 // `classify-desk evaluate` against the real peer (model colors/1 classifies by dominant colour) on a
 // generated class-folder tree; expected numbers are worked out by hand from the tree below.

@@ -2,12 +2,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fullUrl } from '../../app/media-urls';
-import type { FolderInfo } from '../../app/types';
-import { dispatch } from '../../main/handlers';
-import { folderIdOf } from '../../main/services/library';
-import { startApp, type App } from '../support/app-harness';
-import { writeColourImages } from './services/colour-images';
+import { fullUrl } from '../../../app/media-urls';
+import type { FolderInfo } from '../../../app/types';
+import { dispatch } from '../../../main/handlers';
+import { folderIdOf } from '../../../main/services/library';
+import { startApp, type App } from '../../support/app-harness';
+import { writeColourImages } from '../../support/colour-images';
 
 // The page may be compromised, and an open folder lets the media route serve every image in it:
 // main opens only folders the person chose (its dialog, a drop, the command line, recent folders),

@@ -4,7 +4,7 @@ import type { SendPlan, SendProgress, SentMark } from '../../../app/dataset-send
 import type { JobProgress } from '../../../app/types';
 import { defaultPeerKey } from '../../peer/server';
 import { startPeerApp, type PeerApp } from '../../support/peer-app';
-import { writeColourImages } from './colour-images';
+import { writeColourImages } from '../../support/colour-images';
 
 // The send channels through the app's composition root and handler table (contract validation
 // included), as the window uses them: classify, correct, plan, send, see the marks.

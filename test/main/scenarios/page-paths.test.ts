@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FolderEvaluation } from '../../app/eval-report';
-import { dispatch } from '../../main/handlers';
-import { startApp, type App } from '../support/app-harness';
-import { writeColourImages } from './services/colour-images';
+import type { FolderEvaluation } from '../../../app/eval-report';
+import { dispatch } from '../../../main/handlers';
+import { startApp, type App } from '../../support/app-harness';
+import { writeColourImages } from '../../support/colour-images';
 
 // Files main reads or writes for the page come from main's own dialogs. A compromised page (or,
 // through the browser host, anyone who can post to it) naming a path must not read a file's lines

@@ -3,13 +3,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobProgress } from '../../app/types';
-import { dispatch } from '../../main/handlers';
-import { startPeer, type Peer } from '../peer/server';
-import { writeColourImages } from './services/colour-images';
-import { startApp } from '../support/app-harness';
-import { cliCommand, repoRoot } from '../support/cli-process';
-import { startKeyring, type Keyring } from '../support/keyring';
+import type { JobProgress } from '../../../app/types';
+import { dispatch } from '../../../main/handlers';
+import { startPeer, type Peer } from '../../peer/server';
+import { writeColourImages } from '../../support/colour-images';
+import { startApp } from '../../support/app-harness';
+import { cliCommand, repoRoot } from '../../support/cli-process';
+import { startKeyring, type Keyring } from '../../support/keyring';
 
 // The key never leaks: after `login`, a keychain-authenticated `infer`, jobs with injected failures (some
 // echo the key back, as real servers do), exports, and requests with a wrong key, neither the key

@@ -2,11 +2,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { folderIdOf } from '../../main/services/library';
-import { journalKey } from '../../main/services/results';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { spawnCli } from '../support/cli-process';
-import { writeColourImages } from './services/colour-images';
+import { folderIdOf } from '../../../main/services/library';
+import { journalKey } from '../../../main/services/results';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { spawnCli } from '../../support/cli-process';
+import { writeColourImages } from '../../support/colour-images';
 
 // Two CLI runs of one folder with one model would send every image twice: the second one, while
 // the first still runs, must say so and exit 2 without sending anything.

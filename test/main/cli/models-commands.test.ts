@@ -2,13 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultsEndpoint } from '../../app/model-ref';
-import { folderIdOf } from '../../main/services/library';
-import { journalKey } from '../../main/services/results';
-import { runCli } from '../support/cli-in-process';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { colours, solidJpeg } from '../peer/images';
-import { writeColourImages } from './services/colour-images';
+import { resultsEndpoint } from '../../../app/model-ref';
+import { folderIdOf } from '../../../main/services/library';
+import { journalKey } from '../../../main/services/results';
+import { runCli } from '../../support/cli-in-process';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { colours, solidJpeg } from '../../peer/images';
+import { writeColourImages } from '../../support/colour-images';
 
 // `classify-desk models pull | list | rm` against the test peer's /ort route, then `infer` and
 // `evaluate --engine on-device` with the peer closed and no key anywhere: offline, on this computer.

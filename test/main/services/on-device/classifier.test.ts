@@ -11,7 +11,7 @@ import { defaultPoolSize } from '../../../../main/services/on-device/pool';
 import { createRoboflowClient } from '../../../../main/services/roboflow';
 import { defaultPeerKey, startPeer, type Peer } from '../../../peer/server';
 import { fakeModel, installModel } from '../../../support/onnx-models';
-import { writeColourImages } from '../colour-images';
+import { writeColourImages } from '../../../support/colour-images';
 
 // The on-device classifier end to end in real inference workers (ONNX Runtime's CPU provider),
 // over real image files, with generated models whose answers are known: softmax / sigmoid of the

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createResultsStore } from '../../../main/services/results';
 import { createSettingsStore } from '../../../main/services/settings-store';
 import { createThumbnails } from '../../../main/services/thumbnails';
-import { removeDir, tempDir, writeImage } from './fixtures';
+import { removeDir, tempDir, writeImage } from '../../support/service-fixtures';
 
 // The data folder holds the user's settings, results and thumbnails of their pictures: on POSIX
 // nobody else on the machine may read it (folders 0700, files 0600), whatever the umask.

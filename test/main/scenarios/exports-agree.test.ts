@@ -7,7 +7,7 @@ import { normaliseResponse } from '../../../app/roboflow';
 import type { ResultRecord } from '../../../app/types';
 import { writeExport, type ExportSource } from '../../../main/services/exporter';
 import { downscaleFurther, prepareImage } from '../../../main/services/prepare-image';
-import { removeDir, tempDir, writeBmp, writeFile, writeImage } from './fixtures';
+import { removeDir, tempDir, writeBmp, writeFile, writeImage } from '../../support/service-fixtures';
 
 // Every export of the same results at the same threshold says the same thing, and the same as the
 // screen: the Roboflow fields are what Roboflow answers when asked at the export's threshold.

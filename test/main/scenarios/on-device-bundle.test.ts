@@ -4,15 +4,15 @@ import path from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerEntry } from '../../../../main/services/on-device/pool';
-import { fakeModel, installModel } from '../../../support/onnx-models';
+import { workerEntry } from '../../../main/services/on-device/pool';
+import { fakeModel, installModel } from '../../support/onnx-models';
 
 // The on-device worker from the esbuild bundle, as shipped: main/cli.ts and the worker bundled the
 // way scripts/build-main.mjs does (onnxruntime-node and sharp external), then the bundled CLI
 // classifies with --engine on-device. The bundle sits under node_modules/.cache so its external
 // packages resolve from the repository's node_modules.
 
-const repo = path.resolve(__dirname, '../../../..');
+const repo = path.resolve(__dirname, '../../..');
 let dir: string;
 
 beforeAll(async () => {

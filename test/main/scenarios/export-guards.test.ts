@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../../main/services/evaluation-export';
 import { writeExport, type WriteExportRequest } from '../../../main/services/exporter';
-import { removeDir, tempDir, writeImage } from './fixtures';
+import { removeDir, tempDir, writeImage } from '../../support/service-fixtures';
 
 // Exports never write into the image folder (not through a link to it either), never replace an
 // image, and never touch the app's own data folder (the one the app runs with, not the environment's).

@@ -2,10 +2,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobProgress, ResultRecord } from '../../app/types';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { startApp, type App } from '../support/app-harness';
-import { writeColourImages } from './services/colour-images';
+import type { JobProgress, ResultRecord } from '../../../app/types';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { startApp, type App } from '../../support/app-harness';
+import { writeColourImages } from '../../support/colour-images';
 
 // A server that echoes the key inside a successful (200) answer, as some proxies and debugging
 // builds do: the answer is kept "verbatim" for the detail view and exports, but never the key.
