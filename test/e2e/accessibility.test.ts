@@ -6,6 +6,7 @@ import { defaultPeerKey } from '../peer/server';
 import { seriousViolations } from './axe';
 import { cellOf, solidImage } from './fixtures';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // Every screen of the window passes axe-core's WCAG 2.2 A/AA rules with no serious or critical
 // violation, in light and dark: Settings, the grid with prediction overlays and truth marks after
@@ -54,7 +55,7 @@ beforeAll(async () => {
     ignoreConsole: (message) => /Failed to load resource/.test(message.text()) || message.location().url.endsWith('/favicon.ico'),
   });
   page = scene.page;
-  await page.getByRole('gridcell').first().waitFor();
+  await ui(page).tiles.first().waitFor();
   await page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
 });
 
@@ -62,23 +63,23 @@ afterAll(() => scene?.close());
 
 describe('accessibility of every screen (axe, WCAG 2.2 AA)', () => {
   it('Settings', async () => {
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await page.getByRole('dialog', { name: 'Settings' }).waitFor();
+    await ui(page).settingsButton.click();
+    await ui(page).settings.waitFor();
     const found = await findings();
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await ui(page).dialogs.waitFor({ state: 'detached' });
     expect(found).toEqual([]);
   });
 
   it('the grid with prediction overlays and truth marks after a run', async () => {
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await ui(page).runButton.click();
     for (const [rel] of images) {
       await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/, (red|green|blue) \S+%/);
     }
-    await page.getByRole('status', { name: 'Summary' }).waitFor({ timeout: 30_000 });
+    await ui(page).summary.waitFor({ timeout: 30_000 });
     await expect.poll(() => cellOf(page, 'red/oops.png').getAttribute('aria-label'), { timeout: 15_000 }).toMatch(/truth: red/);
     // Some badges muted below the threshold too.
-    await page.getByRole('slider', { name: 'Threshold' }).fill('70');
+    await ui(page).threshold.fill('70');
     await cellOf(page, 'red/red_00.png').click();
     const found = await findings();
     // And with file names under the tiles.
@@ -91,61 +92,60 @@ describe('accessibility of every screen (axe, WCAG 2.2 AA)', () => {
 
   it('the image view', async () => {
     await cellOf(page, 'red/oops.png').dblclick();
-    await page.getByRole('dialog', { name: 'oops.png' }).waitFor();
+    await ui(page).dialog('oops.png').waitFor();
     const found = await findings();
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await ui(page).dialogs.waitFor({ state: 'detached' });
     expect(found).toEqual([]);
   });
 
   it('the shortcuts list', async () => {
     await page.keyboard.press('?');
-    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await ui(page).shortcuts.waitFor();
     const found = await findings();
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await ui(page).dialogs.waitFor({ state: 'detached' });
     expect(found).toEqual([]);
   });
 
   it('the evaluation panel', async () => {
-    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
-    const panel = page.getByRole('complementary', { name: 'Evaluation' });
+    await ui(page).evaluateButton.click();
+    const panel = ui(page).evaluation;
     await panel.getByTestId('accuracy').waitFor({ timeout: 15_000 });
     const found = await findings();
-    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    await ui(page).evaluateButton.click();
     await panel.waitFor({ state: 'detached' });
     expect(found).toEqual([]);
   });
 
   it('model comparison', async () => {
-    const section = page.getByRole('group', { name: 'Compare models' });
+    const section = ui(page).compare;
     await section.getByRole('button', { name: 'Run comparison' }).click();
     await expect.poll(() => section.textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${images.length} of ${images.length + 1} images classified by colors/3`));
     await section.getByRole('checkbox', { name: /Models disagree/ }).check();
-    await page.getByRole('gridcell').first().click();
+    await ui(page).tiles.first().click();
     const found = await findings();
     await section.getByRole('checkbox', { name: /Models disagree/ }).uncheck();
     expect(found).toEqual([]);
   });
 
   it('the export menu', async () => {
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menu', { name: 'Export' }).waitFor();
+    await ui(page).exportButton.click();
+    await ui(page).exportMenu.waitFor();
     const found = await findings();
     await page.keyboard.press('Escape');
     expect(found).toEqual([]);
   });
 
   it('banners', async () => {
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menuitem', { name: /^CSV/ }).click();
-    await page.getByRole('status').filter({ hasText: 'Exported' }).waitFor({ timeout: 15_000 });
+    await ui(page).exportAs(/^CSV/);
+    await ui(page).messages('Exported').waitFor({ timeout: 15_000 });
     const found = await findings();
     // A stopped run's banner too: the peer is gone.
     await scene.peer.close();
-    await page.getByRole('button', { name: 'Run options' }).click();
-    await page.getByRole('menuitem', { name: 'Re-run everything' }).click();
-    await page.getByRole('alert').first().waitFor({ timeout: 30_000 });
+    await ui(page).runOptions.click();
+    await ui(page).menuItem('Re-run everything').click();
+    await ui(page).alerts.first().waitFor({ timeout: 30_000 });
     found.push(...(await findings()));
     expect(found).toEqual([]);
   });

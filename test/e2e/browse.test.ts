@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder, escapeRegExp as escape, makeBrowseFolder, openTrackedPage, type BrowseFolder } from './fixtures';
+import { ui } from './app-page';
 
 // Browsing in real Chromium against the browser host: the grid, thumbnails, error tiles, keyboard
 // navigation, the detail view, and a bounded DOM at 50,000 images.
@@ -52,37 +53,37 @@ describe('browsing a folder', () => {
 
   it('shows one named gridcell per image file, hidden and non-image files left out', async () => {
     const total = folder.good.length + folder.bad.length;
-    await expect.poll(() => page.getByRole('gridcell').count(), { timeout: 15_000 }).toBe(total);
+    await expect.poll(() => ui(page).tiles.count(), { timeout: 15_000 }).toBe(total);
     // The scan finishes and the summary says so (no "scanning…" left behind).
-    await expect.poll(() => page.getByRole('status', { name: 'Summary' }).textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^\\s*${total} images\\s*$`));
+    await expect.poll(() => ui(page).summary.textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^\\s*${total} images\\s*$`));
     for (const rel of [...folder.good, ...folder.bad]) {
-      await expect(page.getByRole('gridcell', { name: new RegExp(`^${escape(base(rel))}`) }).count()).resolves.toBe(1);
+      await expect(ui(page).tile(new RegExp(`^${escape(base(rel))}`)).count()).resolves.toBe(1);
     }
-    await expect(page.getByRole('gridcell', { name: /hidden|notes\.txt/ }).count()).resolves.toBe(0);
-    const grid = page.getByRole('grid');
+    await expect(ui(page).tile(/hidden|notes\.txt/).count()).resolves.toBe(0);
+    const grid = ui(page).grid;
     expect(Number(await grid.getAttribute('aria-rowcount'))).toBeGreaterThan(0);
-    expect(await page.getByRole('button', { name: 'Open folder' }).isVisible()).toBe(true);
+    expect(await ui(page).openFolderButton.isVisible()).toBe(true);
   });
 
   it('loads the thumbnails of the good files', async () => {
     for (const rel of folder.good) {
-      const img = page.getByRole('gridcell', { name: new RegExp(`^${escape(base(rel))}`) }).locator('img');
+      const img = ui(page).tile(new RegExp(`^${escape(base(rel))}`)).locator('img');
       await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 20_000 }).toBeGreaterThan(0);
     }
   });
 
   it('shows the bad files as errors with their reason in the accessible name', async () => {
     for (const rel of folder.bad) {
-      const cell = page.getByRole('gridcell', { name: new RegExp(`^${escape(base(rel))}`) });
+      const cell = ui(page).tile(new RegExp(`^${escape(base(rel))}`));
       await expect.poll(() => cell.getAttribute('aria-label'), { timeout: 20_000 }).toMatch(new RegExp(`^${escape(base(rel))}, error: \\S.+`));
       expect(await cell.locator('img').count()).toBe(0);
     }
   });
 
   it('moves focus with the arrow keys, Home and End', async () => {
-    const cells = page.getByRole('gridcell');
+    const cells = ui(page).tiles;
     const names = await cells.evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? ''));
-    const columns = Number(await page.getByRole('grid').getAttribute('aria-colcount'));
+    const columns = Number(await ui(page).grid.getAttribute('aria-colcount'));
     await cells.first().focus();
     expect(await activeName(page)).toBe(names[0]);
     await page.keyboard.press('ArrowRight');
@@ -98,10 +99,10 @@ describe('browsing a folder', () => {
   });
 
   it('opens the full image with Enter and closes it with Escape, focus back on the tile', async () => {
-    const target = page.getByRole('gridcell', { name: /^chat 1\.jpg/ });
+    const target = ui(page).tile(/^chat 1\.jpg/);
     await target.focus();
     await page.keyboard.press('Enter');
-    const dialog = page.getByRole('dialog', { name: 'chat 1.jpg' });
+    const dialog = ui(page).dialog('chat 1.jpg');
     await dialog.waitFor({ state: 'visible' });
     const full = dialog.getByRole('img', { name: 'chat 1.jpg' });
     await expect.poll(() => full.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 15_000 }).toBe(640);
@@ -114,18 +115,18 @@ describe('browsing a folder', () => {
   });
 
   it('focuses the name search with / and lists the shortcuts with ?', async () => {
-    await page.getByRole('gridcell').first().focus();
+    await ui(page).tiles.first().focus();
     await page.keyboard.press('/');
     const search = page.getByRole('searchbox', { name: /Search names/ });
     expect(await search.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.type('chat');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(2);
+    await expect.poll(() => ui(page).tiles.count()).toBe(2);
     await search.fill('');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(folder.good.length + folder.bad.length);
+    await expect.poll(() => ui(page).tiles.count()).toBe(folder.good.length + folder.bad.length);
     await page.keyboard.press('Escape');
     expect(await activeName(page)).not.toBe('');
     await page.keyboard.press('?');
-    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    const help = ui(page).shortcuts;
     await help.waitFor();
     expect(await help.getByText('Open the image').count()).toBe(1);
     await page.keyboard.press('Escape');
@@ -144,19 +145,19 @@ describe('a folder of 50,000 images', () => {
     const dir = await ensureBigFolder(50_000);
     const { page, problems } = await openApp(dir);
     await page.getByText('50,000 images', { exact: false }).first().waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.getByRole('gridcell').count(), { timeout: 10_000 }).toBeGreaterThan(10);
-    expect(await page.getByRole('gridcell').count()).toBeLessThan(500);
-    expect(Number(await page.getByRole('grid').getAttribute('aria-rowcount'))).toBeGreaterThan(1000);
+    await expect.poll(() => ui(page).tiles.count(), { timeout: 10_000 }).toBeGreaterThan(10);
+    expect(await ui(page).tiles.count()).toBeLessThan(500);
+    expect(Number(await ui(page).grid.getAttribute('aria-rowcount'))).toBeGreaterThan(1000);
 
-    await page.getByRole('gridcell').first().focus();
+    await ui(page).tiles.first().focus();
     await page.keyboard.press('End');
     expect(await activeName(page)).toMatch(/^img_49999\.jpg/);
-    expect(await page.getByRole('gridcell').count()).toBeLessThan(500);
-    await page.getByRole('grid').evaluate((el) => {
+    expect(await ui(page).tiles.count()).toBeLessThan(500);
+    await ui(page).grid.evaluate((el) => {
       el.scrollTop = el.scrollHeight / 2;
     });
-    await expect.poll(() => page.getByRole('gridcell', { name: /^img_2\d{4}\.jpg/ }).count()).toBeGreaterThan(0);
-    expect(await page.getByRole('gridcell').count()).toBeLessThan(500);
+    await expect.poll(() => ui(page).tile(/^img_2\d{4}\.jpg/).count()).toBeGreaterThan(0);
+    expect(await ui(page).tiles.count()).toBeLessThan(500);
     expect(problems).toEqual([]);
     // Generating the 50,000 files takes a while the first time on a machine (they are kept for later runs).
   }, 180_000);

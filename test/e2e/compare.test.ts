@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf, escapeRegExp as escape, solidImage } from './fixtures';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // Model comparison in real Chromium through the browser host against the Roboflow test peer:
 // `colors/1` and `colors/3` (which swaps green and blue on dark images) run over one folder of
@@ -53,9 +54,9 @@ afterAll(() => scene?.close());
 
 describe('comparing two models', () => {
   it('takes the second model in Settings next to the first', async () => {
-    await page.getByRole('gridcell').first().waitFor();
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await ui(page).tiles.first().waitFor();
+    await ui(page).settingsButton.click();
+    const dialog = ui(page).settings;
     await dialog.getByLabel('API key').fill(defaultPeerKey);
     await dialog.getByLabel('Keep for this session only').check();
     const field = dialog.getByLabel('Compare with');
@@ -64,18 +65,18 @@ describe('comparing two models', () => {
     await field.fill('colors/3');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
-    const section = page.getByRole('group', { name: 'Compare models' });
+    const section = ui(page).compare;
     await expect.poll(() => section.textContent()).toMatch(/colors\/1\s*vs\s*colors\/3/);
   });
 
   it('runs the first model, then the second over the same folder', async () => {
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await ui(page).runButton.click();
     for (const [file, , a] of images) {
       await expect.poll(() => cellOf(page, file).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(new RegExp(`^${escape(file)}, ${a} \\S*%`));
     }
     expect(peer.stats.inferences).toBe(images.length);
 
-    const section = page.getByRole('group', { name: 'Compare models' });
+    const section = ui(page).compare;
     await section.getByRole('button', { name: 'Run comparison' }).click();
     await expect.poll(() => section.textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${images.length} of ${images.length} images classified by colors/3`));
     expect(peer.stats.inferences).toBe(images.length * 2);
@@ -84,48 +85,48 @@ describe('comparing two models', () => {
   });
 
   it('Clear turns the Models disagree filter off too', async () => {
-    const toggle = page.getByRole('checkbox', { name: /^Models disagree/ });
+    const toggle = ui(page).option(/^Models disagree/);
     await toggle.check();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
-    const clear = page.getByRole('complementary', { name: 'Filters' }).getByRole('button', { name: 'Clear', exact: true });
+    await expect.poll(() => ui(page).tiles.count()).toBe(disagreeing.length);
+    const clear = ui(page).filters.getByRole('button', { name: 'Clear', exact: true });
     expect(await clear.isEnabled()).toBe(true);
     await clear.click();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length);
     expect(await toggle.isChecked()).toBe(false);
     expect(await clear.isEnabled()).toBe(false);
-    await page.getByRole('searchbox').fill('green');
+    await ui(page).search.fill('green');
     await toggle.check();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(2);
+    await expect.poll(() => ui(page).tiles.count()).toBe(2);
     await clear.click();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length);
     expect(await toggle.isChecked()).toBe(false);
-    expect(await page.getByRole('searchbox').inputValue()).toBe('');
+    expect(await ui(page).search.inputValue()).toBe('');
     expect(problems).toEqual([]);
   });
 
   it('filters the grid to exactly the images the models disagree on', async () => {
-    const toggle = page.getByRole('checkbox', { name: /^Models disagree/ });
+    const toggle = ui(page).option(/^Models disagree/);
     expect(await toggle.locator('xpath=..').textContent()).toMatch(new RegExp(`Models disagree\\s*${disagreeing.length}`));
     await toggle.check();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
-    const shown = await page.getByRole('gridcell').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('aria-label')?.split(',')[0]));
+    await expect.poll(() => ui(page).tiles.count()).toBe(disagreeing.length);
+    const shown = await ui(page).tiles.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('aria-label')?.split(',')[0]));
     expect(shown.sort()).toEqual([...disagreeing].sort());
     // The side panel follows the focus with both predictions.
     await cellOf(page, 'blue dark.png').click();
-    const details = page.getByRole('complementary', { name: 'Details' });
+    const details = ui(page).details;
     await expect.poll(() => details.getByTestId('compare-scores').textContent()).toMatch(/The models disagree.*colors\/1\s*blue.*colors\/3\s*green/);
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: path.join(screenshots, 'compare-disagree.png') });
     // It combines with the other filters: only the disagreeing images named "green".
-    await page.getByRole('searchbox').fill('green');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(2);
-    await page.getByRole('searchbox').fill('');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
+    await ui(page).search.fill('green');
+    await expect.poll(() => ui(page).tiles.count()).toBe(2);
+    await ui(page).search.fill('');
+    await expect.poll(() => ui(page).tiles.count()).toBe(disagreeing.length);
   });
 
   it('shows both predictions side by side in the image view', async () => {
     await cellOf(page, 'green dark 1.png').dblclick();
-    const dialog = page.getByRole('dialog', { name: 'green dark 1.png' });
+    const dialog = ui(page).dialog('green dark 1.png');
     const both = dialog.getByRole('region', { name: 'Both models' });
     await both.waitFor();
     await expect.poll(() => both.getByRole('status').textContent()).toMatch(/The models disagree/);
@@ -141,19 +142,19 @@ describe('comparing two models', () => {
 
     // The next image of the filtered order (by name) is another disagreement.
     await page.keyboard.press('ArrowRight');
-    const next = page.getByRole('dialog', { name: 'green dark 2.jpg' });
+    const next = ui(page).dialog('green dark 2.jpg');
     await expect.poll(() => next.getByRole('region', { name: 'Both models' }).getByRole('status').textContent()).toMatch(/The models disagree/);
     await page.keyboard.press('Escape');
     await next.waitFor({ state: 'detached' });
   });
 
   it('follows the threshold: above both scores the models no longer disagree', async () => {
-    await page.getByRole('slider', { name: 'Threshold' }).fill('99');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(0);
-    await page.getByRole('slider', { name: 'Threshold' }).fill('40');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(disagreeing.length);
-    await page.getByRole('checkbox', { name: /^Models disagree/ }).uncheck();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    await ui(page).threshold.fill('99');
+    await expect.poll(() => ui(page).tiles.count()).toBe(0);
+    await ui(page).threshold.fill('40');
+    await expect.poll(() => ui(page).tiles.count()).toBe(disagreeing.length);
+    await ui(page).option(/^Models disagree/).uncheck();
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length);
     await page.screenshot({ path: path.join(screenshots, 'compare-sidebar.png') });
   });
 

@@ -6,6 +6,7 @@ import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf, configureInSettings, solidImage } from './fixtures';
 import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // Evaluation in real Chromium through the browser host against the Roboflow test peer: ground
 // truth from class-named folders (one image deliberately in the wrong folder, one folder named
@@ -33,7 +34,7 @@ let page: Page;
 let exportDir: string;
 let problems: string[];
 
-const panel = () => page.getByRole('complementary', { name: 'Evaluation' });
+const panel = () => ui(page).evaluation;
 const accuracy = () => panel().getByTestId('accuracy');
 const matrixCell = (name: string) => panel().getByRole('button', { name, exact: true });
 
@@ -57,7 +58,7 @@ afterAll(() => scene?.close());
 
 describe('evaluating a model on class-named folders', () => {
   it('classifies the folder and marks every tile with its true label', async () => {
-    await page.getByRole('gridcell').first().waitFor();
+    await ui(page).tiles.first().waitFor();
     await configureInSettings(page, { url: peer.url, model: 'colors/1', key: defaultPeerKey });
     await runUntilLabelled(page, images.map(([rel]) => rel));
     await expect.poll(() => cellOf(page, 'red/r1.png').getAttribute('aria-label'), { timeout: 15_000 }).toMatch(/^r1\.png, red \S+%, truth: red$/);
@@ -67,7 +68,7 @@ describe('evaluating a model on class-named folders', () => {
   });
 
   it('shows accuracy, the images it could not judge and the confusion matrix', async () => {
-    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    await ui(page).evaluateButton.click();
     await panel().waitFor();
     // 7 labelled images, 6 right; misc/m1.png has no label and is counted apart.
     await expect.poll(() => accuracy().textContent(), { timeout: 15_000 }).toBe('85.7%');
@@ -102,7 +103,7 @@ describe('evaluating a model on class-named folders', () => {
   });
 
   it('updates live with the threshold', async () => {
-    const slider = page.getByRole('slider', { name: 'Threshold' });
+    const slider = ui(page).threshold;
     await slider.fill('100');
     // Nothing reaches 100 %: every labelled image has no prediction and counts as wrong.
     await expect.poll(() => accuracy().textContent()).toBe('0.0%');
@@ -112,17 +113,17 @@ describe('evaluating a model on class-named folders', () => {
   });
 
   it('sorts mistakes first', async () => {
-    const sort = page.getByLabel('Sort by');
+    const sort = ui(page).sortBy;
     await sort.selectOption('mistakes');
-    await expect.poll(() => page.getByRole('gridcell').first().getAttribute('aria-label')).toMatch(/^oops green\.png,/);
+    await expect.poll(() => ui(page).tiles.first().getAttribute('aria-label')).toMatch(/^oops green\.png,/);
     await sort.selectOption('name');
-    await expect.poll(() => page.getByRole('gridcell').first().getAttribute('aria-label')).toMatch(/^b1\.png,/);
+    await expect.poll(() => ui(page).tiles.first().getAttribute('aria-label')).toMatch(/^b1\.png,/);
   });
 
   it('filters the grid to exactly the images of a matrix cell', async () => {
     await matrixCell('true red, predicted green: 1 image').click();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(1);
-    expect(await page.getByRole('gridcell').getAttribute('aria-label')).toMatch(/^oops green\.png, green \S+%, truth: red$/);
+    await expect.poll(() => ui(page).tiles.count()).toBe(1);
+    expect(await ui(page).tiles.getAttribute('aria-label')).toMatch(/^oops green\.png, green \S+%, truth: red$/);
     const chip = page.getByRole('status', { name: 'Matrix cell filter' });
     expect(await chip.textContent()).toContain('true red → predicted green');
     await page.screenshot({ path: path.join(screenshots, 'evaluation-cell.png') });
@@ -144,7 +145,7 @@ describe('evaluating a model on class-named folders', () => {
 
     // The same keys work in the image view, which shows the truth and the correction.
     await tile.dblclick();
-    const dialog = page.getByRole('dialog', { name: 'oops green.png' });
+    const dialog = ui(page).dialog('oops green.png');
     await dialog.getByText('Corrected to').waitFor();
     expect(await dialog.getByText('The folder says red.').count()).toBe(1);
     await page.keyboard.press('3');
@@ -158,13 +159,12 @@ describe('evaluating a model on class-named folders', () => {
 
     // The chip clears the cell filter.
     await page.getByRole('button', { name: /^Clear the filter true red/ }).click();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length);
   });
 
   it('exports the evaluation report and the corrected labels', async () => {
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menuitem', { name: /^Evaluation report/ }).click();
-    await page.getByRole('status').filter({ hasText: 'Evaluation report' }).waitFor({ timeout: 15_000 });
+    await ui(page).exportAs(/^Evaluation report/);
+    await ui(page).messages('Evaluation report').waitFor({ timeout: 15_000 });
     const files = await readdir(exportDir);
     const reportFile = files.find((name) => name.endsWith('-evaluation.json'));
     expect(reportFile).toBeDefined();
@@ -181,17 +181,15 @@ describe('evaluating a model on class-named folders', () => {
     expect(report.confusion.labels).toEqual(['blue', 'green', 'red']);
     expect(files.some((name) => name.endsWith('-evaluation-confusion.csv'))).toBe(true);
 
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menuitem', { name: 'Corrected labels (CSV)' }).click();
-    await page.getByRole('status').filter({ hasText: 'Labels of' }).waitFor({ timeout: 15_000 });
+    await ui(page).exportAs('Corrected labels (CSV)');
+    await ui(page).messages('Labels of').waitFor({ timeout: 15_000 });
     const csvFile = (await readdir(exportDir)).find((name) => name.endsWith('-labels.csv'));
     const csv = await readFile(path.join(exportDir, csvFile!), 'utf8');
     expect(csv).toContain('red/oops green.png,green,correction\r\n');
     expect(csv).toContain('blue/deep/b2.png,blue,truth\r\n');
     // misc is ignored, so its only label is the model's: "Confirmed labels only" leaves it out.
     expect(csv).toMatch(/^misc\/m1\.png,\w+,prediction\r$/m);
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menuitem', { name: /^Confirmed labels only/ }).click();
+    await ui(page).exportAs(/^Confirmed labels only/);
     await expect.poll(async () => (await readFile(path.join(exportDir, csvFile!), 'utf8')) !== csv, { timeout: 15_000 }).toBe(true);
     const confirmed = await readFile(path.join(exportDir, csvFile!), 'utf8');
     expect(confirmed).toContain('red/oops green.png,green,correction\r\n');

@@ -7,6 +7,7 @@ import { writeColourImages, type ColourImage } from '../support/colour-images';
 import { seriousViolations } from './axe';
 import { cellOf, configureInSettings, escapeRegExp } from './fixtures';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // "On this computer" in the window: Settings downloads the model from the platform API (the peer's
 // /ort route serves a tiny ONNX colour model), the engine is switched, the network goes away, and
@@ -31,14 +32,14 @@ beforeAll(async () => {
     ignoreConsole: () => true,
   });
   ({ peer, page, problems } = scene);
-  await page.getByRole('gridcell').first().waitFor();
+  await ui(page).tiles.first().waitFor();
 }, 60_000);
 
 afterAll(() => scene?.close());
 
 const settingsDialog = async () => {
-  await page.getByRole('button', { name: 'Settings', exact: true }).click();
-  const dialog = page.getByRole('dialog', { name: 'Settings' });
+  await ui(page).settingsButton.click();
+  const dialog = ui(page).settings;
   await dialog.waitFor();
   return dialog;
 };
@@ -47,10 +48,10 @@ describe('classifying on this computer', () => {
   it('downloads the current model from Settings and lists it with its classes', async () => {
     await configureInSettings(page, { url: peer.url, model: 'colors/1', key: defaultPeerKey });
     // Through the API first: these results must not show as the device's.
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await ui(page).runButton.click();
     const first = images[0];
     await expect.poll(() => cellOf(page, first.id).getAttribute('aria-label'), { timeout: 60_000 }).toMatch(new RegExp(`^${escapeRegExp(first.id)}, ${first.expected} `));
-    await page.getByRole('status', { name: 'Summary' }).waitFor({ timeout: 30_000 });
+    await ui(page).summary.waitFor({ timeout: 30_000 });
     const dialog = await settingsDialog();
     await dialog.getByLabel('Classify with').selectOption('on-device');
     await dialog.getByRole('button', { name: 'Download for offline use' }).click();
@@ -80,11 +81,11 @@ describe('classifying on this computer', () => {
     await peer.close();
     const before = peer.stats.inferences;
     expect(before).toBe(images.length);
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await ui(page).runButton.click();
     for (const image of images) {
       await expect.poll(() => cellOf(page, image.id).getAttribute('aria-label'), { timeout: 60_000 }).toMatch(new RegExp(`^${escapeRegExp(image.id)}, ${image.expected} \\S*%`));
     }
-    await page.getByRole('status', { name: 'Summary' }).waitFor({ timeout: 30_000 });
+    await ui(page).summary.waitFor({ timeout: 30_000 });
     expect(await page.locator('footer.status').textContent()).toContain('Engine: On this computer');
     // Nothing went to the (closed) peer.
     expect(peer.stats.inferences).toBe(before);
@@ -94,7 +95,7 @@ describe('classifying on this computer', () => {
   it('shows the device’s answer in the detail view', async () => {
     const red = images.find((image) => image.expected === 'red')!;
     await cellOf(page, red.id).dblclick();
-    const dialog = page.getByRole('dialog', { name: red.id });
+    const dialog = ui(page).dialog(red.id);
     await dialog.waitFor();
     const scores = dialog.getByRole('list', { name: 'Class scores' }).getByRole('listitem');
     // Classes under the 1 % floor are left out, as the API leaves them out.

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf as cellIn, escapeRegExp as escape, solidImage } from './fixtures';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // Review extras in real Chromium through the browser host against the Roboflow test peer: the
 // model picker, web images (pasted https URLs), the offline banner following the endpoint monitor
@@ -29,7 +30,7 @@ const cellOf = (name: string) => cellIn(page, name);
 
 async function openPage(): Promise<Page> {
   const next = await scene.openPage();
-  await next.getByRole('gridcell').first().waitFor();
+  await ui(next).tiles.first().waitFor();
   return next;
 }
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
     settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url }),
   });
   ({ peer, page, exportDir, problems } = scene);
-  await page.getByRole('gridcell').first().waitFor();
+  await ui(page).tiles.first().waitFor();
   await mkdir(screenshots, { recursive: true });
 });
 
@@ -58,8 +59,8 @@ afterEach(async (context) => {
 
 describe('review extras', () => {
   it('picks the model from the workspace’s projects in Settings', async () => {
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await ui(page).settingsButton.click();
+    const dialog = ui(page).settings;
     const choose = dialog.getByRole('button', { name: 'Choose model…' });
     // Without a key there is nothing to list, and the picker says why.
     expect(await choose.isDisabled()).toBe(true);
@@ -116,14 +117,14 @@ describe('review extras', () => {
     const requests = peer.stats.requests;
     await field.fill('http://images.example.com/red.jpg');
     await page.getByRole('button', { name: 'Classify URL' }).click();
-    await page.getByRole('alert').filter({ hasText: 'is not an https image URL' }).waitFor();
+    await ui(page).alerts.filter({ hasText: 'is not an https image URL' }).waitFor();
     expect(peer.stats.requests).toBe(requests);
     // Editing the field takes the complaint away.
     await field.fill('');
-    expect(await page.getByRole('alert').filter({ hasText: 'is not an https image URL' }).count()).toBe(0);
+    expect(await ui(page).alerts.filter({ hasText: 'is not an https image URL' }).count()).toBe(0);
 
     // The folder's run bar never showed the web job, and no folder image was classified.
-    expect(await page.getByRole('status', { name: 'Job progress' }).count()).toBe(0);
+    expect(await ui(page).jobProgress.count()).toBe(0);
     expect(await cellOf('tomato.png').getAttribute('aria-label')).toBe('tomato.png, not classified');
     await page.screenshot({ path: path.join(screenshots, 'web-images.png') });
     await page.emulateMedia({ colorScheme: 'dark' });
@@ -140,7 +141,7 @@ describe('review extras', () => {
   it('says when the endpoint is unreachable, and Retry clears it once it is back', async () => {
     await peer.close();
     await page.reload();
-    const banner = page.getByRole('status').filter({ hasText: 'Working offline' });
+    const banner = ui(page).messages('Working offline');
     await banner.waitFor({ timeout: 15_000 });
     expect(await banner.textContent()).toContain(`${peer.url} is unreachable. Cached results stay browsable and exportable.`);
     await page.screenshot({ path: path.join(screenshots, 'offline-banner.png') });
@@ -159,8 +160,8 @@ describe('review extras', () => {
     await peer.close();
     await page.reload();
     await page.getByText('Working offline').waitFor({ timeout: 15_000 });
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
-    const waiting = page.getByRole('alert').filter({ hasText: 'Run needs the endpoint' });
+    await ui(page).runButton.click();
+    const waiting = ui(page).alerts.filter({ hasText: 'Run needs the endpoint' });
     await waiting.waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(screenshots, 'offline-run-waits.png') });
     expect(await cellOf('tomato.png').getAttribute('aria-label')).toBe('tomato.png, not classified');
@@ -174,9 +175,8 @@ describe('review extras', () => {
   }, 60_000);
 
   it('exports CSV with the folder’s images and the web images', async () => {
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menuitem', { name: /^CSV/ }).click();
-    await page.getByRole('status').filter({ hasText: 'Exported' }).waitFor({ timeout: 15_000 });
+    await ui(page).exportAs(/^CSV/);
+    await ui(page).messages('Exported').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(screenshots, 'exported-csv.png') });
     const files = (await readdir(exportDir)).filter((name) => name.endsWith('.csv'));
     expect(files).toHaveLength(1);
@@ -192,14 +192,13 @@ describe('review extras', () => {
     expect(rows.get('https://cdn.example.org/photos/blue-sky.png')).toBe('blue');
 
     // Annotated copies of only the images the filters show.
-    await page.getByRole('checkbox', { name: /^red\b/ }).check();
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menuitem', { name: /^Annotated images, shown only/ }).click();
-    await page.getByRole('status').filter({ hasText: 'Exported 1 image as annotated images' }).waitFor({ timeout: 15_000 });
+    await ui(page).option(/^red\b/).check();
+    await ui(page).exportAs(/^Annotated images, shown only/);
+    await ui(page).messages('Exported 1 image as annotated images').waitFor({ timeout: 15_000 });
     const folders = (await readdir(exportDir, { withFileTypes: true })).filter((item) => item.isDirectory());
     expect(folders).toHaveLength(1);
     expect(await readdir(path.join(exportDir, folders[0].name))).toEqual(['tomato.jpg']);
-    await page.getByRole('checkbox', { name: /^red\b/ }).uncheck();
+    await ui(page).option(/^red\b/).uncheck();
     expect(problems).toEqual([]);
   });
 });

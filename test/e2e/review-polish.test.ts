@@ -8,6 +8,7 @@ import { seriousViolations } from './axe';
 import { cellOf, solidImage } from './fixtures';
 import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // The rough edges a new user hit, keyboard first, in real Chromium through the browser host: Escape
 // in the search box, focus coming back from every dialog, the toolbar at 1024×640, the sidebar with
@@ -31,7 +32,7 @@ let peer: Peer;
 let page: Page;
 let problems: string[];
 
-const summary = () => page.getByRole('status', { name: 'Summary' });
+const summary = () => ui(page).summary;
 const focusedName = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim() ?? null);
 const focusedTag = () => page.evaluate(() => document.activeElement?.tagName.toLowerCase() ?? null);
 
@@ -50,7 +51,7 @@ beforeAll(async () => {
     ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
   });
   ({ peer, page, problems } = scene);
-  await page.getByRole('gridcell').first().waitFor();
+  await ui(page).tiles.first().waitFor();
   await page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
 });
 
@@ -68,14 +69,14 @@ describe('search and Escape', () => {
     await page.keyboard.type('green_00');
     await expect.poll(() => summary().textContent()).toMatch(new RegExp(`8 of ${total} images shown`));
     await page.keyboard.press('Escape');
-    expect(await page.getByRole('searchbox').inputValue()).toBe('');
+    expect(await ui(page).search.inputValue()).toBe('');
     await expect.poll(focusedName).toMatch(/\.png, /);
     await expect.poll(() => summary().textContent()).toMatch(new RegExp(`^${total} images`));
-    expect(await page.getByRole('gridcell').count()).toBe(total);
+    expect(await ui(page).tiles.count()).toBe(total);
   });
 
   it('clears it the same way when the box was clicked', async () => {
-    await page.getByRole('searchbox').click();
+    await ui(page).search.click();
     await page.keyboard.type('red_');
     await expect.poll(() => summary().textContent()).toMatch(new RegExp(`2 of ${total} images shown`));
     await page.keyboard.press('Escape');
@@ -88,36 +89,36 @@ describe('focus comes back from every dialog', () => {
   it('the shortcuts list returns focus to the tile, and arrows work at once', async () => {
     await cellOf(page, 'green/green_002.png').click();
     await page.keyboard.press('?');
-    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await ui(page).shortcuts.waitFor();
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await ui(page).dialogs.waitFor({ state: 'detached' });
     await expect.poll(focusedName).toMatch(/^green_002\.png/);
     await page.keyboard.press('ArrowRight');
     await expect.poll(focusedName).toMatch(/^green_003\.png/);
   });
 
   it('Settings returns focus to the button that opened it', async () => {
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    await page.getByRole('dialog', { name: 'Settings' }).waitFor();
+    await ui(page).settingsButton.click();
+    await ui(page).settings.waitFor();
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await ui(page).dialogs.waitFor({ state: 'detached' });
     await expect.poll(focusedName).toMatch(/Settings/);
   });
 
   it('the image view returns focus to the image shown last', async () => {
     await cellOf(page, 'green/green_004.png').click();
     await page.keyboard.press('Enter');
-    await page.getByRole('dialog', { name: 'green_004.png' }).waitFor();
+    await ui(page).dialog('green_004.png').waitFor();
     await page.keyboard.press('ArrowRight');
-    await page.getByRole('dialog', { name: 'green_005.png' }).waitFor();
+    await ui(page).dialog('green_005.png').waitFor();
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await ui(page).dialogs.waitFor({ state: 'detached' });
     await expect.poll(focusedName).toMatch(/^green_005\.png/);
   });
 
   it('the export menu returns focus to its button', async () => {
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menu', { name: 'Export' }).waitFor();
+    await ui(page).exportButton.click();
+    await ui(page).exportMenu.waitFor();
     await page.keyboard.press('Escape');
     await page.getByRole('menu').waitFor({ state: 'detached' });
     await expect.poll(focusedName).toMatch(/^Export/);
@@ -130,7 +131,7 @@ describe('one highlighted image', () => {
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => cellOf(page, 'red/red_002.png').getAttribute('aria-selected')).toBe('true');
     expect(await cellOf(page, 'red/red_001.png').getAttribute('aria-selected')).toBe('false');
-    expect(await page.getByRole('complementary', { name: 'Details' }).getByRole('heading').first().textContent()).toBe('red_002.png');
+    expect(await ui(page).details.getByRole('heading').first().textContent()).toBe('red_002.png');
   });
 });
 
@@ -159,7 +160,7 @@ describe('layout at 1024×640', () => {
     await page.setViewportSize({ width: 1024, height: 640 });
     const sidebar = page.locator('aside.sidebar');
     const overflow = () => sidebar.evaluate((aside) => aside.scrollWidth - aside.clientWidth);
-    const section = page.getByRole('group', { name: 'Compare models' });
+    const section = ui(page).compare;
     // A long project name, as real ones are.
     await page.evaluate(() => window.api.setSettings({ compareModel: 'westernpalearcticbirdspecies2024/12' }));
     await page.reload();
@@ -173,20 +174,20 @@ describe('layout at 1024×640', () => {
     await section.getByRole('button', { name: 'Run comparison' }).click();
     await expect.poll(() => section.textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${total} of ${total} images classified by colors/3`));
     await sidebar.evaluate((aside) => aside.scrollTo(0, aside.scrollHeight));
-    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
-    const panel = page.getByRole('complementary', { name: 'Evaluation' });
+    await ui(page).evaluateButton.click();
+    const panel = ui(page).evaluation;
     await panel.getByTestId('accuracy').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(screenshots, 'compare-1024.png') });
     const wide = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('aside')].filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => `${el.getAttribute('aria-label')}: ${el.scrollWidth} > ${el.clientWidth}`),
     );
-    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    await ui(page).evaluateButton.click();
     expect(wide).toEqual([]);
     // The details pane beside the grid shows both models too.
     const show = page.getByRole('button', { name: 'Show details' });
     if (await show.count()) await show.click();
     await cellOf(page, 'blue/pale.png').click();
-    await page.getByRole('complementary', { name: 'Details' }).getByText('colors/3').first().waitFor();
+    await ui(page).details.getByText('colors/3').first().waitFor();
     await page.screenshot({ path: path.join(screenshots, 'compare-details-1024.png') });
     const wideDetails = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('aside, aside *')].filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible').map((el) => `${el.className}: ${el.scrollWidth} > ${el.clientWidth}`),
@@ -206,25 +207,25 @@ describe('counts and truth follow the threshold', () => {
     expect(label).toMatch(/^pale\.png, blue (\d+)%, truth: blue$/);
     const percent = Number(/blue (\d+)%/.exec(label)![1]);
     // Just above the pale image's confidence (74% under 75%).
-    await page.getByRole('slider', { name: 'Threshold' }).fill(String(percent + 1));
+    await ui(page).threshold.fill(String(percent + 1));
     await expect.poll(() => cellOf(page, 'blue/pale.png').getAttribute('aria-label')).toMatch(/below threshold/);
     await expect.poll(blueCount).toBe(1);
     expect(await summary().textContent()).toMatch(/blue 1\b/);
     await cellOf(page, 'blue/pale.png').click();
-    const details = page.getByRole('complementary', { name: 'Details' });
+    const details = ui(page).details;
     await details.getByText('no prediction at this threshold', { exact: false }).waitFor();
     expect(await details.getByText('prediction differs').count()).toBe(0);
-    await page.getByRole('slider', { name: 'Threshold' }).fill('40');
+    await ui(page).threshold.fill('40');
     await expect.poll(blueCount).toBe(2);
   });
 });
 
 describe('notices', () => {
   it('an export notice does not take focus and goes away by itself', async () => {
-    const button = page.getByRole('button', { name: 'Export', exact: true });
+    const button = ui(page).exportButton;
     await button.click();
-    await page.getByRole('menuitem', { name: /^CSV/ }).click();
-    const notice = page.getByRole('status').filter({ hasText: 'Exported' });
+    await ui(page).menuItem(/^CSV/).click();
+    const notice = ui(page).messages('Exported');
     await notice.waitFor({ timeout: 15_000 });
     expect(await focusedName()).toMatch(/^Export/);
     await notice.waitFor({ state: 'detached', timeout: 30_000 });
@@ -232,12 +233,12 @@ describe('notices', () => {
   });
 
   it('changing the endpoint says where the results went, and offers the way back', async () => {
-    await page.getByRole('button', { name: 'Settings', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await ui(page).settingsButton.click();
+    const dialog = ui(page).settings;
     await dialog.getByLabel('Endpoint URL').fill(peer.url.replace('127.0.0.1', 'localhost'));
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
-    const banner = page.getByRole('status').filter({ hasText: 'Results are kept per endpoint and model' });
+    const banner = ui(page).messages('Results are kept per endpoint and model');
     await banner.waitFor({ timeout: 15_000 });
     expect(await banner.textContent()).toContain(`${total} results for the previous endpoint`);
     await expect.poll(() => cellOf(page, 'red/red_001.png').getAttribute('aria-label')).toMatch(/not classified$/);
@@ -266,9 +267,9 @@ describe('view options and the host', () => {
     try {
       await solidImage(32, 32, [200, 20, 20]).png().toFile(path.join(other, 'typed.png'));
       page.once('dialog', (dialog) => void dialog.accept(other));
-      await page.getByRole('button', { name: 'Open folder' }).click();
+      await ui(page).openFolderButton.click();
       await cellOf(page, 'typed.png').waitFor({ timeout: 15_000 });
-      expect(await page.getByRole('gridcell').count()).toBe(1);
+      expect(await ui(page).tiles.count()).toBe(1);
     } finally {
       await rm(other, { recursive: true, force: true });
     }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf, configureInSettings, escapeRegExp as escape, solidImage } from './fixtures';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // Review in real Chromium through the browser host against the Roboflow test peer: settings by
 // their labels, Run, overlays in the accessible names, threshold without new requests, class
@@ -55,7 +56,7 @@ afterAll(() => scene?.close());
 
 describe('reviewing a classified folder', () => {
   it('takes the endpoint, model and key in Settings by their labels', async () => {
-    await page.getByRole('gridcell').first().waitFor();
+    await ui(page).tiles.first().waitFor();
     await configureInSettings(page, {
       url: peer.url,
       model: 'colors/1',
@@ -76,12 +77,12 @@ describe('reviewing a classified folder', () => {
   });
 
   it('runs the model and names every tile by its class', async () => {
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await ui(page).runButton.click();
     for (const [rel, , cls] of images) {
       await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 30_000 }).toMatch(new RegExp(`^${escape(base(rel))}, ${cls} \\S*%`));
     }
     await expect.poll(() => cellOf(page, 'broken.png').getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/^broken\.png, error: \S/);
-    await page.getByRole('status', { name: 'Summary' }).waitFor({ timeout: 30_000 });
+    await ui(page).summary.waitFor({ timeout: 30_000 });
     expect(peer.stats.inferences).toBe(images.length);
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: path.join(screenshots, 'grid-overlays.png') });
@@ -92,7 +93,7 @@ describe('reviewing a classified folder', () => {
 
   it('re-labels with the threshold without new requests', async () => {
     const requests = peer.stats.requests;
-    const slider = page.getByRole('slider', { name: 'Threshold' });
+    const slider = ui(page).threshold;
     await slider.fill('80');
     await expect.poll(() => cellOf(page, 'red 3.png').getAttribute('aria-label')).toMatch(/^red 3\.png, red \S+%, below threshold$/);
     expect(await cellOf(page, 'red 1.png').getAttribute('aria-label')).toMatch(/^red 1\.png, red \S+%$/);
@@ -102,17 +103,17 @@ describe('reviewing a classified folder', () => {
   });
 
   it('filters by one class', async () => {
-    const red = page.getByRole('checkbox', { name: /^red\b/ });
+    const red = ui(page).option(/^red\b/);
     await red.check();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(3);
-    expect(await page.getByRole('status', { name: 'Summary' }).textContent()).toMatch(/3 of 9 images shown/);
+    await expect.poll(() => ui(page).tiles.count()).toBe(3);
+    expect(await ui(page).summary.textContent()).toMatch(/3 of 9 images shown/);
     await red.uncheck();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length + 1);
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length + 1);
   });
 
   it('shows scores, the raw response and neighbours in the detail view', async () => {
     await cellOf(page, 'red 2.jpg').dblclick();
-    const dialog = page.getByRole('dialog', { name: 'red 2.jpg' });
+    const dialog = ui(page).dialog('red 2.jpg');
     await dialog.waitFor();
     const scores = dialog.getByRole('list', { name: 'Class scores' }).getByRole('listitem');
     await expect.poll(() => scores.count()).toBe(3);
@@ -121,14 +122,14 @@ describe('reviewing a classified folder', () => {
     expect(await dialog.locator('pre').textContent()).toContain('"top"');
     await page.screenshot({ path: path.join(screenshots, 'detail.png') });
     await page.keyboard.press('ArrowRight');
-    await page.getByRole('dialog', { name: 'red 3.png' }).waitFor();
+    await ui(page).dialog('red 3.png').waitFor();
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await ui(page).dialogs.waitFor({ state: 'detached' });
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/^red 3\.png/);
 
     // A failed image explains itself and offers Retry.
     await cellOf(page, 'broken.png').dblclick();
-    const failed = page.getByRole('dialog', { name: 'broken.png' });
+    const failed = ui(page).dialog('broken.png');
     await failed.getByRole('alert').filter({ hasText: 'Classification failed' }).waitFor();
     expect(await failed.getByRole('button', { name: 'Retry' }).isEnabled()).toBe(true);
     await page.keyboard.press('Escape');
@@ -136,9 +137,8 @@ describe('reviewing a classified folder', () => {
   });
 
   it('exports JSON with every image and its class', async () => {
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menuitem', { name: /^JSON/ }).click();
-    await page.getByRole('status').filter({ hasText: 'Exported' }).waitFor({ timeout: 15_000 });
+    await ui(page).exportAs(/^JSON/);
+    await ui(page).messages('Exported').waitFor({ timeout: 15_000 });
     const files = (await readdir(exportDir)).filter((name) => name.endsWith('.json'));
     expect(files).toHaveLength(1);
     const doc = JSON.parse(await readFile(path.join(exportDir, files[0]), 'utf8')) as {
@@ -151,23 +151,22 @@ describe('reviewing a classified folder', () => {
     expect(doc.images.find((image) => image.path === 'broken.png')?.status).toBe('error');
 
     // Only what the filters show.
-    await page.getByRole('checkbox', { name: /^red\b/ }).check();
-    await page.getByRole('button', { name: 'Export', exact: true }).click();
-    await page.getByRole('menuitem', { name: /^JSON, shown images only/ }).click();
-    await page.getByRole('status').filter({ hasText: 'Exported 3 images' }).waitFor({ timeout: 15_000 });
+    await ui(page).option(/^red\b/).check();
+    await ui(page).exportAs(/^JSON, shown images only/);
+    await ui(page).messages('Exported 3 images').waitFor({ timeout: 15_000 });
     const docs = await Promise.all(
       (await readdir(exportDir)).filter((name) => name.endsWith('.json')).map(async (name) => JSON.parse(await readFile(path.join(exportDir, name), 'utf8')) as typeof doc),
     );
     const shown = docs.find((d) => d.images.length === 3);
     expect(shown?.images.map((image) => image.top)).toEqual(['red', 'red', 'red']);
-    await page.getByRole('checkbox', { name: /^red\b/ }).uncheck();
+    await ui(page).option(/^red\b/).uncheck();
   });
 
   it('pauses, resumes and cancels a run from the status bar', async () => {
     peer.fault({ kind: 'slow', delayMs: 600, count: 100 });
-    await page.getByRole('button', { name: 'Run options' }).click();
-    await page.getByRole('menuitem', { name: 'Re-run everything' }).click();
-    const progress = page.getByRole('status', { name: 'Job progress' });
+    await ui(page).runOptions.click();
+    await ui(page).menuItem('Re-run everything').click();
+    const progress = ui(page).jobProgress;
     await progress.getByText('Classifying').waitFor({ timeout: 15_000 });
     expect(await progress.getByRole('progressbar').count()).toBe(1);
     await page.getByRole('button', { name: 'Pause' }).click();
@@ -176,7 +175,7 @@ describe('reviewing a classified folder', () => {
     await page.getByRole('button', { name: 'Resume' }).click();
     await progress.getByText('Classifying').waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
-    const summary = page.getByRole('status', { name: 'Summary' });
+    const summary = ui(page).summary;
     await summary.waitFor({ timeout: 15_000 });
     expect(await summary.textContent()).toMatch(/last run cancelled/);
     // Cancelling keeps what was known: every image still has its class.

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type Host } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, bigFolderIds, ensureBigFolder, openTrackedPage } from './fixtures';
+import { ui } from './app-page';
 
 // A quarter-million-image folder (250 sub-folders of 1,000) in real Chromium against the browser
 // host: the whole count arrives, the last image is reachable from the keyboard, and a filter
@@ -35,19 +36,19 @@ describe('a folder of 250,000 images', () => {
   it('shows the full count, reaches the last image with End, and filters by name', async () => {
     const problems: string[] = [];
     const page = await openTrackedPage(browser, host.url, problems);
-    const summary = page.getByRole('status', { name: 'Summary' });
+    const summary = ui(page).summary;
     await expect.poll(() => summary.textContent(), { timeout: 120_000 }).toMatch(/^\s*250,000 images\s*$/);
-    expect(await page.getByRole('gridcell').count()).toBeLessThan(500);
+    expect(await ui(page).tiles.count()).toBeLessThan(500);
 
-    await page.getByRole('gridcell').first().focus();
+    await ui(page).tiles.first().focus();
     await page.keyboard.press('End');
     const last = bigFolderIds(count).at(-1)!.split('/').pop()!;
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '')).toMatch(new RegExp(`^${last.replace('.', '\\.')},`));
 
-    await page.getByRole('searchbox').first().fill('img_123456');
+    await ui(page).search.first().fill('img_123456');
     await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toMatch(/^\s*1 of 250,000 images shown/);
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(1);
-    expect(await page.getByRole('gridcell').first().getAttribute('aria-label')).toMatch(/^img_123456\.jpg,/);
+    await expect.poll(() => ui(page).tiles.count()).toBe(1);
+    expect(await ui(page).tiles.first().getAttribute('aria-label')).toMatch(/^img_123456\.jpg,/);
     expect(problems).toEqual([]);
     await page.close();
   }, 300_000);

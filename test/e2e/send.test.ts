@@ -6,6 +6,7 @@ import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf, configureInSettings, solidImage } from './fixtures';
 import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // Sending corrected images back to the Roboflow project, in real Chromium through the browser host
 // against the test peer: correct a label, send it from the dialog, and check what the peer's
@@ -24,12 +25,11 @@ let peer: Peer;
 let page: Page;
 let problems: string[];
 
-const dialog = () => page.getByRole('dialog', { name: 'Send to Roboflow' });
+const dialog = () => ui(page).dialog('Send to Roboflow');
 const summary = () => dialog().getByTestId('send-summary');
 
 async function openSend(): Promise<void> {
-  await page.getByRole('button', { name: 'Export', exact: true }).click();
-  await page.getByRole('menuitem', { name: /^Send to Roboflow/ }).click();
+  await ui(page).exportAs(/^Send to Roboflow/);
   await dialog().waitFor();
 }
 
@@ -53,7 +53,7 @@ afterAll(() => scene?.close());
 
 describe('sending reviewed images to Roboflow', () => {
   it('classifies the folder and corrects one label', async () => {
-    await page.getByRole('gridcell').first().waitFor();
+    await ui(page).tiles.first().waitFor();
     await configureInSettings(page, { url: peer.url, model: 'colors/1', key: defaultPeerKey });
     await runUntilLabelled(page, images.map(([rel]) => rel));
     const tile = cellOf(page, 'red/oops green.png');
@@ -61,7 +61,7 @@ describe('sending reviewed images to Roboflow', () => {
     // Classes in list order: 1 blue, 2 green, 3 red.
     await page.keyboard.press('2');
     await tile.dblclick();
-    const detail = page.getByRole('dialog', { name: 'oops green.png' });
+    const detail = ui(page).dialog('oops green.png');
     await detail.getByText('Corrected to').waitFor();
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
@@ -90,14 +90,14 @@ describe('sending reviewed images to Roboflow', () => {
     expect(await cellOf(page, 'red/r1.png').getAttribute('aria-label')).not.toContain('sent to Roboflow');
     const filter = page.getByRole('combobox', { name: 'Sent to Roboflow' });
     await filter.selectOption('sent');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(1);
+    await expect.poll(() => ui(page).tiles.count()).toBe(1);
     await filter.selectOption('not-sent');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length - 1);
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length - 1);
     await filter.selectOption('all');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length);
     // The image view says it was sent.
     await cellOf(page, 'red/oops green.png').dblclick();
-    const detail = page.getByRole('dialog', { name: 'oops green.png' });
+    const detail = ui(page).dialog('oops green.png');
     await expect.poll(() => detail.getByTestId('sent-mark').textContent(), { timeout: 10_000 }).toMatch(/Sent to colors \(valid\) as green · E2E batch/);
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { cellOf, configureInSettings, solidImage } from './fixtures';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // The "Running" settings a person needs when a server is old or slow: how the key is sent and the
 // request timeout. Against a server that only reads the key from the URL (as servers before
@@ -26,14 +27,14 @@ beforeAll(async () => {
     settings: (peer) => ({ platformApiUrl: peer.url }),
   });
   ({ peer, page, problems } = scene);
-  await page.getByRole('gridcell').first().waitFor();
+  await ui(page).tiles.first().waitFor();
 });
 
 afterAll(() => scene?.close());
 
 const settingsDialog = async () => {
-  await page.getByRole('button', { name: 'Settings', exact: true }).click();
-  return page.getByRole('dialog', { name: 'Settings' });
+  await ui(page).settingsButton.click();
+  return ui(page).settings;
 };
 
 describe('checking the key', () => {
@@ -84,7 +85,7 @@ describe('request settings', () => {
         await dialog.getByLabel('Request timeout').fill('7');
       },
     });
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await ui(page).runButton.click();
     await page.getByText('The run stopped').waitFor({ timeout: 15_000 });
     await expect.poll(() => page.getByText('did not accept the API key (401)', { exact: false }).count()).toBe(1);
 
@@ -95,7 +96,7 @@ describe('request settings', () => {
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
 
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await ui(page).runButton.click();
     await expect.poll(() => cellOf(page, 'red.png').getAttribute('aria-label'), { timeout: 20_000 }).toMatch(/^red\.png, red [<>]?\d+%/);
     await expect.poll(() => cellOf(page, 'blue.png').getAttribute('aria-label'), { timeout: 20_000 }).toMatch(/^blue\.png, blue [<>]?\d+%/);
     const saved = await page.evaluate(() => (window as unknown as { api: { getSettings(): Promise<{ authMode: string; timeoutMs: number }> } }).api.getSettings());

@@ -9,6 +9,7 @@ import { seriousViolations } from './axe';
 import { cellOf, solidImage } from './fixtures';
 import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
+import { ui } from './app-page';
 
 // "Least certain first" in real Chromium through the browser host: the margin sort puts the image
 // the model hesitated on first, the margin range keeps only such images, and the detail panel and
@@ -40,7 +41,7 @@ beforeAll(async () => {
     ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
   });
   ({ page, problems } = scene);
-  await page.getByRole('gridcell').first().waitFor();
+  await ui(page).tiles.first().waitFor();
   await page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
 });
 
@@ -52,9 +53,9 @@ it('classifies the folder', async () => {
 
 describe('uncertainty', () => {
   it('sorts the least certain image first by margin and by entropy', async () => {
-    const firstCell = () => page.getByRole('gridcell').first().getAttribute('aria-label');
+    const firstCell = () => ui(page).tiles.first().getAttribute('aria-label');
     expect(await firstCell()).toMatch(/^a-red\.png,/);
-    const sort = page.getByLabel('Sort by');
+    const sort = ui(page).sortBy;
     await sort.selectOption('margin-asc');
     await expect.poll(firstCell).toMatch(/^z-unsure\.png,/);
     await sort.selectOption('name');
@@ -64,28 +65,28 @@ describe('uncertainty', () => {
   });
 
   it('keeps only unsure images with the margin range', async () => {
-    const sidebar = page.getByRole('complementary', { name: 'Filters' });
+    const sidebar = ui(page).filters;
     await sidebar.getByLabel('Margin to').fill('20');
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(1);
-    expect(await page.getByRole('gridcell').first().getAttribute('aria-label')).toMatch(/^z-unsure\.png,/);
+    await expect.poll(() => ui(page).tiles.count()).toBe(1);
+    expect(await ui(page).tiles.first().getAttribute('aria-label')).toMatch(/^z-unsure\.png,/);
     await sidebar.getByRole('button', { name: 'Clear' }).click();
-    await expect.poll(() => page.getByRole('gridcell').count()).toBe(images.length);
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length);
   });
 
   it('shows margin and entropy in the detail panel and the full view', async () => {
     const u = expected(images[3][1]);
     expect(u.margin).toBeLessThan(0.2);
     await cellOf(page, 'z-unsure.png').click();
-    const details = page.getByRole('complementary', { name: 'Details' });
+    const details = ui(page).details;
     await details.getByText(`Margin ${u.margin.toFixed(3)}`).waitFor();
     await details.getByText(`Entropy ${u.entropy.toFixed(3)}`).waitFor();
     await page.keyboard.press('Enter');
-    const dialog = page.getByRole('dialog', { name: 'z-unsure.png' });
+    const dialog = ui(page).dialog('z-unsure.png');
     await dialog.getByText(`Margin ${u.margin.toFixed(3)}`).waitFor();
     await dialog.getByText(`Entropy ${u.entropy.toFixed(3)}`).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await page.keyboard.press('Escape');
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await ui(page).dialogs.waitFor({ state: 'detached' });
     expect(problems).toEqual([]);
   });
 });
