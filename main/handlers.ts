@@ -19,6 +19,7 @@ import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '..
 import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
 import type { SendPlan, SendProgress, SendRequest, SentMark } from '../app/dataset-send';
 import type { DownloadedModel } from '../app/model-ref';
+import { evaluationExports, exportFormats, type ExportTarget } from '../app/export-formats';
 import { redactSecrets } from './services/redact';
 
 // The handler table: channel -> (services, validated payload) -> result. No transport lives here:
@@ -46,7 +47,8 @@ export interface Ports {
   dialogs: {
     pickFolder(): Promise<string | null>;
     pickFile(kind: 'labels-csv'): Promise<string | null>;
-    pickExportPath(format: ExportFormat, suggestedName: string): Promise<string | null>;
+    /** A save dialog for a file export, a folder dialog for a folder export. */
+    pickExportPath(target: ExportTarget, suggestedName: string): Promise<string | null>;
     /** Asks whether the API key may be sent to `origin`, which it was not entered for (Electron's
      *  native dialog); absent in the host and tests, where such a request fails. */
     confirmKeySend?(origin: string): Promise<boolean>;
@@ -132,7 +134,7 @@ export type Handlers = { [C in Channel]: Handler<C> };
 export function createHandlers(ports: Ports): Handlers {
   /** Where an export goes: always main's own dialog (the host scripts its answers host-side), so
    *  a compromised page cannot write files anywhere. */
-  const exportTarget = (format: ExportFormat, suggested: () => string) => ports.dialogs.pickExportPath(format, suggested());
+  const exportTarget = (target: ExportTarget, suggested: () => string) => ports.dialogs.pickExportPath(target, suggested());
 
   /** A labels CSV is read only when the person chose it in main's file dialog: a page-given path
    *  could name any file, whose lines would come back as ground-truth problems. */
@@ -176,7 +178,7 @@ export function createHandlers(ports: Ports): Handlers {
     resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
     resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
     exportResults: async ({ folderId, format, ids, keepSubfolders }) => {
-      const target = await exportTarget(format, () => ports.exporter.suggestedName(folderId, format));
+      const target = await exportTarget(exportFormats[format].target, () => ports.exporter.suggestedName(folderId, format));
       if (!target) return null;
       return ports.exporter.export({ folderId, format, ids, path: target, keepSubfolders });
     },
@@ -200,8 +202,7 @@ export function createHandlers(ports: Ports): Handlers {
     setGroundTruthMapping: ({ folderId, mapping }) => ports.settings.rememberMapping(folderId, mapping),
     exportEvaluation: async ({ kind, ...request }) => {
       chosenLabels(request);
-      const format = kind === 'report' ? 'json' : kind === 'labels-csv' ? 'csv' : 'class-folders';
-      const target = await exportTarget(format, () => ports.evaluation.suggestedName(request.folderId, kind));
+      const target = await exportTarget(evaluationExports[kind].target, () => ports.evaluation.suggestedName(request.folderId, kind));
       if (!target) return null;
       return ports.evaluation.export({ ...request, kind, path: target });
     },
