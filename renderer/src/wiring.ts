@@ -13,7 +13,7 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
   const onMenu: Record<MenuCommand, () => void> = {
     settings: () => (ui.settingsOpen = true),
     shortcuts: () => (ui.shortcutsOpen = true),
-    export: () => void actions.exportAs('json'),
+    export: () => void actions.exportAs({ kind: 'results', format: 'json' }),
   };
   const off = [
     api.on('scanBatch', (b) => library.onScanBatch(b)),
