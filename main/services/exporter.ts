@@ -17,7 +17,7 @@ import { endpointBase, type Settings } from '../../app/settings';
 import { comparePaths } from '../../app/view-filter';
 import { plural } from '../../app/format';
 import type { ExportDone, ExportFormat, ExportSkip, ResultRecord } from '../../app/types';
-import type { Ports } from '../handlers';
+import type { Ports } from '../ports';
 import { annotateImage } from './annotate';
 import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } from './export-files';
 import type { JobLibrary } from './inference';
