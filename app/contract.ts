@@ -23,6 +23,7 @@ import type { CorrectionsChange, CorrectionsSnapshot } from './corrections';
 import type { FolderEvaluation } from './eval-report';
 import { labelSources, sendPresets, splits, type SendPlan, type SendProgress, type SentMark } from './dataset-send';
 import { isHttpsImageUrl } from './web-url';
+import { evaluationExportKinds, exportFormatIds } from './export-formats';
 import { channelNames as listedChannels, eventNames as listedEvents, ipcName, type ChannelName, type EventName as ListedEventName } from './ipc-names';
 
 // The IPC contract: every channel the renderer may invoke (name -> request schema -> response
@@ -40,7 +41,7 @@ const imageId = z.string().min(1).max(4096);
 const imageIds = z.array(imageId).max(1_000_000);
 const jobRef = z.object({ jobId: z.string().min(1).max(64) }).strict();
 const imageRef = z.object({ folderId, id: imageId }).strict();
-const exportFormat = z.enum(['json', 'csv', 'annotated', 'class-folders']);
+const exportFormat = z.enum(exportFormatIds);
 const webImageUrl = z
   .string()
   .trim()
@@ -174,7 +175,7 @@ export const contract = {
     z
       .object({
         ...evaluationRequest,
-        kind: z.enum(['report', 'labels-csv', 'labels-folders']),
+        kind: z.enum(evaluationExportKinds),
         /** Labels exports: leave out images whose only label is the model's prediction. */
         onlyConfirmed: z.boolean().optional(),
         /** Labels as class folders: mirror sub-folders under each class (default true). */
@@ -224,6 +225,10 @@ export type RequestOf<C extends Channel> = z.input<Contract[C]['request']>;
 export type ParsedRequestOf<C extends Channel> = z.output<Contract[C]['request']>;
 export type ResponseOf<C extends Channel> = Contract[C]['response'];
 
+/** The application menu's commands the renderer carries out (main/menu.ts has an item for each). */
+export const menuCommands = ['settings', 'export', 'shortcuts'] as const;
+export type MenuCommand = (typeof menuCommands)[number];
+
 /** Events main pushes to the renderer. */
 export interface Events {
   scanBatch: ScanBatch;
@@ -234,7 +239,7 @@ export interface Events {
   /** A folder was asked for from outside the renderer (menu, command line, second instance). */
   openFolderRequest: { path: string };
   /** A menu item the renderer handles (e.g. open settings). */
-  menuCommand: { command: 'settings' | 'export' | 'shortcuts' };
+  menuCommand: { command: MenuCommand };
   /** The endpoint became unreachable during a job (or reachable again after that). */
   endpointStatus: EndpointStatus;
   /** An export started from the window wrote `done` of `total` images (throttled; the last one always comes). */

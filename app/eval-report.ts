@@ -62,7 +62,8 @@ export interface EvaluationRequest {
   model?: string;
 }
 
-export type EvaluationExportKind = 'report' | 'labels-csv' | 'labels-folders';
+/** The evaluation exports: one table, app/export-formats.ts. */
+export type { EvaluationExportKind } from './export-formats';
 
 /** Where a dataset label came from: the person's correction, the folder name or labels CSV, or the
  *  model's prediction at the threshold. */

@@ -1,4 +1,5 @@
 import type { AppError } from './errors';
+import type { ExportFormat } from './export-formats';
 
 // Domain types shared by main and the renderer. Data that crosses a trust boundary is checked by the
 // schemas in contract.ts (IPC) and roboflow.ts (HTTP); these are the shapes after that check.
@@ -138,7 +139,8 @@ export interface AppInfo {
   shell: 'electron' | 'host';
 }
 
-export type ExportFormat = 'json' | 'csv' | 'annotated' | 'class-folders';
+/** The results export formats: one table, app/export-formats.ts. */
+export type { ExportFormat };
 
 export interface ExportDone {
   path: string;

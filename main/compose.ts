@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import pkg from '../package.json' with { type: 'json' };
 import { endpointBase, requestLimitOf, type WindowState } from '../app/settings';
-import type { Emit, Ports } from './handlers';
+import type { Emit, Ports } from './ports';
 import type { Classifier } from './services/classifier';
 import { createExporter } from './services/exporter';
 import { createExportRuns } from './services/export-runs';

@@ -1,130 +1,14 @@
-import { contract, type Channel, type Envelope, type Events, type EventName, type ParsedRequestOf, type ResponseOf } from '../app/contract';
+import { contract, type Channel, type Envelope, type ParsedRequestOf, type ResponseOf } from '../app/contract';
 import { AppFailure, isAppError, type AppError } from '../app/errors';
-import type { Settings, SettingsPatch } from '../app/settings';
-import type {
-  AppInfo,
-  CredentialStatus,
-  EndpointStatus,
-  ExportDone,
-  ExportFormat,
-  FolderInfo,
-  JobProgress,
-  KeyCheck,
-  ModelProject,
-  ModelVersion,
-  ResultRecord,
-  ResultSummary,
-} from '../app/types';
-import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
-import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
-import type { SendPlan, SendProgress, SendRequest, SentMark } from '../app/dataset-send';
-import type { DownloadedModel } from '../app/model-ref';
+import { evaluationExports, exportFormats, type ExportTarget } from '../app/export-formats';
+import type { Ports } from './ports';
 import { redactSecrets } from './services/redact';
 
 // The handler table: channel -> (services, validated payload) -> result. No transport lives here:
 // main/index.ts (Electron IPC) and test/host (HTTP) both call `dispatch`, after checking the sender.
 
-export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
-
-/** What the handlers need from the services; each service implements its part. */
-export interface Ports {
-  info: AppInfo;
-  settings: {
-    get(): Settings;
-    update(patch: SettingsPatch): Settings;
-    rememberFolder(path: string): void;
-    rememberMapping(folderId: string, mapping: Record<string, string | null>): Record<string, string | null>;
-    rememberChosenFile(path: string): void;
-    isChosenFile(path: string): boolean;
-  };
-  library: {
-    open(path: string, recursive: boolean): Promise<FolderInfo>;
-  };
-  thumbnails: {
-    errorFor(folderId: string, id: string): AppError | null;
-  };
-  dialogs: {
-    pickFolder(): Promise<string | null>;
-    pickFile(kind: 'labels-csv'): Promise<string | null>;
-    pickExportPath(format: ExportFormat, suggestedName: string): Promise<string | null>;
-    /** Asks whether the API key may be sent to `origin`, which it was not entered for (Electron's
-     *  native dialog); absent in the host and tests, where such a request fails. */
-    confirmKeySend?(origin: string): Promise<boolean>;
-  };
-  initialFolder(): string | null;
-  jobs: {
-    /** `model` runs another model than the current one (model comparison) over the folder. */
-    start(request: { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean; model?: string }): Promise<JobProgress>;
-    pause(jobId: string): JobProgress | null;
-    resume(jobId: string): JobProgress | null;
-    cancel(jobId: string): JobProgress | null;
-  };
-  results: {
-    /** `model` defaults to the current one. */
-    page(folderId: string, offset: number, limit: number, model?: string): Promise<{ total: number; items: ResultSummary[] }>;
-    detail(folderId: string, id: string, model?: string): Promise<ResultRecord | null>;
-  };
-  exporter: {
-    export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string; keepSubfolders?: boolean }): Promise<ExportDone>;
-    suggestedName(folderId: string, format: ExportFormat): string;
-  };
-  exportRuns: {
-    /** Cancels the exports in progress; true when there was one. */
-    cancel(): boolean;
-  };
-  credentials: {
-    status(): Promise<CredentialStatus>;
-    set(key: string, sessionOnly: boolean): Promise<CredentialStatus>;
-    remove(): Promise<CredentialStatus>;
-    check(): Promise<CredentialStatus>;
-    listProfiles(): Promise<string[]>;
-    /** Checks a draft key / endpoint from Settings before Save; stores nothing. */
-    checkDraft(draft: ParsedRequestOf<'checkKeyDraft'>): Promise<KeyCheck>;
-  };
-  models: {
-    projects(): Promise<ModelProject[]>;
-    versions(project: string): Promise<ModelVersion[]>;
-  };
-  webImages: {
-    classify(request: { folderId: string; urls: string[]; force?: boolean }): Promise<JobProgress>;
-    list(folderId: string): Promise<ResultSummary[]>;
-  };
-  endpoint: {
-    check(): Promise<EndpointStatus>;
-  };
-  corrections: {
-    list(folderId: string): Promise<CorrectionsSnapshot>;
-    set(folderId: string, ids: readonly string[], patch: CorrectionPatch): Promise<CorrectionsChange>;
-    undo(folderId: string): Promise<CorrectionsChange>;
-    redo(folderId: string): Promise<CorrectionsChange>;
-  };
-  evaluation: {
-    evaluate(request: EvaluationRequest): Promise<FolderEvaluation>;
-    export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string } & DatasetExportOptions): Promise<ExportDone>;
-    suggestedName(folderId: string, kind: EvaluationExportKind): string;
-  };
-  /** Sending images and labels to a Roboflow project (main/services/dataset-upload.ts). */
-  send: {
-    plan(request: SendRequest): Promise<SendPlan>;
-    start(request: SendRequest): Promise<SendProgress>;
-    pause(sendId: string): SendProgress | null;
-    resume(sendId: string): SendProgress | null;
-    cancel(sendId: string): SendProgress | null;
-    marks(folderId: string): Promise<SentMark[]>;
-  };
-  /** The folders the person chose (main/services/chosen-folders.ts): the only ones openFolder opens. */
-  folders: {
-    choose(folder: string): void;
-    isChosen(folder: string): boolean;
-  };
-  /** Models downloaded for use on this computer (main/services/on-device/app-engine.ts). */
-  onDevice: {
-    downloaded(): Promise<DownloadedModel[]>;
-    download(model: string): Promise<DownloadedModel>;
-    cancelDownload(model?: string): boolean;
-    remove(model: string): Promise<boolean>;
-  };
-}
+/** Kept for importers that predate main/ports.ts; new code imports from there. */
+export type { Emit, Ports } from './ports';
 
 type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
 export type Handlers = { [C in Channel]: Handler<C> };
@@ -132,7 +16,7 @@ export type Handlers = { [C in Channel]: Handler<C> };
 export function createHandlers(ports: Ports): Handlers {
   /** Where an export goes: always main's own dialog (the host scripts its answers host-side), so
    *  a compromised page cannot write files anywhere. */
-  const exportTarget = (format: ExportFormat, suggested: () => string) => ports.dialogs.pickExportPath(format, suggested());
+  const exportTarget = (target: ExportTarget, suggested: () => string) => ports.dialogs.pickExportPath(target, suggested());
 
   /** A labels CSV is read only when the person chose it in main's file dialog: a page-given path
    *  could name any file, whose lines would come back as ground-truth problems. */
@@ -176,7 +60,7 @@ export function createHandlers(ports: Ports): Handlers {
     resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
     resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
     exportResults: async ({ folderId, format, ids, keepSubfolders }) => {
-      const target = await exportTarget(format, () => ports.exporter.suggestedName(folderId, format));
+      const target = await exportTarget(exportFormats[format].target, () => ports.exporter.suggestedName(folderId, format));
       if (!target) return null;
       return ports.exporter.export({ folderId, format, ids, path: target, keepSubfolders });
     },
@@ -200,8 +84,7 @@ export function createHandlers(ports: Ports): Handlers {
     setGroundTruthMapping: ({ folderId, mapping }) => ports.settings.rememberMapping(folderId, mapping),
     exportEvaluation: async ({ kind, ...request }) => {
       chosenLabels(request);
-      const format = kind === 'report' ? 'json' : kind === 'labels-csv' ? 'csv' : 'class-folders';
-      const target = await exportTarget(format, () => ports.evaluation.suggestedName(request.folderId, kind));
+      const target = await exportTarget(evaluationExports[kind].target, () => ports.evaluation.suggestedName(request.folderId, kind));
       if (!target) return null;
       return ports.evaluation.export({ ...request, kind, path: target });
     },

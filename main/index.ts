@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { channelNames, ipcName, type Events, type EventName } from '../app/contract';
 import { droppedChannel } from '../app/ipc-names';
-import type { ExportFormat } from '../app/types';
+import type { ExportTarget } from '../app/export-formats';
 import { createAppServices } from './compose';
 import { createHandlers, dispatch } from './handlers';
 import { buildMenu } from './menu';
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
     dialogs: {
       pickFolder: () => openOne({ properties: ['openDirectory'] }),
       pickFile: () => openOne({ properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }] }),
-      async pickExportPath(format: ExportFormat, suggestedName: string) {
-        if (format === 'annotated' || format === 'class-folders') {
+      async pickExportPath(target: ExportTarget, suggestedName: string) {
+        if (target === 'folder') {
           return openOne({ title: 'Export into folder', properties: ['openDirectory', 'createDirectory'] });
         }
         const options = { defaultPath: suggestedName };

@@ -1,4 +1,5 @@
 import { app, Menu, shell, type MenuItemConstructorOptions } from 'electron';
+import type { MenuCommand } from '../app/contract';
 
 // The application menu (thin Electron adapter beside index.ts): the usual roles plus the app's own
 // commands, which are forwarded to the renderer or to main's handlers by the callbacks.
@@ -6,8 +7,15 @@ import { app, Menu, shell, type MenuItemConstructorOptions } from 'electron';
 export interface MenuActions {
   openFolder(): void;
   openRecent(path: string): void;
-  command(command: 'settings' | 'export' | 'shortcuts'): void;
+  command(command: MenuCommand): void;
 }
+
+/** The item of each command the renderer carries out (the list is the contract's `menuCommands`). */
+const commandItems = {
+  export: { label: 'Export…', accelerator: 'CmdOrCtrl+E' },
+  settings: { label: 'Settings…', accelerator: 'CmdOrCtrl+,' },
+  shortcuts: { label: 'Keyboard Shortcuts', accelerator: 'Shift+/' },
+} satisfies Record<MenuCommand, { label: string; accelerator: string }>;
 
 /** The View menu; an installed app leaves out DevTools and reload (the built-in role has both). */
 function viewMenu(): MenuItemConstructorOptions {
@@ -20,6 +28,7 @@ function viewMenu(): MenuItemConstructorOptions {
 
 export function buildMenu(recent: string[], actions: MenuActions): Menu {
   const isMac = process.platform === 'darwin';
+  const command = (name: MenuCommand): MenuItemConstructorOptions => ({ ...commandItems[name], click: () => actions.command(name) });
   const template: MenuItemConstructorOptions[] = [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),
     {
@@ -32,8 +41,8 @@ export function buildMenu(recent: string[], actions: MenuActions): Menu {
           submenu: recent.map((path) => ({ label: path, click: () => actions.openRecent(path) })),
         },
         { type: 'separator' },
-        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: () => actions.command('export') },
-        { label: 'Settings…', accelerator: 'CmdOrCtrl+,', click: () => actions.command('settings') },
+        command('export'),
+        command('settings'),
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit' },
       ],
@@ -44,7 +53,7 @@ export function buildMenu(recent: string[], actions: MenuActions): Menu {
     {
       role: 'help',
       submenu: [
-        { label: 'Keyboard Shortcuts', accelerator: 'Shift+/', click: () => actions.command('shortcuts') },
+        command('shortcuts'),
         { label: 'Roboflow Documentation', click: () => void shell.openExternal('https://docs.roboflow.com/') },
       ],
     },

@@ -1,6 +1,6 @@
 import type { Settings } from '../../app/settings';
 import type { JobProgress } from '../../app/types';
-import type { Emit, Ports } from '../handlers';
+import type { Emit, Ports } from '../ports';
 import type { Inference } from './inference';
 
 // Model comparison: a second model's run over the same folder. It goes through a job queue of its

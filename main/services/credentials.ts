@@ -1,6 +1,6 @@
 import { AppFailure } from '../../app/errors';
 import type { CredentialStatus } from '../../app/types';
-import type { Ports } from '../handlers';
+import type { Ports } from '../ports';
 import { bindableOrigins, keyAllowedAt, originOf } from './key-origins';
 import { createKeychain, keychainRemedy, KeychainUnavailable, type LoadKeytar } from './keychain';
 import { redactSecrets } from './redact';

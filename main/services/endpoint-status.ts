@@ -1,7 +1,7 @@
 import type { EventName, Events } from '../../app/contract';
 import { AppFailure, type AppError, type ErrorCode } from '../../app/errors';
 import type { EndpointStatus } from '../../app/types';
-import type { Emit } from '../handlers';
+import type { Emit } from '../ports';
 import { innermostReason } from './http-errors';
 import { redactSecrets } from './redact';
 

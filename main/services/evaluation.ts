@@ -4,6 +4,7 @@ import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMist
 import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
 import { labelsAt } from '../../app/roboflow';
+import { evaluationExports, exportFileName } from '../../app/export-formats';
 import { endpointBase, type Settings } from '../../app/settings';
 import { comparePaths } from '../../app/view-filter';
 import type { ExportDone, ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
@@ -145,6 +146,9 @@ export interface EvaluationServiceOptions {
   dataDir?: string;
 }
 
+/** An evaluation export: what to write, and where main's dialog answered. */
+export type EvaluationExportRequest = EvaluationRequest & { kind: EvaluationExportKind; path: string } & DatasetExportOptions;
+
 /** The `evaluation` port: the open folder, the current model, its stored results. */
 export function createEvaluation(opts: EvaluationServiceOptions) {
   async function inputFor(request: EvaluationRequest) {
@@ -171,6 +175,14 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     return { folder, input, csvProblems: csv?.problems ?? [] };
   }
 
+  /** One writer per evaluation export of app/export-formats.ts: a kind without one does not compile. */
+  const writers: Record<EvaluationExportKind, (run: { request: EvaluationExportRequest; root: string; input: EvaluateRecordsInput }) => Promise<ExportDone>> = {
+    report: ({ request, input }) => writeReport(request.path, evaluateRecords({ ...input, withMistakes: true }), opts.dataDir),
+    'labels-csv': ({ request, input }) => writeLabelsCsv(request.path, datasetLabels(input, request), opts.dataDir),
+    'labels-folders': ({ request, root, input }) =>
+      writeClassFolders(request.path, root, datasetLabels(input, request), (id) => opts.library.resolve(request.folderId, id), { ...request, dataDir: opts.dataDir }),
+  };
+
   return {
     async evaluate(request: EvaluationRequest): Promise<FolderEvaluation> {
       const { input, csvProblems } = await inputFor(request);
@@ -179,18 +191,15 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
       return evaluation;
     },
     /** Writes the report (JSON + confusion CSV beside it) or the dataset labels (CSV or class folders). */
-    async export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string } & DatasetExportOptions): Promise<ExportDone> {
+    async export(request: EvaluationExportRequest): Promise<ExportDone> {
       const { folder, input } = await inputFor(request);
-      if (request.kind === 'report') return writeReport(request.path, evaluateRecords({ ...input, withMistakes: true }), opts.dataDir);
-      const labels = datasetLabels(input, request);
-      if (request.kind === 'labels-csv') return writeLabelsCsv(request.path, labels, opts.dataDir);
-      return writeClassFolders(request.path, folder.info.root, labels, (id) => opts.library.resolve(request.folderId, id), { ...request, dataDir: opts.dataDir });
+      return writers[request.kind]({ request, root: folder.info.root, input });
     },
     suggestedName(folderId: string, kind: EvaluationExportKind): string {
       const folder = opts.library.get(folderId);
       const model = opts.settings.get().model.replace('/', '-');
       const stem = [folder?.info.name ?? 'images', model].filter(Boolean).join('-');
-      return safeName(kind === 'report' ? `${stem}-evaluation.json` : kind === 'labels-csv' ? `${stem}-labels.csv` : `${stem}-dataset`, 'evaluation');
+      return safeName(exportFileName(evaluationExports[kind], stem), 'evaluation');
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Emit, Ports } from '../handlers';
+import type { Emit, Ports } from '../ports';
 import type { Exporter } from './exporter';
 
 // Exports started from the window: each gets an AbortSignal (so "Cancel" in the status bar can stop

@@ -12,11 +12,12 @@ import {
   type ExportHeader,
   type ReviewFields,
 } from '../../app/export-rows';
+import { exportFileName, exportFormats } from '../../app/export-formats';
 import { endpointBase, type Settings } from '../../app/settings';
 import { comparePaths } from '../../app/view-filter';
 import { plural } from '../../app/format';
 import type { ExportDone, ExportFormat, ExportSkip, ResultRecord } from '../../app/types';
-import type { Ports } from '../handlers';
+import type { Ports } from '../ports';
 import { annotateImage } from './annotate';
 import { copyAtomically, createNamer, refuseInside, safeName, writeAtomically } from './export-files';
 import type { JobLibrary } from './inference';
@@ -68,12 +69,34 @@ const progressEvery = 50;
 /** Images annotated or copied at once in folder exports. */
 const folderParallelism = 4;
 
+/** What a writer gets: the request, its images in path order, the resolved target, and `step`,
+ *  which counts an image done (throwing once the export is cancelled) and reports progress. */
+interface WriteRun {
+  request: WriteExportRequest;
+  sources: ExportSource[];
+  target: string;
+  opts: ExportOptions;
+  step(): void;
+}
+
+interface FormatWriter {
+  /** Whether the writer reads the images' bytes (the port then resolves each file through the library's gate). */
+  readsImages: boolean;
+  write(run: WriteRun): Promise<ExportDone>;
+}
+
+/** One writer per format of app/export-formats.ts: a format without one does not compile. */
+const writers: Record<ExportFormat, FormatWriter> = {
+  json: { readsImages: false, write: writeJson },
+  csv: { readsImages: false, write: writeCsv },
+  annotated: { readsImages: true, write: (run) => writeImageFolder(run, annotateInto) },
+  'class-folders': { readsImages: true, write: (run) => writeImageFolder(run, copyIntoClasses) },
+};
+
 /** Writes one export of the given images; the building block of the port and the CLI. */
 export async function writeExport(request: WriteExportRequest, opts: ExportOptions = {}): Promise<ExportDone> {
-  const { header, format } = request;
   // Rows and files in path order (the grid's), whatever order the folder was scanned in.
   const sources = [...request.sources].sort((a, b) => comparePaths(a.id, b.id));
-  const target = path.resolve(request.path);
   const total = sources.length;
   let done = 0;
   const step = () => {
@@ -82,47 +105,112 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     if (done % progressEvery === 0 || done === total) opts.onProgress?.(done, total);
   };
   if (opts.signal?.aborted) throw new AppFailure('cancelled', 'Export cancelled.');
+  return writers[request.format].write({ request, sources, target: path.resolve(request.path), opts, step });
+}
 
-  if (format === 'json') {
-    await writeAtomically(target, async (handle) => {
-      const doc = exportDocument(header, []);
-      const head = JSON.stringify(doc, null, 2);
-      // Stream the images one per line so 50k results never sit in memory as one string.
-      const open = head.slice(0, head.lastIndexOf('[') + 1);
-      await handle.write(open + '\n');
-      const chunk: string[] = [];
-      for (const [i, s] of sources.entries()) {
-        const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: header.threshold, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
-        chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
-        if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
-        step();
+async function writeJson({ request, sources, target, opts, step }: WriteRun): Promise<ExportDone> {
+  const { header } = request;
+  const total = sources.length;
+  await writeAtomically(target, async (handle) => {
+    const doc = exportDocument(header, []);
+    const head = JSON.stringify(doc, null, 2);
+    // Stream the images one per line so 50k results never sit in memory as one string.
+    const open = head.slice(0, head.lastIndexOf('[') + 1);
+    await handle.write(open + '\n');
+    const chunk: string[] = [];
+    for (const [i, s] of sources.entries()) {
+      const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: header.threshold, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
+      chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
+      if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
+      step();
+    }
+    await handle.write((chunk.length ? chunk.join('\n') + '\n' : '') + '  ]\n}\n');
+  }, request.dataDir);
+  return { path: target, count: total, format: request.format };
+}
+
+async function writeCsv({ request, sources, target, opts, step }: WriteRun): Promise<ExportDone> {
+  const { header } = request;
+  const classes = csvClasses(sources.map((s) => s.record));
+  await writeAtomically(target, async (handle) => {
+    let chunk = csvHeader(classes);
+    for (const s of sources) {
+      chunk += csvRow(s.id, s.record, classes, header.threshold, s.review ?? opts.review?.(s.id));
+      if (chunk.length > 1 << 16) {
+        await handle.write(chunk);
+        chunk = '';
       }
-      await handle.write((chunk.length ? chunk.join('\n') + '\n' : '') + '  ]\n}\n');
-    }, request.dataDir);
-    return { path: target, count: total, format };
-  }
+      step();
+    }
+    await handle.write(chunk);
+  }, request.dataDir);
+  return { path: target, count: sources.length, format: request.format };
+}
 
-  if (format === 'csv') {
-    const classes = csvClasses(sources.map((s) => s.record));
-    await writeAtomically(target, async (handle) => {
-      let chunk = csvHeader(classes);
-      for (const s of sources) {
-        chunk += csvRow(s.id, s.record, classes, header.threshold, s.review ?? opts.review?.(s.id));
-        if (chunk.length > 1 << 16) {
-          await handle.write(chunk);
-          chunk = '';
-        }
-        step();
-      }
-      await handle.write(chunk);
-    }, request.dataDir);
-    return { path: target, count: total, format };
-  }
+/** An image of a folder export that has labels and readable bytes. */
+interface FolderImage {
+  source: ExportSource;
+  file: string;
+  labels: NonNullable<ReturnType<typeof recordLabels>>;
+  /** Its sub-folders (safe names) and its own file name. */
+  dirs: string[];
+  base: string;
+}
 
+interface FolderRun {
+  target: string;
+  threshold: number;
+  keepSubfolders: boolean;
+  name: ReturnType<typeof createNamer>;
+  /** The image got its file(s). */
+  written(): void;
+  skip(skip: ExportSkip): void;
+}
+
+/** Names an image's output(s) at once, so clashes resolve in path order on every run, and
+ *  answers the work that writes them (run a few at a time). */
+type FolderItem = (image: FolderImage, run: FolderRun) => Promise<() => Promise<void>>;
+
+/** An annotated JPEG mirroring the image's place in the folder; an image that cannot be decoded is skipped. */
+const annotateInto: FolderItem = async ({ source, file, dirs, base }, run) => {
+  const jpegName = /\.jpe?g$/i.test(base) ? base : `${base.replace(/\.[^.]+$/, '')}.jpg`;
+  const out = await run.name(path.join(run.target, ...dirs), jpegName);
+  const caption = captionText(source.record, run.threshold) ?? '';
+  return () =>
+    annotateImage(file, caption, out).then(
+      () => run.written(),
+      (error: unknown) => run.skip({ id: source.id, code: 'bad_image', message: `It could not be decoded for drawing (${errorText(error)}).` }),
+    );
+};
+
+/** A copy in each predicted class's folder ("_below_threshold" when none passed), sub-folders kept unless flat. */
+const copyIntoClasses: FolderItem = async ({ file, labels, dirs }, run) => {
+  const outs: string[] = [];
+  const sub = run.keepSubfolders ? dirs : [];
+  for (const cls of labels.labels.length ? labels.labels : ['_below_threshold']) {
+    outs.push(await run.name(path.join(run.target, safeName(cls, '_unnamed'), ...sub), path.basename(file)));
+  }
+  return async () => {
+    for (const out of outs) await copyAtomically(file, out);
+    run.written();
+  };
+};
+
+/** A folder export: one `item` per image with labels and bytes, the others listed in `skipped`. */
+async function writeImageFolder({ request, sources, target, opts }: WriteRun, item: FolderItem): Promise<ExportDone> {
+  const total = sources.length;
+  let done = 0;
   await refuseInside(request.protectedRoots ?? [], target, request.dataDir);
-  const name = createNamer();
   let count = 0;
   const skipped: ExportSkip[] = [];
+  const run: FolderRun = {
+    target,
+    threshold: request.header.threshold,
+    keepSubfolders: request.keepSubfolders ?? true,
+    name: createNamer(),
+    written: () => void count++,
+    skip: (skip) => void skipped.push(skip),
+  };
   let failure: unknown = null;
   // A few images at a time keep sharp's threads busy; names are handed out in order first, so
   // clashes resolve the same way on every run.
@@ -138,45 +226,24 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     running.add(p);
     if (running.size >= folderParallelism) await Promise.race(running);
   };
-  const keepSubfolders = request.keepSubfolders ?? true;
   for (const s of sources) {
     if (opts.signal?.aborted || failure) break;
-    const labels = recordLabels(s.record, header.threshold);
+    const labels = recordLabels(s.record, request.header.threshold);
     const file = s.file;
     if (!file || !labels) {
       skipped.push({ id: s.id, ...whySkipped(s, Boolean(labels)) });
       done++;
       continue;
     }
-    const rel = s.id.split('/').map((part) => safeName(part));
-    const base = rel.pop() as string;
-    if (format === 'annotated') {
-      const jpegName = /\.jpe?g$/i.test(base) ? base : `${base.replace(/\.[^.]+$/, '')}.jpg`;
-      const out = await name(path.join(target, ...rel), jpegName);
-      const caption = captionText(s.record, header.threshold) ?? '';
-      await launch(() =>
-        annotateImage(file, caption, out).then(
-          () => void count++,
-          (error: unknown) => void skipped.push({ id: s.id, code: 'bad_image', message: `It could not be decoded for drawing (${errorText(error)}).` }),
-        ),
-      );
-    } else {
-      const outs: string[] = [];
-      const sub = keepSubfolders ? rel : [];
-      for (const cls of labels.labels.length ? labels.labels : ['_below_threshold']) {
-        outs.push(await name(path.join(target, safeName(cls, '_unnamed'), ...sub), path.basename(file)));
-      }
-      await launch(async () => {
-        for (const out of outs) await copyAtomically(file, out);
-        count++;
-      });
-    }
+    const dirs = s.id.split('/').map((part) => safeName(part));
+    const base = dirs.pop() as string;
+    await launch(await item({ source: s, file, labels, dirs, base }, run));
   }
   await Promise.all(running);
   if (failure) throw failure;
   if (opts.signal?.aborted) throw new AppFailure('cancelled', `Export cancelled after ${plural(count, 'image')}; the files written so far stay in place.`);
   skipped.sort((a, b) => comparePaths(a.id, b.id));
-  return { path: target, count, format, skipped };
+  return { path: target, count, format: request.format, skipped };
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 200);
@@ -208,8 +275,6 @@ export interface Exporter extends ExporterPort {
   exportWith(request: Parameters<ExporterPort['export']>[0], opts: ExportOptions): Promise<ExportDone>;
 }
 
-const extensionOf: Record<ExportFormat, string> = { json: '.json', csv: '.csv', annotated: '', 'class-folders': '' };
-
 export function createExporter(opts: ExporterOptions): Exporter {
   async function exportWith(request: Parameters<ExporterPort['export']>[0], options: ExportOptions) {
     const folder = opts.library.get(request.folderId);
@@ -219,7 +284,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
     const journal = await opts.results.current(request.folderId);
     const wanted = request.ids ? new Set(request.ids) : null;
     const sources: ExportSource[] = [];
-    const needsBytes = request.format === 'annotated' || request.format === 'class-folders';
+    const needsBytes = writers[request.format].readsImages;
     for (const entry of folder.entries.values()) {
       if (wanted && !wanted.has(entry.id)) continue;
       const record = journal?.get(entry.id);
@@ -250,7 +315,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
       const folder = opts.library.get(folderId);
       const model = exportModel(opts.settings.get().model);
       const stem = [folder?.info.name ?? 'results', model.project, model.version].filter(Boolean).join('-');
-      return safeName(`${stem}${format === 'class-folders' ? '-by-class' : format === 'annotated' ? '-annotated' : ''}${extensionOf[format]}`, 'results');
+      return safeName(exportFileName(exportFormats[format], stem), 'results');
     },
   };
 }

@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
 import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/types';
-import type { Emit, Ports } from '../handlers';
+import type { Emit, Ports } from '../ports';
 import { isImageName, isInside, isProblem, scanFolder } from './scan';
 
 // The folders the user opened this session. Opening one scans it in the background and streams

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { AppFailure, type AppError } from '../../app/errors';
-import type { Ports } from '../handlers';
+import type { Ports } from '../ports';
 import { looksLikeBmp } from './bmp';
 import { decodeBmpOffThread } from './bmp-thread';
 import { createCachePruner, tempSuffix } from './cache-pruner';

@@ -1,7 +1,7 @@
 import { AppFailure } from '../../app/errors';
 import type { JobProgress, ResultSummary } from '../../app/types';
 import { isHttpsImageUrl } from '../../app/web-url';
-import type { Emit } from '../handlers';
+import type { Emit } from '../ports';
 import type { Inference } from './inference';
 import { isWebId, summarise, type ResultsStore } from './results';
 

@@ -1,8 +1,7 @@
 import type { Api } from '../../app/contract';
-import type { ExportFormat } from '../../app/types';
 import { endpointBase, type Settings, type SettingsPatch } from '../../app/settings';
 import type { AppError } from '../../app/errors';
-import type { EvaluationExportKind } from '../../app/eval-report';
+import { evaluationExports, type EvaluationExportKind, type ExportChoice } from '../../app/export-formats';
 import { plural } from '../../app/format';
 import { toAppError } from './api';
 import type { RunMode } from './stores/job.svelte';
@@ -20,8 +19,8 @@ export interface Actions {
   runJob(mode: string): Promise<void>;
   /** Probes the endpoint again and starts the run that waited for it. */
   retryEndpoint(): Promise<void>;
-  /** Exports results (`format[:view|:flat]`) or the evaluation (`eval:kind[:confirmed]`), telling the outcome in the notice. */
-  exportAs(value: string): Promise<void>;
+  /** Exports results or the evaluation as chosen in the Export menu, telling the outcome in the notice. */
+  exportAs(choice: ExportChoice): Promise<void>;
   /** Saves a Settings change; another endpoint or model reloads that one's results. */
   saveSettings(patch: SettingsPatch): Promise<AppError | null>;
   /** Opens the dropped folder. */
@@ -78,8 +77,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     try {
       const done = await evaluation.export(kind, { onlyConfirmed });
       if (!done) return;
-      const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : `Labels of ${plural(done.count, 'image')}`;
-      ui.notify({ kind: 'info', title: 'Exported', text: `${what} to ${done.path}` }, true);
+      ui.notify({ kind: 'info', title: 'Exported', text: `${evaluationExports[kind].written(done.count)} to ${done.path}` }, true);
     } catch (error) {
       ui.notice = { kind: 'error', title: 'Export failed', text: toAppError(error).message };
     }
@@ -137,17 +135,12 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       const run = ui.pendingRun;
       if ((await endpoint.check()) && run && library.folder && !job.active) await runJob(run);
     },
-    async exportAs(value) {
-      if (value.startsWith('eval:')) {
-        const [kind, only] = value.slice(5).split(':') as [EvaluationExportKind, string | undefined];
-        return exportEvaluation(kind, only === 'confirmed');
-      }
-      // `format`, `format:view` (the shown images only) or `class-folders:flat` (no sub-folders).
-      const [format, scope] = value.split(':') as [ExportFormat, string | undefined];
+    async exportAs(choice) {
+      if (choice.kind === 'evaluation') return exportEvaluation(choice.export, choice.onlyConfirmed ?? false);
       const folderId = library.folder?.folderId ?? '';
       if (!folderId) return;
-      const ids = scope === 'view' ? Array.from(review.view.order, (i) => library.entries[i].id) : undefined;
-      const outcome = await exporter.run(folderId, format, ids, { keepSubfolders: scope !== 'flat' });
+      const ids = choice.shownOnly ? Array.from(review.view.order, (i) => library.entries[i].id) : undefined;
+      const outcome = await exporter.run(folderId, choice.format, ids, { keepSubfolders: choice.keepSubfolders });
       // A written export is news that passes; a failure stays until read.
       if (outcome) ui.notify(outcome, outcome.kind === 'info');
     },

@@ -1,4 +1,4 @@
-import type { Api } from '../../app/contract';
+import type { Api, MenuCommand } from '../../app/contract';
 import { isHttpsImageUrl } from '../../app/web-url';
 import { toAppError } from './api';
 import type { Actions } from './actions';
@@ -10,6 +10,11 @@ import type { UiStore } from './stores/ui.svelte';
 
 export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<Actions, 'openPath' | 'exportAs'>): () => void {
   const { library, review, compare, web, job, endpoint, exporter, settings } = stores;
+  const onMenu: Record<MenuCommand, () => void> = {
+    settings: () => (ui.settingsOpen = true),
+    shortcuts: () => (ui.shortcutsOpen = true),
+    export: () => void actions.exportAs({ kind: 'results', format: 'json' }),
+  };
   const off = [
     api.on('scanBatch', (b) => library.onScanBatch(b)),
     api.on('scanDone', (d) => library.onScanDone(d)),
@@ -24,11 +29,7 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
     api.on('endpointStatus', (status) => endpoint.onStatus(status)),
     api.on('exportProgress', (progress) => exporter.onProgress(progress)),
     api.on('openFolderRequest', ({ path }) => void actions.openPath(path)),
-    api.on('menuCommand', ({ command }) => {
-      if (command === 'settings') ui.settingsOpen = true;
-      else if (command === 'shortcuts') ui.shortcutsOpen = true;
-      else if (command === 'export') void actions.exportAs('json');
-    }),
+    api.on('menuCommand', ({ command }) => onMenu[command]()),
   ];
   const media = matchMedia(`(resolution: ${ui.dpr}dppx)`);
   const onDpr = () => (ui.dpr = window.devicePixelRatio || 1);

@@ -78,7 +78,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     dialogs: {
       pickFolder: async () => scripted.pickFolder,
       pickFile: async () => scripted.pickFile,
-      pickExportPath: async (_format, suggestedName) => {
+      pickExportPath: async (_target, suggestedName) => {
         await fs.mkdir(exportDir, { recursive: true });
         return path.join(exportDir, suggestedName);
       },

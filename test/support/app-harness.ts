@@ -1,7 +1,8 @@
 import type { EventName, Events } from '../../app/contract';
 import type { FolderInfo, JobProgress } from '../../app/types';
 import { createAppServices, type AppServices } from '../../main/compose';
-import { createHandlers, dispatch, type Handlers, type Ports } from '../../main/handlers';
+import { createHandlers, dispatch, type Handlers } from '../../main/handlers';
+import type { Ports } from '../../main/ports';
 
 // The app as the shells start it (composition root + handler table), for tests that drive it
 // through `dispatch` with contract validation included. Each test keeps its own settings, keys and

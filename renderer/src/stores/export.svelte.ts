@@ -1,5 +1,5 @@
 import type { Api, Events } from '../../../app/contract';
-import type { ExportFormat } from '../../../app/types';
+import { exportFormats, type ExportFormat } from '../../../app/export-formats';
 import { plural } from '../../../app/format';
 import { skippedText } from '../../../app/export-rows';
 import { toAppError } from '../api';
@@ -7,13 +7,6 @@ import type { Notice } from './ui.svelte';
 
 // One export at a time from the window: what is being written, how far it got (main's
 // `exportProgress` events), and Cancel.
-
-export const exportFormatNames: Record<ExportFormat, string> = {
-  json: 'JSON',
-  csv: 'CSV',
-  annotated: 'annotated images',
-  'class-folders': 'class folders',
-};
 
 export class ExportStore {
   /** The format being written, or null when no export runs. */
@@ -25,7 +18,8 @@ export class ExportStore {
 
   constructor(private readonly api: Api) {}
 
-  /** Exports the folder (or only `ids`; class folders with or without sub-folders); answers what to tell the user, or null when the dialog was cancelled. */
+  /** Exports the folder (or only `ids`; class folders with or without sub-folders, main's default
+   *  keeps them); answers what to tell the user, or null when the dialog was cancelled. */
   async run(folderId: string, format: ExportFormat, ids?: string[], options: { keepSubfolders?: boolean } = {}): Promise<Notice | null> {
     if (this.running) return { kind: 'info', title: 'An export is already running', text: 'Wait for it to finish, or cancel it in the status bar.' };
     this.running = format;
@@ -33,10 +27,11 @@ export class ExportStore {
     this.cancelling = false;
     const reveal = setTimeout(() => (this.visible = true), 300);
     try {
-      const done = await this.api.exportResults({ folderId, format, ids, ...(format === 'class-folders' ? { keepSubfolders: options.keepSubfolders ?? true } : {}) });
+      const done = await this.api.exportResults({ folderId, format, ids, ...(options.keepSubfolders === undefined ? {} : { keepSubfolders: options.keepSubfolders }) });
       if (!done) return null;
       const images = plural(done.count, 'image');
-      const what = format === 'json' || format === 'csv' ? images : `${images} as ${exportFormatNames[format]}`;
+      // A file says what it holds by its name; a folder of images is told by its format's name.
+      const what = exportFormats[format].target === 'file' ? images : `${images} as ${exportFormats[format].name}`;
       const gap = skippedText(done.skipped ?? []);
       return { kind: 'info', title: 'Exported', text: `${what} to ${done.path}${gap ? `. ${gap}` : ''}` };
     } catch (error) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Events } from '../../../app/contract';
 import { normaliseSettings } from '../../../app/settings';
-import type { Emit } from '../../../main/handlers';
+import type { Emit } from '../../../main/ports';
 import { createExporter } from '../../../main/services/exporter';
 import { createExportRuns } from '../../../main/services/export-runs';
 import { createLibrary, type Library } from '../../../main/services/library';
