@@ -7,7 +7,7 @@ import { folderIdOf } from '../../../main/services/library';
 import { createResultsStore } from '../../../main/services/results';
 import { colours, solidJpeg } from '../../peer/images';
 import { startApp, type App } from '../../support/app-harness';
-import { removeDir, tempDir } from './fixtures';
+import { removeDir, tempDir } from '../../support/service-fixtures';
 
 // Every entry of the export tables (app/export-formats.ts) is written by its own writer, through
 // the channel the window uses: main asks its dialog for the table's target (a file or a folder),
