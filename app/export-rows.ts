@@ -1,4 +1,4 @@
-import { labelsAt, parseResponse, responseAt, type NormalisedResponse } from './roboflow';
+import { passingLabels, parseResponse, responseAt, type NormalisedResponse } from './roboflow';
 import type { ExportSkip, ResultRecord, SentInfo } from './types';
 import { formatPercentTenths, plural } from './format';
 import { uncertaintyOf } from './uncertainty';
@@ -102,7 +102,7 @@ export function exportDocument(header: ExportHeader, images: unknown[]): Record<
   };
 }
 
-/** The labels a record gets at a threshold (roboflow.ts labelsAt, the screen's rule), or null
+/** The labels a record gets at a threshold (roboflow.ts passingLabels, the screen's rule), or null
  *  when it has no readable response. `scored` holds the passing classes with their scores. */
 export function recordLabels(
   record: ResultRecord | undefined,
@@ -111,7 +111,7 @@ export function recordLabels(
   if (!record || record.status !== 'done' || !record.response) return null;
   const parsed = parseResponse(record.response);
   if (!parsed.ok) return null;
-  const labels = labelsAt(parsed.value, threshold);
+  const labels = passingLabels(parsed.value, threshold);
   return { multiLabel: parsed.value.multiLabel, scores: parsed.value.scores, labels: labels.classes, scored: labels.scored, best: labels.best };
 }
 

@@ -175,7 +175,7 @@ export function prepareEvaluation(inputs: Iterable<EvalInput>, classes: readonly
 
 type Score = readonly [string, number];
 
-// The top class by byScore's order (ties by class name, as labelsAt), without sorting every score.
+// The top class by byScore's order (ties by class name, as passingLabels), without sorting every score.
 function topOf(scores: ReadonlyArray<Score>): Score[] {
   if (scores.length === 0) return [];
   let best = scores[0];

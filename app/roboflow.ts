@@ -110,10 +110,11 @@ export function passes(confidence: number, threshold: number): boolean {
   return confidence >= threshold;
 }
 
-/** Labels at a threshold (see `passes`), applied locally to the received scores. */
-export function labelsAt(normalised: NormalisedResponse, threshold: number): Labels;
-export function labelsAt(scores: readonly ClassScore[], multiLabel: boolean, threshold: number): Labels;
-export function labelsAt(
+/** The labels that pass a threshold (see `passes`), applied locally to the received scores; the best
+ *  class is kept apart whether or not it passes (view-filter.ts's `labelsAt` shows it muted). */
+export function passingLabels(normalised: NormalisedResponse, threshold: number): Labels;
+export function passingLabels(scores: readonly ClassScore[], multiLabel: boolean, threshold: number): Labels;
+export function passingLabels(
   a: NormalisedResponse | readonly ClassScore[],
   b: number | boolean,
   c?: number,

@@ -1,4 +1,4 @@
-import { labelsAt as ruleAt, passes } from './roboflow';
+import { passes, passingLabels } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
 import { uncertaintyOf } from './uncertainty';
 
@@ -39,10 +39,10 @@ export interface Labels {
   below: boolean;
 }
 
-/** The labels of a result at `threshold` for display: roboflow.ts's rule (the one exports
+/** The labels of a result at `threshold` for display: `passingLabels` (roboflow.ts, the rule exports
  *  follow), plus the best class shown muted when nothing passes. */
 export function labelsAt(summary: Pick<ResultSummary, 'scores' | 'multiLabel'>, threshold: number): Labels {
-  const labels = ruleAt(summary.scores, summary.multiLabel, threshold);
+  const labels = passingLabels(summary.scores, summary.multiLabel, threshold);
   if (!labels.best) return { classes: [], below: true };
   return labels.scored.length > 0 ? { classes: labels.scored, below: false } : { classes: [labels.best], below: true };
 }

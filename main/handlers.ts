@@ -122,12 +122,13 @@ export async function dispatch(handlers: Handlers, name: string, payload: unknow
     const handler = handlers[name] as (request: unknown) => unknown;
     return { ok: true, value: await handler(parsed.data) };
   } catch (error) {
-    return { ok: false, error: toAppError(error) };
+    return { ok: false, error: toRedactedAppError(error) };
   }
 }
 
-/** Turns anything thrown into a redacted AppError. */
-export function toAppError(error: unknown): AppError {
+/** Turns anything a handler threw into an AppError whose message carries no secret (the renderer's
+ *  `toAppError` only shapes what a call rejected with, already redacted here). */
+export function toRedactedAppError(error: unknown): AppError {
   if (error instanceof AppFailure) return { code: error.code, message: redactSecrets(error.message) };
   if (isAppError(error)) return { code: error.code, message: redactSecrets(error.message) };
   const message = error instanceof Error ? error.message : String(error);

@@ -1,7 +1,7 @@
 import type { Correction } from '../../app/corrections';
 import type { LabelOrigin, LabelSource, SendItemPlan, SendPreset } from '../../app/dataset-send';
 import { resolveGroundTruth, type LabelMapping } from '../../app/ground-truth';
-import { labelsAt } from '../../app/roboflow';
+import { passingLabels } from '../../app/roboflow';
 import type { ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
 import { summarise } from './results';
 
@@ -61,7 +61,7 @@ export function selectForSend(input: SelectInput): Selection {
   const truth = resolveGroundTruth({ ids: entries.map((e) => e.id), classes, mapping: input.mapping, csv: input.csv, multiLabel: multiLabel === true }).truth;
   const predicted = (id: string): string[] | null => {
     const s = summaries.get(id);
-    return s ? labelsAt(s.scores, s.multiLabel, input.threshold).classes : null;
+    return s ? passingLabels(s.scores, s.multiLabel, input.threshold).classes : null;
   };
 
   const picked = (id: string): boolean => {
@@ -75,7 +75,7 @@ export function selectForSend(input: SelectInput): Selection {
         return c?.flagged === true;
       case 'below-threshold': {
         const s = summaries.get(id);
-        const best = s ? labelsAt(s.scores, s.multiLabel, 0).best : null;
+        const best = s ? passingLabels(s.scores, s.multiLabel, 0).best : null;
         return best !== null && best[1] < input.threshold;
       }
       case 'mistakes': {

@@ -3,7 +3,7 @@ import { AppFailure } from '../../app/errors';
 import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMistake, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation } from '../../app/eval-report';
 import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
-import { labelsAt } from '../../app/roboflow';
+import { passingLabels } from '../../app/roboflow';
 import { evaluationExports, exportFileName } from '../../app/export-formats';
 import { endpointBase, type Settings } from '../../app/settings';
 import { comparePaths } from '../../app/view-filter';
@@ -85,12 +85,12 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
   };
 }
 
-/** The evaluated images judged wrong, with the labels the screen shows for them (labelsAt). */
+/** The evaluated images judged wrong, with the labels the screen shows for them (passingLabels). */
 function mistakesOf(prepared: PreparedEvaluation, summaries: Map<string, ResultSummary | null>, truth: Map<string, string[]>, threshold: number): EvalMistake[] {
   const out: EvalMistake[] = [];
   for (const id of mistakeIds(prepared, threshold)) {
     const summary = summaries.get(id);
-    const labels = summary ? labelsAt(summary.scores, summary.multiLabel, threshold) : null;
+    const labels = summary ? passingLabels(summary.scores, summary.multiLabel, threshold) : null;
     out.push({ path: id, truth: truth.get(id) ?? [], prediction: labels?.classes ?? [], confidence: labels?.best?.[1] ?? null });
   }
   return out.sort((a, b) => comparePaths(a.path, b.path));
@@ -112,7 +112,7 @@ export function datasetLabels(input: EvaluateRecordsInput, opts: Pick<DatasetExp
     }
     if (opts.onlyConfirmed) continue;
     const summary = summaries.get(id);
-    const predicted = summary && summary.status === 'done' && !summary.stale ? labelsAt(summary.scores, summary.multiLabel, input.threshold).classes : [];
+    const predicted = summary && summary.status === 'done' && !summary.stale ? passingLabels(summary.scores, summary.multiLabel, input.threshold).classes : [];
     if (predicted.length > 0) out.push({ id, labels: predicted, source: 'prediction' });
   }
   // Scan order depends on the file system; a dataset file should not. Path order, as the grid.

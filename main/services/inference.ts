@@ -6,7 +6,7 @@ import type { FolderInfo, ImageEntry, JobProgress, ResultRecord } from '../../ap
 import type { Emit, Ports } from '../handlers';
 import { backoffDelay } from './backoff';
 import type { Classifier, ClassifyInput, ClassifyOutcome, ClassifyTarget } from './classifier';
-import { createProgressMeter, type ProgressMeter } from './job-progress';
+import { createProgressMeter, type ProgressMeter } from './progress-meter';
 import { createRateWindow, type RateWindow } from './rate-window';
 import { redactSecrets } from './redact';
 import { acquireRunLock, type RunLock } from './run-lock';

@@ -1,6 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { makePrivateDir, privateFileMode } from './paths';
+import { appendLine, openForAppend, writeToHandle, type WriteLine } from './journal-append';
+import { writeCompacted } from './journal-compact';
+import { JournalIndex } from './journal-index';
+import type { RangeResult, RecordRules } from './journal-read';
+import { makePrivateDir } from './paths';
 
 // An append-only JSON-lines journal with "last record per key wins" semantics, kept in memory as
 // a Map. Generic so corrections can reuse it with their own schema.
@@ -16,19 +20,19 @@ import { makePrivateDir, privateFileMode } from './paths';
 // `refresh()` (also run by the timer) reads what others appended; a compaction by another process
 // (a rename over the file) is noticed by inode, and this process re-appends its lines since the
 // last check to the new file; a compaction here copies over whatever others appended meanwhile.
+//
+// The parts: journal-read.ts parses lines into records, journal-index.ts keeps the records and how
+// much of the file they reflect, journal-append.ts writes lines, journal-compact.ts rewrites the file.
 
-export interface JournalOptions<T> {
+export interface JournalOptions<T> extends RecordRules<T> {
   path: string;
-  /** Validates one parsed line; null/undefined rejects it (counted as garbled). */
-  parse: (value: unknown) => T | null | undefined;
-  key: (record: T) => string;
   /** Compact when the file holds more than `compactRatio` × live records (default 2). */
   compactRatio?: number;
   /** Do not bother compacting journals with fewer lines than this (default 64). */
   compactMinLines?: number;
   syncIntervalMs?: number;
   /** Writes one appended line (tests inject a failing disk here). */
-  write?: (handle: fs.FileHandle, text: string) => Promise<unknown>;
+  write?: WriteLine;
 }
 
 export interface LoadStats {
@@ -60,127 +64,157 @@ export interface Journal<T> {
   close(): Promise<void>;
 }
 
-const newline = 0x0a;
-const chunkSize = 1 << 20;
-/** Longer lines are no record of ours (a response is a few KB): skipped without being held. */
-const maxLineBytes = 16 << 20;
+class FileJournal<T> implements Journal<T> {
+  readonly path: string;
+  readonly stats: LoadStats;
+  readonly #index: JournalIndex<T>;
+  readonly #write: WriteLine;
+  readonly #ratio: number;
+  readonly #minLines: number;
+  #handle: fs.FileHandle;
+  #ino = 0;
+  #dirty = false;
+  #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+  // Every file operation runs in this chain, so lines never interleave and compaction never
+  // races an append.
+  #chain: Promise<unknown> = Promise.resolve();
 
-interface RangeResult {
-  /** Offset just after the last complete line read. */
-  end: number;
-  /** Offset where reading stopped (end of file at that moment). */
-  eof: number;
-  lines: number;
-  garbled: number;
-}
+  constructor(opts: JournalOptions<T>, stats: LoadStats, index: JournalIndex<T>, handle: fs.FileHandle) {
+    this.path = opts.path;
+    this.stats = stats;
+    this.#index = index;
+    this.#handle = handle;
+    this.#write = opts.write ?? writeToHandle;
+    this.#ratio = opts.compactRatio ?? 2;
+    this.#minLines = opts.compactMinLines ?? 64;
+  }
 
-/** Applies every complete line of `file` from `start` on; a line without its newline is left.
- *  Linear in the file size however long a line is: the pieces of a line are joined once, when its
- *  newline arrives, and a line longer than `maxLineBytes` (no record is) is skipped unread. */
-async function readRange<T>(file: fs.FileHandle, start: number, opts: JournalOptions<T>, map: Map<string, T>): Promise<RangeResult> {
-  const result: RangeResult = { end: start, eof: start, lines: 0, garbled: 0 };
-  const applyLine = (text: string) => {
-    if (text.length === 0) return;
-    result.lines++;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      result.garbled++;
+  get(key: string): T | undefined {
+    return this.#index.records.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.#index.records.has(key);
+  }
+
+  values(): IterableIterator<T> {
+    return this.#index.records.values();
+  }
+
+  get size(): number {
+    return this.#index.records.size;
+  }
+
+  get lines(): number {
+    return this.#index.lines;
+  }
+
+  append(record: T): Promise<void> {
+    const line = JSON.stringify(record) + '\n';
+    return this.#serial(async () => {
+      if (this.#closed) throw new Error('journal closed');
+      await appendLine(this.#handle, line, this.#write);
+      this.#index.appended(record, line);
+      this.#dirty = true;
+      if (this.needsCompaction()) await this.#compactNow();
+    });
+  }
+
+  refresh(): Promise<void> {
+    return this.#serial(async () => {
+      if (!this.#closed) await this.#refreshNow();
+    });
+  }
+
+  compact(): Promise<void> {
+    return this.#serial(() => this.#compactNow());
+  }
+
+  sync(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#closed) return;
+      this.#dirty = false;
+      await this.#handle.datasync();
+    });
+  }
+
+  close(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      clearInterval(this.#timer);
+      if (this.#dirty) await this.#handle.datasync();
+      await this.#handle.close();
+    });
+  }
+
+  needsCompaction(): boolean {
+    return this.#index.needsCompaction(this.#minLines, this.#ratio);
+  }
+
+  async noteInode(): Promise<void> {
+    this.#ino = (await this.#handle.stat()).ino;
+  }
+
+  /** Picks up other processes' appends and fsyncs a dirty journal every `interval` ms. */
+  startSyncTimer(interval: number): void {
+    this.#timer = setInterval(() => {
+      if (this.#closed) return;
+      void this.#serial(async () => {
+        if (this.#closed) return;
+        await this.#refreshNow();
+        if (this.#dirty) {
+          this.#dirty = false;
+          await this.#handle.datasync();
+        }
+      }).catch(() => undefined);
+    }, interval);
+    this.#timer.unref();
+  }
+
+  #serial<R>(task: () => Promise<R>): Promise<R> {
+    const next = this.#chain.then(task, task);
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #reopen(): Promise<void> {
+    await this.#handle.close();
+    this.#handle = await openForAppend(this.path);
+    await this.noteInode();
+  }
+
+  async #refreshNow(): Promise<void> {
+    const onDisk = await fs.stat(this.path).catch(() => null);
+    if (onDisk && onDisk.ino === this.#ino) {
+      await this.#index.catchUp(this.#handle, onDisk.size);
       return;
     }
-    const record = opts.parse(value);
-    if (record == null) result.garbled++;
-    else map.set(opts.key(record), record);
-  };
-  // The start of a line that spans chunks, and its length; `oversized` once it passed the cap.
-  let pieces: Buffer[] = [];
-  let pending = 0;
-  let oversized = false;
-  let position = start;
-  const buffer = Buffer.allocUnsafe(chunkSize);
-  for (;;) {
-    const { bytesRead } = await file.read(buffer, 0, chunkSize, position);
-    if (bytesRead === 0) break;
-    const chunk = buffer.subarray(0, bytesRead);
-    const chunkStart = position;
-    position += bytesRead;
-    const first = chunk.indexOf(newline);
-    if (first === -1) {
-      pending += bytesRead;
-      if (pending > maxLineBytes) {
-        oversized = true;
-        pieces = [];
-      }
-      if (!oversized) pieces.push(Buffer.from(chunk));
-      continue;
-    }
-    // The line that ends at `first` (joined with its earlier pieces once).
-    if (oversized) {
-      result.lines++;
-      result.garbled++;
-    } else {
-      applyLine((pieces.length ? Buffer.concat([...pieces, chunk.subarray(0, first)]) : chunk.subarray(0, first)).toString('utf8'));
-    }
-    pieces = [];
-    pending = 0;
-    oversized = false;
-    // Newline bytes never occur inside a UTF-8 sequence, so decoding up to the last one and
-    // splitting the text is safe, and much cheaper than decoding line by line.
-    const last = chunk.lastIndexOf(newline);
-    if (last > first) {
-      const text = chunk.toString('utf8', first + 1, last);
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
-        applyLine(text.slice(from, nl));
-        from = nl + 1;
-      }
-      applyLine(text.slice(from));
-    }
-    result.end = chunkStart + last + 1;
-    if (last + 1 < bytesRead) {
-      pieces = [Buffer.from(chunk.subarray(last + 1))];
-      pending = bytesRead - last - 1;
-    }
+    // Another process replaced the file (its compaction): our lines since the last check went
+    // to the old inode, so write them again into the new file, then read it whole.
+    await this.#reopen();
+    const recent = this.#index.takeRecent();
+    if (recent.length) await this.#handle.write(recent.join(''));
+    await this.#index.load(this.#handle);
   }
-  result.eof = position;
-  return result;
-}
 
-/** Opens a journal for appending, readable by the user only (older journals are tightened). */
-async function openPrivate(file: string): Promise<fs.FileHandle> {
-  const handle = await fs.open(file, 'a+', privateFileMode);
-  if (process.platform !== 'win32') await handle.chmod(privateFileMode).catch(() => undefined);
-  return handle;
-}
-
-/** Cuts a torn last line (no newline: an append that failed part way, e.g. disk full) so the next
- *  append starts on a line of its own instead of being glued to the fragment. */
-async function cutTornTail(file: fs.FileHandle): Promise<void> {
-  let end = (await file.stat()).size;
-  const buffer = Buffer.allocUnsafe(64 * 1024);
-  const size = end;
-  while (end > 0) {
-    const from = Math.max(0, end - buffer.length);
-    const { bytesRead } = await file.read(buffer, 0, end - from, from);
-    const nl = buffer.subarray(0, bytesRead).lastIndexOf(newline);
-    if (nl !== -1) {
-      if (from + nl + 1 < size) await file.truncate(from + nl + 1);
-      return;
-    }
-    end = from;
+  async #compactNow(): Promise<void> {
+    await this.#refreshNow();
+    await writeCompacted(this.path, this.#index.records.values());
+    // Lines another process appended to the old file while we wrote the new one: the old inode is
+    // still open here, so read them and carry them over.
+    const late = await this.#index.readLate(this.#handle);
+    await this.#reopen();
+    if (late.size) await this.#handle.write([...late.values()].map((r) => JSON.stringify(r) + '\n').join(''));
+    this.#index.compacted(late, (await this.#handle.stat()).size);
+    this.#dirty = false;
   }
-  if (size > 0) await file.truncate(0);
 }
 
-/** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */
-export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T>> {
-  const started = performance.now();
-  await makePrivateDir(path.dirname(opts.path));
-  let map = new Map<string, T>();
-  let handle = await openPrivate(opts.path);
-  const first = await readRange(handle, 0, opts, map);
-  const stats: LoadStats = { lines: first.lines, live: 0, garbled: first.garbled, tornTail: false, ms: 0 };
+/** Stats of the first load; a torn last line is cut off the file. */
+async function firstLoadStats(handle: fs.FileHandle, first: RangeResult, live: number, started: number): Promise<LoadStats> {
+  const stats: LoadStats = { lines: first.lines, live, garbled: first.garbled, tornTail: false, ms: 0 };
   if (first.eof > first.end) {
     // A line without its newline is a write that never finished: never trust it, even if it
     // happens to parse, and cut it off so the next append starts on a fresh line.
@@ -189,172 +223,21 @@ export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T
     stats.tornTail = true;
     await handle.truncate(first.end);
   }
-  stats.live = map.size;
   stats.ms = performance.now() - started;
+  return stats;
+}
 
-  const write = opts.write ?? ((file: fs.FileHandle, text: string) => file.write(text));
-  const ratio = opts.compactRatio ?? 2;
-  const minLines = opts.compactMinLines ?? 64;
-  let lines = first.lines - first.garbled;
-  let ino = (await handle.stat()).ino;
-  let known = first.end; // bytes of the file already applied to the map
-  let ourBytes = 0; // bytes this process appended since `known`
-  let ours = 0; // lines this process appended since `known`
-  let recent: string[] = []; // our lines since the last inode check
-  let dirty = false;
-  let closed = false;
-  // Every file operation runs in this chain, so lines never interleave and compaction never
-  // races an append.
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <R>(task: () => Promise<R>): Promise<R> => {
-    const next = chain.then(task, task);
-    chain = next.catch(() => undefined);
-    return next;
-  };
-
-  const reloadAll = async () => {
-    const fresh = new Map<string, T>();
-    const read = await readRange(handle, 0, opts, fresh);
-    map = fresh;
-    lines = read.lines - read.garbled;
-    known = read.end;
-    ourBytes = 0;
-    ours = 0;
-  };
-
-  const refreshNow = async () => {
-    const onDisk = await fs.stat(opts.path).catch(() => null);
-    if (!onDisk || onDisk.ino !== ino) {
-      // Another process replaced the file (its compaction): our lines since the last check went
-      // to the old inode, so write them again into the new file, then read it whole.
-      await handle.close();
-      handle = await openPrivate(opts.path);
-      ino = (await handle.stat()).ino;
-      if (recent.length) await handle.write(recent.join(''));
-      recent = [];
-      await reloadAll();
-      return;
-    }
-    recent = [];
-    if (onDisk.size === known + ourBytes) {
-      known = onDisk.size;
-    } else if (onDisk.size > known + ourBytes) {
-      // Others appended: read from where we were; our own lines in that range apply again, in
-      // file order, which changes nothing.
-      const read = await readRange(handle, known, opts, map);
-      lines += read.lines - read.garbled - ours;
-      known = read.end;
-    } else {
-      return reloadAll();
-    }
-    ourBytes = 0;
-    ours = 0;
-  };
-
-  const compactNow = async () => {
-    await refreshNow();
-    const temp = `${opts.path}.${process.pid}.${Date.now()}.tmp`;
-    const out = await fs.open(temp, 'w', privateFileMode);
-    try {
-      let batch: string[] = [];
-      for (const record of map.values()) {
-        batch.push(JSON.stringify(record));
-        if (batch.length >= 1000) {
-          await out.write(batch.join('\n') + '\n');
-          batch = [];
-        }
-      }
-      if (batch.length) await out.write(batch.join('\n') + '\n');
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-    await fs.rename(temp, opts.path);
-    // Lines another process appended to the old file while we wrote the new one: the old inode is
-    // still open here, so read them and carry them over.
-    const late = new Map<string, T>();
-    await readRange(handle, known, opts, late);
-    await handle.close();
-    handle = await openPrivate(opts.path);
-    ino = (await handle.stat()).ino;
-    if (late.size) {
-      await handle.write([...late.values()].map((r) => JSON.stringify(r) + '\n').join(''));
-      for (const [key, record] of late) map.set(key, record);
-    }
-    lines = map.size;
-    known = (await handle.stat()).size;
-    ourBytes = 0;
-    ours = 0;
-    recent = [];
-    dirty = false;
-  };
-  const needsCompaction = () => lines >= minLines && lines > ratio * map.size;
-
-  if (needsCompaction()) await compactNow();
-
-  const interval = opts.syncIntervalMs ?? 1000;
-  const timer = setInterval(() => {
-    if (closed) return;
-    void serial(async () => {
-      if (closed) return;
-      await refreshNow();
-      if (dirty) {
-        dirty = false;
-        await handle.datasync();
-      }
-    }).catch(() => undefined);
-  }, interval);
-  timer.unref();
-
-  return {
-    path: opts.path,
-    stats,
-    get: (key) => map.get(key),
-    has: (key) => map.has(key),
-    values: () => map.values(),
-    get size() {
-      return map.size;
-    },
-    get lines() {
-      return lines;
-    },
-    append(record) {
-      const line = JSON.stringify(record) + '\n';
-      return serial(async () => {
-        if (closed) throw new Error('journal closed');
-        try {
-          await write(handle, line);
-        } catch (error) {
-          await cutTornTail(handle).catch(() => undefined);
-          throw error;
-        }
-        map.set(opts.key(record), record);
-        lines++;
-        ours++;
-        ourBytes += Buffer.byteLength(line);
-        recent.push(line);
-        dirty = true;
-        if (needsCompaction()) await compactNow();
-      });
-    },
-    refresh: () =>
-      serial(async () => {
-        if (!closed) await refreshNow();
-      }),
-    compact: () => serial(compactNow),
-    sync: () =>
-      serial(async () => {
-        if (closed) return;
-        dirty = false;
-        await handle.datasync();
-      }),
-    close: () =>
-      serial(async () => {
-        if (closed) return;
-        closed = true;
-        clearInterval(timer);
-        if (dirty) await handle.datasync();
-        await handle.close();
-      }),
-  };
+/** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */
+export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T>> {
+  const started = performance.now();
+  await makePrivateDir(path.dirname(opts.path));
+  const handle = await openForAppend(opts.path);
+  const index = new JournalIndex<T>(opts);
+  const first = await index.load(handle);
+  const stats = await firstLoadStats(handle, first, index.records.size, started);
+  const journal = new FileJournal(opts, stats, index, handle);
+  await journal.noteInode();
+  if (journal.needsCompaction()) await journal.compact();
+  journal.startSyncTimer(opts.syncIntervalMs ?? 1000);
+  return journal;
 }

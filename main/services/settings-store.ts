@@ -19,7 +19,8 @@ import {
 
 const maxRecent = 10;
 
-export interface SettingsStore {
+/** `config.json` as main sees it (the renderer's SettingsStore is the window's copy, fed over IPC). */
+export interface SettingsFile {
   get(): Settings;
   update(patch: SettingsPatch): Settings;
   rememberFolder(path: string): void;
@@ -45,7 +46,7 @@ export interface SettingsBacking {
   readonly path: string;
 }
 
-export function createSettingsStore(opts: { dataDir: string; backing?: SettingsBacking }): SettingsStore {
+export function createSettingsStore(opts: { dataDir: string; backing?: SettingsBacking }): SettingsFile {
   const conf: SettingsBacking =
     opts.backing ??
     new Conf<Record<string, unknown>>({

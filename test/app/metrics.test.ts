@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cellIds, evaluateAt, isCorrectAt, mistakeIds, prepareEvaluation, type EvalInput, folderEvalInputs } from '../../app/metrics';
 import { confusionCsv, evalReport, formatEvaluation } from '../../app/eval-report';
-import { labelsAt } from '../../app/roboflow';
+import { passingLabels } from '../../app/roboflow';
 import { truthWithCorrections } from '../../app/corrections';
 
 type Scores = Array<[string, number]>;
@@ -176,7 +176,7 @@ describe('multi-label metrics', () => {
   });
 });
 
-describe('consistency with labelsAt (the grid\'s labels) as a naive reference', () => {
+describe('consistency with passingLabels (the grid\'s labels) as a naive reference', () => {
   it('agrees on random single-label data at many thresholds, ties included', () => {
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
@@ -194,7 +194,7 @@ describe('consistency with labelsAt (the grid\'s labels) as a naive reference', 
       const counts = classes.map(() => classes.map(() => 0));
       for (const d of data) {
         if (!d.truth) continue;
-        const [top] = labelsAt(d.result!.scores as Scores, false, threshold).classes;
+        const [top] = passingLabels(d.result!.scores as Scores, false, threshold).classes;
         if (top === undefined) continue;
         counts[classes.indexOf(d.truth[0])][classes.indexOf(top)]++;
         if (top === d.truth[0]) correct++;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorBodyMessage, labelsAt, normaliseResponse, parseResponse } from '../../app/roboflow';
+import { errorBodyMessage, passingLabels, normaliseResponse, parseResponse } from '../../app/roboflow';
 
 // The JSON examples are copied from roboflow-protocol.md.
 
@@ -95,25 +95,25 @@ describe('normaliseResponse', () => {
   });
 });
 
-describe('labelsAt', () => {
+describe('passingLabels', () => {
   it('single-label: the top class when it reaches the threshold, else none', () => {
     const n = normaliseResponse(singleLabel);
-    expect(labelsAt(n, 0.3).classes).toEqual(['10c']);
-    expect(labelsAt(n, 0.3431).classes).toEqual(['10c']);
-    expect(labelsAt(n, 0.35)).toEqual({ multiLabel: false, classes: [], scored: [], best: ['10c', 0.3431] });
+    expect(passingLabels(n, 0.3).classes).toEqual(['10c']);
+    expect(passingLabels(n, 0.3431).classes).toEqual(['10c']);
+    expect(passingLabels(n, 0.35)).toEqual({ multiLabel: false, classes: [], scored: [], best: ['10c', 0.3431] });
   });
 
   it('multi-label: every class at or above the threshold', () => {
     const n = normaliseResponse(multiLabel);
-    expect(labelsAt(n, 0.5).classes).toEqual(['dog', 'cat']);
-    expect(labelsAt(n, 0.882).classes).toEqual(['dog']);
-    expect(labelsAt(n, 0.9).classes).toEqual([]);
+    expect(passingLabels(n, 0.5).classes).toEqual(['dog', 'cat']);
+    expect(passingLabels(n, 0.882).classes).toEqual(['dog']);
+    expect(passingLabels(n, 0.9).classes).toEqual([]);
   });
 
   it('takes scores and the shape flag directly too', () => {
-    expect(labelsAt([['b', 0.2], ['a', 0.7]], false, 0.5).classes).toEqual(['a']);
-    expect(labelsAt([['b', 0.6], ['a', 0.7]], true, 0.5).classes).toEqual(['a', 'b']);
-    expect(labelsAt([], true, 0.5)).toEqual({ multiLabel: true, classes: [], scored: [], best: null });
+    expect(passingLabels([['b', 0.2], ['a', 0.7]], false, 0.5).classes).toEqual(['a']);
+    expect(passingLabels([['b', 0.6], ['a', 0.7]], true, 0.5).classes).toEqual(['a', 'b']);
+    expect(passingLabels([], true, 0.5)).toEqual({ multiLabel: true, classes: [], scored: [], best: null });
   });
 });
 

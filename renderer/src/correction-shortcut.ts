@@ -1,0 +1,43 @@
+import { correctionAction } from './components/evaluation/correction-keys';
+import type { Stores } from './stores/app-stores';
+import type { UiStore } from './stores/ui.svelte';
+
+// The correction keys (1–9 / 0 / R / F / undo / redo) as a keyboard binding: what they apply to and when.
+
+type CorrectionStores = Pick<Stores, 'library' | 'review' | 'selection' | 'corrections'>;
+
+/** Only where an image is plainly the subject: a stray key with focus lost to the page labels nothing. */
+function onImages(event: KeyboardEvent): boolean {
+  const target = event.target instanceof Element ? event.target : null;
+  return target?.closest('[role="grid"], [data-corrections]') != null;
+}
+
+/** Answers a handler that applies a correction key on the grid or in the image view; true when handled. */
+export function createCorrectionKey(stores: CorrectionStores, ui: UiStore): (event: KeyboardEvent) => boolean {
+  const { library, review, selection, corrections } = stores;
+
+  /** Where a correction goes: the open image, else the focused tile (and the selection it is part of). */
+  function targets(): string[] {
+    const id = review.entryAt(ui.detailPos ?? ui.focusPos)?.id;
+    if (!id) return [];
+    if (ui.detailPos === null && selection.has(id) && selection.size > 1) return selection.ids();
+    return [id];
+  }
+
+  function marksOf(id: string | undefined): { label: string | null; reviewed: boolean; flagged: boolean } {
+    const now = corrections.get(id);
+    return { label: now?.label ?? null, reviewed: now?.reviewed ?? false, flagged: now?.flagged ?? false };
+  }
+
+  return (event) => {
+    if (!library.folder?.folderId) return false;
+    if (ui.detailPos === null && !onImages(event)) return false;
+    const ids = targets();
+    const action = correctionAction(event, review.prepared.classNames, marksOf(ids[0]));
+    if (!action) return false;
+    if (action.kind === 'undo') void corrections.undo();
+    else if (action.kind === 'redo') void corrections.redo();
+    else if (ids.length > 0) void corrections.set(ids, action.patch);
+    return true;
+  };
+}
