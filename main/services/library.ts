@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AppFailure } from '../../app/errors';
 import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../handlers';
-import { isImageName, isInside, isProblem, scanFolder } from './scan';
+import { isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
 // The folders the user opened this session. Opening one scans it in the background and streams
 // its entries as `scanBatch` events; `resolve` is the gate every media and job read goes through:
@@ -120,22 +120,24 @@ export function createLibrary(opts: { emit: Emit }): Library {
       sentBatches++;
     };
     try {
-      for await (const item of scanFolder(root, { recursive, signal })) {
+      for await (const items of scanFolderSlices(root, { recursive, signal })) {
         if (signal.aborted) break;
-        if (isProblem(item)) {
-          problems.push(item.problem);
-          if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...item.problem });
-          continue;
+        for (const item of items) {
+          if (isProblem(item)) {
+            problems.push(item.problem);
+            if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...item.problem });
+            continue;
+          }
+          entries.set(item.id, item);
+          if (!batch.length) {
+            batchStart = performance.now();
+            // A slow folder must not hold back the entries already found.
+            timer = setTimeout(flush, sentBatches === 0 ? firstBatchMs : batchMs);
+          }
+          batch.push(item);
+          if (batch.length >= (sentBatches === 0 ? firstBatchMax : batchMax)) flush();
         }
-        entries.set(item.id, item);
-        const [maxCount, maxMs] = sentBatches === 0 ? [firstBatchMax, firstBatchMs] : [batchMax, batchMs];
-        if (!batch.length) {
-          batchStart = performance.now();
-          // A slow folder must not hold back the entries already found.
-          timer = setTimeout(flush, maxMs);
-        }
-        batch.push(item);
-        if (batch.length >= maxCount || performance.now() - batchStart >= maxMs) flush();
+        if (batch.length && performance.now() - batchStart >= (sentBatches === 0 ? firstBatchMs : batchMs)) flush();
       }
     } catch (error) {
       const problem: ScanProblem = {
