@@ -13,6 +13,8 @@ export type ScanItem = ImageEntry | { problem: ScanProblem };
 export interface ScanOptions {
   recursive?: boolean;
   signal?: AbortSignal;
+  /** Told each folder's modification time, read just before the folder is listed (listing cache). */
+  onFolder?: (realPath: string, mtimeMs: number) => void;
 }
 
 const extensionSet = new Set<string>(imageExtensions);
@@ -124,6 +126,7 @@ export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): A
       const started = performance.now();
       let dirents: fs.Dirent[];
       try {
+        if (opts.onFolder) opts.onFolder(dirAbs, fs.statSync(dirAbs).mtimeMs);
         dirents = fs.readdirSync(dirAbs, { withFileTypes: true });
       } catch (error) {
         out.push({ problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error, dirRel) } });
@@ -144,6 +147,7 @@ export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): A
     } else {
       let dir: fs.Dir;
       try {
+        if (opts.onFolder) opts.onFolder(dirAbs, (await fsp.stat(dirAbs)).mtimeMs);
         dir = await fsp.opendir(dirAbs, { bufferSize: 256 });
       } catch (error) {
         out.push({ problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error, dirRel) } });
@@ -166,7 +170,9 @@ export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): A
       }
     }
     if (chunk.length) await flushChunk();
-    if (out.length >= sliceMax || mode.yieldNow) {
+    // Each folder's items go out when it is done (the consumer sees the top folder before the
+    // next is opened), and a large folder's every sliceMax items or turn.
+    if (out.length) {
       mode.yieldNow = false;
       yield out;
       out = [];
