@@ -29,9 +29,13 @@ export interface FolderInfo {
   recursive: boolean;
 }
 
+/** Entries found by a scan, as columns (see app/scan-batch.ts): row i is image ids[i]. */
 export interface ScanBatch {
   folderId: string;
-  entries: ImageEntry[];
+  /** Relative POSIX paths (image ids), in scan order. */
+  ids: string[];
+  sizes: number[];
+  mtimes: number[];
 }
 
 export interface ScanDone {

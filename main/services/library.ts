@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
+import { packEntries } from '../../app/scan-batch';
 import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../handlers';
 import type { ListingCache } from './listing-cache';
@@ -121,7 +122,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       if (timer) clearTimeout(timer);
       timer = null;
       if (!batch.length || signal.aborted) return;
-      opts.emit('scanBatch', { folderId, entries: batch });
+      opts.emit('scanBatch', packEntries(folderId, batch));
       batch = [];
       sentBatches++;
     };
@@ -177,7 +178,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     for (const entry of cached) entries.set(entry.id, entry);
     for (let at = 0; at < cached.length && !signal.aborted; ) {
       const end = at === 0 ? Math.min(firstBatchMax, cached.length) : Math.min(at + batchMax, cached.length);
-      opts.emit('scanBatch', { folderId, entries: cached.slice(at, end) });
+      opts.emit('scanBatch', packEntries(folderId, cached.slice(at, end)));
       at = end;
       await turn();
     }

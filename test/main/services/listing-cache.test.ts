@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Events } from '../../../app/contract';
 import type { ScanDone } from '../../../app/types';
 import { createLibrary, type Library } from '../../../main/services/library';
 import { createListingCache } from '../../../main/services/listing-cache';
@@ -29,7 +30,7 @@ async function open(dataDir: string, root: string) {
   const sent: string[] = [];
   const library = createLibrary({
     emit: (event, payload) => {
-      if (event === 'scanBatch') for (const e of (payload as { entries: Array<{ id: string }> }).entries) sent.push(e.id);
+      if (event === 'scanBatch') sent.push(...(payload as Events['scanBatch']).ids);
     },
     listings: createListingCache({ dir: path.join(dataDir, 'cache', 'listings') }),
   });
