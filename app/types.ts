@@ -44,6 +44,8 @@ export interface ScanDone {
   problems: ScanProblem[];
   ms: number;
   cancelled: boolean;
+  /** True when the entries came from the folder's cached listing (no folder changed since). */
+  cached?: boolean;
 }
 
 /** What the client actually uploaded for one image. */

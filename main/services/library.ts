@@ -182,7 +182,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       at = end;
       await turn();
     }
-    const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted };
+    const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
     if (!signal.aborted || states.get(folderId)?.entries === entries) opts.emit('scanDone', done);
     if (!signal.aborted) void recheck(info, entries, signal);
     return done;
