@@ -30,9 +30,13 @@ export interface FolderInfo {
   recursive: boolean;
 }
 
+/** Entries found by a scan, as columns (see app/scan-batch.ts): row i is image ids[i]. */
 export interface ScanBatch {
   folderId: string;
-  entries: ImageEntry[];
+  /** Relative POSIX paths (image ids), in scan order. */
+  ids: string[];
+  sizes: number[];
+  mtimes: number[];
 }
 
 export interface ScanDone {
@@ -41,6 +45,8 @@ export interface ScanDone {
   problems: ScanProblem[];
   ms: number;
   cancelled: boolean;
+  /** True when the entries came from the folder's cached listing (no folder changed since). */
+  cached?: boolean;
 }
 
 /** What the client actually uploaded for one image. */

@@ -14,6 +14,7 @@ import { createDatasetUpload } from './services/dataset-upload';
 import { createDatasetClient } from './services/dataset-upload-client';
 import { createSentJournals } from './services/dataset-upload-journal';
 import { createLibrary } from './services/library';
+import { createListingCache } from './services/listing-cache';
 import { createLimiter } from './services/limit';
 import { createChosenFolders, createDropChoice } from './services/chosen-folders';
 import { createMediaHandler } from './services/media';
@@ -70,7 +71,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const settings = createSettingsStore({ dataDir, backing: opts.settingsBacking });
 
   // --- library + thumbnails + media
-  const library = createLibrary({ emit });
+  const library = createLibrary({ emit, listings: createListingCache({ dir: paths.listings }) });
   closers.push(() => library.close());
   // The disk cache keeps to its default budget (1 GiB); close stops its pruner.
   const thumbnails = createThumbnails({ cacheDir: paths.thumbnails });

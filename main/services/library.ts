@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
+import { packEntries } from '../../app/scan-batch';
 import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
-import { isImageName, isInside, isProblem, scanFolder } from './scan';
+import type { ListingCache } from './listing-cache';
+import { isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
 // The folders the user opened this session. Opening one scans it in the background and streams
 // its entries as `scanBatch` events; `resolve` is the gate every media and job read goes through:
@@ -71,7 +74,7 @@ export async function resolveInside(root: string, id: string): Promise<string> {
   return real;
 }
 
-export function createLibrary(opts: { emit: Emit }): Library {
+export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Library {
   const roots = new Map<string, FolderInfo>();
   const states = new Map<string, FolderState>();
   let running: { abort: AbortController; finished: Promise<ScanDone> } | null = null;
@@ -107,6 +110,10 @@ export function createLibrary(opts: { emit: Emit }): Library {
   ): Promise<ScanDone> {
     const { folderId, root, recursive } = info;
     const started = performance.now();
+    const cached = opts.listings ? await opts.listings.load(info).catch(() => null) : null;
+    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started);
+    const folders: Array<[string, number, number]> = [];
+    const onFolder = opts.listings ? (real: string, mtimeMs: number) => void folders.push([real, mtimeMs, Date.now()]) : undefined;
     let batch: ImageEntry[] = [];
     let batchStart = 0;
     let sentBatches = 0;
@@ -115,27 +122,29 @@ export function createLibrary(opts: { emit: Emit }): Library {
       if (timer) clearTimeout(timer);
       timer = null;
       if (!batch.length || signal.aborted) return;
-      opts.emit('scanBatch', { folderId, entries: batch });
+      opts.emit('scanBatch', packEntries(folderId, batch));
       batch = [];
       sentBatches++;
     };
     try {
-      for await (const item of scanFolder(root, { recursive, signal })) {
+      for await (const items of scanFolderSlices(root, { recursive, signal, onFolder })) {
         if (signal.aborted) break;
-        if (isProblem(item)) {
-          problems.push(item.problem);
-          if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...item.problem });
-          continue;
+        for (const item of items) {
+          if (isProblem(item)) {
+            problems.push(item.problem);
+            if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...item.problem });
+            continue;
+          }
+          entries.set(item.id, item);
+          if (!batch.length) {
+            batchStart = performance.now();
+            // A slow folder must not hold back the entries already found.
+            timer = setTimeout(flush, sentBatches === 0 ? firstBatchMs : batchMs);
+          }
+          batch.push(item);
+          if (batch.length >= (sentBatches === 0 ? firstBatchMax : batchMax)) flush();
         }
-        entries.set(item.id, item);
-        const [maxCount, maxMs] = sentBatches === 0 ? [firstBatchMax, firstBatchMs] : [batchMax, batchMs];
-        if (!batch.length) {
-          batchStart = performance.now();
-          // A slow folder must not hold back the entries already found.
-          timer = setTimeout(flush, maxMs);
-        }
-        batch.push(item);
-        if (batch.length >= maxCount || performance.now() - batchStart >= maxMs) flush();
+        if (batch.length && performance.now() - batchStart >= (sentBatches === 0 ? firstBatchMs : batchMs)) flush();
       }
     } catch (error) {
       const problem: ScanProblem = {
@@ -156,7 +165,53 @@ export function createLibrary(opts: { emit: Emit }): Library {
     };
     // A scan cancelled by reopening the same folder must not announce the end of the new one.
     if (!signal.aborted || states.get(folderId)?.entries === entries) opts.emit('scanDone', done);
+    // Only a complete listing without problems is kept: a problem (a permission, a link) can clear
+    // without any folder's mtime moving.
+    if (opts.listings && !signal.aborted && problems.length === 0) await opts.listings.save(info, folders, entries.values()).catch(() => undefined);
     return done;
+  }
+
+  /** Sends a cached listing as a scan would (a small first batch, then large ones), then checks
+   *  in the background that no file changed in place since it was stored. */
+  async function serveCached(info: FolderInfo, cached: ImageEntry[], entries: Map<string, ImageEntry>, signal: AbortSignal, started: number): Promise<ScanDone> {
+    const { folderId } = info;
+    for (const entry of cached) entries.set(entry.id, entry);
+    for (let at = 0; at < cached.length && !signal.aborted; ) {
+      const end = at === 0 ? Math.min(firstBatchMax, cached.length) : Math.min(at + batchMax, cached.length);
+      opts.emit('scanBatch', packEntries(folderId, cached.slice(at, end)));
+      at = end;
+      await turn();
+    }
+    const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
+    if (!signal.aborted || states.get(folderId)?.entries === entries) opts.emit('scanDone', done);
+    if (!signal.aborted) void recheck(info, entries, signal);
+    return done;
+  }
+
+  /** Re-reads each cached entry's size and mtime (a file rewritten in place keeps its folder's
+   *  mtime): changed identities are updated, so results of such files show as stale, and the
+   *  listing is dropped so the next open scans afresh. */
+  async function recheck(info: FolderInfo, entries: Map<string, ImageEntry>, signal: AbortSignal): Promise<void> {
+    let changed = false;
+    let last = performance.now();
+    for (const entry of entries.values()) {
+      if (signal.aborted) return;
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(path.join(info.root, entry.id));
+      } catch {
+        st = undefined;
+      }
+      if (!st || st.size !== entry.size || st.mtimeMs !== entry.mtimeMs) {
+        changed = true;
+        if (st) entries.set(entry.id, { ...entry, size: st.size, mtimeMs: st.mtimeMs });
+      }
+      if (performance.now() - last >= 10) {
+        await turn();
+        last = performance.now();
+      }
+    }
+    if (changed) await opts.listings?.forget(info).catch(() => undefined);
   }
 
   async function resolve(folderId: string, id: string): Promise<string> {
@@ -177,6 +232,8 @@ export function createLibrary(opts: { emit: Emit }): Library {
     },
   };
 }
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function validateFolder(requested: string): Promise<string> {
   const absolute = path.resolve(requested);

@@ -34,6 +34,8 @@ export function resolveDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 export function dataPaths(dataDir: string) {
   return {
     thumbnails: path.join(dataDir, 'cache', 'thumbnails'),
+    /** Folder listings, so a re-opened folder shows its entries before a full scan. */
+    listings: path.join(dataDir, 'cache', 'listings'),
   };
 }
 

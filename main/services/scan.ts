@@ -13,13 +13,22 @@ export type ScanItem = ImageEntry | { problem: ScanProblem };
 export interface ScanOptions {
   recursive?: boolean;
   signal?: AbortSignal;
+  /** Told each folder's modification time, read just before the folder is listed (listing cache). */
+  onFolder?: (realPath: string, mtimeMs: number) => void;
 }
 
 const extensionSet = new Set<string>(imageExtensions);
 /** Files stat'ed per slice: enough to keep libuv's threads busy, small enough to stay responsive. */
 const statChunk = 64;
-/** A slice of synchronous stats slower than this means a slow (network) disk: go asynchronous. */
+/** A slice of synchronous stats slower than this looks like a slow (network) disk... */
 const slowSliceMs = 8;
+/** ...but only this many slow slices in a row switch the scan to asynchronous stats: one slow
+ *  slice is as often a GC pause or a busy CPU, and thread-pool stats cost several times more. */
+const slowSlicesToSwitch = 3;
+/** Synchronous work between two turns of the event loop (thumbnails and IPC wait no longer). */
+const turnMs = 10;
+/** Items handed out at most per slice of scanFolderSlices. */
+const sliceMax = 4096;
 
 /** True when the file name has an image extension the library recognises (any case). */
 export function isImageName(name: string): boolean {
@@ -67,54 +76,110 @@ interface Candidate {
 
 /** Scans `root` for images; breaking out of the loop (or aborting `signal`) stops the scan. */
 export async function* scanFolder(root: string, opts: ScanOptions = {}): AsyncGenerator<ScanItem, void, undefined> {
+  for await (const items of scanFolderSlices(root, opts)) yield* items;
+}
+
+/**
+ * The scan as slices of items (a few hundred to a few thousand each): at 250,000 files, one
+ * async-generator hand-over per file cost a second of the main process's time on its own.
+ */
+export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): AsyncGenerator<ScanItem[], void, undefined> {
   const recursive = opts.recursive ?? true;
   const rootReal = await fsp.realpath(root);
   const visited = new Set<string>([rootReal]);
-  const mode: StatMode = { sync: true };
+  const mode: StatMode = { sync: true, slow: 0, lastYield: performance.now() };
   // Breadth first: the top folder's images come first, which is what the user sees first.
   const queue: Array<{ rel: string; real: string }> = [{ rel: '', real: rootReal }];
+  let out: ScanItem[] = [];
 
   for (let head = 0; head < queue.length; head++) {
     if (opts.signal?.aborted) return;
     const dirRel = queue[head].rel;
     const dirAbs = queue[head].real;
     queue[head] = { rel: '', real: '' }; // let the strings go as the queue grows
-    let dir: fs.Dir;
-    try {
-      dir = await fsp.opendir(dirAbs, { bufferSize: 256 });
-    } catch (error) {
-      yield { problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error, dirRel) } };
-      continue;
-    }
     let chunk: Candidate[] = [];
-    try {
-      for await (const dirent of dir) {
-        const name = dirent.name;
-        if (name.startsWith('.')) continue;
-        const rel = dirRel ? `${dirRel}/${name}` : name;
-        if (dirent.isDirectory()) {
-          if (recursive) enqueueDir(queue, visited, rel, path.join(dirAbs, name));
-          continue;
-        }
-        // Links, and entries whose type the file system did not report, are resolved with stat.
-        const link = dirent.isSymbolicLink() || isUnknownType(dirent);
-        if (!link && !isImageName(name)) continue;
-        if (!link && !dirent.isFile()) {
-          yield { problem: { path: rel, code: 'unreadable_file', message: 'It is not a regular file.' } };
-          continue;
-        }
-        chunk.push({ rel, name, link });
-        if (chunk.length >= statChunk) {
-          yield* statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited, mode);
-          chunk = [];
+    const take = (dirent: fs.Dirent): void => {
+      const name = dirent.name;
+      if (name.startsWith('.')) return;
+      const rel = dirRel ? `${dirRel}/${name}` : name;
+      if (dirent.isDirectory()) {
+        if (recursive) enqueueDir(queue, visited, rel, path.join(dirAbs, name));
+        return;
+      }
+      // Links, and entries whose type the file system did not report, are resolved with stat.
+      const link = dirent.isSymbolicLink() || isUnknownType(dirent);
+      if (!link && !isImageName(name)) return;
+      if (!link && !dirent.isFile()) {
+        out.push({ problem: { path: rel, code: 'unreadable_file', message: 'It is not a regular file.' } });
+        return;
+      }
+      chunk.push({ rel, name, link });
+    };
+    const flushChunk = async (): Promise<void> => {
+      await statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited, mode, out);
+      chunk = [];
+    };
+    if (mode.sync) {
+      // A local directory listing costs well under a millisecond per thousand names: read it in
+      // one call, as a thread-pool round trip per 256 names left the process idle for seconds on
+      // a busy machine.
+      const started = performance.now();
+      let dirents: fs.Dirent[];
+      try {
+        if (opts.onFolder) opts.onFolder(dirAbs, fs.statSync(dirAbs).mtimeMs);
+        dirents = fs.readdirSync(dirAbs, { withFileTypes: true });
+      } catch (error) {
+        out.push({ problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error, dirRel) } });
+        continue;
+      }
+      noteSlice(mode, performance.now() - started);
+      for (const dirent of dirents) {
+        take(dirent);
+        if (chunk.length < statChunk) continue;
+        await flushChunk();
+        if (out.length >= sliceMax || mode.yieldNow) {
+          mode.yieldNow = false;
+          yield out;
+          out = [];
           if (opts.signal?.aborted) return;
         }
       }
-    } catch (error) {
-      yield { problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error) } };
+    } else {
+      let dir: fs.Dir;
+      try {
+        if (opts.onFolder) opts.onFolder(dirAbs, (await fsp.stat(dirAbs)).mtimeMs);
+        dir = await fsp.opendir(dirAbs, { bufferSize: 256 });
+      } catch (error) {
+        out.push({ problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error, dirRel) } });
+        continue;
+      }
+      try {
+        for await (const dirent of dir) {
+          take(dirent);
+          if (chunk.length < statChunk) continue;
+          await flushChunk();
+          if (out.length >= sliceMax || mode.yieldNow) {
+            mode.yieldNow = false;
+            yield out;
+            out = [];
+            if (opts.signal?.aborted) return;
+          }
+        }
+      } catch (error) {
+        out.push({ problem: { path: dirRel || '.', code: 'unreadable_folder', message: reason(error) } });
+      }
     }
-    if (chunk.length) yield* statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited, mode);
+    if (chunk.length) await flushChunk();
+    // Each folder's items go out when it is done (the consumer sees the top folder before the
+    // next is opened), and a large folder's every sliceMax items or turn.
+    if (out.length) {
+      mode.yieldNow = false;
+      yield out;
+      out = [];
+      if (opts.signal?.aborted) return;
+    }
   }
+  if (out.length) yield out;
 }
 
 function isUnknownType(d: fs.Dirent): boolean {
@@ -127,7 +192,7 @@ function enqueueDir(queue: Array<{ rel: string; real: string }>, visited: Set<st
   queue.push({ rel, real });
 }
 
-async function* statChunkItems(
+async function statChunkItems(
   chunk: Candidate[],
   dirAbs: string,
   rootReal: string,
@@ -135,22 +200,23 @@ async function* statChunkItems(
   queue: Array<{ rel: string; real: string }>,
   visited: Set<string>,
   mode: StatMode,
-): AsyncGenerator<ScanItem, void, undefined> {
+  out: ScanItem[],
+): Promise<void> {
   const results = await inspectAll(chunk, dirAbs, rootReal, mode);
   for (let i = 0; i < chunk.length; i++) {
     const c = chunk[i];
     const r = results[i];
     if ('problem' in r) {
-      yield r;
+      out.push(r);
     } else if ('dir' in r) {
       if (!recursive) continue;
       if (visited.has(r.dir) || isInside(r.dir, path.join(dirAbs, c.name))) {
-        yield { problem: { path: c.rel, code: 'symlink_loop', message: 'This link leads to a folder that is already being scanned; skipped.' } };
+        out.push({ problem: { path: c.rel, code: 'symlink_loop', message: 'This link leads to a folder that is already being scanned; skipped.' } });
       } else {
         enqueueDir(queue, visited, c.rel, r.dir);
       }
     } else if (r.entry) {
-      yield r.entry;
+      out.push(r.entry);
     }
   }
 }
@@ -158,20 +224,47 @@ async function* statChunkItems(
 type Inspected = { entry: ImageEntry | null } | { dir: string } | { problem: ScanProblem };
 interface StatMode {
   sync: boolean;
+  /** Slow synchronous slices in a row. */
+  slow: number;
+  /** When the scan last let the event loop run. */
+  lastYield: number;
+  /** Set when the scan has held the event loop for `turnMs`: hand out what was found and yield. */
+  yieldNow?: boolean;
+}
+
+/** Counts a slow synchronous slice; a few in a row switch the scan to asynchronous reads. */
+function noteSlice(mode: StatMode, ms: number): void {
+  mode.slow = ms > slowSliceMs ? mode.slow + 1 : 0;
+  if (mode.slow >= slowSlicesToSwitch) mode.sync = false;
 }
 
 /**
  * Stats a slice of files. On a local disk a synchronous stat of a cached inode costs a few µs
  * while a thread-pool round trip costs far more on a busy machine (50k files: ~0.2 s against
  * ~1 s), so plain files are stat'ed synchronously, a small slice at a time, yielding to the event
- * loop after each slice. The first slow slice (a network share) switches the scan to async stats.
+ * loop after each slice. A few slow slices in a row (a network share) switch the scan to async
+ * stats; at 250,000 files the first hiccup used to switch a local scan, tripling its time.
  */
 async function inspectAll(chunk: Candidate[], dirAbs: string, rootReal: string, mode: StatMode): Promise<Inspected[]> {
-  if (!mode.sync || chunk.some((c) => c.link)) return Promise.all(chunk.map((c) => inspect(c, path.join(dirAbs, c.name), rootReal)));
+  if (!mode.sync || chunk.some((c) => c.link)) {
+    const results = await Promise.all(chunk.map((c) => inspect(c, path.join(dirAbs, c.name), rootReal)));
+    if (performance.now() - mode.lastYield >= turnMs) {
+      mode.lastYield = performance.now();
+      mode.yieldNow = true;
+    }
+    return results;
+  }
   const started = performance.now();
   const results = chunk.map((c) => inspectSync(c, path.join(dirAbs, c.name)));
-  if (performance.now() - started > slowSliceMs) mode.sync = false;
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  const now = performance.now();
+  noteSlice(mode, now - started);
+  // The event loop gets a turn every few milliseconds of stats, not after every slice: a turn on
+  // a busy machine can cost far more than the slice itself.
+  if (now - mode.lastYield >= turnMs) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    mode.lastYield = performance.now();
+    mode.yieldNow = true;
+  }
   return results;
 }
 

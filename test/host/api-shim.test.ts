@@ -55,9 +55,9 @@ describe('host api shim in Chromium', () => {
       };
       const w = window as unknown as { api: Api; appSawApi: string };
       const api = w.api;
-      const batches: Array<{ entries: unknown[] }> = [];
+      const batches: Array<{ ids: unknown[] }> = [];
       const done = new Promise<unknown>((resolve) => api.on('scanDone', resolve));
-      api.on('scanBatch', (b) => batches.push(b as { entries: unknown[] }));
+      api.on('scanBatch', (b) => batches.push(b as { ids: unknown[] }));
       const folder = await api.initialFolder({});
       const opened = await api.openFolder({ path: folder });
       const scanDone = await done;
@@ -75,7 +75,7 @@ describe('host api shim in Chromium', () => {
         info: await api.appInfo({}),
         opened,
         scanDone,
-        entries: batches.reduce((n, b) => n + b.entries.length, 0),
+        entries: batches.reduce((n, b) => n + b.ids.length, 0),
         error,
         errorIsPlain: Object.getPrototypeOf(error) === Object.prototype,
         unknownEvent,

@@ -126,7 +126,7 @@ describe('browser host', () => {
     );
     expect(opened).toMatchObject({ ok: true, value: { root: folder } });
     const folderId = (opened as { value: FolderInfo }).value.folderId;
-    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.data as ScanBatch).entries.map((x) => x.id));
+    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.data as ScanBatch).ids);
     expect(ids.sort()).toEqual(['nested/Ünïcode.png', 'red one.jpg']);
     expect(events.find((e) => e.event === 'scanDone')?.data).toMatchObject({ folderId, total: 2 } satisfies Partial<ScanDone>);
     expect(await invoke('recentFolders')).toEqual({ ok: true, value: [folder] });

@@ -1,6 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
+import { unpackEntries } from '../../../app/scan-batch';
 import { buildNameIndex, extendNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
 
@@ -21,7 +22,7 @@ export class LibraryStore {
   /** Built on first use: at 250,000 entries a Map kept up to date on every batch costs seconds. */
   private indexById: Map<string, number> | null = null;
   /** Batches that arrived before openFolder answered, by folder id. */
-  private pending = new Map<string, ImageEntry[][]>();
+  private pending = new Map<string, ScanBatch[]>();
   private pendingDone = new Map<string, ScanDone>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
@@ -84,11 +85,11 @@ export class LibraryStore {
 
   onScanBatch(batch: ScanBatch): void {
     if (this.folder?.folderId === batch.folderId) {
-      this.append(batch.entries);
+      this.append(batch);
       this.scheduleFlush(false);
     } else if (this.opening) {
       const list = this.pending.get(batch.folderId) ?? [];
-      list.push(batch.entries);
+      list.push(batch);
       this.pending.set(batch.folderId, list);
     }
   }
@@ -122,8 +123,8 @@ export class LibraryStore {
   }
 
   /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
-  private append(entries: ImageEntry[]): void {
-    for (const entry of entries) this.entries.push(entry);
+  private append(batch: ScanBatch): void {
+    unpackEntries(batch, this.entries);
     this.indexById = null;
   }
 

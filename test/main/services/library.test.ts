@@ -165,9 +165,9 @@ describe('library', () => {
     expect(seenAtFirstBatch).toBeLessThan(5000);
     expect(batches.length).toBeGreaterThan(1);
     // The first batch is small, for the first screen; later ones are larger but bounded.
-    expect(batches[0].entries.length).toBeLessThanOrEqual(1000);
-    for (const b of batches) expect(b.entries.length).toBeLessThanOrEqual(25_000);
-    expect(new Set(batches.flatMap((b) => b.entries.map((e) => e.id))).size).toBe(5000);
+    expect(batches[0].ids.length).toBeLessThanOrEqual(1000);
+    for (const b of batches) expect(b.ids.length).toBeLessThanOrEqual(25_000);
+    expect(new Set(batches.flatMap((b) => b.ids)).size).toBe(5000);
     expect(events.at(-1)?.event).toBe('scanDone');
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
   });

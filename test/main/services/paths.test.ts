@@ -19,6 +19,6 @@ describe('data dir', () => {
   });
 
   it('keeps the thumbnail cache inside it (exports never go there: the export guards refuse it)', () => {
-    expect(dataPaths('/d')).toEqual({ thumbnails: path.join('/d', 'cache', 'thumbnails') });
+    expect(dataPaths('/d')).toEqual({ thumbnails: path.join('/d', 'cache', 'thumbnails'), listings: path.join('/d', 'cache', 'listings') });
   });
 });
