@@ -1,0 +1,118 @@
+import { flushSync } from 'svelte';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { appError } from '../../../../app/errors';
+import type { Stores } from '../../../../renderer/src/stores/app-stores';
+import { done, entry, folderApi, folderEvaluation, folderId, storesWithFolder } from '../../../support/renderer-fixtures.svelte';
+import type { FakeApi } from '../../../support/fake-api';
+
+const entries = ['cat/1.jpg', 'cat/2.jpg', 'dog/1.jpg', 'kitten/1.jpg'].map(entry);
+const results = [
+  done('cat/1.jpg', ['cat', 0.9], ['dog', 0.1]),
+  done('cat/2.jpg', ['dog', 0.7], ['cat', 0.3]),
+  done('dog/1.jpg', ['dog', 0.8], ['cat', 0.2]),
+  done('kitten/1.jpg', ['cat', 0.6], ['dog', 0.4]),
+];
+const truth = { 'cat/1.jpg': 'cat', 'cat/2.jpg': 'cat', 'dog/1.jpg': 'dog' };
+
+let stores: (Stores & { destroy: () => void }) | undefined;
+afterEach(() => stores?.destroy());
+beforeEach(() => localStorage.clear());
+
+async function evaluated(api: FakeApi): Promise<Stores & { destroy: () => void }> {
+  stores = await storesWithFolder(api, entries);
+  flushSync();
+  // Main is asked for the ground truth a moment after the folder and its results settle.
+  await vi.waitFor(() => expect(stores?.evaluation.base).not.toBeNull(), { timeout: 10_000 });
+  return stores;
+}
+
+function evaluationApi(more: Parameters<typeof folderApi>[3] = {}): FakeApi {
+  return folderApi(entries, results, {}, {
+    evaluation: () => folderEvaluation(truth, [{ name: 'kitten', key: 'kitten', count: 1 }]),
+    setGroundTruthMapping: ({ mapping }) => mapping,
+    corrections: () => ({ items: [], canUndo: false, canRedo: false }),
+    setCorrection: ({ ids, label }) => ({ changed: ids.map((id) => ({ id, label: label ?? null, reviewed: false, flagged: false, at: '' })), canUndo: true, canRedo: false }),
+    ...more,
+  });
+}
+
+describe('EvaluationStore', () => {
+  it('judges the results against the ground truth and follows the threshold with no further request', async () => {
+    const api = evaluationApi();
+    const { evaluation, review } = await evaluated(api);
+    expect(evaluation.metrics.evaluated).toBe(3);
+    expect(evaluation.metrics.correct).toBe(2);
+    expect(evaluation.truthMark('cat/2.jpg', 1)).toEqual({ label: 'cat', corrected: false, match: false, noPrediction: false });
+    expect(evaluation.nameSuffix('cat/1.jpg', 0)).toBe(', truth: cat');
+    const asked = api.requests('evaluation').length;
+
+    review.threshold = 0.85;
+    flushSync();
+    // Only cat/1.jpg reaches 0.85: the others have no prediction and count as wrong.
+    expect(evaluation.metrics.correct).toBe(1);
+    expect(evaluation.metrics.noPrediction).toBe(2);
+    expect(evaluation.truthMark('dog/1.jpg', 2)?.noPrediction).toBe(true);
+    expect(api.requests('evaluation')).toHaveLength(asked);
+  });
+
+  it('a corrected label counts as the truth and is named so on the tile', async () => {
+    const { evaluation, corrections } = await evaluated(evaluationApi());
+    await corrections.load(folderId);
+    await corrections.set(['cat/2.jpg'], { label: 'dog' });
+    flushSync();
+    expect(evaluation.truthMark('cat/2.jpg', 1)).toMatchObject({ label: 'dog', corrected: true, match: true });
+    expect(evaluation.groundLabel('cat/2.jpg')).toBe('cat');
+    expect(evaluation.nameSuffix('cat/2.jpg', 1)).toBe(', truth: dog (corrected)');
+  });
+
+  it('a confusion-matrix cell filters the grid to its images; clearing it shows them all', async () => {
+    const { evaluation, review, library } = await evaluated(evaluationApi());
+    const cat = evaluation.prepared.classes.indexOf('cat');
+    const dog = evaluation.prepared.classes.indexOf('dog');
+    evaluation.showCell(cat, dog);
+    expect(evaluation.cell).toEqual({ truth: 'cat', predicted: 'dog', count: 1 });
+    expect(Array.from(review.view.order, (i) => library.entries[i].name)).toEqual(['cat/2.jpg']);
+    evaluation.clearCell();
+    expect(evaluation.cell).toBeNull();
+    expect(review.view.order).toHaveLength(4);
+  });
+
+  it('mapping a folder name to a class is stored by main and asked for again', async () => {
+    const api = evaluationApi();
+    const { evaluation } = await evaluated(api);
+    evaluation.setMapping('kitten', 'kitten', 'cat');
+    expect(evaluation.mapping).toEqual({ kitten: 'cat' });
+    expect(evaluation.mappingNames).toEqual({ kitten: 'kitten' });
+    await vi.waitFor(() => expect(api.requests('evaluation').at(-1)?.mapping).toEqual({ kitten: 'cat' }), { timeout: 10_000 });
+    expect(api.requests('setGroundTruthMapping')).toEqual([{ folderId, mapping: { kitten: 'cat' } }]);
+    evaluation.setMapping('kitten', 'kitten', undefined);
+    expect(evaluation.mapping).toEqual({});
+  });
+
+  it('a labels CSV is asked for with the evaluation and remembered for the folder', async () => {
+    const api = evaluationApi({ pickLabelsCsv: () => '/data/labels.csv' });
+    const { evaluation } = await evaluated(api);
+    expect(await evaluation.chooseLabelsCsv()).toBe('/data/labels.csv');
+    evaluation.setLabelsPath('  /data/labels.csv ');
+    expect(evaluation.labelsPath).toBe('/data/labels.csv');
+    await vi.waitFor(() => expect(api.requests('evaluation').at(-1)?.labelsPath).toBe('/data/labels.csv'), { timeout: 10_000 });
+    expect(localStorage.getItem(`classify-desk:evaluation:${folderId}`)).toContain('/data/labels.csv');
+  });
+
+  it('shows why the ground truth could not be read, and drops truth of an older request', async () => {
+    const api = evaluationApi();
+    const { evaluation } = await evaluated(api);
+    api.handle('evaluation', () => Promise.reject(appError('invalid_input', 'The labels CSV has no path column.')));
+    await evaluation.fetch();
+    expect(evaluation.error?.message).toBe('The labels CSV has no path column.');
+    expect(evaluation.base).toBeNull();
+    expect(evaluation.loading).toBe(false);
+  });
+
+  it('exports the report through main with the current mapping and threshold', async () => {
+    const api = evaluationApi({ exportEvaluation: () => ({ path: '/out/report.json', count: 4, format: 'json' }) });
+    const { evaluation } = await evaluated(api);
+    expect(await evaluation.export('report')).toMatchObject({ path: '/out/report.json' });
+    expect(api.requests('exportEvaluation')).toEqual([{ folderId, threshold: 0.4, mapping: {}, kind: 'report' }]);
+  });
+});
