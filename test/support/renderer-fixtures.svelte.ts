@@ -1,3 +1,5 @@
+import { flushSync } from 'svelte';
+import { expect, vi } from 'vitest';
 import { evalReport, type FolderEvaluation } from '../../app/eval-report';
 import type { UnmatchedName } from '../../app/ground-truth';
 import { evaluateAt, prepareEvaluation } from '../../app/metrics';
@@ -71,4 +73,41 @@ export function folderEvaluation(truth: Record<string, string>, unmatched: Unmat
     groundTruth: { source: 'folders', unmatched, problems: [], unknownPaths: [] },
     truth: Object.entries(truth).map(([id, label]) => [id, [label]]),
   };
+}
+
+/** A folder judged against its ground truth: cat/2 is predicted wrong, kitten/ matches no class. */
+export const judged = {
+  entries: ['cat/1.jpg', 'cat/2.jpg', 'dog/1.jpg', 'kitten/1.jpg'].map(entry),
+  results: [
+    done('cat/1.jpg', ['cat', 0.9], ['dog', 0.1]),
+    done('cat/2.jpg', ['dog', 0.7], ['cat', 0.3]),
+    done('dog/1.jpg', ['dog', 0.8], ['cat', 0.2]),
+    done('kitten/1.jpg', ['cat', 0.6], ['dog', 0.4]),
+  ],
+  truth: { 'cat/1.jpg': 'cat', 'cat/2.jpg': 'cat', 'dog/1.jpg': 'dog' } as Record<string, string>,
+};
+
+/** Main's side of the judged folder, corrections journal included (no undo history kept). */
+export function judgedApi(more: Handlers = {}): FakeApi {
+  return folderApi(judged.entries, judged.results, {}, {
+    evaluation: () => folderEvaluation(judged.truth, [{ name: 'kitten', key: 'kitten', count: 1 }]),
+    setGroundTruthMapping: ({ mapping }) => mapping,
+    corrections: () => ({ items: [], canUndo: false, canRedo: false }),
+    setCorrection: ({ ids, ...patch }) => ({
+      changed: ids.map((id) => ({ id, label: patch.label ?? null, reviewed: patch.reviewed ?? false, flagged: patch.flagged ?? false, at: '' })),
+      canUndo: true,
+      canRedo: false,
+    }),
+    ...more,
+  });
+}
+
+/** The stores with the judged folder open, once main's ground truth has arrived. */
+export async function judgedStores(api: FakeApi): Promise<Stores & { destroy: () => void }> {
+  const stores = await storesWithFolder(api, judged.entries);
+  await stores.corrections.load(folderId);
+  flushSync();
+  // Main is asked for the ground truth a moment after the folder and its results settle.
+  await vi.waitFor(() => expect(stores.evaluation.base).not.toBeNull(), { timeout: 10_000 });
+  return stores;
 }

@@ -2,43 +2,21 @@ import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appError } from '../../../../app/errors';
 import type { Stores } from '../../../../renderer/src/stores/app-stores';
-import { done, entry, folderApi, folderEvaluation, folderId, storesWithFolder } from '../../../support/renderer-fixtures.svelte';
+import { folderId, judgedApi, judgedStores } from '../../../support/renderer-fixtures.svelte';
 import type { FakeApi } from '../../../support/fake-api';
-
-const entries = ['cat/1.jpg', 'cat/2.jpg', 'dog/1.jpg', 'kitten/1.jpg'].map(entry);
-const results = [
-  done('cat/1.jpg', ['cat', 0.9], ['dog', 0.1]),
-  done('cat/2.jpg', ['dog', 0.7], ['cat', 0.3]),
-  done('dog/1.jpg', ['dog', 0.8], ['cat', 0.2]),
-  done('kitten/1.jpg', ['cat', 0.6], ['dog', 0.4]),
-];
-const truth = { 'cat/1.jpg': 'cat', 'cat/2.jpg': 'cat', 'dog/1.jpg': 'dog' };
 
 let stores: (Stores & { destroy: () => void }) | undefined;
 afterEach(() => stores?.destroy());
 beforeEach(() => localStorage.clear());
 
 async function evaluated(api: FakeApi): Promise<Stores & { destroy: () => void }> {
-  stores = await storesWithFolder(api, entries);
-  flushSync();
-  // Main is asked for the ground truth a moment after the folder and its results settle.
-  await vi.waitFor(() => expect(stores?.evaluation.base).not.toBeNull(), { timeout: 10_000 });
+  stores = await judgedStores(api);
   return stores;
-}
-
-function evaluationApi(more: Parameters<typeof folderApi>[3] = {}): FakeApi {
-  return folderApi(entries, results, {}, {
-    evaluation: () => folderEvaluation(truth, [{ name: 'kitten', key: 'kitten', count: 1 }]),
-    setGroundTruthMapping: ({ mapping }) => mapping,
-    corrections: () => ({ items: [], canUndo: false, canRedo: false }),
-    setCorrection: ({ ids, label }) => ({ changed: ids.map((id) => ({ id, label: label ?? null, reviewed: false, flagged: false, at: '' })), canUndo: true, canRedo: false }),
-    ...more,
-  });
 }
 
 describe('EvaluationStore', () => {
   it('judges the results against the ground truth and follows the threshold with no further request', async () => {
-    const api = evaluationApi();
+    const api = judgedApi();
     const { evaluation, review } = await evaluated(api);
     expect(evaluation.metrics.evaluated).toBe(3);
     expect(evaluation.metrics.correct).toBe(2);
@@ -56,8 +34,7 @@ describe('EvaluationStore', () => {
   });
 
   it('a corrected label counts as the truth and is named so on the tile', async () => {
-    const { evaluation, corrections } = await evaluated(evaluationApi());
-    await corrections.load(folderId);
+    const { evaluation, corrections } = await evaluated(judgedApi());
     await corrections.set(['cat/2.jpg'], { label: 'dog' });
     flushSync();
     expect(evaluation.truthMark('cat/2.jpg', 1)).toMatchObject({ label: 'dog', corrected: true, match: true });
@@ -66,7 +43,7 @@ describe('EvaluationStore', () => {
   });
 
   it('a confusion-matrix cell filters the grid to its images; clearing it shows them all', async () => {
-    const { evaluation, review, library } = await evaluated(evaluationApi());
+    const { evaluation, review, library } = await evaluated(judgedApi());
     const cat = evaluation.prepared.classes.indexOf('cat');
     const dog = evaluation.prepared.classes.indexOf('dog');
     evaluation.showCell(cat, dog);
@@ -78,7 +55,7 @@ describe('EvaluationStore', () => {
   });
 
   it('mapping a folder name to a class is stored by main and asked for again', async () => {
-    const api = evaluationApi();
+    const api = judgedApi();
     const { evaluation } = await evaluated(api);
     evaluation.setMapping('kitten', 'kitten', 'cat');
     expect(evaluation.mapping).toEqual({ kitten: 'cat' });
@@ -90,7 +67,7 @@ describe('EvaluationStore', () => {
   });
 
   it('a labels CSV is asked for with the evaluation and remembered for the folder', async () => {
-    const api = evaluationApi({ pickLabelsCsv: () => '/data/labels.csv' });
+    const api = judgedApi({ pickLabelsCsv: () => '/data/labels.csv' });
     const { evaluation } = await evaluated(api);
     expect(await evaluation.chooseLabelsCsv()).toBe('/data/labels.csv');
     evaluation.setLabelsPath('  /data/labels.csv ');
@@ -100,7 +77,7 @@ describe('EvaluationStore', () => {
   });
 
   it('shows why the ground truth could not be read, and drops truth of an older request', async () => {
-    const api = evaluationApi();
+    const api = judgedApi();
     const { evaluation } = await evaluated(api);
     api.handle('evaluation', () => Promise.reject(appError('invalid_input', 'The labels CSV has no path column.')));
     await evaluation.fetch();
@@ -110,7 +87,7 @@ describe('EvaluationStore', () => {
   });
 
   it('exports the report through main with the current mapping and threshold', async () => {
-    const api = evaluationApi({ exportEvaluation: () => ({ path: '/out/report.json', count: 4, format: 'json' }) });
+    const api = judgedApi({ exportEvaluation: () => ({ path: '/out/report.json', count: 4, format: 'json' }) });
     const { evaluation } = await evaluated(api);
     expect(await evaluation.export('report')).toMatchObject({ path: '/out/report.json' });
     expect(api.requests('exportEvaluation')).toEqual([{ folderId, threshold: 0.4, mapping: {}, kind: 'report' }]);
