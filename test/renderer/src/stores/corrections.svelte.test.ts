@@ -84,7 +84,7 @@ describe('CorrectionsStore', () => {
     await store.set(['a.jpg'], { label: 'dog' });
     expect(store.get('a.jpg')?.label).toBe('cat');
     expect(store.error?.message).toBe('The corrections file is read-only.');
-    store.error = null;
+    store.dismissError();
     expect(store.error).toBeNull();
   });
 
