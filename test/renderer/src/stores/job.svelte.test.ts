@@ -95,7 +95,7 @@ describe('JobStore', () => {
     expect(job.banner).toBeNull();
     job.onProgress(progress('stopped', { error: appError('unauthorized', 'The key was refused.') }));
     expect(job.banner?.code).toBe('unauthorized');
-    job.banner = null;
+    job.dismissBanner();
     expect(job.banner).toBeNull();
   });
 
