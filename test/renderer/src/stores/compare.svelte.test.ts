@@ -53,9 +53,9 @@ describe('CompareStore', () => {
 
   it('"Models disagree" narrows the grid to those images', async () => {
     const { compare, review, library } = await comparing(twoModels());
-    compare.onlyDisagree = true;
+    compare.setOnlyDisagree(true);
     expect(Array.from(review.view.order, (i) => library.entries[i].name)).toEqual(['b.jpg']);
-    compare.onlyDisagree = false;
+    compare.setOnlyDisagree(false);
     expect(review.view.order).toHaveLength(3);
   });
 
