@@ -72,7 +72,7 @@ export function createKeydown(stores: KeyStores, ui: UiStore, actions: KeyAction
       queueMicrotask(() => ui.urlInput?.focus());
     } else if ((event.key === 'e' || event.key === 'E') && plain) {
       event.preventDefault();
-      evaluation.open = !evaluation.open;
+      evaluation.toggle();
     } else if (event.key === 'Escape' && selection.size > 0) {
       selection.clear();
     } else if (event.key === 'Escape' && evaluation.cell) {

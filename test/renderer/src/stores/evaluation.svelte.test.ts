@@ -1,7 +1,7 @@
 import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appError } from '../../../../app/errors';
-import type { Stores } from '../../../../renderer/src/stores/app-stores';
+import { createStores, type Stores } from '../../../../renderer/src/stores/app-stores';
 import { folderId, judgedApi, judgedStores } from '../../../support/renderer-fixtures.svelte';
 import type { FakeApi } from '../../../support/fake-api';
 
@@ -91,5 +91,20 @@ describe('EvaluationStore', () => {
     const { evaluation } = await evaluated(api);
     expect(await evaluation.export('report')).toMatchObject({ path: '/out/report.json' });
     expect(api.requests('exportEvaluation')).toEqual([{ folderId, threshold: 0.4, mapping: {}, kind: 'report' }]);
+  });
+});
+
+describe('EvaluationStore panel', () => {
+  it('E toggles the panel and Close hides it', () => {
+    const destroy = $effect.root(() => {
+      const api = judgedApi();
+      const { evaluation } = createStores(api);
+      expect(evaluation.open).toBe(false);
+      evaluation.toggle();
+      expect(evaluation.open).toBe(true);
+      evaluation.close();
+      expect(evaluation.open).toBe(false);
+    });
+    destroy();
   });
 });
