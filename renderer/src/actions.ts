@@ -50,8 +50,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
   const idAt = (pos: number): string | undefined => review.entryAt(pos)?.id;
 
   async function openPath(path: string): Promise<void> {
-    ui.detailPos = null;
-    ui.focusPos = 0;
+    ui.resetPositions();
     selection.clear();
     review.clear();
     job.clear();
@@ -62,15 +61,15 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
 
   async function runJob(mode: string): Promise<void> {
     if (!settings.value?.model) {
-      ui.notice = { kind: 'error', title: 'No model chosen', text: 'Enter the model (project/version) in Settings, then press Run again.' };
-      ui.settingsOpen = true;
+      ui.notify({ kind: 'error', title: 'No model chosen', text: 'Enter the model (project/version) in Settings, then press Run again.' });
+      ui.setSettingsOpen(true);
       return;
     }
     if (endpoint.offline && !(await endpoint.check())) {
-      ui.pendingRun = mode;
+      ui.setPendingRun(mode);
       return;
     }
-    ui.pendingRun = null;
+    ui.setPendingRun(null);
     await job.start(mode as RunMode, selection.ids());
   }
 
@@ -81,7 +80,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : `Labels of ${plural(done.count, 'image')}`;
       ui.notify({ kind: 'info', title: 'Exported', text: `${what} to ${done.path}` }, true);
     } catch (error) {
-      ui.notice = { kind: 'error', title: 'Export failed', text: toAppError(error).message };
+      ui.notify({ kind: 'error', title: 'Export failed', text: toAppError(error).message });
     }
   }
 
@@ -117,7 +116,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
           run: () =>
             void changeSettings(back, false).then((failure) => {
               if (failure) ui.notify({ kind: 'error', title: 'Could not switch back', text: failure.message });
-              else if (ui.notice === notice) ui.notice = null;
+              else ui.dismissNotice(notice);
             }),
         },
       };
@@ -154,13 +153,13 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     saveSettings: (patch) => changeSettings(patch, true),
     drop(event) {
       event.preventDefault();
-      ui.dragging = false;
+      ui.setDragging(false);
       const file = event.dataTransfer?.files[0];
       if (!file) return;
       // The shell reads the dropped item's path and tells main it was chosen; the page only opens it.
       void api.chooseDropped(file).then((path) => {
         if (path) void openPath(path);
-        else ui.notice = { kind: 'error', title: 'Cannot open the dropped item', text: 'Its location is unknown here; use Open folder instead.' };
+        else ui.notify({ kind: 'error', title: 'Cannot open the dropped item', text: 'Its location is unknown here; use Open folder instead.' });
       });
     },
     select(pos, mode) {
@@ -175,8 +174,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       persistTimers[key] = setTimeout(() => void settings.update({ [key]: value }), 400);
     },
     closeDetail() {
-      if (ui.detailPos !== null) ui.focusPos = ui.detailPos;
-      ui.detailPos = null;
+      ui.closeDetail();
       ui.focusGrid();
     },
     thumbError(id) {

@@ -48,7 +48,7 @@ export function createKeydown(stores: KeyStores, ui: UiStore, actions: KeyAction
     const plain = !mod && !event.altKey && library.folder !== null;
     if (mod && event.key === ',') {
       event.preventDefault();
-      ui.settingsOpen = true;
+      ui.setSettingsOpen(true);
     } else if (mod && event.key.toLowerCase() === 'o') {
       event.preventDefault();
       void actions.pickAndOpen();
@@ -61,14 +61,14 @@ export function createKeydown(stores: KeyStores, ui: UiStore, actions: KeyAction
       if (event.key === 'Escape' && inField(event.target) && !ui.settingsOpen) ui.focusGrid();
     } else if (event.key === '/') {
       event.preventDefault();
-      ui.sidebar = true;
+      ui.showSidebar(true);
       queueMicrotask(() => ui.searchInput?.focus());
     } else if (event.key === '?') {
       event.preventDefault();
-      ui.shortcutsOpen = true;
+      ui.setShortcutsOpen(true);
     } else if ((event.key === 'u' || event.key === 'U') && plain) {
       event.preventDefault();
-      ui.sidebar = true;
+      ui.showSidebar(true);
       queueMicrotask(() => ui.urlInput?.focus());
     } else if ((event.key === 'e' || event.key === 'E') && plain) {
       event.preventDefault();

@@ -25,18 +25,18 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
     api.on('exportProgress', (progress) => exporter.onProgress(progress)),
     api.on('openFolderRequest', ({ path }) => void actions.openPath(path)),
     api.on('menuCommand', ({ command }) => {
-      if (command === 'settings') ui.settingsOpen = true;
-      else if (command === 'shortcuts') ui.shortcutsOpen = true;
+      if (command === 'settings') ui.setSettingsOpen(true);
+      else if (command === 'shortcuts') ui.setShortcutsOpen(true);
       else if (command === 'export') void actions.exportAs('json');
     }),
   ];
   const media = matchMedia(`(resolution: ${ui.dpr}dppx)`);
-  const onDpr = () => (ui.dpr = window.devicePixelRatio || 1);
+  const onDpr = () => ui.setDpr(window.devicePixelRatio || 1);
   media.addEventListener('change', onDpr);
   // Settings and the initial folder load side by side: the first thumbnails should not wait.
   void settings.load().then(() => {
     if (settings.value) {
-      ui.tileSize = settings.value.tileSize;
+      ui.setTileSize(settings.value.tileSize);
       review.threshold = settings.value.threshold;
     }
     return settings.probe();
@@ -48,7 +48,7 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
     (initial) => {
       if (initial && !library.folder && !library.opening) void actions.openPath(initial);
     },
-    (error) => (ui.notice = { kind: 'error', title: 'Could not open the folder', text: toAppError(error).message }),
+    (error) => ui.notify({ kind: 'error', title: 'Could not open the folder', text: toAppError(error).message }),
   );
   return () => {
     off.forEach((unsubscribe) => unsubscribe());

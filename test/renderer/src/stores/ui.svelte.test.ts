@@ -35,9 +35,33 @@ describe('UiStore', () => {
   it('puts focus back on the grid\'s focused tile', () => {
     const ui = new UiStore();
     const focused: number[] = [];
-    ui.grid = { focusCell: (pos) => (focused.push(pos), Promise.resolve()), scrollToTop: () => undefined };
-    ui.focusPos = 4;
+    ui.attachGrid({ focusCell: (pos) => (focused.push(pos), Promise.resolve()), scrollToTop: () => undefined });
+    ui.setFocus(4);
     ui.focusGrid();
     expect(focused).toEqual([4]);
+  });
+
+  it('closing the full view leaves the grid\'s focus on the image it last showed', () => {
+    const ui = new UiStore();
+    ui.setFocus(2);
+    ui.openDetail(2);
+    ui.moveDetail(3);
+    expect(ui.focusPos).toBe(3);
+    ui.closeDetail();
+    expect(ui.detailPos).toBeNull();
+    expect(ui.focusPos).toBe(3);
+    ui.resetPositions();
+    expect(ui.focusPos).toBe(0);
+  });
+
+  it('a notice is dismissed only while it is still the one shown', () => {
+    const ui = new UiStore();
+    const first = { kind: 'info' as const, title: 'Now showing cats/3', text: '' };
+    ui.notify(first);
+    ui.notify({ kind: 'error', title: 'Export failed', text: 'Disk full' });
+    ui.dismissNotice(first);
+    expect(ui.notice?.title).toBe('Export failed');
+    ui.dismissNotice();
+    expect(ui.notice).toBeNull();
   });
 });
