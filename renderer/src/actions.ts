@@ -93,7 +93,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     const kept = review.aligned.reduce((n, r) => (r ? n + 1 : n), 0);
     const error = await settings.update(patch);
     if (error) return error;
-    if (patch.threshold !== undefined) review.threshold = patch.threshold;
+    if (patch.threshold !== undefined) review.setThreshold(patch.threshold);
     const after = settings.value;
     const sameEndpoint = before && after && endpointBase(before) === endpointBase(after) && before.endpointKind === after.endpointKind && before.engine === after.engine;
     const changed = before && after && (before.model !== after.model || !sameEndpoint);

@@ -37,7 +37,7 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
   void settings.load().then(() => {
     if (settings.value) {
       ui.setTileSize(settings.value.tileSize);
-      review.threshold = settings.value.threshold;
+      review.setThreshold(settings.value.threshold);
     }
     return settings.probe();
   });

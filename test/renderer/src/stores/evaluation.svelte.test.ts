@@ -24,7 +24,7 @@ describe('EvaluationStore', () => {
     expect(evaluation.nameSuffix('cat/1.jpg', 0)).toBe(', truth: cat');
     const asked = api.requests('evaluation').length;
 
-    review.threshold = 0.85;
+    review.setThreshold(0.85);
     flushSync();
     // Only cat/1.jpg reaches 0.85: the others have no prediction and count as wrong.
     expect(evaluation.metrics.correct).toBe(1);

@@ -51,16 +51,16 @@ describe('ReviewStore', () => {
     review.toggleClass('cat');
     expect(shown()).toEqual(['cat-1.jpg']);
     expect(review.labels(review.result('cat-2.jpg'))?.below).toBe(true);
-    review.threshold = 0.25;
+    review.setThreshold(0.25);
     expect(shown()).toEqual(['cat-1.jpg', 'cat-2.jpg']);
     expect(review.labels(review.result('cat-2.jpg'))?.below).toBe(false);
   });
 
   it('sorts by confidence either way', async () => {
     const { review, shown } = await reviewFolder();
-    review.sort = 'confidence-desc';
+    review.setSort('confidence-desc');
     expect(shown().slice(0, 3)).toEqual(['cat-1.jpg', 'dog-1.jpg', 'cat-2.jpg']);
-    review.sort = 'confidence-asc';
+    review.setSort('confidence-asc');
     expect(shown().indexOf('cat-2.jpg')).toBeLessThan(shown().indexOf('cat-1.jpg'));
   });
 
@@ -85,7 +85,7 @@ describe('ReviewStore', () => {
     await openFolder(library, entries);
     await store.load(folderId);
     expect(store.error?.message).toBe('The results file is damaged.');
-    store.error = null;
+    store.dismissError();
     expect(store.error).toBeNull();
   });
 

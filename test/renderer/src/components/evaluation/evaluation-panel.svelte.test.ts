@@ -31,7 +31,7 @@ describe('Evaluation panel', () => {
 
   it('follows the threshold as it moves', async () => {
     const { stores } = await panelOn(judgedApi());
-    stores.review.threshold = 0.85;
+    stores.review.setThreshold(0.85);
     flushSync();
     expect(screen.getByTestId('accuracy')).toHaveTextContent('33.3%');
     expect(screen.getByText('2 images below the threshold count as wrong (column “none”).')).toBeInTheDocument();
