@@ -49,6 +49,8 @@ describe('LibraryStore', () => {
     expect(library.opening).toBe(false);
     expect(await library.pickFolder()).toBeNull();
     expect(library.error?.message).toBe('The dialog could not open.');
+    library.dismissError();
+    expect(library.error).toBeNull();
   });
 
   it('a cancelled folder dialog answers null without an error', async () => {
