@@ -49,8 +49,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
   const idAt = (pos: number): string | undefined => review.entryAt(pos)?.id;
 
   async function openPath(path: string): Promise<void> {
-    ui.detailPos = null;
-    ui.focusPos = 0;
+    ui.resetPositions();
     selection.clear();
     review.clear();
     job.clear();
@@ -61,15 +60,15 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
 
   async function runJob(mode: string): Promise<void> {
     if (!settings.value?.model) {
-      ui.notice = { kind: 'error', title: 'No model chosen', text: 'Enter the model (project/version) in Settings, then press Run again.' };
-      ui.settingsOpen = true;
+      ui.notify({ kind: 'error', title: 'No model chosen', text: 'Enter the model (project/version) in Settings, then press Run again.' });
+      ui.setSettingsOpen(true);
       return;
     }
     if (endpoint.offline && !(await endpoint.check())) {
-      ui.pendingRun = mode;
+      ui.setPendingRun(mode);
       return;
     }
-    ui.pendingRun = null;
+    ui.setPendingRun(null);
     await job.start(mode as RunMode, selection.ids());
   }
 
@@ -79,7 +78,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       if (!done) return;
       ui.notify({ kind: 'info', title: 'Exported', text: `${evaluationExports[kind].written(done.count)} to ${done.path}` }, true);
     } catch (error) {
-      ui.notice = { kind: 'error', title: 'Export failed', text: toAppError(error).message };
+      ui.notify({ kind: 'error', title: 'Export failed', text: toAppError(error).message });
     }
   }
 
@@ -92,7 +91,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     const kept = review.aligned.reduce((n, r) => (r ? n + 1 : n), 0);
     const error = await settings.update(patch);
     if (error) return error;
-    if (patch.threshold !== undefined) review.threshold = patch.threshold;
+    if (patch.threshold !== undefined) review.setThreshold(patch.threshold);
     const after = settings.value;
     const sameEndpoint = before && after && endpointBase(before) === endpointBase(after) && before.endpointKind === after.endpointKind && before.engine === after.engine;
     const changed = before && after && (before.model !== after.model || !sameEndpoint);
@@ -115,7 +114,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
           run: () =>
             void changeSettings(back, false).then((failure) => {
               if (failure) ui.notify({ kind: 'error', title: 'Could not switch back', text: failure.message });
-              else if (ui.notice === notice) ui.notice = null;
+              else ui.dismissNotice(notice);
             }),
         },
       };
@@ -147,13 +146,13 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     saveSettings: (patch) => changeSettings(patch, true),
     drop(event) {
       event.preventDefault();
-      ui.dragging = false;
+      ui.setDragging(false);
       const file = event.dataTransfer?.files[0];
       if (!file) return;
       // The shell reads the dropped item's path and tells main it was chosen; the page only opens it.
       void api.chooseDropped(file).then((path) => {
         if (path) void openPath(path);
-        else ui.notice = { kind: 'error', title: 'Cannot open the dropped item', text: 'Its location is unknown here; use Open folder instead.' };
+        else ui.notify({ kind: 'error', title: 'Cannot open the dropped item', text: 'Its location is unknown here; use Open folder instead.' });
       });
     },
     select(pos, mode) {
@@ -168,8 +167,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       persistTimers[key] = setTimeout(() => void settings.update({ [key]: value }), 400);
     },
     closeDetail() {
-      if (ui.detailPos !== null) ui.focusPos = ui.detailPos;
-      ui.detailPos = null;
+      ui.closeDetail();
       ui.focusGrid();
     },
     thumbError(id) {

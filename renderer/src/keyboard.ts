@@ -17,11 +17,11 @@ const ANYWHERE = ['field', 'dialog', 'image', 'grid'] as const;
 function shortcutTable(stores: KeyStores, ui: UiStore, actions: KeyActions): KeyBinding[] {
   const { library, job, selection, evaluation } = stores;
   const focusSoon = (input: () => HTMLInputElement | undefined): void => {
-    ui.sidebar = true;
+    ui.showSidebar(true);
     queueMicrotask(() => input()?.focus());
   };
   return [
-    { key: ',', mod: true, in: ANYWHERE, run: () => (ui.settingsOpen = true) },
+    { key: ',', mod: true, in: ANYWHERE, run: () => ui.setSettingsOpen(true) },
     { key: 'o', mod: true, in: ANYWHERE, run: () => void actions.pickAndOpen() },
     {
       key: 'r',
@@ -34,9 +34,9 @@ function shortcutTable(stores: KeyStores, ui: UiStore, actions: KeyActions): Key
     { in: ['image', 'grid'], claim: createCorrectionKey(stores, ui) },
     { key: 'Escape', in: ['field'], when: () => !ui.settingsOpen, keepDefault: true, run: () => ui.focusGrid() },
     { key: '/', in: ['grid'], run: () => focusSoon(() => ui.searchInput) },
-    { key: '?', in: ['grid'], run: () => (ui.shortcutsOpen = true) },
+    { key: '?', in: ['grid'], run: () => ui.setShortcutsOpen(true) },
     { key: 'u', plain: true, in: ['grid'], run: () => focusSoon(() => ui.urlInput) },
-    { key: 'e', plain: true, in: ['grid'], run: () => (evaluation.open = !evaluation.open) },
+    { key: 'e', plain: true, in: ['grid'], run: () => evaluation.toggle() },
     { key: 'Escape', in: ['grid'], when: () => selection.size > 0, keepDefault: true, run: () => selection.clear() },
     { key: 'Escape', in: ['grid'], when: () => evaluation.cell !== null, keepDefault: true, run: () => evaluation.clearCell() },
   ];

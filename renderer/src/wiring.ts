@@ -11,8 +11,8 @@ import type { UiStore } from './stores/ui.svelte';
 export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<Actions, 'openPath' | 'exportAs'>): () => void {
   const { library, review, compare, web, job, endpoint, exporter, settings } = stores;
   const onMenu: Record<MenuCommand, () => void> = {
-    settings: () => (ui.settingsOpen = true),
-    shortcuts: () => (ui.shortcutsOpen = true),
+    settings: () => ui.setSettingsOpen(true),
+    shortcuts: () => ui.setShortcutsOpen(true),
     export: () => void actions.exportAs({ kind: 'results', format: 'json' }),
   };
   const off = [
@@ -32,13 +32,13 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
     api.on('menuCommand', ({ command }) => onMenu[command]()),
   ];
   const media = matchMedia(`(resolution: ${ui.dpr}dppx)`);
-  const onDpr = () => (ui.dpr = window.devicePixelRatio || 1);
+  const onDpr = () => ui.setDpr(window.devicePixelRatio || 1);
   media.addEventListener('change', onDpr);
   // Settings and the initial folder load side by side: the first thumbnails should not wait.
   void settings.load().then(() => {
     if (settings.value) {
-      ui.tileSize = settings.value.tileSize;
-      review.threshold = settings.value.threshold;
+      ui.setTileSize(settings.value.tileSize);
+      review.setThreshold(settings.value.threshold);
     }
     return settings.probe();
   });
@@ -49,7 +49,7 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
     (initial) => {
       if (initial && !library.folder && !library.opening) void actions.openPath(initial);
     },
-    (error) => (ui.notice = { kind: 'error', title: 'Could not open the folder', text: toAppError(error).message }),
+    (error) => ui.notify({ kind: 'error', title: 'Could not open the folder', text: toAppError(error).message }),
   );
   return () => {
     off.forEach((unsubscribe) => unsubscribe());

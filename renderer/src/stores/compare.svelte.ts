@@ -17,13 +17,31 @@ import type { ReviewStore } from './review.svelte';
 
 export class CompareStore {
   /** Show only the images the two models disagree on. */
-  onlyDisagree = $state(false);
-  progress = $state.raw<JobProgress | null>(null);
+  #onlyDisagree = $state(false);
+  get onlyDisagree() {
+    return this.#onlyDisagree;
+  }
+  #progress = $state.raw<JobProgress | null>(null);
+  get progress() {
+    return this.#progress;
+  }
   /** Why the comparison run stopped or could not start / load. */
-  error = $state.raw<AppError | null>(null);
-  busy = $state(false);
-  loading = $state(false);
-  version = $state(0);
+  #error = $state.raw<AppError | null>(null);
+  get error() {
+    return this.#error;
+  }
+  #busy = $state(false);
+  get busy() {
+    return this.#busy;
+  }
+  #loading = $state(false);
+  get loading() {
+    return this.#loading;
+  }
+  #version = $state(0);
+  get version() {
+    return this.#version;
+  }
 
   /** The comparison model ('' when none is set, or when it is the current model). */
   readonly model: string;
@@ -52,13 +70,13 @@ export class CompareStore {
       return s && s.compareModel && s.compareModel !== s.model ? s.compareModel : '';
     });
     this.aligned = $derived.by(() => {
-      void this.version;
+      void this.#version;
       void this.library.version;
       return alignResults(this.library.entries, this.byId);
     });
     this.disagree = $derived(this.model ? disagreements(this.review.aligned, this.aligned, this.review.threshold) : new Set<number>());
     this.comparable = $derived(this.model ? comparable(this.review.aligned, this.aligned) : 0);
-    this.active = $derived(isActive(this.progress));
+    this.active = $derived(isActive(this.#progress));
 
     // Results are kept per folder + endpoint + model: load them again when any of those changes
     // (a string, so other settings changing do not reload).
@@ -72,11 +90,16 @@ export class CompareStore {
     });
   }
 
+  /** Turns the "Models disagree" filter on or off. */
+  setOnlyDisagree(on: boolean): void {
+    this.#onlyDisagree = on;
+  }
+
   /** The filter hook of the review store: the disagreeing images while the filter is on. */
-  readonly allowed = (): ReadonlySet<number> | null => (this.onlyDisagree && this.model ? this.disagree : null);
+  readonly allowed = (): ReadonlySet<number> | null => (this.#onlyDisagree && this.model ? this.disagree : null);
 
   result(id: string): ResultSummary | undefined {
-    void this.version;
+    void this.#version;
     return this.byId.get(id);
   }
 
@@ -89,37 +112,37 @@ export class CompareStore {
   /** Runs the comparison model over the folder's images it has not classified yet. */
   async run(force = false): Promise<void> {
     const folderId = this.library.folder?.folderId;
-    if (!folderId || !this.model || this.busy) return;
-    this.busy = true;
-    this.error = null;
+    if (!folderId || !this.model || this.#busy) return;
+    this.#busy = true;
+    this.#error = null;
     try {
       this.onProgress(await this.api.startJob({ folderId, model: this.model, ...(force ? { force } : {}) }));
     } catch (error) {
-      this.error = toAppError(error);
+      this.#error = toAppError(error);
     } finally {
-      this.busy = false;
+      this.#busy = false;
     }
   }
 
   async cancel(): Promise<void> {
-    const jobId = this.progress?.jobId;
+    const jobId = this.#progress?.jobId;
     if (!jobId) return;
     try {
       const next = await this.api.cancelJob({ jobId });
       if (next) this.onProgress(next);
     } catch (error) {
-      this.error = toAppError(error);
+      this.#error = toAppError(error);
     }
   }
 
   onProgress(progress: JobProgress): void {
     if (progress.folderId !== this.library.folder?.folderId) return;
     this.jobModels.set(progress.jobId, progress.model);
-    if (stepsBack(this.progress, progress)) return;
-    this.progress = progress;
+    if (stepsBack(this.#progress, progress)) return;
+    this.#progress = progress;
     if (!isActive(progress)) {
       this.items.flush();
-      if (progress.state === 'stopped' && progress.error) this.error = progress.error;
+      if (progress.state === 'stopped' && progress.error) this.#error = progress.error;
     }
   }
 
@@ -133,28 +156,28 @@ export class CompareStore {
       const model = this.jobModels.get(item.jobId);
       if (item.result && (model === undefined || model === this.model)) this.byId.set(item.id, item.result);
     }
-    this.version += 1;
+    this.#version += 1;
   }
 
   private async reload(folderId: string, model: string): Promise<void> {
     const token = ++this.loadToken;
     this.byId = new Map();
     this.items.clear();
-    this.error = null;
-    if (this.progress && this.progress.folderId !== folderId) this.progress = null;
-    this.version += 1;
+    this.#error = null;
+    if (this.#progress && this.#progress.folderId !== folderId) this.#progress = null;
+    this.#version += 1;
     if (!folderId || !model) {
-      this.onlyDisagree = false;
+      this.#onlyDisagree = false;
       return;
     }
-    this.loading = true;
+    this.#loading = true;
     const stale = () => token !== this.loadToken;
     const failure = await readResultPages(this.api, { folderId, model }, stale, (items) => {
       for (const item of items) this.byId.set(item.id, item);
-      this.version += 1;
+      this.#version += 1;
     });
     if (stale()) return;
-    if (failure) this.error = failure;
-    this.loading = false;
+    if (failure) this.#error = failure;
+    this.#loading = false;
   }
 }

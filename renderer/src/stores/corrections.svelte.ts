@@ -9,10 +9,22 @@ import { toAppError } from '../api';
 
 export class CorrectionsStore {
   /** Images with a corrected label, reviewed or flagged; replaced wholesale on every change. */
-  byId = $state.raw<ReadonlyMap<string, Correction>>(new Map());
-  canUndo = $state(false);
-  canRedo = $state(false);
-  error = $state<AppError | null>(null);
+  #byId = $state.raw<ReadonlyMap<string, Correction>>(new Map());
+  get byId() {
+    return this.#byId;
+  }
+  #canUndo = $state(false);
+  get canUndo() {
+    return this.#canUndo;
+  }
+  #canRedo = $state(false);
+  get canRedo() {
+    return this.#canRedo;
+  }
+  #error = $state<AppError | null>(null);
+  get error() {
+    return this.#error;
+  }
 
   private folderId = '';
   private loadToken = 0;
@@ -22,17 +34,22 @@ export class CorrectionsStore {
   constructor(private readonly api: Api) {}
 
   get(id: string | undefined): Correction | undefined {
-    return id === undefined ? undefined : this.byId.get(id);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  /** The person dismissed the "could not be saved" banner. */
+  dismissError(): void {
+    this.#error = null;
   }
 
   /** Forgets the previous folder's corrections. */
   clear(): void {
     this.loadToken++;
     this.folderId = '';
-    this.byId = new Map();
-    this.canUndo = false;
-    this.canRedo = false;
-    this.error = null;
+    this.#byId = new Map();
+    this.#canUndo = false;
+    this.#canRedo = false;
+    this.#error = null;
   }
 
   async load(folderId: string): Promise<void> {
@@ -41,12 +58,12 @@ export class CorrectionsStore {
     try {
       const snapshot = await this.api.corrections({ folderId });
       if (token !== this.loadToken) return;
-      this.byId = new Map(snapshot.items.map((c) => [c.id, c] as const));
-      this.canUndo = snapshot.canUndo;
-      this.canRedo = snapshot.canRedo;
-      this.error = null;
+      this.#byId = new Map(snapshot.items.map((c) => [c.id, c] as const));
+      this.#canUndo = snapshot.canUndo;
+      this.#canRedo = snapshot.canRedo;
+      this.#error = null;
     } catch (error) {
-      if (token === this.loadToken) this.error = toAppError(error);
+      if (token === this.loadToken) this.#error = toAppError(error);
     }
   }
 
@@ -74,7 +91,7 @@ export class CorrectionsStore {
         if (token !== this.loadToken) return;
         this.apply(change);
       } catch (error) {
-        if (token === this.loadToken) this.error = toAppError(error);
+        if (token === this.loadToken) this.#error = toAppError(error);
       }
     });
     this.queue = run;
@@ -83,15 +100,15 @@ export class CorrectionsStore {
 
   private apply(change: CorrectionsChange): void {
     if (change.changed.length > 0) {
-      const next = new Map(this.byId);
+      const next = new Map(this.#byId);
       for (const c of change.changed) {
         if (c.label === null && !c.reviewed && !c.flagged) next.delete(c.id);
         else next.set(c.id, c);
       }
-      this.byId = next;
+      this.#byId = next;
     }
-    this.canUndo = change.canUndo;
-    this.canRedo = change.canRedo;
-    this.error = null;
+    this.#canUndo = change.canUndo;
+    this.#canRedo = change.canRedo;
+    this.#error = null;
   }
 }

@@ -7,32 +7,38 @@ import { toAppError } from '../api';
 // timeout counts as offline; a missing or malformed URL is a Settings problem, not an outage.
 
 export class EndpointStore {
-  status = $state.raw<EndpointStatus | null>(null);
-  checking = $state(false);
+  #status = $state.raw<EndpointStatus | null>(null);
+  get status() {
+    return this.#status;
+  }
+  #checking = $state(false);
+  get checking() {
+    return this.#checking;
+  }
 
   readonly offline = $derived(
-    this.status !== null && !this.status.reachable && (this.status.error?.code === 'network' || this.status.error?.code === 'timeout'),
+    this.#status !== null && !this.#status.reachable && (this.#status.error?.code === 'network' || this.#status.error?.code === 'timeout'),
   );
 
   constructor(private readonly api: Api) {}
 
   /** Probes the endpoint now; answers whether it is reachable. */
   async check(): Promise<boolean> {
-    this.checking = true;
+    this.#checking = true;
     try {
       this.onStatus(await this.api.endpointStatus({}));
     } catch (error) {
       const failure = toAppError(error);
-      this.onStatus({ reachable: false, checkedAt: new Date().toISOString(), endpoint: this.status?.endpoint ?? '', error: failure });
+      this.onStatus({ reachable: false, checkedAt: new Date().toISOString(), endpoint: this.#status?.endpoint ?? '', error: failure });
     } finally {
-      this.checking = false;
+      this.#checking = false;
     }
     return !this.offline;
   }
 
   onStatus(status: EndpointStatus): void {
     // A late probe answer must not overwrite a newer push.
-    if (this.status && status.checkedAt < this.status.checkedAt) return;
-    this.status = status;
+    if (this.#status && status.checkedAt < this.#status.checkedAt) return;
+    this.#status = status;
   }
 }

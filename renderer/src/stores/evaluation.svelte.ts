@@ -68,15 +68,39 @@ function readPersisted(folderId: string): Persisted {
 }
 
 export class EvaluationStore {
-  open = $state(false);
-  loading = $state(false);
-  error = $state<AppError | null>(null);
+  #open = $state(false);
+  get open() {
+    return this.#open;
+  }
+  #loading = $state(false);
+  get loading() {
+    return this.#loading;
+  }
+  #error = $state<AppError | null>(null);
+  get error() {
+    return this.#error;
+  }
   /** Main's answer: ground truth before corrections, unmatched names, CSV problems. */
-  base = $state.raw<FolderEvaluation | null>(null);
-  mapping = $state.raw<LabelMapping>({});
-  mappingNames = $state.raw<Readonly<Record<string, string>>>({});
-  labelsPath = $state<string | null>(null);
-  cell = $state.raw<CellFilter | null>(null);
+  #base = $state.raw<FolderEvaluation | null>(null);
+  get base() {
+    return this.#base;
+  }
+  #mapping = $state.raw<LabelMapping>({});
+  get mapping() {
+    return this.#mapping;
+  }
+  #mappingNames = $state.raw<Readonly<Record<string, string>>>({});
+  get mappingNames() {
+    return this.#mappingNames;
+  }
+  #labelsPath = $state<string | null>(null);
+  get labelsPath() {
+    return this.#labelsPath;
+  }
+  #cell = $state.raw<CellFilter | null>(null);
+  get cell() {
+    return this.#cell;
+  }
 
   /** Ground truth with the corrections on top. */
   readonly truth: ReadonlyMap<string, readonly string[]>;
@@ -104,8 +128,8 @@ export class EvaluationStore {
     private readonly corrections: CorrectionsStore,
     private readonly model: () => string,
   ) {
-    this.groundIndex = $derived(new Map(this.base?.truth ?? []));
-    this.truth = $derived(truthWithCorrections(this.base?.truth ?? [], this.corrections.byId.values()));
+    this.groundIndex = $derived(new Map(this.#base?.truth ?? []));
+    this.truth = $derived(truthWithCorrections(this.#base?.truth ?? [], this.corrections.byId.values()));
     this.prepared = $derived.by(() => {
       void this.library.version;
       void this.resultsTick;
@@ -142,11 +166,20 @@ export class EvaluationStore {
       // 250,000 results would hold back the result pages still on their way.
       const ready = !this.library.scanning && !this.review.loading;
       const classes = this.classesKey;
-      const request = { mapping: this.mapping, labelsPath: this.labelsPath, model: this.model() };
+      const request = { mapping: this.#mapping, labelsPath: this.#labelsPath, model: this.model() };
       if (!folderId || !ready || classes === '' || !request.model || this.mappingFor !== folderId) return;
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.fetch(folderId), 250);
     });
+  }
+
+  /** Shows or hides the evaluation panel. */
+  toggle(): void {
+    this.#open = !this.#open;
+  }
+
+  close(): void {
+    this.#open = false;
   }
 
   /** Lets the metrics see new results now, or in a second when they saw some less than a second ago. */
@@ -167,14 +200,14 @@ export class EvaluationStore {
   private switchFolder(folderId: string): void {
     this.folderId = folderId;
     this.token++;
-    this.base = null;
-    this.error = null;
-    this.cell = null;
+    this.#base = null;
+    this.#error = null;
+    this.#cell = null;
     const saved = folderId ? readPersisted(folderId) : { names: {}, labelsPath: null };
-    this.mapping = {};
+    this.#mapping = {};
     this.mappingFor = '';
-    this.mappingNames = saved.names;
-    this.labelsPath = saved.labelsPath;
+    this.#mappingNames = saved.names;
+    this.#labelsPath = saved.labelsPath;
     if (folderId) void this.loadMapping(folderId);
   }
 
@@ -184,16 +217,16 @@ export class EvaluationStore {
       mapping = (await this.api.getSettings({})).groundTruthMappings[folderId] ?? {};
     } catch (error) {
       // Evaluate without the stored mapping rather than not at all; the panel shows why.
-      if (folderId === this.folderId) this.error = toAppError(error);
+      if (folderId === this.folderId) this.#error = toAppError(error);
     }
     if (folderId !== this.folderId) return;
-    this.mapping = mapping;
+    this.#mapping = mapping;
     this.mappingFor = folderId;
   }
 
   private request(folderId: string): EvaluationRequest {
-    const request: EvaluationRequest = { folderId, threshold: this.review.threshold, mapping: { ...this.mapping } };
-    if (this.labelsPath) request.labelsPath = this.labelsPath;
+    const request: EvaluationRequest = { folderId, threshold: this.review.threshold, mapping: { ...this.#mapping } };
+    if (this.#labelsPath) request.labelsPath = this.#labelsPath;
     return request;
   }
 
@@ -201,25 +234,25 @@ export class EvaluationStore {
   async fetch(folderId = this.folderId): Promise<void> {
     if (!folderId) return;
     const token = ++this.token;
-    this.loading = true;
+    this.#loading = true;
     try {
       const answer = await this.api.evaluation(this.request(folderId));
       if (token !== this.token) return;
-      this.base = answer;
-      this.error = null;
+      this.#base = answer;
+      this.#error = null;
     } catch (error) {
       if (token !== this.token) return;
-      this.error = toAppError(error);
+      this.#error = toAppError(error);
       // Truth from an older request (another CSV, another mapping) would be shown as if current.
-      this.base = null;
+      this.#base = null;
     } finally {
-      if (token === this.token) this.loading = false;
+      if (token === this.token) this.#loading = false;
     }
   }
 
   private persist(): void {
     if (!this.folderId) return;
-    const value: Persisted = { names: { ...this.mappingNames }, labelsPath: this.labelsPath };
+    const value: Persisted = { names: { ...this.#mappingNames }, labelsPath: this.#labelsPath };
     try {
       localStorage.setItem(storageKey(this.folderId), JSON.stringify(value));
     } catch {
@@ -229,8 +262,8 @@ export class EvaluationStore {
 
   /** Maps a folder / CSV name (by its normalised key) to a class, to null (ignore), or back to unmapped. */
   setMapping(key: string, name: string, target: string | null | undefined): void {
-    const mapping = { ...this.mapping };
-    const names = { ...this.mappingNames };
+    const mapping = { ...this.#mapping };
+    const names = { ...this.#mappingNames };
     if (target === undefined) {
       delete mapping[key];
       delete names[key];
@@ -238,12 +271,12 @@ export class EvaluationStore {
       mapping[key] = target;
       names[key] = name;
     }
-    this.mapping = mapping;
-    this.mappingNames = names;
+    this.#mapping = mapping;
+    this.#mappingNames = names;
     this.persist();
     const folderId = this.folderId;
     this.api.setGroundTruthMapping({ folderId, mapping }).catch((error: unknown) => {
-      if (folderId === this.folderId) this.error = toAppError(error);
+      if (folderId === this.folderId) this.#error = toAppError(error);
     });
   }
 
@@ -257,13 +290,13 @@ export class EvaluationStore {
     try {
       return await this.api.pickLabelsCsv({});
     } catch (error) {
-      this.error = toAppError(error);
+      this.#error = toAppError(error);
       return null;
     }
   }
 
   setLabelsPath(path: string | null): void {
-    this.labelsPath = path && path.trim() ? path.trim() : null;
+    this.#labelsPath = path && path.trim() ? path.trim() : null;
     this.persist();
   }
 
@@ -304,12 +337,12 @@ export class EvaluationStore {
       const at = this.library.indexOf(id);
       if (at >= 0) only.add(at);
     }
-    this.cell = { truth: p.classes[row], predicted: column < 0 ? null : p.classes[column], count: ids.length };
+    this.#cell = { truth: p.classes[row], predicted: column < 0 ? null : p.classes[column], count: ids.length };
     this.review.setFilter({ only });
   }
 
   clearCell(): void {
-    this.cell = null;
+    this.#cell = null;
     this.review.setFilter({ only: null });
   }
 

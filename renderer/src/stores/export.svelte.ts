@@ -10,22 +10,34 @@ import type { Notice } from './ui.svelte';
 
 export class ExportStore {
   /** The format being written, or null when no export runs. */
-  running = $state<ExportFormat | null>(null);
-  progress = $state.raw<Events['exportProgress'] | null>(null);
-  cancelling = $state(false);
+  #running = $state<ExportFormat | null>(null);
+  get running() {
+    return this.#running;
+  }
+  #progress = $state.raw<Events['exportProgress'] | null>(null);
+  get progress() {
+    return this.#progress;
+  }
+  #cancelling = $state(false);
+  get cancelling() {
+    return this.#cancelling;
+  }
   /** True once an export has taken a moment: a quick one finishes without a flashing bar. */
-  visible = $state(false);
+  #visible = $state(false);
+  get visible() {
+    return this.#visible;
+  }
 
   constructor(private readonly api: Api) {}
 
   /** Exports the folder (or only `ids`; class folders with or without sub-folders, main's default
    *  keeps them); answers what to tell the user, or null when the dialog was cancelled. */
   async run(folderId: string, format: ExportFormat, ids?: string[], options: { keepSubfolders?: boolean } = {}): Promise<Notice | null> {
-    if (this.running) return { kind: 'info', title: 'An export is already running', text: 'Wait for it to finish, or cancel it in the status bar.' };
-    this.running = format;
-    this.progress = null;
-    this.cancelling = false;
-    const reveal = setTimeout(() => (this.visible = true), 300);
+    if (this.#running) return { kind: 'info', title: 'An export is already running', text: 'Wait for it to finish, or cancel it in the status bar.' };
+    this.#running = format;
+    this.#progress = null;
+    this.#cancelling = false;
+    const reveal = setTimeout(() => (this.#visible = true), 300);
     try {
       const done = await this.api.exportResults({ folderId, format, ids, ...(options.keepSubfolders === undefined ? {} : { keepSubfolders: options.keepSubfolders }) });
       if (!done) return null;
@@ -40,20 +52,20 @@ export class ExportStore {
       return { kind: 'error', title: 'Export failed', text: failure.message };
     } finally {
       clearTimeout(reveal);
-      this.visible = false;
-      this.running = null;
-      this.progress = null;
-      this.cancelling = false;
+      this.#visible = false;
+      this.#running = null;
+      this.#progress = null;
+      this.#cancelling = false;
     }
   }
 
   onProgress(progress: Events['exportProgress']): void {
-    if (this.running) this.progress = progress;
+    if (this.#running) this.#progress = progress;
   }
 
   async cancel(): Promise<void> {
-    if (!this.running) return;
-    this.cancelling = true;
+    if (!this.#running) return;
+    this.#cancelling = true;
     await this.api.cancelExport({}).catch(() => undefined);
   }
 }

@@ -12,12 +12,21 @@ import type { ReviewStore } from './review.svelte';
 export type RunMode = 'new' | 'selected' | 'failed' | 'force';
 
 export class JobStore {
-  progress = $state.raw<JobProgress | null>(null);
+  #progress = $state.raw<JobProgress | null>(null);
+  get progress() {
+    return this.#progress;
+  }
   /** A failure that stops the run (bad key, unknown model...), shown as one banner. */
-  banner = $state.raw<AppError | null>(null);
-  busy = $state(false);
+  #banner = $state.raw<AppError | null>(null);
+  get banner() {
+    return this.#banner;
+  }
+  #busy = $state(false);
+  get busy() {
+    return this.#busy;
+  }
 
-  readonly active = $derived(isActive(this.progress));
+  readonly active = $derived(isActive(this.#progress));
 
   constructor(
     private readonly api: Api,
@@ -27,9 +36,9 @@ export class JobStore {
 
   async start(mode: RunMode, selected: string[] = []): Promise<void> {
     const folderId = this.library.folder?.folderId;
-    if (!folderId || this.busy) return;
-    this.busy = true;
-    this.banner = null;
+    if (!folderId || this.#busy) return;
+    this.#busy = true;
+    this.#banner = null;
     try {
       const request =
         mode === 'selected'
@@ -51,9 +60,9 @@ export class JobStore {
       this.onProgress(await this.api.startJob(request));
     } catch (error) {
       this.review.clearLive();
-      this.banner = toAppError(error);
+      this.#banner = toAppError(error);
     } finally {
-      this.busy = false;
+      this.#busy = false;
     }
   }
 
@@ -70,31 +79,36 @@ export class JobStore {
   }
 
   private async control(call: (jobId: string) => Promise<JobProgress | null>): Promise<void> {
-    const jobId = this.progress?.jobId;
+    const jobId = this.#progress?.jobId;
     if (!jobId) return;
     try {
       const next = await call(jobId);
       if (next) this.onProgress(next);
     } catch (error) {
-      this.banner = toAppError(error);
+      this.#banner = toAppError(error);
     }
   }
 
   onProgress(progress: JobProgress): void {
     // Web-image jobs run beside the folder's run and show their own progress in the Web images list.
     if (progress.web || progress.folderId !== this.library.folder?.folderId) return;
-    if (stepsBack(this.progress, progress)) return;
-    this.progress = progress;
+    if (stepsBack(this.#progress, progress)) return;
+    this.#progress = progress;
     if (!isActive(progress)) {
       this.review.flush();
       this.review.clearLive();
-      if (progress.state === 'stopped' && progress.error) this.banner = progress.error;
+      if (progress.state === 'stopped' && progress.error) this.#banner = progress.error;
     }
+  }
+
+  /** The person dismissed the run's banner. */
+  dismissBanner(): void {
+    this.#banner = null;
   }
 
   /** Forgets the job of the previous folder (a running job keeps running in main). */
   clear(): void {
-    this.progress = null;
-    this.banner = null;
+    this.#progress = null;
+    this.#banner = null;
   }
 }

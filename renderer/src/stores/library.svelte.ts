@@ -15,8 +15,14 @@ export class LibraryStore {
   /** Bumped whenever `entries` / `names` change. */
   version = $state(0);
   names = $state.raw<NameIndex>(buildNameIndex([]));
-  problems = $state.raw<ScanProblem[]>([]);
-  error = $state<AppError | null>(null);
+  #problems = $state.raw<ScanProblem[]>([]);
+  get problems() {
+    return this.#problems;
+  }
+  #error = $state<AppError | null>(null);
+  get error() {
+    return this.#error;
+  }
 
   entries: ImageEntry[] = [];
   /** Built on first use: at 250,000 entries a Map kept up to date on every batch costs seconds. */
@@ -53,14 +59,14 @@ export class LibraryStore {
     try {
       return await this.api.pickFolder({});
     } catch (error) {
-      this.error = toAppError(error);
+      this.#error = toAppError(error);
       return null;
     }
   }
 
   async open(path: string): Promise<void> {
     this.opening = true;
-    this.error = null;
+    this.#error = null;
     this.pending.clear();
     this.pendingDone.clear();
     this.reset(null);
@@ -77,7 +83,7 @@ export class LibraryStore {
       else this.scheduleFlush(true);
     } catch (error) {
       this.scanning = false;
-      this.error = toAppError(error);
+      this.#error = toAppError(error);
     } finally {
       this.opening = false;
     }
@@ -100,24 +106,29 @@ export class LibraryStore {
       return;
     }
     this.scanning = false;
-    this.problems = done.problems;
+    this.#problems = done.problems;
     this.scheduleFlush(true);
   }
 
   onScanProblem(problem: ScanProblem & { folderId: string }): void {
     if (this.folder?.folderId !== problem.folderId) return;
-    this.problems = [...this.problems, { path: problem.path, code: problem.code, message: problem.message }];
+    this.#problems = [...this.#problems, { path: problem.path, code: problem.code, message: problem.message }];
+  }
+
+  /** The person dismissed the "could not open the folder" banner. */
+  dismissError(): void {
+    this.#error = null;
   }
 
   dismissProblems(): void {
-    this.problems = [];
+    this.#problems = [];
   }
 
   private reset(info: FolderInfo | null): void {
     this.folder = info;
     this.entries = [];
     this.indexById = null;
-    this.problems = [];
+    this.#problems = [];
     this.names = buildNameIndex([]);
     this.version += 1;
   }

@@ -24,15 +24,33 @@ import { alignResults, Batch, readResultPages } from './result-pages';
 export type LiveState = 'queued' | 'running';
 
 export class ReviewStore {
-  threshold = $state(0.4);
-  filter = $state.raw<ViewFilter>(defaultFilter);
-  sort = $state<SortKey>('name');
-  overlays = $state(true);
+  #threshold = $state(0.4);
+  get threshold() {
+    return this.#threshold;
+  }
+  #filter = $state.raw<ViewFilter>(defaultFilter);
+  get filter() {
+    return this.#filter;
+  }
+  #sort = $state<SortKey>('name');
+  get sort() {
+    return this.#sort;
+  }
+  #overlays = $state(true);
+  get overlays() {
+    return this.#overlays;
+  }
   version = $state(0);
   loading = $state(false);
-  error = $state<AppError | null>(null);
+  #error = $state<AppError | null>(null);
+  get error() {
+    return this.#error;
+  }
   /** Thumbnail failures by image id (few; reactive on their own). */
-  thumbErrors = $state.raw<ReadonlyMap<string, string>>(new Map());
+  #thumbErrors = $state.raw<ReadonlyMap<string, string>>(new Map());
+  get thumbErrors() {
+    return this.#thumbErrors;
+  }
 
   private byId = new Map<string, ResultSummary>();
   private live = new Map<string, LiveState>();
@@ -63,12 +81,12 @@ export class ReviewStore {
     // Facts per image are gathered when results change; filters, sort and threshold reuse them.
     this.prepared = $derived(prepareView(this.library.names, this.aligned));
     this.colors = $derived(classColors(this.prepared.classNames));
-    this.view = $derived(buildPreparedView(this.prepared, this.viewFilter(), this.sort, this.threshold, this.sort === 'mistakes' ? this.mistakes() : null));
+    this.view = $derived(buildPreparedView(this.prepared, this.viewFilter(), this.#sort, this.#threshold, this.#sort === 'mistakes' ? this.mistakes() : null));
   }
 
   private viewFilter(): ViewFilter {
     const extra = this.allowed();
-    return extra ? { ...this.filter, only: intersectAllowed(this.filter.only, extra) } : this.filter;
+    return extra ? { ...this.#filter, only: intersectAllowed(this.#filter.only, extra) } : this.#filter;
   }
 
   /** The image at position `pos` of the current view (filtered and sorted), if any. */
@@ -87,7 +105,7 @@ export class ReviewStore {
   }
 
   labels(result: ResultSummary | undefined): Labels | null {
-    return result?.status === 'done' ? labelsAt(result, this.threshold) : null;
+    return result?.status === 'done' ? labelsAt(result, this.#threshold) : null;
   }
 
   /** Forgets everything of the previous folder. */
@@ -95,8 +113,8 @@ export class ReviewStore {
     this.byId = new Map();
     this.live = new Map();
     this.items.clear();
-    this.thumbErrors = new Map();
-    this.filter = defaultFilter;
+    this.#thumbErrors = new Map();
+    this.#filter = defaultFilter;
     this.version += 1;
   }
 
@@ -113,7 +131,7 @@ export class ReviewStore {
   async load(folderId: string): Promise<void> {
     const token = ++this.loadToken;
     this.loading = true;
-    this.error = null;
+    this.#error = null;
     const stale = () => token !== this.loadToken;
     // Every version bump re-lines and re-indexes every result, so at 250,000 results the pages are
     // shown together at most every `showEveryMs` (the first at once), not one rebuild per page.
@@ -131,14 +149,14 @@ export class ReviewStore {
     });
     if (stale()) return;
     if (unshown) this.version += 1;
-    if (failure) this.error = failure;
+    if (failure) this.#error = failure;
     this.loading = false;
   }
 
   setThumbError(id: string, reason: string): void {
-    const next = new Map(this.thumbErrors);
+    const next = new Map(this.#thumbErrors);
     next.set(id, reason);
-    this.thumbErrors = next;
+    this.#thumbErrors = next;
   }
 
   /** Marks images as waiting for a job. */
@@ -174,12 +192,31 @@ export class ReviewStore {
     this.version += 1;
   }
 
+  /** The confidence threshold badges, filters and metrics judge by (0..1). */
+  setThreshold(threshold: number): void {
+    this.#threshold = threshold;
+  }
+
+  setSort(sort: SortKey): void {
+    this.#sort = sort;
+  }
+
+  /** Shows or hides the class badges over the tiles. */
+  toggleOverlays(): void {
+    this.#overlays = !this.#overlays;
+  }
+
+  /** The person dismissed the "stored results could not be loaded" banner. */
+  dismissError(): void {
+    this.#error = null;
+  }
+
   setFilter(patch: Partial<ViewFilter>): void {
-    this.filter = { ...this.filter, ...patch };
+    this.#filter = { ...this.#filter, ...patch };
   }
 
   toggleClass(name: string): void {
-    const classes = new Set(this.filter.classes);
+    const classes = new Set(this.#filter.classes);
     if (classes.has(name)) classes.delete(name);
     else classes.add(name);
     this.setFilter({ classes });

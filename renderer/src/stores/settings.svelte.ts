@@ -7,36 +7,45 @@ import { toAppError } from '../api';
 // Settings and key status as main holds them; the renderer never sees the key itself.
 
 export class SettingsStore {
-  value = $state.raw<Settings | null>(null);
-  credentials = $state.raw<CredentialStatus | null>(null);
-  error = $state<AppError | null>(null);
+  #value = $state.raw<Settings | null>(null);
+  get value() {
+    return this.#value;
+  }
+  #credentials = $state.raw<CredentialStatus | null>(null);
+  get credentials() {
+    return this.#credentials;
+  }
+  #error = $state<AppError | null>(null);
+  get error() {
+    return this.#error;
+  }
 
   constructor(private readonly api: Api) {}
 
   async load(): Promise<void> {
     try {
-      this.value = await this.api.getSettings({});
+      this.#value = await this.api.getSettings({});
     } catch (error) {
-      this.error = toAppError(error);
+      this.#error = toAppError(error);
     }
     await this.refreshCredentials();
   }
 
   async refreshCredentials(): Promise<void> {
     try {
-      this.credentials = await this.api.credentialStatus({});
+      this.#credentials = await this.api.credentialStatus({});
     } catch (error) {
-      this.credentials = null;
-      this.error = toAppError(error);
+      this.#credentials = null;
+      this.#error = toAppError(error);
     }
   }
 
   /** Checks the saved key against Roboflow (its workspace shows in Settings). Whether the endpoint
    *  can be reached is the endpoint store's business, so a failure here stays quiet. */
   async probe(): Promise<void> {
-    if (!this.credentials?.hasKey) return;
+    if (!this.#credentials?.hasKey) return;
     try {
-      this.credentials = await this.api.checkApiKey({});
+      this.#credentials = await this.api.checkApiKey({});
     } catch {
       // Offline or a revoked key: Settings says so when opened and checked.
     }
@@ -45,7 +54,7 @@ export class SettingsStore {
   /** Saves a partial update; answers the error instead of throwing so forms can show it. */
   async update(patch: SettingsPatch): Promise<AppError | null> {
     try {
-      this.value = await this.api.setSettings(patch);
+      this.#value = await this.api.setSettings(patch);
       return null;
     } catch (error) {
       return toAppError(error);
@@ -65,7 +74,7 @@ export class SettingsStore {
   /** Runs a credential action and keeps its status; answers the error, if any. */
   async credentialAction(action: () => Promise<CredentialStatus>): Promise<AppError | null> {
     try {
-      this.credentials = await action();
+      this.#credentials = await action();
       return null;
     } catch (error) {
       return toAppError(error);

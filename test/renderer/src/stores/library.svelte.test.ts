@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { appError } from '../../../../app/errors';
+import { LibraryStore } from '../../../../renderer/src/stores/library.svelte';
+import { fakeApi } from '../../../support/fake-api';
+import { entry, folderApi, folderId } from '../../../support/renderer-fixtures.svelte';
+import { packEntries } from '../../../../app/scan-batch';
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('LibraryStore', () => {
+  it('opens a folder and lists the images as the scan finds them, batches that came before the answer included', async () => {
+    const overtake: { batch?: () => void } = {};
+    const api = folderApi([], [], {}, {
+      openFolder: ({ path }) => {
+        // A first batch can overtake openFolder's answer over IPC.
+        overtake.batch?.();
+        return { folderId, root: path, name: 'photos', recursive: true };
+      },
+    });
+    const library = new LibraryStore(api);
+    overtake.batch = () => library.onScanBatch(packEntries(folderId, [entry('a.jpg')]));
+    await library.open('/photos');
+    expect(library.folder?.name).toBe('photos');
+    expect(library.scanning).toBe(true);
+    expect(library.count).toBe(1);
+
+    library.onScanBatch(packEntries(folderId, [entry('b.jpg'), entry('c.jpg')]));
+    library.onScanBatch(packEntries('ffffffffffffffff', [entry('other.jpg')]));
+    library.onScanProblem({ folderId, path: 'broken', code: 'unreadable_folder', message: 'Permission denied' });
+    library.onScanDone({ folderId, total: 3, problems: [{ path: 'broken', code: 'unreadable_folder', message: 'Permission denied' }], ms: 5, cancelled: false });
+    await tick();
+    expect(library.scanning).toBe(false);
+    expect(library.entries.map((e) => e.name)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+    expect(library.indexOf('c.jpg')).toBe(2);
+    expect(library.indexOf('other.jpg')).toBe(-1);
+    expect(library.problems).toHaveLength(1);
+    library.dismissProblems();
+    expect(library.problems).toEqual([]);
+  });
+
+  it('says why a folder could not be opened, and why the folder dialog failed', async () => {
+    const api = fakeApi({
+      openFolder: () => Promise.reject(appError('not_found', 'That folder no longer exists.')),
+      pickFolder: () => Promise.reject(appError('internal', 'The dialog could not open.')),
+    });
+    const library = new LibraryStore(api);
+    await library.open('/gone');
+    expect(library.error?.message).toBe('That folder no longer exists.');
+    expect(library.scanning).toBe(false);
+    expect(library.opening).toBe(false);
+    expect(await library.pickFolder()).toBeNull();
+    expect(library.error?.message).toBe('The dialog could not open.');
+    library.dismissError();
+    expect(library.error).toBeNull();
+  });
+
+  it('a cancelled folder dialog answers null without an error', async () => {
+    const library = new LibraryStore(fakeApi({ pickFolder: () => null }));
+    expect(await library.pickFolder()).toBeNull();
+    expect(library.error).toBeNull();
+  });
+});
