@@ -31,7 +31,7 @@ export default defineConfig({
           name: 'renderer',
           include: [rendererUnit],
           environment: 'jsdom',
-          setupFiles: ['test/renderer/setup.ts'],
+          setupFiles: ['test/support/renderer-setup.ts'],
         },
       },
     ],

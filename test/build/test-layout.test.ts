@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 // - helpers shared by tests are in test/support, not beside the tests.
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const sourceExtensions = ['.ts', '.svelte.ts', '.svelte'];
+// A component's test is <Component>.svelte.test.ts: its subject already ends in .svelte.
+const sourceExtensions = ['.ts', '.svelte.ts', '.svelte', ''];
 const ownAreas = new Set(['e2e', 'build', 'package', 'electron', 'bench', 'support']);
 const mirrored = new Set(['app', 'main', 'renderer']);
 const selfTesting = new Set(['peer', 'host']);
@@ -42,7 +43,7 @@ function misplaced(file: string, exists: (repoPath: string) => boolean): string 
 describe('test layout', () => {
   it('puts every test where its name says what it tests', () => {
     const wrong = filesUnder('test')
-      .map((file) => ({ file, why: misplaced(file, (p) => existsSync(path.join(repo, p))) }))
+      .map((file) => ({ file, why: misplaced(file, (p) => statSync(path.join(repo, p), { throwIfNoEntry: false })?.isFile() === true) }))
       .filter((entry) => entry.why !== null);
     expect(wrong).toEqual([]);
   });
@@ -54,5 +55,7 @@ describe('test layout', () => {
     expect(misplaced('test/misc/thing.test.ts', none)).toMatch(/not a place/);
     expect(misplaced('test/main/scenarios/key-gate.test.ts', none)).toBeNull();
     expect(misplaced('test/main/cli/evaluate.test.ts', (p) => p === 'main/cli/evaluate.ts')).toBeNull();
+    expect(misplaced('test/renderer/src/components/Grid.svelte.test.ts', (p) => p === 'renderer/src/components/Grid.svelte')).toBeNull();
+    expect(misplaced('test/renderer/src/components/grid.svelte.test.ts', (p) => p === 'renderer/src/components/Grid.svelte')).not.toBeNull();
   });
 });

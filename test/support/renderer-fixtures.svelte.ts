@@ -14,7 +14,7 @@ import { packEntries } from '../../app/scan-batch';
 
 export const folderId = '0123456789abcdef';
 
-export const entry = (name: string): ImageEntry => ({ id: name, name, size: 1000, mtimeMs: 0 });
+export const entry = (id: string): ImageEntry => ({ id, name: id.slice(id.lastIndexOf('/') + 1), size: 1000, mtimeMs: 0 });
 
 /** A single-label result with scores given best first. */
 export function done(id: string, ...scores: Array<[string, number]>): ResultSummary {

@@ -33,7 +33,7 @@ describe('ExportStore', () => {
     const api = fakeApi({ exportResults: () => done });
     const notice = await new ExportStore(api).run(folderId, 'class-folders', ['a', 'b']);
     expect(notice?.text).toMatch(/^2 images as class folders to \/out\/by-class\. .*x\.jpg/);
-    expect(api.requests('exportResults')[0]).toEqual({ folderId, format: 'class-folders', ids: ['a', 'b'], keepSubfolders: true });
+    expect(api.requests('exportResults')[0]).toEqual({ folderId, format: 'class-folders', ids: ['a', 'b'] });
   });
 
   it('says nothing when the save dialog was cancelled; says why an export failed or was cancelled', async () => {

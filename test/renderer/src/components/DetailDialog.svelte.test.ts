@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../../../../renderer/src/stores/app-stores';
 import { failed, folderId, judged, judgedApi, judgedStores, storesWithFolder } from '../../../support/renderer-fixtures.svelte';
 import type { FakeApi } from '../../../support/fake-api';
-import DetailHarness from './DetailHarness.svelte';
+import DetailHarness from '../../../support/DetailHarness.svelte';
 
 let stores: (Stores & { destroy: () => void }) | undefined;
 afterEach(() => stores?.destroy());
@@ -21,7 +21,7 @@ describe('Detail view', () => {
   it('shows the image, its place in the view, the prediction and the raw response', async () => {
     const api = judgedApi({ resultDetail: ({ id }) => ({ id, size: 1000, mtimeMs: 0, status: 'done', response: { top: 'cat', time: 0.01 }, startedAt: '', finishedAt: '' }) });
     await detailOf(api, 0);
-    const dialog = screen.getByRole('dialog', { name: 'cat/1.jpg' });
+    const dialog = screen.getByRole('dialog', { name: '1.jpg' });
     expect(within(dialog).getByText('1 of 4')).toBeInTheDocument();
     expect(within(dialog).getByText('cat 90%')).toBeInTheDocument();
     expect(within(dialog).getByRole('button', { name: 'Previous image' })).toBeDisabled();
@@ -33,18 +33,21 @@ describe('Detail view', () => {
     await detailOf(judgedApi({ resultDetail: () => null }), 0);
     const user = userEvent.setup();
     await user.click(screen.getByRole('button', { name: 'Next image' }));
-    expect(screen.getByRole('dialog', { name: 'cat/2.jpg' })).toBeInTheDocument();
+    const at = (place: string) => within(screen.getByRole('dialog')).getByText(place);
+    expect(screen.getByRole('dialog', { name: '2.jpg' })).toBeInTheDocument();
+    expect(at('2 of 4')).toBeInTheDocument();
     screen.getByRole('dialog').focus();
     await user.keyboard('{ArrowRight}');
-    expect(screen.getByRole('dialog', { name: 'dog/1.jpg' })).toBeInTheDocument();
+    expect(screen.getByRole('dialog', { name: '1.jpg' })).toBeInTheDocument();
+    expect(at('3 of 4')).toBeInTheDocument();
     await user.keyboard('{ArrowLeft}{ArrowLeft}');
-    expect(screen.getByRole('dialog', { name: 'cat/1.jpg' })).toBeInTheDocument();
+    expect(at('1 of 4')).toBeInTheDocument();
   });
 
   it('a wrong prediction is marked against the truth, and a correction changes it at once', async () => {
     const api = judgedApi({ resultDetail: () => null });
     await detailOf(api, 1);
-    const dialog = screen.getByRole('dialog', { name: 'cat/2.jpg' });
+    const dialog = screen.getByRole('dialog', { name: '2.jpg' });
     expect(within(dialog).getByText('✗ prediction differs')).toBeInTheDocument();
     const labels = within(dialog).getByRole('group', { name: 'Correct label' });
     await userEvent.setup().click(within(labels).getByRole('button', { name: /dog$/ }));
@@ -61,7 +64,7 @@ describe('Detail view', () => {
       startJob: ({ ids }) => ({ jobId: 'job-9', folderId, model: 'cats/2', state: 'running', total: ids?.length ?? 0, done: 0, failed: 0, skipped: 0, inFlight: 0, rate: 0, etaSeconds: null }),
     });
     await detailOf(api, 0, { judge: false });
-    const dialog = screen.getByRole('dialog', { name: 'cat/1.jpg' });
+    const dialog = screen.getByRole('dialog', { name: '1.jpg' });
     expect(within(dialog).getByRole('alert')).toHaveTextContent('Classification failed');
     expect(within(dialog).getByRole('alert')).toHaveTextContent('Server error 500');
     await userEvent.setup().click(within(dialog).getByRole('button', { name: 'Retry' }));
@@ -72,7 +75,7 @@ describe('Detail view', () => {
   it('the side panel follows the image: queued, then its prediction', async () => {
     const s = await detailOf(judgedApi({ resultsPage: () => ({ total: 0, items: [] }) }), 0, { panel: true, judge: false });
     const panel = screen.getByRole('complementary', { name: 'Details' });
-    expect(within(panel).getByText('cat/1.jpg')).toBeInTheDocument();
+    expect(within(panel).getByText('1.jpg')).toBeInTheDocument();
     expect(within(panel).getByText('Not classified yet.')).toBeInTheDocument();
     s.review.markQueued(['cat/1.jpg']);
     expect(await within(panel).findByText('Waiting in the queue…')).toBeInTheDocument();
