@@ -45,6 +45,11 @@ function layerAt(relative) {
   return null;
 }
 
+/** A folder layer as 'main/', a one-file layer as 'main/compose.ts'. */
+function shown(layer) {
+  return layerOf.find(([, name]) => name === layer)[0];
+}
+
 function packageName(specifier) {
   if (specifier.startsWith('node:')) return specifier;
   const parts = specifier.split('/');
@@ -82,7 +87,7 @@ export const importsRule = {
         if (!to || to === from || rule.layers.includes(to)) return;
         if (typeOnly && rule.typeOnly?.includes(to)) return;
         const messageId = rule.typeOnly?.includes(to) ? 'typeOnly' : 'layer';
-        context.report({ node, messageId, data: { from: `${from}/`, to: `${to}/`, specifier, why: rule.why || 'see docs/architecture.md#layers' } });
+        context.report({ node, messageId, data: { from: `${from}/`, to: shown(to), specifier, why: rule.why || 'see docs/architecture.md#layers' } });
         return;
       }
       const name = packageName(specifier);
