@@ -3,11 +3,15 @@ import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import svelteParser from 'svelte-eslint-parser';
 import globals from 'globals';
+import layers from './scripts/lint/import-layers.js';
 
-// Beyond the usual checks, lint enforces DESIGN.md §1's import directions:
-// app -> nothing; renderer -> app only; only main/index.ts, main/preload.ts and main/menu.ts
-// may import electron.
-const electronOnly = { name: 'electron', message: 'Only main/index.ts, main/preload.ts and main/menu.ts may import electron.' };
+// Beyond the usual checks, lint enforces the import directions between folders
+// (scripts/lint/import-layers.js; docs/architecture.md#layers) and, with type information,
+// that no promise is dropped unawaited or passed where a plain callback is expected.
+// Type-aware rules cover the product's folders only: type information roughly triples lint time
+// (docs/testing.md), and test/ keeps the plain rules (its promises are awaited by vitest anyway).
+// In .svelte templates these rules are blind: Svelte types DOM event handlers as returning `any`.
+const typeAwareFiles = ['app/**/*.ts', 'main/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.svelte'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', '.cache/**'] },
@@ -15,13 +19,14 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
   {
+    plugins: { layers },
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-      'no-restricted-imports': ['error', { paths: [electronOnly] }],
+      'layers/imports': 'error',
       // Stores hold 50k-item collections in $state.raw and replace them wholesale; deep-reactive
-      // SvelteSet/SvelteMap would make every item a tracked proxy (DESIGN.md §3, performance).
+      // SvelteSet/SvelteMap would make every item a tracked proxy (docs/architecture.md, performance).
       'svelte/prefer-svelte-reactivity': 'off',
     },
   },
@@ -30,37 +35,12 @@ export default tseslint.config(
     languageOptions: { parser: svelteParser, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
   },
   {
-    files: ['main/index.ts', 'main/preload.ts', 'main/menu.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
-    files: ['app/**/*.ts'],
+    // Each file is typed by its folder's tsconfig.json (the project service finds it).
+    files: typeAwareFiles,
+    languageOptions: { parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], tsconfigRootDir: import.meta.dirname } },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronOnly],
-          patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process'], message: 'app/ is side-effect free: no Node modules.' },
-            { group: ['../main/*', '../renderer/*', '../test/*'], message: 'app/ imports nothing from main, renderer or test.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [electronOnly],
-          patterns: [
-            { group: ['node:*'], message: 'The renderer has no Node: ask main over window.api.' },
-            { group: ['**/main/*', '**/main/**'], message: 'renderer -> main is forbidden: use window.api.' },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
 );

@@ -269,7 +269,7 @@ export type Api = {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
   /** Records a dropped file or folder as the person's choice (its path read by the shell, never
    *  given by the page) and answers that path ('' where the shell cannot tell). */
-  chooseDropped(file: File): Promise<string>;
+  chooseDropped(file: { readonly name: string }): Promise<string>;
 };
 
 /** Wire form of a handler's answer: errors travel as data so their code survives IPC. */

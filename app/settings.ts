@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseUrl } from './url';
 
 // Settings persisted by main (electron-store / conf). The schema is the single source of the type
 // and its defaults, so a hand-edited or older settings file is repaired rather than trusted.
@@ -26,26 +27,18 @@ export const modelIdPattern = /^[a-z0-9][a-z0-9._-]*\/[0-9]+$/i;
 
 /** True for an absolute http(s) URL with a host and no credentials, query or fragment. */
 export function isHttpBaseUrl(text: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return false;
-  }
+  const url = parseUrl(text);
+  if (!url) return false;
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.username && !url.password && !url.search && !url.hash;
 }
 
 /** True when `url` is plain http to a host other than this machine: a key sent there (header or
  *  query) crosses the network readable, which the UI and the CLI say once. */
 export function isPlainHttpOffMachine(url: string): boolean {
-  try {
-    const parsed = new URL(url.trim());
-    if (parsed.protocol !== 'http:') return false;
-    const host = parsed.hostname.replace(/^\[|\]$/g, '');
-    return !(host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1');
-  } catch {
-    return false;
-  }
+  const parsed = parseUrl(url.trim());
+  if (!parsed || parsed.protocol !== 'http:') return false;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1');
 }
 
 const urlMessage = (what: string) => `${what} must be an http:// or https:// address with no user name, query or fragment, e.g. http://localhost:9001.`;

@@ -1,15 +1,13 @@
 // Web images are named by their https URL. Roboflow's hosted-image route (`?image=`) refuses other
 // schemes, so both the IPC contract and main check URLs with this one rule.
 
+import { parseUrl } from './url';
+
 /** True for an absolute https URL with a host and no user:password part. */
 export function isHttpsImageUrl(value: string): boolean {
   if (!/^https:\/\//i.test(value)) return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' && url.hostname.length > 0 && !url.username && !url.password;
-  } catch {
-    return false;
-  }
+  const url = parseUrl(value);
+  return url !== null && url.protocol === 'https:' && url.hostname.length > 0 && !url.username && !url.password;
 }
 
 /** The distinct https image URLs in pasted text (separated by whitespace or commas, in order),

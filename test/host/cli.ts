@@ -28,7 +28,10 @@ async function main(): Promise<number> {
   const folder = positionals[0] ? path.resolve(positionals[0]) : undefined;
 
   const rendererDir = values.renderer ? path.resolve(values.renderer) : undefined;
-  const host = await startHost({ dataDir, folder, port, rendererDir });
+  // `npm run dev` restarts the host on one token (from the environment, never the command line,
+  // which other local users can read) so that the open page's cookie stays valid.
+  const token = process.env.CLASSIFY_DESK_HOST_TOKEN || undefined;
+  const host = await startHost({ dataDir, folder, port, rendererDir, token });
   console.log(`Classify Desk host: ${host.url}`);
   if (folder) console.log(`Folder: ${folder}`);
   console.log(`Data: ${dataDir}${chosen ? '' : ' (temporary)'}. Press Ctrl-C to stop.`);

@@ -36,6 +36,8 @@ export interface HostOptions {
   settings?: SettingsPatch;
   /** The built renderer (default dist/renderer of this checkout). */
   rendererDir?: string;
+  /** The session token (default: random). `npm run dev` keeps one across restarts so a reload works. */
+  token?: string;
 }
 
 export interface Host {
@@ -92,7 +94,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   let origin = '';
   // Any local user can reach a loopback port, and the Origin check stops only browsers: every
   // request for data or files must prove it came from whoever the host printed its URL to.
-  const token = randomBytes(32).toString('base64url');
+  const token = opts.token ?? randomBytes(32).toString('base64url');
   let cookieName = '';
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {

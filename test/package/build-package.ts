@@ -9,7 +9,7 @@ import { writeElectronDistStandIn } from './electron-dist-stand-in';
 
 const repo = resolve(__dirname, '../..');
 export const builtEntryPoints = ['dist/main/index.mjs', 'dist/main/preload.cjs', 'dist/cli.mjs', 'dist/renderer/index.html'];
-const sources = ['main', 'app', 'renderer', 'scripts/build-main.mjs', 'vite.config.ts', 'package.json'];
+const sources = ['main', 'app', 'renderer', 'scripts/build-main.mjs', 'scripts/main-builds.mjs', 'vite.config.ts', 'package.json'];
 
 function newestMtime(path: string): number {
   const stat = statSync(path);
