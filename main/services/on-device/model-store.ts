@@ -163,7 +163,9 @@ export function createModelStore(opts: ModelStoreOptions): ModelStore {
       environment = parseEnvironment(JSON.parse(await fs.readFile(path.join(dir, 'environment.json'), 'utf8')));
       const stat = await fs.stat(path.join(dir, 'weights.onnx'));
       if (stat.size !== info.size) return null;
-    } catch {
+    } catch (err) {
+      // A model pulled before its preprocessing was checked: say what it needs, not "not downloaded".
+      if (err instanceof AppFailure && err.code === 'model_not_found') throw err;
       return null;
     }
     return { info, dir, weightsPath: path.join(dir, 'weights.onnx'), environment };
@@ -359,7 +361,7 @@ export function createModelStore(opts: ModelStoreOptions): ModelStore {
       for (const version of versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(a) - Number(b))) {
         const model = `${project}/${version}`;
         if (!modelIdPattern.test(model)) continue;
-        const stored = await get(model);
+        const stored = await get(model).catch(() => null);
         if (stored) out.push(stored.info);
       }
     }
