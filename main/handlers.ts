@@ -16,6 +16,7 @@ import type {
   ResultSummary,
 } from '../app/types';
 import type { CorrectionPatch, CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
+import type { Engine, ModelSelection } from '../app/model-ref';
 import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../app/eval-report';
 import type { SendPlan, SendProgress, SendRequest, SentMark } from '../app/dataset-send';
 import type { DownloadedModel } from '../app/model-ref';
@@ -53,16 +54,16 @@ export interface Ports {
   };
   initialFolder(): string | null;
   jobs: {
-    /** `model` runs another model than the current one (model comparison) over the folder. */
-    start(request: { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean; model?: string }): Promise<JobProgress>;
+    /** `model` / `engine` run another model or engine than the current ones (model comparison) over the folder. */
+    start(request: { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean; model?: string; engine?: Engine }): Promise<JobProgress>;
     pause(jobId: string): JobProgress | null;
     resume(jobId: string): JobProgress | null;
     cancel(jobId: string): JobProgress | null;
   };
   results: {
     /** `model` defaults to the current one. */
-    page(folderId: string, offset: number, limit: number, model?: string): Promise<{ total: number; items: ResultSummary[] }>;
-    detail(folderId: string, id: string, model?: string): Promise<ResultRecord | null>;
+    page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
+    detail(folderId: string, id: string, selection?: ModelSelection): Promise<ResultRecord | null>;
   };
   exporter: {
     export(request: { folderId: string; format: ExportFormat; ids?: string[]; path: string; keepSubfolders?: boolean }): Promise<ExportDone>;
@@ -173,8 +174,8 @@ export function createHandlers(ports: Ports): Handlers {
     pauseJob: ({ jobId }) => ports.jobs.pause(jobId),
     resumeJob: ({ jobId }) => ports.jobs.resume(jobId),
     cancelJob: ({ jobId }) => ports.jobs.cancel(jobId),
-    resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
-    resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
+    resultsPage: ({ folderId, offset, limit, model, engine }) => ports.results.page(folderId, offset, limit, { model, engine }),
+    resultDetail: ({ folderId, id, model, engine }) => ports.results.detail(folderId, id, { model, engine }),
     exportResults: async ({ folderId, format, ids, keepSubfolders }) => {
       const target = await exportTarget(format, () => ports.exporter.suggestedName(folderId, format));
       if (!target) return null;

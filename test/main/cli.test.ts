@@ -1,3 +1,4 @@
+import { apiRef } from '../../app/model-ref';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -176,7 +177,7 @@ describe('classify-desk CLI', () => {
     const slow = await startPeer({ latencyMs: 250 });
     try {
       const { folder, home } = await fixture('killed', 30);
-      const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), slow.url, 'colors/1')}.jsonl`);
+      const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), apiRef(slow.url, 'colors/1'))}.jsonl`);
       // Complete lines only: a line still being written (or torn by the kill) has no newline yet.
       const countLines = async () => {
         const text = await fs.readFile(journal, 'utf8').catch(() => '');
