@@ -137,23 +137,28 @@ const parseInferArgs = (argv: string[], io: CliIo) => {
   return parsed;
 };
 
+/** The settings the flags set (only those given). */
+function flagSettings(values: InferValues): Partial<Settings> {
+  const threshold = values.confidence === undefined ? undefined : Number(values.confidence);
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw bad('--confidence must be a number from 0 to 1.');
+  const engine = values.engine;
+  if (engine !== undefined && engine !== 'roboflow-api' && engine !== 'on-device') throw bad('--engine must be roboflow-api or on-device.');
+  const given: Partial<Settings> = {
+    ...(values['api-url'] ? endpointFor(values['api-url']) : {}),
+    model: values.model,
+    engine,
+    concurrency: intOption(values.concurrency, 'concurrency', 1, 32),
+    maxUploadSize: intOption(values['max-size'], 'max-size', 0, 16384),
+    threshold,
+    profile: values.profile,
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<Settings>;
+}
+
 /** The settings of this run: the app's, with the flags on top; refuses bad flags before any work. */
 function resolveSettings(values: InferValues, inputs: string[], dataDir: string): { settings: Settings; format: ExportFormat | null } {
   if (inputs.length === 0) throw bad('Name at least one folder, image or https image URL. See classify-desk infer --help.');
-  const stored = createSettingsStore({ dataDir }).get();
-  const threshold = values.confidence === undefined ? undefined : Number(values.confidence);
-  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw bad('--confidence must be a number from 0 to 1.');
-  if (values.engine !== undefined && values.engine !== 'roboflow-api' && values.engine !== 'on-device') throw bad('--engine must be roboflow-api or on-device.');
-  const settings = normaliseSettings({
-    ...stored,
-    ...(values['api-url'] ? endpointFor(values['api-url']) : {}),
-    model: values.model ?? stored.model,
-    engine: values.engine ?? stored.engine,
-    concurrency: intOption(values.concurrency, 'concurrency', 1, 32) ?? stored.concurrency,
-    maxUploadSize: intOption(values['max-size'], 'max-size', 0, 16384) ?? stored.maxUploadSize,
-    threshold: threshold ?? stored.threshold,
-    profile: values.profile ?? stored.profile,
-  });
+  const settings = normaliseSettings({ ...createSettingsStore({ dataDir }).get(), ...flagSettings(values) });
   if (!settings.model) throw bad('Give the model with --model project/version, e.g. --model cats-vs-dogs/3.');
   if (!modelIdPattern.test(settings.model)) throw bad(`--model "${settings.model}" is not project/version, e.g. cats-vs-dogs/3.`);
   if (settings.engine === 'roboflow-api' && !endpointBase(settings)) throw bad('Give the endpoint with --api-url (the saved setting is a self-hosted endpoint without a URL).');
@@ -319,6 +324,26 @@ async function prepareRun(values: InferValues, inputs: string[], io: CliIo, say:
   return { settings, format, library };
 }
 
+/** --out, --annotate, or (unless embedded in another command) one line per image on stdout. */
+async function writeOutputs(o: { rows: Row[]; failures: Row[]; run: InferRun; values: InferValues; format: ExportFormat | null; dataDir: string; io: CliIo; say: (line: string) => void; embedded: boolean }): Promise<void> {
+  if (o.format && o.values.out) await writeOutFile(o.rows, o.run, o.format, o.values.out, o.dataDir);
+  if (o.values.annotate) await writeAnnotated(o.rows, o.failures, o.run, o.values.annotate, o.dataDir, o.say);
+  if (!o.format && !o.embedded) printRows(o.rows, o.run, o.io);
+}
+
+/** The key named on the command line or in the environment (the keychain is asked only when needed). */
+const keyGiven = (values: InferValues, env: NodeJS.ProcessEnv): string | undefined => values['api-key']?.trim() || env.ROBOFLOW_API_KEY?.trim() || undefined;
+
+/** Says why the command stopped (one line, no key in it); exit code 2. */
+function failWith(say: (line: string) => void, secret: () => string | undefined): (error: unknown) => number {
+  return (error) => {
+    const e: AppError = error instanceof AppFailure || isAppError(error) ? error : { code: 'internal', message: String((error as Error)?.message ?? error) };
+    const key = secret();
+    say(`classify-desk infer: ${cliMessage(redactSecrets(e.message, key ? [key] : []))}`);
+    return 2;
+  };
+}
+
 /** Runs `classify-desk infer`; resolves to the exit code. With `onClassified`, the run is embedded
  *  in another command: that callback gets the run once every image was tried, and the per-image
  *  lines are left off stdout (the embedding command prints its own output). */
@@ -331,12 +356,8 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     return (exit as { exit: number }).exit;
   }
   const { values, positionals: inputs } = parsed;
-  let secret: string | undefined = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || undefined;
-  const fail = (error: unknown): number => {
-    const e: AppError = error instanceof AppFailure || isAppError(error) ? error : { code: 'internal', message: String((error as Error)?.message ?? error) };
-    say(`classify-desk infer: ${cliMessage(redactSecrets(e.message, secret ? [secret] : []))}`);
-    return 2;
-  };
+  let secret = keyGiven(values, io.env);
+  const fail = failWith(say, () => secret);
 
   const dataDir = resolveDataDir(io.env);
   let run: InferRun;
@@ -371,9 +392,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     if ('code' in totals) return fail(totals);
     const rows = await collectRows(store, library, run.ref);
     const failures = rows.filter((r) => r.record?.status !== 'done');
-    if (format && values.out) await writeOutFile(rows, run, format, values.out, dataDir);
-    if (values.annotate) await writeAnnotated(rows, failures, run, values.annotate, dataDir, say);
-    if (!format && !onClassified) printRows(rows, run, io);
+    await writeOutputs({ rows, failures, run, values, format, dataDir, io, say, embedded: onClassified !== undefined });
     onClassified?.(run);
     return summarise(rows, failures, run, totals, ((Date.now() - started) / 1000).toFixed(1), secret, say);
   } catch (error) {
