@@ -34,10 +34,6 @@ export function describeRef(ref: ModelRef): string {
   return ref.engine === 'on-device' ? `${ref.model} on this computer` : `${ref.model} at ${ref.endpoint}`;
 }
 
-/** True for an endpoint string that names on-device results. */
-export function isOnDeviceEndpoint(endpoint: string): boolean {
-  return endpoint.startsWith(onDevicePrefix);
-}
 
 /** A model downloaded for use on this computer, as Settings lists it. */
 export interface DownloadedModel {
