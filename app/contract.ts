@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DownloadedModel, ModelDownloadProgress } from './model-ref';
+import { engines, type DownloadedModel, type ModelDownloadProgress } from './model-ref';
 import { endpointKinds, labelMappingSchema, modelIdPattern, settingsPatchSchema, type Settings } from './settings';
 import type {
   AppInfo,
@@ -49,6 +49,8 @@ const webImageUrl = z
   .refine(isHttpsImageUrl, { error: (issue) => `"${String(issue.input).slice(0, 100)}" is not an https image URL: paste an address that starts with https://` });
 /** Another model than the current one (model comparison): project/version. */
 const modelId = z.string().max(200).regex(modelIdPattern, 'A model is project/version, for example cats-vs-dogs/3');
+/** The engine of that model, when it is not the settings' (comparing the API with this computer). */
+const engine = z.enum(engines);
 const projectSlug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'A project id is letters, digits, ".", "_" or "-"').max(128);
 const evaluationRequest = {
   folderId,
@@ -56,6 +58,7 @@ const evaluationRequest = {
   labelsPath: z.string().min(1).max(4096).optional(),
   mapping: labelMappingSchema.optional(),
   model: modelId.optional(),
+  engine: engine.optional(),
 };
 
 const sendRequest = z
@@ -101,7 +104,7 @@ export const contract = {
    *  the comparison model: its job runs beside the folder's run and its events carry `compare`). */
   startJob: channel<JobProgress>()(
     z
-      .object({ folderId, ids: imageIds.optional(), force: z.boolean().optional(), failedOnly: z.boolean().optional(), model: modelId.optional() })
+      .object({ folderId, ids: imageIds.optional(), force: z.boolean().optional(), failedOnly: z.boolean().optional(), model: modelId.optional(), engine: engine.optional() })
       .strict(),
   ),
   pauseJob: channel<JobProgress | null>()(jobRef),
@@ -110,10 +113,10 @@ export const contract = {
 
   /** Results of the open folder for the current endpoint + model (or `model`), paged. */
   resultsPage: channel<{ total: number; items: ResultSummary[] }>()(
-    z.object({ folderId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(10_000), model: modelId.optional() }).strict(),
+    z.object({ folderId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(10_000), model: modelId.optional(), engine: engine.optional() }).strict(),
   ),
   /** One full record, raw response included, for the detail view (of `model` when given). */
-  resultDetail: channel<ResultRecord | null>()(imageRef.extend({ model: modelId.optional() }).strict()),
+  resultDetail: channel<ResultRecord | null>()(imageRef.extend({ model: modelId.optional(), engine: engine.optional() }).strict()),
 
   /** Writes an export where the person chooses in main's own dialog (the host scripts it host-side);
    *  the page never names the target. */

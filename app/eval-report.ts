@@ -60,6 +60,8 @@ export interface EvaluationRequest {
   mapping?: Record<string, string | null>;
   /** Another model's stored results (model comparison); default the current model. */
   model?: string;
+  /** That model's engine, when not the settings' one. */
+  engine?: 'roboflow-api' | 'on-device';
 }
 
 /** The evaluation exports: one table, app/export-formats.ts. */

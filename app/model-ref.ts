@@ -20,10 +20,20 @@ export function resultsEndpoint(ref: ModelRef): string {
   return ref.engine === 'on-device' ? `${onDevicePrefix}${ref.sha256.slice(0, 16)}` : ref.endpoint;
 }
 
-/** True for an endpoint string that names on-device results. */
-export function isOnDeviceEndpoint(endpoint: string): boolean {
-  return endpoint.startsWith(onDevicePrefix);
+/** A model as reached over Roboflow's inference API. */
+export const apiRef = (endpoint: string, model: string): ModelRef => ({ engine: 'roboflow-api', endpoint, model });
+
+/** Which model a request means: the settings' model and engine unless it names others (a comparison). */
+export interface ModelSelection {
+  model?: string;
+  engine?: Engine;
 }
+
+/** How results name where they came from (exports' `endpoint`, the status bar). */
+export function describeRef(ref: ModelRef): string {
+  return ref.engine === 'on-device' ? `${ref.model} on this computer` : `${ref.model} at ${ref.endpoint}`;
+}
+
 
 /** A model downloaded for use on this computer, as Settings lists it. */
 export interface DownloadedModel {

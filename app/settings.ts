@@ -81,6 +81,9 @@ export const settingsSchema = z.object({
   model: optionalModelId.default(''),
   /** A second model (project/version) to compare with the first over the same folder; '' = none. */
   compareModel: optionalModelId.default(''),
+  /** The engine of the comparison model; '' = the same as `engine` (so one model on the API and on
+   *  this computer can be compared). */
+  compareEngine: z.enum(['', 'roboflow-api', 'on-device']).default(''),
   concurrency: z.number().int().min(1).max(32).default(8),
   /** Longest side in px above which images are downscaled before upload; 0 = never. */
   maxUploadSize: z.number().int().min(0).max(16384).default(1024),

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import pkg from '../package.json' with { type: 'json' };
 import { endpointBase, requestLimitOf, type WindowState } from '../app/settings';
 import type { Emit, Ports } from './ports';
-import type { Classifier } from './services/classifier';
+import type { ApiTarget, EngineClassifier } from './services/classifier';
 import { createExporter } from './services/exporter';
 import { createExportRuns } from './services/export-runs';
 import { createInference } from './services/inference';
@@ -29,8 +29,9 @@ import { createThumbnails } from './services/thumbnails';
 import { asWebJob, createWebImages, webJobEmit } from './services/web-images';
 import { asCompareJob, compareJobEmit, routeStart } from './services/compare';
 import { createAppEngine } from './services/on-device/app-engine';
+import type { SpawnWorker } from './services/on-device/pool';
 import { AppFailure } from '../app/errors';
-import { isOnDeviceEndpoint } from '../app/model-ref';
+import { resultsEndpoint } from '../app/model-ref';
 
 // The composition root: builds every service from its dependencies and hands the handler table
 // its ports. Electron (main/index.ts), the browser host (test/host) and tests all start here, so
@@ -46,6 +47,8 @@ export interface ComposeOptions {
   shell: 'electron' | 'host';
   /** Electron passes its electron-store instance (same file as conf would open). */
   settingsBacking?: SettingsBacking;
+  /** How on-device inference workers start: Electron passes utility processes; worker threads otherwise. */
+  spawnWorker?: SpawnWorker;
 }
 
 export interface AppServices {
@@ -93,43 +96,49 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   // The Roboflow API engine. The client follows the settings of the moment (timeout, auth mode,
   // upload size, request limit); huge files are read and prepared one at a time across all queues.
   const largeFiles = createLimiter(1);
-  const apiClassifier: Classifier = {
+  const apiClassifier: EngineClassifier<ApiTarget> = {
     classify: (input, target, signal, gate) => {
       const s = settings.get();
       const client = createRoboflowClient({ fetch: opts.fetch, timeoutMs: s.timeoutMs, authMode: s.authMode, maxUploadSize: s.maxUploadSize, requestLimit: requestLimitOf(s), largeFiles });
       return client.classify(input, target, signal, gate);
     },
   };
-  // The engine setting picks API or this computer; `engine.settings` is the settings as results
-  // and queues see them (on the device, its own endpoint string keys the journals).
+  // The engine setting picks API or this computer; `engine.refs` names the model every service
+  // keys results by (on the device, its weights' hash), `engine.classifier` routes each job.
   const engine = await createAppEngine({
     dataDir,
     settings,
     api: apiClassifier,
     fetch: opts.fetch,
+    spawn: opts.spawnWorker,
     apiKeyFor: (url) => credentials.apiKeyFor(url),
     emit: (progress) => emit('modelDownload', progress),
   });
   closers.push(() => engine.close());
-  const results = createResultsStore({ dataDir, settings: engine.settings, entryOf: (folderId, id) => library.get(folderId)?.entries.get(id) });
+  const results = createResultsStore({ dataDir, refs: engine.refs, entryOf: (folderId, id) => library.get(folderId)?.entries.get(id) });
   const classifier = engine.classifier;
   // Job events pass the endpoint monitor, which tells the renderer when the
   // endpoint stops (or starts again) answering.
   const monitor = createEndpointMonitor({ baseUrl: () => endpointBase(settings.get()), emit, fetch: opts.fetch });
   // On this computer there is no endpoint to reach: it always answers.
+  const onDeviceEndpoint = () => {
+    const ref = engine.refs.current();
+    return ref ? resultsEndpoint(ref) : '';
+  };
   const endpoint = {
     jobEmit: monitor.jobEmit,
-    check: () => (engine.onDevice() ? Promise.resolve({ reachable: true, checkedAt: new Date().toISOString(), endpoint: endpointBase(engine.settings.get()) }) : monitor.check()),
+    check: () => (engine.onDevice() ? Promise.resolve({ reachable: true, checkedAt: new Date().toISOString(), endpoint: onDeviceEndpoint() }) : monitor.check()),
   };
   const queueOptions = {
     classifier,
     results,
     library,
-    settings: engine.settings,
+    settings,
+    refs: engine.refs,
     emit: endpoint.jobEmit,
-    // Read from the keychain when a job starts, never earlier (credentials is built below), and
-    // only for an endpoint the key was entered for: the key gate. The device needs no key.
-    getApiKey: (baseUrl: string) => (isOnDeviceEndpoint(baseUrl) ? Promise.resolve('') : credentials.apiKeyFor(baseUrl)),
+    // Read from the keychain when an API job starts, never earlier (credentials is built below),
+    // and only for an endpoint the key was entered for: the key gate. The device needs no key.
+    getApiKey: (baseUrl: string) => credentials.apiKeyFor(baseUrl),
   };
   const jobs = createInference(queueOptions);
   // Web images get a queue of their own, so a pasted URL never waits for a folder run.
@@ -145,7 +154,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   closers.push(() => corrections.close());
 
   // Exports from the window report progress and can be cancelled.
-  const exporter = createExporter({ results, library, settings: engine.settings, dataDir, reviewFor: (folderId) => corrections.review(folderId) });
+  const exporter = createExporter({ results, library, settings, dataDir, reviewFor: (folderId) => corrections.review(folderId) });
   const exportRuns = createExportRuns({ exporter, emit });
 
   // --- credentials
@@ -178,7 +187,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   };
 
   // --- evaluation
-  const evaluation = createEvaluation({ library, results, corrections, settings: engine.settings, dataDir });
+  const evaluation = createEvaluation({ library, results, corrections, settings, dataDir });
 
   // --- sending reviewed images and labels to a Roboflow project
   const send = createDatasetUpload({
@@ -186,6 +195,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     results,
     corrections,
     settings,
+    refs: engine.refs,
     journals: createSentJournals({ dataDir }),
     client: createDatasetClient({ fetch: opts.fetch }),
     getApiKey: (platformUrl: string) => credentials.apiKeyFor(platformUrl),
@@ -203,11 +213,8 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     initialFolder,
     jobs: {
       start: async (request) => {
-        // A comparison model's results would need its own device endpoint: the API only, for now.
-        if (engine.onDevice() && request.model && request.model !== settings.get().model) {
-          throw new AppFailure('invalid_input', 'Comparing models runs through the Roboflow API. Switch the engine to "Roboflow API" in Settings to compare.');
-        }
-        await engine.prepareRun();
+        // Either model of a comparison may run on this computer: each job names its own engine.
+        await engine.prepareRun({ model: request.model, engine: request.engine });
         return startRun(request);
       },
       // A jobId names either a folder run or a web-images job; both answer to pause/resume/cancel.

@@ -7,9 +7,6 @@ import { redactSecrets } from './services/redact';
 // The handler table: channel -> (services, validated payload) -> result. No transport lives here:
 // main/index.ts (Electron IPC) and test/host (HTTP) both call `dispatch`, after checking the sender.
 
-/** Kept for importers that predate main/ports.ts; new code imports from there. */
-export type { Emit, Ports } from './ports';
-
 type Handler<C extends Channel> = (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
 export type Handlers = { [C in Channel]: Handler<C> };
 
@@ -57,8 +54,8 @@ export function createHandlers(ports: Ports): Handlers {
     pauseJob: ({ jobId }) => ports.jobs.pause(jobId),
     resumeJob: ({ jobId }) => ports.jobs.resume(jobId),
     cancelJob: ({ jobId }) => ports.jobs.cancel(jobId),
-    resultsPage: ({ folderId, offset, limit, model }) => ports.results.page(folderId, offset, limit, model),
-    resultDetail: ({ folderId, id, model }) => ports.results.detail(folderId, id, model),
+    resultsPage: ({ folderId, offset, limit, model, engine }) => ports.results.page(folderId, offset, limit, { model, engine }),
+    resultDetail: ({ folderId, id, model, engine }) => ports.results.detail(folderId, id, { model, engine }),
     exportResults: async ({ folderId, format, ids, keepSubfolders }) => {
       const target = await exportTarget(exportFormats[format].target, () => ports.exporter.suggestedName(folderId, format));
       if (!target) return null;

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, utilityProcess, type IpcMainInvokeEvent, type OpenDialogOptions } from 'electron';
 import ElectronStore from 'electron-store';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { createAppServices } from './compose';
 import { createHandlers, dispatch } from './handlers';
 import { buildMenu } from './menu';
 import { createAppProtocolHandler } from './services/app-protocol';
+import { utilityProcessSpawn } from './services/on-device/utility-spawn';
 
 // Lifecycle, window, protocol and IPC wiring only: every decision lives in the services.
 
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
     shell: 'electron',
     initialFolder: folderFromArgs(process.argv),
     settingsBacking: store,
+    // ONNX Runtime in utility processes, not in worker threads of this process (utility-spawn.ts).
+    spawnWorker: utilityProcessSpawn((modulePath, args, options) => utilityProcess.fork(modulePath, args, options)),
     dialogs: {
       pickFolder: () => openOne({ properties: ['openDirectory'] }),
       pickFile: () => openOne({ properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }] }),

@@ -18,7 +18,7 @@ import type {
 import type { CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
 import type { FolderEvaluation } from '../app/eval-report';
 import type { SendPlan, SendProgress, SentMark } from '../app/dataset-send';
-import type { DownloadedModel } from '../app/model-ref';
+import type { DownloadedModel, ModelSelection } from '../app/model-ref';
 
 // The seam between the handler table and the services: `Ports` is what the handlers call, `Emit`
 // how services push events. Object-shaped requests are the contract's parsed request types, so a
@@ -57,7 +57,7 @@ export interface Ports {
   };
   initialFolder(): string | null;
   jobs: {
-    /** `model` runs another model than the current one (model comparison) over the folder. */
+    /** `model` / `engine` run another model or engine than the current ones (model comparison) over the folder. */
     start(request: Req<'startJob'>): Promise<JobProgress>;
     pause(jobId: string): JobProgress | null;
     resume(jobId: string): JobProgress | null;
@@ -65,8 +65,8 @@ export interface Ports {
   };
   results: {
     /** `model` defaults to the current one. */
-    page(folderId: string, offset: number, limit: number, model?: string): Promise<{ total: number; items: ResultSummary[] }>;
-    detail(folderId: string, id: string, model?: string): Promise<ResultRecord | null>;
+    page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
+    detail(folderId: string, id: string, selection?: ModelSelection): Promise<ResultRecord | null>;
   };
   exporter: {
     /** `path` is what main's export dialog answered. */

@@ -4,7 +4,7 @@ import { AppFailure, isAppError } from '../../app/errors';
 import { formatEvaluation } from '../../app/eval-report';
 import { plural } from '../../app/format';
 import { normaliseLabel } from '../../app/ground-truth';
-import { endpointBase } from '../../app/settings';
+import { resultsEndpoint } from '../../app/model-ref';
 import { createCorrections } from '../services/corrections';
 import { datasetLabels, evaluateRecords, readLabelsCsv, type EvaluateRecordsInput } from '../services/evaluation';
 import { writeLabelsCsv } from '../services/evaluation-export';
@@ -139,8 +139,8 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     // 1 = some images failed: they are counted as errors below. 2 = nothing to evaluate.
     if (inferred === 2) return 2;
     if (!run) return fail(new AppFailure('internal', 'The classification step ended without results; run classify-desk infer on the folder to see why.'));
-    const { settings } = run;
-    const endpoint = endpointBase(settings);
+    const { settings, ref } = run;
+    const endpoint = resultsEndpoint(ref);
 
     // 2. Evaluate the stored results of exactly the images infer saw.
     const dataDir = resolveDataDir(io.env);
@@ -148,7 +148,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     const store = createResultsStore({ dataDir });
     const corrections = createCorrections({ dataDir });
     try {
-      const journal = await store.journal(cliFolder.info.folderId, endpoint, settings.model);
+      const journal = await store.journal(cliFolder.info.folderId, ref);
       const recordsInput: EvaluateRecordsInput = {
         model: settings.model,
         entries: [...cliFolder.entries.values()],

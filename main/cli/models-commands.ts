@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AppFailure, isAppError, type AppError } from '../../app/errors';
 import { modelIdPattern, type Settings } from '../../app/settings';
-import type { Classifier } from '../services/classifier';
-import { createOnDeviceClassifier } from '../services/on-device/classifier';
+import { createOnDeviceClassifier, type OnDeviceClassifier } from '../services/on-device/classifier';
 import { createModelStore, type ModelStore, type PullProgress } from '../services/on-device/model-store';
 import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
@@ -37,18 +36,16 @@ const options = {
 
 const mib = (n: number) => (n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
-/** A classifier for `infer --engine on-device`: the downloaded model, and the endpoint string its
- *  results are kept under (never an API's). Fails with a clear error when it is not downloaded. */
-export async function openOnDevice(
-  dataDir: string,
-  settings: Settings,
-): Promise<{ classifier: Classifier & { close(): Promise<void> }; endpoint: string }> {
-  const classifier = createOnDeviceClassifier({ store: createModelStore({ dataDir }), poolSize: () => settings.onDeviceWorkers });
+/** The on-device engine for `infer --engine on-device`, with the downloaded model opened: its
+ *  weights' SHA-256 names the results (never an API's). Fails with a clear error when it is not
+ *  downloaded. */
+export async function openOnDevice(dataDir: string, settings: Settings): Promise<{ device: OnDeviceClassifier; sha256: string }> {
+  const device = createOnDeviceClassifier({ store: createModelStore({ dataDir }), poolSize: () => settings.onDeviceWorkers });
   try {
-    const { endpoint } = await classifier.open(settings.model);
-    return { classifier, endpoint };
+    const { stored } = await device.open(settings.model);
+    return { device, sha256: stored.info.sha256 };
   } catch (err) {
-    await classifier.close();
+    await device.close();
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import type { Correction } from '../../app/corrections';
 import { splits, tagProblem, type LabelOrigin, type SendItemPlan, type SendPlan, type SendProgress, type SendRequest, type SentMark } from '../../app/dataset-send';
 import { AppFailure, appError, type AppError } from '../../app/errors';
 import { LabelMatcher, normaliseLabel } from '../../app/ground-truth';
-import { endpointBase, type Settings } from '../../app/settings';
+import type { Settings } from '../../app/settings';
 import type { ImageEntry } from '../../app/types';
 import { backoffDelay } from './backoff';
 import type { DatasetClient, DatasetFailure, DatasetTarget, ProjectInfo, UploadFile } from './dataset-upload-client';
@@ -17,6 +17,7 @@ import { base64Length, prepareImage, readImageFile } from './prepare-image';
 import { createRateWindow, type RateWindow } from './rate-window';
 import { redactSecrets } from './redact';
 import type { ResultsStore } from './results';
+import { createModelRefs, type ModelRefs } from './model-refs';
 import type { Journal } from './results-journal';
 
 // Sends reviewed images and their labels to a Roboflow project: checks the project (exists, is a
@@ -31,6 +32,8 @@ import type { Journal } from './results-journal';
 export interface DatasetUploadOptions {
   library: Pick<JobLibrary, 'get' | 'resolve'>;
   results: Pick<ResultsStore, 'journal'>;
+  /** Which model's results `model` means (default: on the Roboflow API of the settings). */
+  refs?: ModelRefs;
   corrections: { lookup(folderId: string): Promise<(id: string) => Correction | undefined> };
   settings: { get(): Settings };
   journals: SentJournals;
@@ -118,6 +121,7 @@ export function requestProblem(request: Pick<SendRequest, 'split' | 'batch' | 't
 }
 
 export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
+  const refs = opts.refs ?? createModelRefs({ settings: opts.settings });
   const clock = opts.clock ?? Date.now;
   const random = opts.random ?? Math.random;
   const maxAttempts = opts.maxAttempts ?? 5;
@@ -148,8 +152,8 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
     }
 
     const model = request.model ?? settings.model;
-    const endpoint = endpointBase(settings);
-    const results = model && endpoint ? await opts.results.journal(request.folderId, endpoint, model) : null;
+    const ref = model ? refs.current({ model }) : null;
+    const results = ref ? await opts.results.journal(request.folderId, ref) : null;
     const correction = await opts.corrections.lookup(request.folderId);
     const csv = request.labelsPath ? (await readLabelsCsv(request.labelsPath)).labels : null;
     const selection = selectForSend({

@@ -5,7 +5,8 @@ import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
 import { passingLabels } from '../../app/roboflow';
 import { evaluationExports, exportFileName } from '../../app/export-formats';
-import { endpointBase, type Settings } from '../../app/settings';
+import { resultsEndpoint } from '../../app/model-ref';
+import type { Settings } from '../../app/settings';
 import { comparePaths } from '../../app/view-filter';
 import type { ExportDone, ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
 import type { JobLibrary } from './inference';
@@ -139,7 +140,7 @@ export async function readLabelsCsv(file: string): Promise<{ labels: Map<string,
 
 export interface EvaluationServiceOptions {
   library: Pick<JobLibrary, 'get' | 'resolve'>;
-  results: Pick<ResultsStore, 'current'>;
+  results: Pick<ResultsStore, 'ref' | 'journal'>;
   corrections: { labels(folderId: string): Promise<Map<string, string>> };
   settings: { get(): Settings };
   /** The app's data folder, which exports must stay out of. */
@@ -158,12 +159,13 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     const settings = opts.settings.get();
     const model = request.model ?? settings.model;
     if (!model) throw new AppFailure('invalid_input', 'Choose a model in the settings first.');
-    const journal = await opts.results.current(request.folderId, model);
+    const ref = opts.results.ref({ model, engine: request.engine });
+    const journal = ref ? await opts.results.journal(request.folderId, ref) : null;
     const csv = request.labelsPath ? await readLabelsCsv(request.labelsPath) : null;
     const input: EvaluateRecordsInput = {
       model,
       folder: folder.info.root,
-      endpoint: endpointBase(settings),
+      endpoint: ref ? resultsEndpoint(ref) : '',
       entries: folder.entries.values(),
       record: (id) => journal?.get(id),
       threshold: request.threshold ?? settings.threshold,

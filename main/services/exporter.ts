@@ -13,7 +13,8 @@ import {
   type ReviewFields,
 } from '../../app/export-rows';
 import { exportFileName, exportFormats } from '../../app/export-formats';
-import { endpointBase, type Settings } from '../../app/settings';
+import { resultsEndpoint } from '../../app/model-ref';
+import type { Settings } from '../../app/settings';
 import { comparePaths } from '../../app/view-filter';
 import { plural } from '../../app/format';
 import type { ExportDone, ExportFormat, ExportSkip, ResultRecord } from '../../app/types';
@@ -259,7 +260,7 @@ function whySkipped(s: ExportSource, hasLabels: boolean): Omit<ExportSkip, 'id'>
 }
 
 export interface ExporterOptions {
-  results: Pick<ResultsStore, 'current'>;
+  results: Pick<ResultsStore, 'ref' | 'journal'>;
   library: JobLibrary;
   settings: { get(): Settings };
   /** The app's data folder, which exports must stay out of. */
@@ -281,7 +282,8 @@ export function createExporter(opts: ExporterOptions): Exporter {
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
     await folder.done;
     const settings = opts.settings.get();
-    const journal = await opts.results.current(request.folderId);
+    const ref = opts.results.ref();
+    const journal = ref ? await opts.results.journal(request.folderId, ref) : null;
     const wanted = request.ids ? new Set(request.ids) : null;
     const sources: ExportSource[] = [];
     const needsBytes = writers[request.format].readsImages;
@@ -298,7 +300,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
     }
     const header: ExportHeader = {
       model: settings.model,
-      endpoint: endpointBase(settings),
+      endpoint: ref ? resultsEndpoint(ref) : '',
       threshold: settings.threshold,
       created: new Date().toISOString(),
       folder: folder.info.root,

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { AppFailure, isAppError, isSystemic, type AppError } from '../../app/errors';
-import { endpointBase, modelIdPattern, type Settings } from '../../app/settings';
+import { AppFailure, type AppError } from '../../app/errors';
+import { describeRef, type Engine, type ModelRef } from '../../app/model-ref';
+import type { Settings } from '../../app/settings';
 import type { FolderInfo, ImageEntry, JobProgress, ResultRecord } from '../../app/types';
-import type { Emit, Ports } from '../handlers';
+import type { Emit, Ports } from '../ports';
 import { backoffDelay } from './backoff';
 import type { Classifier, ClassifyInput, ClassifyOutcome, ClassifyTarget } from './classifier';
+import { recordOf, selectItems, thrownOutcome, verdictOf, type Item } from './inference-outcome';
 import { createProgressMeter, type ProgressMeter } from './progress-meter';
+import { createModelRefs, type ModelRefs } from './model-refs';
 import { createRateWindow, type RateWindow } from './rate-window';
 import { redactSecrets } from './redact';
 import { acquireRunLock, type RunLock } from './run-lock';
@@ -36,7 +39,10 @@ export interface InferenceOptions {
   results: Pick<ResultsStore, 'journal'>;
   library: JobLibrary;
   settings: { get(): Settings };
-  /** The key for the endpoint a job starts against (the credentials' key gate). */
+  /** Which model a job runs (default: the settings' model on the Roboflow API). */
+  refs?: ModelRefs;
+  /** The key for the endpoint an API job starts against (the credentials' key gate); never asked
+   *  for an engine that needs none. */
   getApiKey: (baseUrl: string) => Promise<string>;
   emit: Emit;
   clock?: () => number;
@@ -57,17 +63,6 @@ export interface Inference extends JobsPort {
   wait(jobId: string): Promise<JobProgress>;
   /** Cancels every job and waits for them to drain. */
   close(): Promise<void>;
-}
-
-interface Item {
-  id: string;
-  entry?: ImageEntry;
-  attempts: number;
-  /** The file resolved and stat'ed once (possibly ahead of its turn). */
-  input?: Promise<ClassifyInput>;
-  size: number;
-  mtimeMs: number;
-  startedAt?: string;
 }
 
 interface Job {
@@ -112,9 +107,10 @@ export function createInference(opts: InferenceOptions): Inference {
   const snapshot = (job: Job): JobProgress => ({ ...job.progress, inFlight: job.inflight.size, ...job.meter.rates(job.progress) });
   const report = (job: Job, force = false) => job.meter.report(force);
 
-  /** `model` overrides the current model (a comparison run); endpoint and options stay the settings'. */
-  type StartRequest = { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean; model?: string };
+  /** `model` / `engine` override the settings' (a comparison run); the other options stay the settings'. */
+  type StartRequest = { folderId: string; ids?: string[]; force?: boolean; failedOnly?: boolean; model?: string; engine?: Engine };
   const starting = new Map<string, Promise<JobProgress>>();
+  const refs = opts.refs ?? createModelRefs({ settings: opts.settings });
 
   /** A second start while the first is still setting up (key, scan, journal) joins the first. */
   function start(request: StartRequest): Promise<JobProgress> {
@@ -125,23 +121,9 @@ export function createInference(opts: InferenceOptions): Inference {
     return started;
   }
 
-  async function startJob(request: StartRequest): Promise<JobProgress> {
-    const running = byFolder.get(request.folderId);
-    const existing = running ? jobs.get(running) : undefined;
-    if (existing && active(existing.progress.state)) return snapshot(existing);
-
-    const settings = opts.settings.get();
-    const model = request.model ?? settings.model;
-    const baseUrl = endpointBase(settings);
-    if (!baseUrl) throw new AppFailure('invalid_input', 'Set the endpoint URL in Settings (for a self-hosted server, http://host:9001).');
-    if (!modelIdPattern.test(model)) {
-      throw new AppFailure('invalid_input', 'Set the model in Settings as project/version, for example cats-vs-dogs/3.');
-    }
-    const folder = opts.library.get(request.folderId);
-    if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
-    const apiKey = await opts.getApiKey(baseUrl);
-    await folder.done;
-    const journal = await opts.results.journal(request.folderId, baseUrl, model);
+  /** The journal of this folder and model, refreshed, with this process as its one writer. */
+  async function openJournal(folderId: string, ref: ModelRef): Promise<{ journal: Journal<ResultRecord>; lock: RunLock }> {
+    const journal = await opts.results.journal(folderId, ref);
     // Another process (the CLI, a second app) running this folder with this model would send
     // every image twice: refuse while it runs.
     const lock = await acquireRunLock(journal.path);
@@ -150,49 +132,51 @@ export function createInference(opts: InferenceOptions): Inference {
       await lock.release();
       throw error;
     });
+    return { journal, lock };
+  }
 
-    const items: Item[] = [];
-    let skipped = 0;
-    const consider = (id: string, entry: ImageEntry | undefined) => {
-      const previous = journal.get(id);
-      const fresh = previous !== undefined && !isStale(previous, entry);
-      if (request.failedOnly ? previous?.status !== 'error' : !request.force && fresh && previous.status === 'done') {
-        skipped++;
-        return;
-      }
-      items.push({ id, entry, attempts: 0, size: entry?.size ?? 0, mtimeMs: entry?.mtimeMs ?? 0 });
-    };
-    if (request.ids) {
-      for (const id of new Set(request.ids)) {
-        const entry = folder.entries.get(id);
-        if (entry || isWebId(id)) consider(id, entry);
-      }
-    } else {
-      for (const entry of folder.entries.values()) consider(entry.id, entry);
-    }
+  async function startJob(request: StartRequest): Promise<JobProgress> {
+    const running = byFolder.get(request.folderId);
+    const existing = running ? jobs.get(running) : undefined;
+    if (existing && active(existing.progress.state)) return snapshot(existing);
 
-    const jobId = randomUUID().slice(0, 8);
+    const ref = refs.require({ model: request.model, engine: request.engine });
+    const folder = opts.library.get(request.folderId);
+    if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
+    const apiKey = ref.engine === 'roboflow-api' ? await opts.getApiKey(ref.endpoint) : '';
+    await folder.done;
+    const { journal, lock } = await openJournal(request.folderId, ref);
+    const { items, skipped } = selectItems(journal, folder.entries, request);
+    const job = newJob({ folderId: request.folderId, target: { ref, apiKey }, journal, lock, items, skipped, recheck: !request.force });
+    jobs.set(job.progress.jobId, job);
+    byFolder.set(request.folderId, job.progress.jobId);
+    report(job, true);
+    pump(job);
+    return snapshot(job);
+  }
+
+  function newJob(parts: { folderId: string; target: ClassifyTarget; journal: Journal<ResultRecord>; lock: RunLock; items: Item[]; skipped: number; recheck: boolean }): Job {
     let resolveFinished!: (p: JobProgress) => void;
     const finished = new Promise<JobProgress>((resolve) => (resolveFinished = resolve));
     const progress: JobProgress = {
-      jobId,
-      folderId: request.folderId,
-      model,
+      jobId: randomUUID().slice(0, 8),
+      folderId: parts.folderId,
+      model: parts.target.ref.model,
       state: 'running',
-      total: items.length,
+      total: parts.items.length,
       done: 0,
       failed: 0,
-      skipped,
+      skipped: parts.skipped,
       inFlight: 0,
       rate: 0,
       etaSeconds: null,
     };
     const job: Job = {
       progress,
-      target: { baseUrl, model, apiKey },
-      journal,
-      window: createRateWindow(settings.concurrency),
-      ready: items,
+      target: parts.target,
+      journal: parts.journal,
+      window: createRateWindow(opts.settings.get().concurrency),
+      ready: parts.items,
       head: 0,
       inflight: new Map(),
       timers: new Set(),
@@ -202,18 +186,14 @@ export function createInference(opts: InferenceOptions): Inference {
       answered: false,
       ended: false,
       meter: undefined as unknown as ProgressMeter,
-      lock,
-      recheck: !request.force,
+      lock: parts.lock,
+      recheck: parts.recheck,
       lastRefresh: clock(),
       finished,
       resolveFinished,
     };
     job.meter = createProgressMeter({ clock, intervalMs: opts.progressIntervalMs ?? 100, emit: () => opts.emit('jobProgress', snapshot(job)) });
-    jobs.set(jobId, job);
-    byFolder.set(request.folderId, jobId);
-    report(job, true);
-    pump(job);
-    return snapshot(job);
+    return job;
   }
 
   function pump(job: Job): void {
@@ -296,11 +276,7 @@ export function createInference(opts: InferenceOptions): Inference {
       const input = await prepare(job, item);
       outcome = await opts.classifier.classify(input, job.target, controller.signal, () => whileHeld(job, controller.signal));
     } catch (error) {
-      const appErr: AppError =
-        error instanceof AppFailure || isAppError(error)
-          ? { code: error.code, message: error.message }
-          : { code: 'internal', message: `Unexpected failure: ${error instanceof Error ? error.message : String(error)}` };
-      outcome = { ok: false, error: appErr, retryable: false };
+      outcome = thrownOutcome(error);
     }
     job.inflight.delete(item);
     await handle(job, item, outcome, generation);
@@ -317,44 +293,40 @@ export function createInference(opts: InferenceOptions): Inference {
   }
 
   async function handle(job: Job, item: Item, outcome: ClassifyOutcome, generation: number): Promise<void> {
-    const state = job.progress.state;
-    if (!outcome.ok && (state === 'cancelled' || state === 'stopped')) return settle(job);
-    if (!outcome.ok && isSystemic(outcome.error.code)) return stop(job, outcome.error);
+    const verdict = verdictOf(outcome, {
+      state: job.progress.state,
+      attempts: item.attempts,
+      maxAttempts,
+      answered: job.answered,
+      unreachable: job.target.ref.engine === 'roboflow-api' ? job.target.ref.endpoint : describeRef(job.target.ref),
+    });
     if (outcome.ok || outcome.status !== undefined) job.answered = true;
-    if (!outcome.ok && outcome.retryable && item.attempts < maxAttempts) {
-      if (outcome.status === 429 || outcome.error.code === 'rate_limited') {
-        job.window.rateLimited(generation);
-        if (outcome.retryAfterMs !== undefined) job.holdUntil = Math.max(job.holdUntil, clock() + outcome.retryAfterMs);
-      }
-      const delay = backoffDelay(item.attempts, outcome.retryAfterMs, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs, random });
-      const timer = setTimeout(() => {
-        job.timers.delete(timer);
-        job.ready.push(item);
-        pump(job);
-      }, delay);
-      job.timers.add(timer);
-      return pump(job);
-    }
+    if (verdict.kind === 'drop') return settle(job);
+    if (verdict.kind === 'stop') return stop(job, verdict.error);
+    if (verdict.kind === 'retry') return retryLater(job, item, outcome, generation, verdict.rateLimited);
     if (outcome.ok) job.window.success(generation);
-    else if (outcome.error.code === 'network' && !job.answered) {
-      // Not one answer yet and an image gave up on the network: the endpoint itself is unreachable,
-      // and every other image would fail the same way.
-      return stop(job, {
-        code: 'network',
-        message: `The endpoint ${job.target.baseUrl} could not be reached. Check the endpoint URL and your network, then run again.`,
-      });
+    await journalOutcome(job, item, outcome);
+  }
+
+  function retryLater(job: Job, item: Item, outcome: ClassifyOutcome, generation: number, rateLimited: boolean): void {
+    const retryAfterMs = outcome.ok ? undefined : outcome.retryAfterMs;
+    if (rateLimited) {
+      job.window.rateLimited(generation);
+      if (retryAfterMs !== undefined) job.holdUntil = Math.max(job.holdUntil, clock() + retryAfterMs);
     }
-    const record: ResultRecord = {
-      id: item.id,
-      size: item.size,
-      mtimeMs: item.mtimeMs,
-      status: outcome.ok ? 'done' : 'error',
-      startedAt: item.startedAt ?? iso(),
-      finishedAt: iso(),
-    };
-    if (outcome.ok) record.response = outcome.response;
-    else record.error = { code: outcome.error.code, message: redactSecrets(outcome.error.message, [job.target.apiKey]) };
-    if (outcome.sent) record.sent = outcome.sent;
+    const delay = backoffDelay(item.attempts, retryAfterMs, { baseMs: opts.backoffBaseMs, capMs: opts.backoffCapMs, random });
+    const timer = setTimeout(() => {
+      job.timers.delete(timer);
+      job.ready.push(item);
+      pump(job);
+    }, delay);
+    job.timers.add(timer);
+    pump(job);
+  }
+
+  /** Appends the outcome to the journal, then counts and announces it. */
+  async function journalOutcome(job: Job, item: Item, outcome: ClassifyOutcome): Promise<void> {
+    const record = recordOf(item, outcome, [job.target.apiKey], iso());
     // Free the slot before the disk write so the window stays full (the pending write keeps the
     // job from settling meanwhile).
     job.writes++;

@@ -3,12 +3,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { errorCodes } from '../../app/errors';
 import { parseResponse } from '../../app/roboflow';
-import { endpointBase, type Settings } from '../../app/settings';
+import { resultsEndpoint, type ModelRef, type ModelSelection } from '../../app/model-ref';
+import type { Settings } from '../../app/settings';
+import { createModelRefs, type ModelRefs } from './model-refs';
 import type { ResultRecord, ResultSummary } from '../../app/types';
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
 
-// Results per folder + endpoint base URL + model, each in its own JSON-lines journal under
+// Results per folder + model (a ModelRef: engine, endpoint or weights, project/version), each in its own JSON-lines journal under
 // <dataDir>/results/ (never inside the user's folder). Web images (https URL ids) share the
 // journal of the folder they were classified with.
 
@@ -40,9 +42,11 @@ export interface FileIdentity {
   mtimeMs: number;
 }
 
-/** The journal file name for a folder + endpoint + model: 16 hex chars of a SHA-1. */
-export function journalKey(folderId: string, endpoint: string, model: string): string {
-  return createHash('sha1').update(`${folderId}|${endpoint}|${model}`).digest('hex').slice(0, 16);
+/** The journal file name of a folder's results from one model: 16 hex chars of a SHA-1. The one
+ *  place results are keyed. The hashed text is `folderId|endpoint|model` as it always was (for the
+ *  device, its `on-device:<sha256 prefix>` endpoint string), so journals written before ModelRef load. */
+export function journalKey(folderId: string, ref: ModelRef): string {
+  return createHash('sha1').update(`${folderId}|${resultsEndpoint(ref)}|${ref.model}`).digest('hex').slice(0, 16);
 }
 
 /** Web images carry their URL as id; they have no file identity to go stale. */
@@ -81,7 +85,9 @@ export function summarise(record: ResultRecord, entry?: FileIdentity): ResultSum
 
 export interface ResultsStoreOptions {
   dataDir: string;
-  /** The current endpoint + model come from here for page/detail. */
+  /** Which model page/detail/current mean (the app's engine-aware refs). */
+  refs?: ModelRefs;
+  /** Without `refs`: the settings' model on the Roboflow API. */
   settings?: { get(): Settings };
   /** File identity of an image as last scanned, to flag stale results. */
   entryOf?: (folderId: string, id: string) => FileIdentity | undefined;
@@ -89,11 +95,13 @@ export interface ResultsStoreOptions {
 }
 
 export interface ResultsStore {
-  journal(folderId: string, endpoint: string, model: string): Promise<Journal<ResultRecord>>;
-  /** The journal for the current endpoint and model (or `model`), or null when no model is set. */
-  current(folderId: string, model?: string): Promise<Journal<ResultRecord> | null>;
-  page(folderId: string, offset: number, limit: number, model?: string): Promise<{ total: number; items: ResultSummary[] }>;
-  detail(folderId: string, id: string, model?: string): Promise<ResultRecord | null>;
+  journal(folderId: string, ref: ModelRef): Promise<Journal<ResultRecord>>;
+  /** The model the settings (or `selection`) mean, or null when none is usable. */
+  ref(selection?: ModelSelection): ModelRef | null;
+  /** The journal of that model, or null when no model is set. */
+  current(folderId: string, selection?: ModelSelection): Promise<Journal<ResultRecord> | null>;
+  page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
+  detail(folderId: string, id: string, selection?: ModelSelection): Promise<ResultRecord | null>;
   close(): Promise<void>;
 }
 
@@ -101,8 +109,9 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
   const dir = path.join(opts.dataDir, 'results');
   const open = new Map<string, Promise<Journal<ResultRecord>>>();
 
-  const journal = (folderId: string, endpoint: string, model: string) => {
-    const key = journalKey(folderId, endpoint, model);
+  const refs = opts.refs ?? (opts.settings ? createModelRefs({ settings: opts.settings }) : null);
+  const journal = (folderId: string, ref: ModelRef) => {
+    const key = journalKey(folderId, ref);
     let pending = open.get(key);
     if (!pending) {
       // The data folder holds what the user classified: keep it theirs alone.
@@ -121,13 +130,10 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     return pending;
   };
 
-  const current = async (folderId: string, model?: string) => {
-    const settings = opts.settings?.get();
-    const chosen = model ?? settings?.model;
-    if (!settings || !chosen) return null;
-    const endpoint = endpointBase(settings);
-    if (!endpoint) return null;
-    return journal(folderId, endpoint, chosen);
+  const ref = (selection?: ModelSelection) => refs?.current(selection) ?? null;
+  const current = async (folderId: string, selection?: ModelSelection) => {
+    const chosen = ref(selection);
+    return chosen ? journal(folderId, chosen) : null;
   };
 
   // Reading 250,000 results page by page walked the journal from its start for every page; a
@@ -144,16 +150,17 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
 
   return {
     journal,
+    ref,
     current,
-    async page(folderId, offset, limit, model) {
-      const j = await current(folderId, model);
+    async page(folderId, offset, limit, selection) {
+      const j = await current(folderId, selection);
       if (!j) return { total: 0, items: [] };
       const records = recordsOf(j, offset);
       const items = records.slice(offset, offset + limit).map((record) => summarise(record, opts.entryOf?.(folderId, record.id)));
       return { total: j.size, items };
     },
-    async detail(folderId, id, model) {
-      const j = await current(folderId, model);
+    async detail(folderId, id, selection) {
+      const j = await current(folderId, selection);
       return j?.get(id) ?? null;
     },
     async close() {

@@ -3,7 +3,7 @@ import { AppFailure, appError, type AppError } from '../../app/errors';
 import { parseResponse } from '../../app/roboflow';
 import { modelIdPattern, type AuthMode } from '../../app/settings';
 import type { SentInfo } from '../../app/types';
-import type { Classifier, ClassifyInput, ClassifyOutcome, ClassifyTarget } from './classifier';
+import type { ApiTarget, ClassifyInput, ClassifyOutcome, EngineClassifier } from './classifier';
 import { badResponse, statusFailure, thrownFailure, type FailureContext, type HttpFailure } from './http-errors';
 import { downscaleFurther, prepareImage, readImageFile, type PreparedImage } from './prepare-image';
 import { redactKnownSecrets, redactSecrets } from './redact';
@@ -45,7 +45,7 @@ function parseUrl(text: string): URL | null {
 }
 
 /** Checks a target before any request: the model id, the base URL and the key. */
-export function validateTarget(target: ClassifyTarget): AppError | null {
+export function validateTarget(target: ApiTarget): AppError | null {
   const secrets = [target.apiKey];
   if (!target.apiKey) return appError('no_key', 'No API key is set. Add your Roboflow API key in Settings.');
   if (!modelIdPattern.test(target.model)) {
@@ -69,7 +69,7 @@ function fromFailure(f: HttpFailure, sent?: SentInfo): ClassifyOutcome {
 }
 
 /** A Classifier speaking Roboflow's inference route. */
-export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
+export function createRoboflowClient(opts: RoboflowClientOptions): EngineClassifier<ApiTarget> {
   const doFetch = opts.fetch ?? fetch;
   const confidence = opts.confidence ?? 0.01;
   const useQuery = opts.authMode !== 'bearer';
@@ -78,7 +78,7 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
   async function send(
     body: string | null,
     imageUrl: string | null,
-    target: ClassifyTarget,
+    target: ApiTarget,
     ctx: FailureContext,
     signal?: AbortSignal,
     gate?: () => Promise<void>,
@@ -126,7 +126,7 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
 
   async function classifyFile(
     path: string,
-    target: ClassifyTarget,
+    target: ApiTarget,
     ctx: FailureContext,
     signal?: AbortSignal,
     gate?: () => Promise<void>,
@@ -169,7 +169,7 @@ export function createRoboflowClient(opts: RoboflowClientOptions): Classifier {
   }
 
   return {
-    async classify(input: ClassifyInput, target: ClassifyTarget, signal?: AbortSignal, gate?: () => Promise<void>): Promise<ClassifyOutcome> {
+    async classify(input: ClassifyInput, target: ApiTarget, signal?: AbortSignal, gate?: () => Promise<void>): Promise<ClassifyOutcome> {
       const invalid = validateTarget(target);
       if (invalid) return { ok: false, error: invalid, retryable: false };
       const ctx: FailureContext = { baseUrl: redactSecrets(target.baseUrl, [target.apiKey]), model: target.model, secrets: [target.apiKey] };

@@ -29,9 +29,9 @@ const rules = {
   app: { layers: [], node: false, packages: nodeOnlyPackages, why: 'app/ is side-effect free and runs in main and the renderer' },
   renderer: { layers: ['app'], node: false, packages: nodeOnlyPackages, why: 'the renderer is a web page: it reaches main through window.api only' },
   main: { layers: ['app', 'main/services', 'main/compose', 'main/handlers'], node: true, packages: [], why: 'main must not depend on the page or on tests' },
-  // Services are built by the composition root, never the other way round. Ports/Emit are still
-  // declared in main/handlers.ts, so a service may import types from it (nothing that runs).
-  'main/services': { layers: ['app', 'main'], typeOnly: ['main/handlers'], node: true, packages: [], why: 'a service is built by main/compose.ts and must not reach back to it' },
+  // Services are built by the composition root, never the other way round; the ports they implement
+  // are declared in main/ports.ts.
+  'main/services': { layers: ['app', 'main'], node: true, packages: [], why: 'a service is built by main/compose.ts and must not reach back to it' },
   'main/compose': { layers: ['app', 'main', 'main/services', 'main/handlers'], node: true, packages: [], why: '' },
   'main/handlers': { layers: ['app', 'main', 'main/services', 'main/compose'], node: true, packages: [], why: '' },
   test: { layers: ['app', 'main', 'main/services', 'main/compose', 'main/handlers', 'renderer'], node: true, packages: [], why: '' },

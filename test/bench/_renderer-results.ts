@@ -1,3 +1,4 @@
+import { apiRef } from '../../app/model-ref';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,14 +25,14 @@ const classes = ['cat', 'dog', 'owl', 'fox', 'bee'];
 export async function seedResults(dataDir: string, folder: string, ids: string[]): Promise<void> {
   const folderId = folderIdOf(await realpath(folder));
   const endpoint = endpointBase(seededSettings as never);
-  const file = path.join(dataDir, 'results', `${journalKey(folderId, endpoint, seededSettings.model!)}.jsonl`);
+  const file = path.join(dataDir, 'results', `${journalKey(folderId, apiRef(endpoint, seededSettings.model!))}.jsonl`);
   const cached = path.join(os.tmpdir(), `classify-desk-bench-results-${folderId}-${ids.length}.jsonl`);
   if (existsSync(cached)) {
     await mkdir(path.dirname(file), { recursive: true });
     await copyFile(cached, file);
   }
   const store = createResultsStore({ dataDir });
-  const journal = await store.journal(folderId, endpoint, seededSettings.model!);
+  const journal = await store.journal(folderId, apiRef(endpoint, seededSettings.model!));
   if (journal.size >= ids.length) return store.close();
   const now = new Date().toISOString();
   for (let i = 0; i < ids.length; i++) {

@@ -7,6 +7,7 @@ import { createInference } from '../../main/services/inference';
 import { createLibrary } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
 import { createRoboflowClient } from '../../main/services/roboflow';
+import { singleEngine } from '../../main/services/engine-classifier';
 import { defaultPeerKey } from '../peer/server';
 import { startPeerProcess } from './_peer-process';
 import { percentile } from './_stats';
@@ -75,7 +76,7 @@ try {
     for (let r = 0; r < (concurrency === 1 ? 1 : repeats); r++) {
       const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', concurrency });
       const store = createResultsStore({ dataDir: path.join(tmp, `data-${concurrency}-${r}`) });
-      const inference = createInference({ classifier: client, results: store, library, settings: { get: () => settings }, getApiKey: async () => defaultPeerKey, emit: () => undefined });
+      const inference = createInference({ classifier: singleEngine({ api: client }), results: store, library, settings: { get: () => settings }, getApiKey: async () => defaultPeerKey, emit: () => undefined });
       const cpu = process.cpuUsage();
       const started = performance.now();
       const job = await inference.start({ folderId: info.folderId });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { Classifier, ClassifyTarget } from '../../main/services/classifier';
+import { singleEngine } from '../../main/services/engine-classifier';
 import { createOnDeviceClassifier } from '../../main/services/on-device/classifier';
 import { createModelStore } from '../../main/services/on-device/model-store';
 import { defaultPoolSize } from '../../main/services/on-device/pool';
@@ -85,11 +86,11 @@ try {
   print({ images: count, inFlight, cores, model: '224x224 input, 4 strided convolutions (7x7/32, 3x3/64, 3x3/128, 3x3/256), dynamic batch' });
   for (const size of [...new Set([1, defaultPoolSize(cores)])]) {
     const classifier = createOnDeviceClassifier({ store: createModelStore({ dataDir }), poolSize: () => size });
-    const target = { baseUrl: '', model, apiKey: '' };
+    const target: ClassifyTarget = { ref: { engine: 'on-device', model, sha256: '' }, apiKey: '' };
     // Warm-up: start the workers and load the model outside the measurement.
-    await classifier.classify({ kind: 'file', path: files[0] }, target);
+    await classifier.classify({ kind: 'file', path: files[0] }, { model });
     const before = classifier.timings(model)!;
-    const result = await measure(classifier, target, files);
+    const result = await measure(singleEngine({ device: classifier }), target, files);
     const after = classifier.timings(model)!;
     const images = after.images - before.images;
     print({
@@ -106,7 +107,7 @@ try {
   const peer = await startPeerProcess(100);
   try {
     const api = createRoboflowClient({ timeoutMs: 30_000, authMode: 'bearer', maxUploadSize: 1024, requestLimit: Infinity });
-    print({ engine: 'roboflow-api (test peer, 100 ms latency)', ...(await measure(api, { baseUrl: peer.url, model: 'colors/1', apiKey: defaultPeerKey }, files)) });
+    print({ engine: 'roboflow-api (test peer, 100 ms latency)', ...(await measure(singleEngine({ api }), { ref: { engine: 'roboflow-api', endpoint: peer.url, model: 'colors/1' }, apiKey: defaultPeerKey }, files)) });
   } finally {
     peer.stop();
   }

@@ -1,3 +1,4 @@
+import { apiRef } from '../../app/model-ref';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -151,7 +152,7 @@ describe('classify-desk CLI', () => {
     const slow = await startPeer({ latencyMs: 250 });
     try {
       const { folder, home } = await fixture('killed', 30);
-      const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), slow.url, 'colors/1')}.jsonl`);
+      const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), apiRef(slow.url, 'colors/1'))}.jsonl`);
       // Complete lines only: a line still being written (or torn by the kill) has no newline yet.
       const countLines = async () => {
         const text = await fs.readFile(journal, 'utf8').catch(() => '');

@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
 import { writeColourImages } from '../support/colour-images';
+import { fakeModel, installModel } from '../support/onnx-models';
 import { ensureBuilt, packageLinuxDir, type Packaged } from './build-package';
 import { readFuses } from './electron-dist-stand-in';
 
@@ -142,6 +143,18 @@ describe('packaged app (electron-builder --linux dir)', () => {
     expect(await readdir(join(unpacked, `onnxruntime-node/bin/napi-v6/${platformDir}`))).toContain('libonnxruntime.so.1');
   });
 
+  it('ships the inference worker beside main, and an ONNX Runtime binding in app.asar.unpacked that loads by its path', async () => {
+    // The worker is forked by its path next to index.mjs (utility-spawn.ts); Electron reads it from the
+    // asar like main, and resolves its imports (sharp, onnxruntime-node and their JS dependencies) there.
+    expect(asarFiles.has('dist/main/on-device-worker.mjs')).toBe(true);
+    // The native binding must be a real file: dlopen cannot read inside an archive.
+    const binding = join(pkg.resources, 'app.asar.unpacked/node_modules/onnxruntime-node/bin/napi-v6', platformDir, 'onnxruntime_binding.node');
+    expect(asarFiles.get(`node_modules/onnxruntime-node/bin/napi-v6/${platformDir}/onnxruntime_binding.node`)).toMatchObject({ unpacked: true });
+    const loaded = await node(['-e', `const b = require(${JSON.stringify(binding)}); process.stdout.write(JSON.stringify(Object.keys(b).sort()))`]);
+    expect(loaded.status, loaded.stderr).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toContain('InferenceSession');
+  });
+
   it("ships ONNX Runtime for the target's OS and CPU only", async () => {
     const bin = join(pkg.resources, 'app.asar.unpacked/node_modules/onnxruntime-node/bin');
     const shipped: string[] = [];
@@ -174,6 +187,7 @@ describe('packaged app (electron-builder --linux dir)', () => {
     const folder = join(work, 'images');
     await mkdir(folder);
     await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c00' } }).jpeg().toFile(join(folder, 'red.jpg'));
+    await installModel(join(work, 'app-home'), 'colors/1', fakeModel());
     const started = await node([join(repo, 'test/package/start-packaged-main.mjs'), extracted, standIn, folder], {
       CLASSIFY_DESK_HOME: join(work, 'app-home'),
       ELECTRON_STAND_IN_PACKAGED: '1',
@@ -193,6 +207,8 @@ describe('packaged app (electron-builder --linux dir)', () => {
     expect(steps.thumbnail).toMatchObject({ status: 200, type: expect.stringMatching(/^image\//) });
     expect(steps['keytar loaded']).toMatchObject({ getPassword: 'function' });
     expect(steps['onnxruntime loaded']).toMatchObject({ InferenceSession: 'function' });
+    // In Electron the inference workers are utility processes forked from the packaged worker file.
+    expect(steps['classified on this computer']).toMatchObject({ state: 'done', top: 'red', forks: [join(extracted, 'dist/main/on-device-worker.mjs')] });
     expect(steps.done).toBeDefined();
   });
 

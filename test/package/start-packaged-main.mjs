@@ -55,6 +55,20 @@ say('keytar loaded', { getPassword: typeof keytar.getPassword });
 const ort = packageRequire('onnxruntime-node');
 say('onnxruntime loaded', { InferenceSession: typeof ort.InferenceSession });
 
+// On this computer: the packaged main starts its inference workers as utility processes (the
+// stand-in forks the packaged dist/main/on-device-worker.mjs), which load ONNX Runtime and sharp from
+// the package. The test installed colors/1 in the data folder; the red image must come out red.
+await invoke('setSettings', { engine: 'on-device', model: 'colors/1' });
+const job = await invoke('startJob', { folderId });
+let final;
+for (let i = 0; i < 1200 && !final; i++) {
+  final = window.webContents.sent.map(([, payload]) => payload).find((p) => p && p.jobId === job.jobId && ['done', 'stopped', 'cancelled'].includes(p.state));
+  if (!final) await wait(25);
+}
+const page1 = await invoke('resultsPage', { folderId, offset: 0, limit: 10 });
+const forks = record.utilityForks ?? [];
+say('classified on this computer', { state: final?.state, error: final?.error, top: page1.items[0]?.scores?.[0]?.[0], forks });
+
 // CommonJS requires bypass the resolve hook: check where they came from.
 const outside = Object.keys(packageRequire.cache).filter((file) => !file.startsWith(root + sep));
 if (outside.length) throw new Error(`modules loaded from outside the package: ${outside.join(', ')}`);

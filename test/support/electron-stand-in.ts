@@ -2,6 +2,10 @@
 // real shell can be bundled and run in plain Node (the Electron binary cannot be installed here).
 // Everything it is asked to do is recorded on `globalThis.__electron` for the test to inspect.
 
+import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
 type Listener = (...args: unknown[]) => unknown;
 
 export interface ElectronRecord {
@@ -15,6 +19,8 @@ export interface ElectronRecord {
   /** The template of the last application menu set. */
   menu?: unknown;
   paths: Map<string, string>;
+  /** The module path of each utilityProcess.fork. */
+  utilityForks: string[];
   ready: () => void;
 }
 
@@ -25,6 +31,7 @@ const record: ElectronRecord = {
   windows: [],
   menuSet: 0,
   paths: new Map(),
+  utilityForks: [],
   ready: () => {},
 };
 (globalThis as { __electron?: ElectronRecord }).__electron = record;
@@ -137,8 +144,59 @@ export const Menu = {
   },
 };
 export const shell = { openExternal: async () => {}, openPath: async () => '' };
+
+// utilityProcess over child_process.fork: the same calls and events as Electron's (fork, postMessage,
+// 'message', 'exit', kill), and in the child a `process.parentPort` that, like Electron's, hands
+// messages over as `{data}` and keeps those that arrive before anyone listens.
+const parentPortPreload = `
+const waiting = [];
+let deliver = null;
+process.on('message', (data) => (deliver ? deliver({ data, ports: [] }) : waiting.push(data)));
+process.parentPort = {
+  on(event, listener) {
+    if (event !== 'message') return this;
+    deliver = listener;
+    for (const data of waiting.splice(0)) listener({ data, ports: [] });
+    return this;
+  },
+  postMessage(message) { process.send(message); },
+};`;
+
+export class FakeUtilityProcess extends Emitter {
+  readonly child: ReturnType<typeof fork>;
+  constructor(modulePath: string, args: string[], options: { stdio?: 'inherit' | 'ignore' | 'pipe' } = {}) {
+    super();
+    record.utilityForks.push(modulePath);
+    // From source (tests) the worker is TypeScript: load it with tsx, as the worker thread does.
+    const tsx = modulePath.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];
+    this.child = fork(modulePath, args, {
+      execArgv: [...tsx, '--import', `data:text/javascript,${encodeURIComponent(parentPortPreload)}`],
+      serialization: 'advanced',
+      stdio: options.stdio === 'pipe' ? 'pipe' : options.stdio === 'ignore' ? 'ignore' : 'inherit',
+    });
+    this.child.on('message', (message) => this.emit('message', message));
+    this.child.on('exit', (code, signal) => this.emit('exit', code ?? (signal ? 1 : 0)));
+  }
+  override on(event: 'message', listener: (message: unknown) => void): this;
+  override on(event: 'exit', listener: (code: number) => void): this;
+  override on(event: string, listener: (...args: never[]) => unknown): this {
+    return super.on(event, listener as Listener);
+  }
+  get pid() {
+    return this.child.pid;
+  }
+  postMessage(message: unknown) {
+    this.child.send(message as never);
+  }
+  kill() {
+    return this.child.kill();
+  }
+}
+export const utilityProcess = {
+  fork: (modulePath: string, args: string[] = [], options: { stdio?: 'inherit' | 'ignore' | 'pipe' } = {}) => new FakeUtilityProcess(modulePath, args, options),
+};
 // Electron is a CommonJS module: packages such as electron-store import its default export.
-export default { app, BrowserWindow, protocol, ipcMain, session, dialog, Menu, shell };
+export default { app, BrowserWindow, protocol, ipcMain, session, dialog, Menu, shell, utilityProcess };
 export type IpcMainInvokeEvent = unknown;
 export type MenuItemConstructorOptions = unknown;
 export type OpenDialogOptions = unknown;

@@ -1,42 +1,46 @@
 import { AppFailure, appError, isAppError } from '../../../app/errors';
-import { isOnDeviceEndpoint, resultsEndpoint, type DownloadedModel, type ModelDownloadProgress } from '../../../app/model-ref';
+import type { DownloadedModel, ModelDownloadProgress, ModelSelection } from '../../../app/model-ref';
 import type { Settings } from '../../../app/settings';
-import type { Classifier } from '../classifier';
+import type { ApiTarget, Classifier, EngineClassifier } from '../classifier';
+import { createEngineClassifier } from '../engine-classifier';
+import { createModelRefs, type ModelRefs } from '../model-refs';
 import { onDeviceSupport } from './availability';
 import { createOnDeviceClassifier, notDownloaded, type OnDeviceClassifier } from './classifier';
 import { createModelStore, type ModelInfo, type ModelStore } from './model-store';
+import type { SpawnWorker } from './pool';
 
-// The app's side of the on-device engine: which engine answers a run, the endpoint string its
-// results are kept under, and the downloads started from Settings. The queue, results store,
-// exporter and evaluation read endpoints synchronously from the settings; `settings.get()` here
-// gives them the device's endpoint string when the engine is on this computer, so device and API
-// results never share a journal and every consumer keeps its one code path.
+// The app's side of the on-device engine: the ModelRefs every service keys results by (a device
+// model is known by the SHA-256 of its downloaded weights, read from the store and kept here so
+// refs resolve synchronously), the classifier that routes each job to its engine, and the
+// downloads started from Settings.
 
 export interface AppEngineOptions {
   dataDir: string;
   settings: { get(): Settings };
   /** The Roboflow API client (the other engine). */
-  api: Classifier;
+  api: EngineClassifier<ApiTarget>;
   /** The key for the platform URL, through the origin gate. */
   apiKeyFor(url: string): Promise<string>;
   emit(progress: ModelDownloadProgress): void;
   fetch?: typeof fetch;
   /** Tests give a store that needs no inference worker to verify. */
   store?: ModelStore;
+  /** How inference workers start: Electron passes utility processes (utility-spawn.ts); worker threads otherwise. */
+  spawn?: SpawnWorker;
   /** Tests pretend to be another machine (Intel Mac). */
   platform?: string;
   arch?: string;
 }
 
 export interface AppEngine {
-  /** The settings as the queue and results see them: for the device, its endpoint string. */
-  settings: { get(): Settings };
-  /** Routes each image to the engine its job was started for (by its endpoint string). */
+  /** Which model a run, a page of results, an export or an evaluation means. */
+  refs: ModelRefs;
+  /** Routes each image to the engine its job's ModelRef names. */
   classifier: Classifier;
   device: OnDeviceClassifier;
   /** Call before a run starts: re-reads the downloaded models (the CLI may have pulled one) and
    *  fails with a clear message when the model cannot run on this computer. */
-  prepareRun(model?: string): Promise<void>;
+  prepareRun(selection?: ModelSelection): Promise<void>;
   downloaded(): Promise<DownloadedModel[]>;
   download(model: string): Promise<DownloadedModel>;
   cancelDownload(model?: string): boolean;
@@ -55,46 +59,33 @@ const shown = (info: ModelInfo): DownloadedModel => ({
 });
 
 export async function createAppEngine(opts: AppEngineOptions): Promise<AppEngine> {
-  const store = opts.store ?? createModelStore({ dataDir: opts.dataDir, fetch: opts.fetch });
-  const device = createOnDeviceClassifier({ store, poolSize: () => opts.settings.get().onDeviceWorkers, platform: opts.platform, arch: opts.arch });
-  /** model -> the endpoint string of its downloaded weights. */
-  let endpoints = new Map<string, string>();
+  const store = opts.store ?? createModelStore({ dataDir: opts.dataDir, fetch: opts.fetch, spawn: opts.spawn });
+  const device = createOnDeviceClassifier({ store, poolSize: () => opts.settings.get().onDeviceWorkers, platform: opts.platform, arch: opts.arch, spawn: opts.spawn });
+  /** model -> the SHA-256 of its downloaded weights. */
+  let hashes = new Map<string, string>();
   const downloads = new Map<string, AbortController>();
 
   async function refresh(): Promise<ModelInfo[]> {
     const list = await store.list();
-    endpoints = new Map(list.map((info) => [info.model, resultsEndpoint({ engine: 'on-device', model: info.model, sha256: info.sha256 })]));
+    hashes = new Map(list.map((info) => [info.model, info.sha256]));
     return list;
   }
   await refresh().catch(() => undefined);
 
   const onDevice = () => opts.settings.get().engine === 'on-device';
-
-  const settings = {
-    get(): Settings {
-      const s = opts.settings.get();
-      if (s.engine !== 'on-device') return s;
-      // Not downloaded: an endpoint string no journal was ever written under, so nothing from the
-      // API shows as if the device had answered; prepareRun says what to do.
-      const endpoint = endpoints.get(s.model) ?? `on-device:not-downloaded`;
-      return { ...s, endpointKind: 'self-hosted', endpointUrl: endpoint };
-    },
-  };
-
-  const classifier: Classifier = {
-    classify: (input, target, signal, gate) => (isOnDeviceEndpoint(target.baseUrl) ? device.classify(input, target, signal, gate) : opts.api.classify(input, target, signal, gate)),
-  };
+  const refs = createModelRefs({ settings: opts.settings, deviceSha: (model) => hashes.get(model), notDownloaded });
+  const classifier = createEngineClassifier({ api: opts.api, device: () => Promise.resolve(device) });
 
   return {
-    settings,
+    refs,
     classifier,
     device,
     onDevice,
-    async prepareRun(model) {
-      if (!onDevice()) return;
+    async prepareRun(selection) {
+      if ((selection?.engine ?? opts.settings.get().engine) !== 'on-device') return;
       await refresh();
-      const chosen = model ?? opts.settings.get().model;
-      if (!endpoints.has(chosen)) throw notDownloaded(chosen);
+      const chosen = selection?.model ?? opts.settings.get().model;
+      if (!hashes.has(chosen)) throw notDownloaded(chosen);
       await device.open(chosen);
     },
     async downloaded() {

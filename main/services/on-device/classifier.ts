@@ -1,6 +1,6 @@
 import { AppFailure, appError } from '../../../app/errors';
 import { resultsEndpoint } from '../../../app/model-ref';
-import type { Classifier, ClassifyOutcome } from '../classifier';
+import type { ClassifyOutcome, EngineClassifier } from '../classifier';
 import { onDeviceSupport } from './availability';
 import { normalisationFor } from './environment';
 import type { ModelStore, StoredModel } from './model-store';
@@ -9,8 +9,8 @@ import { confidenceFloor } from './respond';
 
 // The on-device engine behind the same Classifier seam as the Roboflow client: the job queue,
 // results journal, review, evaluation and exports cannot tell the two apart, except that results
-// are kept under the device's own endpoint string (see resultsEndpoint). `target.baseUrl` and
-// `target.apiKey` are not used: the model is the downloaded copy of `target.model`.
+// are kept under the device's own ModelRef (see app/model-ref.ts). The model is the downloaded copy
+// of `target.model`; no key is used.
 
 export interface OnDeviceClassifierOptions {
   store: Pick<ModelStore, 'get'>;
@@ -24,7 +24,7 @@ export interface OnDeviceClassifierOptions {
   arch?: string;
 }
 
-export interface OnDeviceClassifier extends Classifier {
+export interface OnDeviceClassifier extends EngineClassifier<{ model: string }> {
   /** The downloaded model with its results endpoint; fails with a clear error when it cannot run. */
   open(model: string): Promise<{ stored: StoredModel; endpoint: string }>;
   timings(model: string): PoolTimings | null;

@@ -1,4 +1,5 @@
 import { AppFailure } from '../../../app/errors';
+import type { ContrastMode } from './contrast';
 
 // Reads a Roboflow model's `environment.json` the way Roboflow Inference does: CLASS_MAP in numeric
 // key order, PREPROCESSING (often a JSON string whose numbers are strings too), MULTICLASS. The
@@ -11,6 +12,8 @@ export interface PreprocessSpec {
   grayscale: boolean;
   /** Percent box (0-100) cut out before the resize. */
   staticCrop: { xMin: number; yMin: number; xMax: number; yMax: number } | null;
+  /** Contrast adjustment after the crop, before grayscale and resize (as Roboflow Inference orders them). */
+  contrast: ContrastMode | null;
   resize: { mode: ResizeMode; /** Letterbox padding, 0 black / 255 white / 114 grey. */ pad: number; width: number | null; height: number | null };
 }
 
@@ -60,6 +63,21 @@ export function resizeOf(resize: unknown): PreprocessSpec['resize'] {
   return { mode: 'letterbox', pad, ...size };
 }
 
+const contrastModes: Record<string, ContrastMode> = { 'contrast stretching': 'stretch', 'histogram equalization': 'equalize' };
+
+/** The contrast step of PREPROCESSING. A mode the engine does not apply is refused by name, never
+ *  skipped: the model would see other pixels than it was trained on, and answer differently. */
+export function contrastOf(step: unknown): ContrastMode | null {
+  if (!enabled(step)) return null;
+  const type = typeof step.type === 'string' ? step.type.trim() : '';
+  const mode = contrastModes[type.toLowerCase()];
+  if (mode) return mode;
+  throw new AppFailure(
+    'model_not_found',
+    `This model's preprocessing uses "${type.slice(0, 60) || 'an unnamed'}" contrast, which Classify Desk cannot apply on this computer (it does Contrast Stretching and Histogram Equalization): its answers would differ from Roboflow's. Classify with this model through the Roboflow API instead (Settings: Classify with).`,
+  );
+}
+
 export function parseEnvironment(raw: unknown): ModelEnvironment {
   if (!isObject(raw)) throw bad('it is not a JSON object');
   let pre: unknown = raw.PREPROCESSING ?? {};
@@ -86,6 +104,7 @@ export function parseEnvironment(raw: unknown): ModelEnvironment {
       autoOrient: 'auto-orient' in pre,
       grayscale: enabled(pre.grayscale),
       staticCrop,
+      contrast: contrastOf(pre.contrast),
       resize: resizeOf(pre.resize),
     },
   };

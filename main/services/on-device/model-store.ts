@@ -9,6 +9,7 @@ import { statusFailure, innermostReason, type FailureContext } from '../http-err
 import { isClassificationType } from '../platform';
 import { redactSecrets } from '../redact';
 import { parseEnvironment, type ModelEnvironment } from './environment';
+import type { SpawnWorker } from './pool';
 
 // Downloaded models for the on-device engine, in the app's data folder (never the image folder):
 // models/<project>/<version>/{weights.onnx, environment.json, model.json}.
@@ -77,6 +78,8 @@ export interface ModelStoreOptions {
   fetch?: typeof fetch;
   /** Loads the downloaded weights to prove they are a usable model (default: in an inference worker). */
   verify?: (weightsPath: string, environment: ModelEnvironment, modelType: string) => Promise<void>;
+  /** How the default verify starts its inference worker (Electron: a utility process). */
+  spawn?: SpawnWorker;
   now?: () => Date;
   metadataTimeoutMs?: number;
 }
@@ -110,10 +113,10 @@ export function modelDir(dataDir: string, model: string): string {
   return path.join(dataDir, 'models', project, version);
 }
 
-async function defaultVerify(weightsPath: string, environment: ModelEnvironment, modelType: string): Promise<void> {
+async function defaultVerify(weightsPath: string, environment: ModelEnvironment, modelType: string, spawn?: SpawnWorker): Promise<void> {
   const { createInferencePool } = await import('./pool');
   const { normalisationFor } = await import('./environment');
-  const pool = createInferencePool({ init: { weightsPath, environment, norm: normalisationFor(modelType) }, size: 1 });
+  const pool = createInferencePool({ init: { weightsPath, environment, norm: normalisationFor(modelType) }, size: 1, spawn });
   try {
     await pool.ready();
   } finally {
@@ -135,7 +138,7 @@ async function clearStale(projectDir: string, version: string): Promise<void> {
 export function createModelStore(opts: ModelStoreOptions): ModelStore {
   const doFetch = opts.fetch ?? fetch;
   const root = path.join(opts.dataDir, 'models');
-  const verify = opts.verify ?? defaultVerify;
+  const verify = opts.verify ?? ((weightsPath: string, environment: ModelEnvironment, modelType: string) => defaultVerify(weightsPath, environment, modelType, opts.spawn));
   const now = opts.now ?? (() => new Date());
 
   async function deviceId(): Promise<string> {
@@ -163,7 +166,9 @@ export function createModelStore(opts: ModelStoreOptions): ModelStore {
       environment = parseEnvironment(JSON.parse(await fs.readFile(path.join(dir, 'environment.json'), 'utf8')));
       const stat = await fs.stat(path.join(dir, 'weights.onnx'));
       if (stat.size !== info.size) return null;
-    } catch {
+    } catch (err) {
+      // A model pulled before its preprocessing was checked: say what it needs, not "not downloaded".
+      if (err instanceof AppFailure && err.code === 'model_not_found') throw err;
       return null;
     }
     return { info, dir, weightsPath: path.join(dir, 'weights.onnx'), environment };
@@ -359,7 +364,7 @@ export function createModelStore(opts: ModelStoreOptions): ModelStore {
       for (const version of versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(a) - Number(b))) {
         const model = `${project}/${version}`;
         if (!modelIdPattern.test(model)) continue;
-        const stored = await get(model);
+        const stored = await get(model).catch(() => null);
         if (stored) out.push(stored.info);
       }
     }

@@ -39,6 +39,14 @@ export function workerEntry(here = import.meta.url): { script: URL | string; eva
   throw new Error('The on-device inference worker is missing from this build (on-device-worker.mjs).');
 }
 
+/** The worker's file for a process of its own: the bundled .mjs, or from source worker.ts (the
+ *  process must then load TypeScript, as a test's stand-in does with tsx). */
+export function workerFile(here = import.meta.url): string {
+  if (/\.[cm]?ts$/.test(new URL(here).pathname)) return fileURLToPath(new URL('./worker.ts', here));
+  const entry = workerEntry(here);
+  return fileURLToPath(entry.script as URL);
+}
+
 export const spawnThread: SpawnWorker = (init) => {
   const entry = workerEntry();
   const worker = new Worker(entry.script, { workerData: init, eval: entry.eval });

@@ -1,10 +1,11 @@
 import sharp, { type Sharp } from 'sharp';
 import { AppFailure } from '../../../app/errors';
 import { decodeBmp, looksLikeBmp } from '../bmp';
+import { applyContrast } from './contrast';
 import type { Normalisation, PreprocessSpec } from './environment';
 
 // Image bytes -> the network's input, as Roboflow Inference prepares it: decode, EXIF auto-orient
-// (when the model's preprocessing names it), static crop (percent box), grayscale, resize (stretch
+// (when the model's preprocessing names it), static crop (percent box), contrast, grayscale, resize (stretch
 // or centred letterbox), then RGB planes in NCHW order as float32 (x/255 - mean)/std. Runs in an
 // inference worker; sharp does the pixel work in its own threads.
 
@@ -37,23 +38,7 @@ export async function preprocess(
 
     let pipeline = source(bytes, bmp);
     if (spec.autoOrient && !bmp) pipeline = pipeline.autoOrient();
-    if (spec.staticCrop) {
-      // Roboflow cuts int(percent / 100 * side) on the upright picture; sharp applies autoOrient
-      // first, but an extract before a resize must see the upright size, so the crop gets its own pass.
-      const c = spec.staticCrop;
-      const left = Math.floor((c.xMin / 100) * image.width);
-      const top = Math.floor((c.yMin / 100) * image.height);
-      const right = Math.min(image.width, Math.floor((c.xMax / 100) * image.width));
-      const bottom = Math.min(image.height, Math.floor((c.yMax / 100) * image.height));
-      if (right - left < 1 || bottom - top < 1) throw new Error('the static crop leaves no pixels');
-      const upright = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-      pipeline = sharp(upright.data, { raw: { width: upright.info.width, height: upright.info.height, channels: upright.info.channels as 3 | 4 } }).extract({
-        left,
-        top,
-        width: right - left,
-        height: bottom - top,
-      });
-    }
+    if (spec.staticCrop || spec.contrast) pipeline = await cropAndContrast(pipeline, spec, image);
     if (spec.grayscale) pipeline = pipeline.grayscale();
     const pad = spec.resize.pad;
     const out = await pipeline
@@ -76,6 +61,29 @@ export async function preprocess(
     throw new AppFailure('bad_image', `This image could not be decoded on this computer (${(err as Error).message}).`);
   }
   return { data: toPlanes(pixels, target.width * target.height, norm), image };
+}
+
+/** Static crop, then contrast, on the upright picture (Roboflow's order). sharp applies autoOrient
+ *  first, but an extract before a resize must see the upright size, and contrast needs every pixel
+ *  of the cropped picture: both get their own pass over raw RGB. */
+async function cropAndContrast(pipeline: Sharp, spec: PreprocessSpec, image: { width: number; height: number }): Promise<Sharp> {
+  const upright = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  let { width, height } = upright.info;
+  let rgb: Uint8Array = upright.info.channels === 3 ? upright.data : toRgb(upright.data, upright.info.channels);
+  const c = spec.staticCrop;
+  if (c) {
+    // Roboflow cuts int(percent / 100 * side).
+    const left = Math.floor((c.xMin / 100) * image.width);
+    const top = Math.floor((c.yMin / 100) * image.height);
+    const right = Math.min(image.width, Math.floor((c.xMax / 100) * image.width));
+    const bottom = Math.min(image.height, Math.floor((c.yMax / 100) * image.height));
+    if (right - left < 1 || bottom - top < 1) throw new Error('the static crop leaves no pixels');
+    const cut = new Uint8Array((right - left) * (bottom - top) * 3);
+    for (let y = top; y < bottom; y++) cut.set(rgb.subarray((y * width + left) * 3, (y * width + right) * 3), (y - top) * (right - left) * 3);
+    [rgb, width, height] = [cut, right - left, bottom - top];
+  }
+  if (spec.contrast) applyContrast(rgb, spec.contrast);
+  return sharp(rgb, { raw: { width, height, channels: 3 } });
 }
 
 function toRgb(data: Buffer, channels: number): Buffer {

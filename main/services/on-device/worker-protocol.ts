@@ -13,6 +13,13 @@ export interface WorkerInit {
   threads: number;
 }
 
+/** The first message to a worker in its own process (an Electron utilityProcess), which has no
+ *  `workerData`; a worker thread gets the same `init` as its workerData instead. */
+export interface InitMessage {
+  type: 'init';
+  init: WorkerInit;
+}
+
 export type WorkerItem = { kind: 'file'; path: string } | { kind: 'bytes'; bytes: Uint8Array };
 
 export interface RunRequest {

@@ -5,23 +5,54 @@ import { readImageFile } from '../prepare-image';
 import { targetSize } from './environment';
 import { preprocess, type Preprocessed } from './preprocess';
 import { respond } from './respond';
-import type { ItemResult, RunRequest, WorkerInit, WorkerReply } from './worker-protocol';
+import type { InitMessage, ItemResult, RunRequest, WorkerInit, WorkerReply } from './worker-protocol';
 
 // An inference worker: owns one ONNX Runtime session, whose run() blocks this thread (never main's),
 // and does the decode and preprocessing next to it. Bundled as its own entry
-// (dist/main/on-device-worker.mjs); from source it runs under tsx.
+// (dist/main/on-device-worker.mjs); from source it runs under tsx. The same file runs as a worker
+// thread (plain Node: CLI, host, tests) or as an Electron utilityProcess (utility-spawn.ts).
 
-const init = workerData as WorkerInit;
 // The pool runs one worker per core already: one libvips thread each keeps them from crowding main.
 sharp.concurrency(1);
-const port = parentPort;
-if (!port) throw new Error('the inference worker must run in a worker thread');
-const post = (reply: WorkerReply) => port.postMessage(reply);
+
+/** Where requests come from and replies go: the worker thread's port, or, in an Electron
+ *  utilityProcess, `process.parentPort` (messages arrive wrapped as `{data}`; the first is `init`). */
+interface Channel {
+  post(reply: WorkerReply): void;
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+interface UtilityParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+function connect(): { channel: Channel; init: Promise<WorkerInit> } {
+  if (parentPort) {
+    const port = parentPort;
+    return { channel: { post: (reply) => port.postMessage(reply), onMessage: (listener) => port.on('message', listener) }, init: Promise.resolve(workerData as WorkerInit) };
+  }
+  const utility = (process as { parentPort?: UtilityParentPort }).parentPort;
+  if (!utility) throw new Error('the inference worker must run in a worker thread or a utility process');
+  const listeners: Array<(message: unknown) => void> = [];
+  let resolveInit!: (init: WorkerInit) => void;
+  const init = new Promise<WorkerInit>((resolve) => (resolveInit = resolve));
+  utility.on('message', ({ data }) => {
+    const message = data as InitMessage | RunRequest;
+    if (message.type === 'init') resolveInit(message.init);
+    else for (const listener of listeners) listener(message);
+  });
+  return { channel: { post: (reply) => utility.postMessage(reply), onMessage: (listener) => void listeners.push(listener) }, init };
+}
+
+const { channel, init: initialised } = connect();
+const post = (reply: WorkerReply) => channel.post(reply);
 
 const toError = (err: unknown): AppError =>
   err instanceof AppFailure ? err.toJSON() : { code: 'internal', message: `On-device inference failed: ${(err as Error)?.message ?? String(err)}` };
 
 async function start() {
+  const init = await initialised;
   // Loaded here, not at the top: a missing native binary must become a message, not a dead worker.
   const mod: typeof import('onnxruntime-node') & { default?: typeof import('onnxruntime-node') } = await import('onnxruntime-node');
   const ort = mod.default ?? mod;
@@ -90,7 +121,8 @@ async function start() {
   }
 
   // One request at a time: the pool never sends a second before the first is done.
-  port!.on('message', (request: RunRequest) => {
+  channel.onMessage((message) => {
+    const request = message as RunRequest;
     run(request).then(post, (err: unknown) => post({ type: 'done', id: request.id, results: request.items.map(() => ({ ok: false, error: toError(err) })), prepareMs: 0, runMs: 0, runs: 0 }));
   });
   post({ type: 'ready', input, dynamicBatch });

@@ -2,6 +2,7 @@ import { untrack } from 'svelte';
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { Settings } from '../../../app/settings';
+import type { Engine } from '../../../app/model-ref';
 import type { JobItemEvent, JobProgress, ResultRecord, ResultSummary } from '../../../app/types';
 import { comparable, disagreements } from '../../../app/compare';
 import { toAppError } from '../api';
@@ -43,8 +44,13 @@ export class CompareStore {
     return this.#version;
   }
 
-  /** The comparison model ('' when none is set, or when it is the current model). */
+  /** The comparison model ('' when none is set, or when it is the current model on the current engine). */
   readonly model: string;
+  /** The comparison model's engine. */
+  readonly engine: Engine;
+  /** The two models as the window names them: the engine is added when they run on different ones. */
+  readonly label: string;
+  readonly firstLabel: string;
   /** Its results aligned with the library's entries. */
   readonly aligned: Array<ResultSummary | undefined>;
   /** Entry indices where the models disagree at the review threshold. */
@@ -65,9 +71,22 @@ export class CompareStore {
     private readonly review: ReviewStore,
     private readonly settings: () => Settings | null,
   ) {
+    this.engine = $derived.by(() => {
+      const s = this.settings();
+      return s?.compareEngine || s?.engine || 'roboflow-api';
+    });
     this.model = $derived.by(() => {
       const s = this.settings();
-      return s && s.compareModel && s.compareModel !== s.model ? s.compareModel : '';
+      return s && s.compareModel && (s.compareModel !== s.model || this.engine !== s.engine) ? s.compareModel : '';
+    });
+    const engineNote = (engine: Engine) => (engine === 'on-device' ? ' (this computer)' : ' (API)');
+    this.label = $derived.by(() => {
+      const s = this.settings();
+      return this.model + (s && this.engine !== s.engine ? engineNote(this.engine) : '');
+    });
+    this.firstLabel = $derived.by(() => {
+      const s = this.settings();
+      return (s?.model ?? '') + (s && this.model && this.engine !== s.engine ? engineNote(s.engine) : '');
     });
     this.aligned = $derived.by(() => {
       void this.#version;
@@ -82,11 +101,11 @@ export class CompareStore {
     // (a string, so other settings changing do not reload).
     const source = $derived.by(() => {
       const s = this.settings();
-      return JSON.stringify([this.library.folder?.folderId ?? '', this.model, s?.endpointKind, s?.endpointUrl]);
+      return JSON.stringify([this.library.folder?.folderId ?? '', this.model, this.engine, s?.endpointKind, s?.endpointUrl]);
     });
     $effect(() => {
       void source;
-      untrack(() => void this.reload(this.library.folder?.folderId ?? '', this.model));
+      untrack(() => void this.reload(this.library.folder?.folderId ?? '', this.model, this.engine));
     });
   }
 
@@ -106,7 +125,7 @@ export class CompareStore {
   detail(id: string): Promise<ResultRecord | null> {
     const folderId = this.library.folder?.folderId;
     if (!folderId || !this.model) return Promise.resolve(null);
-    return this.api.resultDetail({ folderId, id, model: this.model });
+    return this.api.resultDetail({ folderId, id, model: this.model, engine: this.engine });
   }
 
   /** Runs the comparison model over the folder's images it has not classified yet. */
@@ -116,7 +135,7 @@ export class CompareStore {
     this.#busy = true;
     this.#error = null;
     try {
-      this.onProgress(await this.api.startJob({ folderId, model: this.model, ...(force ? { force } : {}) }));
+      this.onProgress(await this.api.startJob({ folderId, model: this.model, engine: this.engine, ...(force ? { force } : {}) }));
     } catch (error) {
       this.#error = toAppError(error);
     } finally {
@@ -159,7 +178,7 @@ export class CompareStore {
     this.#version += 1;
   }
 
-  private async reload(folderId: string, model: string): Promise<void> {
+  private async reload(folderId: string, model: string, engine: Engine): Promise<void> {
     const token = ++this.loadToken;
     this.byId = new Map();
     this.items.clear();
@@ -172,7 +191,7 @@ export class CompareStore {
     }
     this.#loading = true;
     const stale = () => token !== this.loadToken;
-    const failure = await readResultPages(this.api, { folderId, model }, stale, (items) => {
+    const failure = await readResultPages(this.api, { folderId, model, engine }, stale, (items) => {
       for (const item of items) this.byId.set(item.id, item);
       this.#version += 1;
     });

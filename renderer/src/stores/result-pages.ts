@@ -20,7 +20,7 @@ export function alignResults(entries: readonly ImageEntry[], byId: ReadonlyMap<s
  *  stops quietly once `stale()` says a newer load began. Answers the failure instead of throwing. */
 export async function readResultPages(
   api: Api,
-  query: { folderId: string; model?: string },
+  query: { folderId: string; model?: string; engine?: 'roboflow-api' | 'on-device' },
   stale: () => boolean,
   onPage: (items: ResultSummary[]) => void,
 ): Promise<AppError | null> {

@@ -60,7 +60,7 @@ describe('classify-desk models and infer --engine on-device', () => {
     // Kept under the device's endpoint string, not an API's.
     const endpoint = resultsEndpoint({ engine: 'on-device', model: 'colors/1', sha256 });
     expect(endpoint).toBe(`on-device:${sha256.slice(0, 16)}`);
-    const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), endpoint, 'colors/1')}.jsonl`);
+    const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), { engine: 'on-device', model: 'colors/1', sha256 })}.jsonl`);
     expect((await fs.readFile(journal, 'utf8')).trim().split('\n')).toHaveLength(6);
 
     const again = await cli(home, ['infer', folder, '--model', 'colors/1', '--engine', 'on-device']);

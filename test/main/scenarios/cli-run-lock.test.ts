@@ -1,3 +1,4 @@
+import { apiRef } from '../../../app/model-ref';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +35,7 @@ it('refuses a second run of the same folder and model while the first runs (exit
   const home = path.join(tmp, 'home');
   await writeColourImages(folder, images);
   const args = ['infer', folder, '--model', 'colors/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--concurrency', '1'];
-  const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), peer.url, 'colors/1')}.jsonl`);
+  const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), apiRef(peer.url, 'colors/1'))}.jsonl`);
   const first = cli(args, home);
   try {
     const deadline = Date.now() + 60_000;

@@ -1,3 +1,4 @@
+import { apiRef } from '../../../app/model-ref';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ describe.runIf(process.platform !== 'win32')('private data folder', () => {
     const settings = createSettingsStore({ dataDir: data });
     settings.update({ model: 'colors/1' });
     const store = createResultsStore({ dataDir: data });
-    const journal = await store.journal('0123456789abcdef', 'http://127.0.0.1:9001', 'colors/1');
+    const journal = await store.journal('0123456789abcdef', apiRef('http://127.0.0.1:9001', 'colors/1'));
     await journal.append({ id: 'a.jpg', size: 1, mtimeMs: 1, status: 'done', response: {}, startedAt: 'x', finishedAt: 'y' });
     const cacheDir = path.join(data, 'cache', 'thumbnails');
     const thumbs = createThumbnails({ cacheDir, pruneDelayMs: 60_000 });
@@ -52,12 +53,12 @@ describe.runIf(process.platform !== 'win32')('private data folder', () => {
     await fs.mkdir(path.join(data, 'results'), { recursive: true, mode: 0o755 });
     const store = createResultsStore({ dataDir: data });
     const key = '0123456789abcdef';
-    const first = await store.journal(key, 'http://127.0.0.1:9001', 'colors/1');
+    const first = await store.journal(key, apiRef('http://127.0.0.1:9001', 'colors/1'));
     await store.close();
     await fs.chmod(first.path, 0o644);
     await fs.chmod(data, 0o755);
     const again = createResultsStore({ dataDir: data });
-    await again.journal(key, 'http://127.0.0.1:9001', 'colors/1');
+    await again.journal(key, apiRef('http://127.0.0.1:9001', 'colors/1'));
     await again.close();
     expect(await mode(data)).toBe(0o700);
     expect(await mode(first.path)).toBe(0o600);

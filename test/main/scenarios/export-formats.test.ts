@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { evaluationExportKinds, evaluationExports, exportFormatIds, exportFormats, type ExportTarget } from '../../../app/export-formats';
 import type { ExportDone, ResultRecord } from '../../../app/types';
+import { apiRef } from '../../../app/model-ref';
 import { folderIdOf } from '../../../main/services/library';
 import { createResultsStore } from '../../../main/services/results';
 import { colours, solidJpeg } from '../../peer/images';
@@ -37,7 +38,7 @@ beforeEach(async () => {
   const images: Record<string, Array<[string, number]>> = { 'cat/a.jpg': [['cat', 0.9], ['dog', 0.1]], 'dog/b.jpg': [['dog', 0.8], ['cat', 0.2]] };
   const store = createResultsStore({ dataDir });
   await fs.mkdir(folder, { recursive: true });
-  const journal = await store.journal(folderIdOf(await fs.realpath(folder)), endpoint, model);
+  const journal = await store.journal(folderIdOf(await fs.realpath(folder)), apiRef(endpoint, model));
   for (const [rel, scores] of Object.entries(images)) {
     const file = path.join(folder, rel);
     await fs.mkdir(path.dirname(file), { recursive: true });

@@ -1,3 +1,4 @@
+import { apiRef } from '../../../app/model-ref';
 import { realpath } from 'node:fs/promises';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -53,7 +54,7 @@ beforeEach(async () => {
   await app!.close();
   app = null;
   const store = createResultsStore({ dataDir });
-  const journal = await store.journal(folderIdOf(await realpath(folder)), deadUrl, model);
+  const journal = await store.journal(folderIdOf(await realpath(folder)), apiRef(deadUrl, model));
   const now = new Date().toISOString();
   for (const [i, image] of images.slice(0, 4).entries()) {
     const stat = await fs.stat(image.file);

@@ -1,3 +1,4 @@
+import { apiRef } from '../../../app/model-ref';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,7 +83,7 @@ async function setup(count = 6, options: { maxUploadBytes?: number; key?: string
   const dataDir = path.join(dir, 'data');
   const results = createResultsStore({ dataDir });
   if (options.classify !== false) {
-    const journal = await results.journal(folderId, peer.url, model);
+    const journal = await results.journal(folderId, apiRef(peer.url, model));
     for (const img of images) {
       const stat = await fs.stat(img.file);
       const spec = options.multi ? models['colors-multi']['1'] : models.colors['1'];

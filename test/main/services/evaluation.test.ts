@@ -1,3 +1,4 @@
+import { apiRef } from '../../../app/model-ref';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +54,7 @@ beforeEach(async () => {
   const store = createResultsStore({ dataDir });
   const realRoot = await fs.mkdir(folder, { recursive: true }).then(() => fs.realpath(folder));
   const { folderIdOf } = await import('../../../main/services/library');
-  const journal = await store.journal(folderIdOf(realRoot), endpoint, model);
+  const journal = await store.journal(folderIdOf(realRoot), apiRef(endpoint, model));
   for (const [rel, scores] of Object.entries(files)) {
     const file = path.join(folder, rel);
     await fs.mkdir(path.dirname(file), { recursive: true });

@@ -1,3 +1,4 @@
+import { apiRef } from '../../../app/model-ref';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,7 +63,7 @@ beforeAll(async () => {
   folderId = info.folderId;
   await library.get(folderId)?.done;
   const entries = library.get(folderId)!.entries;
-  const j = await store.journal(folderId, endpoint, 'colors/1');
+  const j = await store.journal(folderId, apiRef(endpoint, 'colors/1'));
   const rec = (id: string, extra: Partial<ResultRecord>): ResultRecord => ({
     id,
     size: entries.get(id)?.size ?? 0,

@@ -1,3 +1,4 @@
+import { apiRef } from '../../../app/model-ref';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { createLibrary, type Library } from '../../../main/services/library';
 import { createRateWindow } from '../../../main/services/rate-window';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
 import { createRoboflowClient } from '../../../main/services/roboflow';
+import { singleEngine } from '../../../main/services/engine-classifier';
 import { defaultPeerKey, startPeer, type Peer, type PeerOptions } from '../../peer/server';
 import { writeColourImages, type ColourImage } from '../../support/colour-images';
 
@@ -86,7 +88,7 @@ async function harness(opts: { count: number; concurrency: number; peer?: PeerOp
   const library = createLibrary({ emit: () => undefined });
   const events: Harness['events'] = [];
   const inference = createInference({
-    classifier,
+    classifier: singleEngine({ api: classifier }),
     results: store,
     library,
     settings: { get: () => settings },
@@ -108,7 +110,7 @@ async function harness(opts: { count: number; concurrency: number; peer?: PeerOp
       return inference.wait(started.jobId);
     },
     async records() {
-      const j = await store.journal(info.folderId, peer.url, settings.model);
+      const j = await store.journal(info.folderId, apiRef(peer.url, settings.model));
       return new Map([...j.values()].map((r) => [r.id, { status: r.status, top: r.response?.top, code: r.error?.code }]));
     },
   };

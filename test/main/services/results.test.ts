@@ -2,8 +2,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiRef } from '../../../app/model-ref';
 import { normaliseSettings } from '../../../app/settings';
 import type { ResultRecord } from '../../../app/types';
+import { createModelRefs } from '../../../main/services/model-refs';
 import { createResultsStore, isStale, journalKey, type ResultsStore } from '../../../main/services/results';
 
 const endpoint = 'http://127.0.0.1:9001';
@@ -47,7 +49,7 @@ afterEach(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-const journalFile = () => path.join(dataDir, 'results', `${journalKey(folderId, endpoint, model)}.jsonl`);
+const journalFile = () => path.join(dataDir, 'results', `${journalKey(folderId, apiRef(endpoint, model))}.jsonl`);
 
 async function reopen(): Promise<ResultsStore> {
   await store.close();
@@ -58,7 +60,7 @@ async function reopen(): Promise<ResultsStore> {
 
 describe('results store', () => {
   it('appends one line per record under the data dir and reloads the latest per id', async () => {
-    const j = await store.journal(folderId, endpoint, model);
+    const j = await store.journal(folderId, apiRef(endpoint, model));
     await j.append(record('a.jpg', 'red'));
     await j.append(record('b.jpg', 'green'));
     await j.append(record('a.jpg', 'blue'));
@@ -66,35 +68,35 @@ describe('results store', () => {
     expect(text.trim().split('\n')).toHaveLength(3);
     expect(path.basename(journalFile())).toMatch(/^[0-9a-f]{16}\.jsonl$/);
 
-    const again = await (await reopen()).journal(folderId, endpoint, model);
+    const again = await (await reopen()).journal(folderId, apiRef(endpoint, model));
     expect(again.size).toBe(2);
     expect(again.get('a.jpg')?.response?.top).toBe('blue');
     expect(again.get('b.jpg')?.response?.top).toBe('green');
   });
 
   it('keeps different endpoints and models apart', async () => {
-    await (await store.journal(folderId, endpoint, model)).append(record('a.jpg', 'red'));
-    const other = await store.journal(folderId, endpoint, 'colors/2');
+    await (await store.journal(folderId, apiRef(endpoint, model))).append(record('a.jpg', 'red'));
+    const other = await store.journal(folderId, apiRef(endpoint, 'colors/2'));
     expect(other.size).toBe(0);
-    expect(journalKey(folderId, endpoint, model)).not.toBe(journalKey(folderId, 'https://serverless.roboflow.com', model));
+    expect(journalKey(folderId, apiRef(endpoint, model))).not.toBe(journalKey(folderId, apiRef('https://serverless.roboflow.com', model)));
   });
 
   it('ignores and cuts off a torn last line, counts it, and appends cleanly afterwards', async () => {
-    const j = await store.journal(folderId, endpoint, model);
+    const j = await store.journal(folderId, apiRef(endpoint, model));
     await j.append(record('a.jpg', 'red'));
     await j.append(record('b.jpg', 'green'));
     await store.close();
     const full = JSON.stringify(record('c.jpg', 'blue'));
     await fs.appendFile(journalFile(), full.slice(0, full.length / 2));
 
-    const again = await (await reopen()).journal(folderId, endpoint, model);
+    const again = await (await reopen()).journal(folderId, apiRef(endpoint, model));
     expect(again.stats.tornTail).toBe(true);
     expect(again.stats.garbled).toBe(1);
     expect(again.size).toBe(2);
     expect(again.has('c.jpg')).toBe(false);
     await again.append(record('d.jpg', 'red'));
 
-    const third = await (await reopen()).journal(folderId, endpoint, model);
+    const third = await (await reopen()).journal(folderId, apiRef(endpoint, model));
     expect(third.stats.garbled).toBe(0);
     expect([...third.values()].map((r) => r.id)).toEqual(['a.jpg', 'b.jpg', 'd.jpg']);
   });
@@ -103,14 +105,14 @@ describe('results store', () => {
     await fs.mkdir(path.dirname(journalFile()), { recursive: true });
     const lines = [JSON.stringify(record('a.jpg', 'red')), '{"id": "x", "oops', JSON.stringify({ id: 'y' }), JSON.stringify(record('b.jpg', 'green'))];
     await fs.writeFile(journalFile(), lines.join('\n') + '\n');
-    const j = await store.journal(folderId, endpoint, model);
+    const j = await store.journal(folderId, apiRef(endpoint, model));
     expect(j.stats.garbled).toBe(2);
     expect(j.stats.tornTail).toBe(false);
     expect([...j.values()].map((r) => r.id)).toEqual(['a.jpg', 'b.jpg']);
   });
 
   it('compacts atomically when the file holds more than twice the live records, keeping the latest', async () => {
-    const j = await store.journal(folderId, endpoint, model);
+    const j = await store.journal(folderId, apiRef(endpoint, model));
     for (let round = 0; round < 5; round++) {
       for (let i = 0; i < 20; i++) await j.append(record(`img-${i}.jpg`, round % 2 ? 'green' : 'red', { finishedAt: `round-${round}` }));
     }
@@ -121,7 +123,7 @@ describe('results store', () => {
     const entries = await fs.readdir(path.dirname(journalFile()));
     expect(entries.filter((e) => e.endsWith('.tmp'))).toEqual([]);
 
-    const again = await (await reopen()).journal(folderId, endpoint, model);
+    const again = await (await reopen()).journal(folderId, apiRef(endpoint, model));
     expect(again.size).toBe(20);
     for (const r of again.values()) {
       expect(r.finishedAt).toBe('round-4');
@@ -169,7 +171,7 @@ describe('results store', () => {
     await store.close();
     const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
     store = createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (_f, id) => entries.get(id) });
-    const j = await store.journal(folderId, endpoint, model);
+    const j = await store.journal(folderId, apiRef(endpoint, model));
     await j.append(record('a.jpg', 'red'));
     await j.append(record('b.jpg', 'green'));
     await j.append({ id: 'c.jpg', size: 1, mtimeMs: 1, status: 'error', error: { code: 'bad_image', message: 'Not an image.' }, startedAt: 'x', finishedAt: 'y' });
@@ -196,7 +198,7 @@ describe('results store', () => {
     }
     await out.close();
     const bytes = (await fs.stat(journalFile())).size;
-    const j = await store.journal(folderId, endpoint, model);
+    const j = await store.journal(folderId, apiRef(endpoint, model));
     expect(j.size).toBe(100_000);
     expect(j.stats.garbled).toBe(0);
     console.log(JSON.stringify({ bench: 'results-load', records: j.size, mb: +(bytes / 1e6).toFixed(1), ms: Math.round(j.stats.ms) }));
@@ -207,5 +209,32 @@ describe('results store', () => {
     const syncStart = performance.now();
     await j.sync();
     console.log(JSON.stringify({ bench: 'results-append', usPerAppend: Math.round(perAppend * 1000), fsyncMs: +(performance.now() - syncStart).toFixed(2) }));
+  });
+});
+
+describe('journals written before ModelRef', () => {
+  // Files as an older Classify Desk left them: named by 16 hex of SHA-1("folderId|endpoint|model"),
+  // written out here as literals so a change of the keying cannot pass unnoticed.
+  const apiFile = '990888bb8a487661.jsonl';
+  const deviceSha = 'ab'.repeat(32);
+  const deviceFile = '94c8646f486683d5.jsonl';
+
+  it('load under the API ref and the device ref, and runs keep appending to the same files', async () => {
+    await fs.mkdir(path.join(dataDir, 'results'), { recursive: true });
+    await fs.writeFile(path.join(dataDir, 'results', apiFile), JSON.stringify(record('old-api.jpg', 'red')) + '\n');
+    await fs.writeFile(path.join(dataDir, 'results', deviceFile), JSON.stringify(record('old-device.jpg', 'blue')) + '\n');
+    await store.close();
+    const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+    const refs = createModelRefs({ settings: { get: () => settings }, deviceSha: () => deviceSha });
+    store = createResultsStore({ dataDir, refs });
+
+    expect(journalKey(folderId, apiRef(endpoint, model))).toBe(apiFile.slice(0, 16));
+    expect(journalKey(folderId, { engine: 'on-device', model, sha256: deviceSha })).toBe(deviceFile.slice(0, 16));
+    expect((await store.page(folderId, 0, 10)).items.map((i) => [i.id, i.scores[0][0]])).toEqual([['old-api.jpg', 'red']]);
+    expect((await store.page(folderId, 0, 10, { engine: 'on-device' })).items.map((i) => [i.id, i.scores[0][0]])).toEqual([['old-device.jpg', 'blue']]);
+    expect(await store.detail(folderId, 'old-device.jpg', { model, engine: 'on-device' })).toMatchObject({ status: 'done', response: { top: 'blue' } });
+
+    await (await store.journal(folderId, { engine: 'on-device', model, sha256: deviceSha })).append(record('new.jpg', 'green'));
+    expect((await fs.readFile(path.join(dataDir, 'results', deviceFile), 'utf8')).trim().split('\n')).toHaveLength(2);
   });
 });

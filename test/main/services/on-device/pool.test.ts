@@ -35,7 +35,7 @@ function fakes(onSpawn: (fake: Fake, index: number) => void): { spawn: SpawnWork
   return { spawn, all };
 }
 
-const init = { weightsPath: '/x.onnx', environment: { classes: ['a'], multiLabel: false, preprocess: { autoOrient: false, grayscale: false, staticCrop: null, resize: { mode: 'stretch' as const, pad: 0, width: null, height: null } } }, norm: { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.5, 0.5, 0.5] as [number, number, number] } };
+const init = { weightsPath: '/x.onnx', environment: { classes: ['a'], multiLabel: false, preprocess: { autoOrient: false, grayscale: false, staticCrop: null, contrast: null, resize: { mode: 'stretch' as const, pad: 0, width: null, height: null } } }, norm: { mean: [0.5, 0.5, 0.5] as [number, number, number], std: [0.5, 0.5, 0.5] as [number, number, number] } };
 const file = (i: number) => ({ kind: 'file' as const, path: `/img${i}.jpg` });
 const answer = (req: RunRequest): WorkerReply => ({ type: 'done', id: req.id, results: req.items.map((it) => ({ ok: true, response: { top: (it as { path: string }).path } })), prepareMs: 1, runMs: 1, runs: 1 });
 const tick = () => new Promise((r) => setTimeout(r, 0));

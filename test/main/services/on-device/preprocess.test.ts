@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { classesOf, normalisationFor, parseEnvironment, targetSize, type PreprocessSpec } from '../../../../main/services/on-device/environment';
 import { preprocess } from '../../../../main/services/on-device/preprocess';
+import { equalizeHistogram, grayOf, percentileOf, stretchContrast } from '../../../../main/services/on-device/contrast';
 
 // Every preprocessing mode against values computed by hand: solid colours survive any resize
 // exactly, so each plane's pixels are known.
@@ -14,6 +15,7 @@ const spec = (over: Partial<PreprocessSpec> = {}): PreprocessSpec => ({
   autoOrient: false,
   grayscale: false,
   staticCrop: null,
+  contrast: null,
   resize: { mode: 'stretch', pad: 0, width: null, height: null },
   ...over,
 });
@@ -47,7 +49,7 @@ describe('environment.json', () => {
     expect(env).toEqual({
       classes: ['cat', 'dog'],
       multiLabel: true,
-      preprocess: { autoOrient: true, grayscale: false, staticCrop: { xMin: 10, yMin: 5, xMax: 90, yMax: 95 }, resize: { mode: 'letterbox', pad: 114, width: 320, height: 240 } },
+      preprocess: { autoOrient: true, grayscale: false, staticCrop: { xMin: 10, yMin: 5, xMax: 90, yMax: 95 }, contrast: null, resize: { mode: 'letterbox', pad: 114, width: 320, height: 240 } },
     });
   });
 
@@ -142,5 +144,88 @@ describe('preprocess', () => {
 
   it('bytes that are no image are a bad_image failure', async () => {
     await expect(preprocess(Buffer.from('not an image'), spec(), size, half)).rejects.toMatchObject({ code: 'bad_image' });
+  });
+});
+
+describe('contrast (Roboflow Inference: skimage rescale_intensity at the 2nd/98th percentile, OpenCV equalizeHist)', () => {
+  const env = (contrast: unknown) => parseEnvironment({ CLASS_MAP: { '0': 'a' }, PREPROCESSING: JSON.stringify({ contrast }) }).preprocess.contrast;
+
+  it('reads the two modes it applies, and none when disabled or absent', () => {
+    expect(env({ enabled: true, type: 'Contrast Stretching' })).toBe('stretch');
+    expect(env({ enabled: true, type: 'Histogram Equalization' })).toBe('equalize');
+    expect(env({ enabled: false, type: 'Adaptive Equalization' })).toBeNull();
+    expect(parseEnvironment({ CLASS_MAP: { '0': 'a' } }).preprocess.contrast).toBeNull();
+  });
+
+  it('refuses Adaptive Equalization (and unknown modes) by name instead of skipping it', () => {
+    for (const type of ['Adaptive Equalization', 'Sharpen Harder']) {
+      let error: unknown;
+      try {
+        env({ enabled: true, type });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toMatchObject({ code: 'model_not_found' });
+      expect((error as Error).message).toContain(`"${type}" contrast`);
+      expect((error as Error).message).toContain('Roboflow API');
+    }
+  });
+
+  it("percentiles interpolate between neighbours as numpy's do", () => {
+    // Samples 0, 10, 20, 30: rank 0.02 * 3 = 0.06 -> 0 + 0.06 * 10 = 0.6; rank 2.94 -> 20 + 0.94 * 10 = 29.4.
+    const hist = new Array<number>(256).fill(0);
+    for (const v of [0, 10, 20, 30]) hist[v]++;
+    expect(percentileOf(hist, 4, 2)).toBeCloseTo(0.6, 10);
+    expect(percentileOf(hist, 4, 98)).toBeCloseTo(29.4, 10);
+  });
+
+  it('stretching maps the 2nd-98th percentile range onto 0-255, clipping and truncating', () => {
+    // One pixel each of grey 0, 10, 20, 30: 12 samples sorted 0,0,0,10,10,10,20,20,20,30,30,30;
+    // p2 at rank 0.02 * 11 = 0.22 is 0, p98 at rank 10.78 is 30.
+    // 10 -> trunc(10/30*255) = trunc(85) = 85; 20 -> trunc(170) = 170; 30 -> 255.
+    const rgb = Uint8Array.from([0, 0, 0, 10, 10, 10, 20, 20, 20, 30, 30, 30]);
+    expect(Array.from(stretchContrast(rgb))).toEqual([0, 0, 0, 85, 85, 85, 170, 170, 170, 255, 255, 255]);
+    // 100 samples 0..99: p2 = 1.98, p98 = 97.02; 50 -> trunc(48.02 / 95.04 * 255) = trunc(128.84...) = 128,
+    // and values outside the range clip to 0 and 255.
+    const wide = Uint8Array.from({ length: 100 }, (_, i) => i);
+    stretchContrast(wide);
+    expect([wide[0], wide[1], wide[50], wide[98], wide[99]]).toEqual([0, 0, 128, 255, 255]);
+  });
+
+  it('stretching leaves a one-colour picture as it is', () => {
+    expect(Array.from(stretchContrast(Uint8Array.from([7, 7, 7, 7, 7, 7])))).toEqual([7, 7, 7, 7, 7, 7]);
+  });
+
+  it("equalisation: OpenCV's grey, then the histogram's cumulative share, ties rounded to even", () => {
+    expect(grayOf(255, 0, 0)).toBe(76);
+    expect(grayOf(0, 255, 0)).toBe(150);
+    expect(grayOf(0, 0, 255)).toBe(29);
+    // Greys 10, 10, 20, 30: the first bin maps to 0, scale = 255 / (4 - 2) = 127.5;
+    // 20 -> round(1 * 127.5) = 128 (tie to even), 30 -> 255.
+    const rgb = Uint8Array.from([10, 10, 10, 10, 10, 10, 20, 20, 20, 30, 30, 30]);
+    expect(Array.from(equalizeHistogram(rgb))).toEqual([0, 0, 0, 0, 0, 0, 128, 128, 128, 255, 255, 255]);
+    // Colour becomes grey: red (76) and blue (29) -> blue's bin is first (0), red's 255.
+    expect(Array.from(equalizeHistogram(Uint8Array.from([255, 0, 0, 0, 0, 255])))).toEqual([255, 255, 255, 0, 0, 0]);
+    // One grey level stays that level.
+    expect(Array.from(equalizeHistogram(Uint8Array.from([9, 9, 9, 9, 9, 9])))).toEqual([9, 9, 9, 9, 9, 9]);
+  });
+
+  it('preprocess applies stretching after the crop, before the resize', async () => {
+    // Left half grey 100, right half grey 150 (8×8): p2 = 100, p98 = 150, so the halves become 0 and 255.
+    const bytes = await png(8, 8, [100, 100, 100], [150, 150, 150], 0.5);
+    const out = await preprocess(bytes, spec({ contrast: 'stretch' }), size, half);
+    const row = [-1, -1, -1, -1, 1, 1, 1, 1];
+    for (let c = 0; c < 3; c++) expect(plane(out.data, c)).toEqual(rows(8, 0).map(() => row));
+    const plain = await preprocess(bytes, spec(), size, half);
+    expect(plane(plain.data, 0)[0][0]).toBe(r3((100 / 255 - 0.5) / 0.5));
+    // With a crop keeping only the left half, one grey is left: nothing to stretch.
+    const cropped = await preprocess(bytes, spec({ contrast: 'stretch', staticCrop: { xMin: 0, yMin: 0, xMax: 50, yMax: 100 } }), size, half);
+    expect(plane(cropped.data, 0)).toEqual(rows(8, r3((100 / 255 - 0.5) / 0.5)));
+  });
+
+  it('preprocess applies histogram equalisation: a red/blue picture becomes white/black', async () => {
+    const out = await preprocess(await png(8, 8, [255, 0, 0], [0, 0, 255], 0.5), spec({ contrast: 'equalize' }), size, half);
+    const row = [1, 1, 1, 1, -1, -1, -1, -1];
+    for (let c = 0; c < 3; c++) expect(plane(out.data, c)).toEqual(rows(8, 0).map(() => row));
   });
 });
