@@ -55,6 +55,8 @@ const evaluationRequest = {
   labelsPath: z.string().min(1).max(4096).optional(),
   mapping: labelMappingSchema.optional(),
   model: modelId.optional(),
+  /** Per-class threshold overrides; absent = the ones saved for the folder and model. */
+  classThresholds: z.record(z.string().max(256), z.number().min(0).max(1)).optional(),
 };
 
 const sendRequest = z
@@ -174,7 +176,7 @@ export const contract = {
     z
       .object({
         ...evaluationRequest,
-        kind: z.enum(['report', 'labels-csv', 'labels-folders']),
+        kind: z.enum(['report', 'labels-csv', 'labels-folders', 'report-html']),
         /** Labels exports: leave out images whose only label is the model's prediction. */
         onlyConfirmed: z.boolean().optional(),
         /** Labels as class folders: mirror sub-folders under each class (default true). */

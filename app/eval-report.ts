@@ -40,6 +40,8 @@ export interface EvalReport {
   folder: string | null;
   endpoint: string | null;
   created: string;
+  /** Per-class overrides of `threshold` ({} when none). */
+  class_thresholds: Record<string, number>;
   /** The evaluated images judged wrong, in path order (left out of the IPC evaluation). */
   mistakes?: EvalMistake[];
 }
@@ -60,9 +62,12 @@ export interface EvaluationRequest {
   mapping?: Record<string, string | null>;
   /** Another model's stored results (model comparison); default the current model. */
   model?: string;
+  /** Per-class threshold overrides; absent = the ones saved for the folder and model. */
+  classThresholds?: Record<string, number>;
 }
 
-export type EvaluationExportKind = 'report' | 'labels-csv' | 'labels-folders';
+/** 'report-html': the self-contained HTML report (report-html.ts). */
+export type EvaluationExportKind = 'report' | 'labels-csv' | 'labels-folders' | 'report-html';
 
 /** Where a dataset label came from: the person's correction, the folder name or labels CSV, or the
  *  model's prediction at the threshold. */
@@ -133,6 +138,7 @@ export function evalReport(model: string, metrics: EvaluationMetrics, context: E
     folder: context.folder ?? null,
     endpoint: context.endpoint ?? null,
     created: context.created ?? new Date().toISOString(),
+    class_thresholds: { ...metrics.classThresholds },
     ...(context.mistakes ? { mistakes: context.mistakes } : {}),
   };
 }

@@ -3,8 +3,9 @@ import { AppFailure } from '../../app/errors';
 import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMistake, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation } from '../../app/eval-report';
 import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
-import { labelsAt } from '../../app/roboflow';
+import { labelsAt, thresholdRule, type Threshold } from '../../app/roboflow';
 import { endpointBase, type Settings } from '../../app/settings';
+import { classThresholdsKey } from '../../app/class-thresholds';
 import { comparePaths } from '../../app/view-filter';
 import type { ExportDone, ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
 import type { JobLibrary } from './inference';
@@ -20,7 +21,7 @@ export interface EvaluateRecordsInput {
   /** The folder's images (web images have no ground truth and are left out). */
   entries: Iterable<ImageEntry>;
   record: (id: string) => ResultRecord | undefined;
-  threshold: number;
+  threshold: Threshold;
   /** A parsed labels CSV; when set, folder names are not used. */
   csv?: Map<string, string[]> | null;
   mapping?: LabelMapping;
@@ -85,7 +86,7 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
 }
 
 /** The evaluated images judged wrong, with the labels the screen shows for them (labelsAt). */
-function mistakesOf(prepared: PreparedEvaluation, summaries: Map<string, ResultSummary | null>, truth: Map<string, string[]>, threshold: number): EvalMistake[] {
+function mistakesOf(prepared: PreparedEvaluation, summaries: Map<string, ResultSummary | null>, truth: Map<string, string[]>, threshold: Threshold): EvalMistake[] {
   const out: EvalMistake[] = [];
   for (const id of mistakeIds(prepared, threshold)) {
     const summary = summaries.get(id);
@@ -162,7 +163,7 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
       endpoint: endpointBase(settings),
       entries: folder.entries.values(),
       record: (id) => journal?.get(id),
-      threshold: request.threshold ?? settings.threshold,
+      threshold: thresholdRule(request.threshold ?? settings.threshold, request.classThresholds ?? settings.classThresholds[classThresholdsKey(request.folderId, model)]),
       csv: csv?.labels,
       // The request's mapping (the window sends its own) wins over the one stored for the folder.
       mapping: request.mapping ?? settings.groundTruthMappings[request.folderId],

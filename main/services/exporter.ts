@@ -8,11 +8,13 @@ import {
   exportDocument,
   exportImage,
   exportModel,
+  headerThreshold,
   recordLabels,
   type ExportHeader,
   type ReviewFields,
 } from '../../app/export-rows';
 import { endpointBase, type Settings } from '../../app/settings';
+import { classThresholdsKey } from '../../app/class-thresholds';
 import { comparePaths } from '../../app/view-filter';
 import { plural } from '../../app/format';
 import type { ExportDone, ExportFormat, ExportSkip, ResultRecord } from '../../app/types';
@@ -92,7 +94,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
       await handle.write(open + '\n');
       const chunk: string[] = [];
       for (const [i, s] of sources.entries()) {
-        const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: header.threshold, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
+        const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: headerThreshold(header), record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
         chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
         if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
         step();
@@ -107,7 +109,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     await writeAtomically(target, async (handle) => {
       let chunk = csvHeader(classes);
       for (const s of sources) {
-        chunk += csvRow(s.id, s.record, classes, header.threshold, s.review ?? opts.review?.(s.id));
+        chunk += csvRow(s.id, s.record, classes, headerThreshold(header), s.review ?? opts.review?.(s.id));
         if (chunk.length > 1 << 16) {
           await handle.write(chunk);
           chunk = '';
@@ -141,7 +143,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
   const keepSubfolders = request.keepSubfolders ?? true;
   for (const s of sources) {
     if (opts.signal?.aborted || failure) break;
-    const labels = recordLabels(s.record, header.threshold);
+    const labels = recordLabels(s.record, headerThreshold(header));
     const file = s.file;
     if (!file || !labels) {
       skipped.push({ id: s.id, ...whySkipped(s, Boolean(labels)) });
@@ -153,7 +155,7 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
     if (format === 'annotated') {
       const jpegName = /\.jpe?g$/i.test(base) ? base : `${base.replace(/\.[^.]+$/, '')}.jpg`;
       const out = await name(path.join(target, ...rel), jpegName);
-      const caption = captionText(s.record, header.threshold) ?? '';
+      const caption = captionText(s.record, headerThreshold(header)) ?? '';
       await launch(() =>
         annotateImage(file, caption, out).then(
           () => void count++,
@@ -235,6 +237,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
       model: settings.model,
       endpoint: endpointBase(settings),
       threshold: settings.threshold,
+      classThresholds: settings.classThresholds[classThresholdsKey(request.folderId, settings.model)],
       created: new Date().toISOString(),
       folder: folder.info.root,
     };
