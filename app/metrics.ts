@@ -196,10 +196,25 @@ function thresholdsOf(p: PreparedEvaluation, threshold: Threshold): Float64Array
   return thresholdsByIndex(threshold, p.classes);
 }
 
+/** Scores are sorted descending: past the first one below every class's threshold none passes. */
+function passEnd(p: PreparedEvaluation, i: number, lowest: number): number {
+  let k = p.scoreStart[i];
+  const end = p.scoreStart[i + 1];
+  while (k < end && p.scoreValue[k] >= lowest) k++;
+  return k;
+}
+
+function lowestOf(thr: Float64Array): number {
+  let low = Infinity;
+  for (let k = 0; k < thr.length; k++) if (thr[k] < low) low = thr[k];
+  return low;
+}
+
 /** How many scores of image i pass their class's threshold: the predicted classes. */
-function predictedCount(p: PreparedEvaluation, i: number, thr: Float64Array): number {
+function predictedCount(p: PreparedEvaluation, i: number, thr: Float64Array, lowest = lowestOf(thr)): number {
   let count = 0;
-  for (let k = p.scoreStart[i]; k < p.scoreStart[i + 1]; k++) if (p.scoreValue[k] >= thr[p.scoreClass[k]]) count++;
+  const end = passEnd(p, i, lowest);
+  for (let k = p.scoreStart[i]; k < end; k++) if (p.scoreValue[k] >= thr[p.scoreClass[k]]) count++;
   return count;
 }
 
@@ -213,8 +228,8 @@ export function isCorrectAt(p: PreparedEvaluation, i: number, threshold: Thresho
   return correctWith(p, i, thresholdsOf(p, threshold));
 }
 
-function correctWith(p: PreparedEvaluation, i: number, thr: Float64Array): boolean {
-  const count = predictedCount(p, i, thr);
+function correctWith(p: PreparedEvaluation, i: number, thr: Float64Array, lowest = lowestOf(thr)): boolean {
+  const count = predictedCount(p, i, thr, lowest);
   const truthCount = p.truthStart[i + 1] - p.truthStart[i];
   if (count !== truthCount) return false;
   for (let k = p.scoreStart[i]; k < p.scoreStart[i + 1]; k++) {
@@ -227,6 +242,7 @@ function correctWith(p: PreparedEvaluation, i: number, thr: Float64Array): boole
 export function evaluateAt(p: PreparedEvaluation, threshold: Threshold): EvaluationMetrics {
   const c = p.classes.length;
   const thr = thresholdsOf(p, threshold);
+  const lowest = lowestOf(thr);
   const n = p.ids.length;
   const counts = new Int32Array(c * c);
   const none = new Int32Array(c);
@@ -236,12 +252,13 @@ export function evaluateAt(p: PreparedEvaluation, threshold: Threshold): Evaluat
   let correct = 0, noPrediction = 0;
   for (let i = 0; i < n; i++) {
     const t0 = p.truthStart[i], t1 = p.truthStart[i + 1];
-    const s0 = p.scoreStart[i], s1 = p.scoreStart[i + 1];
-    const count = predictedCount(p, i, thr);
+    const s0 = p.scoreStart[i], s1 = passEnd(p, i, lowest);
+    let count = 0;
     let hits = 0;
     for (let k = s0; k < s1; k++) {
       const cls = p.scoreClass[k];
       if (p.scoreValue[k] < thr[cls]) continue;
+      count++;
       predicted[cls]++;
       if (includesTruth(p, i, cls)) { tp[cls]++; hits++; }
     }
@@ -329,7 +346,8 @@ function hasPredicted(p: PreparedEvaluation, i: number, thr: Float64Array, cls: 
 /** Ids of the evaluated images judged wrong at the threshold (for "mistakes first"). */
 export function mistakeIds(p: PreparedEvaluation, threshold: Threshold): Set<string> {
   const thr = thresholdsOf(p, threshold);
+  const lowest = lowestOf(thr);
   const out = new Set<string>();
-  for (let i = 0; i < p.ids.length; i++) if (!correctWith(p, i, thr)) out.add(p.ids[i]);
+  for (let i = 0; i < p.ids.length; i++) if (!correctWith(p, i, thr, lowest)) out.add(p.ids[i]);
   return out;
 }
