@@ -46,7 +46,7 @@ export interface Ports {
   dialogs: {
     pickFolder(): Promise<string | null>;
     pickFile(kind: 'labels-csv'): Promise<string | null>;
-    pickExportPath(format: ExportFormat, suggestedName: string): Promise<string | null>;
+    pickExportPath(format: ExportFormat | 'html', suggestedName: string): Promise<string | null>;
     /** Asks whether the API key may be sent to `origin`, which it was not entered for (Electron's
      *  native dialog); absent in the host and tests, where such a request fails. */
     confirmKeySend?(origin: string): Promise<boolean>;
@@ -132,7 +132,7 @@ export type Handlers = { [C in Channel]: Handler<C> };
 export function createHandlers(ports: Ports): Handlers {
   /** Where an export goes: always main's own dialog (the host scripts its answers host-side), so
    *  a compromised page cannot write files anywhere. */
-  const exportTarget = (format: ExportFormat, suggested: () => string) => ports.dialogs.pickExportPath(format, suggested());
+  const exportTarget = (format: ExportFormat | 'html', suggested: () => string) => ports.dialogs.pickExportPath(format, suggested());
 
   /** A labels CSV is read only when the person chose it in main's file dialog: a page-given path
    *  could name any file, whose lines would come back as ground-truth problems. */
@@ -200,7 +200,7 @@ export function createHandlers(ports: Ports): Handlers {
     setGroundTruthMapping: ({ folderId, mapping }) => ports.settings.rememberMapping(folderId, mapping),
     exportEvaluation: async ({ kind, ...request }) => {
       chosenLabels(request);
-      const format = kind === 'report' ? 'json' : kind === 'labels-csv' ? 'csv' : 'class-folders';
+      const format = kind === 'report' ? 'json' : kind === 'report-html' ? 'html' : kind === 'labels-csv' ? 'csv' : 'class-folders';
       const target = await exportTarget(format, () => ports.evaluation.suggestedName(request.folderId, kind));
       if (!target) return null;
       return ports.evaluation.export({ ...request, kind, path: target });

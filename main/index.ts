@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     dialogs: {
       pickFolder: () => openOne({ properties: ['openDirectory'] }),
       pickFile: () => openOne({ properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }] }),
-      async pickExportPath(format: ExportFormat, suggestedName: string) {
+      async pickExportPath(format: ExportFormat | 'html', suggestedName: string) {
         if (format === 'annotated' || format === 'class-folders') {
           return openOne({ title: 'Export into folder', properties: ['openDirectory', 'createDirectory'] });
         }

@@ -4,12 +4,14 @@ import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMist
 import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
 import { labelsAt, thresholdRule, type Threshold } from '../../app/roboflow';
+import { thresholdSweep } from '../../app/threshold-sweep';
 import { endpointBase, type Settings } from '../../app/settings';
 import { classThresholdsKey } from '../../app/class-thresholds';
 import { comparePaths } from '../../app/view-filter';
 import type { ExportDone, ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
 import type { JobLibrary } from './inference';
 import { writeClassFolders, writeLabelsCsv, writeReport } from './evaluation-export';
+import { writeHtmlReport } from './report-html-export';
 import { safeName } from './export-files';
 import { summarise, type ResultsStore } from './results';
 
@@ -32,6 +34,8 @@ export interface EvaluateRecordsInput {
   endpoint?: string;
   /** List the misclassified images in the report (files and the CLI; not the IPC answer). */
   withMistakes?: boolean;
+  /** Add the threshold sweep (the HTML report). */
+  withSweep?: boolean;
 }
 
 interface Collected {
@@ -82,6 +86,7 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
     report: evalReport(input.model, metrics, { folder: input.folder, endpoint: input.endpoint, mistakes }),
     groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
     truth: [...base.truth],
+    ...(input.withSweep ? { sweep: thresholdSweep(prepared, input.threshold) } : {}),
   };
 }
 
@@ -183,6 +188,10 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     async export(request: EvaluationRequest & { kind: EvaluationExportKind; path: string } & DatasetExportOptions): Promise<ExportDone> {
       const { folder, input } = await inputFor(request);
       if (request.kind === 'report') return writeReport(request.path, evaluateRecords({ ...input, withMistakes: true }), opts.dataDir);
+      if (request.kind === 'report-html') {
+        const evaluation = evaluateRecords({ ...input, withMistakes: true, withSweep: true });
+        return writeHtmlReport(request.path, evaluation, (id) => opts.library.resolve(request.folderId, id), opts.dataDir);
+      }
       const labels = datasetLabels(input, request);
       if (request.kind === 'labels-csv') return writeLabelsCsv(request.path, labels, opts.dataDir);
       return writeClassFolders(request.path, folder.info.root, labels, (id) => opts.library.resolve(request.folderId, id), { ...request, dataDir: opts.dataDir });
@@ -191,7 +200,10 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
       const folder = opts.library.get(folderId);
       const model = opts.settings.get().model.replace('/', '-');
       const stem = [folder?.info.name ?? 'images', model].filter(Boolean).join('-');
-      return safeName(kind === 'report' ? `${stem}-evaluation.json` : kind === 'labels-csv' ? `${stem}-labels.csv` : `${stem}-dataset`, 'evaluation');
+      const names: Record<EvaluationExportKind, string> = {
+        report: `${stem}-evaluation.json`, 'report-html': `${stem}-report.html`, 'labels-csv': `${stem}-labels.csv`, 'labels-folders': `${stem}-dataset`,
+      };
+      return safeName(names[kind], 'evaluation');
     },
   };
 }
