@@ -78,7 +78,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     try {
       const done = await evaluation.export(kind, { onlyConfirmed });
       if (!done) return;
-      const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : `Labels of ${plural(done.count, 'image')}`;
+      const what = kind === 'report' ? 'Evaluation report (confusion matrix CSV beside it)' : kind === 'report-html' ? 'HTML report' : `Labels of ${plural(done.count, 'image')}`;
       ui.notify({ kind: 'info', title: 'Exported', text: `${what} to ${done.path}` }, true);
     } catch (error) {
       ui.notice = { kind: 'error', title: 'Export failed', text: toAppError(error).message };
