@@ -1,5 +1,5 @@
 import type { ResultSummary } from './types';
-import { passes } from './roboflow';
+import { passes, type Threshold } from './roboflow';
 import { labelsAt } from './view-filter';
 
 // Model comparison: where two models' predictions for the same images part ways at the threshold.
@@ -11,21 +11,21 @@ import { labelsAt } from './view-filter';
 type Scored = Pick<ResultSummary, 'status' | 'stale' | 'multiLabel' | 'scores'>;
 
 /** The class names a result gives at `threshold` (sorted); null when it has none to compare. */
-export function verdictAt(result: Scored | null | undefined, threshold: number): string[] | null {
+export function verdictAt(result: Scored | null | undefined, threshold: Threshold): string[] | null {
   if (!result || result.status !== 'done' || result.stale) return null;
   const labels = labelsAt(result, threshold);
   return labels.below ? [] : labels.classes.map(([name]) => name).sort();
 }
 
 /** True when both results can be compared and their labels at `threshold` differ. */
-export function modelsDisagree(a: Scored | null | undefined, b: Scored | null | undefined, threshold: number): boolean {
+export function modelsDisagree(a: Scored | null | undefined, b: Scored | null | undefined, threshold: Threshold): boolean {
   if (!a || !b || a.status !== 'done' || b.status !== 'done' || a.stale || b.stale) return false;
   if (!a.multiLabel && !b.multiLabel) {
     // The common case without allocating: the top class, or none below the threshold.
     const ta = a.scores[0];
     const tb = b.scores[0];
-    const la = ta && passes(ta[1], threshold) ? ta[0] : null;
-    const lb = tb && passes(tb[1], threshold) ? tb[0] : null;
+    const la = ta && passes(ta[1], threshold, ta[0]) ? ta[0] : null;
+    const lb = tb && passes(tb[1], threshold, tb[0]) ? tb[0] : null;
     return la !== lb;
   }
   const va = verdictAt(a, threshold)!;
@@ -37,7 +37,7 @@ export function modelsDisagree(a: Scored | null | undefined, b: Scored | null | 
 export function disagreements(
   a: ReadonlyArray<Scored | null | undefined>,
   b: ReadonlyArray<Scored | null | undefined>,
-  threshold: number,
+  threshold: Threshold,
 ): Set<number> {
   const out = new Set<number>();
   const n = Math.min(a.length, b.length);

@@ -59,6 +59,8 @@ const evaluationRequest = {
   mapping: labelMappingSchema.optional(),
   model: modelId.optional(),
   engine: engine.optional(),
+  /** Per-class threshold overrides; absent = the ones saved for the folder and model. */
+  classThresholds: z.record(z.string().max(256), z.number().min(0).max(1)).optional(),
 };
 
 const sendRequest = z

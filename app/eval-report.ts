@@ -1,6 +1,7 @@
 import { csvField, type CsvProblem, type UnmatchedName } from './ground-truth';
 import type { EvaluationMetrics } from './metrics';
 import { formatPercentTenths } from './format';
+import type { ThresholdSweep } from './threshold-sweep';
 
 // The evaluation report written by `classify-desk evaluate --out` and the app's report export
 // (the evaluate command and the evaluation panel), plus the confusion matrix as CSV and as aligned text for a terminal.
@@ -40,6 +41,8 @@ export interface EvalReport {
   folder: string | null;
   endpoint: string | null;
   created: string;
+  /** Per-class overrides of `threshold` ({} when none). */
+  class_thresholds: Record<string, number>;
   /** The evaluated images judged wrong, in path order (left out of the IPC evaluation). */
   mistakes?: EvalMistake[];
 }
@@ -62,6 +65,8 @@ export interface EvaluationRequest {
   model?: string;
   /** That model's engine, when not the settings' one. */
   engine?: 'roboflow-api' | 'on-device';
+  /** Per-class threshold overrides; absent = the ones saved for the folder and model. */
+  classThresholds?: Record<string, number>;
 }
 
 /** The evaluation exports: one table, app/export-formats.ts. */
@@ -102,6 +107,8 @@ export interface FolderEvaluation {
   };
   /** True labels by image id BEFORE corrections, so the renderer can overlay live corrections. */
   truth: Array<[id: string, labels: string[]]>;
+  /** The threshold sweep and per-class curves (the HTML report; left out of the IPC evaluation). */
+  sweep?: ThresholdSweep;
 }
 
 /** The JSON report: v1's fields in their order, then everything else the console says. */
@@ -136,6 +143,7 @@ export function evalReport(model: string, metrics: EvaluationMetrics, context: E
     folder: context.folder ?? null,
     endpoint: context.endpoint ?? null,
     created: context.created ?? new Date().toISOString(),
+    class_thresholds: { ...metrics.classThresholds },
     ...(context.mistakes ? { mistakes: context.mistakes } : {}),
   };
 }
@@ -157,7 +165,8 @@ function pct(value: number | null): string {
 export function formatEvaluation(model: string, metrics: EvaluationMetrics): string {
   const lines: string[] = [];
   const kind = metrics.multiLabel ? 'exact-match ratio' : 'accuracy';
-  lines.push(`Model ${model} at threshold ${metrics.threshold}`);
+  const overrides = Object.entries(metrics.classThresholds ?? {});
+  lines.push(`Model ${model} at threshold ${metrics.threshold}` + (overrides.length ? ` (per class: ${overrides.map(([name, t]) => `${name} ${t}`).join(', ')})` : ''));
   lines.push(`${kind}: ${pct(metrics.accuracy)} (${metrics.correct} of ${metrics.evaluated} labelled images)`);
   lines.push(
     `images: ${metrics.total}; evaluated ${metrics.evaluated}, no prediction above threshold ${metrics.noPrediction}, ` +

@@ -83,6 +83,14 @@ const evaluationTable = {
     hint: 'JSON + CSV',
     written: () => 'Evaluation report (confusion matrix CSV beside it)',
   },
+  'report-html': {
+    target: 'file',
+    extension: '.html',
+    suffix: '-report',
+    label: 'Report (HTML)',
+    hint: 'one file, opens anywhere',
+    written: () => 'Report (HTML)',
+  },
   'labels-csv': {
     target: 'file',
     extension: '.csv',

@@ -1,4 +1,4 @@
-import { passingLabels, parseResponse, responseAt, type NormalisedResponse } from './roboflow';
+import { passingLabels, parseResponse, responseAt, thresholdRule, type NormalisedResponse, type Threshold } from './roboflow';
 import type { ExportSkip, ResultRecord, SentInfo } from './types';
 import { formatPercentTenths, plural } from './format';
 import { uncertaintyOf } from './uncertainty';
@@ -34,8 +34,8 @@ export interface ReviewFields {
 export const noReview: ReviewFields = { reviewed_label: null, reviewed_at: null, flagged: false };
 
 export interface ExportImageInput {
-  /** The export's threshold: the Roboflow fields are what Roboflow answers at it. */
-  threshold: number;
+  /** The export's threshold rule: the Roboflow fields are what Roboflow answers at it. */
+  threshold: Threshold;
   /** The image id: relative POSIX path, or an https URL for web images. */
   id: string;
   /** The path or URL the image was read from (Roboflow's SDK calls it image_path). */
@@ -85,8 +85,15 @@ export interface ExportHeader {
   model: string;
   endpoint: string;
   threshold: number;
+  /** Per-class overrides of `threshold` (saved per folder and model); absent or {} = none. */
+  classThresholds?: Readonly<Record<string, number>>;
   created: string;
   folder: string;
+}
+
+/** The threshold rule an export follows: its default with the per-class overrides. */
+export function headerThreshold(header: Pick<ExportHeader, 'threshold' | 'classThresholds'>): Threshold {
+  return thresholdRule(header.threshold, header.classThresholds);
 }
 
 /** The JSON export document around already-built image objects. */
@@ -96,6 +103,7 @@ export function exportDocument(header: ExportHeader, images: unknown[]): Record<
     model: exportModel(header.model),
     endpoint: header.endpoint,
     threshold: header.threshold,
+    class_thresholds: { ...header.classThresholds },
     created: header.created,
     folder: header.folder,
     images,
@@ -106,7 +114,7 @@ export function exportDocument(header: ExportHeader, images: unknown[]): Record<
  *  when it has no readable response. `scored` holds the passing classes with their scores. */
 export function recordLabels(
   record: ResultRecord | undefined,
-  threshold: number,
+  threshold: Threshold,
 ): (NormalisedResponse & { labels: string[]; scored: Array<[string, number]>; best: [string, number] | null }) | null {
   if (!record || record.status !== 'done' || !record.response) return null;
   const parsed = parseResponse(record.response);
@@ -137,7 +145,7 @@ export function skippedText(skipped: readonly ExportSkip[], shown = 3): string {
 }
 
 /** Margin and entropy of a record (see app/uncertainty), null without readable scores. */
-export function uncertaintyFields(record: ResultRecord | undefined, threshold: number): { margin: number | null; entropy: number | null } {
+export function uncertaintyFields(record: ResultRecord | undefined, threshold: Threshold): { margin: number | null; entropy: number | null } {
   const labels = recordLabels(record, threshold);
   const u = labels ? uncertaintyOf(labels.scores, labels.multiLabel, threshold) : null;
   return { margin: u?.margin ?? null, entropy: u?.entropy ?? null };
@@ -188,7 +196,7 @@ export function csvRow(
   id: string,
   record: ResultRecord | undefined,
   classes: readonly string[],
-  threshold: number,
+  threshold: Threshold,
   review?: Partial<ReviewFields>,
 ): string {
   const status: ExportStatus = record ? record.status : 'pending';
@@ -210,7 +218,7 @@ export function csvRow(
 }
 
 /** The caption the annotated export draws, like Roboflow's `.save()` ("Class: X | Confidence: Y"). */
-export function captionText(record: ResultRecord | undefined, threshold: number): string | null {
+export function captionText(record: ResultRecord | undefined, threshold: Threshold): string | null {
   const labels = recordLabels(record, threshold);
   if (!labels) return null;
   if (labels.multiLabel) {

@@ -1,5 +1,5 @@
 import type { ResultStatus } from './types';
-import { byScore, passes } from './roboflow';
+import { baseThreshold, byScore, thresholdsByIndex, type Threshold } from './roboflow';
 
 // Evaluation metrics over classified images with known true labels. The work splits in two so the
 // numbers can follow a threshold slider live: `prepareEvaluation` runs once per change of results or
@@ -11,6 +11,8 @@ import { byScore, passes } from './roboflow';
 //  - `pending`: no result yet, or a stale one (the file changed since it was classified);
 //  - `unlabeled`: a result exists but the image has no true label;
 //  - `evaluated`: everything else; only these enter accuracy, per-class metrics and the matrix.
+// Thresholds follow roboflow.ts `passes`: each class is held to its own (per-class override, else the
+// default); `EvaluationMetrics.threshold` is the default.
 // Single-label: the prediction is the top class when its confidence is >= the threshold. Below it the
 // image has "no prediction": it stays evaluated and counts as wrong (in the accuracy denominator), as a
 // miss (false negative) of its true class and as a false positive of no class. In the confusion
@@ -81,7 +83,10 @@ export interface AverageMetrics {
 }
 
 export interface EvaluationMetrics {
+  /** The default threshold. */
   threshold: number;
+  /** Per-class overrides of the default ({} when none). */
+  classThresholds: Record<string, number>;
   multiLabel: boolean;
   classes: string[];
   total: number;
@@ -186,13 +191,31 @@ function topOf(scores: ReadonlyArray<Score>): Score[] {
   return [best];
 }
 
-/** How many leading (sorted) scores of image i are >= threshold: the predicted classes. */
-function predictedCount(p: PreparedEvaluation, i: number, threshold: number): number {
-  const start = p.scoreStart[i];
+// The threshold rule (roboflow.ts `passes`) over class indexes: `thr[k]` is class k's threshold.
+function thresholdsOf(p: PreparedEvaluation, threshold: Threshold): Float64Array {
+  return thresholdsByIndex(threshold, p.classes);
+}
+
+/** Scores are sorted descending: past the first one below every class's threshold none passes. */
+function passEnd(p: PreparedEvaluation, i: number, lowest: number): number {
+  let k = p.scoreStart[i];
   const end = p.scoreStart[i + 1];
-  let k = start;
-  while (k < end && passes(p.scoreValue[k], threshold)) k++;
-  return k - start;
+  while (k < end && p.scoreValue[k] >= lowest) k++;
+  return k;
+}
+
+function lowestOf(thr: Float64Array): number {
+  let low = Infinity;
+  for (let k = 0; k < thr.length; k++) if (thr[k] < low) low = thr[k];
+  return low;
+}
+
+/** How many scores of image i pass their class's threshold: the predicted classes. */
+function predictedCount(p: PreparedEvaluation, i: number, thr: Float64Array, lowest = lowestOf(thr)): number {
+  let count = 0;
+  const end = passEnd(p, i, lowest);
+  for (let k = p.scoreStart[i]; k < end; k++) if (p.scoreValue[k] >= thr[p.scoreClass[k]]) count++;
+  return count;
 }
 
 function includesTruth(p: PreparedEvaluation, i: number, cls: number): boolean {
@@ -201,17 +224,25 @@ function includesTruth(p: PreparedEvaluation, i: number, cls: number): boolean {
 }
 
 /** True when image i (an index into `prepared.ids`) is judged right at the threshold. */
-export function isCorrectAt(p: PreparedEvaluation, i: number, threshold: number): boolean {
-  const count = predictedCount(p, i, threshold);
+export function isCorrectAt(p: PreparedEvaluation, i: number, threshold: Threshold): boolean {
+  return correctWith(p, i, thresholdsOf(p, threshold));
+}
+
+function correctWith(p: PreparedEvaluation, i: number, thr: Float64Array, lowest = lowestOf(thr)): boolean {
+  const count = predictedCount(p, i, thr, lowest);
   const truthCount = p.truthStart[i + 1] - p.truthStart[i];
   if (count !== truthCount) return false;
-  for (let k = p.scoreStart[i]; k < p.scoreStart[i] + count; k++) if (!includesTruth(p, i, p.scoreClass[k])) return false;
+  for (let k = p.scoreStart[i]; k < p.scoreStart[i + 1]; k++) {
+    if (p.scoreValue[k] >= thr[p.scoreClass[k]] && !includesTruth(p, i, p.scoreClass[k])) return false;
+  }
   return true;
 }
 
 /** Metrics, matrix and buckets at one threshold; a single pass over the prepared arrays. */
-export function evaluateAt(p: PreparedEvaluation, threshold: number): EvaluationMetrics {
+export function evaluateAt(p: PreparedEvaluation, threshold: Threshold): EvaluationMetrics {
   const c = p.classes.length;
+  const thr = thresholdsOf(p, threshold);
+  const lowest = lowestOf(thr);
   const n = p.ids.length;
   const counts = new Int32Array(c * c);
   const none = new Int32Array(c);
@@ -221,11 +252,13 @@ export function evaluateAt(p: PreparedEvaluation, threshold: number): Evaluation
   let correct = 0, noPrediction = 0;
   for (let i = 0; i < n; i++) {
     const t0 = p.truthStart[i], t1 = p.truthStart[i + 1];
-    const s0 = p.scoreStart[i];
-    const count = predictedCount(p, i, threshold);
+    const s0 = p.scoreStart[i], s1 = passEnd(p, i, lowest);
+    let count = 0;
     let hits = 0;
-    for (let k = s0; k < s0 + count; k++) {
+    for (let k = s0; k < s1; k++) {
       const cls = p.scoreClass[k];
+      if (p.scoreValue[k] < thr[cls]) continue;
+      count++;
       predicted[cls]++;
       if (includesTruth(p, i, cls)) { tp[cls]++; hits++; }
     }
@@ -235,7 +268,7 @@ export function evaluateAt(p: PreparedEvaluation, threshold: number): Evaluation
       const row = p.truthClass[t];
       support[row]++;
       if (count === 0) none[row]++;
-      for (let k = s0; k < s0 + count; k++) counts[row * c + p.scoreClass[k]]++;
+      for (let k = s0; k < s1; k++) if (p.scoreValue[k] >= thr[p.scoreClass[k]]) counts[row * c + p.scoreClass[k]]++;
     }
   }
   const perClass: ClassMetrics[] = [];
@@ -259,7 +292,9 @@ export function evaluateAt(p: PreparedEvaluation, threshold: number): Evaluation
     normalised.push(row.map((v) => (support[r] ? v / support[r] : 0)));
   }
   return {
-    threshold, multiLabel: p.multiLabel, classes: p.classes,
+    threshold: baseThreshold(threshold),
+    classThresholds: typeof threshold === 'number' ? {} : { ...threshold.perClass },
+    multiLabel: p.multiLabel, classes: p.classes,
     total: p.total, evaluated: n, errors: p.errors, pending: p.pending, unlabeled: p.unlabeled,
     correct, accuracy: ratio(correct, n), noPrediction,
     perClass,
@@ -293,24 +328,26 @@ function average(perClass: ClassMetrics[], weighted: boolean): AverageMetrics {
  * Ids of the evaluated images in one confusion cell at the threshold: true class `row`, predicted
  * class `column`, or column -1 for "no prediction". Matches the counts of `evaluateAt` exactly.
  */
-export function cellIds(p: PreparedEvaluation, threshold: number, row: number, column: number): string[] {
+export function cellIds(p: PreparedEvaluation, threshold: Threshold, row: number, column: number): string[] {
+  const thr = thresholdsOf(p, threshold);
   const out: string[] = [];
   for (let i = 0; i < p.ids.length; i++) {
     if (!includesTruth(p, i, row)) continue;
-    const count = predictedCount(p, i, threshold);
-    if (column === -1 ? count === 0 : hasPredicted(p, i, count, column)) out.push(p.ids[i]);
+    if (column === -1 ? predictedCount(p, i, thr) === 0 : hasPredicted(p, i, thr, column)) out.push(p.ids[i]);
   }
   return out;
 }
 
-function hasPredicted(p: PreparedEvaluation, i: number, count: number, cls: number): boolean {
-  for (let k = p.scoreStart[i]; k < p.scoreStart[i] + count; k++) if (p.scoreClass[k] === cls) return true;
+function hasPredicted(p: PreparedEvaluation, i: number, thr: Float64Array, cls: number): boolean {
+  for (let k = p.scoreStart[i]; k < p.scoreStart[i + 1]; k++) if (p.scoreClass[k] === cls && p.scoreValue[k] >= thr[cls]) return true;
   return false;
 }
 
 /** Ids of the evaluated images judged wrong at the threshold (for "mistakes first"). */
-export function mistakeIds(p: PreparedEvaluation, threshold: number): Set<string> {
+export function mistakeIds(p: PreparedEvaluation, threshold: Threshold): Set<string> {
+  const thr = thresholdsOf(p, threshold);
+  const lowest = lowestOf(thr);
   const out = new Set<string>();
-  for (let i = 0; i < p.ids.length; i++) if (!isCorrectAt(p, i, threshold)) out.add(p.ids[i]);
+  for (let i = 0; i < p.ids.length; i++) if (!correctWith(p, i, thr, lowest)) out.add(p.ids[i]);
   return out;
 }

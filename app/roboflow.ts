@@ -101,57 +101,101 @@ export interface Labels {
   best: ClassScore | null;
 }
 
+/** A threshold: one number for every class, or a default with optional per-class overrides
+ *  (classes not in `perClass` use `default`). */
+export type Threshold = number | ClassThresholds;
+export interface ClassThresholds {
+  readonly default: number;
+  readonly perClass: Readonly<Record<string, number>>;
+}
+
+/** The threshold a class is held to under a threshold rule. */
+export function thresholdFor(threshold: Threshold, className?: string): number {
+  if (typeof threshold === 'number') return threshold;
+  if (className !== undefined && Object.prototype.hasOwnProperty.call(threshold.perClass, className)) return threshold.perClass[className];
+  return threshold.default;
+}
+
+/** The default (the slider's) threshold of a rule. */
+export function baseThreshold(threshold: Threshold): number {
+  return typeof threshold === 'number' ? threshold : threshold.default;
+}
+
+/** A rule from a default and overrides; a plain number when there are none, so most code sees the
+ *  simple form. */
+export function thresholdRule(base: number, perClass?: Readonly<Record<string, number>> | null): Threshold {
+  return perClass && Object.keys(perClass).length > 0 ? { default: base, perClass } : base;
+}
+
+/** The per-class thresholds of a rule indexed like `classes` (for loops over class indexes). */
+export function thresholdsByIndex(threshold: Threshold, classes: readonly string[]): Float64Array {
+  const out = new Float64Array(classes.length);
+  for (let k = 0; k < classes.length; k++) out[k] = thresholdFor(threshold, classes[k]);
+  return out;
+}
+
 /**
  * THE threshold rule, the one every view of a result follows (grid badges, detail, CSV, JSON,
- * annotated captions, class folders, CLI, evaluation): a score passes when it is at or above the
- * threshold, as Roboflow's server decides when asked with `confidence=threshold`.
+ * annotated captions, class folders, CLI, evaluation, sweeps): a score passes when it is at or above
+ * its class's threshold (the per-class override, else the default), as Roboflow's server decides
+ * when asked with `confidence=threshold`.
  */
-export function passes(confidence: number, threshold: number): boolean {
-  return confidence >= threshold;
+export function passes(confidence: number, threshold: Threshold, className?: string): boolean {
+  return confidence >= (typeof threshold === 'number' ? threshold : thresholdFor(threshold, className));
 }
 
 /** The labels that pass a threshold (see `passes`), applied locally to the received scores; the best
  *  class is kept apart whether or not it passes (view-filter.ts's `labelsAt` shows it muted). */
-export function passingLabels(normalised: NormalisedResponse, threshold: number): Labels;
-export function passingLabels(scores: readonly ClassScore[], multiLabel: boolean, threshold: number): Labels;
+export function passingLabels(normalised: NormalisedResponse, threshold: Threshold): Labels;
+export function passingLabels(scores: readonly ClassScore[], multiLabel: boolean, threshold: Threshold): Labels;
 export function passingLabels(
   a: NormalisedResponse | readonly ClassScore[],
-  b: number | boolean,
-  c?: number,
+  b: Threshold | boolean,
+  c?: Threshold,
 ): Labels {
   const [scores, multiLabel, threshold] = Array.isArray(a)
     ? [a as readonly ClassScore[], b as boolean, c ?? 0]
-    : [(a as NormalisedResponse).scores, (a as NormalisedResponse).multiLabel, b as number];
+    : [(a as NormalisedResponse).scores, (a as NormalisedResponse).multiLabel, b as Threshold];
   const sorted = sortScores([...scores]);
   const best = sorted[0] ?? null;
-  const passing = sorted.filter(([, conf]) => passes(conf, threshold));
-  const scored = multiLabel ? passing : passing.slice(0, 1);
+  const passing = sorted.filter(([cls, conf]) => passes(conf, threshold, cls));
+  // Single-label: the top class or nothing. With per-class thresholds a lower class may pass its own
+  // threshold while the top one fails; it does not take over (the metrics judge the top class too).
+  const scored = multiLabel ? passing : passing[0] === best ? passing.slice(0, 1) : [];
   return { multiLabel, classes: scored.map(([cls]) => cls), scored, best };
 }
 
 /**
  * The Roboflow-shaped fields of a response (`predictions`, `top`, `confidence`,
  * `predicted_classes`) exactly as Roboflow answers when asked with `confidence=threshold`, computed
- * from a response received at the floor (every score). Single-label: classes below the threshold
- * are dropped from `predictions`, `top` is the best passing class ("" and `confidence` 0 when none
- * passes). Multi-label: every score is kept and `predicted_classes` lists the passing classes,
+ * from a response received at the floor (every score). Single-label: classes below their threshold
+ * are dropped from `predictions`, `top` is the best class ("" and `confidence` 0 when it does not
+ * pass; with per-class thresholds nothing is kept then either). Multi-label: every score is kept and `predicted_classes` lists the passing classes,
  * confidence descending. Any other field of the response is returned unchanged; an unreadable
  * response is returned as it is.
  */
-export function responseAt(raw: Record<string, unknown>, threshold: number): Record<string, unknown> {
+export function responseAt(raw: Record<string, unknown>, threshold: Threshold): Record<string, unknown> {
   // Runs once per image of a 50k-image export: plain checks instead of the zod schemas.
   const predictions = raw.predictions;
   const scored = (cls: unknown, confidence: unknown): cls is string => typeof cls === 'string' && typeof confidence === 'number';
   if (Array.isArray(predictions)) {
-    const kept = (predictions as Array<{ class?: unknown; confidence?: unknown }>)
-      .filter((p) => typeof p === 'object' && p !== null && scored(p.class, p.confidence) && passes(p.confidence as number, threshold))
-      .sort((x, y) => byScore([x.class as string, x.confidence as number], [y.class as string, y.confidence as number]));
+    type Scored = { class: string; confidence: number };
+    const valid = (predictions as Array<{ class?: unknown; confidence?: unknown }>).filter(
+      (p): p is Scored => typeof p === 'object' && p !== null && scored(p.class, p.confidence),
+    );
+    // As passingLabels: when the best class fails its threshold, no class is the answer (a linear scan:
+    // only the passing few are sorted).
+    let best: Scored | undefined;
+    for (const p of valid) if (!best || byScore([p.class, p.confidence], [best.class, best.confidence]) < 0) best = p;
+    const kept = best && passes(best.confidence, threshold, best.class)
+      ? valid.filter((p) => passes(p.confidence, threshold, p.class)).sort((x, y) => byScore([x.class, x.confidence], [y.class, y.confidence]))
+      : [];
     const top = kept[0];
     return { ...raw, predictions: kept, top: top ? top.class : '', confidence: top ? top.confidence : 0 };
   }
   if (typeof predictions !== 'object' || predictions === null) return { ...raw };
   const passing = Object.entries(predictions as Record<string, { confidence?: unknown } | null>)
-    .flatMap(([cls, p]): ClassScore[] => (p && scored(cls, p.confidence) && passes(p.confidence as number, threshold) ? [[cls, p.confidence as number]] : []))
+    .flatMap(([cls, p]): ClassScore[] => (p && scored(cls, p.confidence) && passes(p.confidence as number, threshold, cls) ? [[cls, p.confidence as number]] : []))
     .sort(byScore);
   return { ...raw, predicted_classes: passing.map(([cls]) => cls) };
 }

@@ -114,6 +114,12 @@ export const settingsSchema = z.object({
   /** Files the person chose in main's file dialog (labels CSVs), newest first: the only files main
    *  reads on the page's behalf. Written only by main, never by a settings patch. */
   chosenFiles: z.array(z.string().max(4096)).max(20).default([]),
+  /** Per-class threshold overrides per folder + model (key: class-thresholds.ts
+   *  classThresholdsKey); classes not listed use `threshold`. */
+  classThresholds: z
+    .record(z.string().max(512), z.record(z.string().max(256), z.number().min(0).max(1)))
+    .refine((all) => Object.keys(all).length <= 200, 'Keep per-class thresholds for at most 200 folders and models.')
+    .default({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -151,7 +151,8 @@ export type { ExportFormat };
 export interface ExportDone {
   path: string;
   count: number;
-  format: ExportFormat;
+  /** 'html': the evaluation's HTML report. */
+  format: ExportFormat | 'html';
   /** Folder exports: each image that got no file, and why (never a silent gap). */
   skipped?: ExportSkip[];
 }

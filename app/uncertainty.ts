@@ -1,3 +1,5 @@
+import { thresholdFor, type Threshold } from './roboflow';
+
 // How sure the model is about one image, for "least certain first" review: the margin between the
 // two best scores and the normalised entropy of the scores. Both lie in 0..1.
 
@@ -17,16 +19,16 @@ function binaryEntropy(p: number): number {
 
 /**
  * Margin and entropy of one result's scores (any order), or null without scores.
- * Multi-label: margin = min over classes of |score − threshold|; entropy = mean binary entropy of the scores.
+ * Multi-label: margin = min over classes of |score − the class's threshold|; entropy = mean binary entropy of the scores.
  */
-export function uncertaintyOf(scores: ReadonlyArray<readonly [string, number]>, multiLabel: boolean, threshold: number): Uncertainty | null {
+export function uncertaintyOf(scores: ReadonlyArray<readonly [string, number]>, multiLabel: boolean, threshold: Threshold): Uncertainty | null {
   const k = scores.length;
   if (k === 0) return null;
   if (multiLabel) {
     let margin = Infinity;
     let sum = 0;
-    for (const [, s] of scores) {
-      margin = Math.min(margin, Math.abs(s - threshold));
+    for (const [cls, s] of scores) {
+      margin = Math.min(margin, Math.abs(s - thresholdFor(threshold, cls)));
       sum += binaryEntropy(s);
     }
     return { margin, entropy: sum / k };

@@ -1,4 +1,4 @@
-import { passes, passingLabels } from './roboflow';
+import { passingLabels, thresholdsByIndex, type Threshold } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
 import { uncertaintyOf } from './uncertainty';
 
@@ -41,7 +41,7 @@ export interface Labels {
 
 /** The labels of a result at `threshold` for display: `passingLabels` (roboflow.ts, the rule exports
  *  follow), plus the best class shown muted when nothing passes. */
-export function labelsAt(summary: Pick<ResultSummary, 'scores' | 'multiLabel'>, threshold: number): Labels {
+export function labelsAt(summary: Pick<ResultSummary, 'scores' | 'multiLabel'>, threshold: Threshold): Labels {
   const labels = passingLabels(summary.scores, summary.multiLabel, threshold);
   if (!labels.best) return { classes: [], below: true };
   return labels.scored.length > 0 ? { classes: labels.scored, below: false } : { classes: [labels.best], below: true };
@@ -273,18 +273,20 @@ export function buildView(
   results: ReadonlyArray<ResultSummary | undefined>,
   filter: ViewFilter,
   sort: SortKey,
-  threshold: number,
+  threshold: Threshold,
 ): View {
   return buildPreparedView(prepareView(names, results), filter, sort, threshold);
 }
 
 /** buildView over facts prepared once by prepareView; `mistakes[i]` = 1 puts entry i first for sort 'mistakes'. */
-export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: number, mistakes?: Uint8Array | null): View {
+export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: Threshold, mistakes?: Uint8Array | null): View {
   const { names, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex } = prep;
   const n = names.order.length;
   const search = filter.search.trim().toLowerCase();
   const fullRange = filter.confMin <= 0 && filter.confMax >= 1;
   const classFilter = filter.classes.size > 0;
+  // The threshold rule (roboflow.ts `passes`) per class index.
+  const thr = thresholdsByIndex(threshold, classNames);
   const wanted = new Uint8Array(classNames.length);
   for (const name of filter.classes) {
     const k = classIndex.get(name);
@@ -320,16 +322,16 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     // (its badge is muted), so the counts, the class filter and the tiles agree.
     if (st === DONE && multi[i] === 0) {
       const k = top[i];
-      if (k >= 0 && passes(c, threshold)) {
+      if (k >= 0 && c >= thr[k]) {
         if (classFilter) inClass = wanted[k] === 1;
         if (inState) classCounts[k] += 1;
       } else if (classFilter) inClass = false;
     } else if (st === DONE && top[i] >= 0) {
-      // Multi-label: every class at or above the threshold counts. Scores are sorted descending, so
-      // the labels are a prefix of them (labelsAt without its arrays).
+      // Multi-label: every class at or above its threshold counts (labelsAt without its arrays).
       const end = scoreStart[i + 1];
-      for (let at = scoreStart[i]; at < end && passes(scoreConf[at], threshold); at++) {
+      for (let at = scoreStart[i]; at < end; at++) {
         const k = scoreClass[at];
+        if (scoreConf[at] < thr[k]) continue;
         if (classFilter && wanted[k] === 1) inClass = true;
         if (inState) classCounts[k] += 1;
       }
@@ -411,10 +413,10 @@ export interface UncertaintyArrays {
 }
 
 // Multi-label margins depend on the threshold, so the arrays are kept per prepared view and threshold.
-const uncertaintyCache = new WeakMap<PreparedView, UncertaintyArrays & { threshold: number }>();
+const uncertaintyCache = new WeakMap<PreparedView, UncertaintyArrays & { threshold: Threshold }>();
 
 /** The margin and entropy of every image of a prepared view at `threshold`, computed once per pair. */
-export function uncertaintyArrays(prep: PreparedView, threshold: number): UncertaintyArrays {
+export function uncertaintyArrays(prep: PreparedView, threshold: Threshold): UncertaintyArrays {
   const cached = uncertaintyCache.get(prep);
   if (cached && cached.threshold === threshold) return cached;
   const n = prep.state.length;

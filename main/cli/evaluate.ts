@@ -8,6 +8,9 @@ import { resultsEndpoint } from '../../app/model-ref';
 import { createCorrections } from '../services/corrections';
 import { datasetLabels, evaluateRecords, readLabelsCsv, type EvaluateRecordsInput } from '../services/evaluation';
 import { writeLabelsCsv } from '../services/evaluation-export';
+import { writeHtmlReport } from '../services/report-html-export';
+import { classThresholdsKey, parseClassThresholds, unknownThresholdClasses, type ClassThresholdMap } from '../../app/class-thresholds';
+import { thresholdRule } from '../../app/roboflow';
 import { writeAtomically } from '../services/export-files';
 import { resolveDataDir } from '../services/paths';
 import { redactSecrets } from '../services/redact';
@@ -41,7 +44,13 @@ Options:
   --map NAME=CLASS     treat folder or CSV name NAME as class CLASS; --map NAME= ignores NAME
                        (repeatable); the mapping made in the app for this folder applies too,
                        and --map overrides it name by name
+  --thresholds C=T[,C=T...]
+                       per-class thresholds overriding --threshold for those classes (repeatable),
+                       e.g. --thresholds blue=0.9,red=0.5; default: the ones saved in the app for
+                       this folder and model
   --out FILE           write the JSON report (format classify-desk-eval/v2, see docs/export-format.md)
+  --html FILE          write a self-contained HTML report (metrics, confusion matrix, threshold sweep,
+                       per-class table, the mistakes with thumbnails) that opens in any browser
   --labels-out FILE    write the folder's labels as a CSV (path,label,label_source): the app's
                        correction, else the folder/CSV truth, else the model's label at the threshold
   --only-confirmed     with --labels-out: leave out images whose only label is the model's prediction
@@ -61,6 +70,8 @@ const options = {
   threshold: { type: 'string' },
   map: { type: 'string', multiple: true },
   out: { type: 'string' },
+  thresholds: { type: 'string', multiple: true },
+  html: { type: 'string' },
   'labels-out': { type: 'string' },
   'only-confirmed': { type: 'boolean', default: false },
   'api-url': { type: 'string' },
@@ -106,6 +117,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
   let folder: string;
   let threshold: number | undefined;
   let mapping: Record<string, string | null>;
+  let classThresholds: ClassThresholdMap | undefined;
   let csv: Awaited<ReturnType<typeof readLabelsCsv>> | null = null;
   try {
     if (positionals.length !== 1) throw bad('Name exactly one folder to evaluate. See classify-desk evaluate --help.');
@@ -117,6 +129,15 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
       if (values.threshold.trim() === '' || !(threshold >= 0 && threshold <= 1)) throw bad('--threshold must be a number from 0 to 1.');
     }
     mapping = parseMapping(values.map ?? []);
+    if (values.thresholds) {
+      classThresholds = {};
+      for (const text of values.thresholds) {
+        const parsed = parseClassThresholds(text);
+        if (!parsed.ok) throw bad(parsed.message);
+        Object.assign(classThresholds, parsed.value);
+      }
+    }
+    if (values.html && !/^\.html?$/i.test(path.extname(values.html))) throw bad(`--html must name a .html file (got "${values.html}").`);
     if (values.labels) csv = await readLabelsCsv(path.resolve(values.labels));
     if (values.out && path.extname(values.out).toLowerCase() !== '.json') throw bad(`--out must name a .json file (got "${values.out}").`);
     if (values['labels-out'] && path.extname(values['labels-out']).toLowerCase() !== '.csv') throw bad(`--labels-out must name a .csv file (got "${values['labels-out']}").`);
@@ -139,7 +160,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     // 1 = some images failed: they are counted as errors below. 2 = nothing to evaluate.
     if (inferred === 2) return 2;
     if (!run) return fail(new AppFailure('internal', 'The classification step ended without results; run classify-desk infer on the folder to see why.'));
-    const { settings, ref } = run;
+    const { settings, ref, library } = run;
     const endpoint = resultsEndpoint(ref);
 
     // 2. Evaluate the stored results of exactly the images infer saw.
@@ -149,20 +170,25 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
     const corrections = createCorrections({ dataDir });
     try {
       const journal = await store.journal(cliFolder.info.folderId, ref);
+      const saved = createSettingsStore({ dataDir }).get();
+      const overrides = classThresholds ?? saved.classThresholds[classThresholdsKey(cliFolder.info.folderId, settings.model)];
       const recordsInput: EvaluateRecordsInput = {
         model: settings.model,
         entries: [...cliFolder.entries.values()],
         record: (id) => journal.get(id),
-        threshold: threshold ?? settings.threshold,
+        threshold: thresholdRule(threshold ?? settings.threshold, overrides),
         csv: csv?.labels,
         // The app's mapping for this folder, with --map on top.
-        mapping: { ...createSettingsStore({ dataDir }).get().groundTruthMappings[cliFolder.info.folderId], ...mapping },
+        mapping: { ...saved.groundTruthMappings[cliFolder.info.folderId], ...mapping },
         corrections: await corrections.labels(cliFolder.info.folderId),
         folder: cliFolder.info.root,
         endpoint,
         withMistakes: true,
+        withSweep: Boolean(values.html),
       };
       const evaluation = evaluateRecords(recordsInput);
+      const unknown = unknownThresholdClasses(overrides ?? {}, evaluation.metrics.classes);
+      if (unknown.length) say(`--thresholds: ${unknown.map((name) => `"${name}"`).join(', ')} is no class of the model; classes: ${evaluation.metrics.classes.join(', ')}.`);
       if (values['labels-out']) {
         const labels = datasetLabels(recordsInput, { onlyConfirmed: values['only-confirmed'] });
         const written = await writeLabelsCsv(path.resolve(values['labels-out']), labels, dataDir);
@@ -191,6 +217,10 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
         const text = JSON.stringify(evaluation.report, null, 2) + '\n';
         await writeAtomically(path.resolve(values.out), (handle) => handle.writeFile(text, 'utf8'), dataDir);
         say(`Report written to ${values.out}`);
+      }
+      if (values.html) {
+        await writeHtmlReport(path.resolve(values.html), evaluation, (id) => library.resolve(cliFolder.info.folderId, id), dataDir);
+        say(`HTML report written to ${values.html}`);
       }
       return 0;
     } finally {

@@ -1,7 +1,7 @@
 import type { Correction } from '../../app/corrections';
 import type { LabelOrigin, LabelSource, SendItemPlan, SendPreset } from '../../app/dataset-send';
 import { resolveGroundTruth, type LabelMapping } from '../../app/ground-truth';
-import { passingLabels } from '../../app/roboflow';
+import { passes, passingLabels, type Threshold } from '../../app/roboflow';
 import type { ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
 import { summarise } from './results';
 
@@ -20,7 +20,7 @@ export interface SelectInput {
   /** The model's stored result per image (for predictions, mistakes, below-threshold). */
   record: (id: string) => ResultRecord | undefined;
   correction: (id: string) => Correction | undefined;
-  threshold: number;
+  threshold: Threshold;
   /** Classes folder / CSV names are matched against: the project's, else the model's. */
   classes?: readonly string[];
   csv?: Map<string, string[]> | null;
@@ -76,7 +76,7 @@ export function selectForSend(input: SelectInput): Selection {
       case 'below-threshold': {
         const s = summaries.get(id);
         const best = s ? passingLabels(s.scores, s.multiLabel, 0).best : null;
-        return best !== null && best[1] < input.threshold;
+        return best !== null && !passes(best[1], input.threshold, best[0]);
       }
       case 'mistakes': {
         const p = predicted(id);

@@ -6,6 +6,8 @@ import { splits, tagProblem, type LabelOrigin, type SendItemPlan, type SendPlan,
 import { AppFailure, appError, type AppError } from '../../app/errors';
 import { LabelMatcher, normaliseLabel } from '../../app/ground-truth';
 import type { Settings } from '../../app/settings';
+import { classThresholdsKey } from '../../app/class-thresholds';
+import { thresholdRule } from '../../app/roboflow';
 import type { ImageEntry } from '../../app/types';
 import { backoffDelay } from './backoff';
 import type { DatasetClient, DatasetFailure, DatasetTarget, ProjectInfo, UploadFile } from './dataset-upload-client';
@@ -163,7 +165,7 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
       labels: request.labels,
       record: (id) => results?.get(id),
       correction,
-      threshold: request.threshold ?? settings.threshold,
+      threshold: thresholdRule(request.threshold ?? settings.threshold, model ? settings.classThresholds[classThresholdsKey(request.folderId, model)] : null),
       classes: info?.classes,
       csv,
       mapping: settings.groundTruthMappings[request.folderId],

@@ -3,14 +3,17 @@ import { AppFailure } from '../../app/errors';
 import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMistake, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation } from '../../app/eval-report';
 import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
-import { passingLabels } from '../../app/roboflow';
+import { passingLabels, thresholdRule, type Threshold } from '../../app/roboflow';
+import { thresholdSweep } from '../../app/threshold-sweep';
 import { evaluationExports, exportFileName } from '../../app/export-formats';
 import { resultsEndpoint } from '../../app/model-ref';
 import type { Settings } from '../../app/settings';
+import { classThresholdsKey } from '../../app/class-thresholds';
 import { comparePaths } from '../../app/view-filter';
 import type { ExportDone, ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
 import type { JobLibrary } from './inference';
 import { writeClassFolders, writeLabelsCsv, writeReport } from './evaluation-export';
+import { writeHtmlReport } from './report-html-export';
 import { safeName } from './export-files';
 import { summarise, type ResultsStore } from './results';
 
@@ -22,7 +25,7 @@ export interface EvaluateRecordsInput {
   /** The folder's images (web images have no ground truth and are left out). */
   entries: Iterable<ImageEntry>;
   record: (id: string) => ResultRecord | undefined;
-  threshold: number;
+  threshold: Threshold;
   /** A parsed labels CSV; when set, folder names are not used. */
   csv?: Map<string, string[]> | null;
   mapping?: LabelMapping;
@@ -33,6 +36,8 @@ export interface EvaluateRecordsInput {
   endpoint?: string;
   /** List the misclassified images in the report (files and the CLI; not the IPC answer). */
   withMistakes?: boolean;
+  /** Add the threshold sweep (the HTML report). */
+  withSweep?: boolean;
 }
 
 interface Collected {
@@ -83,11 +88,12 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
     report: evalReport(input.model, metrics, { folder: input.folder, endpoint: input.endpoint, mistakes }),
     groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
     truth: [...base.truth],
+    ...(input.withSweep ? { sweep: thresholdSweep(prepared, input.threshold) } : {}),
   };
 }
 
 /** The evaluated images judged wrong, with the labels the screen shows for them (passingLabels). */
-function mistakesOf(prepared: PreparedEvaluation, summaries: Map<string, ResultSummary | null>, truth: Map<string, string[]>, threshold: number): EvalMistake[] {
+function mistakesOf(prepared: PreparedEvaluation, summaries: Map<string, ResultSummary | null>, truth: Map<string, string[]>, threshold: Threshold): EvalMistake[] {
   const out: EvalMistake[] = [];
   for (const id of mistakeIds(prepared, threshold)) {
     const summary = summaries.get(id);
@@ -168,7 +174,7 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
       endpoint: ref ? resultsEndpoint(ref) : '',
       entries: folder.entries.values(),
       record: (id) => journal?.get(id),
-      threshold: request.threshold ?? settings.threshold,
+      threshold: thresholdRule(request.threshold ?? settings.threshold, request.classThresholds ?? settings.classThresholds[classThresholdsKey(request.folderId, model)]),
       csv: csv?.labels,
       // The request's mapping (the window sends its own) wins over the one stored for the folder.
       mapping: request.mapping ?? settings.groundTruthMappings[request.folderId],
@@ -180,6 +186,8 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
   /** One writer per evaluation export of app/export-formats.ts: a kind without one does not compile. */
   const writers: Record<EvaluationExportKind, (run: { request: EvaluationExportRequest; root: string; input: EvaluateRecordsInput }) => Promise<ExportDone>> = {
     report: ({ request, input }) => writeReport(request.path, evaluateRecords({ ...input, withMistakes: true }), opts.dataDir),
+    'report-html': ({ request, input }) =>
+      writeHtmlReport(request.path, evaluateRecords({ ...input, withMistakes: true, withSweep: true }), (id) => opts.library.resolve(request.folderId, id), opts.dataDir),
     'labels-csv': ({ request, input }) => writeLabelsCsv(request.path, datasetLabels(input, request), opts.dataDir),
     'labels-folders': ({ request, root, input }) =>
       writeClassFolders(request.path, root, datasetLabels(input, request), (id) => opts.library.resolve(request.folderId, id), { ...request, dataDir: opts.dataDir }),

@@ -8,6 +8,7 @@ import {
   exportDocument,
   exportImage,
   exportModel,
+  headerThreshold,
   recordLabels,
   type ExportHeader,
   type ReviewFields,
@@ -15,6 +16,8 @@ import {
 import { exportFileName, exportFormats } from '../../app/export-formats';
 import { resultsEndpoint } from '../../app/model-ref';
 import type { Settings } from '../../app/settings';
+import type { Threshold } from '../../app/roboflow';
+import { classThresholdsKey } from '../../app/class-thresholds';
 import { comparePaths } from '../../app/view-filter';
 import { plural } from '../../app/format';
 import type { ExportDone, ExportFormat, ExportSkip, ResultRecord } from '../../app/types';
@@ -120,7 +123,7 @@ async function writeJson({ request, sources, target, opts, step }: WriteRun): Pr
     await handle.write(open + '\n');
     const chunk: string[] = [];
     for (const [i, s] of sources.entries()) {
-      const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: header.threshold, record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
+      const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: headerThreshold(header), record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
       chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
       if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
       step();
@@ -136,7 +139,7 @@ async function writeCsv({ request, sources, target, opts, step }: WriteRun): Pro
   await writeAtomically(target, async (handle) => {
     let chunk = csvHeader(classes);
     for (const s of sources) {
-      chunk += csvRow(s.id, s.record, classes, header.threshold, s.review ?? opts.review?.(s.id));
+      chunk += csvRow(s.id, s.record, classes, headerThreshold(header), s.review ?? opts.review?.(s.id));
       if (chunk.length > 1 << 16) {
         await handle.write(chunk);
         chunk = '';
@@ -160,7 +163,7 @@ interface FolderImage {
 
 interface FolderRun {
   target: string;
-  threshold: number;
+  threshold: Threshold;
   keepSubfolders: boolean;
   name: ReturnType<typeof createNamer>;
   /** The image got its file(s). */
@@ -206,7 +209,7 @@ async function writeImageFolder({ request, sources, target, opts }: WriteRun, it
   const skipped: ExportSkip[] = [];
   const run: FolderRun = {
     target,
-    threshold: request.header.threshold,
+    threshold: headerThreshold(request.header),
     keepSubfolders: request.keepSubfolders ?? true,
     name: createNamer(),
     written: () => void count++,
@@ -229,7 +232,7 @@ async function writeImageFolder({ request, sources, target, opts }: WriteRun, it
   };
   for (const s of sources) {
     if (opts.signal?.aborted || failure) break;
-    const labels = recordLabels(s.record, request.header.threshold);
+    const labels = recordLabels(s.record, headerThreshold(request.header));
     const file = s.file;
     if (!file || !labels) {
       skipped.push({ id: s.id, ...whySkipped(s, Boolean(labels)) });
@@ -302,6 +305,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
       model: settings.model,
       endpoint: ref ? resultsEndpoint(ref) : '',
       threshold: settings.threshold,
+      classThresholds: settings.classThresholds[classThresholdsKey(request.folderId, settings.model)],
       created: new Date().toISOString(),
       folder: folder.info.root,
     };

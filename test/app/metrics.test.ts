@@ -214,7 +214,7 @@ describe('report', () => {
     // v1's fields first, in their order, then what the console says and where the results come from.
     expect(Object.keys(report)).toEqual([
       'format', 'model', 'threshold', 'classes', 'accuracy', 'per_class', 'confusion', 'unlabeled', 'errors',
-      'multi_label', 'counts', 'macro_avg', 'weighted_avg', 'folder', 'endpoint', 'created',
+      'multi_label', 'counts', 'macro_avg', 'weighted_avg', 'folder', 'endpoint', 'created', 'class_thresholds',
     ]);
     expect(report).toMatchObject({
       format: 'classify-desk-eval/v2', model: 'pets/3', threshold: 0.5, classes: ['cat', 'dog', 'bird'],

@@ -15,6 +15,8 @@ import {
   type ViewFilter,
 } from '../../app/view-filter';
 import type { ImageEntry, ResultSummary } from '../../app/types';
+import { confidenceHistogram } from '../../app/confidence-histogram';
+import { thresholdRule, type Threshold } from '../../app/roboflow';
 import { percentile } from './_stats';
 
 const arg = (name: string, fallback: number) => {
@@ -83,7 +85,7 @@ function scenario(multiLabel: boolean): void {
   let prep: PreparedView = prepareView(names, results);
   time({ ...base, op: 'prepare (per results change)' }, () => (prep = prepareView(names, results)), false);
 
-  const view = (filter: Partial<ViewFilter>, sort: SortKey = 'name', threshold = 0.4) =>
+  const view = (filter: Partial<ViewFilter>, sort: SortKey = 'name', threshold: Threshold = 0.4) =>
     buildPreparedView(prep, { ...defaultFilter, ...filter }, sort, threshold);
 
   time({ ...base, op: 'filter: one class' }, () => view({ classes: new Set(['class-3']) }));
@@ -107,6 +109,18 @@ function scenario(multiLabel: boolean): void {
   time({ ...base, op: 'combined: class + range + search, by confidence' }, () =>
     view({ classes: new Set(['class-2', 'class-5']), confMin: 0.3, confMax: 0.95, search: 'batch-1' }, 'confidence-desc'),
   );
+
+  // The sidebar's confidence histogram of the current view (all classes, then one class), and the
+  // view with per-class threshold overrides (the class counts follow each class's threshold).
+  const all = view({});
+  time({ ...base, op: 'histogram: view top confidence' }, () => confidenceHistogram(prep, all.order));
+  time({ ...base, op: 'histogram: one class' }, () => confidenceHistogram(prep, all.order, 3));
+  time({ ...base, op: 'brush: view for a confidence range + histogram without it' }, () => {
+    view({ confMin: 0.5, confMax: 0.75 }, 'confidence-desc');
+    return confidenceHistogram(prep, view({}).order);
+  });
+  const overrides = thresholdRule(0.4, { 'class-1': 0.9, 'class-4': 0.2 });
+  time({ ...base, op: 'view with per-class thresholds' }, () => view({ classes: new Set(['class-1']) }, 'class', overrides));
 
   // Threshold re-label: the view (counts, class filter and class sort depend on it for multi-label
   // results) plus the labels of every image, as if every tile were on screen.

@@ -10,6 +10,7 @@ import { EvaluationStore } from './evaluation.svelte';
 import { EndpointStore } from './endpoint.svelte';
 import { WebImagesStore } from './web-images.svelte';
 import { ExportStore } from './export.svelte';
+import { ClassThresholdsStore } from './class-thresholds.svelte';
 
 // Every store of the window, built once and wired to each other.
 
@@ -25,6 +26,7 @@ export interface Stores {
   endpoint: EndpointStore;
   web: WebImagesStore;
   exporter: ExportStore;
+  thresholds: ClassThresholdsStore;
 }
 
 export function createStores(api: Api): Stores {
@@ -42,5 +44,7 @@ export function createStores(api: Api): Stores {
   const endpoint = new EndpointStore(api);
   const web = new WebImagesStore(api);
   const exporter = new ExportStore(api);
-  return { library, review, job, settings, selection, compare, corrections, evaluation, endpoint, web, exporter };
+  const thresholds = new ClassThresholdsStore(settings, () => library.folder?.folderId ?? '', () => settings.value?.model ?? '');
+  review.classThresholds = () => thresholds.overrides;
+  return { library, review, job, settings, selection, compare, corrections, evaluation, endpoint, web, exporter, thresholds };
 }

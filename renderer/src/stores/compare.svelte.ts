@@ -93,7 +93,7 @@ export class CompareStore {
       void this.library.version;
       return alignResults(this.library.entries, this.byId);
     });
-    this.disagree = $derived(this.model ? disagreements(this.review.aligned, this.aligned, this.review.threshold) : new Set<number>());
+    this.disagree = $derived(this.model ? disagreements(this.review.aligned, this.aligned, this.review.rule) : new Set<number>());
     this.comparable = $derived(this.model ? comparable(this.review.aligned, this.aligned) : 0);
     this.active = $derived(isActive(this.#progress));
 

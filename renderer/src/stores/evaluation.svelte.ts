@@ -139,13 +139,13 @@ export class EvaluationStore {
       const aligned = untrack(() => this.review.aligned);
       return prepareEvaluation(folderEvalInputs(entries, aligned, this.truth), this.review.prepared.classNames);
     });
-    this.metrics = $derived(evaluateAt(this.prepared, this.review.threshold));
+    this.metrics = $derived(evaluateAt(this.prepared, this.review.rule));
     // A string, so the evaluation below is asked for again when the classes change, not on every
     // change of the results (each request re-reads every stored result in main).
     this.classesKey = $derived(this.review.prepared.classNames.join('\n'));
     this.mistakes = $derived.by(() => {
       const mask = new Uint8Array(this.library.entries.length);
-      for (const id of mistakeIds(this.prepared, this.review.threshold)) {
+      for (const id of mistakeIds(this.prepared, this.review.rule)) {
         const at = this.library.indexOf(id);
         if (at >= 0) mask[at] = 1;
       }
@@ -225,7 +225,7 @@ export class EvaluationStore {
   }
 
   private request(folderId: string): EvaluationRequest {
-    const request: EvaluationRequest = { folderId, threshold: this.review.threshold, mapping: { ...this.#mapping } };
+    const request: EvaluationRequest = { folderId, threshold: this.review.threshold, mapping: { ...this.#mapping }, classThresholds: { ...this.review.classThresholds() } };
     if (this.#labelsPath) request.labelsPath = this.#labelsPath;
     return request;
   }
@@ -306,7 +306,7 @@ export class EvaluationStore {
     if (!labels || labels.length === 0) return null;
     const corrected = this.corrections.get(id)?.label != null;
     const result = this.review.aligned[index];
-    const names = verdictAt(result, this.review.threshold);
+    const names = verdictAt(result, this.review.rule);
     const noPrediction = names !== null && names.length === 0;
     const match = names === null || noPrediction ? null : names.length === labels.length && names.every((name) => labels.includes(name));
     return { label: labels.join(', '), corrected, match, noPrediction };
@@ -331,7 +331,7 @@ export class EvaluationStore {
   /** Filters the grid to exactly the images of one matrix cell (column -1: no prediction). */
   showCell(row: number, column: number): void {
     const p = this.prepared;
-    const ids = cellIds(p, this.review.threshold, row, column);
+    const ids = cellIds(p, this.review.rule, row, column);
     const only = new Set<number>();
     for (const id of ids) {
       const at = this.library.indexOf(id);

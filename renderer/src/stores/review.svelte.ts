@@ -3,6 +3,7 @@ import type { AppError } from '../../../app/errors';
 import type { ImageEntry, JobItemEvent, ResultSummary } from '../../../app/types';
 import { classColors } from '../../../app/class-colors';
 import { intersectAllowed } from '../../../app/compare';
+import { thresholdRule, type Threshold } from '../../../app/roboflow';
 import {
   buildPreparedView,
   defaultFilter,
@@ -69,6 +70,10 @@ export class ReviewStore {
   allowed: () => ReadonlySet<number> | null = () => null;
   /** Per entry, 1 for images judged wrong against their ground truth (set by the evaluation store). */
   mistakes: () => Uint8Array | null = () => null;
+  /** Per-class threshold overrides (set by the class-thresholds store); null for none. */
+  classThresholds: () => Readonly<Record<string, number>> | null = () => null;
+  /** The threshold rule every label follows: `threshold` with the per-class overrides. */
+  readonly rule: Threshold;
 
   constructor(api: Api, library: LibraryStore) {
     this.api = api;
@@ -81,7 +86,8 @@ export class ReviewStore {
     // Facts per image are gathered when results change; filters, sort and threshold reuse them.
     this.prepared = $derived(prepareView(this.library.names, this.aligned));
     this.colors = $derived(classColors(this.prepared.classNames));
-    this.view = $derived(buildPreparedView(this.prepared, this.viewFilter(), this.#sort, this.#threshold, this.#sort === 'mistakes' ? this.mistakes() : null));
+    this.rule = $derived(thresholdRule(this.#threshold, this.classThresholds()));
+    this.view = $derived(buildPreparedView(this.prepared, this.viewFilter(), this.#sort, this.rule, this.#sort === 'mistakes' ? this.mistakes() : null));
   }
 
   private viewFilter(): ViewFilter {
@@ -105,7 +111,7 @@ export class ReviewStore {
   }
 
   labels(result: ResultSummary | undefined): Labels | null {
-    return result?.status === 'done' ? labelsAt(result, this.#threshold) : null;
+    return result?.status === 'done' ? labelsAt(result, this.rule) : null;
   }
 
   /** Forgets everything of the previous folder. */

@@ -95,6 +95,7 @@ describe('classify-desk evaluate', () => {
       folder: await fs.realpath(folder),
       endpoint: peer.url,
       created: json.created,
+      class_thresholds: {},
       mistakes: [
         { path: 'blue/b2.png', truth: ['blue'], prediction: [], confidence: expect.closeTo(1 / 3, 2) },
         { path: 'GREEN/g2.jpg', truth: ['green'], prediction: ['blue'], confidence: expect.any(Number) },
