@@ -15,6 +15,7 @@ import {
 import type { ExportFormat, JobProgress, ResultRecord } from '../../app/types';
 import type { Emit } from '../handlers';
 import { createCorrections } from '../services/corrections';
+import { tagSelector, tagTextProblem } from '../../app/annotations';
 import { writeExport, type ExportSource } from '../services/exporter';
 import { createInference } from '../services/inference';
 import { createLimiter } from '../services/limit';
@@ -60,6 +61,8 @@ Options:
   --out FILE           write the results as JSON (.json, format classify-desk/v2, see docs/export-format.md)
                        or CSV (.csv)
   --annotate DIR       write annotated copies (caption "Class: X | Confidence: Y") into DIR
+  --only tag:NAME      write (--out, --annotate, the stdout lines) only the images tagged NAME in
+                       Classify Desk; every image named is still classified
   -h, --help           this help
 
 Without --out, one line per image goes to stdout: path, status, label, confidence (tab-separated).
@@ -82,6 +85,7 @@ const options = {
   out: { type: 'string' },
   annotate: { type: 'string' },
   engine: { type: 'string' },
+  only: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -109,6 +113,27 @@ export function endpointFor(raw: string): Pick<Settings, 'endpointKind' | 'endpo
   if (/^serverless\.roboflow\./.test(url.hostname)) return { endpointKind: 'serverless', endpointUrl: base };
   if (url.hostname === 'classify.roboflow.com') return { endpointKind: 'hosted', endpointUrl: base };
   return { endpointKind: 'self-hosted', endpointUrl: base };
+}
+
+/** `--only tag:NAME`: the tag; anything else is refused. */
+function onlyTagOption(value: string): string {
+  const tag = tagSelector(value);
+  if (tag === null) throw bad(`--only must be tag:NAME (got "${value.slice(0, 80)}").`);
+  const problem = tagTextProblem(tag);
+  if (problem) throw bad(`--only "${value.slice(0, 80)}": ${problem}`);
+  return tag;
+}
+
+/** The rows whose image carries `tag` (tags set in the app, read from the same data dir). */
+async function taggedRows<R extends { folder: CliFolder; id: string }>(rows: R[], tag: string, dataDir: string): Promise<R[]> {
+  const corrections = createCorrections({ dataDir });
+  try {
+    const lookups = new Map<CliFolder, (id: string) => { tags?: string[] } | undefined>();
+    for (const row of rows) if (!row.folder.web && !lookups.has(row.folder)) lookups.set(row.folder, await corrections.lookup(row.folder.info.folderId));
+    return rows.filter((row) => lookups.get(row.folder)?.(row.id)?.tags?.includes(tag) === true);
+  } finally {
+    await corrections.close();
+  }
 }
 
 function exportFormatOf(file: string): ExportFormat {
@@ -143,6 +168,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
   const dataDir = resolveDataDir(io.env);
   let settings: Settings;
   let format: ExportFormat | null;
+  let onlyTag: string | null = null;
   try {
     if (inputs.length === 0) throw bad('Name at least one folder, image or https image URL. See classify-desk infer --help.');
     const stored = createSettingsStore({ dataDir }).get();
@@ -161,6 +187,7 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
     if (!modelIdPattern.test(settings.model)) throw bad(`--model "${settings.model}" is not project/version, e.g. cats-vs-dogs/3.`);
     if (!endpointBase(settings)) throw bad('Give the endpoint with --api-url (the saved setting is a self-hosted endpoint without a URL).');
     format = values.out ? exportFormatOf(values.out) : null;
+    if (values.only !== undefined) onlyTag = onlyTagOption(values.only);
     if (values.engine !== undefined && values.engine !== 'roboflow-api' && values.engine !== 'on-device') throw bad('--engine must be roboflow-api or on-device.');
     secret = values['api-key']?.trim() || io.env.ROBOFLOW_API_KEY?.trim() || undefined;
     if (isPlainHttpOffMachine(endpointBase(settings))) {
@@ -238,14 +265,17 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
       totals.skipped += final.skipped;
     }
 
-    const rows: Array<{ folder: CliFolder; id: string; record: ResultRecord | undefined }> = [];
+    let rows: Array<{ folder: CliFolder; id: string; record: ResultRecord | undefined }> = [];
     for (const folder of library.folders) {
       const journal = await store.journal(folder.info.folderId, endpoint, settings.model);
       for (const id of folderIds(folder)) rows.push({ folder, id, record: journal.get(id) });
     }
+    // Every image named was classified: its failure is reported whatever --only writes.
+    const tried = rows;
+    if (onlyTag !== null) rows = await taggedRows(rows, onlyTag, dataDir);
     const single = library.folders.length === 1 && !library.folders[0].web;
     const shown = (folder: CliFolder, id: string) => (folder.web ? id : single ? id : path.relative(process.cwd(), path.join(folder.info.root, id)).split(path.sep).join('/'));
-    const failures = rows.filter((r) => r.record?.status !== 'done');
+    const failures = tried.filter((r) => r.record?.status !== 'done');
 
     if (format && values.out) {
       // Corrections made in the app travel with the CLI's exports too (same data dir).
