@@ -5,7 +5,7 @@ import type { UiStore } from './stores/ui.svelte';
 
 // The window's keyboard shortcuts (listed in ShortcutsDialog): one keydown handler for the window.
 
-type KeyStores = Pick<Stores, 'library' | 'review' | 'job' | 'selection' | 'corrections' | 'evaluation'>;
+type KeyStores = Pick<Stores, 'library' | 'review' | 'job' | 'selection' | 'corrections' | 'evaluation' | 'tags'>;
 type KeyActions = Pick<Actions, 'pickAndOpen' | 'runJob'>;
 
 function inField(target: EventTarget | null): boolean {
@@ -14,7 +14,7 @@ function inField(target: EventTarget | null): boolean {
 
 /** Answers the window's keydown handler; it calls preventDefault on every key it handles. */
 export function createKeydown(stores: KeyStores, ui: UiStore, actions: KeyActions): (event: KeyboardEvent) => void {
-  const { library, review, job, selection, corrections, evaluation } = stores;
+  const { library, review, job, selection, corrections, evaluation, tags } = stores;
   const idAt = (pos: number): string | undefined => review.entryAt(pos)?.id;
 
   /** Where a correction goes: the open image, else the focused tile (and the selection it is part of). */
@@ -33,6 +33,11 @@ export function createKeydown(stores: KeyStores, ui: UiStore, actions: KeyAction
     const onImages = target?.closest('[role="grid"], [data-corrections]') != null;
     if (ui.detailPos === null && !onImages) return false;
     const ids = correctionTargets();
+    // T: the tag picker for the same images a label would go to.
+    if (event.key.toLowerCase() === 't' && !event.ctrlKey && !event.metaKey && !event.altKey && ids.length > 0) {
+      tags.openPicker(ids);
+      return true;
+    }
     const now = corrections.get(ids[0]);
     const action = correctionAction(event, review.prepared.classNames, { label: now?.label ?? null, reviewed: now?.reviewed ?? false, flagged: now?.flagged ?? false });
     if (!action) return false;

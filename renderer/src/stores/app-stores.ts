@@ -10,6 +10,7 @@ import { EvaluationStore } from './evaluation.svelte';
 import { EndpointStore } from './endpoint.svelte';
 import { WebImagesStore } from './web-images.svelte';
 import { ExportStore } from './export.svelte';
+import { TagsStore } from '../components/tags/tags.svelte';
 
 // Every store of the window, built once and wired to each other.
 
@@ -25,6 +26,7 @@ export interface Stores {
   endpoint: EndpointStore;
   web: WebImagesStore;
   exporter: ExportStore;
+  tags: TagsStore;
 }
 
 export function createStores(api: Api): Stores {
@@ -42,5 +44,6 @@ export function createStores(api: Api): Stores {
   const endpoint = new EndpointStore(api);
   const web = new WebImagesStore(api);
   const exporter = new ExportStore(api);
-  return { library, review, job, settings, selection, compare, corrections, evaluation, endpoint, web, exporter };
+  const tags = new TagsStore(corrections);
+  return { library, review, job, settings, selection, compare, corrections, evaluation, endpoint, web, exporter, tags };
 }
