@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { savedViewsSetting } from './saved-views';
 
 // Settings persisted by main (electron-store / conf). The schema is the single source of the type
 // and its defaults, so a hand-edited or older settings file is repaired rather than trusted.
@@ -118,6 +119,8 @@ export const settingsSchema = z.object({
   /** Files the person chose in main's file dialog (labels CSVs), newest first: the only files main
    *  reads on the page's behalf. Written only by main, never by a settings patch. */
   chosenFiles: z.array(z.string().max(4096)).max(20).default([]),
+  /** Saved views (filter + sort + threshold) per folder id (app/saved-views.ts). */
+  savedViews: savedViewsSetting.default({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -5,7 +5,7 @@ import type { UiStore } from './stores/ui.svelte';
 
 // The window's keyboard shortcuts (listed in ShortcutsDialog): one keydown handler for the window.
 
-type KeyStores = Pick<Stores, 'library' | 'review' | 'job' | 'selection' | 'corrections' | 'evaluation' | 'tags'>;
+type KeyStores = Pick<Stores, 'library' | 'review' | 'job' | 'selection' | 'corrections' | 'evaluation' | 'tags' | 'views'>;
 type KeyActions = Pick<Actions, 'pickAndOpen' | 'runJob'>;
 
 function inField(target: EventTarget | null): boolean {
@@ -14,7 +14,7 @@ function inField(target: EventTarget | null): boolean {
 
 /** Answers the window's keydown handler; it calls preventDefault on every key it handles. */
 export function createKeydown(stores: KeyStores, ui: UiStore, actions: KeyActions): (event: KeyboardEvent) => void {
-  const { library, review, job, selection, corrections, evaluation, tags } = stores;
+  const { library, review, job, selection, corrections, evaluation, tags, views } = stores;
   const idAt = (pos: number): string | undefined => review.entryAt(pos)?.id;
 
   /** Where a correction goes: the open image, else the focused tile (and the selection it is part of). */
@@ -78,6 +78,9 @@ export function createKeydown(stores: KeyStores, ui: UiStore, actions: KeyAction
     } else if ((event.key === 'e' || event.key === 'E') && plain) {
       event.preventDefault();
       evaluation.open = !evaluation.open;
+    } else if ((event.key === 'v' || event.key === 'V') && plain) {
+      event.preventDefault();
+      views.open();
     } else if (event.key === 'Escape' && selection.size > 0) {
       selection.clear();
     } else if (event.key === 'Escape' && evaluation.cell) {

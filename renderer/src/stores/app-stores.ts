@@ -11,6 +11,7 @@ import { EndpointStore } from './endpoint.svelte';
 import { WebImagesStore } from './web-images.svelte';
 import { ExportStore } from './export.svelte';
 import { TagsStore } from '../components/tags/tags.svelte';
+import { SavedViewsStore } from '../components/views/saved-views.svelte';
 
 // Every store of the window, built once and wired to each other.
 
@@ -27,6 +28,7 @@ export interface Stores {
   web: WebImagesStore;
   exporter: ExportStore;
   tags: TagsStore;
+  views: SavedViewsStore;
 }
 
 export function createStores(api: Api): Stores {
@@ -45,5 +47,6 @@ export function createStores(api: Api): Stores {
   const web = new WebImagesStore(api);
   const exporter = new ExportStore(api);
   const tags = new TagsStore(corrections);
-  return { library, review, job, settings, selection, compare, corrections, evaluation, endpoint, web, exporter, tags };
+  const views = new SavedViewsStore(settings, () => library.folder?.folderId ?? '');
+  return { library, review, job, settings, selection, compare, corrections, evaluation, endpoint, web, exporter, tags, views };
 }
