@@ -58,7 +58,7 @@ describe('saved views', () => {
     await dialog.getByText('No saved views for this folder yet.').waitFor({ timeout: 10_000 });
     await page.keyboard.type('Only blue');
     await page.keyboard.press('Enter');
-    await dialog.getByRole('button', { name: 'Only blue' }).waitFor({ timeout: 10_000 });
+    await dialog.getByRole('button', { name: 'Only blue', exact: true }).waitFor({ timeout: 10_000 });
     expect(await seriousViolations(page)).toEqual([]);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
@@ -83,7 +83,7 @@ describe('saved views', () => {
     await page.keyboard.press('Control+a');
     await page.keyboard.type('Blues');
     await page.keyboard.press('Enter');
-    await again.getByRole('button', { name: 'Blues' }).waitFor({ timeout: 10_000 });
+    await again.getByRole('button', { name: 'Blues', exact: true }).waitFor({ timeout: 10_000 });
     await again.getByRole('button', { name: 'Delete Blues' }).click();
     await again.getByText('No saved views for this folder yet.').waitFor({ timeout: 10_000 });
     await page.keyboard.press('Escape');
@@ -103,6 +103,8 @@ describe('zoom and comparison', () => {
     const level = dialog.getByRole('status', { name: 'Zoom level' });
     const image = dialog.getByRole('img', { name: 'a-red.png' });
     await expect.poll(() => level.textContent()).toBe('Fit');
+    // 1:1 needs the picture's own size: wait until it has loaded.
+    await expect.poll(() => dialog.getByRole('button', { name: /^1:1/ }).isEnabled()).toBe(true);
     await page.keyboard.press('+');
     await expect.poll(() => level.textContent()).toBe('125%');
     await page.keyboard.press('-');
