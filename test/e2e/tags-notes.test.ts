@@ -106,6 +106,34 @@ describe('tags', () => {
     expect(problems).toEqual([]);
   });
 
+  it('sends the images of one tag to Roboflow with their own tags', async () => {
+    await cellOf(page, 'c-green.png').click();
+    await page.keyboard.press('t');
+    await page.keyboard.type('dusk');
+    await page.keyboard.press('Enter');
+    const picker = page.getByRole('dialog', { name: 'Tags of this image' });
+    await picker.getByRole('option', { name: /dusk/, selected: true }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
+    await picker.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('menuitem', { name: /^Send to Roboflow/ }).click();
+    const send = page.getByRole('dialog', { name: 'Send to Roboflow' });
+    await send.waitFor({ timeout: 10_000 });
+    await send.getByRole('radio', { name: 'All' }).check();
+    await send.getByLabel('Tagged').selectOption('dusk');
+    await send.getByRole('checkbox', { name: /model's prediction/ }).check();
+    await send.getByRole('checkbox', { name: /own tags too/ }).check();
+    expect(await seriousViolations(page)).toEqual([]);
+    const button = send.getByRole('button', { name: 'Send 1 image' });
+    await expect.poll(() => button.isEnabled(), { timeout: 15_000 }).toBe(true);
+    await button.click();
+    await expect.poll(() => send.getByTestId('send-progress').textContent(), { timeout: 15_000 }).toMatch(/Sent 1 image/);
+    expect(scene.peer.dataset.images()).toHaveLength(1);
+    expect(scene.peer.dataset.byName('colors', 'c-green.png')?.tags).toEqual(['colors-1', 'dusk']);
+    await page.keyboard.press('Escape');
+    await send.waitFor({ state: 'detached' });
+  });
+
   it('keeps tags and notes over a restart and exports them as JSON fields', async () => {
     await page.close();
     await scene.restartHost();
@@ -119,7 +147,8 @@ describe('tags', () => {
     const doc = JSON.parse(await readFile(path.join(scene.exportDir, file!), 'utf8')) as { images: Array<{ path: string; tags: string[]; note: string | null }> };
     const byPath = new Map(doc.images.map((i) => [i.path, i]));
     expect(byPath.get('a-red.png')).toMatchObject({ tags: ['<b>second look</b>'], note: 'Lens flare, "check"' });
-    expect(byPath.get('c-green.png')).toMatchObject({ tags: [], note: null });
+    expect(byPath.get('c-green.png')).toMatchObject({ tags: ['dusk'], note: null });
+    expect(byPath.get('b-blue.png')).toMatchObject({ tags: ['<b>second look</b>'], note: null });
     expect(problems).toEqual([]);
   });
 });
