@@ -122,7 +122,7 @@ describe('tags', () => {
     await send.getByRole('radio', { name: 'All' }).check();
     await send.getByLabel('Tagged').selectOption('dusk');
     await send.getByRole('checkbox', { name: /model's prediction/ }).check();
-    await send.getByRole('checkbox', { name: /own tags too/ }).check();
+    await send.getByRole('checkbox', { name: /tag list of each image/ }).check();
     expect(await seriousViolations(page)).toEqual([]);
     const button = send.getByRole('button', { name: 'Send 1 image' });
     await expect.poll(() => button.isEnabled(), { timeout: 15_000 }).toBe(true);
