@@ -24,6 +24,7 @@ import type { FolderEvaluation } from './eval-report';
 import { labelSources, sendPresets, splits, type SendPlan, type SendProgress, type SentMark } from './dataset-send';
 import { isHttpsImageUrl } from './web-url';
 import { evaluationExportKinds, exportFormatIds } from './export-formats';
+import { maxTagsPerImage, normaliseTag, noteProblem, tagTextProblem } from './annotations';
 import { channelNames as listedChannels, eventNames as listedEvents, ipcName, type ChannelName, type EventName as ListedEventName } from './ipc-names';
 
 // The IPC contract: every channel the renderer may invoke (name -> request schema -> response
@@ -63,6 +64,23 @@ const evaluationRequest = {
   classThresholds: z.record(z.string().max(256), z.number().min(0).max(1)).optional(),
 };
 
+/** Tags and notes: the same rules as the journal (app/annotations.ts). */
+const tagText = z
+  .string()
+  .transform(normaliseTag)
+  .superRefine((tag, ctx) => {
+    const problem = tagTextProblem(tag);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const tagList = z.array(tagText).max(maxTagsPerImage);
+const noteText = z
+  .string()
+  .transform((note) => note.trim())
+  .superRefine((note, ctx) => {
+    const problem = noteProblem(note);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const sendRequest = z
   .object({
     folderId,
@@ -77,6 +95,8 @@ const sendRequest = z
     threshold: z.number().min(0).max(1).optional(),
     labelsPath: z.string().min(1).max(4096).optional(),
     classMap: z.record(z.string().max(256), z.string().min(1).max(256).nullable()).optional(),
+    tag: tagText.optional(),
+    imageTags: z.boolean().optional(),
   })
   .strict();
 const sendRef = z.object({ sendId: z.string().min(1).max(64) }).strict();
@@ -164,6 +184,9 @@ export const contract = {
         label: z.string().trim().min(1).max(256).nullable().optional(),
         reviewed: z.boolean().optional(),
         flagged: z.boolean().optional(),
+        addTags: tagList.optional(),
+        removeTags: tagList.optional(),
+        note: noteText.nullable().optional(),
       })
       .strict(),
   ),

@@ -11,6 +11,10 @@ export interface Correction {
   flagged: boolean;
   /** When the latest change to this image happened (ISO time). */
   at: string;
+  /** Free tags (app/annotations.ts), sorted; absent when none. */
+  tags?: string[];
+  /** A short note; absent when none. */
+  note?: string;
 }
 
 export interface CorrectionPatch {
@@ -18,6 +22,11 @@ export interface CorrectionPatch {
   label?: string | null;
   reviewed?: boolean;
   flagged?: boolean;
+  /** Tags to add to / remove from every given image (tags and notes). */
+  addTags?: string[];
+  removeTags?: string[];
+  /** The note of every given image; null or '' removes it; absent = unchanged. */
+  note?: string | null;
 }
 
 export interface CorrectionsChange {
@@ -39,7 +48,15 @@ export function reviewFields(correction: Correction | undefined): ReviewFields {
   if (!correction) return { ...noReview };
   // A flag alone is a note for later, not a review: it leaves reviewed_at empty.
   const reviewed = correction.reviewed || correction.label !== null;
-  return { reviewed_label: correction.label, reviewed_at: reviewed ? correction.at : null, flagged: correction.flagged };
+  const fields: ReviewFields = { reviewed_label: correction.label, reviewed_at: reviewed ? correction.at : null, flagged: correction.flagged };
+  if (correction.tags?.length) fields.tags = [...correction.tags];
+  if (correction.note) fields.note = correction.note;
+  return fields;
+}
+
+/** True when an image has nothing the person set: no label, review, flag, tag or note. */
+export function isBlankCorrection(c: Correction): boolean {
+  return c.label === null && !c.reviewed && !c.flagged && !c.tags?.length && !c.note;
 }
 
 /** Ground truth with corrected labels on top (a correction wins), as metrics expect it. */

@@ -58,12 +58,18 @@ export interface SendRequest {
   /** What to do with labels the project lacks, by label: a project class, or null to skip the
    *  images carrying it. */
   classMap?: Record<string, string | null>;
+  /** Only images carrying this tag of the person's (tags and notes), on top of `only`. */
+  tag?: string;
+  /** Send each image's own tags as Roboflow upload tags too (those Roboflow's alphabet allows). */
+  imageTags?: boolean;
 }
 
 export interface SendItemPlan {
   id: string;
   labels: string[];
   origin: LabelOrigin;
+  /** The image's own tags sent with it (imageTags), besides the request's tags. */
+  tags?: string[];
 }
 
 export interface UnknownLabel {

@@ -29,6 +29,9 @@ export interface ReviewFields {
   reviewed_label: string | null;
   reviewed_at: string | null;
   flagged: boolean;
+  /** Tags and note (tags and notes); exports write [] / null when absent. */
+  tags?: string[];
+  note?: string | null;
 }
 
 export const noReview: ReviewFields = { reviewed_label: null, reviewed_at: null, flagged: false };
@@ -69,6 +72,7 @@ export function exportImage(input: ExportImageInput): Record<string, unknown> {
   out.classified_at = record?.finishedAt ?? null;
   Object.assign(out, noReview, input.review ?? {});
   Object.assign(out, uncertaintyFields(input.record, input.threshold));
+  Object.assign(out, annotationFields(input.review));
   for (const [key, value] of Object.entries(input.extra ?? {})) if (!(key in out)) out[key] = value;
   return out;
 }
@@ -151,6 +155,11 @@ export function uncertaintyFields(record: ResultRecord | undefined, threshold: T
   return { margin: u?.margin ?? null, entropy: u?.entropy ?? null };
 }
 
+/** The tags and note of an image for exports: [] and null when it has none. */
+export function annotationFields(review: Partial<ReviewFields> | undefined): { tags: string[]; note: string | null } {
+  return { tags: review?.tags ? [...review.tags] : [], note: review?.note || null };
+}
+
 /** Quotes one CSV cell per RFC 4180, and defuses spreadsheet formulas (= + - @ tab CR first). */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
@@ -180,12 +189,15 @@ export const csvFixedColumns = ['path', 'status', 'top_class', 'confidence'] as 
 /** Review columns after the error code (review and corrections): the person's label, when, and the flag. */
 export const csvReviewColumns = ['reviewed_label', 'reviewed_at', 'flagged'] as const;
 
-/** Uncertainty columns, last. */
+/** Uncertainty columns, after the review ones. */
 export const csvUncertaintyColumns = ['margin', 'entropy'] as const;
+
+/** Tags (joined by ";") and note, last. */
+export const csvAnnotationColumns = ['tags', 'note'] as const;
 
 /** The CSV header: path, status, top class, confidence, one column per class, error code, review. */
 export function csvHeader(classes: readonly string[]): string {
-  return csvLine([...csvFixedColumns, ...classes, 'error_code', ...csvReviewColumns, ...csvUncertaintyColumns]);
+  return csvLine([...csvFixedColumns, ...classes, 'error_code', ...csvReviewColumns, ...csvUncertaintyColumns, ...csvAnnotationColumns]);
 }
 
 /** One CSV row. top_class is the label at the threshold (multi-label: the passing classes joined
@@ -214,6 +226,8 @@ export function csvRow(
     reviewed.reviewed_at,
     reviewed.flagged ? 'true' : 'false',
     ...Object.values(uncertaintyFields(record, threshold)),
+    reviewed.tags?.join(';') ?? '',
+    reviewed.note ?? null,
   ]);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseUrl } from './url';
+import { savedViewsSetting } from './saved-views';
 
 // Settings persisted by main (electron-store / conf). The schema is the single source of the type
 // and its defaults, so a hand-edited or older settings file is repaired rather than trusted.
@@ -120,6 +121,8 @@ export const settingsSchema = z.object({
     .record(z.string().max(512), z.record(z.string().max(256), z.number().min(0).max(1)))
     .refine((all) => Object.keys(all).length <= 200, 'Keep per-class thresholds for at most 200 folders and models.')
     .default({}),
+  /** Saved views (filter + sort + threshold) per folder id (app/saved-views.ts). */
+  savedViews: savedViewsSetting.default({}),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -18,7 +18,7 @@ Commands:
                  --labels-out labels.csv [--only-confirmed] writes the labels with their source
   models <pull|list|rm> [project/version]
                  download a model to classify on this computer (infer --engine on-device), offline
-  send <folder> --project <project> [--only corrected|flagged|mistakes|below-threshold|all] [--dry-run]
+  send <folder> --project <project> [--only corrected|flagged|mistakes|below-threshold|all|tag:NAME] [--dry-run]
                  send reviewed images and their labels to a Roboflow project, ready to retrain
   login          save an API key in the OS keychain (read from stdin)
   logout         remove the saved API key

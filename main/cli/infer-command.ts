@@ -16,6 +16,7 @@ import {
 import type { ExportFormat, JobProgress, ResultRecord } from '../../app/types';
 import type { Emit } from '../ports';
 import { createCorrections } from '../services/corrections';
+import { tagSelector, tagTextProblem } from '../../app/annotations';
 import { writeExport, type ExportSource } from '../services/exporter';
 import { createEngineClassifier } from '../services/engine-classifier';
 import { createInference, type Inference } from '../services/inference';
@@ -63,6 +64,8 @@ Options:
   --out FILE           write the results as JSON (.json, format classify-desk/v2, see docs/export-format.md)
                        or CSV (.csv)
   --annotate DIR       write annotated copies (caption "Class: X | Confidence: Y") into DIR
+  --only tag:NAME      write (--out, --annotate, the stdout lines) only the images tagged NAME in
+                       Classify Desk; every image named is still classified
   -h, --help           this help
 
 Without --out, one line per image goes to stdout: path, status, label, confidence (tab-separated).
@@ -85,6 +88,7 @@ const options = {
   out: { type: 'string' },
   annotate: { type: 'string' },
   engine: { type: 'string' },
+  only: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -112,6 +116,27 @@ export function endpointFor(raw: string): Pick<Settings, 'endpointKind' | 'endpo
   if (/^serverless\.roboflow\./.test(url.hostname)) return { endpointKind: 'serverless', endpointUrl: base };
   if (url.hostname === 'classify.roboflow.com') return { endpointKind: 'hosted', endpointUrl: base };
   return { endpointKind: 'self-hosted', endpointUrl: base };
+}
+
+/** `--only tag:NAME`: the tag; anything else is refused. */
+function onlyTagOption(value: string): string {
+  const tag = tagSelector(value);
+  if (tag === null) throw bad(`--only must be tag:NAME (got "${value.slice(0, 80)}").`);
+  const problem = tagTextProblem(tag);
+  if (problem) throw bad(`--only "${value.slice(0, 80)}": ${problem}`);
+  return tag;
+}
+
+/** The rows whose image carries `tag` (tags set in the app, read from the same data dir). */
+async function taggedRows<R extends { folder: CliFolder; id: string }>(rows: R[], tag: string, dataDir: string): Promise<R[]> {
+  const corrections = createCorrections({ dataDir });
+  try {
+    const lookups = new Map<CliFolder, (id: string) => { tags?: string[] } | undefined>();
+    for (const row of rows) if (!row.folder.web && !lookups.has(row.folder)) lookups.set(row.folder, await corrections.lookup(row.folder.info.folderId));
+    return rows.filter((row) => lookups.get(row.folder)?.(row.id)?.tags?.includes(tag) === true);
+  } finally {
+    await corrections.close();
+  }
 }
 
 function exportFormatOf(file: string): ExportFormat {
@@ -304,8 +329,9 @@ function summarise(rows: Row[], failures: Row[], run: InferRun, totals: { done: 
 
 /** Before any request: bad flags, the plain-http warning, the scanned inputs, an --annotate target
  *  inside an image folder. */
-async function prepareRun(values: InferValues, inputs: string[], io: CliIo, say: (line: string) => void): Promise<{ settings: Settings; format: ExportFormat | null; library: CliLibrary }> {
+async function prepareRun(values: InferValues, inputs: string[], io: CliIo, say: (line: string) => void): Promise<{ settings: Settings; format: ExportFormat | null; library: CliLibrary; onlyTag: string | null }> {
   const { settings, format } = resolveSettings(values, inputs, resolveDataDir(io.env));
+  const onlyTag = values.only !== undefined ? onlyTagOption(values.only) : null;
   if (settings.engine === 'roboflow-api' && isPlainHttpOffMachine(endpointBase(settings))) {
     say(`warning: the API key goes unencrypted over plain http:// to ${new URL(endpointBase(settings)).host} (Authorization header${settings.authMode === 'bearer' ? '' : ' and api_key query'}); anyone on the network path can read it. Use https:// or a server on this machine.`);
   }
@@ -321,7 +347,7 @@ async function prepareRun(values: InferValues, inputs: string[], io: CliIo, say:
       throw bad('--annotate must name a folder outside the image folders, so no original can be overwritten.');
     }
   }
-  return { settings, format, library };
+  return { settings, format, library, onlyTag };
 }
 
 /** --out, --annotate, or (unless embedded in another command) one line per image on stdout. */
@@ -362,10 +388,12 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
   const dataDir = resolveDataDir(io.env);
   let run: InferRun;
   let format: ExportFormat | null;
+  let onlyTag: string | null;
   let engines: Awaited<ReturnType<typeof openEngines>>;
   try {
     const prepared = await prepareRun(values, inputs, io, say);
     format = prepared.format;
+    onlyTag = prepared.onlyTag;
     engines = await openEngines(prepared.settings, dataDir);
     run = { settings: prepared.settings, ref: engines.ref, library: prepared.library };
   } catch (error) {
@@ -390,8 +418,10 @@ export async function runInferCommand(argv: string[], io: CliIo, onClassified?: 
   try {
     const totals = await runJobs(inference, library, progress, (l) => (label = l), values.force);
     if ('code' in totals) return fail(totals);
-    const rows = await collectRows(store, library, run.ref);
-    const failures = rows.filter((r) => r.record?.status !== 'done');
+    const tried = await collectRows(store, library, run.ref);
+    // Every image named was classified: its failure is reported whatever --only writes.
+    const failures = tried.filter((r) => r.record?.status !== 'done');
+    const rows = onlyTag !== null ? await taggedRows(tried, onlyTag, dataDir) : tried;
     await writeOutputs({ rows, failures, run, values, format, dataDir, io, say, embedded: onClassified !== undefined });
     onClassified?.(run);
     return summarise(rows, failures, run, totals, ((Date.now() - started) / 1000).toFixed(1), secret, say);

@@ -12,6 +12,7 @@ import {
   type Split,
 } from '../../app/dataset-send';
 import { AppFailure, isAppError } from '../../app/errors';
+import { tagSelector, tagTextProblem } from '../../app/annotations';
 import { plural } from '../../app/format';
 import { modelIdPattern, normaliseSettings, type Settings } from '../../app/settings';
 import { createCorrections } from '../services/corrections';
@@ -42,7 +43,9 @@ sent with the same label are skipped, so running it again sends only what is new
 
 Options:
   --project P          the Roboflow project (default: the project of --model)
-  --only WHICH         corrected (default) | flagged | mistakes | below-threshold | all
+  --only WHICH         corrected (default) | flagged | mistakes | below-threshold | all | tag:NAME
+                       (tag:NAME = the images you tagged NAME in Classify Desk)
+  --image-tags         also send each image's own tags (from Classify Desk) as upload tags
   --labels SOURCE      where labels may come from: corrections (default); truth = corrections, else
                        the class-named folder or --labels-csv (as evaluate reads them); predictions =
                        also the model's prediction at the threshold. Images without a label are skipped.
@@ -84,6 +87,7 @@ const options = {
   profile: { type: 'string' },
   'no-recursive': { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
+  'image-tags': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -92,6 +96,15 @@ const bad = (message: string) => new AppFailure('invalid_input', message);
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
   if (!(allowed as readonly string[]).includes(value)) throw bad(`--${flag} must be one of ${allowed.join(', ')} (got "${value}").`);
   return value as T;
+}
+
+/** `--only`: a preset, or `tag:NAME` (every image carrying the tag). */
+function onlyOption(value: string): { only: SendPreset; tag?: string } {
+  const tag = tagSelector(value);
+  if (tag === null) return { only: oneOf<SendPreset>(value, sendPresets, 'only') };
+  const problem = tagTextProblem(tag);
+  if (problem) throw bad(`--only "${value.slice(0, 80)}": ${problem}`);
+  return { only: 'all', tag };
 }
 
 function parseMap(entries: readonly string[]): Record<string, string | null> {
@@ -144,7 +157,8 @@ export async function runSendCommand(argv: string[], io: CliIo): Promise<number>
     if (!project) throw bad('Give the Roboflow project with --project (or a model with --model, whose project is used).');
     request = {
       project,
-      only: oneOf<SendPreset>(values.only, sendPresets, 'only'),
+      ...onlyOption(values.only),
+      imageTags: values['image-tags'] || undefined,
       labels: oneOf<LabelSource>(values.labels, labelSources, 'labels'),
       split: oneOf<Split>(values.split, splits, 'split'),
       batch: values.batch ?? defaultBatchName(new Date()),

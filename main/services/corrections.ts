@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { reviewFields, type Correction, type CorrectionPatch, type CorrectionsChange, type CorrectionsSnapshot } from '../../app/corrections';
+import { applyTags, maxNoteLength, maxTagLength, maxTagsPerImage, noteProblem, tagTextProblem } from '../../app/annotations';
+import { isBlankCorrection, reviewFields, type Correction, type CorrectionPatch, type CorrectionsChange, type CorrectionsSnapshot } from '../../app/corrections';
 import { openJournal, type Journal } from './results-journal';
 
 export type { Correction, CorrectionPatch, CorrectionsChange, CorrectionsSnapshot };
 
-// The person's corrections per folder: a true label, "reviewed", "flagged". Stored beside the
+// The person's corrections per folder: a true label, "reviewed", "flagged", and the free tags and
+// short note of tags and notes (so they share the undo/redo stack and the journal's rules). Stored beside the
 // results (never over them) in <dataDir>/corrections/<folderId>.jsonl, through the same crash-safe
 // append-only journal as the results: a kill -9 loses at most the line being written, a torn last
 // line is cut on load.
@@ -25,6 +27,13 @@ const lineSchema = z.object({
   reviewed: z.literal(true).optional(),
   flagged: z.literal(true).optional(),
   at: z.string(),
+  // Tags and notes: a line whose tag or note breaks the rules is dropped like any corrupt line.
+  tags: z
+    .array(z.string().min(1).max(maxTagLength).refine((tag) => tagTextProblem(tag) === null))
+    .min(1)
+    .max(maxTagsPerImage)
+    .optional(),
+  note: z.string().min(1).max(maxNoteLength).refine((note) => noteProblem(note) === null).optional(),
 });
 type Line = z.infer<typeof lineSchema>;
 
@@ -39,7 +48,16 @@ interface Step {
 }
 
 const blank = (id: string, at = ''): Correction => ({ id, label: null, reviewed: false, flagged: false, at });
-const isBlank = (c: Correction) => c.label === null && !c.reviewed && !c.flagged;
+const isBlank = isBlankCorrection;
+const sameTags = (a: readonly string[] = [], b: readonly string[] = []) => a.length === b.length && a.every((tag, k) => tag === b[k]);
+
+/** A correction with its tags and note present only when set, as the journal and the IPC carry them. */
+function withAnnotations(c: Correction, tags: readonly string[] | undefined, note: string | undefined | null): Correction {
+  const out: Correction = { id: c.id, label: c.label, reviewed: c.reviewed, flagged: c.flagged, at: c.at };
+  if (tags?.length) out.tags = [...tags];
+  if (note) out.note = note;
+  return out;
+}
 
 /** One folder's corrections: the journal plus the replayed state and undo/redo stacks. */
 class FolderCorrections {
@@ -56,7 +74,7 @@ class FolderCorrections {
   private replay(line: Line): void {
     this.seq = Math.max(this.seq, line.seq + 1);
     this.nextStep = Math.max(this.nextStep, line.step + 1);
-    const after: Correction = { id: line.id, label: line.label ?? null, reviewed: !!line.reviewed, flagged: !!line.flagged, at: line.at };
+    const after = withAnnotations({ id: line.id, label: line.label ?? null, reviewed: !!line.reviewed, flagged: !!line.flagged, at: line.at }, line.tags, line.note);
     const before = this.get(line.id);
     if (line.op === 'set') {
       let top = this.undoStack.at(-1);
@@ -100,6 +118,8 @@ class FolderCorrections {
       if (c.label !== null) line.label = c.label;
       if (c.reviewed) line.reviewed = true;
       if (c.flagged) line.flagged = true;
+      if (c.tags?.length) line.tags = c.tags;
+      if (c.note) line.note = c.note;
       await this.journal.append(line);
       this.replay(line);
     }
@@ -110,14 +130,21 @@ class FolderCorrections {
     const states: Correction[] = [];
     for (const id of new Set(ids)) {
       const now = this.get(id);
-      const next: Correction = {
-        id,
-        label: patch.label === undefined ? now.label : patch.label,
-        reviewed: patch.reviewed ?? now.reviewed,
-        flagged: patch.flagged ?? now.flagged,
-        at,
-      };
-      if (next.label !== now.label || next.reviewed !== now.reviewed || next.flagged !== now.flagged) states.push(next);
+      const tags = patch.addTags || patch.removeTags ? applyTags(now.tags ?? [], patch.addTags, patch.removeTags).slice(0, maxTagsPerImage) : now.tags;
+      const next = withAnnotations(
+        {
+          id,
+          label: patch.label === undefined ? now.label : patch.label,
+          reviewed: patch.reviewed ?? now.reviewed,
+          flagged: patch.flagged ?? now.flagged,
+          at,
+        },
+        tags,
+        patch.note === undefined ? now.note : patch.note,
+      );
+      if (next.label !== now.label || next.reviewed !== now.reviewed || next.flagged !== now.flagged || !sameTags(next.tags, now.tags) || next.note !== now.note) {
+        states.push(next);
+      }
     }
     // A step that changes nothing is not worth an undo entry.
     if (states.length === 0) return Promise.resolve({ changed: [], ...this.flags() });

@@ -1,5 +1,5 @@
 import type { Correction } from '../../app/corrections';
-import type { LabelOrigin, LabelSource, SendItemPlan, SendPreset } from '../../app/dataset-send';
+import { tagProblem, type LabelOrigin, type LabelSource, type SendItemPlan, type SendPreset } from '../../app/dataset-send';
 import { resolveGroundTruth, type LabelMapping } from '../../app/ground-truth';
 import { passes, passingLabels, type Threshold } from '../../app/roboflow';
 import type { ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
@@ -25,6 +25,10 @@ export interface SelectInput {
   classes?: readonly string[];
   csv?: Map<string, string[]> | null;
   mapping?: LabelMapping;
+  /** Only images carrying this tag (tags and notes). */
+  tag?: string;
+  /** Put each image's own tags (those Roboflow accepts) on its item. */
+  imageTags?: boolean;
 }
 
 export interface Selection {
@@ -66,6 +70,7 @@ export function selectForSend(input: SelectInput): Selection {
 
   const picked = (id: string): boolean => {
     const c = input.correction(id);
+    if (input.tag !== undefined && !c?.tags?.includes(input.tag)) return false;
     switch (input.only) {
       case 'all':
         return true;
@@ -100,7 +105,8 @@ export function selectForSend(input: SelectInput): Selection {
       noLabel++;
       continue;
     }
-    items.push({ id, labels: [...labels], origin });
+    const tags = input.imageTags ? (c?.tags ?? []).filter((tag) => tagProblem(tag) === null) : [];
+    items.push(tags.length ? { id, labels: [...labels], origin, tags } : { id, labels: [...labels], origin });
   }
   return { items, noLabel, multiLabel };
 }

@@ -169,6 +169,8 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
       classes: info?.classes,
       csv,
       mapping: settings.groundTruthMappings[request.folderId],
+      tag: request.tag,
+      imageTags: request.imageTags,
     });
 
     if (info && !problem) {
@@ -314,7 +316,8 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
       const stat = await fs.stat(await opts.library.resolve(s.progress.folderId, item.id)).catch(() => null);
       if (!stat) throw new AppFailure('unreadable_file', `"${item.id}" could not be read. Check that the file still exists.`);
       const file = await fileFor(s, item.id);
-      const sent = await opts.client.upload(s.target, file, { split: s.request.split, batch: s.request.batch, tags: s.request.tags }, signal);
+      const tags = [...new Set([...s.request.tags, ...(item.tags ?? [])])];
+      const sent = await opts.client.upload(s.target, file, { split: s.request.split, batch: s.request.batch, tags }, signal);
       if (!sent.ok) return sent;
       duplicate = sent.duplicate;
       record = {
@@ -327,7 +330,7 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
         duplicate,
         split: s.request.split,
         batch: s.request.batch,
-        tags: [...s.request.tags],
+        tags,
         uploadedAt: iso(),
       };
       await s.journal.append(record);

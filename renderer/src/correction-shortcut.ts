@@ -2,9 +2,10 @@ import { correctionAction } from './components/evaluation/correction-keys';
 import type { Stores } from './stores/app-stores';
 import type { UiStore } from './stores/ui.svelte';
 
-// The correction keys (1–9 / 0 / R / F / undo / redo) as a keyboard binding: what they apply to and when.
+// The correction keys (1–9 / 0 / R / F / undo / redo, and T for tags) as a keyboard binding: what they
+// apply to and when.
 
-type CorrectionStores = Pick<Stores, 'library' | 'review' | 'selection' | 'corrections'>;
+type CorrectionStores = Pick<Stores, 'library' | 'review' | 'selection' | 'corrections' | 'tags'>;
 
 /** Only where an image is plainly the subject: a stray key with focus lost to the page labels nothing. */
 function onImages(event: KeyboardEvent): boolean {
@@ -14,7 +15,7 @@ function onImages(event: KeyboardEvent): boolean {
 
 /** Answers a handler that applies a correction key on the grid or in the image view; true when handled. */
 export function createCorrectionKey(stores: CorrectionStores, ui: UiStore): (event: KeyboardEvent) => boolean {
-  const { library, review, selection, corrections } = stores;
+  const { library, review, selection, corrections, tags } = stores;
 
   /** Where a correction goes: the open image, else the focused tile (and the selection it is part of). */
   function targets(): string[] {
@@ -33,6 +34,11 @@ export function createCorrectionKey(stores: CorrectionStores, ui: UiStore): (eve
     if (!library.folder?.folderId) return false;
     if (ui.detailPos === null && !onImages(event)) return false;
     const ids = targets();
+    // T: the tag picker for the same images a label would go to.
+    if (event.key.toLowerCase() === 't' && !event.ctrlKey && !event.metaKey && !event.altKey && ids.length > 0) {
+      tags.openPicker(ids);
+      return true;
+    }
     const action = correctionAction(event, review.prepared.classNames, marksOf(ids[0]));
     if (!action) return false;
     if (action.kind === 'undo') void corrections.undo();

@@ -8,14 +8,14 @@ import type { UiStore } from './stores/ui.svelte';
 // keydown handler for the window that runs the first entry answering the key (key-bindings.ts).
 // Adding a shortcut is one entry here.
 
-type KeyStores = Pick<Stores, 'library' | 'review' | 'job' | 'selection' | 'corrections' | 'evaluation'>;
+type KeyStores = Pick<Stores, 'library' | 'review' | 'job' | 'selection' | 'corrections' | 'evaluation' | 'tags' | 'views'>;
 type KeyActions = Pick<Actions, 'pickAndOpen' | 'runJob'>;
 
 /** Everywhere, even while typing or with a dialog open. */
 const ANYWHERE = ['field', 'dialog', 'image', 'grid'] as const;
 
 function shortcutTable(stores: KeyStores, ui: UiStore, actions: KeyActions): KeyBinding[] {
-  const { library, job, selection, evaluation } = stores;
+  const { library, job, selection, evaluation, views } = stores;
   const focusSoon = (input: () => HTMLInputElement | undefined): void => {
     ui.showSidebar(true);
     queueMicrotask(() => input()?.focus());
@@ -37,6 +37,7 @@ function shortcutTable(stores: KeyStores, ui: UiStore, actions: KeyActions): Key
     { key: '?', in: ['grid'], run: () => ui.setShortcutsOpen(true) },
     { key: 'u', plain: true, in: ['grid'], run: () => focusSoon(() => ui.urlInput) },
     { key: 'e', plain: true, in: ['grid'], run: () => evaluation.toggle() },
+    { key: 'v', plain: true, in: ['grid'], run: () => views.open() },
     { key: 'Escape', in: ['grid'], when: () => selection.size > 0, keepDefault: true, run: () => selection.clear() },
     { key: 'Escape', in: ['grid'], when: () => evaluation.cell !== null, keepDefault: true, run: () => evaluation.clearCell() },
   ];

@@ -34,10 +34,10 @@ describe('export rows', () => {
   it('builds multi-label CSV rows and captions from the classes above the threshold', () => {
     // Margin: min |score − 0.5| = 0.3809 (cat); entropy: mean binary entropy of 0.8838, 0.8809, 0.1.
     const tail = `${0.8809 - 0.5},${(uncertaintyOf([['dog', 0.8838], ['cat', 0.8809], ['bird', 0.1]], true, 0.5)!.entropy)}`;
-    expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5)).toBe(`m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,,,false,${tail}\r\n`);
+    expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5)).toBe(`m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,,,false,${tail},,\r\n`);
     const review = { reviewed_label: 'cat', reviewed_at: '2026-11-27T07:00:00.000Z', flagged: true };
     expect(csvRow('m.jpg', multi, ['bird', 'cat', 'dog'], 0.5, review)).toBe(
-      `m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,cat,2026-11-27T07:00:00.000Z,true,${tail}\r\n`,
+      `m.jpg,done,dog;cat,0.8838,0.1,0.8809,0.8838,,cat,2026-11-27T07:00:00.000Z,true,${tail},,\r\n`,
     );
     expect(captionText(multi, 0.5)).toBe('Classes: dog 88.4%, cat 88.1%');
     expect(captionText(multi, 0.95)).toBe('Classes: none above threshold');
@@ -58,9 +58,9 @@ describe('export rows', () => {
 
   it('keeps the response as raw_response without letting it shadow the desktop fields, and takes extras last', () => {
     const record: ResultRecord = { ...multi, response: { ...multi.response, path: 'evil', status: 'evil', image_path: 'evil' } };
-    const image = exportImage({ id: 'm.jpg', imagePath: '/abs/m.jpg', threshold: 0.5, record, review: { flagged: true }, extra: { path: 'no', note: 'yes' } });
+    const image = exportImage({ id: 'm.jpg', imagePath: '/abs/m.jpg', threshold: 0.5, record, review: { flagged: true }, extra: { path: 'no', custom: 'yes' } });
     // predicted_classes at the 0.5 threshold (confidence descending); every score kept.
-    expect(image).toMatchObject({ path: 'm.jpg', status: 'done', image_path: '/abs/m.jpg', predicted_classes: ['dog', 'cat'], flagged: true, reviewed_label: null, note: 'yes' });
+    expect(image).toMatchObject({ path: 'm.jpg', status: 'done', image_path: '/abs/m.jpg', predicted_classes: ['dog', 'cat'], flagged: true, reviewed_label: null, custom: 'yes' });
     expect(image.predictions).toEqual(multi.response?.predictions);
     expect(image.raw_response).toEqual(record.response);
     expect(exportImage({ id: 'p.jpg', imagePath: '/abs/p.jpg', threshold: 0.5 })).toMatchObject({ status: 'pending', error: null, sent: null, margin: null, entropy: null });

@@ -92,7 +92,7 @@ describe('classify-desk CLI', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/zz-broken\.jpg: bad_image: /);
     const csv = await fs.readFile(out, 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code,reviewed_label,reviewed_at,flagged,margin,entropy');
+    expect(csv.split('\r\n')[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code,reviewed_label,reviewed_at,flagged,margin,entropy,tags,note');
     expect(csv).toContain('zz-broken.jpg,error,,,,,,bad_image');
     expect((await fs.readdir(annotated)).sort()).toEqual(['img-0000.jpg', 'img-0001.jpg', 'img-0002.jpg']);
   }, 60_000);

@@ -11,6 +11,8 @@ import { EndpointStore } from './endpoint.svelte';
 import { WebImagesStore } from './web-images.svelte';
 import { ExportStore } from './export.svelte';
 import { ClassThresholdsStore } from './class-thresholds.svelte';
+import { TagsStore } from '../components/tags/tags.svelte';
+import { SavedViewsStore } from '../components/views/saved-views.svelte';
 
 // Every store of the window, built once and wired to each other.
 
@@ -27,6 +29,8 @@ export interface Stores {
   web: WebImagesStore;
   exporter: ExportStore;
   thresholds: ClassThresholdsStore;
+  tags: TagsStore;
+  views: SavedViewsStore;
 }
 
 export function createStores(api: Api): Stores {
@@ -46,5 +50,7 @@ export function createStores(api: Api): Stores {
   const exporter = new ExportStore(api);
   const thresholds = new ClassThresholdsStore(settings, () => library.folder?.folderId ?? '', () => settings.value?.model ?? '');
   review.classThresholds = () => thresholds.overrides;
-  return { library, review, job, settings, selection, compare, corrections, evaluation, endpoint, web, exporter, thresholds };
+  const tags = new TagsStore(corrections);
+  const views = new SavedViewsStore(settings, () => library.folder?.folderId ?? '');
+  return { library, review, job, settings, selection, compare, corrections, evaluation, endpoint, web, exporter, thresholds, tags, views };
 }

@@ -1,6 +1,6 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { Correction, CorrectionPatch, CorrectionsChange } from '../../../app/corrections';
+import { isBlankCorrection, type Correction, type CorrectionPatch, type CorrectionsChange } from '../../../app/corrections';
 import { toAppError } from '../api';
 
 // The person's corrections of the open folder (label, reviewed, flagged), as main stores them.
@@ -102,7 +102,7 @@ export class CorrectionsStore {
     if (change.changed.length > 0) {
       const next = new Map(this.#byId);
       for (const c of change.changed) {
-        if (c.label === null && !c.reviewed && !c.flagged) next.delete(c.id);
+        if (isBlankCorrection(c)) next.delete(c.id);
         else next.set(c.id, c);
       }
       this.#byId = next;

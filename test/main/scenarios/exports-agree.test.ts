@@ -87,7 +87,7 @@ describe('exports follow their own threshold', () => {
     const row = (await fs.readFile(csv, 'utf8')).split('\r\n')[1];
     // No label and no confidence at 0.75; the per-class columns keep every score (margin and
     // entropy close the row).
-    expect(row).toMatch(/^blue\.jpg,done,,,0\.74,0\.1,0\.16,,,,false,0\.58,0\.67\d*$/);
+    expect(row).toMatch(/^blue\.jpg,done,,,0\.74,0\.1,0\.16,,,,false,0\.58,0\.67\d*,,$/);
     const byClass = path.join(tmp, 'agree-by-class');
     await writeExport({ format: 'class-folders', path: byClass, header, sources, protectedRoots: [folder] });
     expect(await fs.readdir(byClass)).toEqual(['_below_threshold']);

@@ -201,9 +201,9 @@ describe('evaluation over IPC', () => {
     answers.exportPath = csv;
     await call('exportResults', { folderId, format: 'csv' });
     const rows = (await fs.readFile(csv, 'utf8')).split('\r\n');
-    expect(rows[0]).toBe('path,status,top_class,confidence,cat,dog,error_code,reviewed_label,reviewed_at,flagged,margin,entropy');
-    expect(rows.find((r) => r.startsWith('cat/b.jpg,'))).toMatch(/,cat,\d{4}-[^,]+,false,[\d.]+,[\d.]+$/);
-    expect(rows.find((r) => r.startsWith('other/e.jpg,'))).toMatch(/,,,true,[\d.]+,[\d.]+$/);
+    expect(rows[0]).toBe('path,status,top_class,confidence,cat,dog,error_code,reviewed_label,reviewed_at,flagged,margin,entropy,tags,note');
+    expect(rows.find((r) => r.startsWith('cat/b.jpg,'))).toMatch(/,cat,\d{4}-[^,]+,false,[\d.]+,[\d.]+,,$/);
+    expect(rows.find((r) => r.startsWith('other/e.jpg,'))).toMatch(/,,,true,[\d.]+,[\d.]+,,$/);
   });
 
   it('validates payloads before any service runs', async () => {
@@ -211,6 +211,10 @@ describe('evaluation over IPC', () => {
     const folderId = '0123456789abcdef';
     const bad = await dispatch(handlers, 'setCorrection', { folderId, ids: [], label: 'cat' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    // Tags and notes: control characters and ";" are refused at the boundary, with the reason.
+    for (const patch of [{ addTags: ['bad\u0007tag'] }, { addTags: ['a;b'] }, { removeTags: [''] }, { note: 'bell\u0007' }, { note: 'x'.repeat(1001) }]) {
+      expect(await dispatch(handlers, 'setCorrection', { folderId, ids: ['a.jpg'], ...patch })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    }
     expect(await dispatch(handlers, 'evaluation', { folderId, threshold: 2 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(await dispatch(handlers, 'evaluation', { folderId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     answers.file = path.join(tmp, 'none.csv');

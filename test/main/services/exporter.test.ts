@@ -125,17 +125,17 @@ describe('exporter', () => {
     await exporter.export({ folderId, format: 'csv', path: out, ids: ['a.jpg', 'c.jpg', '=cmd.jpg', 'broken.jpg', 'pending.jpg'] });
     const text = await fs.readFile(out, 'utf8');
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code,reviewed_label,reviewed_at,flagged,margin,entropy');
+    expect(lines[0]).toBe('path,status,top_class,confidence,blue,green,red,error_code,reviewed_label,reviewed_at,flagged,margin,entropy,tags,note');
     const o9 = String((1 - 0.9) / 2);
     const o7 = String((1 - 0.7) / 2);
     // Margin and entropy close each row (see app/uncertainty).
     const u = (scores: Array<[string, number]>) => Object.values(uncertaintyOf(scores, false, 0.5)!).map(String).join(',');
-    expect(lines).toContain(`a.jpg,done,red,0.9,${o9},${o9},0.9,,,,false,${u([['red', 0.9], ['blue', (1 - 0.9) / 2], ['green', (1 - 0.9) / 2]])}`);
+    expect(lines).toContain(`a.jpg,done,red,0.9,${o9},${o9},0.9,,,,false,${u([['red', 0.9], ['blue', (1 - 0.9) / 2], ['green', (1 - 0.9) / 2]])},,`);
     // Below the 0.5 threshold: no label, but the score is there.
     expect(lines.find((l) => l.startsWith('c.jpg'))).toMatch(/^c\.jpg,done,,,0\.45,/);
-    expect(lines).toContain(`'=cmd.jpg,done,red,0.7,${o7},${o7},0.7,,,,false,${u([['red', 0.7], ['blue', (1 - 0.7) / 2], ['green', (1 - 0.7) / 2]])}`);
-    expect(lines).toContain('broken.jpg,error,,,,,,bad_image,,,false,,');
-    expect(lines).toContain('pending.jpg,pending,,,,,,,,,false,,');
+    expect(lines).toContain(`'=cmd.jpg,done,red,0.7,${o7},${o7},0.7,,,,false,${u([['red', 0.7], ['blue', (1 - 0.7) / 2], ['green', (1 - 0.7) / 2]])},,`);
+    expect(lines).toContain('broken.jpg,error,,,,,,bad_image,,,false,,,,');
+    expect(lines).toContain('pending.jpg,pending,,,,,,,,,false,,,,');
     expect(lines.at(-1)).toBe('');
   });
 

@@ -42,7 +42,7 @@ export function correctionAction(event: KeyLike, classes: readonly string[], cur
 /** The shortcut list entries of corrections (the `?` dialog). */
 export const correctionShortcuts: Array<[string, string]> = [
   ['1 – 9', 'Correct label: the 1st – 9th class (selected images too, when the focused one is selected)'],
-  ['0', 'Clear the corrected label'],
+  ['0', 'Clear the corrected label (in the image view 0 fits the picture)'],
   ['R', 'Mark reviewed / not reviewed'],
   ['F', 'Flag / unflag'],
   ['Ctrl + Z', 'Undo the last correction'],

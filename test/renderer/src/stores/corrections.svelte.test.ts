@@ -17,12 +17,13 @@ function journalApi(): FakeApi {
   };
   return fakeApi({
     corrections: () => ({ items: [...current.values()], canUndo: undo.length > 0, canRedo: redo.length > 0 }),
-    setCorrection: ({ ids, ...patch }) => {
+    // The label and marks this store sends; tags and notes have their own tests.
+    setCorrection: ({ ids, label, reviewed, flagged }) => {
       const before = current;
       current = new Map(current);
       for (const id of ids) {
         const old = current.get(id) ?? { id, label: null, reviewed: false, flagged: false, at: '' };
-        current.set(id, { ...old, ...patch, label: patch.label === undefined ? old.label : patch.label, at: '2026-01-01T00:00:00Z' });
+        current.set(id, { ...old, reviewed: reviewed ?? old.reviewed, flagged: flagged ?? old.flagged, label: label === undefined ? old.label : label, at: '2026-01-01T00:00:00Z' });
       }
       undo.push(before);
       redo.length = 0;
