@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { AppFailure, isAppError, type AppError } from '../../app/errors';
 import { plural } from '../../app/format';
-import { recordLabels } from '../../app/export-rows';
+import { recordLabels, type ExportHeader } from '../../app/export-rows';
+import { classThresholdsKey } from '../../app/class-thresholds';
+import { thresholdRule } from '../../app/roboflow';
 import { resultsEndpoint, type ModelRef } from '../../app/model-ref';
 import {
   endpointBase,
@@ -269,8 +271,20 @@ async function writeOutFile(rows: Row[], run: InferRun, format: ExportFormat, ou
     sources.push({ id: shown(folder, id), imagePath, file, record, review: reviews.get(folder)?.(id) });
   }
   const single = run.library.folders.length === 1 && !run.library.folders[0].web;
-  const header = { model: run.settings.model, endpoint: resultsEndpoint(run.ref), threshold: run.settings.threshold, created: new Date().toISOString(), folder: single ? run.library.folders[0].info.root : process.cwd() };
+  const header = exportHeader(run, single ? run.library.folders[0].info.root : process.cwd());
   await writeExport({ format, path: out, header, sources, dataDir });
+}
+
+/** The per-class thresholds saved in the app for this folder and model, if any (web images have none). */
+function savedOverrides(run: InferRun, folder: CliFolder): Record<string, number> | undefined {
+  return folder.web ? undefined : run.settings.classThresholds[classThresholdsKey(folder.info.folderId, run.settings.model)];
+}
+
+/** The export header: one folder's exports carry that folder's saved per-class thresholds, as the app's do. */
+function exportHeader(run: InferRun, folder: string): ExportHeader {
+  const only = run.library.folders.length === 1 ? run.library.folders[0] : null;
+  const classThresholds = only ? savedOverrides(run, only) : undefined;
+  return { model: run.settings.model, endpoint: resultsEndpoint(run.ref), threshold: run.settings.threshold, ...(classThresholds ? { classThresholds } : {}), created: new Date().toISOString(), folder };
 }
 
 /** --annotate: captioned copies; says why an image with a result got none. */
@@ -281,7 +295,7 @@ async function writeAnnotated(rows: Row[], failures: Row[], run: InferRun, targe
     const file = await run.library.resolve(folder.info.folderId, id).catch(() => undefined);
     sources.push({ id: shown(folder, id), imagePath: path.join(folder.info.root, id), file, record });
   }
-  const header = { model: run.settings.model, endpoint: resultsEndpoint(run.ref), threshold: run.settings.threshold, created: new Date().toISOString(), folder: '' };
+  const header = exportHeader(run, '');
   const annotated = await writeExport({ format: 'annotated', path: target, header, sources, protectedRoots: run.library.folders.filter((f) => !f.web).map((f) => f.info.root), dataDir });
   // Images without a result are listed with the failures; say why any other has no copy.
   const failed = new Set(failures.map((f) => shown(f.folder, f.id)));
@@ -297,8 +311,8 @@ async function writeAnnotated(rows: Row[], failures: Row[], run: InferRun, targe
 function printRows(rows: Row[], run: InferRun, io: CliIo): void {
   const shown = namer(run.library);
   for (const { folder, id, record } of rows) {
-    // The label and confidence at the threshold, as the exports and the app show them.
-    const labels = recordLabels(record, run.settings.threshold);
+    // The label and confidence at the threshold (and the folder's saved per-class ones), as the exports and the app show them.
+    const labels = recordLabels(record, thresholdRule(run.settings.threshold, savedOverrides(run, folder)));
     const top = labels?.scored[0];
     const cells = [tsvCell(shown(folder, id)), record?.status ?? 'pending', tsvCell(labels?.labels.join(';') ?? record?.error?.code ?? ''), top ? top[1].toFixed(4) : ''];
     io.stdout.write(cells.join('\t') + '\n');

@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classThresholdsKey } from '../../../app/class-thresholds';
 import { main } from '../../../main/cli';
+import { folderIdOf } from '../../../main/services/library';
+import { createSettingsStore } from '../../../main/services/settings-store';
 import { colours, noisyJpeg, solidBmp, solidJpeg } from '../../peer/images';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 
@@ -121,5 +124,29 @@ describe('classify-desk infer output', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`Annotated 2 images into ${annotated}.`);
     expect((await fs.readdir(annotated)).sort()).toEqual(['a.jpg', 'b.jpg']);
+  });
+});
+
+describe('classify-desk infer with per-class thresholds saved in the app', () => {
+  it('labels and exports each class at its own threshold for the folder and model, as the app does', async () => {
+    const folder = path.join(tmp, 'per-class');
+    await fs.mkdir(folder, { recursive: true });
+    await fs.writeFile(path.join(folder, 'a.jpg'), await solidJpeg(32, 32, colours.red));
+    const home = path.join(tmp, 'per-class-home');
+    const env = { CLASSIFY_DESK_HOME: home, ROBOFLOW_API_KEY: defaultPeerKey };
+    const args = [folder, '--model', 'colors/1', '--api-url', peer.url, '--confidence', '0.5'];
+    const plain = await infer(args, env);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^a\.jpg\tdone\tred\t0\.\d{4}$/m);
+
+    // The app saved a stricter threshold for "red" on this folder and model than any score reaches.
+    createSettingsStore({ dataDir: home }).update({ classThresholds: { [classThresholdsKey(folderIdOf(await fs.realpath(folder)), 'colors/1')]: { red: 1 } } });
+    const strict = await infer(args, env);
+    expect(strict.stdout).toMatch(/^a\.jpg\tdone\t\t$/m);
+    const out = path.join(tmp, 'per-class.json');
+    expect((await infer([...args, '--out', out], env)).code).toBe(0);
+    const doc = JSON.parse(await fs.readFile(out, 'utf8'));
+    expect(doc.class_thresholds).toEqual({ red: 1 });
+    expect(doc.images[0]).toMatchObject({ path: 'a.jpg', top: '', predictions: [], raw_response: { top: 'red' } });
   });
 });

@@ -2,11 +2,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCorrections } from '../../main/services/corrections';
-import { folderIdOf } from '../../main/services/library';
-import { colours, solidJpeg } from '../peer/images';
-import { runCli } from '../support/cli-in-process';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
+import { createCorrections } from '../../../main/services/corrections';
+import { folderIdOf } from '../../../main/services/library';
+import { colours, solidJpeg } from '../../peer/images';
+import { runCli } from '../../support/cli-in-process';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 
 // `--only tag:NAME` on the command line: the tags set in the app (same data dir) choose the images
 // `send` sends and the ones `infer` writes; `send --image-tags` sends them as upload tags.

@@ -2,12 +2,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classThresholdsKey } from '../../app/class-thresholds';
-import { folderIdOf } from '../../main/services/library';
-import { createSettingsStore } from '../../main/services/settings-store';
-import { runCli } from '../support/cli-in-process';
-import { defaultPeerKey, startPeer, type Peer } from '../peer/server';
-import { colours, solidJpeg, solidPng } from '../peer/images';
+import { classThresholdsKey } from '../../../app/class-thresholds';
+import { folderIdOf } from '../../../main/services/library';
+import { createSettingsStore } from '../../../main/services/settings-store';
+import { runCli } from '../../support/cli-in-process';
+import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { colours, solidJpeg, solidPng } from '../../peer/images';
 
 // `classify-desk evaluate --thresholds` (per-class overrides) and `--html` (the self-contained
 // report) against the real peer (colors/1 classifies by dominant colour). At threshold 0.5:
