@@ -89,7 +89,7 @@ const evaluationTable = {
     suffix: '-report',
     label: 'Report (HTML)',
     hint: 'one file, opens anywhere',
-    written: () => 'Report (HTML)',
+    written: () => 'HTML report',
   },
   'labels-csv': {
     target: 'file',

@@ -11,6 +11,7 @@ const folderItems = [
   { label: 'Copy into class folders', hint: 'keeps sub-folders', value: { kind: 'results', format: 'class-folders' } },
   { label: 'Copy into class folders, flat', value: { kind: 'results', format: 'class-folders', keepSubfolders: false } },
   { label: 'Evaluation report…', hint: 'JSON + CSV', separator: true, value: { kind: 'evaluation', export: 'report' } },
+  { label: 'Report (HTML)', hint: 'one file, opens anywhere', value: { kind: 'evaluation', export: 'report-html' } },
   { label: 'Corrected labels (CSV)', value: { kind: 'evaluation', export: 'labels-csv' } },
   { label: 'Corrected labels (class folders)', value: { kind: 'evaluation', export: 'labels-folders' } },
   { label: 'Confirmed labels only (CSV)', hint: 'no model-only labels', value: { kind: 'evaluation', export: 'labels-csv', onlyConfirmed: true } },

@@ -63,7 +63,7 @@ describe('CompareStore', () => {
     const api = twoModels([]);
     const { compare } = await comparing(api);
     await compare.run();
-    expect(api.requests('startJob')).toEqual([{ folderId, model: 'cats/3' }]);
+    expect(api.requests('startJob')).toEqual([{ folderId, model: 'cats/3', engine: 'roboflow-api' }]);
     expect(compare.active).toBe(true);
     compare.onJobItem({ jobId: 'cmp-1', folderId, id: 'c.jpg', state: 'done', result: done('c.jpg', ['cat', 0.6]) });
     compare.onProgress(progress('done', { jobId: 'cmp-1', model: 'cats/3', compare: true }));
@@ -72,7 +72,7 @@ describe('CompareStore', () => {
     expect([...compare.disagree]).toEqual([2]);
 
     await compare.run(true);
-    expect(api.requests('startJob').at(-1)).toEqual({ folderId, model: 'cats/3', force: true });
+    expect(api.requests('startJob').at(-1)).toEqual({ folderId, model: 'cats/3', engine: 'roboflow-api', force: true });
     await compare.cancel();
     expect(compare.progress?.state).toBe('cancelled');
   });

@@ -90,7 +90,7 @@ describe('EvaluationStore', () => {
     const api = judgedApi({ exportEvaluation: () => ({ path: '/out/report.json', count: 4, format: 'json' }) });
     const { evaluation } = await evaluated(api);
     expect(await evaluation.export('report')).toMatchObject({ path: '/out/report.json' });
-    expect(api.requests('exportEvaluation')).toEqual([{ folderId, threshold: 0.4, mapping: {}, kind: 'report' }]);
+    expect(api.requests('exportEvaluation')).toEqual([{ folderId, threshold: 0.4, mapping: {}, classThresholds: {}, kind: 'report' }]);
   });
 });
 
