@@ -1,13 +1,12 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { singleLabelScores } from '../peer/classify';
-import { defaultPeerKey } from '../peer/server';
 import { seriousViolations } from './axe';
-import { cellOf, solidImage } from './fixtures';
+import { cellOf } from './fixtures';
 import { runUntilLabelled } from './run-labels';
-import { startScene, type Scene } from './scene';
+import { startColourScene, type Scene } from './scene';
 
 // Finding mistakes fast in real Chromium through the browser host: the sidebar's confidence
 // histogram filters the grid by a brushed range (mouse and keyboard), the evaluation panel's sweep
@@ -37,21 +36,8 @@ const cells = () => page.getByRole('gridcell').count();
 const sidebarThreshold = () => page.getByRole('slider', { name: 'Threshold', exact: true }).inputValue();
 
 beforeAll(async () => {
-  scene = await startScene({
-    name: 'insight',
-    bypassCSP: true,
-    folder: async (folder) => {
-      for (const [rel, rgb] of images) {
-        await mkdir(path.dirname(path.join(folder, rel)), { recursive: true });
-        await solidImage(48, 48, rgb).png().toFile(path.join(folder, rel));
-      }
-    },
-    settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', threshold: 0.5 }),
-    ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
-  });
+  scene = await startColourScene({ name: 'insight', images, settings: { threshold: 0.5 } });
   ({ page, problems } = scene);
-  await page.getByRole('gridcell').first().waitFor();
-  await page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
 });
 
 afterAll(() => scene?.close());

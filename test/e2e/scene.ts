@@ -1,13 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import type { SettingsPatch } from '../../app/settings';
 import { startHost, type Host, type HostOptions } from '../host/host';
-import { startPeer, type Peer, type PeerOptions } from '../peer/server';
+import { defaultPeerKey, startPeer, type Peer, type PeerOptions } from '../peer/server';
 import { launchChromium } from '../support/chromium';
 import { startKeyring, type Keyring } from '../support/keyring';
-import { assertRendererBuilt, openTrackedPage } from './fixtures';
+import { ui } from './app-page';
+import { assertRendererBuilt, openTrackedPage, solidImage } from './fixtures';
 
 // The stage most end-to-end tests share: the Roboflow test peer, an image folder, the browser host
 // over a fresh data and export dir, Chromium and one tracked page, and optionally a real keyring.
@@ -89,6 +90,44 @@ export async function startScene(opts: SceneOptions): Promise<Scene> {
     };
     scene.restartPeer = async () => (scene.peer = await startPeer({ ...opts.peer, port: peerPort }));
     scene.page = await scene.openPage();
+    return scene;
+  } catch (error) {
+    await scene.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface ColourSceneOptions {
+  name: string;
+  /** Relative path and colour of each image (a solid PNG the peer's colors/1 model classifies). */
+  images: ReadonlyArray<readonly [rel: string, rgb: readonly [number, number, number]]>;
+  /** Width and height of every image (default 48 × 48). */
+  size?: readonly [number, number];
+  /** More first settings (a threshold, …). */
+  settings?: SettingsPatch;
+}
+
+/**
+ * The scene the feature specs start from: a folder of solid-colour images, the peer as a self-hosted
+ * endpoint with colors/1, a session-only key, the grid shown; axe may be injected (bypassCSP).
+ */
+export async function startColourScene(opts: ColourSceneOptions): Promise<Scene> {
+  const [width, height] = opts.size ?? [48, 48];
+  const scene = await startScene({
+    name: opts.name,
+    bypassCSP: true,
+    folder: async (folder) => {
+      for (const [rel, rgb] of opts.images) {
+        await mkdir(path.dirname(path.join(folder, rel)), { recursive: true });
+        await solidImage(width, height, [...rgb]).png().toFile(path.join(folder, rel));
+      }
+    },
+    settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1', ...opts.settings }),
+    ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
+  });
+  try {
+    await ui(scene.page).tiles.first().waitFor({ timeout: 10_000 });
+    await scene.page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
     return scene;
   } catch (error) {
     await scene.close().catch(() => undefined);

@@ -1,12 +1,11 @@
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPeerKey } from '../peer/server';
 import { seriousViolations } from './axe';
-import { cellOf, escapeRegExp, solidImage } from './fixtures';
+import { cellOf, escapeRegExp } from './fixtures';
 import { runUntilLabelled } from './run-labels';
-import { startScene, type Scene } from './scene';
+import { startColourScene, type Scene } from './scene';
 
 // Tags and notes in real Chromium through the browser host, by keyboard: T opens the tag picker
 // (type-ahead, create), the sidebar's tag facets count and filter, Ctrl+Z undoes a tag step, the
@@ -24,19 +23,8 @@ let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  scene = await startScene({
-    name: 'tags',
-    bypassCSP: true,
-    folder: async (folder) => {
-      await mkdir(folder, { recursive: true });
-      for (const [rel, rgb] of images) await solidImage(48, 48, rgb).png().toFile(path.join(folder, rel));
-    },
-    settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1' }),
-    ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
-  });
+  scene = await startColourScene({ name: 'tags', images });
   ({ page, problems } = scene);
-  await page.getByRole('gridcell').first().waitFor({ timeout: 10_000 });
-  await page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
 });
 
 afterAll(() => scene?.close());

@@ -1,14 +1,11 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uncertaintyOf } from '../../app/uncertainty';
 import { singleLabelScores } from '../peer/classify';
-import { defaultPeerKey } from '../peer/server';
 import { seriousViolations } from './axe';
-import { cellOf, solidImage } from './fixtures';
+import { cellOf } from './fixtures';
 import { runUntilLabelled } from './run-labels';
-import { startScene, type Scene } from './scene';
+import { startColourScene, type Scene } from './scene';
 import { ui } from './app-page';
 
 // "Least certain first" in real Chromium through the browser host: the margin sort puts the image
@@ -29,20 +26,8 @@ let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  scene = await startScene({
-    name: 'uncertainty',
-    // axe is injected as an inline script.
-    bypassCSP: true,
-    folder: async (folder) => {
-      await mkdir(folder, { recursive: true });
-      for (const [rel, rgb] of images) await solidImage(48, 48, rgb).png().toFile(path.join(folder, rel));
-    },
-    settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1' }),
-    ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
-  });
+  scene = await startColourScene({ name: 'uncertainty', images });
   ({ page, problems } = scene);
-  await ui(page).tiles.first().waitFor();
-  await page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
 });
 
 afterAll(() => scene?.close());

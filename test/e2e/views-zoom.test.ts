@@ -1,12 +1,9 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPeerKey } from '../peer/server';
 import { seriousViolations } from './axe';
-import { cellOf, solidImage } from './fixtures';
+import { cellOf } from './fixtures';
 import { runUntilLabelled } from './run-labels';
-import { startScene, type Scene } from './scene';
+import { startColourScene, type Scene } from './scene';
 
 // Saved views (V) and the full view's zoom, pan and side-by-side comparison in real Chromium
 // through the browser host, by keyboard first.
@@ -22,19 +19,8 @@ let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  scene = await startScene({
-    name: 'views-zoom',
-    bypassCSP: true,
-    folder: async (folder) => {
-      await mkdir(folder, { recursive: true });
-      for (const [rel, rgb] of images) await solidImage(400, 300, rgb).png().toFile(path.join(folder, rel));
-    },
-    settings: (peer) => ({ platformApiUrl: peer.url, endpointKind: 'self-hosted', endpointUrl: peer.url, model: 'colors/1' }),
-    ignoreConsole: (message) => message.location().url.endsWith('/favicon.ico'),
-  });
+  scene = await startColourScene({ name: 'views-zoom', images, size: [400, 300] });
   ({ page, problems } = scene);
-  await page.getByRole('gridcell').first().waitFor();
-  await page.evaluate((key) => window.api.setApiKey({ key, sessionOnly: true }), defaultPeerKey);
 });
 
 afterAll(() => scene?.close());

@@ -1,14 +1,13 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classThresholdsKey } from '../../../app/class-thresholds';
-import { main } from '../../../main/cli';
 import { folderIdOf } from '../../../main/services/library';
 import { createSettingsStore } from '../../../main/services/settings-store';
 import { colours, noisyJpeg, solidBmp, solidJpeg } from '../../peer/images';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { runCli } from '../../support/cli-in-process';
 
 // What `classify-desk infer` tells a person on the command line, in-process against the real peer:
 // remedies that name commands (not the window), warnings, escaped TSV, and why an image went out
@@ -18,23 +17,8 @@ let tmp: string;
 let peer: Peer;
 let tinyPeer: Peer;
 
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk;
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
-
-async function infer(args: string[], env: NodeJS.ProcessEnv) {
-  const out = sink();
-  const err = sink();
-  const code = await main(['infer', ...args], { stdin: process.stdin, stdout: out.stream, stderr: err.stream, env });
-  return { code, stdout: out.text(), stderr: err.text() };
-}
+/** `classify-desk infer <args>` in this process; every call names its data folder in env. */
+const infer = (args: string[], env: NodeJS.ProcessEnv & { CLASSIFY_DESK_HOME: string }) => runCli(env.CLASSIFY_DESK_HOME, ['infer', ...args], env);
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-out-'));
