@@ -9,12 +9,12 @@ import { toAppError } from '../api';
 // than the grid); `version` is the reactive signal that the array or its name index changed.
 
 export class LibraryStore {
-  folder = $state<FolderInfo | null>(null);
-  opening = $state(false);
-  scanning = $state(false);
+  #folder = $state<FolderInfo | null>(null);
+  #opening = $state(false);
+  #scanning = $state(false);
   /** Bumped whenever `entries` / `names` change. */
-  version = $state(0);
-  names = $state.raw<NameIndex>(buildNameIndex([]));
+  #version = $state(0);
+  #names = $state.raw<NameIndex>(buildNameIndex([]));
   #problems = $state.raw<ScanProblem[]>([]);
   get problems() {
     return this.#problems;
@@ -25,6 +25,21 @@ export class LibraryStore {
   }
 
   entries: ImageEntry[] = [];
+  get folder() {
+    return this.#folder;
+  }
+  get opening() {
+    return this.#opening;
+  }
+  get scanning() {
+    return this.#scanning;
+  }
+  get version() {
+    return this.#version;
+  }
+  get names() {
+    return this.#names;
+  }
   /** Built on first use: at 250,000 entries a Map kept up to date on every batch costs seconds. */
   private indexById: Map<string, number> | null = null;
   /** Batches that arrived before openFolder answered, by folder id. */
@@ -37,7 +52,7 @@ export class LibraryStore {
   constructor(private readonly api: Api) {}
 
   get count(): number {
-    void this.version;
+    void this.#version;
     return this.entries.length;
   }
 
@@ -45,7 +60,7 @@ export class LibraryStore {
   indexOf(id: string): number {
     // While scanning, batches keep coming: one pass over the entries (the grid asks once per view
     // change to keep its focus) is cheaper than keeping a 250,000-key Map up to date per batch.
-    if (!this.indexById && this.scanning) return this.entries.findIndex((entry) => entry.id === id);
+    if (!this.indexById && this.#scanning) return this.entries.findIndex((entry) => entry.id === id);
     if (!this.indexById) {
       const index = new Map<string, number>();
       for (let i = 0; i < this.entries.length; i++) index.set(this.entries[i].id, i);
@@ -65,16 +80,16 @@ export class LibraryStore {
   }
 
   async open(path: string): Promise<void> {
-    this.opening = true;
+    this.#opening = true;
     this.#error = null;
     this.pending.clear();
     this.pendingDone.clear();
     this.reset(null);
-    this.scanning = true;
+    this.#scanning = true;
     try {
       const info = await this.api.openFolder({ path });
       this.reset(info);
-      this.scanning = true;
+      this.#scanning = true;
       for (const batch of this.pending.get(info.folderId) ?? []) this.append(batch);
       const done = this.pendingDone.get(info.folderId);
       this.pending.clear();
@@ -82,18 +97,18 @@ export class LibraryStore {
       if (done) this.onScanDone(done);
       else this.scheduleFlush(true);
     } catch (error) {
-      this.scanning = false;
+      this.#scanning = false;
       this.#error = toAppError(error);
     } finally {
-      this.opening = false;
+      this.#opening = false;
     }
   }
 
   onScanBatch(batch: ScanBatch): void {
-    if (this.folder?.folderId === batch.folderId) {
+    if (this.#folder?.folderId === batch.folderId) {
       this.append(batch);
       this.scheduleFlush(false);
-    } else if (this.opening) {
+    } else if (this.#opening) {
       const list = this.pending.get(batch.folderId) ?? [];
       list.push(batch);
       this.pending.set(batch.folderId, list);
@@ -101,17 +116,17 @@ export class LibraryStore {
   }
 
   onScanDone(done: ScanDone): void {
-    if (this.folder?.folderId !== done.folderId) {
-      if (this.opening) this.pendingDone.set(done.folderId, done);
+    if (this.#folder?.folderId !== done.folderId) {
+      if (this.#opening) this.pendingDone.set(done.folderId, done);
       return;
     }
-    this.scanning = false;
+    this.#scanning = false;
     this.#problems = done.problems;
     this.scheduleFlush(true);
   }
 
   onScanProblem(problem: ScanProblem & { folderId: string }): void {
-    if (this.folder?.folderId !== problem.folderId) return;
+    if (this.#folder?.folderId !== problem.folderId) return;
     this.#problems = [...this.#problems, { path: problem.path, code: problem.code, message: problem.message }];
   }
 
@@ -125,12 +140,12 @@ export class LibraryStore {
   }
 
   private reset(info: FolderInfo | null): void {
-    this.folder = info;
+    this.#folder = info;
     this.entries = [];
     this.indexById = null;
     this.#problems = [];
-    this.names = buildNameIndex([]);
-    this.version += 1;
+    this.#names = buildNameIndex([]);
+    this.#version += 1;
   }
 
   /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
@@ -148,10 +163,10 @@ export class LibraryStore {
       this.flushTimer = null;
       const started = performance.now();
       // Entries only grow between resets, so the index merges in what arrived since the last one.
-      this.names = extendNameIndex(this.names, this.entries);
+      this.#names = extendNameIndex(this.#names, this.entries);
       this.lastIndexMs = performance.now() - started;
       this.lastFlush = performance.now();
-      this.version += 1;
+      this.#version += 1;
     }, wait);
   }
 }

@@ -41,8 +41,14 @@ export class ReviewStore {
   get overlays() {
     return this.#overlays;
   }
-  version = $state(0);
-  loading = $state(false);
+  #version = $state(0);
+  #loading = $state(false);
+  get version() {
+    return this.#version;
+  }
+  get loading() {
+    return this.#loading;
+  }
   #error = $state<AppError | null>(null);
   get error() {
     return this.#error;
@@ -79,7 +85,7 @@ export class ReviewStore {
     this.api = api;
     this.library = library;
     this.aligned = $derived.by(() => {
-      void this.version;
+      void this.#version;
       void this.library.version;
       return alignResults(this.library.entries, this.byId);
     });
@@ -101,12 +107,12 @@ export class ReviewStore {
   }
 
   result(id: string): ResultSummary | undefined {
-    void this.version;
+    void this.#version;
     return this.byId.get(id);
   }
 
   liveState(id: string): LiveState | undefined {
-    void this.version;
+    void this.#version;
     return this.live.get(id);
   }
 
@@ -121,7 +127,7 @@ export class ReviewStore {
     this.items.clear();
     this.#thumbErrors = new Map();
     this.#filter = defaultFilter;
-    this.version += 1;
+    this.#version += 1;
   }
 
   /** Drops the results (another model or endpoint was chosen) and loads that one's. */
@@ -129,14 +135,14 @@ export class ReviewStore {
     this.byId = new Map();
     this.live = new Map();
     this.items.clear();
-    this.version += 1;
+    this.#version += 1;
     await this.load(folderId);
   }
 
   /** Loads every stored result of a folder, page by page. */
   async load(folderId: string): Promise<void> {
     const token = ++this.loadToken;
-    this.loading = true;
+    this.#loading = true;
     this.#error = null;
     const stale = () => token !== this.loadToken;
     // Every version bump re-lines and re-indexes every result, so at 250,000 results the pages are
@@ -148,15 +154,15 @@ export class ReviewStore {
       for (const item of items) this.byId.set(item.id, item);
       unshown = true;
       if (performance.now() - shownAt >= showEveryMs) {
-        this.version += 1;
+        this.#version += 1;
         shownAt = performance.now();
         unshown = false;
       }
     });
     if (stale()) return;
-    if (unshown) this.version += 1;
+    if (unshown) this.#version += 1;
     if (failure) this.#error = failure;
-    this.loading = false;
+    this.#loading = false;
   }
 
   setThumbError(id: string, reason: string): void {
@@ -168,14 +174,14 @@ export class ReviewStore {
   /** Marks images as waiting for a job. */
   markQueued(ids: Iterable<string>): void {
     for (const id of ids) this.live.set(id, 'queued');
-    this.version += 1;
+    this.#version += 1;
   }
 
   /** Drops queued/running marks (the job ended). */
   clearLive(): void {
     if (this.live.size === 0) return;
     this.live = new Map();
-    this.version += 1;
+    this.#version += 1;
   }
 
   onJobItem(item: JobItemEvent): void {
@@ -195,7 +201,7 @@ export class ReviewStore {
         if (item.result) this.byId.set(item.id, item.result);
       }
     }
-    this.version += 1;
+    this.#version += 1;
   }
 
   /** The confidence threshold badges, filters and metrics judge by (0..1). */
