@@ -1,6 +1,7 @@
-// `npm test`: everything CI runs, in order: type-check, lint, build (the host and the CLI tests use
-// the built renderer and CLI), then every vitest suite. Ends with one plain summary line.
-import { spawnSync } from 'node:child_process';
+// `npm test`: everything CI runs: type-check, lint and build (the host and the CLI tests use the
+// built renderer and CLI) side by side, each one's output printed whole when it ends, then every
+// vitest suite. Ends with one plain summary line.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { electronBinary } from './electron-binary.mjs';
 
@@ -9,12 +10,27 @@ const steps = [
   ['lint', 'npm', ['run', '--silent', 'lint']],
   ['build', 'npm', ['run', '--silent', 'build']],
 ];
+
+/** Runs a step with its output collected, so parallel steps do not interleave their lines. */
+function runStep([name, command, args]) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (code, signal) => resolve({ name, code, signal, output, seconds: ((Date.now() - started) / 1000).toFixed(1) }));
+  });
+}
+
 const only = process.argv.slice(2);
-for (const [name, command, args] of only.length ? [] : steps) {
-  console.log(`\n== ${name}`);
-  const result = spawnSync(command, args, { stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error(`${name} failed (exit ${result.status ?? result.signal}).`);
+// Type-check and lint are each one thread's work: on two cores they take the time of the longer one.
+const results = only.length ? [] : await Promise.all(steps.map(runStep));
+for (const { name, code, signal, output, seconds } of results) {
+  console.log(`\n== ${name} (${seconds} s)`);
+  if (output.trim()) process.stdout.write(output.endsWith('\n') ? output : output + '\n');
+  if (code !== 0) {
+    console.error(`${name} failed (exit ${code ?? signal}).`);
     console.log('tests: 0 passed, 1 failed');
     process.exit(1);
   }
