@@ -11,9 +11,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Three files at once on two cores: most of a file's time is spent waiting (on Chromium, the
-    // keyring, child processes, loopback HTTP) or importing, and a third file fills those gaps.
-    maxWorkers: 3,
+    // Chromium and the keyring tests start their own processes; two cores run two files at once
+    // (three measured no faster in CI: 251 s against 256 s, within the noise, and more load).
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
