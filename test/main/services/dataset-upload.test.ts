@@ -355,7 +355,9 @@ describe('faults', () => {
     expect(resumed).toMatchObject({ state: 'done', failed: 0 });
     expect(resumed.skipped).toBeGreaterThanOrEqual(cut.done);
     expect(resumed.skipped + resumed.done).toBe(x.images.length);
-    expect(x.peer.dataset.stats.requests.upload - uploadsBefore).toBe(x.images.length - resumed.skipped);
+    // Nothing the cut send uploaded goes up again: an image it uploaded but had not labelled yet
+    // (its journal line says "uploaded") is only labelled now, so uploads may be fewer than sends.
+    expect(x.peer.dataset.stats.requests.upload - uploadsBefore).toBeLessThanOrEqual(x.images.length - resumed.skipped);
     // The project holds each image once, labelled; an upload cut in flight came back as a duplicate.
     expect(x.peer.dataset.stats.uploads).toBe(x.images.length);
     expect(x.peer.dataset.images().map((i) => i.labels)).toEqual(x.images.map(() => ['blue']));
