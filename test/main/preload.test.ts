@@ -103,6 +103,8 @@ describe('preload', () => {
     recorded.invoked.length = 0;
     await expect(api.chooseDropped(new File([], 'x'))).resolves.toBe('');
     await expect(api.chooseDropped('/home/user/.ssh')).resolves.toBe('');
+    // The contract types the argument as `{ name }`: a plain object with a name and a path field is no dropped file either.
+    await expect(api.chooseDropped({ name: '.ssh', path: '/home/user/.ssh' })).resolves.toBe('');
     expect(recorded.invoked).toEqual([]);
   });
 });
