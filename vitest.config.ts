@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { svelteTesting } from '@testing-library/svelte/vite';
@@ -5,6 +7,25 @@ import { svelteTesting } from '@testing-library/svelte/vite';
 // Renderer unit tests (stores and components in a DOM, compiled by the Svelte plugin) are named
 // `*.svelte.test.ts`: the `.svelte.` infix also lets them use runes ($effect.root) themselves.
 const rendererUnit = 'test/renderer/**/*.svelte.test.ts';
+
+// Test files share their worker's process and module cache (`isolate: false`): importing the
+// services, zod, sharp and jsdom once per worker instead of once per file halves the suite's time.
+// A file that binds the process to something it starts itself runs in a process of its own: a
+// private keyring (GDBus keeps the first session bus a process connects to, so a second keyring file
+// in the same process would talk to the first one's bus, or to none), or process-wide state it
+// sets before importing the app. Such files are found by what they contain, so a new one cannot
+// be forgotten: `startKeyring`, a scene with `keyring: true`, or the marker `vitest: own process`.
+const ownProcessMark = /\bstartKeyring\b|\bkeyring: true\b|vitest: own process/;
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.test.ts'))
+    .map((entry) => path.relative('.', path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+}
+
+const ownProcess = testFiles('test').filter(
+  (file) => !file.startsWith('test/electron/') && ownProcessMark.test(readFileSync(file, 'utf8')),
+);
 
 export default defineConfig({
   test: {
@@ -20,8 +41,17 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
+          isolate: false,
           // The Electron smoke test needs the real Electron binary: `npm run test:electron` (vitest.electron.config.ts).
-          exclude: [...configDefaults.exclude, 'test/electron/**', rendererUnit],
+          exclude: [...configDefaults.exclude, 'test/electron/**', rendererUnit, ...ownProcess],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'own-process',
+          include: ownProcess,
+          isolate: true,
         },
       },
       {
@@ -32,6 +62,7 @@ export default defineConfig({
           name: 'renderer',
           include: [rendererUnit],
           environment: 'jsdom',
+          isolate: false,
           setupFiles: ['test/support/renderer-setup.ts'],
         },
       },

@@ -46,6 +46,12 @@ export interface PeerStats {
   abandoned: number;
 }
 
+export interface PeerHold {
+  /** Inference requests waiting at the hold. */
+  readonly waiting: number;
+  release(): void;
+}
+
 export interface Peer {
   url: string;
   stats: PeerStats;
@@ -54,6 +60,8 @@ export interface Peer {
   ort: OrtState;
   /** The dataset routes (upload, annotate): what the server holds, their stats and faults. */
   dataset: DatasetPeer;
+  /** Holds every inference answer from now on until `release()`: a run stays in flight for as long as a test needs. */
+  hold(): PeerHold;
   /** Clears the stats (in place) and every pending fault. */
   reset(): void;
   close(): Promise<void>;
@@ -95,6 +103,7 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
   const faults = new FaultBook();
   const ort = createOrtState();
   let base = '';
+  let held: { waiting: number; open: Promise<void>; release: () => void } | null = null;
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
@@ -145,6 +154,10 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
     for (const k of [queryKey, bearer]) if (k) stats.keysSeen.add(k);
     const key = queryKey ?? (headerAuth ? bearer : null);
+    if (held) {
+      held.waiting += 1;
+      await held.open;
+    }
 
     const plan = faults.next();
     if (plan && plan.kind !== 'slow') return applyFault(res, plan, key, req.url ?? '');
@@ -236,6 +249,21 @@ export async function startPeer(opts: PeerOptions = {}): Promise<Peer> {
     ort,
     fault: (plan) => faults.add(plan),
     dataset,
+    hold: () => {
+      let release = () => {};
+      const open = new Promise<void>((resolve) => (release = resolve));
+      const gate = { waiting: 0, open, release };
+      held = gate;
+      return {
+        get waiting() {
+          return gate.waiting;
+        },
+        release: () => {
+          if (held === gate) held = null;
+          gate.release();
+        },
+      };
+    },
     reset: () => {
       faults.clear();
       ort.faults.length = 0;

@@ -1,10 +1,7 @@
-import { apiRef } from '../../../app/model-ref';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { folderIdOf } from '../../../main/services/library';
-import { journalKey } from '../../../main/services/results';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { spawnCli } from '../../support/cli-process';
 import { writeColourImages } from '../../support/colour-images';
@@ -17,15 +14,14 @@ let peer: Peer;
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-lock-'));
-  peer = await startPeer({ latencyMs: 600 });
+  peer = await startPeer();
 });
 afterAll(async () => {
   await peer.close();
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-/** Enough images at 600 ms each that the first run is still going when the second starts. */
-const images = 12;
+const images = 4;
 
 /** A real second process is what a person starting the same command twice makes. */
 const cli = (args: string[], home: string) => spawnCli(args, { CLASSIFY_DESK_HOME: home });
@@ -35,17 +31,20 @@ it('refuses a second run of the same folder and model while the first runs (exit
   const home = path.join(tmp, 'home');
   await writeColourImages(folder, images);
   const args = ['infer', folder, '--model', 'colors/1', '--api-url', peer.url, '--api-key', defaultPeerKey, '--concurrency', '1'];
-  const journal = path.join(home, 'results', `${journalKey(folderIdOf(await fs.realpath(folder)), apiRef(peer.url, 'colors/1'))}.jsonl`);
+  // The first run's first image is held at the server: that run is classifying until released.
+  const hold = peer.hold();
   const first = cli(args, home);
   try {
     const deadline = Date.now() + 60_000;
-    while (!(await fs.readFile(journal, 'utf8').catch(() => '')).includes('\n')) {
-      if (Date.now() > deadline) throw new Error('the first run journalled nothing in 60 s');
+    while (hold.waiting === 0) {
+      if (Date.now() > deadline) throw new Error('the first run sent nothing in 60 s');
       await new Promise((r) => setTimeout(r, 25));
     }
     const second = await cli(args, home).done;
     expect(second.code).toBe(2);
     expect(second.stderr.toLowerCase()).toContain('another run is classifying this folder with this model');
+    expect(hold.waiting).toBe(1);
+    hold.release();
     expect((await first.done).code).toBe(0);
     // Every image went out exactly once.
     expect(peer.stats.inferences).toBe(images);

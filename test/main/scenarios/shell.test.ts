@@ -14,6 +14,7 @@ import type { ElectronRecord, FakeWindow } from '../../support/electron-stand-in
 // (the binary cannot be installed here): the window's security settings, the app:// protocol, the
 // IPC sender check and the navigation guards are those of the shipped shell. It runs as an installed
 // app (`app.isPackaged`), as users get it.
+// vitest: own process — the shell sets process.env and process-wide handlers as it starts.
 
 const out = resolve('.cache/shell-test');
 let record: ElectronRecord;
