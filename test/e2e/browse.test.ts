@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost } from '../host/host';
-import { launchChromium } from '../support/chromium';
+import { closeContexts, sharedChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder, escapeRegExp as escape, makeBrowseFolder, openTrackedPage, type BrowseFolder } from './fixtures';
 import { ui } from './app-page';
 
@@ -33,14 +33,14 @@ const activeName = (page: Page) => page.evaluate(() => document.activeElement?.g
 
 beforeAll(async () => {
   assertRendererBuilt();
-  browser = await launchChromium();
+  browser = await sharedChromium();
   folder = await makeBrowseFolder();
   cleanups.push(() => rm(folder.dir, { recursive: true, force: true }));
 });
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await browser?.close();
+  if (browser) await closeContexts(browser);
 });
 
 describe('browsing a folder', () => {

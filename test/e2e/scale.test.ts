@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost, type Host } from '../host/host';
-import { launchChromium } from '../support/chromium';
+import { closeContexts, sharedChromium } from '../support/chromium';
 import { assertRendererBuilt, bigFolderIds, ensureBigFolder, openTrackedPage } from './fixtures';
 import { ui } from './app-page';
 
@@ -23,11 +23,11 @@ beforeAll(async () => {
   const dir = await ensureBigFolder(count);
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-scale-data-'));
   host = await startHost({ dataDir, folder: dir });
-  browser = await launchChromium();
+  browser = await sharedChromium();
 }, 600_000);
 
 afterAll(async () => {
-  await browser?.close();
+  if (browser) await closeContexts(browser);
   await host?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });

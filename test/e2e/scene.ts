@@ -5,7 +5,7 @@ import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import type { SettingsPatch } from '../../app/settings';
 import { startHost, type Host, type HostOptions } from '../host/host';
 import { defaultPeerKey, startPeer, type Peer, type PeerOptions } from '../peer/server';
-import { launchChromium } from '../support/chromium';
+import { closeContexts, sharedChromium } from '../support/chromium';
 import { startKeyring, type Keyring } from '../support/keyring';
 import { ui } from './app-page';
 import { assertRendererBuilt, openTrackedPage, solidImage } from './fixtures';
@@ -62,7 +62,7 @@ export async function startScene(opts: SceneOptions): Promise<Scene> {
   };
   const scene = { problems: [] as string[] } as Scene;
   scene.close = async () => {
-    await scene.browser?.close();
+    if (scene.browser) await closeContexts(scene.browser);
     await scene.host?.close();
     await scene.peer?.close().catch(() => undefined);
     await keyring?.stop();
@@ -81,7 +81,7 @@ export async function startScene(opts: SceneOptions): Promise<Scene> {
     scene.exportDir = await tempDir('export-');
     const { folder, dataDir, exportDir } = scene;
     scene.host = await startHost({ dataDir, folder, exportDir, settings: opts.settings(scene.peer) });
-    scene.browser = await launchChromium();
+    scene.browser = await sharedChromium();
     scene.openPage = () => openTrackedPage(scene.browser, scene.host.url, scene.problems, opts.ignoreConsole, opts.bypassCSP ? { bypassCSP: true } : {});
     scene.restartHost = async (extra = {}) => {
       await scene.host.close();

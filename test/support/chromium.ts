@@ -23,3 +23,21 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
   }
   return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs], headless: true });
 }
+
+let shared: Promise<Browser> | null = null;
+
+/** One Chromium per test worker process, for the end-to-end files it runs one after another (test
+ *  files share their worker's process: vitest.config.ts). Each page gets its own context, so files
+ *  share no cookies or storage; launched on first use, again if it went away. Playwright closes it
+ *  when the process ends. */
+export async function sharedChromium(): Promise<Browser> {
+  const running = await shared?.catch(() => null);
+  if (running?.isConnected()) return running;
+  shared = launchChromium();
+  return shared;
+}
+
+/** Closes every page and context opened on the shared browser, so the next file starts from none. */
+export async function closeContexts(browser: Browser): Promise<void> {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+}
