@@ -37,6 +37,9 @@ export interface ScanBatch {
   ids: string[];
   sizes: number[];
   mtimes: number[];
+  /** True when the folder's entries, from its first batch through this one, are in natural name
+   *  order (a cached listing): the page then needs no sort to list them by name. */
+  sorted?: boolean;
 }
 
 export interface ScanDone {

@@ -6,7 +6,7 @@ import { AppFailure } from '../../app/errors';
 import { packEntries } from '../../app/scan-batch';
 import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
-import type { ListingCache } from './listing-cache';
+import type { CachedListing, ListingCache } from './listing-cache';
 import { isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
 // The folders the user opened this session. Opening one scans it in the background and streams
@@ -171,14 +171,19 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     return done;
   }
 
-  /** Sends a cached listing as a scan would (a small first batch, then large ones), then checks
-   *  in the background that no file changed in place since it was stored. */
-  async function serveCached(info: FolderInfo, cached: ImageEntry[], entries: Map<string, ImageEntry>, signal: AbortSignal, started: number): Promise<ScanDone> {
+  /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small
+   *  first batch for the first screen, then the rest at once, since each batch costs the page a
+   *  pass; then checks in the background that no file changed in place since it was stored. */
+  async function serveCached(info: FolderInfo, cached: CachedListing, entries: Map<string, ImageEntry>, signal: AbortSignal, started: number): Promise<ScanDone> {
     const { folderId } = info;
-    for (const entry of cached) entries.set(entry.id, entry);
-    for (let at = 0; at < cached.length && !signal.aborted; ) {
-      const end = at === 0 ? Math.min(firstBatchMax, cached.length) : Math.min(at + batchMax, cached.length);
-      opts.emit('scanBatch', packEntries(folderId, cached.slice(at, end)));
+    const { ids, sizes, mtimes } = cached;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      entries.set(id, { id, name: id.slice(id.lastIndexOf('/') + 1), size: sizes[i], mtimeMs: mtimes[i] });
+    }
+    for (let at = 0; at < ids.length && !signal.aborted; ) {
+      const end = at === 0 ? Math.min(firstBatchMax, ids.length) : ids.length;
+      opts.emit('scanBatch', { folderId, ids: ids.slice(at, end), sizes: sizes.slice(at, end), mtimes: mtimes.slice(at, end), sorted: true });
       at = end;
       await turn();
     }

@@ -2,7 +2,7 @@ import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
 import { unpackEntries } from '../../../app/scan-batch';
-import { buildNameIndex, extendNameIndex, type NameIndex } from '../../../app/view-filter';
+import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
 
 // The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
@@ -40,14 +40,20 @@ export class LibraryStore {
   get names() {
     return this.#names;
   }
-  /** Built on first use: at 250,000 entries a Map kept up to date on every batch costs seconds. */
-  private indexById: Map<string, number> | null = null;
+  /** Id → index, extended only when asked about an id it does not know yet: at 250,000 entries a
+   *  Map kept up to date on every batch cost seconds, and a walk of the entries per question (the
+   *  grid asks once per view change to keep its focus) cost most of a second while scanning. */
+  private indexById = new Map<string, number>();
+  /** Entries the Map covers (entries only grow between resets, so their indices hold). */
+  private indexed = 0;
   /** Batches that arrived before openFolder answered, by folder id. */
   private pending = new Map<string, ScanBatch[]>();
   private pendingDone = new Map<string, ScanDone>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
   private lastIndexMs = 0;
+  /** True while every batch of the folder came in natural name order (a cached listing). */
+  private inOrder = true;
 
   constructor(private readonly api: Api) {}
 
@@ -58,14 +64,10 @@ export class LibraryStore {
 
   /** Index of an image in `entries`, or -1. */
   indexOf(id: string): number {
-    // While scanning, batches keep coming: one pass over the entries (the grid asks once per view
-    // change to keep its focus) is cheaper than keeping a 250,000-key Map up to date per batch.
-    if (!this.indexById && this.#scanning) return this.entries.findIndex((entry) => entry.id === id);
-    if (!this.indexById) {
-      const index = new Map<string, number>();
-      for (let i = 0; i < this.entries.length; i++) index.set(this.entries[i].id, i);
-      this.indexById = index;
-    }
+    const known = this.indexById.get(id);
+    if (known !== undefined || this.indexed === this.entries.length) return known ?? -1;
+    for (let i = this.indexed; i < this.entries.length; i++) this.indexById.set(this.entries[i].id, i);
+    this.indexed = this.entries.length;
     return this.indexById.get(id) ?? -1;
   }
 
@@ -142,7 +144,9 @@ export class LibraryStore {
   private reset(info: FolderInfo | null): void {
     this.#folder = info;
     this.entries = [];
-    this.indexById = null;
+    this.indexById = new Map();
+    this.indexed = 0;
+    this.inOrder = true;
     this.#problems = [];
     this.#names = buildNameIndex([]);
     this.#version += 1;
@@ -151,7 +155,7 @@ export class LibraryStore {
   /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
   private append(batch: ScanBatch): void {
     unpackEntries(batch, this.entries);
-    this.indexById = null;
+    if (!batch.sorted) this.inOrder = false;
   }
 
   /** Extends the name index at most every few times its own cost, so a large scan stays fluid. */
@@ -163,7 +167,7 @@ export class LibraryStore {
       this.flushTimer = null;
       const started = performance.now();
       // Entries only grow between resets, so the index merges in what arrived since the last one.
-      this.#names = extendNameIndex(this.#names, this.entries);
+      this.#names = this.inOrder ? sortedNameIndex(this.#names, this.entries) : extendNameIndex(this.#names, this.entries);
       this.lastIndexMs = performance.now() - started;
       this.lastFlush = performance.now();
       this.#version += 1;
