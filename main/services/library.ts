@@ -4,10 +4,10 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
 import { packEntries } from '../../app/scan-batch';
-import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/types';
+import type { FolderInfo, ImageEntry, ScanDone, ScanIdentities, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
 import type { CachedListing, ListingCache } from './listing-cache';
-import { isImageName, isInside, isProblem, scanFolderSlices } from './scan';
+import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
 // The folders the user opened this session. Opening one scans it in the background and streams
 // its entries as `scanBatch` events; `resolve` is the gate every media and job read goes through:
@@ -117,6 +117,10 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     let batch: ImageEntry[] = [];
     let batchStart = 0;
     let sentBatches = 0;
+    /** Entries listed so far (the page's position of the next one). */
+    let listed = 0;
+    /** Listed before their size and mtime were read: position in the listing, entry. */
+    const unread: Array<[number, ImageEntry]> = [];
     let timer: NodeJS.Timeout | null = null;
     const flush = () => {
       if (timer) clearTimeout(timer);
@@ -126,16 +130,24 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       batch = [];
       sentBatches++;
     };
+    const problem = (p: ScanProblem) => {
+      problems.push(p);
+      if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...p });
+    };
     try {
-      for await (const items of scanFolderSlices(root, { recursive, signal, onFolder })) {
+      // Ids first: the count and every entry reach the page after one pass of directory reads;
+      // sizes and mtimes (a stat per file, most of a scan's time) follow as `scanIdentities`.
+      for await (const items of scanFolderSlices(root, { recursive, signal, onFolder, deferStats: true })) {
         if (signal.aborted) break;
         for (const item of items) {
           if (isProblem(item)) {
-            problems.push(item.problem);
-            if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...item.problem });
+            problem(item.problem);
             continue;
           }
-          entries.set(item.id, item);
+          // Main's entries hold only read identities: stale results are judged by them.
+          if (item.size < 0) unread.push([listed, item]);
+          else entries.set(item.id, item);
+          listed++;
           if (!batch.length) {
             batchStart = performance.now();
             // A slow folder must not hold back the entries already found.
@@ -146,14 +158,14 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
         }
         if (batch.length && performance.now() - batchStart >= (sentBatches === 0 ? firstBatchMs : batchMs)) flush();
       }
+      flush();
+      await readIdentities(info, unread, entries, problem, signal);
     } catch (error) {
-      const problem: ScanProblem = {
+      problem({
         path: '.',
         code: 'unreadable_folder',
         message: `The folder could not be read: ${error instanceof Error ? error.message : String(error)}`,
-      };
-      problems.push(problem);
-      opts.emit('scanProblem', { folderId, ...problem });
+      });
     }
     flush();
     const done: ScanDone = {
@@ -169,6 +181,43 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     // without any folder's mtime moving.
     if (opts.listings && !signal.aborted && problems.length === 0) await opts.listings.save(info, folders, entries.values()).catch(() => undefined);
     return done;
+  }
+
+  /** Reads the size and mtime of each entry listed without them, in listing order, and sends
+   *  them in batches as a scan sends entries (a turn of the event loop every few ms). */
+  async function readIdentities(
+    info: FolderInfo,
+    unread: ReadonlyArray<[number, ImageEntry]>,
+    entries: Map<string, ImageEntry>,
+    problem: (p: ScanProblem) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let out: ScanIdentities = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
+    let sentAt = performance.now();
+    let turnAt = sentAt;
+    for (const [at, listedEntry] of unread) {
+      if (signal.aborted) return;
+      const read = identify(info.root, listedEntry);
+      if (isProblem(read)) {
+        problem(read.problem);
+        continue;
+      }
+      entries.set(read.id, read);
+      out.at.push(at);
+      out.sizes.push(read.size);
+      out.mtimes.push(read.mtimeMs);
+      const now = performance.now();
+      if (out.at.length >= batchMax || now - sentAt >= batchMs) {
+        opts.emit('scanIdentities', out);
+        out = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
+        sentAt = now;
+      }
+      if (now - turnAt >= 10) {
+        await turn();
+        turnAt = performance.now();
+      }
+    }
+    if (out.at.length && !signal.aborted) opts.emit('scanIdentities', out);
   }
 
   /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small

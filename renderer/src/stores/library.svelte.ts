@@ -1,6 +1,6 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
+import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanIdentities, ScanProblem } from '../../../app/types';
 import { unpackEntries } from '../../../app/scan-batch';
 import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
@@ -14,6 +14,8 @@ export class LibraryStore {
   #scanning = $state(false);
   /** Bumped whenever `entries` / `names` change. */
   #version = $state(0);
+  /** Bumped when sizes and mtimes of listed entries arrive. */
+  #identities = $state(0);
   #names = $state.raw<NameIndex>(buildNameIndex([]));
   #problems = $state.raw<ScanProblem[]>([]);
   get problems() {
@@ -46,8 +48,8 @@ export class LibraryStore {
   private indexById = new Map<string, number>();
   /** Entries the Map covers (entries only grow between resets, so their indices hold). */
   private indexed = 0;
-  /** Batches that arrived before openFolder answered, by folder id. */
-  private pending = new Map<string, ScanBatch[]>();
+  /** Batches (and identities) that arrived before openFolder answered, by folder id, in order. */
+  private pending = new Map<string, Array<ScanBatch | ScanIdentities>>();
   private pendingDone = new Map<string, ScanDone>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
@@ -92,7 +94,10 @@ export class LibraryStore {
       const info = await this.api.openFolder({ path });
       this.reset(info);
       this.#scanning = true;
-      for (const batch of this.pending.get(info.folderId) ?? []) this.append(batch);
+      for (const event of this.pending.get(info.folderId) ?? []) {
+        if ('at' in event) this.identify(event);
+        else this.append(event);
+      }
       const done = this.pendingDone.get(info.folderId);
       this.pending.clear();
       this.pendingDone.clear();
@@ -110,11 +115,40 @@ export class LibraryStore {
     if (this.#folder?.folderId === batch.folderId) {
       this.append(batch);
       this.scheduleFlush(false);
-    } else if (this.#opening) {
-      const list = this.pending.get(batch.folderId) ?? [];
-      list.push(batch);
-      this.pending.set(batch.folderId, list);
+    } else this.hold(batch);
+  }
+
+  /** Sizes and mtimes of entries listed before they were read (the detail panel shows them). */
+  onScanIdentities(identities: ScanIdentities): void {
+    if (this.#folder?.folderId === identities.folderId) this.identify(identities);
+    else this.hold(identities);
+  }
+
+  private hold(event: ScanBatch | ScanIdentities): void {
+    if (!this.#opening) return;
+    const list = this.pending.get(event.folderId) ?? [];
+    list.push(event);
+    this.pending.set(event.folderId, list);
+  }
+
+  /** Replaces the entries (new objects, so a view holding the old one is not changed under it).
+   *  Not a `version` change (ids and order stay; re-running every view at 250,000 would cost far
+   *  more): readers of sizes and mtimes follow `current`. */
+  private identify({ at, sizes, mtimes }: ScanIdentities): void {
+    const n = Math.min(at.length, sizes.length, mtimes.length);
+    for (let k = 0; k < n; k++) {
+      const old = this.entries[at[k]];
+      if (old) this.entries[at[k]] = { id: old.id, name: old.name, size: sizes[k], mtimeMs: mtimes[k] };
     }
+    if (n > 0) this.#identities += 1;
+  }
+
+  /** The listing's latest copy of `entry` (its size and mtime may arrive after its id), tracked. */
+  current(entry: ImageEntry | undefined): ImageEntry | undefined {
+    void this.#identities;
+    if (!entry || entry.size >= 0) return entry;
+    const at = this.indexOf(entry.id);
+    return at >= 0 ? this.entries[at] : entry;
   }
 
   onScanDone(done: ScanDone): void {

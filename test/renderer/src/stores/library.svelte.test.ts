@@ -59,6 +59,29 @@ describe('LibraryStore', () => {
     expect(shown()).toEqual(['a/10.jpg', 'img02.jpg', 'img3.jpg']);
   });
 
+  it('takes sizes and mtimes of listed images when they come, even before openFolder answered', async () => {
+    const overtake: { events?: () => void } = {};
+    const api = folderApi([], [], {}, {
+      openFolder: ({ path }) => {
+        overtake.events?.();
+        return { folderId, root: path, name: 'photos', recursive: true };
+      },
+    });
+    const library = new LibraryStore(api);
+    const unread = (id: string) => ({ ...entry(id), size: -1, mtimeMs: -1 });
+    overtake.events = () => {
+      library.onScanBatch(packEntries(folderId, [unread('a.jpg'), unread('b.jpg')]));
+      library.onScanIdentities({ folderId, at: [1], sizes: [20], mtimes: [2000] });
+    };
+    await library.open('/photos');
+    library.onScanBatch(packEntries(folderId, [unread('c.jpg')]));
+    expect(library.current(library.entries[0])).toMatchObject({ size: -1 });
+    library.onScanIdentities({ folderId, at: [2, 0], sizes: [30, 10], mtimes: [3000, 1000] });
+    library.onScanIdentities({ folderId: 'ffffffffffffffff', at: [0], sizes: [99], mtimes: [99] });
+    expect(library.entries.map((e) => [e.id, e.size, e.mtimeMs])).toEqual([['a.jpg', 10, 1000], ['b.jpg', 20, 2000], ['c.jpg', 30, 3000]]);
+    expect(library.current(unread('a.jpg'))).toMatchObject({ size: 10 });
+  });
+
   it('finds any listed image by id while the scan goes on', async () => {
     const library = new LibraryStore(folderApi([]));
     await library.open('/photos');
