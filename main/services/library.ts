@@ -6,6 +6,7 @@ import { AppFailure } from '../../app/errors';
 import { packEntries } from '../../app/scan-batch';
 import type { FolderInfo, ImageEntry, ScanDone, ScanIdentities, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
+import type { EventName, Events } from '../../app/contract';
 import type { CachedListing, ListingCache } from './listing-cache';
 import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
@@ -31,11 +32,15 @@ export interface FolderState {
   entries: Map<string, ImageEntry>;
   problems: ScanProblem[];
   done: Promise<ScanDone>;
+  /** Sends what a scan started early held back (see prefetch). */
+  release?: () => void;
 }
 
 type LibraryPort = Ports['library'];
 
 export interface Library extends LibraryPort {
+  /** Starts reading the folder the app opens at start before the page asks for it. */
+  prefetch(path: string, recursive: boolean): Promise<void>;
   get(folderId: string): FolderState | undefined;
   resolve(folderId: string, id: string): Promise<string>;
   /** Stops every running scan. */
@@ -79,27 +84,67 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   const states = new Map<string, FolderState>();
   let running: { abort: AbortController; finished: Promise<ScanDone> } | null = null;
 
-  async function open(requested: string, recursive: boolean): Promise<FolderInfo> {
-    const root = await validateFolder(requested);
-    const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
+  /** A scan started before the page asked (the folder the app opens at start), its events held. */
+  let early: { info: FolderInfo; state: FolderState; held: Array<[EventName, unknown]> } | null = null;
+
+  function start(info: FolderInfo, held: Array<[EventName, unknown]> | null): FolderState {
     if (running) running.abort.abort();
-    roots.set(info.folderId, info);
     const abort = new AbortController();
     const entries = new Map<string, ImageEntry>();
     const problems: ScanProblem[] = [];
-    const state: FolderState = { info, entries, problems, done: runScan(info, entries, problems, abort.signal) };
-    states.delete(info.folderId);
-    states.set(info.folderId, state);
-    for (const key of states.keys()) {
-      if (states.size <= keptFolders) break;
-      states.delete(key);
-    }
+    const channel = { held };
+    const send: Emit = (event, payload) => {
+      if (channel.held) channel.held.push([event, payload]);
+      else opts.emit(event, payload);
+    };
+    const state: FolderState = { info, entries, problems, done: runScan(info, entries, problems, abort.signal, send) };
+    state.release = () => {
+      const events = channel.held ?? [];
+      channel.held = null;
+      for (const [event, payload] of events) opts.emit(event, payload as Events[typeof event]);
+    };
     const current = { abort, finished: state.done };
     running = current;
     void state.done.finally(() => {
       if (running === current) running = null;
     });
+    return state;
+  }
+
+  function keep(state: FolderState): void {
+    roots.set(state.info.folderId, state.info);
+    states.delete(state.info.folderId);
+    states.set(state.info.folderId, state);
+    for (const key of states.keys()) {
+      if (states.size <= keptFolders) break;
+      states.delete(key);
+    }
+  }
+
+  async function open(requested: string, recursive: boolean): Promise<FolderInfo> {
+    const root = await validateFolder(requested);
+    const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
+    const ready = early;
+    early = null;
+    if (ready && ready.info.folderId === info.folderId && ready.info.recursive === recursive) {
+      // The scan (or cached listing) already under way: what it found so far goes out now, in
+      // order, and the rest as it comes.
+      keep(ready.state);
+      ready.state.release?.();
+      return info;
+    }
+    keep(start(info, null));
     return info;
+  }
+
+  /** Starts scanning the folder the app will open at start while the window loads; nothing is
+   *  sent, and nothing of it can be read, until the page opens that folder (`open`). */
+  async function prefetch(requested: string, recursive: boolean): Promise<void> {
+    const root = await validateFolder(requested);
+    if (running) return; // the page already opened something
+    const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
+    const held: Array<[EventName, unknown]> = [];
+    early = { info, state: start(info, held), held };
   }
 
   async function runScan(
@@ -107,11 +152,12 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     entries: Map<string, ImageEntry>,
     problems: ScanProblem[],
     signal: AbortSignal,
+    send: Emit,
   ): Promise<ScanDone> {
     const { folderId, root, recursive } = info;
     const started = performance.now();
     const cached = opts.listings ? await opts.listings.load(info).catch(() => null) : null;
-    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started);
+    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started, send);
     const folders: Array<[string, number, number]> = [];
     const onFolder = opts.listings ? (real: string, mtimeMs: number) => void folders.push([real, mtimeMs, Date.now()]) : undefined;
     let batch: ImageEntry[] = [];
@@ -126,13 +172,13 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       if (timer) clearTimeout(timer);
       timer = null;
       if (!batch.length || signal.aborted) return;
-      opts.emit('scanBatch', packEntries(folderId, batch));
+      send('scanBatch', packEntries(folderId, batch));
       batch = [];
       sentBatches++;
     };
     const problem = (p: ScanProblem) => {
       problems.push(p);
-      if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...p });
+      if (problems.length <= problemEvents) send('scanProblem', { folderId, ...p });
     };
     try {
       // Ids first: the count and every entry reach the page after one pass of directory reads;
@@ -159,7 +205,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
         if (batch.length && performance.now() - batchStart >= (sentBatches === 0 ? firstBatchMs : batchMs)) flush();
       }
       flush();
-      await readIdentities(info, unread, entries, problem, signal);
+      await readIdentities(info, unread, entries, problem, signal, send);
     } catch (error) {
       problem({
         path: '.',
@@ -176,7 +222,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       cancelled: signal.aborted,
     };
     // A scan cancelled by reopening the same folder must not announce the end of the new one.
-    if (!signal.aborted || states.get(folderId)?.entries === entries) opts.emit('scanDone', done);
+    if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
     // Only a complete listing without problems is kept: a problem (a permission, a link) can clear
     // without any folder's mtime moving.
     if (opts.listings && !signal.aborted && problems.length === 0) await opts.listings.save(info, folders, entries.values()).catch(() => undefined);
@@ -191,6 +237,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     entries: Map<string, ImageEntry>,
     problem: (p: ScanProblem) => void,
     signal: AbortSignal,
+    send: Emit,
   ): Promise<void> {
     let out: ScanIdentities = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
     let sentAt = performance.now();
@@ -208,7 +255,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       out.mtimes.push(read.mtimeMs);
       const now = performance.now();
       if (out.at.length >= batchMax || now - sentAt >= batchMs) {
-        opts.emit('scanIdentities', out);
+        send('scanIdentities', out);
         out = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
         sentAt = now;
       }
@@ -217,13 +264,13 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
         turnAt = performance.now();
       }
     }
-    if (out.at.length && !signal.aborted) opts.emit('scanIdentities', out);
+    if (out.at.length && !signal.aborted) send('scanIdentities', out);
   }
 
   /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small
    *  first batch for the first screen, then the rest at once, since each batch costs the page a
    *  pass; then checks in the background that no file changed in place since it was stored. */
-  async function serveCached(info: FolderInfo, cached: CachedListing, entries: Map<string, ImageEntry>, signal: AbortSignal, started: number): Promise<ScanDone> {
+  async function serveCached(info: FolderInfo, cached: CachedListing, entries: Map<string, ImageEntry>, signal: AbortSignal, started: number, send: Emit): Promise<ScanDone> {
     const { folderId } = info;
     const { ids, sizes, mtimes } = cached;
     for (let i = 0; i < ids.length; i++) {
@@ -232,12 +279,12 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     }
     for (let at = 0; at < ids.length && !signal.aborted; ) {
       const end = at === 0 ? Math.min(firstBatchMax, ids.length) : ids.length;
-      opts.emit('scanBatch', { folderId, ids: ids.slice(at, end), sizes: sizes.slice(at, end), mtimes: mtimes.slice(at, end), sorted: true });
+      send('scanBatch', { folderId, ids: ids.slice(at, end), sizes: sizes.slice(at, end), mtimes: mtimes.slice(at, end), sorted: true });
       at = end;
       await turn();
     }
     const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
-    if (!signal.aborted || states.get(folderId)?.entries === entries) opts.emit('scanDone', done);
+    if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
     if (!signal.aborted) void recheck(info, entries, signal);
     return done;
   }
@@ -276,6 +323,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
 
   return {
     open,
+    prefetch,
     get: (folderId) => states.get(folderId),
     resolve,
     async close() {

@@ -203,6 +203,53 @@ describe('library', () => {
     expect(identities.flatMap((b) => b.at.map((at, k) => [listed[at], b.sizes[k]]))).toEqual([['b.jpg', 2]]);
   });
 
+  it('reads the start folder before the page asks, sends nothing and serves nothing of it until the page opens it', async () => {
+    const root = await folder();
+    for (let i = 0; i < 30; i++) await writeFile(path.join(root, 'sub', `img${i}.jpg`));
+    const other = await folder();
+    await writeFile(path.join(other, 'x.jpg'));
+    const { library, events } = recordingLibrary();
+    await library.prefetch(root, true);
+    const folderId = folderIdOf(root);
+    // Let the early scan run to its end: still nothing sent, nothing readable.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events).toEqual([]);
+    expect(library.get(folderId)).toBeUndefined();
+    await expect(library.resolve(folderId, 'sub/img1.jpg')).rejects.toMatchObject({ code: 'not_found' });
+
+    const info = await library.open(root, true);
+    expect(info.folderId).toBe(folderId);
+    const done = await library.get(folderId)!.done;
+    expect(done).toMatchObject({ total: 30, cancelled: false });
+    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.payload as Events['scanBatch']).ids);
+    expect(ids.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `sub/img${i}.jpg`).sort());
+    expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+    expect(events.at(-1)?.event).toBe('scanDone');
+    expect(await library.resolve(folderId, 'sub/img1.jpg')).toBe(path.join(root, 'sub', 'img1.jpg'));
+
+    // Opened again: a fresh scan, not the early one again.
+    events.length = 0;
+    await library.get((await library.open(root, true)).folderId)!.done;
+    expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+  });
+
+  it('drops an early scan when the page opens another folder first', async () => {
+    const root = await folder();
+    await writeFile(path.join(root, 'a.jpg'));
+    const other = await folder();
+    await writeFile(path.join(other, 'x.jpg'));
+    const { library, events } = recordingLibrary();
+    await library.prefetch(root, true);
+    const info = await library.open(other, true);
+    await library.get(info.folderId)!.done;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(events.every((e) => (e.payload as { folderId?: string }).folderId === info.folderId)).toBe(true);
+    expect(events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.payload as Events['scanBatch']).ids)).toEqual(['x.jpg']);
+    // Opening the first folder afterwards scans it as usual.
+    const first = await library.open(root, true);
+    expect(await library.get(first.folderId)!.done).toMatchObject({ total: 1 });
+  });
+
   it('refuses a missing folder and a file with clear errors', async () => {
     const root = await folder();
     const file = await writeFile(path.join(root, 'a.jpg'));
