@@ -41,6 +41,8 @@ export interface ScanBatch {
   /** True when the folder's entries, from its first batch through this one, are in natural name
    *  order (a cached listing): the page then needs no sort to list them by name. */
   sorted?: boolean;
+  /** True on the listing's last batch: no ids follow (sizes and mtimes may), so the page lists it now. */
+  complete?: boolean;
 }
 
 /** Sizes and mtimes of entries listed before they were read: `at` are positions in the folder's

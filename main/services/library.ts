@@ -168,11 +168,11 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     /** Listed before their size and mtime were read: position in the listing, entry. */
     const unread: Array<[number, ImageEntry]> = [];
     let timer: NodeJS.Timeout | null = null;
-    const flush = () => {
+    const flush = (complete = false) => {
       if (timer) clearTimeout(timer);
       timer = null;
-      if (!batch.length || signal.aborted) return;
-      send('scanBatch', packEntries(folderId, batch));
+      if ((!batch.length && !complete) || signal.aborted) return;
+      send('scanBatch', complete ? { ...packEntries(folderId, batch), complete } : packEntries(folderId, batch));
       batch = [];
       sentBatches++;
     };
@@ -204,7 +204,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
         }
         if (batch.length && performance.now() - batchStart >= (sentBatches === 0 ? firstBatchMs : batchMs)) flush();
       }
-      flush();
+      flush(true);
       await readIdentities(info, unread, entries, problem, signal, send);
     } catch (error) {
       problem({
@@ -279,7 +279,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     }
     for (let at = 0; at < ids.length && !signal.aborted; ) {
       const end = at === 0 ? Math.min(firstBatchMax, ids.length) : ids.length;
-      send('scanBatch', { folderId, ids: ids.slice(at, end), sizes: sizes.slice(at, end), mtimes: mtimes.slice(at, end), sorted: true });
+      const complete = end === ids.length;
+      send('scanBatch', { folderId, ids: ids.slice(at, end), sizes: sizes.slice(at, end), mtimes: mtimes.slice(at, end), sorted: true, complete });
       at = end;
       await turn();
     }

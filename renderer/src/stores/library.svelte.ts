@@ -114,7 +114,7 @@ export class LibraryStore {
   onScanBatch(batch: ScanBatch): void {
     if (this.#folder?.folderId === batch.folderId) {
       this.append(batch);
-      this.scheduleFlush(false);
+      this.scheduleFlush(batch.complete === true);
     } else this.hold(batch);
   }
 

@@ -171,6 +171,8 @@ describe('library', () => {
     const listed = batches.flatMap((b) => b.ids);
     expect(new Set(listed).size).toBe(5000);
     expect(batches.every((b) => b.sizes.every((n) => n === -1) && b.mtimes.every((n) => n === -1))).toBe(true);
+    // The listing's last batch says so (the page lists it at once); no other does.
+    expect(batches.map((b) => b.complete === true)).toEqual(batches.map((_, i) => i === batches.length - 1));
     // Each listed position gets its file's size and mtime, after the listing and before the end.
     const kinds = events.map((e) => e.event).filter((e) => e.startsWith('scan'));
     expect(kinds.lastIndexOf('scanBatch')).toBeLessThan(kinds.indexOf('scanIdentities'));

@@ -82,6 +82,22 @@ describe('LibraryStore', () => {
     expect(library.current(unread('a.jpg'))).toMatchObject({ size: 10 });
   });
 
+  it('lists the last batch of a listing at once, while sizes are still being read', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    library.onScanBatch(packEntries(folderId, [entry('b.jpg'), entry('a.jpg')]));
+    await tick();
+    expect(library.names.order).toHaveLength(2);
+    // An ordinary batch right after waits for the next indexing slot; the listing's last does not.
+    library.onScanBatch(packEntries(folderId, [entry('c.jpg')]));
+    await tick();
+    expect(library.names.order).toHaveLength(2);
+    library.onScanBatch({ ...packEntries(folderId, [entry('d.jpg')]), complete: true });
+    await tick();
+    expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
+    expect(library.scanning).toBe(true);
+  });
+
   it('finds any listed image by id while the scan goes on', async () => {
     const library = new LibraryStore(folderApi([]));
     await library.open('/photos');
