@@ -22,6 +22,9 @@ const firstBatchMax = 1000;
 const firstBatchMs = 50;
 const batchMax = 25_000;
 const batchMs = 250;
+/** A cached listing needs no indexing in the page (it comes sorted), so it goes in fewer batches;
+ *  not in one, which held main (and the first thumbnails) while 13 MB of it was written. */
+const cachedBatchMax = 50_000;
 /** Folders whose entry lists stay in memory; older ones stay resolvable but forget their entries. */
 const keptFolders = 8;
 /** Problems announced one by one; a folder of thousands of broken links reports the rest in scanDone. */
@@ -37,6 +40,12 @@ export interface FolderState {
 }
 
 type LibraryPort = Ports['library'];
+
+/** Entries listed before their size and mtime were read, and their positions in the listing. */
+interface Unread {
+  at: number[];
+  entries: ImageEntry[];
+}
 
 export interface Library extends LibraryPort {
   /** Starts reading the folder the app opens at start before the page asks for it. */
@@ -165,8 +174,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     let sentBatches = 0;
     /** Entries listed so far (the page's position of the next one). */
     let listed = 0;
-    /** Listed before their size and mtime were read: position in the listing, entry. */
-    const unread: Array<[number, ImageEntry]> = [];
+    /** Listed before their size and mtime were read: their positions in the listing, and them. */
+    const unread: Unread = { at: [], entries: [] };
     let timer: NodeJS.Timeout | null = null;
     const flush = (complete = false) => {
       if (timer) clearTimeout(timer);
@@ -191,7 +200,10 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
             continue;
           }
           // Main's entries hold only read identities: stale results are judged by them.
-          if (item.size < 0) unread.push([listed, item]);
+          if (item.size < 0) {
+            unread.at.push(listed);
+            unread.entries.push(item);
+          }
           else entries.set(item.id, item);
           listed++;
           if (!batch.length) {
@@ -233,7 +245,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
    *  them in batches as a scan sends entries (a turn of the event loop every few ms). */
   async function readIdentities(
     info: FolderInfo,
-    unread: ReadonlyArray<[number, ImageEntry]>,
+    unread: Unread,
     entries: Map<string, ImageEntry>,
     problem: (p: ScanProblem) => void,
     signal: AbortSignal,
@@ -242,17 +254,25 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     let out: ScanIdentities = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
     let sentAt = performance.now();
     let turnAt = sentAt;
-    for (const [at, listedEntry] of unread) {
+    // Ids are relative paths the scan built from on-disk names: joined to the root as they are.
+    const prefix = info.root.endsWith(path.sep) ? info.root : info.root + path.sep;
+    for (let k = 0; k < unread.at.length; k++) {
       if (signal.aborted) return;
-      const read = identify(info.root, listedEntry);
-      if (isProblem(read)) {
-        problem(read.problem);
+      const at = unread.at[k];
+      const listedEntry = unread.entries[k];
+      const st = fs.statSync(prefix + listedEntry.id, { throwIfNoEntry: false });
+      if (!st || !st.isFile()) {
+        // Gone, or no longer a plain file, since it was listed: the scan's own words for it.
+        const read = identify(info.root, listedEntry);
+        if (isProblem(read)) problem(read.problem);
         continue;
       }
-      entries.set(read.id, read);
+      const entry: ImageEntry = { id: listedEntry.id, name: listedEntry.name, size: st.size, mtimeMs: st.mtimeMs };
+      entries.set(entry.id, entry);
       out.at.push(at);
-      out.sizes.push(read.size);
-      out.mtimes.push(read.mtimeMs);
+      out.sizes.push(entry.size);
+      out.mtimes.push(entry.mtimeMs);
+      if ((k & 127) !== 0) continue;
       const now = performance.now();
       if (out.at.length >= batchMax || now - sentAt >= batchMs) {
         send('scanIdentities', out);
@@ -268,8 +288,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   }
 
   /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small
-   *  first batch for the first screen, then the rest at once, since each batch costs the page a
-   *  pass; then checks in the background that no file changed in place since it was stored. */
+   *  first batch for the first screen, then large ones; then checks in the background that no
+   *  file changed in place since it was stored. */
   async function serveCached(info: FolderInfo, cached: CachedListing, entries: Map<string, ImageEntry>, signal: AbortSignal, started: number, send: Emit): Promise<ScanDone> {
     const { folderId } = info;
     const { ids, sizes, mtimes } = cached;
@@ -278,7 +298,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       entries.set(id, { id, name: id.slice(id.lastIndexOf('/') + 1), size: sizes[i], mtimeMs: mtimes[i] });
     }
     for (let at = 0; at < ids.length && !signal.aborted; ) {
-      const end = at === 0 ? Math.min(firstBatchMax, ids.length) : ids.length;
+      const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, ids.length);
       const complete = end === ids.length;
       send('scanBatch', { folderId, ids: ids.slice(at, end), sizes: sizes.slice(at, end), mtimes: mtimes.slice(at, end), sorted: true, complete });
       at = end;
