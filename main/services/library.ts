@@ -267,11 +267,13 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
         if (isProblem(read)) problem(read.problem);
         continue;
       }
-      const entry: ImageEntry = { id: listedEntry.id, name: listedEntry.name, size: st.size, mtimeMs: st.mtimeMs };
-      entries.set(entry.id, entry);
+      // The listed object is this pass's alone (batches copied its fields): completed in place.
+      listedEntry.size = st.size;
+      listedEntry.mtimeMs = st.mtimeMs;
+      entries.set(listedEntry.id, listedEntry);
       out.at.push(at);
-      out.sizes.push(entry.size);
-      out.mtimes.push(entry.mtimeMs);
+      out.sizes.push(st.size);
+      out.mtimes.push(st.mtimeMs);
       if ((k & 127) !== 0) continue;
       const now = performance.now();
       if (out.at.length >= batchMax || now - sentAt >= batchMs) {
