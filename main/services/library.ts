@@ -95,6 +95,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
 
   /** A scan started before the page asked (the folder the app opens at start), its events held. */
   let early: { info: FolderInfo; state: FolderState; held: Array<[EventName, unknown]> } | null = null;
+  /** Set by the first open: an early read is pointless (and would be stale) after it. */
+  let opened = false;
 
   function start(info: FolderInfo, held: Array<[EventName, unknown]> | null): FolderState {
     if (running) running.abort.abort();
@@ -131,6 +133,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   }
 
   async function open(requested: string, recursive: boolean): Promise<FolderInfo> {
+    opened = true;
     const root = await validateFolder(requested);
     const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
     const ready = early;
@@ -150,7 +153,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
    *  sent, and nothing of it can be read, until the page opens that folder (`open`). */
   async function prefetch(requested: string, recursive: boolean): Promise<void> {
     const root = await validateFolder(requested);
-    if (running) return; // the page already opened something
+    if (opened) return; // the page already opened something
     const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
     const held: Array<[EventName, unknown]> = [];
     early = { info, state: start(info, held), held };
