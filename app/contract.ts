@@ -16,6 +16,7 @@ import type {
   ResultSummary,
   ScanBatch,
   ScanDone,
+  ScanIdentities,
   ScanProblem,
 } from './types';
 import type { AppError } from './errors';
@@ -262,6 +263,8 @@ export interface Events {
   scanBatch: ScanBatch;
   scanDone: ScanDone;
   scanProblem: ScanProblem & { folderId: string };
+  /** Sizes and mtimes of entries a `scanBatch` listed with -1 (read after the listing). */
+  scanIdentities: ScanIdentities;
   jobProgress: JobProgress;
   jobItem: JobItemEvent;
   /** A folder was asked for from outside the renderer (menu, command line, second instance). */

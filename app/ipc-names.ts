@@ -64,6 +64,7 @@ export const eventNames = [
   'exportProgress',
   'sendProgress',
   'modelDownload',
+  'scanIdentities',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

@@ -35,6 +35,21 @@ export interface ScanBatch {
   folderId: string;
   /** Relative POSIX paths (image ids), in scan order. */
   ids: string[];
+  /** -1 (with the mtime) while not read yet: a `scanIdentities` event brings it before `scanDone`. */
+  sizes: number[];
+  mtimes: number[];
+  /** True when the folder's entries, from its first batch through this one, are in natural name
+   *  order (a cached listing): the page then needs no sort to list them by name. */
+  sorted?: boolean;
+  /** True on the listing's last batch: no ids follow (sizes and mtimes may), so the page lists it now. */
+  complete?: boolean;
+}
+
+/** Sizes and mtimes of entries listed before they were read: `at` are positions in the folder's
+ *  listing as its `scanBatch` events gave it (first batch's first id = 0). */
+export interface ScanIdentities {
+  folderId: string;
+  at: number[];
   sizes: number[];
   mtimes: number[];
 }

@@ -57,7 +57,8 @@ export function comparePaths(a: string, b: string): number {
 /** Name data derived once per folder listing: lower-cased paths and the natural name order. */
 export interface NameIndex {
   lower: string[];
-  /** naturalKey of each lower-cased path. */
+  /** naturalKey of each lower-cased path; shorter than `lower` after sortedNameIndex (computed
+   *  when the index is next extended). */
   keys: string[];
   /** Entry indices in natural path order. */
   order: Int32Array;
@@ -127,7 +128,7 @@ export function naturalKey(lower: string): string {
 }
 
 /** Builds the name index of a folder listing (natural order: "img2" before "img10"). */
-export function buildNameIndex(entries: readonly ImageEntry[]): NameIndex {
+export function buildNameIndex(entries: ReadonlyArray<Pick<ImageEntry, 'id'>>): NameIndex {
   return extendNameIndex({ lower: [], keys: [], order: new Int32Array(0), rank: new Int32Array(0) }, entries);
 }
 
@@ -137,11 +138,13 @@ export function buildNameIndex(entries: readonly ImageEntry[]): NameIndex {
  * they are merged in. `prev.lower` and `prev.keys` are extended in place (indices below their
  * old length keep their meaning).
  */
-export function extendNameIndex(prev: NameIndex, entries: readonly ImageEntry[]): NameIndex {
+export function extendNameIndex(prev: NameIndex, entries: ReadonlyArray<Pick<ImageEntry, 'id'>>): NameIndex {
   const old = prev.order.length;
   const n = entries.length;
   const { lower, keys } = prev;
   lower.length = old;
+  // An index built from a listing that came in order (sortedNameIndex) has no keys yet.
+  for (let i = keys.length; i < old; i++) keys.push(naturalKey(lower[i]));
   keys.length = old;
   for (let i = old; i < n; i++) {
     const name = entries[i].id.toLowerCase();
@@ -166,6 +169,23 @@ export function extendNameIndex(prev: NameIndex, entries: readonly ImageEntry[])
   const rank = new Int32Array(n);
   for (let p = 0; p < n; p++) rank[order[p]] = p;
   return { lower, keys, order, rank };
+}
+
+/**
+ * The name index of `entries` when they are already in natural name order (a cached listing is
+ * stored that way): the order is the identity, so neither keys nor a sort are needed. `prev` must
+ * be such an index of the first entries (or empty); its `lower` is extended in place.
+ */
+export function sortedNameIndex(prev: NameIndex, entries: ReadonlyArray<Pick<ImageEntry, 'id'>>): NameIndex {
+  const old = prev.order.length;
+  const n = entries.length;
+  const { lower, keys } = prev;
+  lower.length = old;
+  if (keys.length > old) keys.length = old;
+  for (let i = old; i < n; i++) lower.push(entries[i].id.toLowerCase());
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return { lower, keys, order, rank: order.slice() };
 }
 
 export interface ViewCounts {

@@ -91,6 +91,9 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     return last && existsSync(last) ? last : null;
   };
   const folders = createChosenFolders({ known: () => [opts.initialFolder, settings.get().lastFolder, ...settings.get().recentFolders] });
+  // Read it while the window loads; the page's openFolder (through the gate) takes it over.
+  const startFolder = initialFolder();
+  if (startFolder) void library.prefetch(startFolder, settings.get().recursive).catch(() => undefined);
 
   // --- results, jobs, exporter
   // The Roboflow API engine. The client follows the settings of the moment (timeout, auth mode,

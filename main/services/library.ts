@@ -4,10 +4,11 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
 import { packEntries } from '../../app/scan-batch';
-import type { FolderInfo, ImageEntry, ScanDone, ScanProblem } from '../../app/types';
+import type { FolderInfo, ImageEntry, ScanDone, ScanIdentities, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
-import type { ListingCache } from './listing-cache';
-import { isImageName, isInside, isProblem, scanFolderSlices } from './scan';
+import type { EventName, Events } from '../../app/contract';
+import type { CachedListing, ListingCache } from './listing-cache';
+import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
 // The folders the user opened this session. Opening one scans it in the background and streams
 // its entries as `scanBatch` events; `resolve` is the gate every media and job read goes through:
@@ -21,6 +22,9 @@ const firstBatchMax = 1000;
 const firstBatchMs = 50;
 const batchMax = 25_000;
 const batchMs = 250;
+/** A cached listing needs no indexing in the page (it comes sorted), so it goes in fewer batches;
+ *  not in one, which held main (and the first thumbnails) while 13 MB of it was written. */
+const cachedBatchMax = 50_000;
 /** Folders whose entry lists stay in memory; older ones stay resolvable but forget their entries. */
 const keptFolders = 8;
 /** Problems announced one by one; a folder of thousands of broken links reports the rest in scanDone. */
@@ -31,11 +35,21 @@ export interface FolderState {
   entries: Map<string, ImageEntry>;
   problems: ScanProblem[];
   done: Promise<ScanDone>;
+  /** Sends what a scan started early held back (see prefetch). */
+  release?: () => void;
 }
 
 type LibraryPort = Ports['library'];
 
+/** Entries listed before their size and mtime were read, and their positions in the listing. */
+interface Unread {
+  at: number[];
+  entries: ImageEntry[];
+}
+
 export interface Library extends LibraryPort {
+  /** Starts reading the folder the app opens at start before the page asks for it. */
+  prefetch(path: string, recursive: boolean): Promise<void>;
   get(folderId: string): FolderState | undefined;
   resolve(folderId: string, id: string): Promise<string>;
   /** Stops every running scan. */
@@ -79,27 +93,70 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   const states = new Map<string, FolderState>();
   let running: { abort: AbortController; finished: Promise<ScanDone> } | null = null;
 
-  async function open(requested: string, recursive: boolean): Promise<FolderInfo> {
-    const root = await validateFolder(requested);
-    const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
+  /** A scan started before the page asked (the folder the app opens at start), its events held. */
+  let early: { info: FolderInfo; state: FolderState; held: Array<[EventName, unknown]> } | null = null;
+  /** Set by the first open: an early read is pointless (and would be stale) after it. */
+  let opened = false;
+
+  function start(info: FolderInfo, held: Array<[EventName, unknown]> | null): FolderState {
     if (running) running.abort.abort();
-    roots.set(info.folderId, info);
     const abort = new AbortController();
     const entries = new Map<string, ImageEntry>();
     const problems: ScanProblem[] = [];
-    const state: FolderState = { info, entries, problems, done: runScan(info, entries, problems, abort.signal) };
-    states.delete(info.folderId);
-    states.set(info.folderId, state);
-    for (const key of states.keys()) {
-      if (states.size <= keptFolders) break;
-      states.delete(key);
-    }
+    const channel = { held };
+    const send: Emit = (event, payload) => {
+      if (channel.held) channel.held.push([event, payload]);
+      else opts.emit(event, payload);
+    };
+    const state: FolderState = { info, entries, problems, done: runScan(info, entries, problems, abort.signal, send) };
+    state.release = () => {
+      const events = channel.held ?? [];
+      channel.held = null;
+      for (const [event, payload] of events) opts.emit(event, payload as Events[typeof event]);
+    };
     const current = { abort, finished: state.done };
     running = current;
     void state.done.finally(() => {
       if (running === current) running = null;
     });
+    return state;
+  }
+
+  function keep(state: FolderState): void {
+    roots.set(state.info.folderId, state.info);
+    states.delete(state.info.folderId);
+    states.set(state.info.folderId, state);
+    for (const key of states.keys()) {
+      if (states.size <= keptFolders) break;
+      states.delete(key);
+    }
+  }
+
+  async function open(requested: string, recursive: boolean): Promise<FolderInfo> {
+    opened = true;
+    const root = await validateFolder(requested);
+    const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
+    const ready = early;
+    early = null;
+    if (ready && ready.info.folderId === info.folderId && ready.info.recursive === recursive) {
+      // The scan (or cached listing) already under way: what it found so far goes out now, in
+      // order, and the rest as it comes.
+      keep(ready.state);
+      ready.state.release?.();
+      return info;
+    }
+    keep(start(info, null));
     return info;
+  }
+
+  /** Starts scanning the folder the app will open at start while the window loads; nothing is
+   *  sent, and nothing of it can be read, until the page opens that folder (`open`). */
+  async function prefetch(requested: string, recursive: boolean): Promise<void> {
+    const root = await validateFolder(requested);
+    if (opened) return; // the page already opened something
+    const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
+    const held: Array<[EventName, unknown]> = [];
+    early = { info, state: start(info, held), held };
   }
 
   async function runScan(
@@ -107,35 +164,51 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     entries: Map<string, ImageEntry>,
     problems: ScanProblem[],
     signal: AbortSignal,
+    send: Emit,
   ): Promise<ScanDone> {
     const { folderId, root, recursive } = info;
     const started = performance.now();
     const cached = opts.listings ? await opts.listings.load(info).catch(() => null) : null;
-    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started);
+    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started, send);
     const folders: Array<[string, number, number]> = [];
     const onFolder = opts.listings ? (real: string, mtimeMs: number) => void folders.push([real, mtimeMs, Date.now()]) : undefined;
     let batch: ImageEntry[] = [];
     let batchStart = 0;
     let sentBatches = 0;
+    /** Entries listed so far (the page's position of the next one). */
+    let listed = 0;
+    /** Listed before their size and mtime were read: their positions in the listing, and them. */
+    const unread: Unread = { at: [], entries: [] };
     let timer: NodeJS.Timeout | null = null;
-    const flush = () => {
+    const flush = (complete = false) => {
       if (timer) clearTimeout(timer);
       timer = null;
-      if (!batch.length || signal.aborted) return;
-      opts.emit('scanBatch', packEntries(folderId, batch));
+      if ((!batch.length && !complete) || signal.aborted) return;
+      send('scanBatch', complete ? { ...packEntries(folderId, batch), complete } : packEntries(folderId, batch));
       batch = [];
       sentBatches++;
     };
+    const problem = (p: ScanProblem) => {
+      problems.push(p);
+      if (problems.length <= problemEvents) send('scanProblem', { folderId, ...p });
+    };
     try {
-      for await (const items of scanFolderSlices(root, { recursive, signal, onFolder })) {
+      // Ids first: the count and every entry reach the page after one pass of directory reads;
+      // sizes and mtimes (a stat per file, most of a scan's time) follow as `scanIdentities`.
+      for await (const items of scanFolderSlices(root, { recursive, signal, onFolder, deferStats: true })) {
         if (signal.aborted) break;
         for (const item of items) {
           if (isProblem(item)) {
-            problems.push(item.problem);
-            if (problems.length <= problemEvents) opts.emit('scanProblem', { folderId, ...item.problem });
+            problem(item.problem);
             continue;
           }
-          entries.set(item.id, item);
+          // Main's entries hold only read identities: stale results are judged by them.
+          if (item.size < 0) {
+            unread.at.push(listed);
+            unread.entries.push(item);
+          }
+          else entries.set(item.id, item);
+          listed++;
           if (!batch.length) {
             batchStart = performance.now();
             // A slow folder must not hold back the entries already found.
@@ -146,14 +219,14 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
         }
         if (batch.length && performance.now() - batchStart >= (sentBatches === 0 ? firstBatchMs : batchMs)) flush();
       }
+      flush(true);
+      await readIdentities(info, unread, entries, problem, signal, send);
     } catch (error) {
-      const problem: ScanProblem = {
+      problem({
         path: '.',
         code: 'unreadable_folder',
         message: `The folder could not be read: ${error instanceof Error ? error.message : String(error)}`,
-      };
-      problems.push(problem);
-      opts.emit('scanProblem', { folderId, ...problem });
+      });
     }
     flush();
     const done: ScanDone = {
@@ -164,26 +237,80 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       cancelled: signal.aborted,
     };
     // A scan cancelled by reopening the same folder must not announce the end of the new one.
-    if (!signal.aborted || states.get(folderId)?.entries === entries) opts.emit('scanDone', done);
+    if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
     // Only a complete listing without problems is kept: a problem (a permission, a link) can clear
     // without any folder's mtime moving.
     if (opts.listings && !signal.aborted && problems.length === 0) await opts.listings.save(info, folders, entries.values()).catch(() => undefined);
     return done;
   }
 
-  /** Sends a cached listing as a scan would (a small first batch, then large ones), then checks
-   *  in the background that no file changed in place since it was stored. */
-  async function serveCached(info: FolderInfo, cached: ImageEntry[], entries: Map<string, ImageEntry>, signal: AbortSignal, started: number): Promise<ScanDone> {
+  /** Reads the size and mtime of each entry listed without them, in listing order, and sends
+   *  them in batches as a scan sends entries (a turn of the event loop every few ms). */
+  async function readIdentities(
+    info: FolderInfo,
+    unread: Unread,
+    entries: Map<string, ImageEntry>,
+    problem: (p: ScanProblem) => void,
+    signal: AbortSignal,
+    send: Emit,
+  ): Promise<void> {
+    let out: ScanIdentities = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
+    let sentAt = performance.now();
+    let turnAt = sentAt;
+    // Ids are relative paths the scan built from on-disk names: joined to the root as they are.
+    const prefix = info.root.endsWith(path.sep) ? info.root : info.root + path.sep;
+    for (let k = 0; k < unread.at.length; k++) {
+      if (signal.aborted) return;
+      const at = unread.at[k];
+      const listedEntry = unread.entries[k];
+      const st = fs.statSync(prefix + listedEntry.id, { throwIfNoEntry: false });
+      if (!st || !st.isFile()) {
+        // Gone, or no longer a plain file, since it was listed: the scan's own words for it.
+        const read = identify(info.root, listedEntry);
+        if (isProblem(read)) problem(read.problem);
+        continue;
+      }
+      // The listed object is this pass's alone (batches copied its fields): completed in place.
+      listedEntry.size = st.size;
+      listedEntry.mtimeMs = st.mtimeMs;
+      entries.set(listedEntry.id, listedEntry);
+      out.at.push(at);
+      out.sizes.push(st.size);
+      out.mtimes.push(st.mtimeMs);
+      if ((k & 127) !== 0) continue;
+      const now = performance.now();
+      if (out.at.length >= batchMax || now - sentAt >= batchMs) {
+        send('scanIdentities', out);
+        out = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
+        sentAt = now;
+      }
+      if (now - turnAt >= 10) {
+        await turn();
+        turnAt = performance.now();
+      }
+    }
+    if (out.at.length && !signal.aborted) send('scanIdentities', out);
+  }
+
+  /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small
+   *  first batch for the first screen, then large ones; then checks in the background that no
+   *  file changed in place since it was stored. */
+  async function serveCached(info: FolderInfo, cached: CachedListing, entries: Map<string, ImageEntry>, signal: AbortSignal, started: number, send: Emit): Promise<ScanDone> {
     const { folderId } = info;
-    for (const entry of cached) entries.set(entry.id, entry);
-    for (let at = 0; at < cached.length && !signal.aborted; ) {
-      const end = at === 0 ? Math.min(firstBatchMax, cached.length) : Math.min(at + batchMax, cached.length);
-      opts.emit('scanBatch', packEntries(folderId, cached.slice(at, end)));
+    const { ids, sizes, mtimes } = cached;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      entries.set(id, { id, name: id.slice(id.lastIndexOf('/') + 1), size: sizes[i], mtimeMs: mtimes[i] });
+    }
+    for (let at = 0; at < ids.length && !signal.aborted; ) {
+      const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, ids.length);
+      const complete = end === ids.length;
+      send('scanBatch', { folderId, ids: ids.slice(at, end), sizes: sizes.slice(at, end), mtimes: mtimes.slice(at, end), sorted: true, complete });
       at = end;
       await turn();
     }
     const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
-    if (!signal.aborted || states.get(folderId)?.entries === entries) opts.emit('scanDone', done);
+    if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
     if (!signal.aborted) void recheck(info, entries, signal);
     return done;
   }
@@ -222,6 +349,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
 
   return {
     open,
+    prefetch,
     get: (folderId) => states.get(folderId),
     resolve,
     async close() {

@@ -15,6 +15,10 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Told each folder's modification time, read just before the folder is listed (listing cache). */
   onFolder?: (realPath: string, mtimeMs: number) => void;
+  /** Plain image files come out as soon as their folder is read, with size and mtime -1 (not yet
+   *  read: `identify` reads them later), so a listing's ids need no stat per file. Links are still
+   *  resolved at once. */
+  deferStats?: boolean;
 }
 
 const extensionSet = new Set<string>(imageExtensions);
@@ -85,6 +89,7 @@ export async function* scanFolder(root: string, opts: ScanOptions = {}): AsyncGe
  */
 export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): AsyncGenerator<ScanItem[], void, undefined> {
   const recursive = opts.recursive ?? true;
+  const deferStats = opts.deferStats ?? false;
   const rootReal = await fsp.realpath(root);
   const visited = new Set<string>([rootReal]);
   const mode: StatMode = { sync: true, slow: 0, lastYield: performance.now() };
@@ -113,13 +118,19 @@ export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): A
         out.push({ problem: { path: rel, code: 'unreadable_file', message: 'It is not a regular file.' } });
         return;
       }
-      chunk.push({ rel, name, link });
+      if (deferStats && !link) out.push({ id: rel, name, size: -1, mtimeMs: -1 });
+      else chunk.push({ rel, name, link });
     };
     const flushChunk = async (): Promise<void> => {
       await statChunkItems(chunk, dirAbs, rootReal, recursive, queue, visited, mode, out);
       chunk = [];
     };
     if (mode.sync) {
+      // Listing without stats (deferStats) never waits on anything: give the event loop its turns.
+      if (performance.now() - mode.lastYield >= turnMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        mode.lastYield = performance.now();
+      }
       // A local directory listing costs well under a millisecond per thousand names: read it in
       // one call, as a thread-pool round trip per 256 names left the process idle for seconds on
       // a busy machine.
@@ -135,8 +146,7 @@ export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): A
       noteSlice(mode, performance.now() - started);
       for (const dirent of dirents) {
         take(dirent);
-        if (chunk.length < statChunk) continue;
-        await flushChunk();
+        if (chunk.length >= statChunk) await flushChunk();
         if (out.length >= sliceMax || mode.yieldNow) {
           mode.yieldNow = false;
           yield out;
@@ -156,8 +166,7 @@ export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): A
       try {
         for await (const dirent of dir) {
           take(dirent);
-          if (chunk.length < statChunk) continue;
-          await flushChunk();
+          if (chunk.length >= statChunk) await flushChunk();
           if (out.length >= sliceMax || mode.yieldNow) {
             mode.yieldNow = false;
             yield out;
@@ -266,6 +275,14 @@ async function inspectAll(chunk: Candidate[], dirAbs: string, rootReal: string, 
     mode.yieldNow = true;
   }
   return results;
+}
+
+/** The entry of a plain image file listed with `deferStats` (its size and mtime read now), or the
+ *  problem that keeps it out (it vanished, or is no longer a regular file). */
+export function identify(rootReal: string, entry: Pick<ImageEntry, 'id' | 'name'>): ImageEntry | { problem: ScanProblem } {
+  const r = inspectSync({ rel: entry.id, name: entry.name, link: false }, path.join(rootReal, entry.id));
+  if ('problem' in r) return r;
+  return 'entry' in r && r.entry ? r.entry : { problem: { path: entry.id, code: 'unreadable_file', message: 'It is not a regular file.' } };
 }
 
 function inspectSync(c: Candidate, abs: string): Inspected {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildNameIndex, buildPreparedView, buildView, defaultFilter, extendNameIndex, labelsAt, naturalKey, prepareView, type ViewFilter } from '../../app/view-filter';
+import { buildNameIndex, buildPreparedView, buildView, defaultFilter, extendNameIndex, labelsAt, naturalKey, prepareView, sortedNameIndex, type ViewFilter } from '../../app/view-filter';
 import type { ImageEntry, ResultSummary } from '../../app/types';
 
 const entry = (id: string): ImageEntry => ({ id, name: id.split('/').pop()!, size: 1, mtimeMs: 0 });
@@ -196,6 +196,22 @@ describe('extendNameIndex', () => {
       expect(Array.from(index.rank)).toEqual(Array.from(whole.rank));
     }
     expect(Array.from(index.order, (i) => all[i].id)).toEqual(['a.jpg', 'b/x.jpg', 'e.jpg', 'é.jpg', 'IMG1.jpg', 'img2.jpg', 'img2.JPG', 'img10.jpg', 'z/9.png', 'z/10.png']);
+  });
+});
+
+describe('sortedNameIndex', () => {
+  it('lists entries that came in name order as they are, and still extends with entries that did not', () => {
+    const inOrder = ['a.jpg', 'b/x.jpg', 'e.jpg', 'é.jpg', 'IMG1.jpg', 'img2.jpg'].map(entry);
+    let index = sortedNameIndex(buildNameIndex([]), inOrder.slice(0, 2));
+    index = sortedNameIndex(index, inOrder);
+    expect(Array.from(index.order)).toEqual(Array.from(buildNameIndex(inOrder).order));
+    expect(Array.from(index.rank)).toEqual(Array.from(buildNameIndex(inOrder).rank));
+    expect(index.lower).toEqual(inOrder.map((e) => e.id.toLowerCase()));
+    // A later batch out of order (the folder was scanned after all): merged in by key as usual.
+    const all = [...inOrder, ...['img10.jpg', 'Z/9.png', 'c.jpg', 'img1.JPG'].map(entry)];
+    index = extendNameIndex(index, all);
+    expect(Array.from(index.order)).toEqual(Array.from(buildNameIndex(all).order));
+    expect(Array.from(index.order, (i) => all[i].id)).toEqual(['a.jpg', 'b/x.jpg', 'c.jpg', 'e.jpg', 'é.jpg', 'IMG1.jpg', 'img1.JPG', 'img2.jpg', 'img10.jpg', 'Z/9.png']);
   });
 });
 

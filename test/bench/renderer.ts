@@ -64,6 +64,8 @@ async function timeToFirstThumbnails(page: Page): Promise<{ firstThumbMs: number
       await new Promise((r) => setTimeout(r, 20));
       sawCount();
     }
+    // The count can come before the scan's end (ids first, sizes after): wait for it to report both.
+    for (let waited = 0; scanDoneAt < 0 && waited < 120000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     const open = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/invoke/openFolder'));
     return { firstThumbMs, countShownMs, openStartMs: open ? open.startTime : 0, scanMs, scanDoneAt, cached };
   })()`);
@@ -162,10 +164,12 @@ async function main(): Promise<void> {
   assertRendererBuilt();
   const folder = await ensureBigFolder(images);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-data-'));
-  const host = await startHost({ dataDir, folder });
   // Uncapped frames: requestAnimationFrame then runs as fast as the page can produce frames, so the
   // deltas measure the renderer's own cost per frame rather than the 60 Hz vsync.
   const browser = await launchChromium(['--disable-frame-rate-limit', '--disable-gpu-vsync', '--enable-precise-memory-info', '--js-flags=--expose-gc']);
+  // The host (main) starts just before the page loads, as the app's window does with main: main
+  // starts reading the start folder then, and the browser's own launch must not add to that.
+  const host = await startHost({ dataDir, folder });
   try {
     for (const cache of ['cold', 'warm'] as const) {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

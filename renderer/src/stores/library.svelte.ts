@@ -1,8 +1,8 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
+import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanIdentities, ScanProblem } from '../../../app/types';
 import { unpackEntries } from '../../../app/scan-batch';
-import { buildNameIndex, extendNameIndex, type NameIndex } from '../../../app/view-filter';
+import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
 
 // The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
@@ -14,6 +14,8 @@ export class LibraryStore {
   #scanning = $state(false);
   /** Bumped whenever `entries` / `names` change. */
   #version = $state(0);
+  /** Bumped when sizes and mtimes of listed entries arrive. */
+  #identities = $state(0);
   #names = $state.raw<NameIndex>(buildNameIndex([]));
   #problems = $state.raw<ScanProblem[]>([]);
   get problems() {
@@ -40,14 +42,20 @@ export class LibraryStore {
   get names() {
     return this.#names;
   }
-  /** Built on first use: at 250,000 entries a Map kept up to date on every batch costs seconds. */
-  private indexById: Map<string, number> | null = null;
-  /** Batches that arrived before openFolder answered, by folder id. */
-  private pending = new Map<string, ScanBatch[]>();
+  /** Id → index, extended only when asked about an id it does not know yet: at 250,000 entries a
+   *  Map kept up to date on every batch cost seconds, and a walk of the entries per question (the
+   *  grid asks once per view change to keep its focus) cost most of a second while scanning. */
+  private indexById = new Map<string, number>();
+  /** Entries the Map covers (entries only grow between resets, so their indices hold). */
+  private indexed = 0;
+  /** Batches (and identities) that arrived before openFolder answered, by folder id, in order. */
+  private pending = new Map<string, Array<ScanBatch | ScanIdentities>>();
   private pendingDone = new Map<string, ScanDone>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
   private lastIndexMs = 0;
+  /** True while every batch of the folder came in natural name order (a cached listing). */
+  private inOrder = true;
 
   constructor(private readonly api: Api) {}
 
@@ -58,14 +66,10 @@ export class LibraryStore {
 
   /** Index of an image in `entries`, or -1. */
   indexOf(id: string): number {
-    // While scanning, batches keep coming: one pass over the entries (the grid asks once per view
-    // change to keep its focus) is cheaper than keeping a 250,000-key Map up to date per batch.
-    if (!this.indexById && this.#scanning) return this.entries.findIndex((entry) => entry.id === id);
-    if (!this.indexById) {
-      const index = new Map<string, number>();
-      for (let i = 0; i < this.entries.length; i++) index.set(this.entries[i].id, i);
-      this.indexById = index;
-    }
+    const known = this.indexById.get(id);
+    if (known !== undefined || this.indexed === this.entries.length) return known ?? -1;
+    for (let i = this.indexed; i < this.entries.length; i++) this.indexById.set(this.entries[i].id, i);
+    this.indexed = this.entries.length;
     return this.indexById.get(id) ?? -1;
   }
 
@@ -90,7 +94,10 @@ export class LibraryStore {
       const info = await this.api.openFolder({ path });
       this.reset(info);
       this.#scanning = true;
-      for (const batch of this.pending.get(info.folderId) ?? []) this.append(batch);
+      for (const event of this.pending.get(info.folderId) ?? []) {
+        if ('at' in event) this.identify(event);
+        else this.append(event);
+      }
       const done = this.pendingDone.get(info.folderId);
       this.pending.clear();
       this.pendingDone.clear();
@@ -107,12 +114,41 @@ export class LibraryStore {
   onScanBatch(batch: ScanBatch): void {
     if (this.#folder?.folderId === batch.folderId) {
       this.append(batch);
-      this.scheduleFlush(false);
-    } else if (this.#opening) {
-      const list = this.pending.get(batch.folderId) ?? [];
-      list.push(batch);
-      this.pending.set(batch.folderId, list);
+      this.scheduleFlush(batch.complete === true);
+    } else this.hold(batch);
+  }
+
+  /** Sizes and mtimes of entries listed before they were read (the detail panel shows them). */
+  onScanIdentities(identities: ScanIdentities): void {
+    if (this.#folder?.folderId === identities.folderId) this.identify(identities);
+    else this.hold(identities);
+  }
+
+  private hold(event: ScanBatch | ScanIdentities): void {
+    if (!this.#opening) return;
+    const list = this.pending.get(event.folderId) ?? [];
+    list.push(event);
+    this.pending.set(event.folderId, list);
+  }
+
+  /** Replaces the entries (new objects, so a view holding the old one is not changed under it).
+   *  Not a `version` change (ids and order stay; re-running every view at 250,000 would cost far
+   *  more): readers of sizes and mtimes follow `current`. */
+  private identify({ at, sizes, mtimes }: ScanIdentities): void {
+    const n = Math.min(at.length, sizes.length, mtimes.length);
+    for (let k = 0; k < n; k++) {
+      const old = this.entries[at[k]];
+      if (old) this.entries[at[k]] = { id: old.id, name: old.name, size: sizes[k], mtimeMs: mtimes[k] };
     }
+    if (n > 0) this.#identities += 1;
+  }
+
+  /** The listing's latest copy of `entry` (its size and mtime may arrive after its id), tracked. */
+  current(entry: ImageEntry | undefined): ImageEntry | undefined {
+    void this.#identities;
+    if (!entry || entry.size >= 0) return entry;
+    const at = this.indexOf(entry.id);
+    return at >= 0 ? this.entries[at] : entry;
   }
 
   onScanDone(done: ScanDone): void {
@@ -142,7 +178,9 @@ export class LibraryStore {
   private reset(info: FolderInfo | null): void {
     this.#folder = info;
     this.entries = [];
-    this.indexById = null;
+    this.indexById = new Map();
+    this.indexed = 0;
+    this.inOrder = true;
     this.#problems = [];
     this.#names = buildNameIndex([]);
     this.#version += 1;
@@ -151,7 +189,7 @@ export class LibraryStore {
   /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
   private append(batch: ScanBatch): void {
     unpackEntries(batch, this.entries);
-    this.indexById = null;
+    if (!batch.sorted) this.inOrder = false;
   }
 
   /** Extends the name index at most every few times its own cost, so a large scan stays fluid. */
@@ -161,9 +199,12 @@ export class LibraryStore {
     const wait = now ? 0 : Math.max(0, this.lastFlush + interval - performance.now());
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
+      // The scan's end after its last batch was indexed: nothing changed, and a new index would
+      // re-run every view of the folder (a quarter second at 250,000).
+      if (this.entries.length === this.#names.order.length && this.entries.length > 0) return;
       const started = performance.now();
       // Entries only grow between resets, so the index merges in what arrived since the last one.
-      this.#names = extendNameIndex(this.#names, this.entries);
+      this.#names = this.inOrder ? sortedNameIndex(this.#names, this.entries) : extendNameIndex(this.#names, this.entries);
       this.lastIndexMs = performance.now() - started;
       this.lastFlush = performance.now();
       this.#version += 1;

@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -144,15 +145,16 @@ describe('scanFolder', () => {
 });
 
 describe('library', () => {
-  it('returns the folder at once and streams its entries in batches before the scan ends', async () => {
+  it('returns the folder at once and streams its ids in batches, then their sizes and mtimes, before the scan ends', async () => {
     const root = await folder();
     for (let d = 0; d < 5; d++) {
       await fs.mkdir(path.join(root, `d${d}`));
       await Promise.all(Array.from({ length: 1000 }, (_, i) => fs.writeFile(path.join(root, `d${d}`, `img ${i}.jpg`), 'x')));
     }
-    let seenAtFirstBatch = -1;
+    // Main's own entries (stale results are judged by them) hold only identities it has read.
+    let readAtLastBatch = -1;
     const { library, events } = recordingLibrary((e) => {
-      if (e.event === 'scanBatch' && seenAtFirstBatch < 0) seenAtFirstBatch = library.get(e.payload.folderId)!.entries.size;
+      if (e.event === 'scanBatch') readAtLastBatch = library.get(e.payload.folderId)!.entries.size;
     });
     const info = await library.open(root, true);
     expect(info).toEqual({ folderId: folderIdOf(root), root, name: path.basename(root), recursive: true });
@@ -161,15 +163,93 @@ describe('library', () => {
     expect(done).toMatchObject({ folderId: info.folderId, total: 5000, problems: [], cancelled: false });
 
     const batches = events.filter((e) => e.event === 'scanBatch').map((e) => e.payload as Events['scanBatch']);
-    expect(seenAtFirstBatch).toBeGreaterThan(0);
-    expect(seenAtFirstBatch).toBeLessThan(5000);
+    expect(readAtLastBatch).toBe(0);
     expect(batches.length).toBeGreaterThan(1);
     // The first batch is small, for the first screen; later ones are larger but bounded.
     expect(batches[0].ids.length).toBeLessThanOrEqual(1000);
     for (const b of batches) expect(b.ids.length).toBeLessThanOrEqual(25_000);
-    expect(new Set(batches.flatMap((b) => b.ids)).size).toBe(5000);
+    const listed = batches.flatMap((b) => b.ids);
+    expect(new Set(listed).size).toBe(5000);
+    expect(batches.every((b) => b.sizes.every((n) => n === -1) && b.mtimes.every((n) => n === -1))).toBe(true);
+    // The listing's last batch says so (the page lists it at once); no other does.
+    expect(batches.map((b) => b.complete === true)).toEqual(batches.map((_, i) => i === batches.length - 1));
+    // Each listed position gets its file's size and mtime, after the listing and before the end.
+    const kinds = events.map((e) => e.event).filter((e) => e.startsWith('scan'));
+    expect(kinds.lastIndexOf('scanBatch')).toBeLessThan(kinds.indexOf('scanIdentities'));
+    const identities = events.filter((e) => e.event === 'scanIdentities').map((e) => e.payload as Events['scanIdentities']);
+    const at = identities.flatMap((b) => b.at);
+    expect(at.slice().sort((a, b) => a - b)).toEqual(listed.map((_, i) => i));
+    const st = await fs.stat(path.join(root, listed[at[4321]]));
+    const batch = identities.find((b) => b.at.includes(at[4321]))!;
+    const k = batch.at.indexOf(at[4321]);
+    expect([batch.sizes[k], batch.mtimes[k]]).toEqual([st.size, st.mtimeMs]);
+    expect(library.get(info.folderId)!.entries.get(listed[at[4321]])).toMatchObject({ size: 1, mtimeMs: st.mtimeMs });
     expect(events.at(-1)?.event).toBe('scanDone');
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+  });
+
+  it('keeps a file that vanished between its listing and the read of its size out of its entries, as a problem', async () => {
+    const root = await folder();
+    await writeFile(path.join(root, 'a.jpg'));
+    await writeFile(path.join(root, 'b.jpg'), 'bb');
+    const { library, events } = recordingLibrary((e) => {
+      // Listed, not yet read: the listing's last batch goes out before the first read.
+      if (e.event === 'scanBatch') fsSync.rmSync(path.join(root, 'a.jpg'));
+    });
+    const info = await library.open(root, true);
+    const done = await library.get(info.folderId)!.done;
+    expect(done.problems).toEqual([expect.objectContaining({ path: 'a.jpg', code: 'unreadable_file' })]);
+    expect([...library.get(info.folderId)!.entries.keys()]).toEqual(['b.jpg']);
+    const identities = events.filter((e) => e.event === 'scanIdentities').map((e) => e.payload as Events['scanIdentities']);
+    const listed = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.payload as Events['scanBatch']).ids);
+    expect(identities.flatMap((b) => b.at.map((at, k) => [listed[at], b.sizes[k]]))).toEqual([['b.jpg', 2]]);
+  });
+
+  it('reads the start folder before the page asks, sends nothing and serves nothing of it until the page opens it', async () => {
+    const root = await folder();
+    for (let i = 0; i < 30; i++) await writeFile(path.join(root, 'sub', `img${i}.jpg`));
+    const other = await folder();
+    await writeFile(path.join(other, 'x.jpg'));
+    const { library, events } = recordingLibrary();
+    await library.prefetch(root, true);
+    const folderId = folderIdOf(root);
+    // Let the early scan run to its end: still nothing sent, nothing readable.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events).toEqual([]);
+    expect(library.get(folderId)).toBeUndefined();
+    await expect(library.resolve(folderId, 'sub/img1.jpg')).rejects.toMatchObject({ code: 'not_found' });
+
+    const info = await library.open(root, true);
+    expect(info.folderId).toBe(folderId);
+    const done = await library.get(folderId)!.done;
+    expect(done).toMatchObject({ total: 30, cancelled: false });
+    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.payload as Events['scanBatch']).ids);
+    expect(ids.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `sub/img${i}.jpg`).sort());
+    expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+    expect(events.at(-1)?.event).toBe('scanDone');
+    expect(await library.resolve(folderId, 'sub/img1.jpg')).toBe(path.join(root, 'sub', 'img1.jpg'));
+
+    // Opened again: a fresh scan, not the early one again.
+    events.length = 0;
+    await library.get((await library.open(root, true)).folderId)!.done;
+    expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+  });
+
+  it('drops an early scan when the page opens another folder first', async () => {
+    const root = await folder();
+    await writeFile(path.join(root, 'a.jpg'));
+    const other = await folder();
+    await writeFile(path.join(other, 'x.jpg'));
+    const { library, events } = recordingLibrary();
+    await library.prefetch(root, true);
+    const info = await library.open(other, true);
+    await library.get(info.folderId)!.done;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(events.every((e) => (e.payload as { folderId?: string }).folderId === info.folderId)).toBe(true);
+    expect(events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.payload as Events['scanBatch']).ids)).toEqual(['x.jpg']);
+    // Opening the first folder afterwards scans it as usual.
+    const first = await library.open(root, true);
+    expect(await library.get(first.folderId)!.done).toMatchObject({ total: 1 });
   });
 
   it('refuses a missing folder and a file with clear errors', async () => {

@@ -5,6 +5,7 @@ import type { Events } from '../../../app/contract';
 import type { ScanDone } from '../../../app/types';
 import { createLibrary, type Library } from '../../../main/services/library';
 import { createListingCache } from '../../../main/services/listing-cache';
+import { buildNameIndex } from '../../../app/view-filter';
 import { removeDir, tempDir, writeFile } from '../../support/service-fixtures';
 
 // Re-opening a folder serves its last listing while no folder of it changed; adding, removing or
@@ -25,19 +26,23 @@ async function folder(): Promise<string> {
   return dir;
 }
 
-/** A fresh library (as after a restart) over the same data folder; answers the scan's end and the ids it sent. */
+/** A fresh library (as after a restart) over the same data folder; answers the scan's end, the ids it
+ *  sent (sorted, and as sent) and its batches. */
 async function open(dataDir: string, root: string) {
   const sent: string[] = [];
+  const batches: Array<Events['scanBatch']> = [];
   const library = createLibrary({
     emit: (event, payload) => {
-      if (event === 'scanBatch') sent.push(...(payload as Events['scanBatch']).ids);
+      if (event !== 'scanBatch') return;
+      batches.push(payload as Events['scanBatch']);
+      sent.push(...(payload as Events['scanBatch']).ids);
     },
     listings: createListingCache({ dir: path.join(dataDir, 'cache', 'listings') }),
   });
   libraries.push(library);
   const info = await library.open(root, true);
   const done: ScanDone = await library.get(info.folderId)!.done;
-  return { library, info, done, ids: sent.sort() };
+  return { library, info, done, batches, asSent: [...sent], ids: sent.sort() };
 }
 
 /** Dates every folder under root a minute back, as folders untouched for a while are. */
@@ -107,6 +112,32 @@ describe('listing cache', () => {
     const rewritten = await open(dataDir, root);
     expect(rewritten.done).toMatchObject({ total: 3, cached: true });
     await expect.poll(() => rewritten.library.get(rewritten.info.folderId)!.entries.get('sub/a.jpg')!.size).toBe(33);
+  });
+
+  it('serves a listing in the grid\'s name order, saying so, whatever the names (digits, leading zeros, accents, CJK, case)', async () => {
+    const root = await folder();
+    const dataDir = await folder();
+    const names = ['img10.jpg', 'img2.jpg', 'img002.jpg', 'IMG1.jpg', 'é.jpg', 'e.jpg', 'z.jpg', '日本.jpg', '10.png', '9.png', 'a-b.jpg', 'a_b.jpg', 'a b.jpg', 'a.b.jpg'];
+    for (const name of names) await writeFile(path.join(root, name));
+    for (const name of ['img10.jpg', 'Img9.jpg', '0001.jpg', 'ü.jpg']) await writeFile(path.join(root, 'sub', name));
+    await ageFolders(root);
+    const first = await open(dataDir, root);
+    expect(first.done.cached).toBeUndefined();
+    expect(first.batches.every((b) => !b.sorted)).toBe(true);
+
+    const again = await open(dataDir, root);
+    expect(again.done).toMatchObject({ total: names.length + 4, cached: true });
+    expect(again.batches.length).toBeGreaterThan(0);
+    expect(again.batches.every((b) => b.sorted === true)).toBe(true);
+    // The order a fresh name index gives the same ids (what the page would otherwise compute).
+    const fresh = buildNameIndex(first.ids.map((id) => ({ id })));
+    expect(again.asSent).toEqual(Array.from(fresh.order, (i) => first.ids[i]));
+    expect(again.asSent.slice(0, 4)).toEqual(['9.png', '10.png', 'a b.jpg', 'a_b.jpg']);
+    // Sizes and mtimes travel with their ids.
+    const batch = again.batches.find((b) => b.ids.includes('sub/Img9.jpg'))!;
+    const at = batch.ids.indexOf('sub/Img9.jpg');
+    const st = await fs.stat(path.join(root, 'sub', 'Img9.jpg'));
+    expect([batch.sizes[at], batch.mtimes[at]]).toEqual([st.size, st.mtimeMs]);
   });
 
   it('is not kept for a folder whose scan met a problem (it could clear without any mtime moving)', async () => {

@@ -38,6 +38,80 @@ describe('LibraryStore', () => {
     expect(library.problems).toEqual([]);
   });
 
+  it('lists a cached listing that came in name order as it is, and a later out-of-order batch by name', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    const inOrder = ['a/2.jpg', 'a/10.jpg', 'B.jpg', 'é.jpg', 'img02.jpg', 'img3.jpg'];
+    library.onScanBatch({ ...packEntries(folderId, inOrder.slice(0, 2).map(entry)), sorted: true });
+    library.onScanBatch({ ...packEntries(folderId, inOrder.slice(2).map(entry)), sorted: true });
+    library.onScanDone({ folderId, total: 6, problems: [], ms: 1, cancelled: false, cached: true });
+    await tick();
+    const shown = () => Array.from(library.names.order, (i) => library.entries[i].id);
+    expect(shown()).toEqual(inOrder);
+    expect(library.names.lower[3]).toBe('é.jpg');
+    expect(library.indexOf('img3.jpg')).toBe(5);
+
+    // Another folder scanned afresh: its batches carry no order, so the page sorts them.
+    await library.open('/other');
+    library.onScanBatch(packEntries(folderId, ['img3.jpg', 'img02.jpg', 'a/10.jpg'].map(entry)));
+    library.onScanDone({ folderId, total: 3, problems: [], ms: 1, cancelled: false });
+    await tick();
+    expect(shown()).toEqual(['a/10.jpg', 'img02.jpg', 'img3.jpg']);
+  });
+
+  it('takes sizes and mtimes of listed images when they come, even before openFolder answered', async () => {
+    const overtake: { events?: () => void } = {};
+    const api = folderApi([], [], {}, {
+      openFolder: ({ path }) => {
+        overtake.events?.();
+        return { folderId, root: path, name: 'photos', recursive: true };
+      },
+    });
+    const library = new LibraryStore(api);
+    const unread = (id: string) => ({ ...entry(id), size: -1, mtimeMs: -1 });
+    overtake.events = () => {
+      library.onScanBatch(packEntries(folderId, [unread('a.jpg'), unread('b.jpg')]));
+      library.onScanIdentities({ folderId, at: [1], sizes: [20], mtimes: [2000] });
+    };
+    await library.open('/photos');
+    library.onScanBatch(packEntries(folderId, [unread('c.jpg')]));
+    expect(library.current(library.entries[0])).toMatchObject({ size: -1 });
+    library.onScanIdentities({ folderId, at: [2, 0], sizes: [30, 10], mtimes: [3000, 1000] });
+    library.onScanIdentities({ folderId: 'ffffffffffffffff', at: [0], sizes: [99], mtimes: [99] });
+    expect(library.entries.map((e) => [e.id, e.size, e.mtimeMs])).toEqual([['a.jpg', 10, 1000], ['b.jpg', 20, 2000], ['c.jpg', 30, 3000]]);
+    expect(library.current(unread('a.jpg'))).toMatchObject({ size: 10 });
+  });
+
+  it('lists the last batch of a listing at once, while sizes are still being read', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    library.onScanBatch(packEntries(folderId, [entry('b.jpg'), entry('a.jpg')]));
+    await tick();
+    expect(library.names.order).toHaveLength(2);
+    // An ordinary batch right after waits for the next indexing slot; the listing's last does not.
+    library.onScanBatch(packEntries(folderId, [entry('c.jpg')]));
+    await tick();
+    expect(library.names.order).toHaveLength(2);
+    library.onScanBatch({ ...packEntries(folderId, [entry('d.jpg')]), complete: true });
+    await tick();
+    expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
+    expect(library.scanning).toBe(true);
+  });
+
+  it('finds any listed image by id while the scan goes on', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    library.onScanBatch(packEntries(folderId, [entry('a.jpg'), entry('b.jpg')]));
+    expect(library.indexOf('b.jpg')).toBe(1);
+    expect(library.indexOf('c.jpg')).toBe(-1);
+    library.onScanBatch(packEntries(folderId, [entry('c.jpg'), entry('d.jpg')]));
+    expect(library.indexOf('c.jpg')).toBe(2);
+    expect(library.indexOf('d.jpg')).toBe(3);
+    expect(library.indexOf('a.jpg')).toBe(0);
+    await library.open('/other');
+    expect(library.indexOf('a.jpg')).toBe(-1);
+  });
+
   it('says why a folder could not be opened, and why the folder dialog failed', async () => {
     const api = fakeApi({
       openFolder: () => Promise.reject(appError('not_found', 'That folder no longer exists.')),
