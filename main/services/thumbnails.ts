@@ -85,6 +85,7 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
   const errors = new Map<string, AppError>();
   const failures = new Map<string, AppFailure>();
   let renders = 0;
+  let closed = false;
 
   const remember = (ref: ImageRef | undefined, error: AppError | null) => {
     if (!ref) return;
@@ -109,10 +110,12 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
       const hit = await readCache(opts.cacheDir, key, contentType, now);
       if (hit) return hit;
       const made = await limit(() => {
+        // Closing: what waits in the queue is not rendered (close waits for what runs).
+        if (closed) throw new Error('The thumbnail service is closed.');
         renders++;
         return make();
       });
-      if (await writeCache(opts.cacheDir, key, made)) pruner.noteWrite();
+      if (!closed && (await writeCache(opts.cacheDir, key, made))) pruner.noteWrite();
       return made;
     })();
     inFlight.set(key, task);
@@ -169,7 +172,12 @@ export function createThumbnails(opts: ThumbnailsOptions): Thumbnails {
       return renders;
     },
     cacheIdle: () => pruner.idle(),
-    close: () => pruner.close(),
+    async close() {
+      // Nothing may write into the cache folder once close has answered (it may be removed next).
+      closed = true;
+      await Promise.allSettled(inFlight.values());
+      await pruner.close();
+    },
   };
 }
 

@@ -125,6 +125,21 @@ describe('thumbnails', () => {
     }
   });
 
+  it('closes without rendering what waits, and writes nothing into the cache once closed', async () => {
+    const { root, cache, thumbs } = await setup();
+    const files = await Promise.all(Array.from({ length: 8 }, (_, i) => writeImage(path.join(root, `p${i}.jpg`), 800, 600)));
+    // Concurrency 2: two render, six wait in the queue when close is asked.
+    const asked = files.map((file) => thumbs.thumbnail(file, 256).then(() => 'made', () => 'refused'));
+    await new Promise((r) => setTimeout(r, 0));
+    await thumbs.close();
+    const written = await cacheFiles(cache);
+    const outcomes = await Promise.all(asked);
+    expect(thumbs.renders).toBeLessThanOrEqual(2);
+    expect(outcomes.filter((o) => o === 'refused').length).toBeGreaterThanOrEqual(6);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await cacheFiles(cache)).toEqual(written);
+  });
+
   it('renders again when the file changes (mtime), not from the stale cache', async () => {
     const { root, cache, thumbs } = await setup();
     const file = await writeImage(path.join(root, 'a.png'), 100, 100, red);
