@@ -7,6 +7,7 @@ import { resultsEndpoint, type ModelRef, type ModelSelection } from '../../app/m
 import type { Settings } from '../../app/settings';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { ResultRecord, ResultSummary } from '../../app/types';
+import { encodeResults, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
 
@@ -101,6 +102,8 @@ export interface ResultsStore {
   /** The journal of that model, or null when no model is set. */
   current(folderId: string, selection?: ModelSelection): Promise<Journal<ResultRecord> | null>;
   page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
+  /** The same page as `page`, packed as columns for the renderer. */
+  columns(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<ResultColumns>;
   detail(folderId: string, id: string, selection?: ModelSelection): Promise<ResultRecord | null>;
   close(): Promise<void>;
 }
@@ -158,6 +161,16 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
       const records = recordsOf(j, offset);
       const items = records.slice(offset, offset + limit).map((record) => summarise(record, opts.entryOf?.(folderId, record.id)));
       return { total: j.size, items };
+    },
+    async columns(folderId, offset, limit, selection) {
+      const j = await current(folderId, selection);
+      if (!j) return encodeResults(0, []);
+      const records = recordsOf(j, offset);
+      const to = Math.min(records.length, offset + limit);
+      function* summaries() {
+        for (let i = offset; i < to; i++) yield summarise(records[i], opts.entryOf?.(folderId, records[i].id));
+      }
+      return encodeResults(j.size, summaries());
     },
     async detail(folderId, id, selection) {
       const j = await current(folderId, selection);
