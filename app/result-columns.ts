@@ -30,6 +30,11 @@ export interface ResultColumns {
   errors: Array<[index: number, code: ErrorCode, message: string]>;
 }
 
+/** An image's flags column value. */
+export function resultFlags(error: boolean, stale: boolean, multiLabel: boolean): number {
+  return (error ? errorBit : 0) | (stale ? staleBit : 0) | (multiLabel ? multiLabelBit : 0);
+}
+
 /** Packs summaries (in order) into a page of columns. */
 export function encodeResults(total: number, items: Iterable<ResultSummary>): ResultColumns {
   const page: ResultColumns = { total, ids: [], flags: [], classes: [], scoreStart: [0], scoreClass: [], scoreConf: [], errors: [] };
@@ -37,7 +42,7 @@ export function encodeResults(total: number, items: Iterable<ResultSummary>): Re
   for (const item of items) {
     const i = page.ids.length;
     page.ids.push(item.id);
-    page.flags.push((item.status === 'error' ? errorBit : 0) | (item.stale ? staleBit : 0) | (item.multiLabel ? multiLabelBit : 0));
+    page.flags.push(resultFlags(item.status === 'error', item.stale, item.multiLabel));
     for (const [name, confidence] of item.scores) {
       let k = classIndex.get(name);
       if (k === undefined) {

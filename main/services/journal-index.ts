@@ -72,6 +72,10 @@ export class JournalIndex<T, B = undefined> {
     }
   }
 
+  brief(key: string): B | undefined {
+    return this.#map.get(key)?.brief;
+  }
+
   /** Each live key's brief, in first-seen order. */
   *briefs(): IterableIterator<[string, B]> {
     for (const [key, slot] of this.#map) yield [key, slot.brief];

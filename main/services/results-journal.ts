@@ -45,7 +45,7 @@ export interface LoadStats {
   ms: number;
 }
 
-export interface Journal<T, B = undefined> {
+export interface Journal<T, B = unknown> {
   readonly path: string;
   readonly stats: LoadStats;
   get(key: string): T | undefined;
@@ -54,6 +54,8 @@ export interface Journal<T, B = undefined> {
   values(): IterableIterator<T>;
   /** Each live key with its record's brief (the `brief` rule's), in the same order: no record is read. */
   briefs(): IterableIterator<[string, B]>;
+  /** The brief of one key's record (no read). */
+  brief(key: string): B | undefined;
   readonly size: number;
   /** Valid lines currently in the file (live + superseded). */
   readonly lines: number;
@@ -106,6 +108,10 @@ class FileJournal<T, B> implements Journal<T, B> {
 
   briefs(): IterableIterator<[string, B]> {
     return this.#index.briefs();
+  }
+
+  brief(key: string): B | undefined {
+    return this.#index.brief(key);
   }
 
   get size(): number {
