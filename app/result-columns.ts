@@ -60,11 +60,15 @@ export function encodeResults(total: number, items: Iterable<ResultSummary>): Re
 }
 
 /** Shares what repeats across the summaries of one load: a class name is one string, and a
- *  [className, confidence] pair that recurs (confidences are short decimals) is one array. The
- *  pairs are shared, so readers must not change them (none does: scores are read-only data). */
+ *  [className, confidence] pair that recurs (a model's confidences are short decimals) is one
+ *  array. The pairs are shared, so readers must not change them (none does: scores are read-only
+ *  data). Where pairs hardly recur the lookup table would cost more than it saves: after a first
+ *  stretch with fewer hits than misses, pairs are no longer kept. */
 export class ScoreSharing {
   #names = new Map<string, string>();
-  #pairs = new Map<string, Map<number, [string, number]>>();
+  #pairs: Map<string, Map<number, [string, number]>> | null = new Map();
+  #hits = 0;
+  #misses = 0;
 
   name(name: string): string {
     const kept = this.#names.get(name);
@@ -74,19 +78,25 @@ export class ScoreSharing {
   }
 
   pair(name: string, confidence: number): [string, number] {
+    if (!this.#pairs) return [this.name(name), confidence];
     let byConfidence = this.#pairs.get(name);
     if (!byConfidence) {
       byConfidence = new Map();
       this.#pairs.set(name, byConfidence);
     }
     let pair = byConfidence.get(confidence);
-    if (!pair) {
-      pair = [this.name(name), confidence];
-      byConfidence.set(confidence, pair);
+    if (pair) {
+      this.#hits++;
+      return pair;
     }
+    pair = [this.name(name), confidence];
+    byConfidence.set(confidence, pair);
+    if (++this.#misses === trialPairs && this.#hits < this.#misses) this.#pairs = null;
     return pair;
   }
 }
+
+const trialPairs = 20_000;
 
 /** The summaries of a page, in order. Rows the columns do not fully describe (a short column,
  *  a class index out of the table) get what the columns do say, never an exception. */

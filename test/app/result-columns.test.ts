@@ -45,6 +45,17 @@ describe('result columns', () => {
     expect(b.scores).not.toBe(a.scores);
   });
 
+  it('stop sharing pairs where they hardly recur, and still decode them right', () => {
+    const sharing = new ScoreSharing();
+    const unique: ResultSummary[] = Array.from({ length: 30_000 }, (_, i) => ({ id: `u${i}`, status: 'done', stale: false, multiLabel: false, scores: [['cat', i / 30_000]] }));
+    const decoded = decodeResults(JSON.parse(JSON.stringify(encodeResults(unique.length, unique))), sharing);
+    expect(decoded).toEqual(unique);
+    const again = decodeResults(encodeResults(1, [unique[29_999]]), sharing);
+    expect(again[0].scores).toEqual(unique[29_999].scores);
+    expect(again[0].scores[0]).not.toBe(decoded[29_999].scores[0]);
+    expect(again[0].scores[0][0]).toBe(decoded[0].scores[0][0]);
+  });
+
   it('give what a damaged page does say, without throwing', () => {
     const page = encodeResults(3, summaries.slice(0, 2));
     page.scoreClass[0] = 99;
