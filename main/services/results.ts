@@ -143,6 +143,8 @@ export interface ResultsStore {
 export interface ResultBrief {
   size: number;
   mtimeMs: number;
+  /** The record's own status (a 'done' record whose response cannot be read shows as an error). */
+  stored: ResultRecord['status'];
   status: ResultSummary['status'];
   multiLabel: boolean;
   /** Class index, confidence, class index, confidence, … (sorted by confidence, descending). */
@@ -172,9 +174,15 @@ function briefOf(record: ResultRecord, classes: ClassTable): ResultBrief {
   const summary = summarise(record);
   const scores: number[] = [];
   for (const [name, confidence] of summary.scores) scores.push(classes.indexOf(name), confidence);
-  const brief: ResultBrief = { size: record.size, mtimeMs: record.mtimeMs, status: summary.status, multiLabel: summary.multiLabel, scores };
+  const brief: ResultBrief = { size: record.size, mtimeMs: record.mtimeMs, stored: record.status, status: summary.status, multiLabel: summary.multiLabel, scores };
   if (summary.error) brief.error = summary.error;
   return brief;
+}
+
+/** What deciding whether to send an image again needs of its stored record, from memory. */
+export function storedIdentity(j: ResultsJournal, id: string): Pick<ResultRecord, 'id' | 'size' | 'mtimeMs' | 'status'> | undefined {
+  const brief = j.brief(id);
+  return brief && { id, size: brief.size, mtimeMs: brief.mtimeMs, status: brief.stored };
 }
 
 /** The summary `summarise` gives for the record the brief was made of. */
