@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { apiRef } from '../../app/model-ref';
 import { encodeResults } from '../../app/result-columns';
 import { endpointBase } from '../../app/settings';
@@ -12,7 +14,14 @@ import { seedResults, seededSettings } from './_renderer-results';
 // Main's side of showing N stored results, alone: loading the results journal, then every page as
 // the renderer reads it (`resultsColumns`), with CPU time, bytes sent and this process's memory
 // after a GC at each step. Uses the renderer benchmark's folder and seeded journal (cached under
-// the temp dir). Run: node --expose-gc --import tsx test/bench/results-memory.ts [--images 250000]
+// the temp dir). Run: npm run bench -- results-memory [--images 250000] (it restarts itself with
+// --expose-gc so memory is measured after a full GC).
+
+if (!(globalThis as { gc?: unknown }).gc) {
+  const self = fileURLToPath(import.meta.url);
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
 
 const at = process.argv.indexOf('--images');
 const images = Number(at > 0 ? process.argv[at + 1] : 50_000);
