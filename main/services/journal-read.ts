@@ -173,7 +173,13 @@ export class LineSource {
     if (at < this.#from || at + bytes > this.#from + this.#filled) {
       if (this.#window.length < Math.max(windowSize, bytes)) this.#window = Buffer.allocUnsafe(Math.max(windowSize, bytes));
       this.#from = at;
-      this.#filled = readSync(this.#fd, this.#window, 0, this.#window.length, at);
+      try {
+        this.#filled = readSync(this.#fd, this.#window, 0, this.#window.length, at);
+      } catch {
+        // A read error (the disk, a file gone bad) makes the record unreadable, not the caller fail.
+        this.#filled = 0;
+        return null;
+      }
       if (bytes > this.#filled) return null;
     }
     const offset = at - this.#from;
