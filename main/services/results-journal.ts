@@ -7,7 +7,9 @@ import type { RangeResult, RecordRules } from './journal-read';
 import { makePrivateDir } from './paths';
 
 // An append-only JSON-lines journal with "last record per key wins" semantics, kept in memory as
-// a Map. Generic so corrections can reuse it with their own schema.
+// a Map (of the records, or, with a `brief` rule, of a brief per record plus where its line is,
+// the record being read back from the file on demand). Generic so corrections can reuse it with
+// their own schema.
 //
 // Durability: each record is one write(2) of one complete line through a single O_APPEND handle,
 // without an fsync per record. If the process dies (crash, kill -9) the kernel still has every
