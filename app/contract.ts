@@ -20,6 +20,7 @@ import type {
   ScanProblem,
 } from './types';
 import type { AppError } from './errors';
+import type { ResultColumns } from './result-columns';
 import type { CorrectionsChange, CorrectionsSnapshot } from './corrections';
 import type { FolderEvaluation } from './eval-report';
 import { labelSources, sendPresets, splits, type SendPlan, type SendProgress, type SentMark } from './dataset-send';
@@ -137,6 +138,11 @@ export const contract = {
   /** Results of the open folder for the current endpoint + model (or `model`), paged. */
   resultsPage: channel<{ total: number; items: ResultSummary[] }>()(
     z.object({ folderId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(10_000), model: modelId.optional(), engine: engine.optional() }).strict(),
+  ),
+  /** The same pages as `resultsPage`, packed as columns (app/result-columns.ts): what the page reads
+   *  a folder's stored results with, since 250,000 summary objects cost seconds and ~100 MB. */
+  resultsColumns: channel<ResultColumns>()(
+    z.object({ folderId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(50_000), model: modelId.optional(), engine: engine.optional() }).strict(),
   ),
   /** One full record, raw response included, for the detail view (of `model` when given). */
   resultDetail: channel<ResultRecord | null>()(imageRef.extend({ model: modelId.optional(), engine: engine.optional() }).strict()),

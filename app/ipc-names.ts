@@ -49,6 +49,7 @@ export const channelNames = [
   'downloadModel',
   'cancelModelDownload',
   'removeModel',
+  'resultsColumns',
 ] as const;
 
 /** Every event main pushes to the renderer. */

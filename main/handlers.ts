@@ -95,6 +95,7 @@ export function createHandlers(ports: Ports): Handlers {
     downloadModel: ({ model }) => ports.onDevice.download(model),
     cancelModelDownload: ({ model }) => ports.onDevice.cancelDownload(model),
     removeModel: ({ model }) => ports.onDevice.remove(model),
+    resultsColumns: ({ folderId, offset, limit, model, engine }) => ports.results.columns(folderId, offset, limit, { model, engine }),
   };
 }
 

@@ -19,6 +19,7 @@ import type { CorrectionsChange, CorrectionsSnapshot } from '../app/corrections'
 import type { FolderEvaluation } from '../app/eval-report';
 import type { SendPlan, SendProgress, SentMark } from '../app/dataset-send';
 import type { DownloadedModel, ModelSelection } from '../app/model-ref';
+import type { ResultColumns } from '../app/result-columns';
 
 // The seam between the handler table and the services: `Ports` is what the handlers call, `Emit`
 // how services push events. Object-shaped requests are the contract's parsed request types, so a
@@ -67,6 +68,8 @@ export interface Ports {
     /** `model` defaults to the current one. */
     page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
     detail(folderId: string, id: string, selection?: ModelSelection): Promise<ResultRecord | null>;
+    /** `page`, packed as columns. */
+    columns(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<ResultColumns>;
   };
   exporter: {
     /** `path` is what main's export dialog answered. */

@@ -176,6 +176,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
         model: settings.model,
         entries: [...cliFolder.entries.values()],
         record: (id) => journal.get(id),
+        summary: (id, entry) => store.summary(journal, id, entry),
         threshold: thresholdRule(threshold ?? settings.threshold, overrides),
         csv: csv?.labels,
         // The app's mapping for this folder, with --map on top.

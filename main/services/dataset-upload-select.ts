@@ -19,6 +19,8 @@ export interface SelectInput {
   labels: LabelSource;
   /** The model's stored result per image (for predictions, mistakes, below-threshold). */
   record: (id: string) => ResultRecord | undefined;
+  /** The image's summary without reading its record (the results store keeps one in memory). */
+  summary?: (id: string, entry: ImageEntry) => ResultSummary | null;
   correction: (id: string) => Correction | undefined;
   threshold: Threshold;
   /** Classes folder / CSV names are matched against: the project's, else the model's. */
@@ -51,9 +53,9 @@ export function selectForSend(input: SelectInput): Selection {
   let multi = 0;
   let single = 0;
   for (const entry of entries) {
-    const record = input.record(entry.id);
-    if (!record) continue;
-    const summary = summarise(record, entry);
+    const record = input.summary ? undefined : input.record(entry.id);
+    const summary = input.summary ? input.summary(entry.id, entry) : record ? summarise(record, entry) : null;
+    if (!summary) continue;
     if (summary.status !== 'done' || summary.stale) continue;
     summaries.set(entry.id, summary);
     if (summary.multiLabel) multi++;

@@ -33,7 +33,7 @@ import type { Journal } from './results-journal';
 
 export interface DatasetUploadOptions {
   library: Pick<JobLibrary, 'get' | 'resolve'>;
-  results: Pick<ResultsStore, 'journal'>;
+  results: Pick<ResultsStore, 'journal'> & Partial<Pick<ResultsStore, 'summary'>>;
   /** Which model's results `model` means (default: on the Roboflow API of the settings). */
   refs?: ModelRefs;
   corrections: { lookup(folderId: string): Promise<(id: string) => Correction | undefined> };
@@ -156,6 +156,7 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
     const model = request.model ?? settings.model;
     const ref = model ? refs.current({ model }) : null;
     const results = ref ? await opts.results.journal(request.folderId, ref) : null;
+    const summaryOf = opts.results.summary;
     const correction = await opts.corrections.lookup(request.folderId);
     const csv = request.labelsPath ? (await readLabelsCsv(request.labelsPath)).labels : null;
     const selection = selectForSend({
@@ -164,6 +165,7 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
       only: request.only,
       labels: request.labels,
       record: (id) => results?.get(id),
+      summary: results && summaryOf ? (id, entry) => summaryOf(results, id, entry) : undefined,
       correction,
       threshold: thresholdRule(request.threshold ?? settings.threshold, model ? settings.classThresholds[classThresholdsKey(request.folderId, model)] : null),
       classes: info?.classes,

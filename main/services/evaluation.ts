@@ -25,6 +25,8 @@ export interface EvaluateRecordsInput {
   /** The folder's images (web images have no ground truth and are left out). */
   entries: Iterable<ImageEntry>;
   record: (id: string) => ResultRecord | undefined;
+  /** The image's summary without reading its record (the results store keeps one in memory). */
+  summary?: (id: string, entry: ImageEntry) => ResultSummary | null;
   threshold: Threshold;
   /** A parsed labels CSV; when set, folder names are not used. */
   csv?: Map<string, string[]> | null;
@@ -56,8 +58,8 @@ function collect(input: EvaluateRecordsInput): Collected {
   let multi = 0;
   let single = 0;
   for (const entry of input.entries) {
-    const record = input.record(entry.id);
-    const summary = record ? summarise(record, entry) : null;
+    const record = input.summary ? undefined : input.record(entry.id);
+    const summary = input.summary ? input.summary(entry.id, entry) : record ? summarise(record, entry) : null;
     summaries.set(entry.id, summary);
     if (summary?.status === 'done') {
       if (summary.multiLabel) multi++;
@@ -146,7 +148,7 @@ export async function readLabelsCsv(file: string): Promise<{ labels: Map<string,
 
 export interface EvaluationServiceOptions {
   library: Pick<JobLibrary, 'get' | 'resolve'>;
-  results: Pick<ResultsStore, 'ref' | 'journal'>;
+  results: Pick<ResultsStore, 'ref' | 'journal'> & Partial<Pick<ResultsStore, 'summary'>>;
   corrections: { labels(folderId: string): Promise<Map<string, string>> };
   settings: { get(): Settings };
   /** The app's data folder, which exports must stay out of. */
@@ -168,12 +170,14 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     const ref = opts.results.ref({ model, engine: request.engine });
     const journal = ref ? await opts.results.journal(request.folderId, ref) : null;
     const csv = request.labelsPath ? await readLabelsCsv(request.labelsPath) : null;
+    const summaryOf = opts.results.summary;
     const input: EvaluateRecordsInput = {
       model,
       folder: folder.info.root,
       endpoint: ref ? resultsEndpoint(ref) : '',
       entries: folder.entries.values(),
       record: (id) => journal?.get(id),
+      summary: journal && summaryOf ? (id, entry) => summaryOf(journal, id, entry) : undefined,
       threshold: thresholdRule(request.threshold ?? settings.threshold, request.classThresholds ?? settings.classThresholds[classThresholdsKey(request.folderId, model)]),
       csv: csv?.labels,
       // The request's mapping (the window sends its own) wins over the one stored for the folder.

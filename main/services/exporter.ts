@@ -298,8 +298,10 @@ export function createExporter(opts: ExporterOptions): Exporter {
       const file = needsBytes && record?.status === 'done' ? await opts.library.resolve(request.folderId, entry.id).catch(() => undefined) : undefined;
       sources.push({ id: entry.id, imagePath, file, record, stale: record ? isStale(record, entry) : false });
     }
-    for (const record of journal?.values() ?? []) {
-      if (isWebId(record.id) && (!wanted || wanted.has(record.id))) sources.push({ id: record.id, imagePath: record.id, record });
+    // Web images by key first: only their records are read back from the journal.
+    for (const [id] of journal?.briefs() ?? []) {
+      const record = isWebId(id) && (!wanted || wanted.has(id)) ? journal?.get(id) : undefined;
+      if (record) sources.push({ id, imagePath: id, record });
     }
     const header: ExportHeader = {
       model: settings.model,

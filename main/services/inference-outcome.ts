@@ -3,7 +3,6 @@ import type { ImageEntry, JobProgress, ResultRecord } from '../../app/types';
 import type { ClassifyInput, ClassifyOutcome } from './classifier';
 import { redactSecrets } from './redact';
 import { isStale, isWebId } from './results';
-import type { Journal } from './results-journal';
 
 // The job queue's decisions, kept apart from its timers and windows (inference.ts): which images a
 // run sends, what an attempt's outcome means for the job, and the journal line it becomes.
@@ -29,7 +28,7 @@ export interface ItemRequest {
 /** The images a run sends, and how many it skips: done already (file unchanged), or, for a
  *  failed-only run, anything that did not fail. */
 export function selectItems(
-  journal: Pick<Journal<ResultRecord>, 'get'>,
+  journal: { get(id: string): Pick<ResultRecord, 'id' | 'size' | 'mtimeMs' | 'status'> | undefined },
   entries: Map<string, ImageEntry>,
   request: ItemRequest,
 ): { items: Item[]; skipped: number } {

@@ -13,7 +13,7 @@ import { createModelRefs, type ModelRefs } from './model-refs';
 import { createRateWindow, type RateWindow } from './rate-window';
 import { redactSecrets } from './redact';
 import { acquireRunLock, type RunLock } from './run-lock';
-import { isStale, isWebId, summarise, type ResultsStore } from './results';
+import { isStale, isWebId, storedIdentity, summarise, type ResultsJournal, type ResultsStore } from './results';
 import type { Journal } from './results-journal';
 
 // The job queue: classifies a folder's images through the Classifier with a sliding window of
@@ -122,7 +122,7 @@ export function createInference(opts: InferenceOptions): Inference {
   }
 
   /** The journal of this folder and model, refreshed, with this process as its one writer. */
-  async function openJournal(folderId: string, ref: ModelRef): Promise<{ journal: Journal<ResultRecord>; lock: RunLock }> {
+  async function openJournal(folderId: string, ref: ModelRef): Promise<{ journal: ResultsJournal; lock: RunLock }> {
     const journal = await opts.results.journal(folderId, ref);
     // Another process (the CLI, a second app) running this folder with this model would send
     // every image twice: refuse while it runs.
@@ -146,7 +146,8 @@ export function createInference(opts: InferenceOptions): Inference {
     const apiKey = ref.engine === 'roboflow-api' ? await opts.getApiKey(ref.endpoint) : '';
     await folder.done;
     const { journal, lock } = await openJournal(request.folderId, ref);
-    const { items, skipped } = selectItems(journal, folder.entries, request);
+    // From the briefs kept in memory: reading 250,000 records back to decide would take seconds.
+    const { items, skipped } = selectItems({ get: (id) => storedIdentity(journal, id) }, folder.entries, request);
     const job = newJob({ folderId: request.folderId, target: { ref, apiKey }, journal, lock, items, skipped, recheck: !request.force });
     jobs.set(job.progress.jobId, job);
     byFolder.set(request.folderId, job.progress.jobId);

@@ -1,12 +1,28 @@
 import type fs from 'node:fs/promises';
-import { readRange, type RangeResult, type RecordRules } from './journal-read';
+import { LineSource, parseLine, readRange, type RangeResult, type RecordRules } from './journal-read';
 
 // A journal's in-memory index: the live record per key, and how much of the file it reflects, so
 // a refresh reads only what other processes appended since and the line count (for compaction)
 // stays true without rereading.
+//
+// With a `brief` rule the index keeps, per key, only that brief and where the record's line is
+// (offset and length in the file it was read from), and reads the record back when asked: at
+// 250,000 results the full records (raw responses) were most of main's memory. A record this
+// process appended is held whole until a refresh learns where its line landed (with O_APPEND and
+// other writers, only the file says). Offsets are only ever read through the handle of the file
+// they were read from; the index is rebuilt before that handle closes.
 
-export class JournalIndex<T> {
-  #map = new Map<string, T>();
+interface Slot<T, B> {
+  /** The record itself: always without a brief rule; with one, only until its line is located. */
+  record: T | undefined;
+  brief: B;
+  at: number;
+  bytes: number;
+  source: LineSource | null;
+}
+
+export class JournalIndex<T, B = undefined> {
+  #map = new Map<string, Slot<T, B>>();
   /** Valid lines in the file (live + superseded). */
   #lines = 0;
   /** Bytes of the file already applied to the map. */
@@ -16,26 +32,65 @@ export class JournalIndex<T> {
   #ours = 0;
   /** Our lines since the last inode check: written again if another process swapped the file. */
   #recent: string[] = [];
+  /** Our slots since `#known`, with their line's length, to be located in file order. */
+  #unplaced: Array<{ slot: Slot<T, B>; bytes: number }> = [];
+  #source: LineSource | null = null;
 
-  readonly #rules: RecordRules<T>;
+  readonly #rules: RecordRules<T, B>;
 
-  constructor(rules: RecordRules<T>) {
+  constructor(rules: RecordRules<T, B>) {
     this.#rules = rules;
   }
 
-  get records(): ReadonlyMap<string, T> {
-    return this.#map;
+  /** Records are read back from the file rather than held. */
+  get lean(): boolean {
+    return this.#rules.brief !== undefined;
+  }
+
+  get size(): number {
+    return this.#map.size;
   }
 
   get lines(): number {
     return this.#lines;
   }
 
-  /** Reads the whole file afresh. */
+  has(key: string): boolean {
+    return this.#map.has(key);
+  }
+
+  get(key: string): T | undefined {
+    const slot = this.#map.get(key);
+    return slot && this.#recordOf(key, slot);
+  }
+
+  /** Live records in first-seen order (a record whose line can no longer be read is left out). */
+  *values(): IterableIterator<T> {
+    for (const [key, slot] of this.#map) {
+      const record = this.#recordOf(key, slot);
+      if (record !== undefined) yield record;
+    }
+  }
+
+  brief(key: string): B | undefined {
+    return this.#map.get(key)?.brief;
+  }
+
+  /** Each live key's brief, in first-seen order. */
+  *briefs(): IterableIterator<[string, B]> {
+    for (const [key, slot] of this.#map) yield [key, slot.brief];
+  }
+
+  /** Reads the whole file afresh (through `handle`, whose descriptor must stay open while the
+   *  index reads records back through it). */
   async load(handle: fs.FileHandle): Promise<RangeResult> {
-    const fresh = new Map<string, T>();
-    const read = await readRange(handle, 0, this.#rules, fresh);
+    const fresh = new Map<string, Slot<T, B>>();
+    const source = this.lean ? new LineSource(handle) : null;
+    const read = await readRange(handle, 0, this.#rules, this.#placer(fresh, source));
     this.#map = fresh;
+    // No slot refers to the previous source any more.
+    this.#source?.close();
+    this.#source = source;
     this.#lines = read.lines - read.garbled;
     this.#known = read.end;
     this.#forgetOurs();
@@ -51,11 +106,17 @@ export class JournalIndex<T> {
       return;
     }
     if (size === expected) {
+      // Only our lines were added, in the order we wrote them.
+      let at = this.#known;
+      for (const { slot, bytes } of this.#unplaced) {
+        this.#place(slot, at, bytes - 1, this.#source);
+        at += bytes;
+      }
       this.#known = size;
     } else {
       // Others appended: read from where we were; our own lines in that range apply again, in
-      // file order, which changes nothing.
-      const read = await readRange(handle, this.#known, this.#rules, this.#map);
+      // file order, which changes nothing but gives them their place.
+      const read = await readRange(handle, this.#known, this.#rules, this.#placer(this.#map, this.#source));
       this.#lines += read.lines - read.garbled - this.#ours;
       this.#known = read.end;
     }
@@ -71,27 +132,36 @@ export class JournalIndex<T> {
 
   /** A line this process appended. */
   appended(record: T, line: string): void {
-    this.#map.set(this.#rules.key(record), record);
+    const bytes = Buffer.byteLength(line);
+    const slot: Slot<T, B> = { record, brief: this.#briefOf(record), at: -1, bytes: 0, source: null };
+    this.#map.set(this.#rules.key(record), slot);
     this.#lines++;
     this.#ours++;
-    this.#ourBytes += Buffer.byteLength(line);
+    this.#ourBytes += bytes;
     this.#recent.push(line);
+    this.#unplaced.push({ slot, bytes });
   }
 
   /** Lines another process appended to the file after what the index reflects, read into a map of their own. */
   async readLate(handle: fs.FileHandle): Promise<Map<string, T>> {
     const late = new Map<string, T>();
-    await readRange(handle, this.#known, this.#rules, late);
+    await readRange(handle, this.#known, this.#rules, (record) => late.set(this.#rules.key(record), record));
     return late;
   }
 
-  /** After compaction wrote every live record, then the `late` ones, into a new file of `size` bytes. */
+  /** After compaction wrote every live record, then the `late` ones, into a new file of `size`
+   *  bytes (an index that holds its records only; a lean one loads the new file instead). */
   compacted(late: ReadonlyMap<string, T>, size: number): void {
-    for (const [key, record] of late) this.#map.set(key, record);
+    for (const [key, record] of late) this.#map.set(key, { record, brief: this.#briefOf(record), at: -1, bytes: 0, source: null });
     this.#lines = this.#map.size;
     this.#known = size;
     this.#forgetOurs();
     this.#recent = [];
+  }
+
+  /** Before the file's handle closes: records not held are no longer read back. */
+  close(): void {
+    this.#source?.close();
   }
 
   /** Mostly superseded lines, and enough of them to be worth rewriting. */
@@ -99,8 +169,37 @@ export class JournalIndex<T> {
     return this.#lines >= minLines && this.#lines > ratio * this.#map.size;
   }
 
+  #placer(map: Map<string, Slot<T, B>>, source: LineSource | null) {
+    return (record: T, at: number, bytes: number) => {
+      const slot: Slot<T, B> = { record, brief: this.#briefOf(record), at: -1, bytes: 0, source: null };
+      this.#place(slot, at, bytes, source);
+      map.set(this.#rules.key(record), slot);
+    };
+  }
+
+  #place(slot: Slot<T, B>, at: number, bytes: number, source: LineSource | null): void {
+    if (!this.lean || !source) return;
+    slot.at = at;
+    slot.bytes = bytes;
+    slot.source = source;
+    slot.record = undefined;
+  }
+
+  #briefOf(record: T): B {
+    return this.#rules.brief ? this.#rules.brief(record) : (undefined as B);
+  }
+
+  /** A slot's record: held, or read back from its line (checked again: the file is not ours alone). */
+  #recordOf(key: string, slot: Slot<T, B>): T | undefined {
+    if (slot.record !== undefined || !slot.source) return slot.record;
+    const text = slot.source.read(slot.at, slot.bytes);
+    const record = text === null ? null : parseLine(text, this.#rules);
+    return record !== null && this.#rules.key(record) === key ? record : undefined;
+  }
+
   #forgetOurs(): void {
     this.#ourBytes = 0;
     this.#ours = 0;
+    this.#unplaced = [];
   }
 }

@@ -7,7 +7,9 @@ import type { RangeResult, RecordRules } from './journal-read';
 import { makePrivateDir } from './paths';
 
 // An append-only JSON-lines journal with "last record per key wins" semantics, kept in memory as
-// a Map. Generic so corrections can reuse it with their own schema.
+// a Map (of the records, or, with a `brief` rule, of a brief per record plus where its line is,
+// the record being read back from the file on demand). Generic so corrections can reuse it with
+// their own schema.
 //
 // Durability: each record is one write(2) of one complete line through a single O_APPEND handle,
 // without an fsync per record. If the process dies (crash, kill -9) the kernel still has every
@@ -24,7 +26,7 @@ import { makePrivateDir } from './paths';
 // The parts: journal-read.ts parses lines into records, journal-index.ts keeps the records and how
 // much of the file they reflect, journal-append.ts writes lines, journal-compact.ts rewrites the file.
 
-export interface JournalOptions<T> extends RecordRules<T> {
+export interface JournalOptions<T, B = undefined> extends RecordRules<T, B> {
   path: string;
   /** Compact when the file holds more than `compactRatio` × live records (default 2). */
   compactRatio?: number;
@@ -45,13 +47,17 @@ export interface LoadStats {
   ms: number;
 }
 
-export interface Journal<T> {
+export interface Journal<T, B = unknown> {
   readonly path: string;
   readonly stats: LoadStats;
   get(key: string): T | undefined;
   has(key: string): boolean;
   /** Live records in first-seen order. */
   values(): IterableIterator<T>;
+  /** Each live key with its record's brief (the `brief` rule's), in the same order: no record is read. */
+  briefs(): IterableIterator<[string, B]>;
+  /** The brief of one key's record (no read). */
+  brief(key: string): B | undefined;
   readonly size: number;
   /** Valid lines currently in the file (live + superseded). */
   readonly lines: number;
@@ -64,10 +70,10 @@ export interface Journal<T> {
   close(): Promise<void>;
 }
 
-class FileJournal<T> implements Journal<T> {
+class FileJournal<T, B> implements Journal<T, B> {
   readonly path: string;
   readonly stats: LoadStats;
-  readonly #index: JournalIndex<T>;
+  readonly #index: JournalIndex<T, B>;
   readonly #write: WriteLine;
   readonly #ratio: number;
   readonly #minLines: number;
@@ -80,7 +86,7 @@ class FileJournal<T> implements Journal<T> {
   // races an append.
   #chain: Promise<unknown> = Promise.resolve();
 
-  constructor(opts: JournalOptions<T>, stats: LoadStats, index: JournalIndex<T>, handle: fs.FileHandle) {
+  constructor(opts: JournalOptions<T, B>, stats: LoadStats, index: JournalIndex<T, B>, handle: fs.FileHandle) {
     this.path = opts.path;
     this.stats = stats;
     this.#index = index;
@@ -91,19 +97,27 @@ class FileJournal<T> implements Journal<T> {
   }
 
   get(key: string): T | undefined {
-    return this.#index.records.get(key);
+    return this.#index.get(key);
   }
 
   has(key: string): boolean {
-    return this.#index.records.has(key);
+    return this.#index.has(key);
   }
 
   values(): IterableIterator<T> {
-    return this.#index.records.values();
+    return this.#index.values();
+  }
+
+  briefs(): IterableIterator<[string, B]> {
+    return this.#index.briefs();
+  }
+
+  brief(key: string): B | undefined {
+    return this.#index.brief(key);
   }
 
   get size(): number {
-    return this.#index.records.size;
+    return this.#index.size;
   }
 
   get lines(): number {
@@ -145,6 +159,7 @@ class FileJournal<T> implements Journal<T> {
       this.#closed = true;
       clearInterval(this.#timer);
       if (this.#dirty) await this.#handle.datasync();
+      this.#index.close();
       await this.#handle.close();
     });
   }
@@ -179,10 +194,13 @@ class FileJournal<T> implements Journal<T> {
     return next;
   }
 
-  async #reopen(): Promise<void> {
-    await this.#handle.close();
+  /** Opens the file at the path again; answers the previous handle, which the caller closes once
+   *  the index no longer reads through it. */
+  async #reopen(): Promise<fs.FileHandle> {
+    const previous = this.#handle;
     this.#handle = await openForAppend(this.path);
     await this.noteInode();
+    return previous;
   }
 
   async #refreshNow(): Promise<void> {
@@ -193,21 +211,31 @@ class FileJournal<T> implements Journal<T> {
     }
     // Another process replaced the file (its compaction): our lines since the last check went
     // to the old inode, so write them again into the new file, then read it whole.
-    await this.#reopen();
-    const recent = this.#index.takeRecent();
-    if (recent.length) await this.#handle.write(recent.join(''));
-    await this.#index.load(this.#handle);
+    const previous = await this.#reopen();
+    try {
+      const recent = this.#index.takeRecent();
+      if (recent.length) await this.#handle.write(recent.join(''));
+      await this.#index.load(this.#handle);
+    } finally {
+      await previous.close();
+    }
   }
 
   async #compactNow(): Promise<void> {
     await this.#refreshNow();
-    await writeCompacted(this.path, this.#index.records.values());
+    await writeCompacted(this.path, this.#index.values());
     // Lines another process appended to the old file while we wrote the new one: the old inode is
     // still open here, so read them and carry them over.
     const late = await this.#index.readLate(this.#handle);
-    await this.#reopen();
-    if (late.size) await this.#handle.write([...late.values()].map((r) => JSON.stringify(r) + '\n').join(''));
-    this.#index.compacted(late, (await this.#handle.stat()).size);
+    const previous = await this.#reopen();
+    try {
+      if (late.size) await this.#handle.write([...late.values()].map((r) => JSON.stringify(r) + '\n').join(''));
+      // A lean index must learn where each line of the new file is: it reads it.
+      if (this.#index.lean) await this.#index.load(this.#handle);
+      else this.#index.compacted(late, (await this.#handle.stat()).size);
+    } finally {
+      await previous.close();
+    }
     this.#dirty = false;
   }
 }
@@ -228,13 +256,13 @@ async function firstLoadStats(handle: fs.FileHandle, first: RangeResult, live: n
 }
 
 /** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */
-export async function openJournal<T>(opts: JournalOptions<T>): Promise<Journal<T>> {
+export async function openJournal<T, B = undefined>(opts: JournalOptions<T, B>): Promise<Journal<T, B>> {
   const started = performance.now();
   await makePrivateDir(path.dirname(opts.path));
   const handle = await openForAppend(opts.path);
-  const index = new JournalIndex<T>(opts);
+  const index = new JournalIndex<T, B>(opts);
   const first = await index.load(handle);
-  const stats = await firstLoadStats(handle, first, index.records.size, started);
+  const stats = await firstLoadStats(handle, first, index.size, started);
   const journal = new FileJournal(opts, stats, index, handle);
   await journal.noteInode();
   if (journal.needsCompaction()) await journal.compact();

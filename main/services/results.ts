@@ -7,6 +7,7 @@ import { resultsEndpoint, type ModelRef, type ModelSelection } from '../../app/m
 import type { Settings } from '../../app/settings';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { ResultRecord, ResultSummary } from '../../app/types';
+import { encodeResults, resultFlags, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
 
@@ -94,20 +95,109 @@ export interface ResultsStoreOptions {
   syncIntervalMs?: number;
 }
 
+/** A page of columns straight from the briefs (no summary objects on the way: at 250,000 results
+ *  they were most of a load's garbage). Same content as `encodeResults` of the summaries. */
+function columnsOfBriefs(j: ResultsJournal, ids: string[], classes: ClassTable, entryOf: (id: string) => FileIdentity | undefined): ResultColumns {
+  const page = encodeResults(j.size, []);
+  const pageClass = new Map<number, number>();
+  for (const id of ids) {
+    const brief = j.brief(id);
+    if (!brief) continue;
+    const i = page.ids.length;
+    page.ids.push(id);
+    page.flags.push(resultFlags(brief.status === 'error', isStale({ id, size: brief.size, mtimeMs: brief.mtimeMs }, entryOf(id)), brief.multiLabel));
+    for (let k = 0; k < brief.scores.length; k += 2) {
+      let c = pageClass.get(brief.scores[k]);
+      if (c === undefined) {
+        c = page.classes.length;
+        pageClass.set(brief.scores[k], c);
+        page.classes.push(classes.names[brief.scores[k]]);
+      }
+      page.scoreClass.push(c);
+      page.scoreConf.push(brief.scores[k + 1]);
+    }
+    page.scoreStart.push(page.scoreConf.length);
+    if (brief.error) page.errors.push([i, brief.error.code, brief.error.message]);
+  }
+  return page;
+}
+
 export interface ResultsStore {
-  journal(folderId: string, ref: ModelRef): Promise<Journal<ResultRecord>>;
+  journal(folderId: string, ref: ModelRef): Promise<ResultsJournal>;
   /** The model the settings (or `selection`) mean, or null when none is usable. */
   ref(selection?: ModelSelection): ModelRef | null;
   /** The journal of that model, or null when no model is set. */
-  current(folderId: string, selection?: ModelSelection): Promise<Journal<ResultRecord> | null>;
+  current(folderId: string, selection?: ModelSelection): Promise<ResultsJournal | null>;
+  /** One image's summary from what is kept in memory (no read), or null without a stored result. */
+  summary(journal: ResultsJournal, id: string, entry?: FileIdentity): ResultSummary | null;
   page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
+  /** The same page as `page`, packed as columns for the renderer. */
+  columns(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<ResultColumns>;
   detail(folderId: string, id: string, selection?: ModelSelection): Promise<ResultRecord | null>;
   close(): Promise<void>;
 }
 
+/** What main keeps in memory per stored result: the summary's fields, scores as (class index,
+ *  confidence) pairs into the store's class table. The full record (raw response) stays on disk
+ *  and is read back by offset when something asks for it. */
+export interface ResultBrief {
+  size: number;
+  mtimeMs: number;
+  /** The record's own status (a 'done' record whose response cannot be read shows as an error). */
+  stored: ResultRecord['status'];
+  status: ResultSummary['status'];
+  multiLabel: boolean;
+  /** Class index, confidence, class index, confidence, … (sorted by confidence, descending). */
+  scores: number[];
+  error?: ResultSummary['error'];
+}
+
+export type ResultsJournal = Journal<ResultRecord, ResultBrief>;
+
+/** Class names, each kept once for every journal of the store. */
+class ClassTable {
+  readonly names: string[] = [];
+  readonly #index = new Map<string, number>();
+
+  indexOf(name: string): number {
+    let k = this.#index.get(name);
+    if (k === undefined) {
+      k = this.names.length;
+      this.#index.set(name, k);
+      this.names.push(name);
+    }
+    return k;
+  }
+}
+
+function briefOf(record: ResultRecord, classes: ClassTable): ResultBrief {
+  const summary = summarise(record);
+  const scores: number[] = [];
+  for (const [name, confidence] of summary.scores) scores.push(classes.indexOf(name), confidence);
+  const brief: ResultBrief = { size: record.size, mtimeMs: record.mtimeMs, stored: record.status, status: summary.status, multiLabel: summary.multiLabel, scores };
+  if (summary.error) brief.error = summary.error;
+  return brief;
+}
+
+/** What deciding whether to send an image again needs of its stored record, from memory. */
+export function storedIdentity(j: ResultsJournal, id: string): Pick<ResultRecord, 'id' | 'size' | 'mtimeMs' | 'status'> | undefined {
+  const brief = j.brief(id);
+  return brief && { id, size: brief.size, mtimeMs: brief.mtimeMs, status: brief.stored };
+}
+
+/** The summary `summarise` gives for the record the brief was made of. */
+function summaryOfBrief(id: string, brief: ResultBrief, classes: ClassTable, entry: FileIdentity | undefined): ResultSummary {
+  const scores: Array<[string, number]> = [];
+  for (let i = 0; i < brief.scores.length; i += 2) scores.push([classes.names[brief.scores[i]], brief.scores[i + 1]]);
+  const summary: ResultSummary = { id, status: brief.status, stale: isStale({ id, size: brief.size, mtimeMs: brief.mtimeMs }, entry), multiLabel: brief.multiLabel, scores };
+  if (brief.error) summary.error = brief.error;
+  return summary;
+}
+
 export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
   const dir = path.join(opts.dataDir, 'results');
-  const open = new Map<string, Promise<Journal<ResultRecord>>>();
+  const open = new Map<string, Promise<ResultsJournal>>();
+  const classes = new ClassTable();
 
   const refs = opts.refs ?? (opts.settings ? createModelRefs({ settings: opts.settings }) : null);
   const journal = (folderId: string, ref: ModelRef) => {
@@ -115,13 +205,14 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     let pending = open.get(key);
     if (!pending) {
       // The data folder holds what the user classified: keep it theirs alone.
-      pending = makePrivateDir(opts.dataDir).then(() => openJournal<ResultRecord>({
+      pending = makePrivateDir(opts.dataDir).then(() => openJournal<ResultRecord, ResultBrief>({
         path: path.join(dir, `${key}.jsonl`),
         parse: (value) => {
           const parsed = resultRecordSchema.safeParse(value);
           return parsed.success ? (parsed.data as ResultRecord) : null;
         },
         key: (record) => record.id,
+        brief: (record) => briefOf(record, classes),
         syncIntervalMs: opts.syncIntervalMs,
       }));
       open.set(key, pending);
@@ -137,15 +228,16 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
   };
 
   // Reading 250,000 results page by page walked the journal from its start for every page; a
-  // snapshot of its records, taken at offset 0 and reused while the journal keeps its size, makes
-  // each page cost only its own records.
-  const snapshots = new WeakMap<Journal<ResultRecord>, { size: number; lines: number; records: ResultRecord[] }>();
-  const recordsOf = (j: Journal<ResultRecord>, offset: number): ResultRecord[] => {
+  // snapshot of its keys, taken at offset 0 and reused while the journal keeps its size, makes
+  // each page cost only its own results.
+  const snapshots = new WeakMap<ResultsJournal, { size: number; lines: number; ids: string[] }>();
+  const idsOf = (j: ResultsJournal, offset: number): string[] => {
     const kept = snapshots.get(j);
-    if (offset > 0 && kept && kept.size === j.size && kept.lines === j.lines) return kept.records;
-    const records = Array.from(j.values());
-    snapshots.set(j, { size: j.size, lines: j.lines, records });
-    return records;
+    if (offset > 0 && kept && kept.size === j.size && kept.lines === j.lines) return kept.ids;
+    const ids: string[] = [];
+    for (const [id] of j.briefs()) ids.push(id);
+    snapshots.set(j, { size: j.size, lines: j.lines, ids });
+    return ids;
   };
 
   return {
@@ -155,9 +247,21 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     async page(folderId, offset, limit, selection) {
       const j = await current(folderId, selection);
       if (!j) return { total: 0, items: [] };
-      const records = recordsOf(j, offset);
-      const items = records.slice(offset, offset + limit).map((record) => summarise(record, opts.entryOf?.(folderId, record.id)));
+      const items: ResultSummary[] = [];
+      for (const id of idsOf(j, offset).slice(offset, offset + limit)) {
+        const brief = j.brief(id);
+        if (brief) items.push(summaryOfBrief(id, brief, classes, opts.entryOf?.(folderId, id)));
+      }
       return { total: j.size, items };
+    },
+    async columns(folderId, offset, limit, selection) {
+      const j = await current(folderId, selection);
+      if (!j) return encodeResults(0, []);
+      return columnsOfBriefs(j, idsOf(j, offset).slice(offset, offset + limit), classes, (id) => opts.entryOf?.(folderId, id));
+    },
+    summary(j, id, entry) {
+      const brief = j.brief(id);
+      return brief ? summaryOfBrief(id, brief, classes, entry) : null;
     },
     async detail(folderId, id, selection) {
       const j = await current(folderId, selection);

@@ -20,7 +20,7 @@ export interface WebImagesService {
 export interface WebImagesOptions {
   /** A queue used only for web images (compose builds it with the same classifier and key source). */
   jobs: Pick<Inference, 'start' | 'wait'>;
-  results: Pick<ResultsStore, 'current'>;
+  results: Pick<ResultsStore, 'current'> & Partial<Pick<ResultsStore, 'summary'>>;
 }
 
 /** Marks a progress as a web-images job, so the renderer keeps it apart from the folder's run. */
@@ -61,6 +61,15 @@ export function createWebImages(opts: WebImagesOptions): WebImagesService {
       const journal = await opts.results.current(folderId);
       if (!journal) return [];
       const out: ResultSummary[] = [];
+      const summaryOf = opts.results.summary;
+      if (summaryOf) {
+        // From the briefs: the folder's own records are not read back to find the web ones.
+        for (const [id] of journal.briefs()) {
+          const summary = isWebId(id) ? summaryOf(journal, id) : null;
+          if (summary) out.push(summary);
+        }
+        return out;
+      }
       for (const record of journal.values()) if (isWebId(record.id)) out.push(summarise(record));
       return out;
     },

@@ -1,5 +1,6 @@
 import { channelNames, type Api, type Channel, type EventName, type Events, type RequestOf, type ResponseOf } from '../../app/contract';
 import { appError } from '../../app/errors';
+import { encodeResults } from '../../app/result-columns';
 
 // An in-memory `window.api` for renderer unit tests: it stands in for main across IPC. Each test
 // answers the channels it needs (`handle`); any other call rejects with an AppError naming the
@@ -47,8 +48,14 @@ export function fakeApi(initial: Handlers = {}): FakeApi {
     },
     chooseDropped: (file: File) => Promise.resolve(file.name),
   };
+  // Tests answer stored results as summaries (`resultsPage`); the stores read them as columns.
+  const columnsFromPage = async (request: RequestOf<'resultsPage'>) => {
+    const page = await (api.resultsPage as Api['resultsPage'])(request);
+    return encodeResults(page.total, page.items);
+  };
   for (const channel of channelNames) {
     api[channel] = async (request: unknown) => {
+      if (channel === 'resultsColumns' && !handlers.resultsColumns && handlers.resultsPage) return columnsFromPage(request as RequestOf<'resultsPage'>);
       calls.push({ channel, request });
       const handler = handlers[channel] as ((request: unknown) => unknown) | undefined;
       if (!handler) throw appError('internal', `The fake api does not answer ${channel}.`);

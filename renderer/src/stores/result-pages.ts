@@ -1,11 +1,15 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { ImageEntry, ResultSummary } from '../../../app/types';
+import { decodeResults, ScoreSharing } from '../../../app/result-columns';
 import { toAppError } from '../api';
 
 // What the stores holding a folder's results by image id (the current model's, the comparison
 // model's) share: reading them from main page by page, lining them up with the library's entries,
 // and applying live job items in batches.
+
+const firstPage = 10_000;
+const laterPages = 50_000;
 
 /** Each entry's result by its id (undefined where there is none), in the entries' order. */
 export function alignResults(entries: readonly ImageEntry[], byId: ReadonlyMap<string, ResultSummary>): Array<ResultSummary | undefined> {
@@ -17,7 +21,8 @@ export function alignResults(entries: readonly ImageEntry[], byId: ReadonlyMap<s
 }
 
 /** Reads a folder's stored results (of `model`, or of the current one) page by page into `onPage`;
- *  stops quietly once `stale()` says a newer load began. Answers the failure instead of throwing. */
+ *  stops quietly once `stale()` says a newer load began. Answers the failure instead of throwing.
+ *  Pages come as columns; the first is small so the first results show at once. */
 export async function readResultPages(
   api: Api,
   query: { folderId: string; model?: string; engine?: 'roboflow-api' | 'on-device' },
@@ -25,12 +30,12 @@ export async function readResultPages(
   onPage: (items: ResultSummary[]) => void,
 ): Promise<AppError | null> {
   try {
-    const limit = 10_000;
-    for (let offset = 0; ; offset += limit) {
-      const page = await api.resultsPage({ ...query, offset, limit });
+    const sharing = new ScoreSharing();
+    for (let offset = 0, limit = firstPage; ; offset += limit, limit = laterPages) {
+      const page = await api.resultsColumns({ ...query, offset, limit });
       if (stale()) return null;
-      onPage(page.items);
-      if (offset + limit >= page.total || page.items.length === 0) return null;
+      onPage(decodeResults(page, sharing));
+      if (offset + limit >= page.total || page.ids.length === 0) return null;
     }
   } catch (error) {
     return toAppError(error);

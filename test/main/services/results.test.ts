@@ -6,7 +6,8 @@ import { apiRef } from '../../../app/model-ref';
 import { normaliseSettings } from '../../../app/settings';
 import type { ResultRecord } from '../../../app/types';
 import { createModelRefs } from '../../../main/services/model-refs';
-import { createResultsStore, isStale, journalKey, type ResultsStore } from '../../../main/services/results';
+import { decodeResults } from '../../../app/result-columns';
+import { createResultsStore, isStale, journalKey, storedIdentity, summarise, type ResultsStore } from '../../../main/services/results';
 
 const endpoint = 'http://127.0.0.1:9001';
 const model = 'colors/1';
@@ -186,6 +187,42 @@ describe('results store', () => {
     expect(second.items[0].error?.code).toBe('bad_image');
     expect((await store.detail(folderId, 'b.jpg'))?.response?.top).toBe('green');
     expect(await store.detail(folderId, 'zzz.jpg')).toBeNull();
+  });
+
+  it('packs the same pages as columns: decoded, they are the summaries page by page', async () => {
+    const entries = new Map([['a.jpg', { size: 1000, mtimeMs: 1_700_000_000_000 }], ['b.jpg', { size: 999, mtimeMs: 1 }]]);
+    await store.close();
+    const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+    store = createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (_f, id) => entries.get(id) });
+    const j = await store.journal(folderId, apiRef(endpoint, model));
+    await j.append(record('a.jpg', 'red'));
+    await j.append(record('b.jpg', 'green, "light"\nor pale'));
+    await j.append({ id: 'c.jpg', size: 1, mtimeMs: 1, status: 'error', error: { code: 'bad_image', message: 'Not an image.' }, startedAt: 'x', finishedAt: 'y' });
+    await j.append(record('d.jpg', 'x', { response: { predictions: { dog: { confidence: 0.7 }, cat: { confidence: 0.6 } }, predicted_classes: ['dog', 'cat'] } }));
+
+    for (const [offset, limit] of [[0, 2], [2, 2], [0, 10], [4, 1]]) {
+      const columns = await store.columns(folderId, offset, limit);
+      expect(columns.total).toBe(4);
+      expect(decodeResults(columns)).toEqual((await store.page(folderId, offset, limit)).items);
+    }
+    const all = decodeResults(await store.columns(folderId, 0, 10));
+    expect(all.map((s) => [s.id, s.status, s.stale, s.multiLabel])).toEqual([['a.jpg', 'done', false, false], ['b.jpg', 'done', true, false], ['c.jpg', 'error', false, false], ['d.jpg', 'done', false, true]]);
+    expect(all[1].scores[0]).toEqual(['green, "light"\nor pale', 0.8]);
+    expect(all[2].error).toEqual({ code: 'bad_image', message: 'Not an image.' });
+  });
+
+  it('answers a record\'s own status and identity from memory, as a run decides what to send again', async () => {
+    const j = await store.journal(folderId, apiRef(endpoint, model));
+    await j.append(record('ok.jpg', 'red'));
+    await j.append(record('unreadable.jpg', 'red', { response: { predictions: 'not a list' } }));
+    await j.append({ id: 'failed.jpg', size: 5, mtimeMs: 6, status: 'error', error: { code: 'server', message: 'Server error 500' }, startedAt: 'x', finishedAt: 'y' });
+    expect(storedIdentity(j, 'ok.jpg')).toEqual({ id: 'ok.jpg', size: 1000, mtimeMs: 1_700_000_000_000, status: 'done' });
+    // Shown as an error (its response cannot be read), stored as done: a run skips it as before.
+    expect(storedIdentity(j, 'unreadable.jpg')?.status).toBe('done');
+    expect(store.summary(j, 'unreadable.jpg')).toMatchObject({ status: 'error', error: { code: 'bad_response' } });
+    expect(storedIdentity(j, 'failed.jpg')).toEqual({ id: 'failed.jpg', size: 5, mtimeMs: 6, status: 'error' });
+    expect(storedIdentity(j, 'none.jpg')).toBeUndefined();
+    for (const id of ['ok.jpg', 'unreadable.jpg', 'failed.jpg']) expect(store.summary(j, id)).toEqual(summarise(j.get(id)!));
   });
 
   it('loads 100,000 records (bench figure printed, not asserted)', async () => {

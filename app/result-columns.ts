@@ -1,0 +1,129 @@
+import type { ErrorCode } from './errors';
+import type { ResultSummary } from './types';
+
+// Stored results cross IPC as columns rather than one `ResultSummary` object per image: at
+// 250,000 images the per-result keys and [className, confidence] pairs were most of the bytes,
+// most of the parse, and (as objects in the page) most of the renderer's heap. A page carries one
+// class-name table; scores are flat (class index + confidence, per-image start offsets); errors
+// are sparse. Ids travel as an array, not a joined string: a file name may hold any character.
+
+/** Flag bits per image. */
+const errorBit = 1;
+const staleBit = 2;
+const multiLabelBit = 4;
+
+/** One page of a folder's stored results, as columns. */
+export interface ResultColumns {
+  /** Results stored for the folder (all pages). */
+  total: number;
+  ids: string[];
+  /** Per image: 1 = status error, 2 = stale, 4 = multi-label (or-ed). */
+  flags: number[];
+  /** The class names the page's scores use, each once. */
+  classes: string[];
+  /** Image i's scores are at scoreStart[i]..scoreStart[i + 1] (ids.length + 1 offsets). */
+  scoreStart: number[];
+  /** Index into `classes`, per score. */
+  scoreClass: number[];
+  scoreConf: number[];
+  /** Only the images that carry an error: [image index, code, message]. */
+  errors: Array<[index: number, code: ErrorCode, message: string]>;
+}
+
+/** An image's flags column value. */
+export function resultFlags(error: boolean, stale: boolean, multiLabel: boolean): number {
+  return (error ? errorBit : 0) | (stale ? staleBit : 0) | (multiLabel ? multiLabelBit : 0);
+}
+
+/** Packs summaries (in order) into a page of columns. */
+export function encodeResults(total: number, items: Iterable<ResultSummary>): ResultColumns {
+  const page: ResultColumns = { total, ids: [], flags: [], classes: [], scoreStart: [0], scoreClass: [], scoreConf: [], errors: [] };
+  const classIndex = new Map<string, number>();
+  for (const item of items) {
+    const i = page.ids.length;
+    page.ids.push(item.id);
+    page.flags.push(resultFlags(item.status === 'error', item.stale, item.multiLabel));
+    for (const [name, confidence] of item.scores) {
+      let k = classIndex.get(name);
+      if (k === undefined) {
+        k = page.classes.length;
+        classIndex.set(name, k);
+        page.classes.push(name);
+      }
+      page.scoreClass.push(k);
+      page.scoreConf.push(confidence);
+    }
+    page.scoreStart.push(page.scoreConf.length);
+    if (item.error) page.errors.push([i, item.error.code, item.error.message]);
+  }
+  return page;
+}
+
+/** Shares what repeats across the summaries of one load: a class name is one string, and a
+ *  [className, confidence] pair that recurs (a model's confidences are short decimals) is one
+ *  array. The pairs are shared, so readers must not change them (none does: scores are read-only
+ *  data). Where pairs hardly recur the lookup table would cost more than it saves: after a first
+ *  stretch with fewer hits than misses, pairs are no longer kept. */
+export class ScoreSharing {
+  #names = new Map<string, string>();
+  #pairs: Map<string, Map<number, [string, number]>> | null = new Map();
+  #hits = 0;
+  #misses = 0;
+
+  name(name: string): string {
+    const kept = this.#names.get(name);
+    if (kept !== undefined) return kept;
+    this.#names.set(name, name);
+    return name;
+  }
+
+  pair(name: string, confidence: number): [string, number] {
+    if (!this.#pairs) return [this.name(name), confidence];
+    let byConfidence = this.#pairs.get(name);
+    if (!byConfidence) {
+      byConfidence = new Map();
+      this.#pairs.set(name, byConfidence);
+    }
+    let pair = byConfidence.get(confidence);
+    if (pair) {
+      this.#hits++;
+      return pair;
+    }
+    pair = [this.name(name), confidence];
+    byConfidence.set(confidence, pair);
+    if (++this.#misses === trialPairs && this.#hits < this.#misses) this.#pairs = null;
+    return pair;
+  }
+}
+
+const trialPairs = 20_000;
+
+/** The summaries of a page, in order. Rows the columns do not fully describe (a short column,
+ *  a class index out of the table) get what the columns do say, never an exception. */
+export function decodeResults(page: ResultColumns, sharing: ScoreSharing = new ScoreSharing()): ResultSummary[] {
+  const n = Math.min(page.ids.length, page.flags.length, Math.max(0, page.scoreStart.length - 1));
+  const errors = new Map<number, { code: ErrorCode; message: string }>();
+  for (const [index, code, message] of page.errors) errors.set(index, { code, message });
+  const out = new Array<ResultSummary>(n);
+  for (let i = 0; i < n; i++) {
+    const flags = page.flags[i];
+    const from = page.scoreStart[i];
+    const to = Math.min(page.scoreStart[i + 1], page.scoreClass.length, page.scoreConf.length);
+    const scores: Array<[string, number]> = [];
+    for (let at = from; at < to; at++) {
+      const name = page.classes[page.scoreClass[at]];
+      if (name !== undefined) scores.push(sharing.pair(name, page.scoreConf[at]));
+    }
+    const summary: ResultSummary = {
+      id: page.ids[i],
+      status: flags & errorBit ? 'error' : 'done',
+      stale: (flags & staleBit) !== 0,
+      multiLabel: (flags & multiLabelBit) !== 0,
+      scores,
+    };
+    const error = errors.get(i);
+    if (error) summary.error = error;
+    out[i] = summary;
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { apiRef } from '../../app/model-ref';
+import { encodeResults } from '../../app/result-columns';
+import { endpointBase } from '../../app/settings';
+import { folderIdOf } from '../../main/services/library';
+import { createResultsStore } from '../../main/services/results';
+import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
+import { seedResults, seededSettings } from './_renderer-results';
+
+// Main's side of showing N stored results, alone: loading the results journal, then every page as
+// the renderer reads it (`resultsColumns`), with CPU time, bytes sent and this process's memory
+// after a GC at each step. Uses the renderer benchmark's folder and seeded journal (cached under
+// the temp dir). Run: npm run bench -- results-memory [--images 250000] (it restarts itself with
+// --expose-gc so memory is measured after a full GC).
+
+if (!(globalThis as { gc?: unknown }).gc) {
+  const self = fileURLToPath(import.meta.url);
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
+
+const at = process.argv.indexOf('--images');
+const images = Number(at > 0 ? process.argv[at + 1] : 50_000);
+const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'results-memory', images, ...line }));
+const gc = (globalThis as { gc?: () => void }).gc;
+const memory = () => {
+  gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rssMb: Math.round(rss / 1e6), heapMb: Math.round(heapUsed / 1e6), gc: Boolean(gc) };
+};
+
+type Store = ReturnType<typeof createResultsStore>;
+async function summaryPage(store: Pick<Store, 'page'>, folderId: string, offset: number, limit: number) {
+  const page = await store.page(folderId, offset, limit);
+  return encodeResults(page.total, page.items);
+}
+
+const folder = await ensureBigFolder(images);
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-results-memory-'));
+try {
+  await seedResults(dataDir, folder, bigFolderIds(images));
+  const folderId = folderIdOf(await realpath(folder));
+  const ref = apiRef(endpointBase(seededSettings as never), seededSettings.model!);
+  emit({ step: 'start', ...memory() });
+  const store = createResultsStore({ dataDir, settings: { get: () => seededSettings as never } });
+  let cpu = process.cpuUsage();
+  let wall = performance.now();
+  const journal = await store.journal(folderId, ref);
+  emit({ step: 'journal loaded', records: journal.size, ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
+  cpu = process.cpuUsage();
+  wall = performance.now();
+  let bytes = 0;
+  for (let offset = 0, limit = 10_000; ; offset += limit, limit = 50_000) {
+    // Before resultsColumns (figures of the older code): the summary page, packed the same way.
+    const page = 'columns' in store ? await store.columns(folderId, offset, limit) : await summaryPage(store, folderId, offset, limit);
+    bytes += JSON.stringify(page).length;
+    if (offset + limit >= page.total) break;
+  }
+  emit({ step: 'every page', ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), jsonMb: +(bytes / 1e6).toFixed(1), ...memory() });
+  await store.close();
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
