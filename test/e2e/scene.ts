@@ -66,7 +66,8 @@ export async function startScene(opts: SceneOptions): Promise<Scene> {
     await scene.host?.close();
     await scene.peer?.close().catch(() => undefined);
     await keyring?.stop();
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    // Retries: a write the host had under way when it closed may still land in a folder being removed.
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   };
   try {
     if (opts.keyring) {
