@@ -132,15 +132,18 @@ export class JournalIndex<T, B = undefined> {
    *  file (or the index holds records rather than briefs). Stands for the first `known` bytes. */
   snapshot(garbled: number): { known: number; data: SidecarData<B> } | null {
     if (!this.lean || this.#ourBytes > 0) return null;
-    const data: SidecarData<B> = { lines: this.#lines, garbled, keys: [], at: [], bytes: [], briefs: [] };
+    const keys: string[] = [];
+    const at: number[] = [];
+    const bytes: number[] = [];
+    const briefs: B[] = [];
     for (const [key, slot] of this.#map) {
       if (slot.source !== this.#source || slot.source === null || slot.record !== undefined) return null;
-      data.keys.push(key);
-      data.at.push(slot.at);
-      data.bytes.push(slot.bytes);
-      data.briefs.push(slot.brief);
+      keys.push(key);
+      at.push(slot.at);
+      bytes.push(slot.bytes);
+      briefs.push(slot.brief);
     }
-    return { known: this.#known, data };
+    return { known: this.#known, data: { lines: this.#lines, garbled, keys, at, bytes, briefs } };
   }
 
   /** Brings the index up to the same file, now `size` bytes long. */

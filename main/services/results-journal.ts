@@ -49,6 +49,8 @@ export interface LoadStats {
   /** True when the last line had no newline (a write cut short) and was dropped. */
   tornTail: boolean;
   ms: number;
+  /** True when the index came from the briefs sidecar rather than from reading every line. */
+  sidecar?: boolean;
 }
 
 export interface Journal<T, B = unknown> {
@@ -291,7 +293,7 @@ async function restoreFromSidecar<T, B>(handle: fs.FileHandle, index: JournalInd
   if (stat.size === 0) return null;
   const data = await readSidecar(sidecar.path, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, sidecar.codec);
   if (!data || !index.restore(handle, data, stat.size)) return null;
-  return { lines: data.lines + data.garbled, live: index.size, garbled: data.garbled, tornTail: false, ms: performance.now() - started };
+  return { lines: data.lines + data.garbled, live: index.size, garbled: data.garbled, tornTail: false, ms: performance.now() - started, sidecar: true };
 }
 
 /** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */

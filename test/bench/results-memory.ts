@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +61,14 @@ try {
     if (offset + limit >= page.total) break;
   }
   emit({ step: 'every page', ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), jsonMb: +(bytes / 1e6).toFixed(1), ...memory() });
+  // Closing waits for the briefs sidecar written after the first load; a re-open reads it.
   await store.close();
+  const again = createResultsStore({ dataDir, settings: { get: () => seededSettings as never } });
+  cpu = process.cpuUsage();
+  wall = performance.now();
+  const reopened = await again.journal(folderId, ref);
+  emit({ step: 'journal re-opened', records: reopened.size, fromSidecar: reopened.stats.sidecar === true, sidecarMb: +((await stat(reopened.path.replace(/\.jsonl$/, '.briefs')).catch(() => ({ size: 0 }))).size / 1e6).toFixed(1), ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
+  await again.close();
 } finally {
   await rm(dataDir, { recursive: true, force: true });
 }
