@@ -1,5 +1,6 @@
 import type fs from 'node:fs/promises';
 import { LineSource, parseLine, readRange, type RangeResult, type RecordRules } from './journal-read';
+import type { SidecarData } from './journal-sidecar';
 
 // A journal's in-memory index: the live record per key, and how much of the file it reflects, so
 // a refresh reads only what other processes appended since and the line count (for compaction)
@@ -95,6 +96,54 @@ export class JournalIndex<T, B = undefined> {
     this.#known = read.end;
     this.#forgetOurs();
     return read;
+  }
+
+  /** Takes the index from a sidecar instead of reading the file (through `handle`, of `size`
+   *  bytes, the size the sidecar stands for). Reads back `samples` lines spread over the file and
+   *  checks each holds its key's record with the same brief; false (the index unchanged) when
+   *  one does not, or the sidecar repeats a key. */
+  restore(handle: fs.FileHandle, data: SidecarData<B>, size: number, samples = 64): boolean {
+    if (!this.lean) return false;
+    const source = new LineSource(handle);
+    const fresh = new Map<string, Slot<T, B>>();
+    for (let i = 0; i < data.keys.length; i++) {
+      fresh.set(data.keys[i], { record: undefined, brief: data.briefs[i], at: data.at[i], bytes: data.bytes[i], source });
+    }
+    const n = data.keys.length;
+    const step = Math.max(1, Math.floor(n / samples));
+    let ok = fresh.size === n;
+    for (let i = 0; ok && i < n; i += step) ok = this.#matches(data.keys[i], fresh.get(data.keys[i])!);
+    if (ok && n > 0) ok = this.#matches(data.keys[n - 1], fresh.get(data.keys[n - 1])!);
+    if (!ok) {
+      source.close();
+      return false;
+    }
+    this.#map = fresh;
+    this.#source?.close();
+    this.#source = source;
+    this.#lines = data.lines;
+    this.#known = size;
+    this.#forgetOurs();
+    this.#recent = [];
+    return true;
+  }
+
+  /** The index as a sidecar would keep it, or null while some record is not yet located in the
+   *  file (or the index holds records rather than briefs). Stands for the first `known` bytes. */
+  snapshot(garbled: number): { known: number; data: SidecarData<B> } | null {
+    if (!this.lean || this.#ourBytes > 0) return null;
+    const keys: string[] = [];
+    const at: number[] = [];
+    const bytes: number[] = [];
+    const briefs: B[] = [];
+    for (const [key, slot] of this.#map) {
+      if (slot.source !== this.#source || slot.source === null || slot.record !== undefined) return null;
+      keys.push(key);
+      at.push(slot.at);
+      bytes.push(slot.bytes);
+      briefs.push(slot.brief);
+    }
+    return { known: this.#known, data: { lines: this.#lines, garbled, keys, at, bytes, briefs } };
   }
 
   /** Brings the index up to the same file, now `size` bytes long. */
@@ -195,6 +244,12 @@ export class JournalIndex<T, B = undefined> {
     const text = slot.source.read(slot.at, slot.bytes);
     const record = text === null ? null : parseLine(text, this.#rules);
     return record !== null && this.#rules.key(record) === key ? record : undefined;
+  }
+
+  /** The slot's line holds its key's record, and the brief made of it is the slot's. */
+  #matches(key: string, slot: Slot<T, B>): boolean {
+    const record = this.#recordOf(key, slot);
+    return record !== undefined && JSON.stringify(this.#briefOf(record)) === JSON.stringify(slot.brief);
   }
 
   #forgetOurs(): void {

@@ -4,6 +4,7 @@ import { appendLine, openForAppend, writeToHandle, type WriteLine } from './jour
 import { writeCompacted } from './journal-compact';
 import { JournalIndex } from './journal-index';
 import type { RangeResult, RecordRules } from './journal-read';
+import { readSidecar, writeSidecar, type BriefCodec } from './journal-sidecar';
 import { makePrivateDir } from './paths';
 
 // An append-only JSON-lines journal with "last record per key wins" semantics, kept in memory as
@@ -35,6 +36,9 @@ export interface JournalOptions<T, B = undefined> extends RecordRules<T, B> {
   syncIntervalMs?: number;
   /** Writes one appended line (tests inject a failing disk here). */
   write?: WriteLine;
+  /** With a `brief` rule: keep the index in this file beside the journal, so a re-open of an
+   *  unchanged journal reads it instead of every line (see journal-sidecar.ts). */
+  sidecar?: { path: string; codec: BriefCodec<B> };
 }
 
 export interface LoadStats {
@@ -45,6 +49,8 @@ export interface LoadStats {
   /** True when the last line had no newline (a write cut short) and was dropped. */
   tornTail: boolean;
   ms: number;
+  /** True when the index came from the briefs sidecar rather than from reading every line. */
+  sidecar?: boolean;
 }
 
 export interface Journal<T, B = unknown> {
@@ -77,8 +83,11 @@ class FileJournal<T, B> implements Journal<T, B> {
   readonly #write: WriteLine;
   readonly #ratio: number;
   readonly #minLines: number;
+  readonly #sidecar: JournalOptions<T, B>['sidecar'];
   #handle: fs.FileHandle;
   #ino = 0;
+  /** Garbled lines in the file as last read whole (for the sidecar's stats). */
+  #garbled: number;
   #dirty = false;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
@@ -94,6 +103,8 @@ class FileJournal<T, B> implements Journal<T, B> {
     this.#write = opts.write ?? writeToHandle;
     this.#ratio = opts.compactRatio ?? 2;
     this.#minLines = opts.compactMinLines ?? 64;
+    this.#sidecar = opts.sidecar;
+    this.#garbled = stats.garbled;
   }
 
   get(key: string): T | undefined {
@@ -162,6 +173,24 @@ class FileJournal<T, B> implements Journal<T, B> {
       this.#index.close();
       await this.#handle.close();
     });
+  }
+
+  /** Writes the sidecar for the file as the index now reflects it (nothing when the file holds
+   *  more than that, or some line of ours is not located yet). A failure only costs the next open time. */
+  saveSidecar(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#closed) return;
+      await this.#saveSidecarNow();
+    }).catch(() => undefined);
+  }
+
+  async #saveSidecarNow(): Promise<void> {
+    if (!this.#sidecar) return;
+    const snapshot = this.#index.snapshot(this.#garbled);
+    if (!snapshot) return;
+    const stat = await this.#handle.stat();
+    if (stat.size !== snapshot.known || stat.ino !== this.#ino) return;
+    await writeSidecar(this.#sidecar.path, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, snapshot.data, this.#sidecar.codec);
   }
 
   needsCompaction(): boolean {
@@ -237,6 +266,8 @@ class FileJournal<T, B> implements Journal<T, B> {
       await previous.close();
     }
     this.#dirty = false;
+    this.#garbled = 0;
+    await this.#saveSidecarNow().catch(() => undefined);
   }
 }
 
@@ -255,17 +286,29 @@ async function firstLoadStats(handle: fs.FileHandle, first: RangeResult, live: n
   return stats;
 }
 
+/** The index from the sidecar when it stands for the file as it is, with the stats of the read it
+ *  was made from; null when the file must be read. */
+async function restoreFromSidecar<T, B>(handle: fs.FileHandle, index: JournalIndex<T, B>, sidecar: NonNullable<JournalOptions<T, B>['sidecar']>, started: number): Promise<LoadStats | null> {
+  const stat = await handle.stat();
+  if (stat.size === 0) return null;
+  const data = await readSidecar(sidecar.path, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, sidecar.codec);
+  if (!data || !index.restore(handle, data, stat.size)) return null;
+  return { lines: data.lines + data.garbled, live: index.size, garbled: data.garbled, tornTail: false, ms: performance.now() - started, sidecar: true };
+}
+
 /** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */
 export async function openJournal<T, B = undefined>(opts: JournalOptions<T, B>): Promise<Journal<T, B>> {
   const started = performance.now();
   await makePrivateDir(path.dirname(opts.path));
   const handle = await openForAppend(opts.path);
   const index = new JournalIndex<T, B>(opts);
-  const first = await index.load(handle);
-  const stats = await firstLoadStats(handle, first, index.size, started);
+  const restored = opts.sidecar ? await restoreFromSidecar(handle, index, opts.sidecar, started) : null;
+  const stats = restored ?? (await firstLoadStats(handle, await index.load(handle), index.size, started));
   const journal = new FileJournal(opts, stats, index, handle);
   await journal.noteInode();
   if (journal.needsCompaction()) await journal.compact();
+  // Written after the first pages are asked for (it waits its turn in the journal's chain).
+  else if (!restored && opts.sidecar) void journal.saveSidecar();
   journal.startSyncTimer(opts.syncIntervalMs ?? 1000);
   return journal;
 }

@@ -10,6 +10,7 @@ import type { ResultRecord, ResultSummary } from '../../app/types';
 import { encodeResults, resultFlags, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
+import { resultBriefCodec } from './result-brief-codec';
 
 // Results per folder + model (a ModelRef: engine, endpoint or weights, project/version), each in its own JSON-lines journal under
 // <dataDir>/results/ (never inside the user's folder). Web images (https URL ids) share the
@@ -198,6 +199,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
   const dir = path.join(opts.dataDir, 'results');
   const open = new Map<string, Promise<ResultsJournal>>();
   const classes = new ClassTable();
+  const codec = resultBriefCodec(classes);
 
   const refs = opts.refs ?? (opts.settings ? createModelRefs({ settings: opts.settings }) : null);
   const journal = (folderId: string, ref: ModelRef) => {
@@ -213,6 +215,8 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
         },
         key: (record) => record.id,
         brief: (record) => briefOf(record, classes),
+        // Beside the journal: what a re-open of an unchanged journal reads instead of every line.
+        sidecar: { path: path.join(dir, `${key}.briefs`), codec },
         syncIntervalMs: opts.syncIntervalMs,
       }));
       open.set(key, pending);

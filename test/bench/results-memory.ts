@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ import { seedResults, seededSettings } from './_renderer-results';
 
 // Main's side of showing N stored results, alone: loading the results journal, then every page as
 // the renderer reads it (`resultsColumns`), with CPU time, bytes sent and this process's memory
-// after a GC at each step. Uses the renderer benchmark's folder and seeded journal (cached under
+// after a GC at each step; then a re-open (through the briefs sidecar the seeding's open wrote)
+// and a read of the whole journal without it. Uses the renderer benchmark's folder and seeded journal (cached under
 // the temp dir). Run: npm run bench -- results-memory [--images 250000] (it restarts itself with
 // --expose-gc so memory is measured after a full GC).
 
@@ -50,7 +51,7 @@ try {
   let cpu = process.cpuUsage();
   let wall = performance.now();
   const journal = await store.journal(folderId, ref);
-  emit({ step: 'journal loaded', records: journal.size, ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
+  emit({ step: 'journal loaded', records: journal.size, fromSidecar: journal.stats.sidecar === true, ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
   cpu = process.cpuUsage();
   wall = performance.now();
   let bytes = 0;
@@ -61,7 +62,22 @@ try {
     if (offset + limit >= page.total) break;
   }
   emit({ step: 'every page', ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), jsonMb: +(bytes / 1e6).toFixed(1), ...memory() });
+  // Closing waits for the briefs sidecar written after the first load; a re-open reads it.
   await store.close();
+  const again = createResultsStore({ dataDir, settings: { get: () => seededSettings as never } });
+  cpu = process.cpuUsage();
+  wall = performance.now();
+  const reopened = await again.journal(folderId, ref);
+  emit({ step: 'journal re-opened', records: reopened.size, fromSidecar: reopened.stats.sidecar === true, sidecarMb: +((await stat(reopened.path.replace(/\.jsonl$/, '.briefs')).catch(() => ({ size: 0 }))).size / 1e6).toFixed(1), ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
+  await again.close();
+  // The same journal read whole, as before the sidecar (or when it does not match).
+  await rm(reopened.path.replace(/\.jsonl$/, '.briefs'), { force: true });
+  const whole = createResultsStore({ dataDir, settings: { get: () => seededSettings as never } });
+  cpu = process.cpuUsage();
+  wall = performance.now();
+  const read = await whole.journal(folderId, ref);
+  emit({ step: 'journal read whole (no sidecar)', records: read.size, fromSidecar: read.stats.sidecar === true, ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
+  await whole.close();
 } finally {
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiRef } from '../../../app/model-ref';
+import { decodeResults } from '../../../app/result-columns';
+import { normaliseSettings } from '../../../app/settings';
+import type { ResultRecord } from '../../../app/types';
+import { createResultsStore, journalKey, type ResultsStore } from '../../../main/services/results';
+
+// The briefs sidecar through the results store, as the app uses it: a re-open of an unchanged
+// journal reads it; a sidecar that does not stand for the journal as it is (another process
+// appended or compacted, the file was cut short, the sidecar is damaged or lies) is ignored and
+// the journal read, so the results shown are always the journal's.
+
+const endpoint = 'http://127.0.0.1:9001';
+const model = 'colors/1';
+const folderId = '0123456789abcdef';
+const ref = apiRef(endpoint, model);
+const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+
+function record(id: string, top: string, extra: Partial<ResultRecord> = {}): ResultRecord {
+  const now = new Date().toISOString();
+  return {
+    id,
+    size: 1000,
+    mtimeMs: 1_700_000_000_000,
+    status: 'done',
+    response: {
+      time: 0.01,
+      image: { width: 10, height: 10 },
+      predictions: [
+        { class: top, class_id: 0, confidence: 0.8 },
+        { class: top === 'red' ? 'blue' : 'red', class_id: 1, confidence: 0.2 },
+      ],
+      top,
+      confidence: 0.8,
+    },
+    startedAt: now,
+    finishedAt: now,
+    ...extra,
+  };
+}
+
+let dataDir: string;
+let store: ResultsStore;
+
+const journalFile = () => path.join(dataDir, 'results', `${journalKey(folderId, ref)}.jsonl`);
+const sidecarFile = () => journalFile().replace(/\.jsonl$/, '.briefs');
+
+async function reopen() {
+  await store.close();
+  store = createResultsStore({ dataDir, settings: { get: () => settings } });
+  return store.journal(folderId, ref);
+}
+
+/** What the page shows: every result as the renderer decodes it, and one record in full. */
+async function shown() {
+  const items = decodeResults(await store.columns(folderId, 0, 1000));
+  return { items, detail: (await store.detail(folderId, 'a.jpg'))?.response?.top ?? null };
+}
+
+/** A journal of four results (one an error, one superseded), opened once so its sidecar is written. */
+async function seeded() {
+  const j = await store.journal(folderId, ref);
+  await j.append(record('a.jpg', 'red'));
+  await j.append(record('b.jpg', 'green'));
+  await j.append({ ...record('c.jpg', 'red'), status: 'error', response: undefined, error: { code: 'server', message: 'The server answered 500.' } });
+  await j.append(record('a.jpg', 'blue'));
+  await j.append(record('d.jpg', 'red'));
+  expect((await reopen()).stats.sidecar).toBeFalsy();
+  const before = await shown();
+  await store.close();
+  return before;
+}
+
+/** Rewrites the sidecar's body with `edit` and a matching SHA-1, keeping its stamp: only the
+ *  sample of lines read back can tell it is wrong. */
+async function forgeSidecar(edit: (columns: Float64Array[], json: Record<string, unknown>) => void) {
+  const bytes = await fs.readFile(sidecarFile());
+  const nl = bytes.indexOf(0x0a);
+  const header = JSON.parse(bytes.toString('utf8', 0, nl)) as { json: number; columns: number[]; sha1: string };
+  const body = bytes.subarray(nl + 1);
+  const json = JSON.parse(body.toString('utf8', 0, header.json)) as Record<string, unknown>;
+  let from = header.json;
+  const columns = header.columns.map((length) => {
+    const column = new Float64Array(Uint8Array.prototype.slice.call(body, from, from + 8 * length).buffer);
+    from += 8 * length;
+    return column;
+  });
+  edit(columns, json);
+  const jsonBytes = Buffer.from(JSON.stringify(json));
+  const next = Buffer.concat([jsonBytes, ...columns.map((c) => Buffer.from(c.buffer))]);
+  const forged = { ...header, json: jsonBytes.length, sha1: createHash('sha1').update(next).digest('hex') };
+  await fs.writeFile(sidecarFile(), Buffer.concat([Buffer.from(JSON.stringify(forged) + '\n'), next]));
+}
+
+beforeEach(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-sidecar-'));
+  store = createResultsStore({ dataDir, settings: { get: () => settings } });
+});
+afterEach(async () => {
+  await store.close();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+describe('briefs sidecar', () => {
+  it('a re-open of an unchanged journal reads the sidecar (private to the user) and shows the same results', async () => {
+    const before = await seeded();
+    expect((await fs.stat(sidecarFile())).mode & 0o777).toBe(0o600);
+    const j = await reopen();
+    expect(j.stats.sidecar).toBe(true);
+    expect(j.size).toBe(4);
+    expect(await shown()).toEqual(before);
+    expect(before.items.map((s) => [s.id, s.status, s.scores[0]?.[0] ?? null])).toEqual([
+      ['a.jpg', 'done', 'blue'],
+      ['b.jpg', 'done', 'green'],
+      ['c.jpg', 'error', null],
+      ['d.jpg', 'done', 'red'],
+    ]);
+    // Appending after a sidecar re-open works, and the record reads back.
+    await j.append(record('e.jpg', 'green'));
+    expect(j.get('e.jpg')?.response?.top).toBe('green');
+    expect((await reopen()).get('e.jpg')?.response?.top).toBe('green');
+  });
+
+  const tampered: Array<[string, () => Promise<void>, (ids: string[]) => void]> = [
+    ['another process appended to the journal', () => fs.appendFile(journalFile(), JSON.stringify(record('b.jpg', 'red')) + '\n' + JSON.stringify(record('e.jpg', 'blue')) + '\n'), (ids) => expect(ids).toContain('e.jpg')],
+    [
+      'another process compacted the journal',
+      async () => {
+        const lines = (await fs.readFile(journalFile(), 'utf8')).trim().split('\n').slice(1);
+        await fs.writeFile(`${journalFile()}.tmp`, lines.join('\n') + '\n');
+        await fs.rename(`${journalFile()}.tmp`, journalFile());
+      },
+      (ids) => expect(ids).toEqual(['b.jpg', 'c.jpg', 'a.jpg', 'd.jpg']),
+    ],
+    [
+      'the journal was cut short',
+      async () => {
+        const text = await fs.readFile(journalFile(), 'utf8');
+        await fs.truncate(journalFile(), Buffer.byteLength(text.slice(0, text.trimEnd().lastIndexOf('\n') + 1)));
+      },
+      (ids) => expect(ids).not.toContain('d.jpg'),
+    ],
+    ['the sidecar is garbage', () => fs.writeFile(sidecarFile(), Buffer.from('{"v":2}\n\u0000\u0001garbage')), (ids) => expect(ids).toHaveLength(4)],
+    [
+      'the sidecar is cut short',
+      async () => {
+        const bytes = await fs.readFile(sidecarFile());
+        await fs.writeFile(sidecarFile(), bytes.subarray(0, bytes.length - 9));
+      },
+      (ids) => expect(ids).toHaveLength(4),
+    ],
+    // Columns: at, bytes, then the briefs' size, mtime, flags, score starts, scores.
+    ['a forged sidecar shows an error that is not there', () => forgeSidecar((columns) => void (columns[4][0] = 2)), (ids) => expect(ids).toHaveLength(4)],
+    [
+      'a forged sidecar points two images at each other’s lines',
+      () =>
+        forgeSidecar(([at, bytes]) => {
+          [at[0], at[1]] = [at[1], at[0]];
+          [bytes[0], bytes[1]] = [bytes[1], bytes[0]];
+        }),
+      (ids) => expect(ids).toHaveLength(4),
+    ],
+    ['a forged sidecar swaps two class names', () => forgeSidecar((_, json) => void (json.briefs as { classes: string[] }).classes.reverse()), (ids) => expect(ids).toHaveLength(4)],
+  ];
+
+  it.each(tampered)('%s: the journal is read instead, and the results shown are the journal’s', async (_, tamper, check) => {
+    await seeded();
+    await tamper();
+    const j = await reopen();
+    expect(j.stats.sidecar).toBeFalsy();
+    const fromSidecarCase = await shown();
+    check(fromSidecarCase.items.map((s) => s.id));
+    // The same as a store that never had a sidecar.
+    await store.close();
+    await fs.rm(sidecarFile(), { force: true });
+    expect((await reopen()).stats.sidecar).toBeFalsy();
+    expect(await shown()).toEqual(fromSidecarCase);
+  });
+});
