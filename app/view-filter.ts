@@ -394,8 +394,8 @@ const CONF_STEPS = 1_000_000; // confidence quantised to 1e-6 for sorting; ties 
 
 /**
  * Sorts by (class, quantised confidence), ties in name order. `order` comes in name order, so a
- * stable counting sort on the confidence step (then, for 'class', on the class) gives that order
- * in linear time: at 250,000 images the comparison sort of packed keys cost most of a sort's frame.
+ * stable radix sort on the confidence step (then, for 'class', on the class) gives that order in
+ * linear time: at 250,000 images the comparison sort of packed keys cost most of a sort's frame.
  */
 function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name'>, unc?: UncertaintyArrays | null): Int32Array {
   const { top, classNames } = prep;
@@ -415,24 +415,35 @@ function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 
     const q = c > 1 ? CONF_STEPS : Math.round(c * CONF_STEPS);
     steps[j] = !(q >= 0) ? CONF_STEPS + 1 : ascending ? q : CONF_STEPS - q;
   }
-  let out = countingSort(order, steps, CONF_STEPS + 2);
+  // Two passes of 10 bits each (steps < 2^20): small bucket tables stay in cache, where one table
+  // of a million buckets would cost more than the images.
+  const low = radixPass(order, steps, 0, RADIX_BITS);
+  let out = radixPass(low.items, low.keys, RADIX_BITS, RADIX_BITS).items;
   if (byClass) {
     const klass = new Uint32Array(out.length);
     // Multi-label too: the first label at any threshold is the top score (scores sorted descending).
     for (let j = 0; j < out.length; j++) klass[j] = conf[out[j]] < 0 ? classNames.length : top[out[j]];
-    out = countingSort(out, klass, classNames.length + 1);
+    out = radixPass(out, klass, 0, Math.max(1, Math.ceil(Math.log2(classNames.length + 1)))).items;
   }
   return out;
 }
 
-/** `items` stably reordered by `keys[j]` (each below `buckets`), in O(items + buckets). */
-function countingSort(items: Int32Array, keys: Uint32Array, buckets: number): Int32Array {
-  const start = new Int32Array(buckets + 1);
-  for (let j = 0; j < keys.length; j++) start[keys[j] + 1] += 1;
-  for (let b = 1; b <= buckets; b++) start[b] += start[b - 1];
-  const out = new Int32Array(items.length);
-  for (let j = 0; j < items.length; j++) out[start[keys[j]]++] = items[j];
-  return out;
+const RADIX_BITS = 10;
+
+/** `items` and their `keys` stably reordered by bits `shift`..`shift + bits` of the keys. */
+function radixPass(items: Int32Array, keys: Uint32Array, shift: number, bits: number): { items: Int32Array; keys: Uint32Array } {
+  const mask = 2 ** bits - 1;
+  const start = new Int32Array(mask + 2);
+  for (let j = 0; j < keys.length; j++) start[((keys[j] >>> shift) & mask) + 1] += 1;
+  for (let b = 1; b <= mask + 1; b++) start[b] += start[b - 1];
+  const outItems = new Int32Array(items.length);
+  const outKeys = new Uint32Array(keys.length);
+  for (let j = 0; j < items.length; j++) {
+    const at = start[(keys[j] >>> shift) & mask]++;
+    outItems[at] = items[j];
+    outKeys[at] = keys[j];
+  }
+  return { items: outItems, keys: outKeys };
 }
 
 /** Per-image margin and entropy (-1 without scores), indexed like the entries. */
