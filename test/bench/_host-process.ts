@@ -18,6 +18,8 @@ export interface HostMemory {
   arrayBuffers: number;
   sharpCache: unknown;
   sharpConcurrency: number;
+  /** Resident MiB by kind of mapping (see _smaps.ts). */
+  resident: Record<string, number> | null;
 }
 
 export interface HostProcess {
@@ -84,7 +86,8 @@ async function serve(opts: Options): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 3000));
       (globalThis as { gc?: () => void }).gc?.();
       const rssSettled = process.memoryUsage().rss;
-      console.log(JSON.stringify({ rss, rssSettled, heapUsed, heapTotal, external, arrayBuffers, sharpCache: sharp.cache(), sharpConcurrency: sharp.concurrency() }));
+      const { residentBreakdown } = await import('./_smaps');
+      console.log(JSON.stringify({ rss, rssSettled, heapUsed, heapTotal, external, arrayBuffers, sharpCache: sharp.cache(), sharpConcurrency: sharp.concurrency(), resident: residentBreakdown() }));
     } else if (command === 'close') {
       break;
     }
