@@ -300,6 +300,29 @@ export function buildView(
 
 /** buildView over facts prepared once by prepareView; `mistakes[i]` = 1 puts entry i first for sort 'mistakes'. */
 export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: Threshold, mistakes?: Uint8Array | null): View {
+  const { order: named, counts } = filteredView(prep, filter, threshold);
+  const unc = sort === 'margin-asc' || sort === 'entropy-desc' ? uncertaintyArrays(prep, threshold) : null;
+  let order = named;
+  if (sort !== 'name') order = sortView(named, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
+  if (sort === 'mistakes' && mistakes) order = moveFirst(order, mistakes);
+  return { order, counts };
+}
+
+// The last filtered views per prepared view (the grid's and the histogram's), so a change of sort
+// alone re-sorts without filtering and counting 250,000 images again. Filters are never mutated.
+const filteredCache = new WeakMap<PreparedView, Array<{ filter: ViewFilter; threshold: Threshold; view: View }>>();
+
+/** The images `filter` keeps, in name order, and the counts; the same View for the same inputs. */
+function filteredView(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
+  const recent = filteredCache.get(prep) ?? [];
+  const hit = recent.find((r) => r.filter === filter && r.threshold === threshold);
+  if (hit) return hit.view;
+  const view = filterPrepared(prep, filter, threshold);
+  filteredCache.set(prep, [{ filter, threshold, view }, ...recent].slice(0, 2));
+  return view;
+}
+
+function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
   const { names, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex } = prep;
   const n = names.order.length;
   const search = filter.search.trim().toLowerCase();
@@ -323,7 +346,7 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
   const eMin = filter.entropyMin ?? 0;
   const eMax = filter.entropyMax ?? 1;
   const byUncertainty = mMin > 0 || mMax < 1 || eMin > 0 || eMax < 1;
-  const unc = byUncertainty || sort === 'margin-asc' || sort === 'entropy-desc' ? uncertaintyArrays(prep, threshold) : null;
+  const unc = byUncertainty ? uncertaintyArrays(prep, threshold) : null;
 
   for (let i = 0; i < n; i++) {
     if (only && !only.has(i)) continue;
@@ -363,14 +386,12 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     }
   }
 
-  let order: Int32Array = new Int32Array(shown);
+  const order = new Int32Array(shown);
   let k = 0;
   for (let p = 0; p < n; p++) {
     const i = names.order[p];
     if (keep[i]) order[k++] = i;
   }
-  if (sort !== 'name') order = sortView(order, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
-  if (sort === 'mistakes' && mistakes) order = moveFirst(order, mistakes);
   const classes = new Map<string, number>();
   classNames.forEach((name, j) => {
     if (classCounts[j] > 0) classes.set(name, classCounts[j]);

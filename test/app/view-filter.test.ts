@@ -186,6 +186,27 @@ describe('sorting', () => {
     }
   });
 
+  it('gives the same views when only the sort, then the threshold, then the filter change on one prepared view', () => {
+    const prep = prepareView(names, results);
+    const red = filter({ classes: new Set(['red']) });
+    const steps: Array<[ViewFilter, 'name' | 'confidence-desc' | 'confidence-asc' | 'class', number]> = [
+      [defaultFilter, 'name', 0.4],
+      [defaultFilter, 'confidence-desc', 0.4],
+      [defaultFilter, 'class', 0.4],
+      [defaultFilter, 'class', 0.3],
+      [red, 'class', 0.3],
+      [red, 'confidence-asc', 0.3],
+      [defaultFilter, 'confidence-asc', 0.3],
+      [defaultFilter, 'name', 0.4],
+    ];
+    for (const [f, sort, threshold] of steps) {
+      const view = buildPreparedView(prep, f, sort, threshold);
+      const fresh = buildView(buildNameIndex(entries), results, { ...f }, sort, threshold);
+      expect(ids(view.order)).toEqual(ids(fresh.order));
+      expect(view.counts).toEqual(fresh.counts);
+    }
+  });
+
   it('sorts a confidence above 1 as 1 and loses no image', () => {
     const list = ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg'].map(entry);
     const scored = [done('a.jpg', [['cat', 1.5]]), done('b.jpg', [['cat', 0.5]]), undefined, done('d.jpg', [['cat', 2]]), done('e.jpg', [['cat', 1]])];
