@@ -300,6 +300,29 @@ export function buildView(
 
 /** buildView over facts prepared once by prepareView; `mistakes[i]` = 1 puts entry i first for sort 'mistakes'. */
 export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: Threshold, mistakes?: Uint8Array | null): View {
+  const { order: named, counts } = filteredView(prep, filter, threshold);
+  const unc = sort === 'margin-asc' || sort === 'entropy-desc' ? uncertaintyArrays(prep, threshold) : null;
+  let order = named;
+  if (sort !== 'name') order = sortView(named, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
+  if (sort === 'mistakes' && mistakes) order = moveFirst(order, mistakes);
+  return { order, counts };
+}
+
+// The last filtered views per prepared view (the grid's and the histogram's), so a change of sort
+// alone re-sorts without filtering and counting 250,000 images again. Filters are never mutated.
+const filteredCache = new WeakMap<PreparedView, Array<{ filter: ViewFilter; threshold: Threshold; view: View }>>();
+
+/** The images `filter` keeps, in name order, and the counts; the same View for the same inputs. */
+function filteredView(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
+  const recent = filteredCache.get(prep) ?? [];
+  const hit = recent.find((r) => r.filter === filter && r.threshold === threshold);
+  if (hit) return hit.view;
+  const view = filterPrepared(prep, filter, threshold);
+  filteredCache.set(prep, [{ filter, threshold, view }, ...recent].slice(0, 2));
+  return view;
+}
+
+function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
   const { names, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex } = prep;
   const n = names.order.length;
   const search = filter.search.trim().toLowerCase();
@@ -323,7 +346,7 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
   const eMin = filter.entropyMin ?? 0;
   const eMax = filter.entropyMax ?? 1;
   const byUncertainty = mMin > 0 || mMax < 1 || eMin > 0 || eMax < 1;
-  const unc = byUncertainty || sort === 'margin-asc' || sort === 'entropy-desc' ? uncertaintyArrays(prep, threshold) : null;
+  const unc = byUncertainty ? uncertaintyArrays(prep, threshold) : null;
 
   for (let i = 0; i < n; i++) {
     if (only && !only.has(i)) continue;
@@ -363,14 +386,12 @@ export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: 
     }
   }
 
-  let order: Int32Array = new Int32Array(shown);
+  const order = new Int32Array(shown);
   let k = 0;
   for (let p = 0; p < n; p++) {
     const i = names.order[p];
     if (keep[i]) order[k++] = i;
   }
-  if (sort !== 'name') order = sortView(order, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
-  if (sort === 'mistakes' && mistakes) order = moveFirst(order, mistakes);
   const classes = new Map<string, number>();
   classNames.forEach((name, j) => {
     if (classCounts[j] > 0) classes.set(name, classCounts[j]);
@@ -390,40 +411,60 @@ function moveFirst(order: Int32Array, first: Uint8Array): Int32Array {
   return out;
 }
 
-const RANK_BITS = 2 ** 26; // up to 67 million images
 const CONF_STEPS = 1_000_000; // confidence quantised to 1e-6 for sorting; ties fall back to name order
-const MAX_PACKED_CLASSES = 2 ** 53 / (RANK_BITS * (CONF_STEPS + 2));
 
 /**
- * Sorts by packing (class, confidence, name rank) into one exactly representable number per image
- * and using the engine's native numeric sort; the name rank decodes back to the image.
+ * Sorts by (class, quantised confidence), ties in name order. `order` comes in name order, so a
+ * stable radix sort on the confidence step (then, for 'class', on the class) gives that order in
+ * linear time: at 250,000 images the comparison sort of packed keys cost most of a sort's frame.
  */
 function sortView(order: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name'>, unc?: UncertaintyArrays | null): Int32Array {
-  const { names, top, classNames } = prep;
-  // Margin and entropy are 0..1 with -1 for none, like the confidence, so they pack the same way.
+  const { top, classNames } = prep;
+  // Margin and entropy are 0..1 with -1 for none, like the confidence, so they sort the same way.
   const conf = sort === 'margin-asc' && unc ? unc.margin : sort === 'entropy-desc' && unc ? unc.entropy : prep.conf;
   const ascending = sort === 'confidence-asc' || sort === 'margin-asc';
   const byClass = sort === 'class';
-  if (order.length > RANK_BITS || (byClass && classNames.length + 1 > MAX_PACKED_CLASSES)) return order;
-  const keys = new Float64Array(order.length);
+  const steps = new Uint32Array(order.length);
   for (let j = 0; j < order.length; j++) {
-    const i = order[j];
-    const c = conf[i];
+    const c = conf[order[j]];
     // Images without a confidence go last whatever the direction.
-    let q = c < 0 ? CONF_STEPS + 1 : Math.round(c * CONF_STEPS);
-    if (c >= 0 && !ascending) q = CONF_STEPS - q;
-    let key = q * RANK_BITS + names.rank[i];
-    if (byClass) {
-      // Multi-label too: the first label at any threshold is the top score (scores sorted descending).
-      const klass = c < 0 ? classNames.length : top[i];
-      key += klass * (CONF_STEPS + 2) * RANK_BITS;
+    if (c < 0) {
+      steps[j] = CONF_STEPS + 1;
+      continue;
     }
-    keys[j] = key;
+    // A confidence above 1 (no model's) sorts as 1; one that is not a number as none.
+    const q = c > 1 ? CONF_STEPS : Math.round(c * CONF_STEPS);
+    steps[j] = !(q >= 0) ? CONF_STEPS + 1 : ascending ? q : CONF_STEPS - q;
   }
-  keys.sort();
-  const out = new Int32Array(order.length);
-  for (let j = 0; j < keys.length; j++) out[j] = names.order[keys[j] % RANK_BITS];
+  // Two passes of 10 bits each (steps < 2^20): small bucket tables stay in cache, where one table
+  // of a million buckets would cost more than the images.
+  const low = radixPass(order, steps, 0, RADIX_BITS);
+  let out = radixPass(low.items, low.keys, RADIX_BITS, RADIX_BITS).items;
+  if (byClass) {
+    const klass = new Uint32Array(out.length);
+    // Multi-label too: the first label at any threshold is the top score (scores sorted descending).
+    for (let j = 0; j < out.length; j++) klass[j] = conf[out[j]] < 0 ? classNames.length : top[out[j]];
+    out = radixPass(out, klass, 0, Math.max(1, Math.ceil(Math.log2(classNames.length + 1)))).items;
+  }
   return out;
+}
+
+const RADIX_BITS = 10;
+
+/** `items` and their `keys` stably reordered by bits `shift`..`shift + bits` of the keys. */
+function radixPass(items: Int32Array, keys: Uint32Array, shift: number, bits: number): { items: Int32Array; keys: Uint32Array } {
+  const mask = 2 ** bits - 1;
+  const start = new Int32Array(mask + 2);
+  for (let j = 0; j < keys.length; j++) start[((keys[j] >>> shift) & mask) + 1] += 1;
+  for (let b = 1; b <= mask + 1; b++) start[b] += start[b - 1];
+  const outItems = new Int32Array(items.length);
+  const outKeys = new Uint32Array(keys.length);
+  for (let j = 0; j < items.length; j++) {
+    const at = start[(keys[j] >>> shift) & mask]++;
+    outItems[at] = items[j];
+    outKeys[at] = keys[j];
+  }
+  return { items: outItems, keys: outKeys };
 }
 
 /** Per-image margin and entropy (-1 without scores), indexed like the entries. */

@@ -139,6 +139,84 @@ describe('buildView', () => {
   });
 });
 
+describe('sorting', () => {
+  // The order every sort must give: (class, confidence to 1e-6, name), images without a confidence
+  // (errors, unclassified) last in name order, whatever the direction.
+  function reference(list: ImageEntry[], scored: Array<ResultSummary | undefined>, sort: 'confidence-desc' | 'confidence-asc' | 'class', keep: (i: number) => boolean): string[] {
+    const index = buildNameIndex(list);
+    const rank = (i: number) => index.rank[i];
+    const top = (i: number) => (scored[i]?.status === 'done' ? scored[i]!.scores[0] : undefined);
+    const step = (i: number) => {
+      const t = top(i);
+      if (!t) return Infinity;
+      const q = Math.round(t[1] * 1_000_000);
+      return sort === 'confidence-asc' ? q : -q;
+    };
+    const klass = (i: number) => top(i)?.[0] ?? '\uffff';
+    const shown = list.map((_, i) => i).filter(keep);
+    shown.sort((a, b) => {
+      if (sort === 'class' && klass(a) !== klass(b)) return klass(a) < klass(b) ? -1 : 1;
+      return step(a) - step(b) || rank(a) - rank(b);
+    });
+    return shown.map((i) => list[i].id);
+  }
+
+  it('gives the reference order with ties, errors, unclassified images, multi-label and a filter', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const classes = ['ant', 'bee', 'cat'];
+    const list = Array.from({ length: 3000 }, (_, i) => entry(`d${i % 7}/img${(i * 7919) % 3000}.jpg`));
+    const scored = list.map((e): ResultSummary | undefined => {
+      const r = rnd();
+      if (r < 0.1) return undefined;
+      if (r < 0.15) return failed(e.id);
+      // Coarse confidences, so many images tie; some differ below the 1e-6 step and tie too.
+      const c = Math.round(rnd() * 20) / 20 + (rnd() < 0.2 ? 1e-8 : 0);
+      const name = classes[Math.floor(rnd() * classes.length)];
+      const other = classes.find((k) => k !== name)!;
+      return done(e.id, [[name, Math.min(1, c)], [other, 0]], rnd() < 0.2);
+    });
+    const index = buildNameIndex(list);
+    const prep = prepareView(index, scored);
+    for (const sort of ['confidence-desc', 'confidence-asc', 'class'] as const) {
+      const all = buildPreparedView(prep, defaultFilter, sort, 0.4);
+      expect(Array.from(all.order, (i) => list[i].id)).toEqual(reference(list, scored, sort, () => true));
+      const some = buildPreparedView(prep, filter({ search: 'img1' }), sort, 0.4);
+      expect(Array.from(some.order, (i) => list[i].id)).toEqual(reference(list, scored, sort, (i) => list[i].id.toLowerCase().includes('img1')));
+    }
+  });
+
+  it('gives the same views when only the sort, then the threshold, then the filter change on one prepared view', () => {
+    const prep = prepareView(names, results);
+    const red = filter({ classes: new Set(['red']) });
+    const steps: Array<[ViewFilter, 'name' | 'confidence-desc' | 'confidence-asc' | 'class', number]> = [
+      [defaultFilter, 'name', 0.4],
+      [defaultFilter, 'confidence-desc', 0.4],
+      [defaultFilter, 'class', 0.4],
+      [defaultFilter, 'class', 0.3],
+      [red, 'class', 0.3],
+      [red, 'confidence-asc', 0.3],
+      [defaultFilter, 'confidence-asc', 0.3],
+      [defaultFilter, 'name', 0.4],
+    ];
+    for (const [f, sort, threshold] of steps) {
+      const view = buildPreparedView(prep, f, sort, threshold);
+      const fresh = buildView(buildNameIndex(entries), results, { ...f }, sort, threshold);
+      expect(ids(view.order)).toEqual(ids(fresh.order));
+      expect(view.counts).toEqual(fresh.counts);
+    }
+  });
+
+  it('sorts a confidence above 1 as 1 and loses no image', () => {
+    const list = ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg'].map(entry);
+    const scored = [done('a.jpg', [['cat', 1.5]]), done('b.jpg', [['cat', 0.5]]), undefined, done('d.jpg', [['cat', 2]]), done('e.jpg', [['cat', 1]])];
+    const index = buildNameIndex(list);
+    const sorted = (sort: 'confidence-desc' | 'confidence-asc') => Array.from(buildView(index, scored, defaultFilter, sort, 0.4).order, (i) => list[i].id);
+    expect(sorted('confidence-desc')).toEqual(['a.jpg', 'd.jpg', 'e.jpg', 'b.jpg', 'c.jpg']);
+    expect(sorted('confidence-asc')).toEqual(['b.jpg', 'a.jpg', 'd.jpg', 'e.jpg', 'c.jpg']);
+  });
+});
+
 describe('evaluation hooks', () => {
   it('keeps only the allow-listed entries, with the other filters and counts on top', () => {
     // Entry indices 0 (img10, red), 2 (b/red, red), 3 (a/blue, blue).

@@ -148,7 +148,7 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
     emit({ metric: `renderer_js_heap_mb_at_${label}_results`, value: Math.round(heap / 1048576), target: '<= 150' });
     if (hostProcess) {
       const memory = await hostProcess.memory();
-      emit({ metric: `host_rss_mb_at_${label}_entries_and_results`, value: Math.round(memory.rss / 1048576), heapMb: Math.round(memory.heapUsed / 1048576), target: '<= 400', note: 'the host in its own process (main-process services alone), after a GC' });
+      emit({ metric: `host_rss_mb_at_${label}_entries_and_results`, value: Math.round(memory.rss / 1048576), settledMb: Math.round(memory.rssSettled / 1048576), heapMb: Math.round(memory.heapUsed / 1048576), heapTotalMb: Math.round(memory.heapTotal / 1048576), externalMb: Math.round(memory.external / 1048576), arrayBuffersMb: Math.round(memory.arrayBuffers / 1048576), sharpCache: memory.sharpCache, sharpConcurrency: memory.sharpConcurrency, residentMiB: memory.resident, target: '<= 400', note: 'the host in its own process (main-process services alone), after a GC' });
     } else {
       if (typeof gc === 'function') gc();
       emit({ metric: `host_rss_mb_at_${label}_entries_and_results`, value: Math.round(process.memoryUsage().rss / 1048576), target: '<= 400', note: 'with --profile the host shares this process with the benchmark and playwright' });

@@ -10,6 +10,7 @@ import { folderIdOf } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
 import { seedResults, seededSettings } from './_renderer-results';
+import { residentBreakdown } from './_smaps';
 
 // Main's side of showing N stored results, alone: loading the results journal, then every page as
 // the renderer reads it (`resultsColumns`), with CPU time, bytes sent and this process's memory
@@ -30,8 +31,8 @@ const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ ben
 const gc = (globalThis as { gc?: () => void }).gc;
 const memory = () => {
   gc?.();
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rssMb: Math.round(rss / 1e6), heapMb: Math.round(heapUsed / 1e6), gc: Boolean(gc) };
+  const { rss, heapUsed, heapTotal } = process.memoryUsage();
+  return { rssMb: Math.round(rss / 1e6), heapMb: Math.round(heapUsed / 1e6), heapTotalMb: Math.round(heapTotal / 1e6), gc: Boolean(gc), residentMiB: residentBreakdown() };
 };
 
 type Store = ReturnType<typeof createResultsStore>;

@@ -133,6 +133,19 @@ describe('browsing a folder', () => {
     await help.waitFor({ state: 'detached' });
   });
 
+  it('keeps the same image focused when a search narrows the grid and when it is cleared', async () => {
+    const tabTile = () => page.locator('[role="gridcell"][tabindex="0"]').getAttribute('aria-label');
+    await ui(page).tile(/^chat 1\.jpg/).focus();
+    const search = page.getByRole('searchbox', { name: /Search names/ });
+    await search.fill('chat');
+    await expect.poll(() => ui(page).tiles.count()).toBe(2);
+    // By position the focus would land on the second tile (chat 2.jpg); the image is kept instead.
+    await expect.poll(tabTile).toMatch(/^chat 1\.jpg/);
+    await search.fill('');
+    await expect.poll(() => ui(page).tiles.count()).toBe(folder.good.length + folder.bad.length);
+    await expect.poll(tabTile).toMatch(/^chat 1\.jpg/);
+  });
+
   it('renders without script errors or CSP violations', async () => {
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: path.join(screenshots, 'grid.png') });
