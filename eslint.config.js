@@ -35,9 +35,16 @@ export default tseslint.config(
     languageOptions: { parser: svelteParser, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
   },
   {
-    // Each file is typed by its folder's tsconfig.json (the project service finds it).
+    // Each file is typed by its folder's tsconfig.json. Named here rather than found by the project
+    // service: the same checks took 40 s of CPU instead of 57 s (`time npx eslint .`, one run each).
     files: typeAwareFiles,
-    languageOptions: { parserOptions: { projectService: true, extraFileExtensions: ['.svelte'], tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: {
+        project: ['./app/tsconfig.json', './main/tsconfig.json', './renderer/tsconfig.json'],
+        extraFileExtensions: ['.svelte'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',

@@ -34,7 +34,7 @@ const only = process.argv.slice(2);
 // Checks run at a lower priority than the tests, so the tests' own timing stays what it is alone.
 const checks = only.length
   ? []
-  : [runStep('type-check', 'npm', ['run', '--silent', 'typecheck'], 5), runStep('lint', 'npm', ['run', '--silent', 'lint'], 5)];
+  : [runStep('type-check', 'npm', ['run', '--silent', 'typecheck'], 19), runStep('lint', 'npm', ['run', '--silent', 'lint'], 19)];
 if (!only.length && !report(await runStep('build', 'npm', ['run', '--silent', 'build']))) {
   await Promise.all(checks);
   console.log('tests: 0 passed, 1 failed');
