@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiRef } from '../../../app/model-ref';
 import { decodeResults } from '../../../app/result-columns';
 import { normaliseSettings } from '../../../app/settings';
-import type { ResultRecord } from '../../../app/types';
 import { createResultsStore, journalKey, type ResultsStore } from '../../../main/services/results';
+import { doneRecord as record } from '../../support/result-records';
 
 // The briefs sidecar through the results store, as the app uses it: a re-open of an unchanged
 // journal reads it; a sidecar that does not stand for the journal as it is (another process
@@ -19,29 +19,6 @@ const model = 'colors/1';
 const folderId = '0123456789abcdef';
 const ref = apiRef(endpoint, model);
 const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
-
-function record(id: string, top: string, extra: Partial<ResultRecord> = {}): ResultRecord {
-  const now = new Date().toISOString();
-  return {
-    id,
-    size: 1000,
-    mtimeMs: 1_700_000_000_000,
-    status: 'done',
-    response: {
-      time: 0.01,
-      image: { width: 10, height: 10 },
-      predictions: [
-        { class: top, class_id: 0, confidence: 0.8 },
-        { class: top === 'red' ? 'blue' : 'red', class_id: 1, confidence: 0.2 },
-      ],
-      top,
-      confidence: 0.8,
-    },
-    startedAt: now,
-    finishedAt: now,
-    ...extra,
-  };
-}
 
 let dataDir: string;
 let store: ResultsStore;

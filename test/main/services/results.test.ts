@@ -8,34 +8,11 @@ import type { ResultRecord } from '../../../app/types';
 import { createModelRefs } from '../../../main/services/model-refs';
 import { decodeResults } from '../../../app/result-columns';
 import { createResultsStore, isStale, journalKey, storedIdentity, summarise, type ResultsStore } from '../../../main/services/results';
+import { doneRecord as record } from '../../support/result-records';
 
 const endpoint = 'http://127.0.0.1:9001';
 const model = 'colors/1';
 const folderId = '0123456789abcdef';
-
-function record(id: string, top: string, extra: Partial<ResultRecord> = {}): ResultRecord {
-  const now = new Date().toISOString();
-  return {
-    id,
-    size: 1000,
-    mtimeMs: 1_700_000_000_000,
-    status: 'done',
-    response: {
-      time: 0.01,
-      image: { width: 10, height: 10 },
-      predictions: [
-        { class: top, class_id: 0, confidence: 0.8 },
-        { class: top === 'red' ? 'blue' : 'red', class_id: 1, confidence: 0.2 },
-      ],
-      top,
-      confidence: 0.8,
-    },
-    sent: { width: 10, height: 10, bytes: 500, resized: false, reencoded: false },
-    startedAt: now,
-    finishedAt: now,
-    ...extra,
-  };
-}
 
 let dataDir: string;
 let store: ResultsStore;
@@ -59,6 +36,15 @@ async function reopen(): Promise<ResultsStore> {
   return store;
 }
 
+
+/** Reopens the store with a.jpg as journalled and b.jpg changed since (size, mtime): its journal. */
+async function reopenWithEntries() {
+  const entries = new Map([['a.jpg', { size: 1000, mtimeMs: 1_700_000_000_000 }], ['b.jpg', { size: 999, mtimeMs: 1 }]]);
+  await store.close();
+  const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+  store = createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (_f, id) => entries.get(id) });
+  return store.journal(folderId, apiRef(endpoint, model));
+}
 describe('results store', () => {
   it('appends one line per record under the data dir and reloads the latest per id', async () => {
     const j = await store.journal(folderId, apiRef(endpoint, model));
@@ -168,11 +154,7 @@ describe('results store', () => {
   });
 
   it('pages summaries with normalised scores and the stale flag, and gives full details', async () => {
-    const entries = new Map([['a.jpg', { size: 1000, mtimeMs: 1_700_000_000_000 }], ['b.jpg', { size: 999, mtimeMs: 1 }]]);
-    await store.close();
-    const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
-    store = createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (_f, id) => entries.get(id) });
-    const j = await store.journal(folderId, apiRef(endpoint, model));
+    const j = await reopenWithEntries();
     await j.append(record('a.jpg', 'red'));
     await j.append(record('b.jpg', 'green'));
     await j.append({ id: 'c.jpg', size: 1, mtimeMs: 1, status: 'error', error: { code: 'bad_image', message: 'Not an image.' }, startedAt: 'x', finishedAt: 'y' });
@@ -190,11 +172,7 @@ describe('results store', () => {
   });
 
   it('packs the same pages as columns: decoded, they are the summaries page by page', async () => {
-    const entries = new Map([['a.jpg', { size: 1000, mtimeMs: 1_700_000_000_000 }], ['b.jpg', { size: 999, mtimeMs: 1 }]]);
-    await store.close();
-    const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
-    store = createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (_f, id) => entries.get(id) });
-    const j = await store.journal(folderId, apiRef(endpoint, model));
+    const j = await reopenWithEntries();
     await j.append(record('a.jpg', 'red'));
     await j.append(record('b.jpg', 'green, "light"\nor pale'));
     await j.append({ id: 'c.jpg', size: 1, mtimeMs: 1, status: 'error', error: { code: 'bad_image', message: 'Not an image.' }, startedAt: 'x', finishedAt: 'y' });
