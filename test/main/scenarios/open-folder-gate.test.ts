@@ -73,6 +73,23 @@ describe('openFolder opens only folders the person chose', () => {
     expect(await dispatch(app.handlers, 'openFolder', { path: secret })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 
+  it('a drop the page fakes (a { name, path } object, a string) opens nothing and chooses no file', async () => {
+    app = await startApp({ dataDir });
+    // The preload answers such values with '' and sends main nothing (test/main/preload.test.ts);
+    // the page's next move, naming the path itself, meets the same gate as any named folder.
+    const faked = { name: 'private-photos', path: secret };
+    expect(await dispatch(app.handlers, 'openFolder', { path: faked.path, recursive: true })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect((await media(app, folderIdOf(await fs.realpath(secret)), 'secret-0000.jpg')).status).not.toBe(200);
+    // Nor does a value main hears that is no absolute path to something that exists.
+    expect(await app.services.chooseDropped(faked)).toBe('');
+    expect(await app.services.chooseDropped('../private-photos')).toBe('');
+    const csv = path.join(secret, 'labels.csv');
+    await fs.writeFile(csv, 'path,label\nsecret-0000.jpg,red\n');
+    expect(app.services.ports.settings.isChosenFile(csv)).toBe(false);
+    expect(await dispatch(app.handlers, 'openFolder', { path: secret })).toMatchObject({ ok: false });
+    expect(await app.call('recentFolders')).toEqual([]);
+  });
+
   it('opens a folder dropped on the window once the shell (not the page) handed main its path', async () => {
     app = await startApp({ dataDir });
     expect(await app.services.chooseDropped('relative/path')).toBe('');
