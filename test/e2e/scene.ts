@@ -98,6 +98,13 @@ export async function startScene(opts: SceneOptions): Promise<Scene> {
   }
 }
 
+/** One image each the peer's colors/1 model calls red, blue and green, named in that order. */
+export const threeColours: Array<[rel: string, rgb: [number, number, number]]> = [
+  ['a-red.png', [230, 30, 30]],
+  ['b-blue.png', [30, 40, 220]],
+  ['c-green.png', [40, 200, 50]],
+];
+
 export interface ColourSceneOptions {
   name: string;
   /** Relative path and colour of each image (a solid PNG the peer's colors/1 model classifies). */

@@ -5,18 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe';
 import { cellOf, escapeRegExp } from './fixtures';
 import { runUntilLabelled } from './run-labels';
-import { startColourScene, type Scene } from './scene';
+import { startColourScene, threeColours, type Scene } from './scene';
 
 // Tags and notes in real Chromium through the browser host, by keyboard: T opens the tag picker
 // (type-ahead, create), the sidebar's tag facets count and filter, Ctrl+Z undoes a tag step, the
 // full view takes a note (N, Ctrl+Enter), everything survives a host restart and goes into the
 // JSON export.
 
-const images: Array<[rel: string, rgb: [number, number, number]]> = [
-  ['a-red.png', [230, 30, 30]],
-  ['b-blue.png', [30, 40, 220]],
-  ['c-green.png', [40, 200, 50]],
-];
+const images = threeColours;
 
 let scene: Scene;
 let page: Page;

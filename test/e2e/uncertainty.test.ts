@@ -5,7 +5,7 @@ import { singleLabelScores } from '../peer/classify';
 import { seriousViolations } from './axe';
 import { cellOf } from './fixtures';
 import { runUntilLabelled } from './run-labels';
-import { startColourScene, type Scene } from './scene';
+import { startColourScene, threeColours, type Scene } from './scene';
 import { ui } from './app-page';
 
 // "Least certain first" in real Chromium through the browser host: the margin sort puts the image
@@ -14,9 +14,7 @@ import { ui } from './app-page';
 
 // The peer's colors/1 model scores by dominant colour: an orange-ish image is nearly a red/green tie.
 const images: Array<[rel: string, rgb: [number, number, number]]> = [
-  ['a-red.png', [230, 30, 30]],
-  ['b-blue.png', [30, 40, 220]],
-  ['c-green.png', [40, 200, 50]],
+  ...threeColours,
   ['z-unsure.png', [150, 140, 40]],
 ];
 const expected = (rgb: [number, number, number]) => uncertaintyOf(singleLabelScores(rgb.map((v) => v / 255)), false, 0.5)!;

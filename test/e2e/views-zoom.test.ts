@@ -3,16 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './axe';
 import { cellOf } from './fixtures';
 import { runUntilLabelled } from './run-labels';
-import { startColourScene, type Scene } from './scene';
+import { startColourScene, threeColours, type Scene } from './scene';
 
 // Saved views (V) and the full view's zoom, pan and side-by-side comparison in real Chromium
 // through the browser host, by keyboard first.
 
-const images: Array<[rel: string, rgb: [number, number, number]]> = [
-  ['a-red.png', [230, 30, 30]],
-  ['b-blue.png', [30, 40, 220]],
-  ['c-green.png', [40, 200, 50]],
-];
+const images = threeColours;
 
 let scene: Scene;
 let page: Page;

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { afterEach } from 'vitest';
 
 // Real files for the service tests: temp folders and images made by sharp.
 
@@ -87,4 +88,29 @@ export async function writeFile(file: string, bytes: string | Buffer = 'x'): Pro
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, bytes);
   return file;
+}
+
+/** For the enclosing test file: fresh temp folders, and what a test opened on them, closed and then
+ *  removed after each test. */
+export function perTestFolders<T extends { close(): Promise<void> }>() {
+  let dirs: string[] = [];
+  let opened: T[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.map((item) => item.close()));
+    await Promise.all(dirs.map(removeDir));
+    dirs = [];
+    opened = [];
+  });
+  return {
+    async folder(): Promise<string> {
+      const dir = await tempDir();
+      dirs.push(dir);
+      return dir;
+    },
+    /** Closed after the test, before its folders are removed. */
+    keep(item: T): T {
+      opened.push(item);
+      return item;
+    },
+  };
 }

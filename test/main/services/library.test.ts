@@ -2,30 +2,17 @@ import fsSync from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventName, Events } from '../../../app/contract';
 import { AppFailure } from '../../../app/errors';
 import type { FolderInfo, ImageEntry, ScanProblem } from '../../../app/types';
 import { createLibrary, folderIdOf, type Library } from '../../../main/services/library';
 import { isProblem, scanFolder } from '../../../main/services/scan';
-import { removeDir, tempDir, writeFile } from '../../support/service-fixtures';
+import { perTestFolders, writeFile } from '../../support/service-fixtures';
 
 type Recorded = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 
-let dirs: string[] = [];
-let libraries: Library[] = [];
-afterEach(async () => {
-  await Promise.all(libraries.map((l) => l.close()));
-  await Promise.all(dirs.map(removeDir));
-  dirs = [];
-  libraries = [];
-});
-
-async function folder(): Promise<string> {
-  const dir = await tempDir();
-  dirs.push(dir);
-  return dir;
-}
+const { folder, keep } = perTestFolders<Library>();
 
 function recordingLibrary(onEvent?: (e: Recorded) => void) {
   const events: Recorded[] = [];
@@ -36,7 +23,7 @@ function recordingLibrary(onEvent?: (e: Recorded) => void) {
       onEvent?.(recorded);
     },
   });
-  libraries.push(library);
+  keep(library);
   return { library, events };
 }
 

@@ -1,30 +1,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Events } from '../../../app/contract';
 import type { ScanDone } from '../../../app/types';
 import { createLibrary, type Library } from '../../../main/services/library';
 import { createListingCache } from '../../../main/services/listing-cache';
 import { buildNameIndex } from '../../../app/view-filter';
-import { removeDir, tempDir, writeFile } from '../../support/service-fixtures';
+import { perTestFolders, writeFile } from '../../support/service-fixtures';
 
 // Re-opening a folder serves its last listing while no folder of it changed; adding, removing or
 // rewriting a file is still seen.
 
-let dirs: string[] = [];
-let libraries: Library[] = [];
-afterEach(async () => {
-  await Promise.all(libraries.map((l) => l.close()));
-  await Promise.all(dirs.map(removeDir));
-  dirs = [];
-  libraries = [];
-});
-
-async function folder(): Promise<string> {
-  const dir = await tempDir();
-  dirs.push(dir);
-  return dir;
-}
+const { folder, keep } = perTestFolders<Library>();
 
 /** A fresh library (as after a restart) over the same data folder; answers the scan's end, the ids it
  *  sent (sorted, and as sent) and its batches. */
@@ -39,7 +26,7 @@ async function open(dataDir: string, root: string) {
     },
     listings: createListingCache({ dir: path.join(dataDir, 'cache', 'listings') }),
   });
-  libraries.push(library);
+  keep(library);
   const info = await library.open(root, true);
   const done: ScanDone = await library.get(info.folderId)!.done;
   return { library, info, done, batches, asSent: [...sent], ids: sent.sort() };
