@@ -1,33 +1,12 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCorrections, type CorrectionsService } from '../../../main/services/corrections';
+import { describe, expect, it } from 'vitest';
+import { correctionsFolderId, useCorrections } from '../../support/corrections-harness';
 
 // Tags and notes go through the corrections journal: one undo/redo stack, kept across restarts,
 // corrupt lines dropped the same way.
 
-const folderId = '0123456789abcdef';
-let dataDir: string;
-let opened: CorrectionsService[] = [];
-let tick = 0;
-
-function service(): CorrectionsService {
-  const s = createCorrections({ dataDir, clock: () => new Date(Date.UTC(2025, 0, 1, 0, 0, tick++)) });
-  opened.push(s);
-  return s;
-}
-const journalPath = () => path.join(dataDir, 'corrections', `${folderId}.jsonl`);
-
-beforeEach(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-annotations-'));
-  tick = 0;
-});
-afterEach(async () => {
-  for (const s of opened) await s.close();
-  opened = [];
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
+const folderId = correctionsFolderId;
+const { service, journalPath } = useCorrections('cd-annotations-');
 
 describe('tags and notes in the corrections journal', () => {
   it('adds and removes tags on several images as one step, beside labels, and exports them', async () => {

@@ -1,32 +1,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCorrections, type CorrectionsService } from '../../../main/services/corrections';
+import { describe, expect, it } from 'vitest';
+import { correctionsFolderId, useCorrections } from '../../support/corrections-harness';
 
-const folderId = '0123456789abcdef';
-let dataDir: string;
-let opened: CorrectionsService[] = [];
-let tick = 0;
-
-function service(): CorrectionsService {
-  const s = createCorrections({ dataDir, clock: () => new Date(Date.UTC(2025, 0, 1, 0, 0, tick++)) });
-  opened.push(s);
-  return s;
-}
-
-beforeEach(async () => {
-  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-corrections-'));
-  tick = 0;
-});
-afterEach(async () => {
-  for (const s of opened) await s.close();
-  opened = [];
-  await fs.rm(dataDir, { recursive: true, force: true });
-});
-
-const journalPath = () => path.join(dataDir, 'corrections', `${folderId}.jsonl`);
+const folderId = correctionsFolderId;
+const { service, journalPath, dataDir } = useCorrections('cd-corrections-');
 
 describe('corrections', () => {
   it('stores label, reviewed and flagged per image and merges patches', async () => {
@@ -119,12 +98,12 @@ describe('corrections', () => {
   });
 
   it('keeps every completed change when the writer is killed with SIGKILL', async () => {
-    const script = path.join(dataDir, 'writer.mts');
+    const script = path.join(dataDir(), 'writer.mts');
     const modulePath = path.resolve('main/services/corrections.ts');
     await fs.writeFile(
       script,
       `import { createCorrections } from ${JSON.stringify(modulePath)};\n` +
-        `const s = createCorrections({ dataDir: ${JSON.stringify(dataDir)} });\n` +
+        `const s = createCorrections({ dataDir: ${JSON.stringify(dataDir())} });\n` +
         `for (let i = 0; ; i++) { await s.set('${folderId}', ['img' + i + '.jpg'], { label: 'c' + i }); if (i === 50) process.stdout.write('ready\\n'); }\n`,
     );
     const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
