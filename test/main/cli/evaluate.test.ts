@@ -1,14 +1,14 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCorrections } from '../../../main/services/corrections';
 import { folderIdOf } from '../../../main/services/library';
 import { createSettingsStore } from '../../../main/services/settings-store';
 import { runCli } from '../../support/cli-in-process';
 import { spawnCli } from '../../support/cli-process';
-import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { defaultPeerKey, type Peer } from '../../peer/server';
 import { colours, solidJpeg, solidPng } from '../../peer/images';
+import { peerAndTempForFile } from '../../support/peer-and-temp';
 
 // `classify-desk evaluate` against the real peer (model colors/1 classifies by dominant colour) on a
 // generated class-folder tree; expected numbers are worked out by hand from the tree below.
@@ -50,13 +50,9 @@ async function fixture(name: string) {
   return { folder, home: path.join(tmp, name, 'home'), report: path.join(tmp, name, 'report.json') };
 }
 
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-evaluate-'));
-  peer = await startPeer();
-});
-afterAll(async () => {
-  await peer.close();
-  await fs.rm(tmp, { recursive: true, force: true });
+peerAndTempForFile('cd-cli-evaluate-', (dir, started) => {
+  tmp = dir;
+  peer = started;
 });
 
 describe('classify-desk evaluate', () => {

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resultsEndpoint } from '../../../app/model-ref';
 import { folderIdOf } from '../../../main/services/library';
 import { journalKey } from '../../../main/services/results';
@@ -9,6 +8,7 @@ import { runCli } from '../../support/cli-in-process';
 import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
 import { colours, solidJpeg } from '../../peer/images';
 import { writeColourImages } from '../../support/colour-images';
+import { peerAndTempForFile } from '../../support/peer-and-temp';
 
 // `classify-desk models pull | list | rm` against the test peer's /ort route, then `infer` and
 // `evaluate --engine on-device` with the peer closed and no key anywhere: offline, on this computer.
@@ -18,13 +18,9 @@ let peer: Peer;
 
 const cli = runCli;
 
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-models-'));
-  peer = await startPeer();
-});
-afterAll(async () => {
-  await peer.close();
-  await fs.rm(tmp, { recursive: true, force: true });
+peerAndTempForFile('cd-cli-models-', (dir, started) => {
+  tmp = dir;
+  peer = started;
 });
 
 describe('classify-desk models and infer --engine on-device', () => {

@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createCorrections } from '../../../main/services/corrections';
 import { folderIdOf } from '../../../main/services/library';
 import { colours, solidJpeg, solidPng } from '../../peer/images';
 import { runCli } from '../../support/cli-in-process';
-import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { defaultPeerKey, type Peer } from '../../peer/server';
+import { peerAndTempForFile } from '../../support/peer-and-temp';
 
 // `classify-desk send` against the real peer: a class-folder tree classified by `infer` (colors/1
 // classifies by dominant colour), corrections made through the app's corrections service in the
@@ -48,13 +48,9 @@ const send = (f: { folder: string; home: string }, ...args: string[]) =>
 
 const held = (name: string) => peer.dataset.byName('colors', name);
 
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-send-'));
-  peer = await startPeer();
-});
-afterAll(async () => {
-  await peer.close();
-  await fs.rm(tmp, { recursive: true, force: true });
+peerAndTempForFile('cd-cli-send-', (dir, started) => {
+  tmp = dir;
+  peer = started;
 });
 beforeEach(() => peer.reset());
 

@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { classThresholdsKey } from '../../../app/class-thresholds';
 import { folderIdOf } from '../../../main/services/library';
 import { createSettingsStore } from '../../../main/services/settings-store';
 import { runCli } from '../../support/cli-in-process';
-import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { defaultPeerKey, type Peer } from '../../peer/server';
 import { colours, solidJpeg, solidPng } from '../../peer/images';
+import { peerAndTempForFile } from '../../support/peer-and-temp';
 
 // `classify-desk evaluate --thresholds` (per-class overrides) and `--html` (the self-contained
 // report) against the real peer (colors/1 classifies by dominant colour). At threshold 0.5:
@@ -37,13 +37,9 @@ async function fixture(name: string) {
 
 const evaluate = (home: string, args: string[]) => runCli(home, ['evaluate', ...args, '--model', 'colors/1', '--api-url', peer.url, '--api-key', defaultPeerKey]);
 
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-report-'));
-  peer = await startPeer();
-});
-afterAll(async () => {
-  await peer.close();
-  await fs.rm(tmp, { recursive: true, force: true });
+peerAndTempForFile('cd-cli-report-', (dir, started) => {
+  tmp = dir;
+  peer = started;
 });
 
 describe('classify-desk evaluate --thresholds', () => {

@@ -1,10 +1,9 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { expect, it } from 'vitest';
+import { defaultPeerKey, type Peer } from '../../peer/server';
 import { spawnCli } from '../../support/cli-process';
 import { writeColourImages } from '../../support/colour-images';
+import { peerAndTempForFile } from '../../support/peer-and-temp';
 
 // Two CLI runs of one folder with one model would send every image twice: the second one, while
 // the first still runs, must say so and exit 2 without sending anything.
@@ -12,13 +11,9 @@ import { writeColourImages } from '../../support/colour-images';
 let tmp: string;
 let peer: Peer;
 
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-lock-'));
-  peer = await startPeer();
-});
-afterAll(async () => {
-  await peer.close();
-  await fs.rm(tmp, { recursive: true, force: true });
+peerAndTempForFile('cd-cli-lock-', (dir, started) => {
+  tmp = dir;
+  peer = started;
 });
 
 const images = 4;

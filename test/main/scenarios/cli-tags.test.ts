@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createCorrections } from '../../../main/services/corrections';
 import { folderIdOf } from '../../../main/services/library';
 import { colours, solidJpeg } from '../../peer/images';
 import { runCli } from '../../support/cli-in-process';
-import { defaultPeerKey, startPeer, type Peer } from '../../peer/server';
+import { defaultPeerKey, type Peer } from '../../peer/server';
+import { peerAndTempForFile } from '../../support/peer-and-temp';
 
 // `--only tag:NAME` on the command line: the tags set in the app (same data dir) choose the images
 // `send` sends and the ones `infer` writes; `send --image-tags` sends them as upload tags.
@@ -38,13 +38,9 @@ async function fixture(name: string) {
 const send = (f: { folder: string; home: string }, ...args: string[]) =>
   runCli(f.home, ['send', f.folder, '--project', 'colors', '--platform-url', peer.url, '--api-url', peer.url, '--api-key', defaultPeerKey, '--model', 'colors/1', ...args]);
 
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-cli-tags-'));
-  peer = await startPeer();
-});
-afterAll(async () => {
-  await peer.close();
-  await fs.rm(tmp, { recursive: true, force: true });
+peerAndTempForFile('cd-cli-tags-', (dir, started) => {
+  tmp = dir;
+  peer = started;
 });
 beforeEach(() => peer.reset());
 
