@@ -3,6 +3,7 @@ import path from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { svelteTesting } from '@testing-library/svelte/vite';
+import { LongestFirst } from './test/support/file-order';
 
 // Renderer unit tests (stores and components in a DOM, compiled by the Svelte plugin) are named
 // `*.svelte.test.ts`: the `.svelte.` infix also lets them use runes ($effect.root) themselves.
@@ -35,6 +36,8 @@ export default defineConfig({
     // Chromium and the keyring tests start their own processes; two cores run two files at once
     // (three measured no faster in CI: 251 s against 256 s, within the noise, and more load).
     maxWorkers: 2,
+    // Long files first, projects kept together: test/support/file-order.ts.
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,
