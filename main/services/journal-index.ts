@@ -20,10 +20,12 @@ import type { SidecarData } from './journal-sidecar';
 /** Where a row's line is not known (the record is held). */
 const unplaced = -1;
 
+const doubles = (values: ArrayLike<number>) => (values instanceof Float64Array ? values : Float64Array.from(values));
+
 /** The rows of one read of the file: swapped whole, so readers never see half a rebuild. */
 class Table<T, B, S extends BriefStore<B>> {
   readonly rows = new Map<string, number>();
-  readonly keys: string[] = [];
+  keys: string[] = [];
   /** Per row: its line's byte offset and length in the file (offset `unplaced` while held). */
   at: Float64Array;
   bytes: Float64Array;
@@ -36,6 +38,15 @@ class Table<T, B, S extends BriefStore<B>> {
   ) {
     this.at = new Float64Array(capacity);
     this.bytes = new Float64Array(capacity);
+  }
+
+  /** Takes a sidecar's rows as they are; false when a key repeats. */
+  adopt(keys: string[], at: Float64Array, bytes: Float64Array): boolean {
+    for (let row = 0; row < keys.length; row++) this.rows.set(keys[row], row);
+    this.keys = keys;
+    this.at = at;
+    this.bytes = bytes;
+    return this.rows.size === keys.length;
   }
 
   /** The key's row, added (not yet placed) when the key is new. */
@@ -170,11 +181,9 @@ export class JournalIndex<T, B = undefined, S extends BriefStore<B> = BriefStore
     if (!this.lean || data.briefs.length !== n || data.at.length !== n || data.bytes.length !== n) return false;
     const source = new LineSource(handle);
     const fresh = new Table<T, B, S>(data.briefs, 0);
-    for (const key of data.keys) fresh.rowOf(key);
-    fresh.at = data.at instanceof Float64Array ? data.at : Float64Array.from(data.at);
-    fresh.bytes = data.bytes instanceof Float64Array ? data.bytes : Float64Array.from(data.bytes);
+    // The sidecar's arrays are this read's own: taken, not copied.
+    let ok = fresh.adopt(data.keys, doubles(data.at), doubles(data.bytes));
     const step = Math.max(1, Math.floor(n / samples));
-    let ok = fresh.keys.length === n;
     for (let i = 0; ok && i < n; i += step) ok = this.#matches(fresh, source, i);
     if (ok && n > 0) ok = this.#matches(fresh, source, n - 1);
     if (!ok) {
