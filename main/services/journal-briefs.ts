@@ -8,7 +8,7 @@ export interface BriefStore<B> {
   readonly length: number;
   /** Sets `row`'s brief: an existing row (a later record of the same key) or `length` (a new one). */
   set(row: number, brief: B): void;
-  /** The brief of `row`, made afresh: callers may keep or change it. */
+  /** The brief of `row` (a store may make it afresh or hand out its own: callers must not change it). */
   get(row: number): B;
 }
 
