@@ -8,7 +8,6 @@ import { LabelMatcher, normaliseLabel } from '../../app/ground-truth';
 import type { Settings } from '../../app/settings';
 import { classThresholdsKey } from '../../app/class-thresholds';
 import { thresholdRule } from '../../app/roboflow';
-import type { ImageEntry } from '../../app/types';
 import { backoffDelay } from './backoff';
 import type { DatasetClient, DatasetFailure, DatasetTarget, ProjectInfo, UploadFile } from './dataset-upload-client';
 import { alreadySent, uploadedAlready, type SentJournals, type SentRecord } from './dataset-upload-journal';
@@ -21,6 +20,7 @@ import { redactSecrets } from './redact';
 import type { ResultsStore } from './results';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { Journal } from './results-journal';
+import type { Entries } from './entry-table';
 
 // Sends reviewed images and their labels to a Roboflow project: checks the project (exists, is a
 // classification project of the labels' kind, knows every label or the person mapped / skipped
@@ -70,7 +70,7 @@ export interface DatasetUpload {
 interface Prepared {
   plan: SendPlan;
   target: DatasetTarget;
-  entries: Map<string, ImageEntry>;
+  entries: Entries;
   journal: Journal<SentRecord> | null;
 }
 
@@ -83,7 +83,7 @@ interface Send {
   request: SendRequest;
   target: DatasetTarget;
   workspace: string;
-  entries: Map<string, ImageEntry>;
+  entries: Entries;
   journal: Journal<SentRecord>;
   window: RateWindow;
   queue: Item[];

@@ -299,7 +299,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
       sources.push({ id: entry.id, imagePath, file, record, stale: record ? isStale(record, entry) : false });
     }
     // Web images by key first: only their records are read back from the journal.
-    for (const [id] of journal?.briefs() ?? []) {
+    for (const id of journal?.rows().keys ?? []) {
       const record = isWebId(id) && (!wanted || wanted.has(id)) ? journal?.get(id) : undefined;
       if (record) sources.push({ id, imagePath: id, record });
     }

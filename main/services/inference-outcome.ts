@@ -3,6 +3,7 @@ import type { ImageEntry, JobProgress, ResultRecord } from '../../app/types';
 import type { ClassifyInput, ClassifyOutcome } from './classifier';
 import { redactSecrets } from './redact';
 import { isStale, isWebId } from './results';
+import type { Entries } from './entry-table';
 
 // The job queue's decisions, kept apart from its timers and windows (inference.ts): which images a
 // run sends, what an attempt's outcome means for the job, and the journal line it becomes.
@@ -29,7 +30,7 @@ export interface ItemRequest {
  *  failed-only run, anything that did not fail. */
 export function selectItems(
   journal: { get(id: string): Pick<ResultRecord, 'id' | 'size' | 'mtimeMs' | 'status'> | undefined },
-  entries: Map<string, ImageEntry>,
+  entries: Entries,
   request: ItemRequest,
 ): { items: Item[]; skipped: number } {
   const items: Item[] = [];

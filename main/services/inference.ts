@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { AppFailure, type AppError } from '../../app/errors';
 import { describeRef, type Engine, type ModelRef } from '../../app/model-ref';
 import type { Settings } from '../../app/settings';
-import type { FolderInfo, ImageEntry, JobProgress, ResultRecord } from '../../app/types';
+import type { FolderInfo, JobProgress, ResultRecord } from '../../app/types';
 import type { Emit, Ports } from '../ports';
 import { backoffDelay } from './backoff';
 import type { Classifier, ClassifyInput, ClassifyOutcome, ClassifyTarget } from './classifier';
@@ -15,6 +15,7 @@ import { redactSecrets } from './redact';
 import { acquireRunLock, type RunLock } from './run-lock';
 import { isStale, isWebId, storedIdentity, summarise, type ResultsJournal, type ResultsStore } from './results';
 import type { Journal } from './results-journal';
+import type { Entries } from './entry-table';
 
 // The job queue: classifies a folder's images through the Classifier with a sliding window of
 // requests in flight (never waves), adapting to 429s, retrying transient failures with jittered
@@ -30,7 +31,7 @@ import type { Journal } from './results-journal';
 
 /** What the queue needs from the library (main/services/library.ts satisfies it; the CLI builds one). */
 export interface JobLibrary {
-  get(folderId: string): { info: FolderInfo; entries: Map<string, ImageEntry>; done: Promise<unknown> } | undefined;
+  get(folderId: string): { info: FolderInfo; entries: Entries; done: Promise<unknown> } | undefined;
   resolve(folderId: string, id: string): Promise<string>;
 }
 

@@ -1,4 +1,5 @@
 import type fs from 'node:fs/promises';
+import { ArrayBriefStore, type BriefStore } from './journal-briefs';
 import { LineSource, parseLine, readRange, type RangeResult, type RecordRules } from './journal-read';
 import type { SidecarData } from './journal-sidecar';
 
@@ -6,41 +7,100 @@ import type { SidecarData } from './journal-sidecar';
 // a refresh reads only what other processes appended since and the line count (for compaction)
 // stays true without rereading.
 //
-// With a `brief` rule the index keeps, per key, only that brief and where the record's line is
-// (offset and length in the file it was read from), and reads the record back when asked: at
-// 250,000 results the full records (raw responses) were most of main's memory. A record this
-// process appended is held whole until a refresh learns where its line landed (with O_APPEND and
-// other writers, only the file says). Offsets are only ever read through the handle of the file
-// they were read from; the index is rebuilt before that handle closes.
+// Each key has a row, fixed from the first time the key is seen until the index is rebuilt (a
+// full read, a compaction); rows are in first-seen order. With a `brief` rule the index keeps, per
+// row, only that brief (in a `BriefStore`, which may keep briefs as typed columns) and where the
+// record's line is (offset and length, in typed arrays), and reads the record back when asked: at
+// 250,000 results the full records (raw responses) were most of main's memory, and then the
+// per-key slot and brief objects were. A record this process appended is held whole until a
+// refresh learns where its line landed (with O_APPEND and other writers, only the file says).
+// Offsets are only ever read through the handle of the file they were read from; the index is
+// rebuilt before that handle closes.
 
-interface Slot<T, B> {
-  /** The record itself: always without a brief rule; with one, only until its line is located. */
-  record: T | undefined;
-  brief: B;
-  at: number;
-  bytes: number;
-  source: LineSource | null;
+/** Where a row's line is not known (the record is held). */
+const unplaced = -1;
+
+const doubles = (values: ArrayLike<number>) => (values instanceof Float64Array ? values : Float64Array.from(values));
+
+/** The rows of one read of the file: swapped whole, so readers never see half a rebuild. */
+class Table<T, B, S extends BriefStore<B>> {
+  readonly rows = new Map<string, number>();
+  keys: string[] = [];
+  /** Per row: its line's byte offset and length in the file (offset `unplaced` while held). */
+  at: Float64Array;
+  bytes: Float64Array;
+  /** Records held by row: all of them without a brief rule; with one, ours until located. */
+  readonly held = new Map<number, T>();
+
+  constructor(
+    readonly briefs: S,
+    capacity = 16,
+  ) {
+    this.at = new Float64Array(capacity);
+    this.bytes = new Float64Array(capacity);
+  }
+
+  /** Takes a sidecar's rows as they are; false when a key repeats. */
+  adopt(keys: string[], at: Float64Array, bytes: Float64Array): boolean {
+    for (let row = 0; row < keys.length; row++) this.rows.set(keys[row], row);
+    this.keys = keys;
+    this.at = at;
+    this.bytes = bytes;
+    return this.rows.size === keys.length;
+  }
+
+  /** The key's row, added (not yet placed) when the key is new. */
+  rowOf(key: string): number {
+    let row = this.rows.get(key);
+    if (row === undefined) {
+      row = this.keys.length;
+      if (row === this.at.length) {
+        const capacity = Math.max(16, row * 2);
+        const at = new Float64Array(capacity);
+        const bytes = new Float64Array(capacity);
+        at.set(this.at);
+        bytes.set(this.bytes);
+        this.at = at;
+        this.bytes = bytes;
+      }
+      this.rows.set(key, row);
+      this.keys.push(key);
+      this.at[row] = unplaced;
+    }
+    return row;
+  }
 }
 
-export class JournalIndex<T, B = undefined> {
-  #map = new Map<string, Slot<T, B>>();
+/** The rows as readers see them (until the next rebuild): row i is keys[i], its brief briefs' row i. */
+export interface JournalRows<S> {
+  readonly keys: readonly string[];
+  readonly briefs: S;
+}
+
+export class JournalIndex<T, B = undefined, S extends BriefStore<B> = BriefStore<B>> {
+  #table: Table<T, B, S>;
   /** Valid lines in the file (live + superseded). */
   #lines = 0;
-  /** Bytes of the file already applied to the map. */
+  /** Bytes of the file already applied to the index. */
   #known = 0;
   /** Bytes and lines this process appended since `#known`. */
   #ourBytes = 0;
   #ours = 0;
   /** Our lines since the last inode check: written again if another process swapped the file. */
   #recent: string[] = [];
-  /** Our slots since `#known`, with their line's length, to be located in file order. */
-  #unplaced: Array<{ slot: Slot<T, B>; bytes: number }> = [];
+  /** Our rows since `#known`, with their line's length, to be located in file order. */
+  #unplaced: Array<{ row: number; bytes: number }> = [];
   #source: LineSource | null = null;
 
   readonly #rules: RecordRules<T, B>;
+  readonly #newBriefs: () => S;
 
-  constructor(rules: RecordRules<T, B>) {
+  /** `briefStore` makes an empty store for a rebuild (default: the briefs as they are, in an array). */
+  constructor(rules: RecordRules<T, B>, briefStore?: () => S) {
     this.#rules = rules;
+    // Without a factory S is the default store's type (openJournal's callers cannot name another).
+    this.#newBriefs = briefStore ?? (() => new ArrayBriefStore<B>() as unknown as S);
+    this.#table = new Table(this.#newBriefs());
   }
 
   /** Records are read back from the file rather than held. */
@@ -49,7 +109,7 @@ export class JournalIndex<T, B = undefined> {
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#table.keys.length;
   }
 
   get lines(): number {
@@ -57,39 +117,53 @@ export class JournalIndex<T, B = undefined> {
   }
 
   has(key: string): boolean {
-    return this.#map.has(key);
+    return this.#table.rows.has(key);
   }
 
   get(key: string): T | undefined {
-    const slot = this.#map.get(key);
-    return slot && this.#recordOf(key, slot);
+    const row = this.#table.rows.get(key);
+    return row === undefined ? undefined : this.#recordOf(this.#table, this.#source, key, row);
   }
 
   /** Live records in first-seen order (a record whose line can no longer be read is left out). */
   *values(): IterableIterator<T> {
-    for (const [key, slot] of this.#map) {
-      const record = this.#recordOf(key, slot);
+    const table = this.#table;
+    const source = this.#source;
+    for (let row = 0; row < table.keys.length; row++) {
+      const record = this.#recordOf(table, source, table.keys[row], row);
       if (record !== undefined) yield record;
     }
   }
 
   brief(key: string): B | undefined {
-    return this.#map.get(key)?.brief;
+    if (!this.lean) return undefined;
+    const row = this.#table.rows.get(key);
+    return row === undefined ? undefined : this.#table.briefs.get(row);
   }
 
   /** Each live key's brief, in first-seen order. */
   *briefs(): IterableIterator<[string, B]> {
-    for (const [key, slot] of this.#map) yield [key, slot.brief];
+    const table = this.#table;
+    for (let row = 0; row < table.keys.length; row++) yield [table.keys[row], (this.lean ? table.briefs.get(row) : undefined) as B];
+  }
+
+  /** The key's row in `rows()`, or -1. */
+  rowOf(key: string): number {
+    return this.#table.rows.get(key) ?? -1;
+  }
+
+  rows(): JournalRows<S> {
+    return this.#table;
   }
 
   /** Reads the whole file afresh (through `handle`, whose descriptor must stay open while the
    *  index reads records back through it). */
   async load(handle: fs.FileHandle): Promise<RangeResult> {
-    const fresh = new Map<string, Slot<T, B>>();
+    const fresh = new Table<T, B, S>(this.#newBriefs());
     const source = this.lean ? new LineSource(handle) : null;
     const read = await readRange(handle, 0, this.#rules, this.#placer(fresh, source));
-    this.#map = fresh;
-    // No slot refers to the previous source any more.
+    this.#table = fresh;
+    // No row refers to the previous source any more.
     this.#source?.close();
     this.#source = source;
     this.#lines = read.lines - read.garbled;
@@ -102,23 +176,21 @@ export class JournalIndex<T, B = undefined> {
    *  bytes, the size the sidecar stands for). Reads back `samples` lines spread over the file and
    *  checks each holds its key's record with the same brief; false (the index unchanged) when
    *  one does not, or the sidecar repeats a key. */
-  restore(handle: fs.FileHandle, data: SidecarData<B>, size: number, samples = 64): boolean {
-    if (!this.lean) return false;
-    const source = new LineSource(handle);
-    const fresh = new Map<string, Slot<T, B>>();
-    for (let i = 0; i < data.keys.length; i++) {
-      fresh.set(data.keys[i], { record: undefined, brief: data.briefs[i], at: data.at[i], bytes: data.bytes[i], source });
-    }
+  restore(handle: fs.FileHandle, data: SidecarData<B, S>, size: number, samples = 64): boolean {
     const n = data.keys.length;
+    if (!this.lean || data.briefs.length !== n || data.at.length !== n || data.bytes.length !== n) return false;
+    const source = new LineSource(handle);
+    const fresh = new Table<T, B, S>(data.briefs, 0);
+    // The sidecar's arrays are this read's own: taken, not copied.
+    let ok = fresh.adopt(data.keys, doubles(data.at), doubles(data.bytes));
     const step = Math.max(1, Math.floor(n / samples));
-    let ok = fresh.size === n;
-    for (let i = 0; ok && i < n; i += step) ok = this.#matches(data.keys[i], fresh.get(data.keys[i])!);
-    if (ok && n > 0) ok = this.#matches(data.keys[n - 1], fresh.get(data.keys[n - 1])!);
+    for (let i = 0; ok && i < n; i += step) ok = this.#matches(fresh, source, i);
+    if (ok && n > 0) ok = this.#matches(fresh, source, n - 1);
     if (!ok) {
       source.close();
       return false;
     }
-    this.#map = fresh;
+    this.#table = fresh;
     this.#source?.close();
     this.#source = source;
     this.#lines = data.lines;
@@ -129,21 +201,13 @@ export class JournalIndex<T, B = undefined> {
   }
 
   /** The index as a sidecar would keep it, or null while some record is not yet located in the
-   *  file (or the index holds records rather than briefs). Stands for the first `known` bytes. */
-  snapshot(garbled: number): { known: number; data: SidecarData<B> } | null {
-    if (!this.lean || this.#ourBytes > 0) return null;
-    const keys: string[] = [];
-    const at: number[] = [];
-    const bytes: number[] = [];
-    const briefs: B[] = [];
-    for (const [key, slot] of this.#map) {
-      if (slot.source !== this.#source || slot.source === null || slot.record !== undefined) return null;
-      keys.push(key);
-      at.push(slot.at);
-      bytes.push(slot.bytes);
-      briefs.push(slot.brief);
-    }
-    return { known: this.#known, data: { lines: this.#lines, garbled, keys, at, bytes, briefs } };
+   *  file (or the index holds records rather than briefs). Stands for the first `known` bytes.
+   *  Its parts are the index's own: to be written before the index changes again. */
+  snapshot(garbled: number): { known: number; data: SidecarData<B, S> } | null {
+    const table = this.#table;
+    if (!this.lean || this.#source === null || this.#ourBytes > 0 || table.held.size > 0) return null;
+    const n = table.keys.length;
+    return { known: this.#known, data: { lines: this.#lines, garbled, keys: table.keys, at: table.at.subarray(0, n), bytes: table.bytes.subarray(0, n), briefs: table.briefs } };
   }
 
   /** Brings the index up to the same file, now `size` bytes long. */
@@ -157,15 +221,15 @@ export class JournalIndex<T, B = undefined> {
     if (size === expected) {
       // Only our lines were added, in the order we wrote them.
       let at = this.#known;
-      for (const { slot, bytes } of this.#unplaced) {
-        this.#place(slot, at, bytes - 1, this.#source);
+      for (const { row, bytes } of this.#unplaced) {
+        this.#place(this.#table, row, at, bytes - 1, this.#source);
         at += bytes;
       }
       this.#known = size;
     } else {
       // Others appended: read from where we were; our own lines in that range apply again, in
       // file order, which changes nothing but gives them their place.
-      const read = await readRange(handle, this.#known, this.#rules, this.#placer(this.#map, this.#source));
+      const read = await readRange(handle, this.#known, this.#rules, this.#placer(this.#table, this.#source));
       this.#lines += read.lines - read.garbled - this.#ours;
       this.#known = read.end;
     }
@@ -182,13 +246,12 @@ export class JournalIndex<T, B = undefined> {
   /** A line this process appended. */
   appended(record: T, line: string): void {
     const bytes = Buffer.byteLength(line);
-    const slot: Slot<T, B> = { record, brief: this.#briefOf(record), at: -1, bytes: 0, source: null };
-    this.#map.set(this.#rules.key(record), slot);
+    const row = this.#hold(this.#table, record);
     this.#lines++;
     this.#ours++;
     this.#ourBytes += bytes;
     this.#recent.push(line);
-    this.#unplaced.push({ slot, bytes });
+    this.#unplaced.push({ row, bytes });
   }
 
   /** Lines another process appended to the file after what the index reflects, read into a map of their own. */
@@ -201,8 +264,8 @@ export class JournalIndex<T, B = undefined> {
   /** After compaction wrote every live record, then the `late` ones, into a new file of `size`
    *  bytes (an index that holds its records only; a lean one loads the new file instead). */
   compacted(late: ReadonlyMap<string, T>, size: number): void {
-    for (const [key, record] of late) this.#map.set(key, { record, brief: this.#briefOf(record), at: -1, bytes: 0, source: null });
-    this.#lines = this.#map.size;
+    for (const record of late.values()) this.#hold(this.#table, record);
+    this.#lines = this.size;
     this.#known = size;
     this.#forgetOurs();
     this.#recent = [];
@@ -215,41 +278,45 @@ export class JournalIndex<T, B = undefined> {
 
   /** Mostly superseded lines, and enough of them to be worth rewriting. */
   needsCompaction(minLines: number, ratio: number): boolean {
-    return this.#lines >= minLines && this.#lines > ratio * this.#map.size;
+    return this.#lines >= minLines && this.#lines > ratio * this.size;
   }
 
-  #placer(map: Map<string, Slot<T, B>>, source: LineSource | null) {
+  /** Sets the record's row (its brief, the record held, its line not located). */
+  #hold(table: Table<T, B, S>, record: T): number {
+    const row = table.rowOf(this.#rules.key(record));
+    if (this.#rules.brief) table.briefs.set(row, this.#rules.brief(record));
+    table.held.set(row, record);
+    table.at[row] = unplaced;
+    return row;
+  }
+
+  #placer(table: Table<T, B, S>, source: LineSource | null) {
     return (record: T, at: number, bytes: number) => {
-      const slot: Slot<T, B> = { record, brief: this.#briefOf(record), at: -1, bytes: 0, source: null };
-      this.#place(slot, at, bytes, source);
-      map.set(this.#rules.key(record), slot);
+      const row = this.#hold(table, record);
+      this.#place(table, row, at, bytes, source);
     };
   }
 
-  #place(slot: Slot<T, B>, at: number, bytes: number, source: LineSource | null): void {
+  #place(table: Table<T, B, S>, row: number, at: number, bytes: number, source: LineSource | null): void {
     if (!this.lean || !source) return;
-    slot.at = at;
-    slot.bytes = bytes;
-    slot.source = source;
-    slot.record = undefined;
+    table.at[row] = at;
+    table.bytes[row] = bytes;
+    table.held.delete(row);
   }
 
-  #briefOf(record: T): B {
-    return this.#rules.brief ? this.#rules.brief(record) : (undefined as B);
-  }
-
-  /** A slot's record: held, or read back from its line (checked again: the file is not ours alone). */
-  #recordOf(key: string, slot: Slot<T, B>): T | undefined {
-    if (slot.record !== undefined || !slot.source) return slot.record;
-    const text = slot.source.read(slot.at, slot.bytes);
+  /** A row's record: held, or read back from its line (checked again: the file is not ours alone). */
+  #recordOf(table: Table<T, B, S>, source: LineSource | null, key: string, row: number): T | undefined {
+    const held = table.held.get(row);
+    if (held !== undefined || !source || table.at[row] === unplaced) return held;
+    const text = source.read(table.at[row], table.bytes[row]);
     const record = text === null ? null : parseLine(text, this.#rules);
     return record !== null && this.#rules.key(record) === key ? record : undefined;
   }
 
-  /** The slot's line holds its key's record, and the brief made of it is the slot's. */
-  #matches(key: string, slot: Slot<T, B>): boolean {
-    const record = this.#recordOf(key, slot);
-    return record !== undefined && JSON.stringify(this.#briefOf(record)) === JSON.stringify(slot.brief);
+  /** The row's line holds its key's record, and the brief made of it is the row's. */
+  #matches(table: Table<T, B, S>, source: LineSource, row: number): boolean {
+    const record = this.#recordOf(table, source, table.keys[row], row);
+    return record !== undefined && JSON.stringify(this.#rules.brief?.(record)) === JSON.stringify(table.briefs.get(row));
   }
 
   #forgetOurs(): void {

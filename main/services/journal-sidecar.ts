@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import type { BriefStore } from './journal-briefs';
 import { privateFileMode } from './paths';
 
 // A lean journal's index kept on disk beside it: each live key with its brief and where its line
@@ -16,12 +17,14 @@ export interface EncodedBriefs {
   columns: Float64Array[];
 }
 
-/** How a journal's briefs are written into the sidecar and read back (checked: it is a file). */
-export interface BriefCodec<B> {
-  encode(briefs: readonly B[]): EncodedBriefs;
-  /** The `count` briefs `encode` wrote, or null when the value is not exactly that. Each brief
-   *  must equal (as JSON, same field order) what the `brief` rule makes of its record. */
-  decode(encoded: EncodedBriefs, count: number): B[] | null;
+/** How a journal's briefs are written into the sidecar and read back (checked: it is a file),
+ *  straight between the index's brief store and the columns (no object per brief on the way). */
+export interface BriefCodec<B, S extends BriefStore<B> = BriefStore<B>> {
+  /** The store's first `count` rows. */
+  encode(briefs: S, count: number): EncodedBriefs;
+  /** A store of the `count` briefs `encode` wrote, or null when the value is not exactly that.
+   *  Each brief must equal (as JSON, same field order) what the `brief` rule makes of its record. */
+  decode(encoded: EncodedBriefs, count: number): S | null;
 }
 
 /** Which state of the journal file a sidecar stands for. */
@@ -31,14 +34,15 @@ export interface FileStamp {
   ino: number;
 }
 
-export interface SidecarData<B> {
+export interface SidecarData<B, S extends BriefStore<B> = BriefStore<B>> {
   /** Valid lines in the journal (live + superseded), and garbled ones, as the full read found. */
   lines: number;
   garbled: number;
   keys: string[];
   at: ArrayLike<number>;
   bytes: ArrayLike<number>;
-  briefs: B[];
+  /** Row i is keys[i]'s brief. */
+  briefs: S;
 }
 
 const version = 2;
@@ -54,8 +58,8 @@ function doubles(values: ArrayLike<number>): Float64Array {
 /** Writes the sidecar atomically (a reader sees the old one or the whole new one), private to the user.
  *  Layout: a header line (JSON: the stamp, the body's SHA-1, the JSON part's length, each column's
  *  length), then the JSON part, then the columns as little-endian doubles. */
-export async function writeSidecar<B>(file: string, stamp: FileStamp, data: SidecarData<B>, codec: BriefCodec<B>): Promise<void> {
-  const briefs = codec.encode(data.briefs);
+export async function writeSidecar<B, S extends BriefStore<B>>(file: string, stamp: FileStamp, data: SidecarData<B, S>, codec: BriefCodec<B, S>): Promise<void> {
+  const briefs = codec.encode(data.briefs, data.keys.length);
   const json = Buffer.from(JSON.stringify({ lines: data.lines, garbled: data.garbled, keys: data.keys, briefs: briefs.json }));
   const columns = [doubles(data.at), doubles(data.bytes), ...briefs.columns];
   const body = Buffer.concat([json, ...columns.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))]);
@@ -80,7 +84,7 @@ function counts(values: Float64Array): boolean {
 }
 
 /** The sidecar's index when it stands for the journal as it is now (`stamp`), else null. */
-export async function readSidecar<B>(file: string, stamp: FileStamp, codec: BriefCodec<B>): Promise<SidecarData<B> | null> {
+export async function readSidecar<B, S extends BriefStore<B>>(file: string, stamp: FileStamp, codec: BriefCodec<B, S>): Promise<SidecarData<B, S> | null> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file);

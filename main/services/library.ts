@@ -7,6 +7,7 @@ import { packEntries } from '../../app/scan-batch';
 import type { FolderInfo, ImageEntry, ScanDone, ScanIdentities, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
 import type { EventName, Events } from '../../app/contract';
+import { EntryTable } from './entry-table';
 import type { CachedListing, ListingCache } from './listing-cache';
 import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
@@ -32,7 +33,8 @@ const problemEvents = 1000;
 
 export interface FolderState {
   info: FolderInfo;
-  entries: Map<string, ImageEntry>;
+  /** Entries whose size and mtime were read (stale results are judged by them). */
+  entries: EntryTable;
   problems: ScanProblem[];
   done: Promise<ScanDone>;
   /** Sends what a scan started early held back (see prefetch). */
@@ -101,7 +103,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   function start(info: FolderInfo, held: Array<[EventName, unknown]> | null): FolderState {
     if (running) running.abort.abort();
     const abort = new AbortController();
-    const entries = new Map<string, ImageEntry>();
+    const entries = new EntryTable();
     const problems: ScanProblem[] = [];
     const channel = { held };
     const send: Emit = (event, payload) => {
@@ -161,7 +163,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
 
   async function runScan(
     info: FolderInfo,
-    entries: Map<string, ImageEntry>,
+    entries: EntryTable,
     problems: ScanProblem[],
     signal: AbortSignal,
     send: Emit,
@@ -249,7 +251,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   async function readIdentities(
     info: FolderInfo,
     unread: Unread,
-    entries: Map<string, ImageEntry>,
+    entries: EntryTable,
     problem: (p: ScanProblem) => void,
     signal: AbortSignal,
     send: Emit,
@@ -295,13 +297,10 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small
    *  first batch for the first screen, then large ones; then checks in the background that no
    *  file changed in place since it was stored. */
-  async function serveCached(info: FolderInfo, cached: CachedListing, entries: Map<string, ImageEntry>, signal: AbortSignal, started: number, send: Emit): Promise<ScanDone> {
+  async function serveCached(info: FolderInfo, cached: CachedListing, entries: EntryTable, signal: AbortSignal, started: number, send: Emit): Promise<ScanDone> {
     const { folderId } = info;
     const { ids, sizes, mtimes } = cached;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      entries.set(id, { id, name: id.slice(id.lastIndexOf('/') + 1), size: sizes[i], mtimeMs: mtimes[i] });
-    }
+    for (let i = 0; i < ids.length; i++) entries.put(ids[i], sizes[i], mtimes[i]);
     for (let at = 0; at < ids.length && !signal.aborted; ) {
       const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, ids.length);
       const complete = end === ids.length;
@@ -318,7 +317,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   /** Re-reads each cached entry's size and mtime (a file rewritten in place keeps its folder's
    *  mtime): changed identities are updated, so results of such files show as stale, and the
    *  listing is dropped so the next open scans afresh. */
-  async function recheck(info: FolderInfo, entries: Map<string, ImageEntry>, signal: AbortSignal): Promise<void> {
+  async function recheck(info: FolderInfo, entries: EntryTable, signal: AbortSignal): Promise<void> {
     let changed = false;
     let last = performance.now();
     for (const entry of entries.values()) {
@@ -331,7 +330,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       }
       if (!st || st.size !== entry.size || st.mtimeMs !== entry.mtimeMs) {
         changed = true;
-        if (st) entries.set(entry.id, { ...entry, size: st.size, mtimeMs: st.mtimeMs });
+        if (st) entries.put(entry.id, st.size, st.mtimeMs);
       }
       if (performance.now() - last >= 10) {
         await turn();

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { appendLine, openForAppend, writeToHandle, type WriteLine } from './journal-append';
 import { writeCompacted } from './journal-compact';
-import { JournalIndex } from './journal-index';
+import type { BriefStore } from './journal-briefs';
+import { JournalIndex, type JournalRows } from './journal-index';
 import type { RangeResult, RecordRules } from './journal-read';
 import { readSidecar, writeSidecar, type BriefCodec } from './journal-sidecar';
 import { makePrivateDir } from './paths';
@@ -27,7 +28,7 @@ import { makePrivateDir } from './paths';
 // The parts: journal-read.ts parses lines into records, journal-index.ts keeps the records and how
 // much of the file they reflect, journal-append.ts writes lines, journal-compact.ts rewrites the file.
 
-export interface JournalOptions<T, B = undefined> extends RecordRules<T, B> {
+export interface JournalOptions<T, B = undefined, S extends BriefStore<B> = BriefStore<B>> extends RecordRules<T, B> {
   path: string;
   /** Compact when the file holds more than `compactRatio` × live records (default 2). */
   compactRatio?: number;
@@ -38,7 +39,9 @@ export interface JournalOptions<T, B = undefined> extends RecordRules<T, B> {
   write?: WriteLine;
   /** With a `brief` rule: keep the index in this file beside the journal, so a re-open of an
    *  unchanged journal reads it instead of every line (see journal-sidecar.ts). */
-  sidecar?: { path: string; codec: BriefCodec<B> };
+  sidecar?: { path: string; codec: BriefCodec<B, S> };
+  /** With a `brief` rule: an empty store for the briefs (default: the briefs as made, in an array). */
+  briefStore?: () => S;
 }
 
 export interface LoadStats {
@@ -53,7 +56,7 @@ export interface LoadStats {
   sidecar?: boolean;
 }
 
-export interface Journal<T, B = unknown> {
+export interface Journal<T, B = unknown, S extends BriefStore<B> = BriefStore<B>> {
   readonly path: string;
   readonly stats: LoadStats;
   get(key: string): T | undefined;
@@ -64,6 +67,11 @@ export interface Journal<T, B = unknown> {
   briefs(): IterableIterator<[string, B]>;
   /** The brief of one key's record (no read). */
   brief(key: string): B | undefined;
+  /** The live keys and their briefs by row, in first-seen order (no read, no object per brief).
+   *  Valid until the journal is next changed; ask again rather than keep it. */
+  rows(): JournalRows<S>;
+  /** The key's row in `rows()`, or -1. */
+  rowOf(key: string): number;
   readonly size: number;
   /** Valid lines currently in the file (live + superseded). */
   readonly lines: number;
@@ -76,14 +84,14 @@ export interface Journal<T, B = unknown> {
   close(): Promise<void>;
 }
 
-class FileJournal<T, B> implements Journal<T, B> {
+class FileJournal<T, B, S extends BriefStore<B>> implements Journal<T, B, S> {
   readonly path: string;
   readonly stats: LoadStats;
-  readonly #index: JournalIndex<T, B>;
+  readonly #index: JournalIndex<T, B, S>;
   readonly #write: WriteLine;
   readonly #ratio: number;
   readonly #minLines: number;
-  readonly #sidecar: JournalOptions<T, B>['sidecar'];
+  readonly #sidecar: JournalOptions<T, B, S>['sidecar'];
   #handle: fs.FileHandle;
   #ino = 0;
   /** Garbled lines in the file as last read whole (for the sidecar's stats). */
@@ -95,7 +103,7 @@ class FileJournal<T, B> implements Journal<T, B> {
   // races an append.
   #chain: Promise<unknown> = Promise.resolve();
 
-  constructor(opts: JournalOptions<T, B>, stats: LoadStats, index: JournalIndex<T, B>, handle: fs.FileHandle) {
+  constructor(opts: JournalOptions<T, B, S>, stats: LoadStats, index: JournalIndex<T, B, S>, handle: fs.FileHandle) {
     this.path = opts.path;
     this.stats = stats;
     this.#index = index;
@@ -125,6 +133,14 @@ class FileJournal<T, B> implements Journal<T, B> {
 
   brief(key: string): B | undefined {
     return this.#index.brief(key);
+  }
+
+  rows(): JournalRows<S> {
+    return this.#index.rows();
+  }
+
+  rowOf(key: string): number {
+    return this.#index.rowOf(key);
   }
 
   get size(): number {
@@ -288,7 +304,7 @@ async function firstLoadStats(handle: fs.FileHandle, first: RangeResult, live: n
 
 /** The index from the sidecar when it stands for the file as it is, with the stats of the read it
  *  was made from; null when the file must be read. */
-async function restoreFromSidecar<T, B>(handle: fs.FileHandle, index: JournalIndex<T, B>, sidecar: NonNullable<JournalOptions<T, B>['sidecar']>, started: number): Promise<LoadStats | null> {
+async function restoreFromSidecar<T, B, S extends BriefStore<B>>(handle: fs.FileHandle, index: JournalIndex<T, B, S>, sidecar: NonNullable<JournalOptions<T, B, S>['sidecar']>, started: number): Promise<LoadStats | null> {
   const stat = await handle.stat();
   if (stat.size === 0) return null;
   const data = await readSidecar(sidecar.path, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, sidecar.codec);
@@ -297,11 +313,11 @@ async function restoreFromSidecar<T, B>(handle: fs.FileHandle, index: JournalInd
 }
 
 /** Opens (creating if needed) a journal and loads it; compacts it when it is mostly superseded. */
-export async function openJournal<T, B = undefined>(opts: JournalOptions<T, B>): Promise<Journal<T, B>> {
+export async function openJournal<T, B = undefined, S extends BriefStore<B> = BriefStore<B>>(opts: JournalOptions<T, B, S>): Promise<Journal<T, B, S>> {
   const started = performance.now();
   await makePrivateDir(path.dirname(opts.path));
   const handle = await openForAppend(opts.path);
-  const index = new JournalIndex<T, B>(opts);
+  const index = new JournalIndex<T, B, S>(opts, opts.briefStore);
   const restored = opts.sidecar ? await restoreFromSidecar(handle, index, opts.sidecar, started) : null;
   const stats = restored ?? (await firstLoadStats(handle, await index.load(handle), index.size, started));
   const journal = new FileJournal(opts, stats, index, handle);

@@ -11,6 +11,7 @@ import { encodeResults, resultFlags, type ResultColumns } from '../../app/result
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
 import { resultBriefCodec } from './result-brief-codec';
+import { ResultBriefColumns } from './result-brief-columns';
 
 // Results per folder + model (a ModelRef: engine, endpoint or weights, project/version), each in its own JSON-lines journal under
 // <dataDir>/results/ (never inside the user's folder). Web images (https URL ids) share the
@@ -96,29 +97,32 @@ export interface ResultsStoreOptions {
   syncIntervalMs?: number;
 }
 
-/** A page of columns straight from the briefs (no summary objects on the way: at 250,000 results
- *  they were most of a load's garbage). Same content as `encodeResults` of the summaries. */
-function columnsOfBriefs(j: ResultsJournal, ids: string[], classes: ClassTable, entryOf: (id: string) => FileIdentity | undefined): ResultColumns {
+/** A page of columns straight from the briefs' columns (no summary or brief objects on the way:
+ *  at 250,000 results they were most of a load's garbage). Same content as `encodeResults` of the
+ *  summaries of rows `from` … `to` - 1. */
+function columnsOfRows(j: ResultsJournal, from: number, to: number, classes: ClassTable, entryOf: (id: string) => FileIdentity | undefined): ResultColumns {
+  const { keys, briefs } = j.rows();
   const page = encodeResults(j.size, []);
   const pageClass = new Map<number, number>();
-  for (const id of ids) {
-    const brief = j.brief(id);
-    if (!brief) continue;
+  for (let row = from; row < to; row++) {
+    const id = keys[row];
     const i = page.ids.length;
     page.ids.push(id);
-    page.flags.push(resultFlags(brief.status === 'error', isStale({ id, size: brief.size, mtimeMs: brief.mtimeMs }, entryOf(id)), brief.multiLabel));
-    for (let k = 0; k < brief.scores.length; k += 2) {
-      let c = pageClass.get(brief.scores[k]);
+    page.flags.push(resultFlags(briefs.status(row) === 'error', isStale({ id, size: briefs.size(row), mtimeMs: briefs.mtimeMs(row) }, entryOf(id)), briefs.multiLabel(row)));
+    for (let k = 0; k < briefs.scoreCount(row); k++) {
+      const cls = briefs.scoreClass(row, k);
+      let c = pageClass.get(cls);
       if (c === undefined) {
         c = page.classes.length;
-        pageClass.set(brief.scores[k], c);
-        page.classes.push(classes.names[brief.scores[k]]);
+        pageClass.set(cls, c);
+        page.classes.push(classes.names[cls]);
       }
       page.scoreClass.push(c);
-      page.scoreConf.push(brief.scores[k + 1]);
+      page.scoreConf.push(briefs.scoreConf(row, k));
     }
     page.scoreStart.push(page.scoreConf.length);
-    if (brief.error) page.errors.push([i, brief.error.code, brief.error.message]);
+    const error = briefs.error(row);
+    if (error) page.errors.push([i, error.code, error.message]);
   }
   return page;
 }
@@ -153,7 +157,7 @@ export interface ResultBrief {
   error?: ResultSummary['error'];
 }
 
-export type ResultsJournal = Journal<ResultRecord, ResultBrief>;
+export type ResultsJournal = Journal<ResultRecord, ResultBrief, ResultBriefColumns>;
 
 /** Class names, each kept once for every journal of the store. */
 class ClassTable {
@@ -182,16 +186,21 @@ function briefOf(record: ResultRecord, classes: ClassTable): ResultBrief {
 
 /** What deciding whether to send an image again needs of its stored record, from memory. */
 export function storedIdentity(j: ResultsJournal, id: string): Pick<ResultRecord, 'id' | 'size' | 'mtimeMs' | 'status'> | undefined {
-  const brief = j.brief(id);
-  return brief && { id, size: brief.size, mtimeMs: brief.mtimeMs, status: brief.stored };
+  const row = j.rowOf(id);
+  if (row < 0) return undefined;
+  const { briefs } = j.rows();
+  return { id, size: briefs.size(row), mtimeMs: briefs.mtimeMs(row), status: briefs.stored(row) };
 }
 
-/** The summary `summarise` gives for the record the brief was made of. */
-function summaryOfBrief(id: string, brief: ResultBrief, classes: ClassTable, entry: FileIdentity | undefined): ResultSummary {
+/** The summary `summarise` gives for the record row `row`'s brief was made of. */
+function summaryOfRow(j: ResultsJournal, row: number, classes: ClassTable, entry: FileIdentity | undefined): ResultSummary {
+  const { keys, briefs } = j.rows();
+  const id = keys[row];
   const scores: Array<[string, number]> = [];
-  for (let i = 0; i < brief.scores.length; i += 2) scores.push([classes.names[brief.scores[i]], brief.scores[i + 1]]);
-  const summary: ResultSummary = { id, status: brief.status, stale: isStale({ id, size: brief.size, mtimeMs: brief.mtimeMs }, entry), multiLabel: brief.multiLabel, scores };
-  if (brief.error) summary.error = brief.error;
+  for (let k = 0; k < briefs.scoreCount(row); k++) scores.push([classes.names[briefs.scoreClass(row, k)], briefs.scoreConf(row, k)]);
+  const summary: ResultSummary = { id, status: briefs.status(row), stale: isStale({ id, size: briefs.size(row), mtimeMs: briefs.mtimeMs(row) }, entry), multiLabel: briefs.multiLabel(row), scores };
+  const error = briefs.error(row);
+  if (error) summary.error = error;
   return summary;
 }
 
@@ -207,7 +216,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     let pending = open.get(key);
     if (!pending) {
       // The data folder holds what the user classified: keep it theirs alone.
-      pending = makePrivateDir(opts.dataDir).then(() => openJournal<ResultRecord, ResultBrief>({
+      pending = makePrivateDir(opts.dataDir).then(() => openJournal<ResultRecord, ResultBrief, ResultBriefColumns>({
         path: path.join(dir, `${key}.jsonl`),
         parse: (value) => {
           const parsed = resultRecordSchema.safeParse(value);
@@ -215,6 +224,8 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
         },
         key: (record) => record.id,
         brief: (record) => briefOf(record, classes),
+        // Kept as typed columns, not an object per result.
+        briefStore: () => new ResultBriefColumns(),
         // Beside the journal: what a re-open of an unchanged journal reads instead of every line.
         sidecar: { path: path.join(dir, `${key}.briefs`), codec },
         syncIntervalMs: opts.syncIntervalMs,
@@ -231,41 +242,29 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     return chosen ? journal(folderId, chosen) : null;
   };
 
-  // Reading 250,000 results page by page walked the journal from its start for every page; a
-  // snapshot of its keys, taken at offset 0 and reused while the journal keeps its size, makes
-  // each page cost only its own results.
-  const snapshots = new WeakMap<ResultsJournal, { size: number; lines: number; ids: string[] }>();
-  const idsOf = (j: ResultsJournal, offset: number): string[] => {
-    const kept = snapshots.get(j);
-    if (offset > 0 && kept && kept.size === j.size && kept.lines === j.lines) return kept.ids;
-    const ids: string[] = [];
-    for (const [id] of j.briefs()) ids.push(id);
-    snapshots.set(j, { size: j.size, lines: j.lines, ids });
-    return ids;
-  };
-
   return {
     journal,
     ref,
     current,
+    // Pages are cut from the journal's rows, which keep their order while the journal is open
+    // (a compaction or another process's rebuilds them, in the file's order).
     async page(folderId, offset, limit, selection) {
       const j = await current(folderId, selection);
       if (!j) return { total: 0, items: [] };
       const items: ResultSummary[] = [];
-      for (const id of idsOf(j, offset).slice(offset, offset + limit)) {
-        const brief = j.brief(id);
-        if (brief) items.push(summaryOfBrief(id, brief, classes, opts.entryOf?.(folderId, id)));
+      for (let row = Math.max(0, offset), end = Math.min(j.size, offset + limit); row < end; row++) {
+        items.push(summaryOfRow(j, row, classes, opts.entryOf?.(folderId, j.rows().keys[row])));
       }
       return { total: j.size, items };
     },
     async columns(folderId, offset, limit, selection) {
       const j = await current(folderId, selection);
       if (!j) return encodeResults(0, []);
-      return columnsOfBriefs(j, idsOf(j, offset).slice(offset, offset + limit), classes, (id) => opts.entryOf?.(folderId, id));
+      return columnsOfRows(j, Math.max(0, offset), Math.min(j.size, offset + limit), classes, (id) => opts.entryOf?.(folderId, id));
     },
     summary(j, id, entry) {
-      const brief = j.brief(id);
-      return brief ? summaryOfBrief(id, brief, classes, entry) : null;
+      const row = j.rowOf(id);
+      return row < 0 ? null : summaryOfRow(j, row, classes, entry);
     },
     async detail(folderId, id, selection) {
       const j = await current(folderId, selection);

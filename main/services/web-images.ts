@@ -64,7 +64,7 @@ export function createWebImages(opts: WebImagesOptions): WebImagesService {
       const summaryOf = opts.results.summary;
       if (summaryOf) {
         // From the briefs: the folder's own records are not read back to find the web ones.
-        for (const [id] of journal.briefs()) {
+        for (const id of journal.rows().keys) {
           const summary = isWebId(id) ? summaryOf(journal, id) : null;
           if (summary) out.push(summary);
         }
