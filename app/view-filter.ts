@@ -1,3 +1,4 @@
+import { confidenceBin, histogramBins } from './confidence-histogram';
 import { passingLabels, thresholdsByIndex, type Threshold } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
 import { uncertaintyOf } from './uncertainty';
@@ -204,6 +205,15 @@ export interface View {
   /** Entry indices to show, in display order. */
   order: Int32Array;
   counts: ViewCounts;
+  /** The top-confidence histogram of the images shown (see app/confidence-histogram). */
+  bins?: ViewBins;
+}
+
+/** Per confidence bin (histogramBins), the images shown: all of them, and per top class. */
+export interface ViewBins {
+  all: Int32Array;
+  /** Class k's counts at k * histogramBins .. (k + 1) * histogramBins. */
+  byClass: Int32Array;
 }
 
 const UNCLASSIFIED = 0;
@@ -300,12 +310,12 @@ export function buildView(
 
 /** buildView over facts prepared once by prepareView; `mistakes[i]` = 1 puts entry i first for sort 'mistakes'. */
 export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: Threshold, mistakes?: Uint8Array | null): View {
-  const { order: named, counts } = filteredView(prep, filter, threshold);
+  const named = filteredView(prep, filter, threshold);
   const unc = sort === 'margin-asc' || sort === 'entropy-desc' ? uncertaintyArrays(prep, threshold) : null;
-  let order = named;
-  if (sort !== 'name') order = sortView(named, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
+  let order = named.order;
+  if (sort !== 'name') order = sortedOrder(named.order, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
   if (sort === 'mistakes' && mistakes) order = moveFirst(order, mistakes);
-  return { order, counts };
+  return { order, counts: named.counts, bins: named.bins };
 }
 
 // The last filtered views per prepared view (the grid's and the histogram's), so a change of sort
@@ -322,11 +332,117 @@ function filteredView(prep: PreparedView, filter: ViewFilter, threshold: Thresho
   return view;
 }
 
+/**
+ * The filters that decide which images are candidates at all (search, allow-list, confidence,
+ * margin and entropy ranges), as opposed to state and class, which each still count as facets.
+ * Each is a conjunction of monotone tests, so a key that `narrows` another keeps a subset of its
+ * images: a longer search, a range inside the old one.
+ */
+interface CandidateKey {
+  search: string;
+  only: ReadonlySet<number> | null;
+  /** False when the confidence range is the whole 0..1 (then unclassified images stay). */
+  byConf: boolean;
+  confMin: number;
+  confMax: number;
+  byUncertainty: boolean;
+  mMin: number;
+  mMax: number;
+  eMin: number;
+  eMax: number;
+  /** The threshold the margins were measured at (multi-label margins depend on it); null when unused. */
+  threshold: Threshold | null;
+}
+
+function candidateKey(filter: ViewFilter, threshold: Threshold): CandidateKey {
+  const mMin = filter.marginMin ?? 0;
+  const mMax = filter.marginMax ?? 1;
+  const eMin = filter.entropyMin ?? 0;
+  const eMax = filter.entropyMax ?? 1;
+  const byUncertainty = mMin > 0 || mMax < 1 || eMin > 0 || eMax < 1;
+  return {
+    search: filter.search.trim().toLowerCase(),
+    only: filter.only ?? null,
+    byConf: !(filter.confMin <= 0 && filter.confMax >= 1),
+    confMin: filter.confMin,
+    confMax: filter.confMax,
+    byUncertainty,
+    mMin,
+    mMax,
+    eMin,
+    eMax,
+    threshold: byUncertainty ? threshold : null,
+  };
+}
+
+/** True when every image `next` keeps is kept by `prev`. */
+function narrows(next: CandidateKey, prev: CandidateKey): boolean {
+  if (prev.only && prev.only !== next.only) return false;
+  if (!next.search.includes(prev.search)) return false;
+  if (prev.byConf && (!next.byConf || next.confMin < prev.confMin || next.confMax > prev.confMax)) return false;
+  if (prev.byUncertainty) {
+    if (!next.byUncertainty || next.threshold !== prev.threshold) return false;
+    if (next.mMin < prev.mMin || next.mMax > prev.mMax || next.eMin < prev.eMin || next.eMax > prev.eMax) return false;
+  }
+  return true;
+}
+
+// The last candidate lists per prepared view: a change of threshold, class or state filter reuses
+// the list as it is, and a search that only grows (typing) filters the previous list, not the folder.
+const candidateCache = new WeakMap<PreparedView, Array<{ key: CandidateKey; list: Int32Array }>>();
+const keptCandidateLists = 4;
+
+/** Entry indices that pass the candidate filters, in name order. */
+function candidates(prep: PreparedView, key: CandidateKey): Int32Array {
+  const recent = candidateCache.get(prep) ?? [];
+  let from: { key: CandidateKey; list: Int32Array } | null = null;
+  for (const r of recent) {
+    if (!narrows(key, r.key)) continue;
+    if (narrows(r.key, key)) {
+      from = r;
+      break;
+    }
+    if (!from || r.list.length < from.list.length) from = r;
+  }
+  if (from && narrows(from.key, key)) return from.list;
+  const list = from ? keepCandidates(prep, key, from.list) : freshCandidates(prep, key);
+  candidateCache.set(prep, [{ key, list }, ...recent].slice(0, keptCandidateLists));
+  return list;
+}
+
+/** Candidates over the whole folder (every image when no candidate filter is set). */
+function freshCandidates(prep: PreparedView, key: CandidateKey): Int32Array {
+  if (!key.search && !key.only && !key.byConf && !key.byUncertainty) return prep.names.order;
+  return keepCandidates(prep, key, prep.names.order);
+}
+
+/** The entries of `from` (in name order) that pass every candidate filter of `key`. */
+function keepCandidates(prep: PreparedView, key: CandidateKey, from: Int32Array): Int32Array {
+  const lower = prep.names.lower;
+  const conf = prep.conf;
+  const { search, only, byConf, confMin, confMax, byUncertainty, mMin, mMax, eMin, eMax } = key;
+  const unc = byUncertainty ? uncertaintyArrays(prep, key.threshold ?? 0) : null;
+  const out = new Int32Array(from.length);
+  let k = 0;
+  for (let j = 0; j < from.length; j++) {
+    const i = from[j];
+    if (only && !only.has(i)) continue;
+    if (search && !lower[i].includes(search)) continue;
+    const c = conf[i];
+    if (byConf && (c < 0 || c < confMin || c > confMax)) continue;
+    if (unc) {
+      const m = unc.margin[i];
+      const e = unc.entropy[i];
+      if (m < 0 || m < mMin || m > mMax || e < eMin || e > eMax) continue;
+    }
+    out[k++] = i;
+  }
+  return out.slice(0, k);
+}
+
 function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
   const { names, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex } = prep;
   const n = names.order.length;
-  const search = filter.search.trim().toLowerCase();
-  const fullRange = filter.confMin <= 0 && filter.confMax >= 1;
   const classFilter = filter.classes.size > 0;
   // The threshold rule (roboflow.ts `passes`) per class index.
   const thr = thresholdsByIndex(threshold, classNames);
@@ -338,26 +454,16 @@ function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Thres
   const stateWanted = filter.state === 'all' ? -1 : filter.state === 'done' ? DONE : filter.state === 'error' ? ERROR : UNCLASSIFIED;
   const stateCounts = new Int32Array(3);
   const classCounts = new Int32Array(classNames.length);
-  const keep = new Uint8Array(n);
+  const bins = histogramBins;
+  const binCounts = new Int32Array(bins);
+  const binCountsByClass = new Int32Array(bins * classNames.length);
+  const list = candidates(prep, candidateKey(filter, threshold));
+  const kept = new Int32Array(list.length);
   let shown = 0;
-  const only = filter.only ?? null;
-  const mMin = filter.marginMin ?? 0;
-  const mMax = filter.marginMax ?? 1;
-  const eMin = filter.entropyMin ?? 0;
-  const eMax = filter.entropyMax ?? 1;
-  const byUncertainty = mMin > 0 || mMax < 1 || eMin > 0 || eMax < 1;
-  const unc = byUncertainty ? uncertaintyArrays(prep, threshold) : null;
 
-  for (let i = 0; i < n; i++) {
-    if (only && !only.has(i)) continue;
-    if (search && !names.lower[i].includes(search)) continue;
+  for (let j = 0; j < list.length; j++) {
+    const i = list[j];
     const c = conf[i];
-    if (!fullRange && (c < 0 || c < filter.confMin || c > filter.confMax)) continue;
-    if (byUncertainty && unc) {
-      const m = unc.margin[i];
-      const e = unc.entropy[i];
-      if (m < 0 || m < mMin || m > mMax || e < eMin || e > eMax) continue;
-    }
     const st = state[i];
     const inState = stateWanted < 0 || stateWanted === st;
     let inClass = !classFilter;
@@ -381,25 +487,48 @@ function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Thres
     }
     if (inClass) stateCounts[st] += 1;
     if (inClass && inState) {
-      keep[i] = 1;
-      shown += 1;
+      kept[shown++] = i;
+      // The histogram of what is shown, counted here rather than in another pass over the view.
+      // As confidenceHistogram: every image with a confidence (not below 0).
+      if (!(c < 0)) {
+        const b = confidenceBin(c, bins);
+        binCounts[b] += 1;
+        binCountsByClass[top[i] * bins + b] += 1;
+      }
     }
   }
 
-  const order = new Int32Array(shown);
-  let k = 0;
-  for (let p = 0; p < n; p++) {
-    const i = names.order[p];
-    if (keep[i]) order[k++] = i;
-  }
   const classes = new Map<string, number>();
   classNames.forEach((name, j) => {
     if (classCounts[j] > 0) classes.set(name, classCounts[j]);
   });
   return {
-    order,
+    order: kept.slice(0, shown),
     counts: { total: n, shown, states: { unclassified: stateCounts[UNCLASSIFIED], done: stateCounts[DONE], error: stateCounts[ERROR] }, classes },
+    bins: { all: binCounts, byClass: binCountsByClass },
   };
+}
+
+// The whole folder sorted, per prepared view and sort: a view that keeps most images is that order
+// with the others left out (one pass), instead of a sort per filter change.
+const sortedCache = new WeakMap<PreparedView, Map<string, { unc: UncertaintyArrays | null; order: Int32Array }>>();
+
+/** `named` (entry indices in name order) sorted by `sort`; the same order sortView gives. */
+function sortedOrder(named: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name' | 'mistakes'>, unc: UncertaintyArrays | null): Int32Array {
+  const n = prep.names.order.length;
+  // Few images: sorting them is cheaper than walking the whole folder's order.
+  if (named.length * 4 < n) return sortView(named, prep, sort, unc);
+  let bySort = sortedCache.get(prep);
+  if (!bySort) sortedCache.set(prep, (bySort = new Map()));
+  let all = bySort.get(sort);
+  if (!all || all.unc !== unc) bySort.set(sort, (all = { unc, order: sortView(prep.names.order, prep, sort, unc) }));
+  if (named.length === n) return all.order;
+  const keep = new Uint8Array(n);
+  for (let j = 0; j < named.length; j++) keep[named[j]] = 1;
+  const out = new Int32Array(named.length);
+  let k = 0;
+  for (let j = 0; j < n; j++) if (keep[all.order[j]] === 1) out[k++] = all.order[j];
+  return out;
 }
 
 /** A stable partition: the entries flagged in `first` ahead of the others, each part in its order. */
