@@ -440,72 +440,139 @@ function keepCandidates(prep: PreparedView, key: CandidateKey, from: Int32Array)
   return out.slice(0, k);
 }
 
-function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
-  const { names, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex } = prep;
-  const n = names.order.length;
-  const classFilter = filter.classes.size > 0;
+/**
+ * A candidate list read at one threshold: which images carry which class (as the badges say it),
+ * per class in name order, and the totals the sidebar counts. State and class filters then pick
+ * from these lists, so toggling a class or clearing a filter does not walk the folder again.
+ */
+interface Labelled {
+  /** Candidates per state (unclassified, done, error). */
+  stateTotals: Int32Array;
+  /** Candidates carrying each class. */
+  classTotals: Int32Array;
+  /** Per class, the candidates carrying it, in name order. */
+  members: Int32Array[];
+  /** The histogram of every candidate. */
+  bins: ViewBins;
+}
+
+const labelledCache = new WeakMap<Int32Array, Array<{ threshold: Threshold; labelled: Labelled }>>();
+
+function labelledAt(prep: PreparedView, list: Int32Array, threshold: Threshold): Labelled {
+  const recent = labelledCache.get(list) ?? [];
+  const hit = recent.find((r) => r.threshold === threshold);
+  if (hit) return hit.labelled;
+  const { state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames } = prep;
+  const classes = classNames.length;
   // The threshold rule (roboflow.ts `passes`) per class index.
   const thr = thresholdsByIndex(threshold, classNames);
-  const wanted = new Uint8Array(classNames.length);
-  for (const name of filter.classes) {
-    const k = classIndex.get(name);
-    if (k !== undefined) wanted[k] = 1;
-  }
-  const stateWanted = filter.state === 'all' ? -1 : filter.state === 'done' ? DONE : filter.state === 'error' ? ERROR : UNCLASSIFIED;
-  const stateCounts = new Int32Array(3);
-  const classCounts = new Int32Array(classNames.length);
-  const bins = histogramBins;
-  const binCounts = new Int32Array(bins);
-  const binCountsByClass = new Int32Array(bins * classNames.length);
-  const list = candidates(prep, candidateKey(filter, threshold));
-  const kept = new Int32Array(list.length);
-  let shown = 0;
-
+  const stateTotals = new Int32Array(3);
+  const classTotals = new Int32Array(classes);
+  // Each image's classes, flat (first pass), then split per class (second).
+  const labelOf = new Int32Array(list.length).fill(-1);
+  const multiLabels: number[] = [];
   for (let j = 0; j < list.length; j++) {
     const i = list[j];
-    const c = conf[i];
     const st = state[i];
-    const inState = stateWanted < 0 || stateWanted === st;
-    let inClass = !classFilter;
+    stateTotals[st] += 1;
+    if (st !== DONE) continue;
     // Classes count and filter as the badges say them: below the threshold an image has no class
     // (its badge is muted), so the counts, the class filter and the tiles agree.
-    if (st === DONE && multi[i] === 0) {
+    if (multi[i] === 0) {
       const k = top[i];
-      if (k >= 0 && c >= thr[k]) {
-        if (classFilter) inClass = wanted[k] === 1;
-        if (inState) classCounts[k] += 1;
-      } else if (classFilter) inClass = false;
-    } else if (st === DONE && top[i] >= 0) {
+      if (k >= 0 && conf[i] >= thr[k]) {
+        labelOf[j] = k;
+        classTotals[k] += 1;
+      }
+    } else if (top[i] >= 0) {
       // Multi-label: every class at or above its threshold counts (labelsAt without its arrays).
       const end = scoreStart[i + 1];
       for (let at = scoreStart[i]; at < end; at++) {
         const k = scoreClass[at];
         if (scoreConf[at] < thr[k]) continue;
-        if (classFilter && wanted[k] === 1) inClass = true;
-        if (inState) classCounts[k] += 1;
-      }
-    }
-    if (inClass) stateCounts[st] += 1;
-    if (inClass && inState) {
-      kept[shown++] = i;
-      // The histogram of what is shown, counted here rather than in another pass over the view.
-      // As confidenceHistogram: every image with a confidence (not below 0).
-      if (!(c < 0)) {
-        const b = confidenceBin(c, bins);
-        binCounts[b] += 1;
-        binCountsByClass[top[i] * bins + b] += 1;
+        if (labelOf[j] === -1) labelOf[j] = -2;
+        multiLabels.push(j, k);
+        classTotals[k] += 1;
       }
     }
   }
+  const members = Array.from({ length: classes }, (_, k) => new Int32Array(classTotals[k]));
+  const filled = new Int32Array(classes);
+  let m = 0;
+  for (let j = 0; j < list.length; j++) {
+    const k = labelOf[j];
+    if (k >= 0) members[k][filled[k]++] = list[j];
+    else if (k === -2) for (; m < multiLabels.length && multiLabels[m] === j; m += 2) members[multiLabels[m + 1]][filled[multiLabels[m + 1]]++] = list[j];
+  }
+  const labelled = { stateTotals, classTotals, members, bins: binsOf(prep, list) };
+  labelledCache.set(list, [{ threshold, labelled }, ...recent].slice(0, 2));
+  return labelled;
+}
 
+/** The top-confidence histogram of `order`, all and per top class (as confidenceHistogram counts). */
+function binsOf(prep: PreparedView, order: Int32Array): ViewBins {
+  const { conf, top } = prep;
+  const bins = histogramBins;
+  const all = new Int32Array(bins);
+  const byClass = new Int32Array(bins * prep.classNames.length);
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j];
+    const c = conf[i];
+    if (c < 0) continue;
+    const b = confidenceBin(c, bins);
+    all[b] += 1;
+    byClass[top[i] * bins + b] += 1;
+  }
+  return { all, byClass };
+}
+
+function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
+  const { names, state, classIndex } = prep;
+  const n = names.order.length;
+  const stateWanted = filter.state === 'all' ? -1 : filter.state === 'done' ? DONE : filter.state === 'error' ? ERROR : UNCLASSIFIED;
+  const list = candidates(prep, candidateKey(filter, threshold));
+  const labelled = labelledAt(prep, list, threshold);
+  const wanted: number[] = [];
+  for (const name of filter.classes) {
+    const k = classIndex.get(name);
+    if (k !== undefined) wanted.push(k);
+  }
+  // Class counts leave out the class filter; only classified images carry classes.
+  const classCounts = stateWanted < 0 || stateWanted === DONE ? labelled.classTotals : new Int32Array(prep.classNames.length);
+  let stateCounts: ArrayLike<number>;
+  let order: Int32Array;
+  if (filter.classes.size === 0) {
+    // State counts leave out the state filter.
+    stateCounts = labelled.stateTotals;
+    if (stateWanted < 0) order = list;
+    else {
+      const out = new Int32Array(labelled.stateTotals[stateWanted]);
+      let k = 0;
+      for (let j = 0; j < list.length; j++) if (state[list[j]] === stateWanted) out[k++] = list[j];
+      order = out;
+    }
+  } else {
+    let inClass: Int32Array;
+    if (wanted.length <= 1) inClass = wanted.length === 1 ? labelled.members[wanted[0]] : new Int32Array(0);
+    else {
+      // Several classes: a multi-label image may carry more than one, so mark, then keep name order.
+      const mark = new Uint8Array(n);
+      for (const k of wanted) for (const i of labelled.members[k]) mark[i] = 1;
+      const out: number[] = [];
+      for (let j = 0; j < list.length; j++) if (mark[list[j]] === 1) out.push(list[j]);
+      inClass = Int32Array.from(out);
+    }
+    stateCounts = [0, inClass.length, 0];
+    order = stateWanted < 0 || stateWanted === DONE ? inClass : new Int32Array(0);
+  }
   const classes = new Map<string, number>();
-  classNames.forEach((name, j) => {
+  prep.classNames.forEach((name, j) => {
     if (classCounts[j] > 0) classes.set(name, classCounts[j]);
   });
   return {
-    order: kept.slice(0, shown),
-    counts: { total: n, shown, states: { unclassified: stateCounts[UNCLASSIFIED], done: stateCounts[DONE], error: stateCounts[ERROR] }, classes },
-    bins: { all: binCounts, byClass: binCountsByClass },
+    order,
+    counts: { total: n, shown: order.length, states: { unclassified: stateCounts[UNCLASSIFIED], done: stateCounts[DONE], error: stateCounts[ERROR] }, classes },
+    bins: order === list ? labelled.bins : binsOf(prep, order),
   };
 }
 
