@@ -456,11 +456,13 @@ interface Labelled {
   bins: ViewBins;
 }
 
-const labelledCache = new WeakMap<Int32Array, Array<{ threshold: Threshold; labelled: Labelled }>>();
+// Per prepared view (a list such as the name order outlives the results it was read with).
+const labelledCache = new WeakMap<PreparedView, Array<{ list: Int32Array; threshold: Threshold; labelled: Labelled }>>();
+const keptLabelled = 4;
 
 function labelledAt(prep: PreparedView, list: Int32Array, threshold: Threshold): Labelled {
-  const recent = labelledCache.get(list) ?? [];
-  const hit = recent.find((r) => r.threshold === threshold);
+  const recent = labelledCache.get(prep) ?? [];
+  const hit = recent.find((r) => r.list === list && r.threshold === threshold);
   if (hit) return hit.labelled;
   const { state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames } = prep;
   const classes = classNames.length;
@@ -505,7 +507,7 @@ function labelledAt(prep: PreparedView, list: Int32Array, threshold: Threshold):
     else if (k === -2) for (; m < multiLabels.length && multiLabels[m] === j; m += 2) members[multiLabels[m + 1]][filled[multiLabels[m + 1]]++] = list[j];
   }
   const labelled = { stateTotals, classTotals, members, bins: binsOf(prep, list) };
-  labelledCache.set(list, [{ threshold, labelled }, ...recent].slice(0, 2));
+  labelledCache.set(prep, [{ list, threshold, labelled }, ...recent].slice(0, keptLabelled));
   return labelled;
 }
 

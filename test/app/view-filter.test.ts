@@ -451,6 +451,25 @@ describe('filtering, counting and sorting against a plain reference', () => {
     }
   });
 
+  it('agrees with the reference when results arrive on the same name index (a run, a results page)', () => {
+    const { list, scored } = randomFolder(23, 600);
+    const names = buildNameIndex(list);
+    const red = filter({ classes: new Set(['cat']) });
+    // No results yet, then some, then all: each a new prepared view over the same names.
+    for (const upTo of [0, 200, 600]) {
+      const partial = scored.map((r, i) => (i < upTo ? r : undefined));
+      const prep = prepareView(names, partial);
+      for (const [f, sort, threshold] of [[defaultFilter, 'name', 0.4], [red, 'name', 0.4], [red, 'class', 0.5], [defaultFilter, 'confidence-desc', 0.5]] as const) {
+        const view = buildPreparedView(prep, f, sort, threshold);
+        const want = reference(list, partial, f, sort, threshold, null);
+        expect(Array.from(view.order), `${upTo} ${sort}`).toEqual(want.order);
+        expect(view.counts.shown).toBe(want.counts.shown);
+        expect(view.counts.states).toEqual(want.counts.states);
+        expect(new Map([...view.counts.classes].sort(([a], [b]) => (a < b ? -1 : 1)))).toEqual(want.counts.classes);
+      }
+    }
+  });
+
   it('finds every search with odd Unicode, the first time and after narrowing from a shorter one', () => {
     const { list, scored } = randomFolder(5, 800);
     const fresh = () => prepareView(buildNameIndex(list), scored);
