@@ -1,4 +1,4 @@
-import type { PreparedView } from './view-filter';
+import type { PreparedView, View } from './view-filter';
 
 // The distribution of top confidence over the images of the current view, for the sidebar's
 // histogram; a brushed range of bins becomes the view filter's confidence range (confMin/confMax),
@@ -20,6 +20,11 @@ export function binOf(confidence: number, bins = histogramBins): number {
   return Math.min(bins - 1, Math.max(0, Math.floor(confidence * bins)));
 }
 
+/** The bin a top confidence is counted in (0..1; 1 and above in the last bin). */
+export function confidenceBin(confidence: number, bins = histogramBins): number {
+  return confidence >= 1 ? bins - 1 : (confidence * bins) | 0;
+}
+
 /**
  * Counts the top confidence of the entries in `order` (entry indices), one pass. `classIndex` >= 0
  * keeps only images whose top class is that class (per class on demand); -1 counts every image.
@@ -33,12 +38,27 @@ export function confidenceHistogram(prep: Pick<PreparedView, 'conf' | 'top'>, or
     const i = order[j];
     const c = conf[i];
     if (c < 0 || (classIndex >= 0 && top[i] !== classIndex)) continue;
-    counts[c >= 1 ? bins - 1 : (c * bins) | 0]++;
+    counts[confidenceBin(c, bins)]++;
     total++;
   }
+  return summed(counts, total);
+}
+
+function summed(counts: Int32Array, total: number): ConfidenceHistogram {
   let max = 0;
-  for (let b = 0; b < bins; b++) if (counts[b] > max) max = counts[b];
+  for (let b = 0; b < counts.length; b++) if (counts[b] > max) max = counts[b];
   return { counts, max, total };
+}
+
+/** confidenceHistogram(prep, view.order, classIndex) from the counts the view's filter pass kept,
+ *  without another pass over the images (a view without them is counted). */
+export function histogramOfView(prep: Pick<PreparedView, 'conf' | 'top'>, view: View, classIndex = -1): ConfidenceHistogram {
+  if (!view.bins || (classIndex + 1) * histogramBins > view.bins.byClass.length) return confidenceHistogram(prep, view.order, classIndex);
+  const from = classIndex >= 0 ? classIndex * histogramBins : 0;
+  const counts = (classIndex >= 0 ? view.bins.byClass : view.bins.all).slice(from, from + histogramBins);
+  let total = 0;
+  for (let b = 0; b < histogramBins; b++) total += counts[b];
+  return summed(counts, total);
 }
 
 /** A brushed range of bins, first..last inclusive. */

@@ -1,3 +1,4 @@
+import { confidenceBin, histogramBins } from './confidence-histogram';
 import { passingLabels, thresholdsByIndex, type Threshold } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
 import { uncertaintyOf } from './uncertainty';
@@ -204,6 +205,15 @@ export interface View {
   /** Entry indices to show, in display order. */
   order: Int32Array;
   counts: ViewCounts;
+  /** The top-confidence histogram of the images shown (see app/confidence-histogram). */
+  bins?: ViewBins;
+}
+
+/** Per confidence bin (histogramBins), the images shown: all of them, and per top class. */
+export interface ViewBins {
+  all: Int32Array;
+  /** Class k's counts at k * histogramBins .. (k + 1) * histogramBins. */
+  byClass: Int32Array;
 }
 
 const UNCLASSIFIED = 0;
@@ -300,12 +310,12 @@ export function buildView(
 
 /** buildView over facts prepared once by prepareView; `mistakes[i]` = 1 puts entry i first for sort 'mistakes'. */
 export function buildPreparedView(prep: PreparedView, filter: ViewFilter, sort: SortKey, threshold: Threshold, mistakes?: Uint8Array | null): View {
-  const { order: named, counts } = filteredView(prep, filter, threshold);
+  const named = filteredView(prep, filter, threshold);
   const unc = sort === 'margin-asc' || sort === 'entropy-desc' ? uncertaintyArrays(prep, threshold) : null;
-  let order = named;
-  if (sort !== 'name') order = sortView(named, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
+  let order = named.order;
+  if (sort !== 'name') order = sortedOrder(named.order, prep, sort === 'mistakes' ? 'confidence-desc' : sort, unc);
   if (sort === 'mistakes' && mistakes) order = moveFirst(order, mistakes);
-  return { order, counts };
+  return { order, counts: named.counts, bins: named.bins };
 }
 
 // The last filtered views per prepared view (the grid's and the histogram's), so a change of sort
@@ -322,84 +332,272 @@ function filteredView(prep: PreparedView, filter: ViewFilter, threshold: Thresho
   return view;
 }
 
-function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
-  const { names, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex } = prep;
-  const n = names.order.length;
-  const search = filter.search.trim().toLowerCase();
-  const fullRange = filter.confMin <= 0 && filter.confMax >= 1;
-  const classFilter = filter.classes.size > 0;
-  // The threshold rule (roboflow.ts `passes`) per class index.
-  const thr = thresholdsByIndex(threshold, classNames);
-  const wanted = new Uint8Array(classNames.length);
-  for (const name of filter.classes) {
-    const k = classIndex.get(name);
-    if (k !== undefined) wanted[k] = 1;
-  }
-  const stateWanted = filter.state === 'all' ? -1 : filter.state === 'done' ? DONE : filter.state === 'error' ? ERROR : UNCLASSIFIED;
-  const stateCounts = new Int32Array(3);
-  const classCounts = new Int32Array(classNames.length);
-  const keep = new Uint8Array(n);
-  let shown = 0;
-  const only = filter.only ?? null;
+/**
+ * The filters that decide which images are candidates at all (search, allow-list, confidence,
+ * margin and entropy ranges), as opposed to state and class, which each still count as facets.
+ * Each is a conjunction of monotone tests, so a key that `narrows` another keeps a subset of its
+ * images: a longer search, a range inside the old one.
+ */
+interface CandidateKey {
+  search: string;
+  only: ReadonlySet<number> | null;
+  /** False when the confidence range is the whole 0..1 (then unclassified images stay). */
+  byConf: boolean;
+  confMin: number;
+  confMax: number;
+  byUncertainty: boolean;
+  mMin: number;
+  mMax: number;
+  eMin: number;
+  eMax: number;
+  /** The threshold the margins were measured at (multi-label margins depend on it); null when unused. */
+  threshold: Threshold | null;
+}
+
+function candidateKey(filter: ViewFilter, threshold: Threshold): CandidateKey {
   const mMin = filter.marginMin ?? 0;
   const mMax = filter.marginMax ?? 1;
   const eMin = filter.entropyMin ?? 0;
   const eMax = filter.entropyMax ?? 1;
   const byUncertainty = mMin > 0 || mMax < 1 || eMin > 0 || eMax < 1;
-  const unc = byUncertainty ? uncertaintyArrays(prep, threshold) : null;
+  return {
+    search: filter.search.trim().toLowerCase(),
+    only: filter.only ?? null,
+    byConf: !(filter.confMin <= 0 && filter.confMax >= 1),
+    confMin: filter.confMin,
+    confMax: filter.confMax,
+    byUncertainty,
+    mMin,
+    mMax,
+    eMin,
+    eMax,
+    threshold: byUncertainty ? threshold : null,
+  };
+}
 
-  for (let i = 0; i < n; i++) {
+/** True when every image `next` keeps is kept by `prev`. */
+function narrows(next: CandidateKey, prev: CandidateKey): boolean {
+  if (prev.only && prev.only !== next.only) return false;
+  if (!next.search.includes(prev.search)) return false;
+  if (prev.byConf && (!next.byConf || next.confMin < prev.confMin || next.confMax > prev.confMax)) return false;
+  if (prev.byUncertainty) {
+    if (!next.byUncertainty || next.threshold !== prev.threshold) return false;
+    if (next.mMin < prev.mMin || next.mMax > prev.mMax || next.eMin < prev.eMin || next.eMax > prev.eMax) return false;
+  }
+  return true;
+}
+
+// The last candidate lists per prepared view: a change of threshold, class or state filter reuses
+// the list as it is, and a search that only grows (typing) filters the previous list, not the folder.
+const candidateCache = new WeakMap<PreparedView, Array<{ key: CandidateKey; list: Int32Array }>>();
+const keptCandidateLists = 4;
+
+/** Entry indices that pass the candidate filters, in name order. */
+function candidates(prep: PreparedView, key: CandidateKey): Int32Array {
+  const recent = candidateCache.get(prep) ?? [];
+  let from: { key: CandidateKey; list: Int32Array } | null = null;
+  for (const r of recent) {
+    if (!narrows(key, r.key)) continue;
+    if (narrows(r.key, key)) {
+      from = r;
+      break;
+    }
+    if (!from || r.list.length < from.list.length) from = r;
+  }
+  if (from && narrows(from.key, key)) return from.list;
+  const list = from ? keepCandidates(prep, key, from.list) : freshCandidates(prep, key);
+  candidateCache.set(prep, [{ key, list }, ...recent].slice(0, keptCandidateLists));
+  return list;
+}
+
+/** Candidates over the whole folder (every image when no candidate filter is set). */
+function freshCandidates(prep: PreparedView, key: CandidateKey): Int32Array {
+  if (!key.search && !key.only && !key.byConf && !key.byUncertainty) return prep.names.order;
+  return keepCandidates(prep, key, prep.names.order);
+}
+
+/** The entries of `from` (in name order) that pass every candidate filter of `key`. */
+function keepCandidates(prep: PreparedView, key: CandidateKey, from: Int32Array): Int32Array {
+  const lower = prep.names.lower;
+  const conf = prep.conf;
+  const { search, only, byConf, confMin, confMax, byUncertainty, mMin, mMax, eMin, eMax } = key;
+  const unc = byUncertainty ? uncertaintyArrays(prep, key.threshold ?? 0) : null;
+  const out = new Int32Array(from.length);
+  let k = 0;
+  for (let j = 0; j < from.length; j++) {
+    const i = from[j];
     if (only && !only.has(i)) continue;
-    if (search && !names.lower[i].includes(search)) continue;
+    if (search && !lower[i].includes(search)) continue;
     const c = conf[i];
-    if (!fullRange && (c < 0 || c < filter.confMin || c > filter.confMax)) continue;
-    if (byUncertainty && unc) {
+    if (byConf && (c < 0 || c < confMin || c > confMax)) continue;
+    if (unc) {
       const m = unc.margin[i];
       const e = unc.entropy[i];
       if (m < 0 || m < mMin || m > mMax || e < eMin || e > eMax) continue;
     }
+    out[k++] = i;
+  }
+  return out.slice(0, k);
+}
+
+/**
+ * A candidate list read at one threshold: which images carry which class (as the badges say it),
+ * per class in name order, and the totals the sidebar counts. State and class filters then pick
+ * from these lists, so toggling a class or clearing a filter does not walk the folder again.
+ */
+interface Labelled {
+  /** Candidates per state (unclassified, done, error). */
+  stateTotals: Int32Array;
+  /** Candidates carrying each class. */
+  classTotals: Int32Array;
+  /** Per class, the candidates carrying it, in name order. */
+  members: Int32Array[];
+  /** The histogram of every candidate. */
+  bins: ViewBins;
+}
+
+// Per prepared view (a list such as the name order outlives the results it was read with).
+const labelledCache = new WeakMap<PreparedView, Array<{ list: Int32Array; threshold: Threshold; labelled: Labelled }>>();
+const keptLabelled = 4;
+
+function labelledAt(prep: PreparedView, list: Int32Array, threshold: Threshold): Labelled {
+  const recent = labelledCache.get(prep) ?? [];
+  const hit = recent.find((r) => r.list === list && r.threshold === threshold);
+  if (hit) return hit.labelled;
+  const { state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames } = prep;
+  const classes = classNames.length;
+  // The threshold rule (roboflow.ts `passes`) per class index.
+  const thr = thresholdsByIndex(threshold, classNames);
+  const stateTotals = new Int32Array(3);
+  const classTotals = new Int32Array(classes);
+  // Each image's classes, flat (first pass), then split per class (second).
+  const labelOf = new Int32Array(list.length).fill(-1);
+  const multiLabels: number[] = [];
+  for (let j = 0; j < list.length; j++) {
+    const i = list[j];
     const st = state[i];
-    const inState = stateWanted < 0 || stateWanted === st;
-    let inClass = !classFilter;
+    stateTotals[st] += 1;
+    if (st !== DONE) continue;
     // Classes count and filter as the badges say them: below the threshold an image has no class
     // (its badge is muted), so the counts, the class filter and the tiles agree.
-    if (st === DONE && multi[i] === 0) {
+    if (multi[i] === 0) {
       const k = top[i];
-      if (k >= 0 && c >= thr[k]) {
-        if (classFilter) inClass = wanted[k] === 1;
-        if (inState) classCounts[k] += 1;
-      } else if (classFilter) inClass = false;
-    } else if (st === DONE && top[i] >= 0) {
+      if (k >= 0 && conf[i] >= thr[k]) {
+        labelOf[j] = k;
+        classTotals[k] += 1;
+      }
+    } else if (top[i] >= 0) {
       // Multi-label: every class at or above its threshold counts (labelsAt without its arrays).
       const end = scoreStart[i + 1];
       for (let at = scoreStart[i]; at < end; at++) {
         const k = scoreClass[at];
         if (scoreConf[at] < thr[k]) continue;
-        if (classFilter && wanted[k] === 1) inClass = true;
-        if (inState) classCounts[k] += 1;
+        if (labelOf[j] === -1) labelOf[j] = -2;
+        multiLabels.push(j, k);
+        classTotals[k] += 1;
       }
     }
-    if (inClass) stateCounts[st] += 1;
-    if (inClass && inState) {
-      keep[i] = 1;
-      shown += 1;
-    }
   }
+  const members = Array.from({ length: classes }, (_, k) => new Int32Array(classTotals[k]));
+  const filled = new Int32Array(classes);
+  let m = 0;
+  for (let j = 0; j < list.length; j++) {
+    const k = labelOf[j];
+    if (k >= 0) members[k][filled[k]++] = list[j];
+    else if (k === -2) for (; m < multiLabels.length && multiLabels[m] === j; m += 2) members[multiLabels[m + 1]][filled[multiLabels[m + 1]]++] = list[j];
+  }
+  const labelled = { stateTotals, classTotals, members, bins: binsOf(prep, list) };
+  labelledCache.set(prep, [{ list, threshold, labelled }, ...recent].slice(0, keptLabelled));
+  return labelled;
+}
 
-  const order = new Int32Array(shown);
-  let k = 0;
-  for (let p = 0; p < n; p++) {
-    const i = names.order[p];
-    if (keep[i]) order[k++] = i;
+/** The top-confidence histogram of `order`, all and per top class (as confidenceHistogram counts). */
+function binsOf(prep: PreparedView, order: Int32Array): ViewBins {
+  const { conf, top } = prep;
+  const bins = histogramBins;
+  const all = new Int32Array(bins);
+  const byClass = new Int32Array(bins * prep.classNames.length);
+  for (let j = 0; j < order.length; j++) {
+    const i = order[j];
+    const c = conf[i];
+    if (c < 0) continue;
+    const b = confidenceBin(c, bins);
+    all[b] += 1;
+    byClass[top[i] * bins + b] += 1;
+  }
+  return { all, byClass };
+}
+
+function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Threshold): View {
+  const { names, state, classIndex } = prep;
+  const n = names.order.length;
+  const stateWanted = filter.state === 'all' ? -1 : filter.state === 'done' ? DONE : filter.state === 'error' ? ERROR : UNCLASSIFIED;
+  const list = candidates(prep, candidateKey(filter, threshold));
+  const labelled = labelledAt(prep, list, threshold);
+  const wanted: number[] = [];
+  for (const name of filter.classes) {
+    const k = classIndex.get(name);
+    if (k !== undefined) wanted.push(k);
+  }
+  // Class counts leave out the class filter; only classified images carry classes.
+  const classCounts = stateWanted < 0 || stateWanted === DONE ? labelled.classTotals : new Int32Array(prep.classNames.length);
+  let stateCounts: ArrayLike<number>;
+  let order: Int32Array;
+  if (filter.classes.size === 0) {
+    // State counts leave out the state filter.
+    stateCounts = labelled.stateTotals;
+    if (stateWanted < 0) order = list;
+    else {
+      const out = new Int32Array(labelled.stateTotals[stateWanted]);
+      let k = 0;
+      for (let j = 0; j < list.length; j++) if (state[list[j]] === stateWanted) out[k++] = list[j];
+      order = out;
+    }
+  } else {
+    let inClass: Int32Array;
+    if (wanted.length <= 1) inClass = wanted.length === 1 ? labelled.members[wanted[0]] : new Int32Array(0);
+    else {
+      // Several classes: a multi-label image may carry more than one, so mark, then keep name order.
+      const mark = new Uint8Array(n);
+      for (const k of wanted) for (const i of labelled.members[k]) mark[i] = 1;
+      const out: number[] = [];
+      for (let j = 0; j < list.length; j++) if (mark[list[j]] === 1) out.push(list[j]);
+      inClass = Int32Array.from(out);
+    }
+    stateCounts = [0, inClass.length, 0];
+    order = stateWanted < 0 || stateWanted === DONE ? inClass : new Int32Array(0);
   }
   const classes = new Map<string, number>();
-  classNames.forEach((name, j) => {
+  prep.classNames.forEach((name, j) => {
     if (classCounts[j] > 0) classes.set(name, classCounts[j]);
   });
   return {
     order,
-    counts: { total: n, shown, states: { unclassified: stateCounts[UNCLASSIFIED], done: stateCounts[DONE], error: stateCounts[ERROR] }, classes },
+    counts: { total: n, shown: order.length, states: { unclassified: stateCounts[UNCLASSIFIED], done: stateCounts[DONE], error: stateCounts[ERROR] }, classes },
+    bins: order === list ? labelled.bins : binsOf(prep, order),
   };
+}
+
+// The whole folder sorted, per prepared view and sort: a view that keeps most images is that order
+// with the others left out (one pass), instead of a sort per filter change.
+const sortedCache = new WeakMap<PreparedView, Map<string, { unc: UncertaintyArrays | null; order: Int32Array }>>();
+
+/** `named` (entry indices in name order) sorted by `sort`; the same order sortView gives. */
+function sortedOrder(named: Int32Array, prep: PreparedView, sort: Exclude<SortKey, 'name' | 'mistakes'>, unc: UncertaintyArrays | null): Int32Array {
+  const n = prep.names.order.length;
+  // Few images: sorting them is cheaper than walking the whole folder's order.
+  if (named.length * 4 < n) return sortView(named, prep, sort, unc);
+  let bySort = sortedCache.get(prep);
+  if (!bySort) sortedCache.set(prep, (bySort = new Map()));
+  let all = bySort.get(sort);
+  if (!all || all.unc !== unc) bySort.set(sort, (all = { unc, order: sortView(prep.names.order, prep, sort, unc) }));
+  if (named.length === n) return all.order;
+  const keep = new Uint8Array(n);
+  for (let j = 0; j < named.length; j++) keep[named[j]] = 1;
+  const out = new Int32Array(named.length);
+  let k = 0;
+  for (let j = 0; j < n; j++) if (keep[all.order[j]] === 1) out[k++] = all.order[j];
+  return out;
 }
 
 /** A stable partition: the entries flagged in `first` ahead of the others, each part in its order. */

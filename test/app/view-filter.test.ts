@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildNameIndex, buildPreparedView, buildView, defaultFilter, extendNameIndex, labelsAt, naturalKey, prepareView, sortedNameIndex, type ViewFilter } from '../../app/view-filter';
+import { buildNameIndex, buildPreparedView, buildView, defaultFilter, extendNameIndex, labelsAt, naturalKey, prepareView, sortedNameIndex, type SortKey, type ViewFilter } from '../../app/view-filter';
+import { confidenceHistogram, histogramOfView } from '../../app/confidence-histogram';
+import type { Threshold } from '../../app/roboflow';
 import type { ImageEntry, ResultSummary } from '../../app/types';
+import { uncertaintyOf } from '../../app/uncertainty';
 
 const entry = (id: string): ImageEntry => ({ id, name: id.split('/').pop()!, size: 1, mtimeMs: 0 });
 const done = (id: string, scores: Array<[string, number]>, multiLabel = false): ResultSummary => ({
@@ -312,5 +315,171 @@ describe('uncertainty sort and filter', () => {
     const at = (t: number) => Array.from(buildPreparedView(prep, defaultFilter, 'margin-asc', t).order, (i) => entries[i].id);
     expect(at(0.5)).toEqual(['img10.jpg', 'img2.jpg']);
     expect(at(0.3)).toEqual(['img2.jpg', 'img10.jpg']);
+  });
+});
+
+describe('filtering, counting and sorting against a plain reference', () => {
+  // The plain rules, one image at a time: what a person reading the badges would count. The view's
+  // fast path (candidate lists kept between changes, a longer search filtering the last list, the
+  // whole folder sorted once per sort, the histogram counted in the filter pass) must agree.
+  function reference(list: ImageEntry[], scored: Array<ResultSummary | undefined>, f: ViewFilter, sort: SortKey, threshold: Threshold, mistakes: Uint8Array | null) {
+    const index = buildNameIndex(list);
+    const search = f.search.trim().toLowerCase();
+    const done = (i: number) => (scored[i]?.status === 'done' ? scored[i] : undefined);
+    const conf = (i: number) => done(i)?.scores[0]?.[1] ?? -1;
+    const unc = (i: number) => {
+      const r = done(i);
+      return (r && uncertaintyOf(r.scores, r.multiLabel, threshold)) ?? { margin: -1, entropy: -1 };
+    };
+    const stateOf = (i: number) => (!scored[i] ? 'unclassified' : scored[i]!.status === 'error' ? 'error' : 'done');
+    const labelsOf = (i: number) => {
+      const r = done(i);
+      if (!r) return [];
+      const labels = labelsAt(r, threshold);
+      return labels.below ? [] : labels.classes.map(([name]) => name);
+    };
+    const [mMin, mMax, eMin, eMax] = [f.marginMin ?? 0, f.marginMax ?? 1, f.entropyMin ?? 0, f.entropyMax ?? 1];
+    const byUnc = mMin > 0 || mMax < 1 || eMin > 0 || eMax < 1;
+    const candidate = (i: number) => {
+      if (f.only && !f.only.has(i)) return false;
+      if (!index.lower[i].includes(search)) return false;
+      const c = conf(i);
+      if (!(f.confMin <= 0 && f.confMax >= 1) && (c < 0 || c < f.confMin || c > f.confMax)) return false;
+      const u = unc(i);
+      return !byUnc || (u.margin >= 0 && u.margin >= mMin && u.margin <= mMax && u.entropy >= eMin && u.entropy <= eMax);
+    };
+    const states = { unclassified: 0, done: 0, error: 0 };
+    const classes = new Map<string, number>();
+    const shown: number[] = [];
+    for (let i = 0; i < list.length; i++) {
+      if (!candidate(i)) continue;
+      const labels = labelsOf(i);
+      const inState = f.state === 'all' || f.state === stateOf(i);
+      const inClass = f.classes.size === 0 || labels.some((name) => f.classes.has(name));
+      if (inClass) states[stateOf(i)] += 1;
+      if (inState) for (const name of labels) classes.set(name, (classes.get(name) ?? 0) + 1);
+      if (inClass && inState) shown.push(i);
+    }
+    const step = (v: number) => (v < 0 ? Infinity : Math.round(Math.min(v, 1) * 1_000_000));
+    const key = (i: number): number => {
+      if (sort === 'confidence-asc') return step(conf(i));
+      if (sort === 'margin-asc') return step(unc(i).margin);
+      if (sort === 'entropy-desc') return unc(i).entropy < 0 ? Infinity : -step(unc(i).entropy);
+      return conf(i) < 0 ? Infinity : -step(conf(i));
+    };
+    const klass = (i: number) => (conf(i) < 0 ? '\uffff' : done(i)!.scores[0][0]);
+    const first = (i: number) => (sort === 'mistakes' && mistakes?.[i] === 1 ? 0 : 1);
+    const order = [...shown].sort((a, b) => {
+      if (sort === 'name') return index.rank[a] - index.rank[b];
+      if (sort === 'class' && klass(a) !== klass(b)) return klass(a) < klass(b) ? -1 : 1;
+      return first(a) - first(b) || key(a) - key(b) || index.rank[a] - index.rank[b];
+    });
+    const sortedClasses = new Map([...classes].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { order, counts: { total: list.length, shown: shown.length, states, classes: sortedClasses } };
+  }
+
+  // Names with odd Unicode: combining accents, dotted capital I (its lower case is longer), sharp s,
+  // final sigma, astral emoji (surrogate pairs), CJK, and a name that is only a number.
+  const stems = ['img', 'IMG', 'İstanbul', 'straße', 'ΣΟΦΟΣ', 'cafe\u0301', 'café', '😀cat', '猫', '2024'];
+  const searches = ['', 'i', 'im', 'img', 'img1', 'img12', ' IMG ', 'i̇', 'İ', 'stra', 'straße', 'σοφος', 'σοφοσ', 'e\u0301', 'é', '😀', '\ud83d', '猫', '/', '.jpg', '1', '12', 'zzz'];
+
+  function randomFolder(seed: number, size: number) {
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+    const classes = ['ant', 'bee', 'cat', 'dog'];
+    const list = Array.from({ length: size }, (_, i) => entry(`${pick(['a', 'B', 'ü'])}${i % 5}/${pick(stems)}${Math.floor(rnd() * 40)}.jpg`)).filter((e, i, all) => all.findIndex((o) => o.id === e.id) === i);
+    // Confidences on a coarse grid, so ties and exact threshold hits are common.
+    const grid = () => Math.round(rnd() * 20) / 20;
+    const scored = list.map((e): ResultSummary | undefined => {
+      const r = rnd();
+      if (r < 0.12) return undefined;
+      if (r < 0.18) return failed(e.id);
+      if (r < 0.2) return done(e.id, []);
+      const names = [...classes].sort(() => rnd() - 0.5).slice(0, 1 + Math.floor(rnd() * 3));
+      // Stored scores come sorted as every response is normalised: confidence descending, then name.
+      const scores = names.map((name): [string, number] => [name, grid()]).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      if (rnd() < 0.03) scores[0][1] = 1.25;
+      return done(e.id, scores, rnd() < 0.3);
+    });
+    return { list, scored, rnd, pick, classes };
+  }
+
+  it('agrees with the reference over a long run of filter, threshold and sort changes on one prepared view', () => {
+    const { list, scored, rnd, pick, classes } = randomFolder(11, 1500);
+    const prep = prepareView(buildNameIndex(list), scored);
+    const sorts: SortKey[] = ['name', 'confidence-desc', 'confidence-asc', 'class', 'mistakes', 'margin-asc', 'entropy-desc'];
+    // Thresholds on the confidence grid (images exactly at them), between it, and per class.
+    const thresholds: Threshold[] = [0.4, 0.45, 0.5, 0.425, { default: 0.5, perClass: { cat: 0.2, dog: 0.95 } }, 0, 1];
+    const onlySets = [new Set(list.map((_, i) => i).filter((i) => i % 3 !== 0)), new Set([0, 5, 9, 400])];
+    const mistakes = Uint8Array.from(list, () => (rnd() < 0.2 ? 1 : 0));
+    let f: ViewFilter = defaultFilter;
+    let sort: SortKey = 'name';
+    let threshold: Threshold = 0.4;
+    for (let step = 0; step < 400; step++) {
+      const r = rnd();
+      if (r < 0.25) {
+        // Typing (a longer search), deleting, or another search.
+        const s = f.search;
+        const next = rnd() < 0.5 && s ? s + pick(['', 'g', '1', '2', 'ß', 'e\u0301']) : rnd() < 0.5 ? s.slice(0, -1) : pick(searches);
+        f = { ...f, search: next };
+      } else if (r < 0.4) {
+        const lo = pick([0, 0, 0.1, 0.25, 0.5, 0.55]);
+        const hi = pick([1, 1, 0.9, 0.75, 0.5, lo + 0.2]);
+        f = { ...f, confMin: lo, confMax: hi };
+      } else if (r < 0.5) {
+        f = { ...f, marginMin: pick([undefined, 0, 0.1, 0.3]), marginMax: pick([undefined, 1, 0.6, 0.4]), entropyMin: pick([undefined, 0, 0.2]), entropyMax: pick([undefined, 1, 0.8]) };
+      } else if (r < 0.6) {
+        const next = new Set(f.classes);
+        const name = pick([...classes, 'nope']);
+        if (next.has(name)) next.delete(name);
+        else next.add(name);
+        f = { ...f, classes: next };
+      } else if (r < 0.68) f = { ...f, state: pick(['all', 'all', 'done', 'error', 'unclassified'] as const) };
+      else if (r < 0.74) f = { ...f, only: rnd() < 0.5 ? null : pick(onlySets) };
+      else if (r < 0.87) threshold = pick(thresholds);
+      else sort = pick(sorts);
+      // Now and then the same filter as a new object (a store's setFilter({})).
+      if (rnd() < 0.1) f = { ...f };
+      const view = buildPreparedView(prep, f, sort, threshold, mistakes);
+      const want = reference(list, scored, f, sort, threshold, mistakes);
+      const label = JSON.stringify({ step, search: f.search, sort, threshold, conf: [f.confMin, f.confMax], state: f.state, classes: [...f.classes] });
+      expect(Array.from(view.order), label).toEqual(want.order);
+      expect({ ...view.counts, classes: new Map([...view.counts.classes].sort(([a], [b]) => (a < b ? -1 : 1))) }, label).toEqual(want.counts);
+      for (const k of [-1, -2, ...prep.classNames.map((_, k) => k)]) {
+        expect(histogramOfView(prep, view, k), `${label} class ${k}`).toEqual(confidenceHistogram(prep, want.order, k));
+      }
+    }
+  });
+
+  it('agrees with the reference when results arrive on the same name index (a run, a results page)', () => {
+    const { list, scored } = randomFolder(23, 600);
+    const names = buildNameIndex(list);
+    const red = filter({ classes: new Set(['cat']) });
+    // No results yet, then some, then all: each a new prepared view over the same names.
+    for (const upTo of [0, 200, 600]) {
+      const partial = scored.map((r, i) => (i < upTo ? r : undefined));
+      const prep = prepareView(names, partial);
+      for (const [f, sort, threshold] of [[defaultFilter, 'name', 0.4], [red, 'name', 0.4], [red, 'class', 0.5], [defaultFilter, 'confidence-desc', 0.5]] as const) {
+        const view = buildPreparedView(prep, f, sort, threshold);
+        const want = reference(list, partial, f, sort, threshold, null);
+        expect(Array.from(view.order), `${upTo} ${sort}`).toEqual(want.order);
+        expect(view.counts.shown).toBe(want.counts.shown);
+        expect(view.counts.states).toEqual(want.counts.states);
+        expect(new Map([...view.counts.classes].sort(([a], [b]) => (a < b ? -1 : 1)))).toEqual(want.counts.classes);
+      }
+    }
+  });
+
+  it('finds every search with odd Unicode, the first time and after narrowing from a shorter one', () => {
+    const { list, scored } = randomFolder(5, 800);
+    const fresh = () => prepareView(buildNameIndex(list), scored);
+    const typed = fresh();
+    for (const search of searches) {
+      const want = reference(list, scored, filter({ search }), 'name', 0.4, null).order;
+      expect(Array.from(buildPreparedView(fresh(), filter({ search }), 'name', 0.4).order), search).toEqual(want);
+      // Typed one character at a time on one prepared view, as the search box does.
+      for (let n = 1; n < search.length; n++) buildPreparedView(typed, filter({ search: search.slice(0, n) }), 'name', 0.4);
+      expect(Array.from(buildPreparedView(typed, filter({ search }), 'name', 0.4).order), `typed ${search}`).toEqual(want);
+    }
   });
 });

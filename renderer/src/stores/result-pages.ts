@@ -20,6 +20,49 @@ export function alignResults(entries: readonly ImageEntry[], byId: ReadonlyMap<s
   return out;
 }
 
+/**
+ * Keeps results lined up with a listing that only grows between resets (a scan appends; `reset`
+ * when the results map is replaced): at 250,000 images a full re-line per scan flush or per page
+ * of results looked up every id again, where only the new entries and the changed ids need it.
+ */
+export class ResultAlignment {
+  #entries: readonly ImageEntry[] | null = null;
+  #out: Array<ResultSummary | undefined> = [];
+  /** Ids whose result changed since the last alignment; null: anything may have. */
+  #changed: string[] | null = null;
+
+  /** Results of these ids were set (added or replaced) in the map. */
+  changed(ids: Iterable<string>): void {
+    if (this.#changed) for (const id of ids) this.#changed.push(id);
+  }
+
+  /** The map was replaced or emptied: the next alignment starts over. */
+  reset(): void {
+    this.#changed = null;
+  }
+
+  /** alignResults(entries, byId), from the last alignment when `entries` is the same (grown) array. */
+  align(entries: readonly ImageEntry[], byId: ReadonlyMap<string, ResultSummary>, indexOf: (id: string) => number): Array<ResultSummary | undefined> {
+    const prev = this.#out;
+    const changed = this.#changed;
+    let out: Array<ResultSummary | undefined>;
+    if (this.#entries === entries && changed && prev.length <= entries.length && changed.length * 2 < entries.length) {
+      // A new array: views built from the previous one keep reading what they were built from.
+      out = prev.slice();
+      out.length = entries.length;
+      if (byId.size > 0) for (let i = prev.length; i < entries.length; i++) out[i] = byId.get(entries[i].id);
+      for (const id of changed) {
+        const i = indexOf(id);
+        if (i >= 0 && i < prev.length) out[i] = byId.get(id);
+      }
+    } else out = alignResults(entries, byId);
+    this.#entries = entries;
+    this.#out = out;
+    this.#changed = [];
+    return out;
+  }
+}
+
 /** Reads a folder's stored results (of `model`, or of the current one) page by page into `onPage`;
  *  stops quietly once `stale()` says a newer load began. Answers the failure instead of throwing.
  *  Pages come as columns; the first is small so the first results show at once. */

@@ -16,7 +16,7 @@ import {
   type ViewFilter,
 } from '../../../app/view-filter';
 import type { LibraryStore } from './library.svelte';
-import { alignResults, Batch, readResultPages } from './result-pages';
+import { Batch, readResultPages, ResultAlignment } from './result-pages';
 
 // Results of the open folder and the current way of looking at them (threshold, filters, sort).
 // Results sit in a plain Map; `version` signals changes, and live job items are applied in
@@ -60,6 +60,7 @@ export class ReviewStore {
   }
 
   private byId = new Map<string, ResultSummary>();
+  private alignment = new ResultAlignment();
   private live = new Map<string, LiveState>();
   private items = new Batch<JobItemEvent>((items) => this.applyItems(items));
   private loadToken = 0;
@@ -87,7 +88,7 @@ export class ReviewStore {
     this.aligned = $derived.by(() => {
       void this.#version;
       void this.library.version;
-      return alignResults(this.library.entries, this.byId);
+      return this.alignment.align(this.library.entries, this.byId, (id) => this.library.indexOf(id));
     });
     // Facts per image are gathered when results change; filters, sort and threshold reuse them.
     this.prepared = $derived(prepareView(this.library.names, this.aligned));
@@ -123,6 +124,7 @@ export class ReviewStore {
   /** Forgets everything of the previous folder. */
   clear(): void {
     this.byId = new Map();
+    this.alignment.reset();
     this.live = new Map();
     this.items.clear();
     this.#thumbErrors = new Map();
@@ -133,6 +135,7 @@ export class ReviewStore {
   /** Drops the results (another model or endpoint was chosen) and loads that one's. */
   async reload(folderId: string): Promise<void> {
     this.byId = new Map();
+    this.alignment.reset();
     this.live = new Map();
     this.items.clear();
     this.#version += 1;
@@ -152,6 +155,7 @@ export class ReviewStore {
     let unshown = false;
     const failure = await readResultPages(this.api, { folderId }, stale, (items) => {
       for (const item of items) this.byId.set(item.id, item);
+      this.alignment.changed(items.map((item) => item.id));
       unshown = true;
       if (performance.now() - shownAt >= showEveryMs) {
         this.#version += 1;
@@ -198,7 +202,10 @@ export class ReviewStore {
       if (item.state === 'running') this.live.set(item.id, 'running');
       else {
         this.live.delete(item.id);
-        if (item.result) this.byId.set(item.id, item.result);
+        if (item.result) {
+          this.byId.set(item.id, item.result);
+          this.alignment.changed([item.id]);
+        }
       }
     }
     this.#version += 1;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ImageEntry, ResultSummary } from '../../../../app/types';
-import { alignResults, Batch } from '../../../../renderer/src/stores/result-pages';
+import { alignResults, Batch, ResultAlignment } from '../../../../renderer/src/stores/result-pages';
 
 const entry = (id: string): ImageEntry => ({ id, name: id, size: 1, mtimeMs: 0 });
 const result = (id: string, name: string): ResultSummary => ({ id, status: 'done', stale: false, multiLabel: false, scores: [[name, 0.9]] });
@@ -13,6 +13,43 @@ describe('alignResults', () => {
     ]);
     expect(alignResults([entry('a'), entry('b')], byId)).toEqual([undefined, result('b', 'red')]);
     expect(alignResults([], byId)).toEqual([]);
+  });
+});
+
+describe('ResultAlignment', () => {
+  it('gives what a full re-line gives while the listing grows, results arrive or change, and the map is replaced', () => {
+    let seed = 3;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const alignment = new ResultAlignment();
+    let entries: ImageEntry[] = [];
+    let byId = new Map<string, ResultSummary>();
+    const indexOf = (id: string) => entries.findIndex((e) => e.id === id);
+    let previous: Array<ResultSummary | undefined> = [];
+    for (let step = 0; step < 300; step++) {
+      const r = rnd();
+      if (r < 0.35) {
+        // The scan appends to the same array.
+        const more = Math.floor(rnd() * 12);
+        for (let k = 0; k < more; k++) entries.push(entry(`img${entries.length}`));
+      } else if (r < 0.75) {
+        // Results for listed ids, ids not listed yet, and replacements of earlier ones.
+        const ids = Array.from({ length: Math.floor(rnd() * 6) }, () => `img${Math.floor(rnd() * (entries.length + 10))}`);
+        for (const id of ids) byId.set(id, result(id, rnd() < 0.5 ? 'red' : 'blue'));
+        alignment.changed(ids);
+      } else if (r < 0.85) {
+        // Another folder: a new listing.
+        entries = [];
+      } else if (r < 0.92) {
+        byId = new Map();
+        alignment.reset();
+      }
+      const before = previous.slice();
+      const aligned = alignment.align(entries, byId, indexOf);
+      expect(aligned, `step ${step}`).toEqual(alignResults(entries, byId));
+      // A view built from the last alignment is not changed under it.
+      expect(previous).toEqual(before);
+      previous = aligned;
+    }
   });
 });
 
