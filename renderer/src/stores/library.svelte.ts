@@ -4,6 +4,7 @@ import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanIdentities, ScanP
 import { unpackEntries } from '../../../app/scan-batch';
 import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
+import type { HeldScanEvent, StartFolder } from '../start-folder';
 
 // The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
 // than the grid); `version` is the reactive signal that the array or its name index changed.
@@ -84,14 +85,34 @@ export class LibraryStore {
   }
 
   async open(path: string): Promise<void> {
+    return this.openWith(() => this.api.openFolder({ path }), []);
+  }
+
+  /** Takes over the folder the page asked main to open before it mounted (start-folder.ts): the
+   *  scan events that came meanwhile, then main's answer; nothing opens when main had none. */
+  async openStart(start: StartFolder): Promise<void> {
+    return this.openWith(() => start.answer, start.take());
+  }
+
+  private async openWith(ask: () => Promise<FolderInfo | null>, early: HeldScanEvent[]): Promise<void> {
     this.#opening = true;
     this.#error = null;
     this.pending.clear();
     this.pendingDone.clear();
     this.reset(null);
     this.#scanning = true;
+    // Not this folder's yet (no answer), so each is held as a batch before the answer would be.
+    for (const [name, payload] of early) {
+      if (name === 'scanBatch') this.onScanBatch(payload);
+      else if (name === 'scanIdentities') this.onScanIdentities(payload);
+      else if (name === 'scanDone') this.onScanDone(payload);
+    }
     try {
-      const info = await this.api.openFolder({ path });
+      const info = await ask();
+      if (!info) {
+        this.#scanning = false;
+        return;
+      }
       this.reset(info);
       this.#scanning = true;
       for (const event of this.pending.get(info.folderId) ?? []) {

@@ -4,6 +4,7 @@ import { LibraryStore } from '../../../../renderer/src/stores/library.svelte';
 import { fakeApi } from '../../../support/fake-api';
 import { entry, folderApi, folderId } from '../../../support/renderer-fixtures.svelte';
 import { packEntries } from '../../../../app/scan-batch';
+import { openStartFolder } from '../../../../renderer/src/start-folder';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -36,6 +37,37 @@ describe('LibraryStore', () => {
     expect(library.problems).toHaveLength(1);
     library.dismissProblems();
     expect(library.problems).toEqual([]);
+  });
+
+  it('takes over the start folder asked for before the window mounted: the events held meanwhile, then main\'s answer', async () => {
+    const api = folderApi([], [], {}, { openStartFolder: () => ({ folderId, root: '/photos', name: 'photos', recursive: true }) });
+    const start = openStartFolder(api);
+    api.emit('scanBatch', { ...packEntries(folderId, [entry('a.jpg'), entry('b.jpg')].map((e) => ({ ...e, size: -1, mtimeMs: -1 }))), complete: true });
+    api.emit('scanIdentities', { folderId, at: [1], sizes: [7], mtimes: [8] });
+    const library = new LibraryStore(api);
+    // The window's own listeners, as wiring.ts installs them before taking over.
+    api.on('scanBatch', (b) => library.onScanBatch(b));
+    api.on('scanDone', (d) => library.onScanDone(d));
+    const opening = library.openStart(start);
+    expect(library.opening).toBe(true);
+    api.emit('scanDone', { folderId, total: 2, problems: [], ms: 1, cancelled: false });
+    await opening;
+    await tick();
+    expect(library.folder?.name).toBe('photos');
+    expect(library.scanning).toBe(false);
+    expect(library.entries.map((e) => [e.id, e.size])).toEqual([['a.jpg', -1], ['b.jpg', 7]]);
+    expect(Array.from(library.names.order)).toEqual([0, 1]);
+    expect(api.requests('openFolder')).toEqual([]);
+  });
+
+  it('opens nothing when main has no start folder', async () => {
+    const api = folderApi([], [], {}, { openStartFolder: () => null });
+    const library = new LibraryStore(api);
+    await library.openStart(openStartFolder(api));
+    expect(library.folder).toBeNull();
+    expect(library.opening).toBe(false);
+    expect(library.scanning).toBe(false);
+    expect(library.error).toBeNull();
   });
 
   it('lists a cached listing that came in name order as it is, and a later out-of-order batch by name', async () => {
