@@ -6,6 +6,9 @@ import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from
 import { toAppError } from '../api';
 import type { HeldScanEvent, StartFolder } from '../start-folder';
 
+/** How long a cached listing's batches may wait for the rest of it before being indexed. */
+const sortedFlushMs = 1000;
+
 // The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
 // than the grid); `version` is the reactive signal that the array or its name index changed.
 
@@ -135,7 +138,7 @@ export class LibraryStore {
   onScanBatch(batch: ScanBatch): void {
     if (this.#folder?.folderId === batch.folderId) {
       this.append(batch);
-      this.scheduleFlush(batch.complete === true);
+      this.scheduleFlush(batch.complete === true, batch.sorted === true);
     } else this.hold(batch);
   }
 
@@ -213,10 +216,13 @@ export class LibraryStore {
     if (!batch.sorted) this.inOrder = false;
   }
 
-  /** Extends the name index at most every few times its own cost, so a large scan stays fluid. */
-  private scheduleFlush(now: boolean): void {
+  /** Extends the name index at most every few times its own cost, so a large scan stays fluid.
+   *  A cached listing (`sorted`) comes back to back and ends with a `complete` batch: once its
+   *  first screen is listed, it is indexed when complete (at least once a second meanwhile), since
+   *  each index re-runs every view of the folder (at 250,000, four more rebuilds before the count). */
+  private scheduleFlush(now: boolean, sorted = false): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    const interval = Math.max(100, this.lastIndexMs * 4);
+    const interval = sorted && this.#names.order.length > 0 ? sortedFlushMs : Math.max(100, this.lastIndexMs * 4);
     const wait = now ? 0 : Math.max(0, this.lastFlush + interval - performance.now());
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;

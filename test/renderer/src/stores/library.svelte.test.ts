@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { appError } from '../../../../app/errors';
 import { LibraryStore } from '../../../../renderer/src/stores/library.svelte';
 import { fakeApi } from '../../../support/fake-api';
@@ -128,6 +128,36 @@ describe('LibraryStore', () => {
     await tick();
     expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
     expect(library.scanning).toBe(true);
+  });
+
+  it('indexes a cached listing once it is complete, after its first screen, or a second after its last index', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const library = new LibraryStore(folderApi([]));
+      await library.open('/photos');
+      const batch = (ids: string[], complete = false) => ({ ...packEntries(folderId, ids.map(entry)), sorted: true, complete });
+      library.onScanBatch(batch(['a1.jpg']));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(library.names.order).toHaveLength(1);
+      // More of it follows at once: an ordinary indexing slot (100 ms) passes without a re-index.
+      library.onScanBatch(batch(['a2.jpg', 'a3.jpg']));
+      await vi.advanceTimersByTimeAsync(200);
+      expect(library.names.order).toHaveLength(1);
+      expect(library.count).toBe(3);
+      library.onScanBatch(batch(['a4.jpg'], true));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(Array.from(library.names.order)).toEqual([0, 1, 2, 3]);
+      // A listing that stalls is still indexed once a second.
+      await library.open('/photos');
+      library.onScanBatch(batch(['b1.jpg']));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(library.names.order).toHaveLength(1);
+      library.onScanBatch(batch(['b2.jpg']));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(library.names.order).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('finds any listed image by id while the scan goes on', async () => {
