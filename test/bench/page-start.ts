@@ -26,6 +26,22 @@ interface Timeline {
   marks: Record<string, number | string>;
 }
 
+/** Runs before the page's scripts (which ask for the folder at once): notes when each scan batch
+ *  and the scan's end arrived, as soon as window.api exists. */
+const watchScan = `(() => {
+  let api;
+  window.__benchBatches = [];
+  Object.defineProperty(window, 'api', {
+    configurable: true,
+    get: () => api,
+    set: (value) => {
+      api = value;
+      value.on('scanBatch', (b) => window.__benchBatches.push(Math.round(performance.now()) + ':' + b.ids.length));
+      value.on('scanDone', (d) => { window.__scanDoneAt = performance.now(); window.__cached = d.cached === true; window.__hostMs = d.ms; });
+    },
+  });
+})()`;
+
 const emit = (record: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'page-start', images, ...record }));
 
 async function main(): Promise<void> {
@@ -43,13 +59,12 @@ async function main(): Promise<void> {
       await cdp.send('Profiler.start');
       // Profile start in page time: the profile's own clock is monotonic microseconds, the page's
       // performance.now() starts at navigation; both are read after load to align them.
+      await page.addInitScript(watchScan);
       await page.goto(host.url, { waitUntil: 'commit' });
       const timeline = (await page.evaluate(`(async () => {
         const marks = {};
         while (!window.api) await new Promise((r) => setTimeout(r, 5));
-        window.api.on('scanDone', (d) => { window.__scanDoneAt = performance.now(); window.__cached = d.cached === true; window.__hostMs = d.ms; });
-        const batches = [];
-        window.api.on('scanBatch', (b) => batches.push(Math.round(performance.now()) + ':' + b.ids.length));
+        const batches = window.__benchBatches;
         const seen = (name) => { if (marks[name] === undefined) marks[name] = performance.now(); };
         await new Promise((resolve) => {
           const check = () => {
