@@ -118,15 +118,30 @@ export class LibraryStore {
       }
       this.reset(info);
       this.#scanning = true;
-      for (const event of this.pending.get(info.folderId) ?? []) {
+      const held = this.pending.get(info.folderId) ?? [];
+      // Much of a listing can come while the window mounts: its first batch is listed on its own,
+      // so the first screen paints before the rest is indexed (at the next slot).
+      let firstListed = false;
+      const batches = held.reduce((n, event) => ('at' in event ? n : n + 1), 0);
+      for (const event of held) {
         if ('at' in event) this.identify(event);
-        else this.append(event);
+        else {
+          this.append(event);
+          if (!firstListed && batches > 1) {
+            this.indexNow();
+            firstListed = true;
+          }
+        }
       }
       const done = this.pendingDone.get(info.folderId);
       this.pending.clear();
       this.pendingDone.clear();
-      if (done) this.onScanDone(done);
-      else this.scheduleFlush(true);
+      if (done && !firstListed) this.onScanDone(done);
+      else if (done) {
+        this.#scanning = false;
+        this.#problems = done.problems;
+        this.scheduleFlush(false);
+      } else this.scheduleFlush(!firstListed);
     } catch (error) {
       this.#scanning = false;
       this.#error = toAppError(error);
@@ -226,15 +241,19 @@ export class LibraryStore {
     const wait = now ? 0 : Math.max(0, this.lastFlush + interval - performance.now());
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      // The scan's end after its last batch was indexed: nothing changed, and a new index would
-      // re-run every view of the folder (a quarter second at 250,000).
-      if (this.entries.length === this.#names.order.length && this.entries.length > 0) return;
-      const started = performance.now();
-      // Entries only grow between resets, so the index merges in what arrived since the last one.
-      this.#names = this.inOrder ? sortedNameIndex(this.#names, this.entries) : extendNameIndex(this.#names, this.entries);
-      this.lastIndexMs = performance.now() - started;
-      this.lastFlush = performance.now();
-      this.#version += 1;
+      this.indexNow();
     }, wait);
+  }
+
+  private indexNow(): void {
+    // The scan's end after its last batch was indexed: nothing changed, and a new index would
+    // re-run every view of the folder (a quarter second at 250,000).
+    if (this.entries.length === this.#names.order.length && this.entries.length > 0) return;
+    const started = performance.now();
+    // Entries only grow between resets, so the index merges in what arrived since the last one.
+    this.#names = this.inOrder ? sortedNameIndex(this.#names, this.entries) : extendNameIndex(this.#names, this.entries);
+    this.lastIndexMs = performance.now() - started;
+    this.lastFlush = performance.now();
+    this.#version += 1;
   }
 }

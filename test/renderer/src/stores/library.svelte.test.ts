@@ -60,6 +60,26 @@ describe('LibraryStore', () => {
     expect(api.requests('openFolder')).toEqual([]);
   });
 
+  it('lists the first screen of a listing that came while the window mounted before indexing the rest', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const api = folderApi([], [], {}, { openStartFolder: () => ({ folderId, root: '/photos', name: 'photos', recursive: true }) });
+      const start = openStartFolder(api);
+      api.emit('scanBatch', packEntries(folderId, [entry('img10.jpg'), entry('img2.jpg')]));
+      api.emit('scanBatch', { ...packEntries(folderId, [entry('img1.jpg')]), complete: true });
+      api.emit('scanDone', { folderId, total: 3, problems: [], ms: 1, cancelled: false });
+      const library = new LibraryStore(api);
+      await library.openStart(start);
+      expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['img2.jpg', 'img10.jpg']);
+      expect(library.count).toBe(3);
+      expect(library.scanning).toBe(false);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['img1.jpg', 'img2.jpg', 'img10.jpg']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('opens nothing when main has no start folder', async () => {
     const api = folderApi([], [], {}, { openStartFolder: () => null });
     const library = new LibraryStore(api);
