@@ -10,7 +10,7 @@ import { topSelfTimes } from './_profile';
 // resource and each request to main started and ended, what the page's main thread did before it
 // asked for the folder (CPU profile over the whole start, split at the folder request), for a cold
 // open and a re-open of the same folder (listing cached).
-// Run: npm run build && npx tsx test/bench/page-start.ts [--images 250000] [--out DIR]
+// Run: npm run bench -- page-start [--images 250000] [--out DIR] (builds the renderer first)
 // --out writes each start's .cpuprofile (chrome://inspect, speedscope) beside the summary.
 
 const arg = (name: string): string | undefined => {
