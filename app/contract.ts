@@ -252,6 +252,9 @@ export const contract = {
   cancelModelDownload: channel<boolean>()(z.object({ model: modelId.optional() }).strict()),
   /** Deletes a downloaded model; false when it was not downloaded. */
   removeModel: channel<boolean>()(z.object({ model: modelId }).strict()),
+  /** Opens the folder main chose to open at start (`initialFolder`), as `openFolder` would, in one
+   *  round trip the page makes before it mounts; null when there is none. The page names no path. */
+  openStartFolder: channel<FolderInfo | null>()(empty),
 } as const;
 
 export type Contract = typeof contract;

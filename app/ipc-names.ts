@@ -50,6 +50,7 @@ export const channelNames = [
   'cancelModelDownload',
   'removeModel',
   'resultsColumns',
+  'openStartFolder',
 ] as const;
 
 /** Every event main pushes to the renderer. */

@@ -46,6 +46,14 @@ export function createHandlers(ports: Ports): Handlers {
       return info;
     },
     initialFolder: () => ports.initialFolder(),
+    openStartFolder: async () => {
+      // Main's own choice (command line, last session): the gate holds it as chosen.
+      const path = ports.initialFolder();
+      if (!path || !ports.folders.isChosen(path)) return null;
+      const info = await ports.library.open(path, ports.settings.get().recursive);
+      ports.settings.rememberFolder(info.root);
+      return info;
+    },
     recentFolders: () => ports.settings.get().recentFolders,
     thumbnailError: ({ folderId, id }) => ports.thumbnails.errorFor(folderId, id),
     getSettings: () => ports.settings.get(),

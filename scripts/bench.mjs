@@ -13,7 +13,7 @@ for (const bench of chosen) {
     console.error(`No benchmark "${bench}". Available: ${all.join(', ')}.`);
     process.exit(2);
   }
-  if (['renderer', 'review'].includes(bench) || chosen.length > 1) {
+  if (['renderer', 'review', 'page-start'].includes(bench) || chosen.length > 1) {
     const built = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
     if (built.status !== 0) process.exit(built.status ?? 1);
   }

@@ -7,12 +7,15 @@ import { toAppError } from './api';
 import type { RunMode } from './stores/job.svelte';
 import type { Stores } from './stores/app-stores';
 import type { Notice, UiStore } from './stores/ui.svelte';
+import type { StartFolder } from './start-folder';
 
 // What the window's buttons, menus, drops and shortcuts do when it takes more than one store.
 
 export interface Actions {
   /** Opens a folder by path, forgetting the previous folder's focus, selection and job. */
   openPath(path: string): Promise<void>;
+  /** Opens the folder main chose at start, asked for before the window mounted. */
+  openStart(start: StartFolder): Promise<void>;
   /** Shows the folder picker and loads the stored results of the folder picked. */
   pickAndOpen(): Promise<void>;
   /** Starts a run; without a model opens Settings, while offline waits for the banner's Retry. */
@@ -49,12 +52,16 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
   const idAt = (pos: number): string | undefined => review.entryAt(pos)?.id;
 
   async function openPath(path: string): Promise<void> {
+    return openThen(() => library.open(path));
+  }
+
+  async function openThen(open: () => Promise<void>): Promise<void> {
     ui.resetPositions();
     selection.clear();
     review.clear();
     job.clear();
     ui.grid?.scrollToTop();
-    await library.open(path);
+    await open();
     if (library.folder) void review.load(library.folder.folderId);
   }
 
@@ -125,6 +132,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
 
   return {
     openPath,
+    openStart: (start) => openThen(() => library.openStart(start)),
     runJob,
     async pickAndOpen() {
       const path = await library.pickFolder();

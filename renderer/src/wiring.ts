@@ -4,11 +4,13 @@ import { toAppError } from './api';
 import type { Actions } from './actions';
 import type { Stores } from './stores/app-stores';
 import type { UiStore } from './stores/ui.svelte';
+import type { StartFolder } from './start-folder';
 
 // Start-up of the window: main's events feed the stores, settings and the endpoint are probed,
-// the folder asked for on the command line opens. Answers the function that undoes it all.
+// the folder asked for on the command line opens (`start`: asked for before the window mounted).
+// Answers the function that undoes it all.
 
-export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<Actions, 'openPath' | 'exportAs'>): () => void {
+export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<Actions, 'openPath' | 'openStart' | 'exportAs'>, start?: StartFolder): () => void {
   const { library, review, compare, web, job, endpoint, exporter, settings } = stores;
   const onMenu: Record<MenuCommand, () => void> = {
     settings: () => ui.setSettingsOpen(true),
@@ -46,12 +48,15 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
   void endpoint.check();
   const onOnline = () => void endpoint.check().then(() => settings.probe());
   window.addEventListener('online', onOnline);
-  api.initialFolder({}).then(
-    (initial) => {
-      if (initial && !library.folder && !library.opening) void actions.openPath(initial);
-    },
-    (error) => ui.notify({ kind: 'error', title: 'Could not open the folder', text: toAppError(error).message }),
-  );
+  // The listeners above are in place before the early request's held events are handed over.
+  if (start) void actions.openStart(start);
+  else
+    api.initialFolder({}).then(
+      (initial) => {
+        if (initial && !library.folder && !library.opening) void actions.openPath(initial);
+      },
+      (error) => ui.notify({ kind: 'error', title: 'Could not open the folder', text: toAppError(error).message }),
+    );
   return () => {
     off.forEach((unsubscribe) => unsubscribe());
     media.removeEventListener('change', onDpr);

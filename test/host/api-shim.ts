@@ -14,14 +14,17 @@ export function hostApiScript(): string {
   const listeners = new Map(events.map((name) => [name, new Set()]));
   let source = null;
   let ready = null;
+  let connected = false;
 
-  // Events arrive over one shared EventSource, opened by the first \`on\`. Requests wait until it
-  // is connected, so events caused by a request (scan batches) cannot slip past the page.
+  // Events arrive over one shared EventSource, opened as this script loads (the app listens from
+  // its first line, and the stream is then open before the app's bundle has run). Requests wait
+  // until it is connected, so events caused by a request (scan batches) cannot slip past the page.
   function connect() {
     if (source) return;
     source = new EventSource('./api/events');
     ready = new Promise((resolve) => {
       source.addEventListener('open', () => resolve(), { once: true });
+      source.addEventListener('open', () => (connected = true), { once: true });
       source.addEventListener('error', () => resolve(), { once: true });
       setTimeout(resolve, 3000);
     });
@@ -35,13 +38,17 @@ export function hostApiScript(): string {
 
   const api = {};
   for (const name of channels) {
-    api[name] = async (request) => {
-      if (ready) await ready;
-      const response = await fetch('./api/invoke/' + name, {
+    // Sent at once when the stream is open: a request made while the app's bundle runs (its start
+    // folder) then goes out before the bundle has finished, not after it as an awaited one would.
+    const send = (request) =>
+      fetch('./api/invoke/' + name, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(request ?? {}),
       });
+    api[name] = async (request) => {
+      const sent = connected || !ready ? send(request) : ready.then(() => send(request));
+      const response = await sent;
       let envelope;
       try {
         envelope = await response.json();
@@ -78,6 +85,7 @@ export function hostApiScript(): string {
     });
     return response.ok ? typed.trim() : null;
   };
+  connect();
   window.api = Object.freeze(api);
 })();
 `;

@@ -4,6 +4,10 @@ import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanIdentities, ScanP
 import { unpackEntries } from '../../../app/scan-batch';
 import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
+import type { HeldScanEvent, StartFolder } from '../start-folder';
+
+/** How long a cached listing's batches may wait for the rest of it before being indexed. */
+const sortedFlushMs = 1000;
 
 // The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
 // than the grid); `version` is the reactive signal that the array or its name index changed.
@@ -84,25 +88,60 @@ export class LibraryStore {
   }
 
   async open(path: string): Promise<void> {
+    return this.openWith(() => this.api.openFolder({ path }), []);
+  }
+
+  /** Takes over the folder the page asked main to open before it mounted (start-folder.ts): the
+   *  scan events that came meanwhile, then main's answer; nothing opens when main had none. */
+  async openStart(start: StartFolder): Promise<void> {
+    return this.openWith(() => start.answer, start.take());
+  }
+
+  private async openWith(ask: () => Promise<FolderInfo | null>, early: HeldScanEvent[]): Promise<void> {
     this.#opening = true;
     this.#error = null;
     this.pending.clear();
     this.pendingDone.clear();
     this.reset(null);
     this.#scanning = true;
+    // Not this folder's yet (no answer), so each is held as a batch before the answer would be.
+    for (const [name, payload] of early) {
+      if (name === 'scanBatch') this.onScanBatch(payload);
+      else if (name === 'scanIdentities') this.onScanIdentities(payload);
+      else if (name === 'scanDone') this.onScanDone(payload);
+    }
     try {
-      const info = await this.api.openFolder({ path });
+      const info = await ask();
+      if (!info) {
+        this.#scanning = false;
+        return;
+      }
       this.reset(info);
       this.#scanning = true;
-      for (const event of this.pending.get(info.folderId) ?? []) {
+      const held = this.pending.get(info.folderId) ?? [];
+      // Much of a listing can come while the window mounts: its first batch is listed on its own,
+      // so the first screen paints before the rest is indexed (at the next slot).
+      let firstListed = false;
+      const batches = held.reduce((n, event) => ('at' in event ? n : n + 1), 0);
+      for (const event of held) {
         if ('at' in event) this.identify(event);
-        else this.append(event);
+        else {
+          this.append(event);
+          if (!firstListed && batches > 1) {
+            this.indexNow();
+            firstListed = true;
+          }
+        }
       }
       const done = this.pendingDone.get(info.folderId);
       this.pending.clear();
       this.pendingDone.clear();
-      if (done) this.onScanDone(done);
-      else this.scheduleFlush(true);
+      if (done && !firstListed) this.onScanDone(done);
+      else if (done) {
+        this.#scanning = false;
+        this.#problems = done.problems;
+        this.scheduleFlush(false);
+      } else this.scheduleFlush(!firstListed);
     } catch (error) {
       this.#scanning = false;
       this.#error = toAppError(error);
@@ -114,7 +153,7 @@ export class LibraryStore {
   onScanBatch(batch: ScanBatch): void {
     if (this.#folder?.folderId === batch.folderId) {
       this.append(batch);
-      this.scheduleFlush(batch.complete === true);
+      this.scheduleFlush(batch.complete === true, batch.sorted === true);
     } else this.hold(batch);
   }
 
@@ -192,22 +231,29 @@ export class LibraryStore {
     if (!batch.sorted) this.inOrder = false;
   }
 
-  /** Extends the name index at most every few times its own cost, so a large scan stays fluid. */
-  private scheduleFlush(now: boolean): void {
+  /** Extends the name index at most every few times its own cost, so a large scan stays fluid.
+   *  A cached listing (`sorted`) comes back to back and ends with a `complete` batch: once its
+   *  first screen is listed, it is indexed when complete (at least once a second meanwhile), since
+   *  each index re-runs every view of the folder (at 250,000, four more rebuilds before the count). */
+  private scheduleFlush(now: boolean, sorted = false): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    const interval = Math.max(100, this.lastIndexMs * 4);
+    const interval = sorted && this.#names.order.length > 0 ? sortedFlushMs : Math.max(100, this.lastIndexMs * 4);
     const wait = now ? 0 : Math.max(0, this.lastFlush + interval - performance.now());
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      // The scan's end after its last batch was indexed: nothing changed, and a new index would
-      // re-run every view of the folder (a quarter second at 250,000).
-      if (this.entries.length === this.#names.order.length && this.entries.length > 0) return;
-      const started = performance.now();
-      // Entries only grow between resets, so the index merges in what arrived since the last one.
-      this.#names = this.inOrder ? sortedNameIndex(this.#names, this.entries) : extendNameIndex(this.#names, this.entries);
-      this.lastIndexMs = performance.now() - started;
-      this.lastFlush = performance.now();
-      this.#version += 1;
+      this.indexNow();
     }, wait);
+  }
+
+  private indexNow(): void {
+    // The scan's end after its last batch was indexed: nothing changed, and a new index would
+    // re-run every view of the folder (a quarter second at 250,000).
+    if (this.entries.length === this.#names.order.length && this.entries.length > 0) return;
+    const started = performance.now();
+    // Entries only grow between resets, so the index merges in what arrived since the last one.
+    this.#names = this.inOrder ? sortedNameIndex(this.#names, this.entries) : extendNameIndex(this.#names, this.entries);
+    this.lastIndexMs = performance.now() - started;
+    this.lastFlush = performance.now();
+    this.#version += 1;
   }
 }

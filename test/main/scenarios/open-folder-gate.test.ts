@@ -73,6 +73,21 @@ describe('openFolder opens only folders the person chose', () => {
     expect(await dispatch(app.handlers, 'openFolder', { path: secret })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
 
+  it("opens main's own start folder in one request that names no path, and nothing when there is none", async () => {
+    app = await startApp({ dataDir });
+    expect(await app.call('openStartFolder')).toBeNull();
+    expect(app.events.some((e) => e.event === 'scanBatch')).toBe(false);
+    // A request that tries to name one is refused by its schema.
+    expect(await dispatch(app.handlers, 'openStartFolder', { path: secret })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    await app.close();
+    app = await startApp({ dataDir, initialFolder: chosen });
+    const info = await app.call<FolderInfo>('openStartFolder');
+    expect(info).toMatchObject({ folderId: folderIdOf(await fs.realpath(chosen)) });
+    await app.until(() => app!.events.some((e) => e.event === 'scanDone'));
+    expect((await media(app, info.folderId, 'img-0000.jpg')).status).toBe(200);
+    expect(await app.call('recentFolders')).toEqual([info.root]);
+  });
+
   it('a drop the page fakes (a { name, path } object, a string) opens nothing and chooses no file', async () => {
     app = await startApp({ dataDir });
     // The preload answers such values with '' and sends main nothing (test/main/preload.test.ts);

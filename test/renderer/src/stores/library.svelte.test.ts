@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { appError } from '../../../../app/errors';
 import { LibraryStore } from '../../../../renderer/src/stores/library.svelte';
 import { fakeApi } from '../../../support/fake-api';
 import { entry, folderApi, folderId } from '../../../support/renderer-fixtures.svelte';
 import { packEntries } from '../../../../app/scan-batch';
+import { openStartFolder } from '../../../../renderer/src/start-folder';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -36,6 +37,57 @@ describe('LibraryStore', () => {
     expect(library.problems).toHaveLength(1);
     library.dismissProblems();
     expect(library.problems).toEqual([]);
+  });
+
+  it('takes over the start folder asked for before the window mounted: the events held meanwhile, then main\'s answer', async () => {
+    const api = folderApi([], [], {}, { openStartFolder: () => ({ folderId, root: '/photos', name: 'photos', recursive: true }) });
+    const start = openStartFolder(api);
+    api.emit('scanBatch', { ...packEntries(folderId, [entry('a.jpg'), entry('b.jpg')].map((e) => ({ ...e, size: -1, mtimeMs: -1 }))), complete: true });
+    api.emit('scanIdentities', { folderId, at: [1], sizes: [7], mtimes: [8] });
+    const library = new LibraryStore(api);
+    // The window's own listeners, as wiring.ts installs them before taking over.
+    api.on('scanBatch', (b) => library.onScanBatch(b));
+    api.on('scanDone', (d) => library.onScanDone(d));
+    const opening = library.openStart(start);
+    expect(library.opening).toBe(true);
+    api.emit('scanDone', { folderId, total: 2, problems: [], ms: 1, cancelled: false });
+    await opening;
+    await tick();
+    expect(library.folder?.name).toBe('photos');
+    expect(library.scanning).toBe(false);
+    expect(library.entries.map((e) => [e.id, e.size])).toEqual([['a.jpg', -1], ['b.jpg', 7]]);
+    expect(Array.from(library.names.order)).toEqual([0, 1]);
+    expect(api.requests('openFolder')).toEqual([]);
+  });
+
+  it('lists the first screen of a listing that came while the window mounted before indexing the rest', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const api = folderApi([], [], {}, { openStartFolder: () => ({ folderId, root: '/photos', name: 'photos', recursive: true }) });
+      const start = openStartFolder(api);
+      api.emit('scanBatch', packEntries(folderId, [entry('img10.jpg'), entry('img2.jpg')]));
+      api.emit('scanBatch', { ...packEntries(folderId, [entry('img1.jpg')]), complete: true });
+      api.emit('scanDone', { folderId, total: 3, problems: [], ms: 1, cancelled: false });
+      const library = new LibraryStore(api);
+      await library.openStart(start);
+      expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['img2.jpg', 'img10.jpg']);
+      expect(library.count).toBe(3);
+      expect(library.scanning).toBe(false);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['img1.jpg', 'img2.jpg', 'img10.jpg']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('opens nothing when main has no start folder', async () => {
+    const api = folderApi([], [], {}, { openStartFolder: () => null });
+    const library = new LibraryStore(api);
+    await library.openStart(openStartFolder(api));
+    expect(library.folder).toBeNull();
+    expect(library.opening).toBe(false);
+    expect(library.scanning).toBe(false);
+    expect(library.error).toBeNull();
   });
 
   it('lists a cached listing that came in name order as it is, and a later out-of-order batch by name', async () => {
@@ -96,6 +148,36 @@ describe('LibraryStore', () => {
     await tick();
     expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
     expect(library.scanning).toBe(true);
+  });
+
+  it('indexes a cached listing once it is complete, after its first screen, or a second after its last index', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const library = new LibraryStore(folderApi([]));
+      await library.open('/photos');
+      const batch = (ids: string[], complete = false) => ({ ...packEntries(folderId, ids.map(entry)), sorted: true, complete });
+      library.onScanBatch(batch(['a1.jpg']));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(library.names.order).toHaveLength(1);
+      // More of it follows at once: an ordinary indexing slot (100 ms) passes without a re-index.
+      library.onScanBatch(batch(['a2.jpg', 'a3.jpg']));
+      await vi.advanceTimersByTimeAsync(200);
+      expect(library.names.order).toHaveLength(1);
+      expect(library.count).toBe(3);
+      library.onScanBatch(batch(['a4.jpg'], true));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(Array.from(library.names.order)).toEqual([0, 1, 2, 3]);
+      // A listing that stalls is still indexed once a second.
+      await library.open('/photos');
+      library.onScanBatch(batch(['b1.jpg']));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(library.names.order).toHaveLength(1);
+      library.onScanBatch(batch(['b2.jpg']));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(library.names.order).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('finds any listed image by id while the scan goes on', async () => {

@@ -1,0 +1,115 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startHost } from '../host/host';
+import { launchChromium } from '../support/chromium';
+import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
+import { topSelfTimes } from './_profile';
+
+// Page start, opened up: from navigation to the first thumbnails and the full count, when each
+// resource and each request to main started and ended, what the page's main thread did before it
+// asked for the folder (CPU profile over the whole start, split at the folder request), for a cold
+// open and a re-open of the same folder (listing cached).
+// Run: npm run bench -- page-start [--images 250000] [--out DIR] (builds the renderer first)
+// --out writes each start's .cpuprofile (chrome://inspect, speedscope) beside the summary.
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const images = Number(arg('--images') ?? 250_000);
+const outDir = arg('--out');
+const countText = `${images.toLocaleString('en-US')} images`;
+
+interface Timeline {
+  resources: Array<{ name: string; start: number; end: number }>;
+  marks: Record<string, number | string>;
+}
+
+/** Runs before the page's scripts (which ask for the folder at once): notes when each scan batch
+ *  and the scan's end arrived, as soon as window.api exists. */
+const watchScan = `(() => {
+  let api;
+  window.__benchBatches = [];
+  Object.defineProperty(window, 'api', {
+    configurable: true,
+    get: () => api,
+    set: (value) => {
+      api = value;
+      value.on('scanBatch', (b) => window.__benchBatches.push(Math.round(performance.now()) + ':' + b.ids.length));
+      value.on('scanDone', (d) => { window.__scanDoneAt = performance.now(); window.__cached = d.cached === true; window.__hostMs = d.ms; });
+    },
+  });
+})()`;
+
+const emit = (record: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'page-start', images, ...record }));
+
+async function main(): Promise<void> {
+  assertRendererBuilt();
+  const folder = await ensureBigFolder(images);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-start-'));
+  const browser = await launchChromium(['--enable-precise-memory-info']);
+  const host = await startHost({ dataDir, folder });
+  try {
+    for (const run of ['cold', 'reopen'] as const) {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+      // Profile start in page time: the profile's own clock is monotonic microseconds, the page's
+      // performance.now() starts at navigation; both are read after load to align them.
+      await page.addInitScript(watchScan);
+      await page.goto(host.url, { waitUntil: 'commit' });
+      const timeline = (await page.evaluate(`(async () => {
+        const marks = {};
+        while (!window.api) await new Promise((r) => setTimeout(r, 5));
+        const batches = window.__benchBatches;
+        const seen = (name) => { if (marks[name] === undefined) marks[name] = performance.now(); };
+        await new Promise((resolve) => {
+          const check = () => {
+            if (document.querySelector('[role="grid"]')) seen('gridMounted');
+            if (document.body && document.body.textContent.includes(${JSON.stringify(countText)})) seen('fullCount');
+            const imgs = [...document.querySelectorAll('[role="gridcell"] img')];
+            if (imgs.length > 0 && imgs.slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)) seen('firstThumbs');
+            if (marks.fullCount !== undefined && marks.firstThumbs !== undefined) resolve();
+            else requestAnimationFrame(check);
+          };
+          check();
+        });
+        const paint = performance.getEntriesByType('paint').map((p) => [p.name, p.startTime]);
+        for (const [name, at] of paint) marks[name] = at;
+        const nav = performance.getEntriesByType('navigation')[0];
+        if (nav) for (const key of ['redirectEnd', 'fetchStart', 'requestStart', 'responseStart', 'responseEnd', 'domInteractive', 'domContentLoadedEventStart', 'domContentLoadedEventEnd']) marks[key] = nav[key];
+        for (let waited = 0; window.__scanDoneAt === undefined && waited < 120000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+        marks.scanDone = window.__scanDoneAt;
+        marks.cached = window.__cached ? 1 : 0;
+        marks.hostScanMs = window.__hostMs;
+        marks.batches = batches.join(' ');
+        const resources = performance.getEntriesByType('resource').filter((e) => !e.name.includes('/media/')).map((e) => ({ name: e.name.replace(location.origin, ''), start: e.startTime, end: e.responseEnd }));
+        return { resources, marks };
+      })()`)) as Timeline;
+      const { profile } = await cdp.send('Profiler.stop');
+      await cdp.detach();
+      emit({ run, marks: Object.fromEntries(Object.entries(timeline.marks).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])) });
+      for (const r of timeline.resources) emit({ run, resource: r.name.slice(0, 80), startMs: Math.round(r.start), endMs: Math.round(r.end) });
+      emit({ run, top: topSelfTimes(profile, 20) });
+      if (outDir) {
+        await mkdir(outDir, { recursive: true });
+        await writeFile(path.join(outDir, `page-start-${run}-${images}.cpuprofile`), JSON.stringify(profile));
+      }
+      await page.close();
+      // The listing is saved after the scan's end (its name order computed in steps).
+      await new Promise((r) => setTimeout(r, 10_000));
+    }
+  } finally {
+    await browser.close();
+    await host.close();
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
