@@ -1,4 +1,8 @@
+import path from 'node:path';
+import { apiRef } from '../../app/model-ref';
+import { normaliseSettings } from '../../app/settings';
 import type { ResultRecord } from '../../app/types';
+import { journalKey } from '../../main/services/results';
 
 // A stored result as the results journal keeps it: a single-label answer of two colour classes,
 // `top` at 0.8 and the other at 0.2, sent at its own size.
@@ -27,3 +31,17 @@ export function doneRecord(id: string, top: string, extra: Partial<ResultRecord>
     ...extra,
   };
 }
+
+const endpoint = 'http://127.0.0.1:9001';
+const model = 'colors/1';
+const folderId = '0123456789abcdef';
+const ref = apiRef(endpoint, model);
+
+/** One folder's results journal for one self-hosted model: the settings, ids and file a results store uses. */
+export const oneJournal = {
+  folderId,
+  ref,
+  settings: normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model }),
+  /** The journal's file under `dataDir`. */
+  file: (dataDir: string) => path.join(dataDir, 'results', `${journalKey(folderId, ref)}.jsonl`),
+};

@@ -3,27 +3,21 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { apiRef } from '../../../app/model-ref';
 import { decodeResults } from '../../../app/result-columns';
-import { normaliseSettings } from '../../../app/settings';
-import { createResultsStore, journalKey, type ResultsStore } from '../../../main/services/results';
-import { doneRecord as record } from '../../support/result-records';
+import { createResultsStore, type ResultsStore } from '../../../main/services/results';
+import { doneRecord as record, oneJournal } from '../../support/result-records';
 
 // The briefs sidecar through the results store, as the app uses it: a re-open of an unchanged
 // journal reads it; a sidecar that does not stand for the journal as it is (another process
 // appended or compacted, the file was cut short, the sidecar is damaged or lies) is ignored and
 // the journal read, so the results shown are always the journal's.
 
-const endpoint = 'http://127.0.0.1:9001';
-const model = 'colors/1';
-const folderId = '0123456789abcdef';
-const ref = apiRef(endpoint, model);
-const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+const { folderId, ref, settings } = oneJournal;
 
 let dataDir: string;
 let store: ResultsStore;
 
-const journalFile = () => path.join(dataDir, 'results', `${journalKey(folderId, ref)}.jsonl`);
+const journalFile = () => oneJournal.file(dataDir);
 const sidecarFile = () => journalFile().replace(/\.jsonl$/, '.briefs');
 
 async function reopen() {

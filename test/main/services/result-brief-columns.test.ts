@@ -2,31 +2,25 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { apiRef } from '../../../app/model-ref';
 import { decodeResults } from '../../../app/result-columns';
-import { normaliseSettings } from '../../../app/settings';
 import type { ResultRecord } from '../../../app/types';
 import { ResultBriefColumns } from '../../../main/services/result-brief-columns';
-import { createResultsStore, journalKey, storedIdentity, summarise, type FileIdentity, type ResultBrief, type ResultsStore } from '../../../main/services/results';
-import { doneRecord } from '../../support/result-records';
+import { createResultsStore, storedIdentity, summarise, type FileIdentity, type ResultBrief, type ResultsStore } from '../../../main/services/results';
+import { doneRecord, oneJournal } from '../../support/result-records';
 
 // Main keeps a results journal's briefs as typed columns, by row. What the page is sent (pages of
 // columns, summaries) must be what the records say, whatever happened to the rows: growth past the
 // first capacity, a result written again for the same image, errors and multi-label answers, a
 // file changed since, a re-open through the sidecar, a compaction while the journal is open.
 
-const endpoint = 'http://127.0.0.1:9001';
-const model = 'colors/1';
-const folderId = '0123456789abcdef';
-const ref = apiRef(endpoint, model);
-const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+const { folderId, ref, settings } = oneJournal;
 
 let dataDir: string;
 let store: ResultsStore;
 let entries: Map<string, FileIdentity>;
 
 const open = () => createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (_f, id) => entries.get(id) });
-const journalFile = () => path.join(dataDir, 'results', `${journalKey(folderId, ref)}.jsonl`);
+const journalFile = () => oneJournal.file(dataDir);
 
 beforeEach(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'cd-brief-columns-'));
