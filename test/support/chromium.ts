@@ -16,12 +16,18 @@ export const chromiumArgs = [
   '--disable-sync',
 ];
 
+// Chromium starts with the environment this process had when it loaded this module. A scene with a
+// private keyring points HOME at the keyring's temporary home (test/e2e/scene.ts); a browser started
+// after that wrote its crash database there, and its crash handler, which outlives the browser, was
+// still writing while the keyring's stop removed the folder (ENOTEMPTY in send.test.ts's afterAll).
+const startEnv = { ...process.env };
+
 /** Starts a headless Chromium (plus `extraArgs`); throws with the install command when the binary is missing. */
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
     throw new Error(`Chromium was not found at ${chromiumPath}. Install it with "sudo apt-get install chromium" (or set CHROMIUM_PATH).`);
   }
-  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs], headless: true });
+  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...extraArgs], headless: true, env: startEnv });
 }
 
 let shared: Promise<Browser> | null = null;
