@@ -10,6 +10,7 @@ import type { Events } from '../../app/contract';
 import { createLibrary } from '../../main/services/library';
 import { createListingCache } from '../../main/services/listing-cache';
 import { ensureBigFolder } from '../e2e/fixtures';
+import { runBench } from './_bench-run';
 
 const at = process.argv.indexOf('--images');
 const images = at > 0 ? Number(process.argv[at + 1]) : 50_000;
@@ -53,7 +54,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
 import { topSelfTimes } from './_profile';
+import { endBench, runBench } from './_bench-run';
 
 // Page start, opened up: from navigation to the first thumbnails and the full count, when each
 // resource and each request to main started and ended, what the page's main thread did before it
@@ -103,13 +104,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 10_000));
     }
   } finally {
-    await browser.close();
-    await host.close();
-    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
+    await endBench({ browser, host, dataDir });
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

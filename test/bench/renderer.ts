@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -9,6 +9,7 @@ import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-r
 import { startHostProcess } from './_host-process';
 import { percentile } from './_stats';
 import { startProfiles, type Profiles } from './_profile';
+import { endBench, runBench } from './_bench-run';
 
 // Renderer benchmark (browsing, review and 250,000-image targets): in Chromium via the browser host, the
 // time from launching with an N-image folder (navigation start, so page load included) to the
@@ -172,8 +173,7 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
     }
     await page.close();
   } finally {
-    await host.close();
-    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
+    await endBench({ host, dataDir });
   }
 }
 
@@ -218,13 +218,8 @@ async function main(): Promise<void> {
     }
     await reviewAtN(browser, folder);
   } finally {
-    await browser.close();
-    await host.close();
-    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
+    await endBench({ browser, host, dataDir });
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -1,0 +1,20 @@
+import { rm } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+
+// What every benchmark script does at its edges: run its main with a failure printed and the exit
+// code set, and, for the browser benchmarks, end the browser and the host and remove the data folder.
+
+/** Runs a benchmark's main; a failure is printed and makes the exit code 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
+
+/** Closes the browser (when there is one) and the host, then removes the benchmark's data folder. */
+export async function endBench(parts: { browser?: Browser; host: { close(): Promise<void> }; dataDir: string }): Promise<void> {
+  await parts.browser?.close();
+  await parts.host.close();
+  await rm(parts.dataDir, { recursive: true, force: true, maxRetries: 5 });
+}
