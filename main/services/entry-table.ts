@@ -1,4 +1,5 @@
 import type { ImageEntry } from '../../app/types';
+import { grownTo } from './typed-growth';
 
 // A folder's entries as main keeps them: per id a row, sizes and mtimes in typed columns, an
 // `ImageEntry` made when one is asked for. At 250,000 images the entry objects (with their name
@@ -71,11 +72,8 @@ export class EntryTable implements Entries {
   }
 
   #grow(): void {
-    const sizes = new Float64Array(this.#sizes.length * 2);
-    const mtimes = new Float64Array(this.#sizes.length * 2);
-    sizes.set(this.#sizes);
-    mtimes.set(this.#mtimes);
-    this.#sizes = sizes;
-    this.#mtimes = mtimes;
+    const capacity = this.#sizes.length * 2;
+    this.#sizes = grownTo(this.#sizes, capacity);
+    this.#mtimes = grownTo(this.#mtimes, capacity);
   }
 }

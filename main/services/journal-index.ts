@@ -2,6 +2,7 @@ import type fs from 'node:fs/promises';
 import { ArrayBriefStore, type BriefStore } from './journal-briefs';
 import { LineSource, parseLine, readRange, type RangeResult, type RecordRules } from './journal-read';
 import type { SidecarData } from './journal-sidecar';
+import { grownTo } from './typed-growth';
 
 // A journal's in-memory index: the live record per key, and how much of the file it reflects, so
 // a refresh reads only what other processes appended since and the line count (for compaction)
@@ -56,12 +57,8 @@ class Table<T, B, S extends BriefStore<B>> {
       row = this.keys.length;
       if (row === this.at.length) {
         const capacity = Math.max(16, row * 2);
-        const at = new Float64Array(capacity);
-        const bytes = new Float64Array(capacity);
-        at.set(this.at);
-        bytes.set(this.bytes);
-        this.at = at;
-        this.bytes = bytes;
+        this.at = grownTo(this.at, capacity);
+        this.bytes = grownTo(this.bytes, capacity);
       }
       this.rows.set(key, row);
       this.keys.push(key);

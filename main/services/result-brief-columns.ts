@@ -1,5 +1,6 @@
 import type { BriefStore } from './journal-briefs';
 import type { ResultBrief } from './results';
+import { grownTo } from './typed-growth';
 
 // A results journal's briefs as typed columns, one row per image (the journal index's row): size,
 // mtime, a flags byte, and where the row's scores sit in a shared pool of (class index, confidence)
@@ -198,22 +199,17 @@ export class ResultBriefColumns implements BriefStore<ResultBrief> {
 
   #growRows(min: number): void {
     const capacity = Math.max(min, this.#size.length * 2);
-    this.#size = grown(this.#size, new Float64Array(capacity));
-    this.#mtimeMs = grown(this.#mtimeMs, new Float64Array(capacity));
-    this.#flags = grown(this.#flags, new Uint8Array(capacity));
-    this.#scoreFrom = grown(this.#scoreFrom, new Uint32Array(capacity));
-    this.#scoreCount = grown(this.#scoreCount, new Uint32Array(capacity));
+    this.#size = grownTo(this.#size, capacity);
+    this.#mtimeMs = grownTo(this.#mtimeMs, capacity);
+    this.#flags = grownTo(this.#flags, capacity);
+    this.#scoreFrom = grownTo(this.#scoreFrom, capacity);
+    this.#scoreCount = grownTo(this.#scoreCount, capacity);
   }
 
   #ensurePool(min: number): void {
     if (min <= this.#scoreConf.length) return;
     const capacity = Math.max(min, this.#scoreConf.length * 2);
-    this.#scoreClass = grown(this.#scoreClass, new Uint32Array(capacity));
-    this.#scoreConf = grown(this.#scoreConf, new Float64Array(capacity));
+    this.#scoreClass = grownTo(this.#scoreClass, capacity);
+    this.#scoreConf = grownTo(this.#scoreConf, capacity);
   }
-}
-
-function grown<A extends Float64Array | Uint32Array | Uint8Array>(from: A, to: A): A {
-  to.set(from);
-  return to;
 }
