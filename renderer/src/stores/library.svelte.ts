@@ -136,12 +136,9 @@ export class LibraryStore {
       const done = this.pendingDone.get(info.folderId);
       this.pending.clear();
       this.pendingDone.clear();
-      if (done && !firstListed) this.onScanDone(done);
-      else if (done) {
-        this.#scanning = false;
-        this.#problems = done.problems;
-        this.scheduleFlush(false);
-      } else this.scheduleFlush(!firstListed);
+      // Once the first screen is listed on its own, the rest is indexed at the next slot.
+      if (done) this.endScan(done, !firstListed);
+      else this.scheduleFlush(!firstListed);
     } catch (error) {
       this.#scanning = false;
       this.#error = toAppError(error);
@@ -195,9 +192,14 @@ export class LibraryStore {
       if (this.#opening) this.pendingDone.set(done.folderId, done);
       return;
     }
+    this.endScan(done);
+  }
+
+  /** The open folder's scan ended: its problems shown, what is left of its listing indexed. */
+  private endScan(done: ScanDone, indexNow = true): void {
     this.#scanning = false;
     this.#problems = done.problems;
-    this.scheduleFlush(true);
+    this.scheduleFlush(indexNow);
   }
 
   onScanProblem(problem: ScanProblem & { folderId: string }): void {
