@@ -15,14 +15,14 @@ export interface ConfidenceHistogram {
   total: number;
 }
 
-/** The bin of a confidence (0..1). */
-export function binOf(confidence: number, bins = histogramBins): number {
-  return Math.min(bins - 1, Math.max(0, Math.floor(confidence * bins)));
-}
-
 /** The bin a top confidence is counted in (0..1; 1 and above in the last bin). */
 export function confidenceBin(confidence: number, bins = histogramBins): number {
   return confidence >= 1 ? bins - 1 : (confidence * bins) | 0;
+}
+
+/** The bin of any confidence bound: below 0 in the first bin, as confidenceBin above. */
+export function binOf(confidence: number, bins = histogramBins): number {
+  return confidence <= 0 ? 0 : confidenceBin(confidence, bins);
 }
 
 /**

@@ -559,10 +559,14 @@ function filterPrepared(prep: PreparedView, filter: ViewFilter, threshold: Thres
     else {
       // Several classes: a multi-label image may carry more than one, so mark, then keep name order.
       const mark = new Uint8Array(n);
-      for (const k of wanted) for (const i of labelled.members[k]) mark[i] = 1;
-      const out: number[] = [];
-      for (let j = 0; j < list.length; j++) if (mark[list[j]] === 1) out.push(list[j]);
-      inClass = Int32Array.from(out);
+      let count = 0;
+      for (const k of wanted) {
+        for (const i of labelled.members[k]) {
+          count += 1 - mark[i];
+          mark[i] = 1;
+        }
+      }
+      inClass = markedIn(list, mark, count);
     }
     stateCounts = [0, inClass.length, 0];
     order = stateWanted < 0 || stateWanted === DONE ? inClass : new Int32Array(0);
@@ -594,9 +598,14 @@ function sortedOrder(named: Int32Array, prep: PreparedView, sort: Exclude<SortKe
   if (named.length === n) return all.order;
   const keep = new Uint8Array(n);
   for (let j = 0; j < named.length; j++) keep[named[j]] = 1;
-  const out = new Int32Array(named.length);
+  return markedIn(all.order, keep, named.length);
+}
+
+/** The `count` entries of `order` set in `mark` (by entry index), in `order`'s order. */
+function markedIn(order: Int32Array, mark: Uint8Array, count: number): Int32Array {
+  const out = new Int32Array(count);
   let k = 0;
-  for (let j = 0; j < n; j++) if (keep[all.order[j]] === 1) out[k++] = all.order[j];
+  for (let j = 0; j < order.length && k < count; j++) if (mark[order[j]] === 1) out[k++] = order[j];
   return out;
 }
 
