@@ -1,0 +1,77 @@
+import type { ImageEntry, ScanBatch, ScanIdentities } from '../../../app/types';
+import { batchRows, nameOf } from '../../../app/scan-batch';
+
+// A folder's listing as columns: ids in a plain array, sizes and mtimes in typed arrays. At
+// 250,000 images an object per entry (and another per entry when sizes arrived) was most of the
+// page's garbage and a fifth of a second of copying; readers that only need ids read `ids`, and
+// an ImageEntry is made for the few entries shown at a time.
+
+const firstCapacity = 1024;
+
+export class EntryColumns {
+  /** Grows in place between resets, so a reader can tell a grown listing from a new one. */
+  #ids: string[] = [];
+  #sizes = new Float64Array(firstCapacity);
+  #mtimes = new Float64Array(firstCapacity);
+
+  /** The ids in listing order; the same array while the listing grows. */
+  get ids(): readonly string[] {
+    return this.#ids;
+  }
+
+  get count(): number {
+    return this.#ids.length;
+  }
+
+  /** Appends the rows all three columns of the batch have (a batch whose columns disagree in
+   *  length gives only those). */
+  append(batch: Pick<ScanBatch, 'ids' | 'sizes' | 'mtimes'>): void {
+    const n = batchRows(batch);
+    const from = this.#ids.length;
+    this.reserve(from + n);
+    const { ids, sizes, mtimes } = batch;
+    for (let i = 0; i < n; i++) {
+      this.#ids.push(ids[i]);
+      this.#sizes[from + i] = sizes[i];
+      this.#mtimes[from + i] = mtimes[i];
+    }
+  }
+
+  /** Writes sizes and mtimes of listed entries; answers how many rows it wrote. Rows beyond the
+   *  shortest column, and positions not listed, are ignored. */
+  identify({ at, sizes, mtimes }: Pick<ScanIdentities, 'at' | 'sizes' | 'mtimes'>): number {
+    const n = Math.min(at.length, sizes.length, mtimes.length);
+    const count = this.#ids.length;
+    let written = 0;
+    for (let k = 0; k < n; k++) {
+      const i = at[k];
+      if (!(i >= 0 && i < count)) continue;
+      this.#sizes[i] = sizes[k];
+      this.#mtimes[i] = mtimes[k];
+      written++;
+    }
+    return written;
+  }
+
+  sizeAt(i: number): number {
+    return i >= 0 && i < this.#ids.length ? this.#sizes[i] : -1;
+  }
+
+  /** The entry at `i` as an object (a new one each call), or undefined past the end. */
+  entryAt(i: number): ImageEntry | undefined {
+    const id = this.#ids[i];
+    if (id === undefined) return undefined;
+    return { id, name: nameOf(id), size: this.#sizes[i], mtimeMs: this.#mtimes[i] };
+  }
+
+  private reserve(capacity: number): void {
+    if (capacity <= this.#sizes.length) return;
+    const grown = Math.max(capacity, this.#sizes.length * 2);
+    const sizes = new Float64Array(grown);
+    sizes.set(this.#sizes.subarray(0, this.#ids.length));
+    const mtimes = new Float64Array(grown);
+    mtimes.set(this.#mtimes.subarray(0, this.#ids.length));
+    this.#sizes = sizes;
+    this.#mtimes = mtimes;
+  }
+}
