@@ -136,6 +136,42 @@ describe('LibraryStore', () => {
     expect(library.current(unread('a.jpg'))).toMatchObject({ size: 10 });
   });
 
+  it('shows sizes that arrive after the ids in the open image\'s details, without changing the listing, its order or its views', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    const unread = (id: string) => ({ ...entry(id), size: -1, mtimeMs: -1 });
+    library.onScanBatch({ ...packEntries(folderId, [unread('b/img10.jpg'), unread('b/img2.jpg'), unread('a.jpg')]), complete: true });
+    await tick();
+    const order = Array.from(library.names.order);
+    const version = library.version;
+    const shown = library.entryAt(1);
+    const detail = $derived(library.current(shown));
+    expect(detail).toEqual({ id: 'b/img2.jpg', name: 'img2.jpg', size: -1, mtimeMs: -1 });
+
+    library.onScanIdentities({ folderId, at: [1, 0, 2], sizes: [200, 100, 300], mtimes: [2000, 1000, 3000] });
+    expect(detail).toEqual({ id: 'b/img2.jpg', name: 'img2.jpg', size: 200, mtimeMs: 2000 });
+    expect(library.version).toBe(version);
+    expect(library.count).toBe(3);
+    expect(library.ids).toEqual(['b/img10.jpg', 'b/img2.jpg', 'a.jpg']);
+    expect(Array.from(library.names.order)).toEqual(order);
+    expect(listed(library).map((e) => e.size)).toEqual([100, 200, 300]);
+  });
+
+  it('lists only the complete rows of a batch whose columns disagree in length, and keeps later rows with their own sizes', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    library.onScanBatch({ folderId, ids: ['a.jpg', 'b.jpg'], sizes: [1], mtimes: [10, 20] });
+    library.onScanBatch({ ...packEntries(folderId, [{ id: 'c.jpg', name: 'c.jpg', size: 3, mtimeMs: 30 }]), complete: true });
+    await tick();
+    expect(library.count).toBe(2);
+    expect(listed(library)).toEqual([
+      { id: 'a.jpg', name: 'a.jpg', size: 1, mtimeMs: 10 },
+      { id: 'c.jpg', name: 'c.jpg', size: 3, mtimeMs: 30 },
+    ]);
+    expect(library.indexOf('b.jpg')).toBe(-1);
+    expect(library.indexOf('c.jpg')).toBe(1);
+  });
+
   it('lists the last batch of a listing at once, while sizes are still being read', async () => {
     const library = new LibraryStore(folderApi([]));
     await library.open('/photos');
