@@ -7,12 +7,17 @@ import { batchRows, nameOf } from '../../../app/scan-batch';
 // an ImageEntry is made for the few entries shown at a time.
 
 const firstCapacity = 1024;
+/** Entries made and kept for asking again: the detail panel, the open image and the focus. */
+const keptMax = 64;
 
 export class EntryColumns {
   /** Grows in place between resets, so a reader can tell a grown listing from a new one. */
   #ids: string[] = [];
   #sizes = new Float64Array(firstCapacity);
   #mtimes = new Float64Array(firstCapacity);
+  /** Entries handed out, by index, so asking again gives the same object until the row changes:
+   *  a view holding one (the open image loads its record per entry) is not re-run for nothing. */
+  #made = new Map<number, ImageEntry>();
 
   /** The ids in listing order; the same array while the listing grows. */
   get ids(): readonly string[] {
@@ -48,6 +53,7 @@ export class EntryColumns {
       if (!(i >= 0 && i < count)) continue;
       this.#sizes[i] = sizes[k];
       this.#mtimes[i] = mtimes[k];
+      this.#made.delete(i);
       written++;
     }
     return written;
@@ -57,11 +63,17 @@ export class EntryColumns {
     return i >= 0 && i < this.#ids.length ? this.#sizes[i] : -1;
   }
 
-  /** The entry at `i` as an object (a new one each call), or undefined past the end. */
+  /** The entry at `i` as an object, or undefined past the end: the same object while its row is
+   *  unchanged (as long as it is among the last few asked for), a new one once its size came. */
   entryAt(i: number): ImageEntry | undefined {
     const id = this.#ids[i];
     if (id === undefined) return undefined;
-    return { id, name: nameOf(id), size: this.#sizes[i], mtimeMs: this.#mtimes[i] };
+    const kept = this.#made.get(i);
+    if (kept) return kept;
+    if (this.#made.size >= keptMax) this.#made.clear();
+    const entry = { id, name: nameOf(id), size: this.#sizes[i], mtimeMs: this.#mtimes[i] };
+    this.#made.set(i, entry);
+    return entry;
   }
 
   private reserve(capacity: number): void {

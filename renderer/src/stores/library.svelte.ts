@@ -79,8 +79,9 @@ export class LibraryStore {
     return this.#entries.ids[index];
   }
 
-  /** The entry at `index` as an object (made on each call: for the few entries shown at a time),
-   *  or undefined. Its size and mtime are those known now: `current` follows their arrival. */
+  /** The entry at `index` as an object (made when asked: for the few entries shown at a time; the
+   *  same one when asked again while its row is unchanged), or undefined. Its size and mtime are
+   *  those known now: `current` follows their arrival. */
   entryAt(index: number): ImageEntry | undefined {
     return this.#entries.entryAt(index);
   }

@@ -30,8 +30,11 @@ describe('EntryColumns', () => {
       { id: 'b.jpg', name: 'b.jpg', size: -1, mtimeMs: -1 },
       { id: 'c.jpg', name: 'c.jpg', size: 30, mtimeMs: 3000 },
     ]);
-    // An entry handed out earlier is not changed under its reader.
+    // An entry handed out earlier is not changed under its reader; an unchanged row gives the same
+    // object again (the open image reloads its record when its entry changes).
     expect(before).toEqual({ id: 'c.jpg', name: 'c.jpg', size: -1, mtimeMs: -1 });
+    expect(columns.entryAt(1)).toBe(columns.entryAt(1));
+    expect(columns.entryAt(2)).not.toBe(before);
     // Columns of different lengths: only the rows all three have.
     expect(columns.identify({ at: [1, 0], sizes: [20], mtimes: [2000, 1] })).toBe(1);
     expect(columns.sizeAt(1)).toBe(20);
