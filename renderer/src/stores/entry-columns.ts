@@ -35,10 +35,13 @@ export class EntryColumns {
     const from = this.#ids.length;
     this.reserve(from + n);
     const { ids, sizes, mtimes } = batch;
+    const toIds = this.#ids;
+    const toSizes = this.#sizes;
+    const toMtimes = this.#mtimes;
     for (let i = 0; i < n; i++) {
-      this.#ids.push(ids[i]);
-      this.#sizes[from + i] = sizes[i];
-      this.#mtimes[from + i] = mtimes[i];
+      toIds.push(ids[i]);
+      toSizes[from + i] = sizes[i];
+      toMtimes[from + i] = mtimes[i];
     }
   }
 
@@ -47,13 +50,16 @@ export class EntryColumns {
   identify({ at, sizes, mtimes }: Pick<ScanIdentities, 'at' | 'sizes' | 'mtimes'>): number {
     const n = Math.min(at.length, sizes.length, mtimes.length);
     const count = this.#ids.length;
+    const toSizes = this.#sizes;
+    const toMtimes = this.#mtimes;
+    const made = this.#made;
     let written = 0;
     for (let k = 0; k < n; k++) {
       const i = at[k];
       if (!(i >= 0 && i < count)) continue;
-      this.#sizes[i] = sizes[k];
-      this.#mtimes[i] = mtimes[k];
-      this.#made.delete(i);
+      toSizes[i] = sizes[k];
+      toMtimes[i] = mtimes[k];
+      if (made.size > 0) made.delete(i);
       written++;
     }
     return written;
