@@ -36,14 +36,14 @@ export interface EvalInput {
 }
 
 /** The inputs of a folder's evaluation: each entry's id, its result (`results[i]` belongs to
- *  `entries[i]`) and its true labels. */
+ *  `ids[i]`) and its true labels. */
 export function folderEvalInputs(
-  entries: ReadonlyArray<{ id: string }>,
+  ids: readonly string[],
   results: ReadonlyArray<EvalInput['result']>,
   truth: ReadonlyMap<string, readonly string[]>,
 ): EvalInput[] {
-  const inputs: EvalInput[] = new Array(entries.length);
-  for (let i = 0; i < entries.length; i++) inputs[i] = { id: entries[i].id, result: results[i], truth: truth.get(entries[i].id) };
+  const inputs: EvalInput[] = new Array(ids.length);
+  for (let i = 0; i < ids.length; i++) inputs[i] = { id: ids[i], result: results[i], truth: truth.get(ids[i]) };
   return inputs;
 }
 

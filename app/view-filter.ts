@@ -128,8 +128,25 @@ export function naturalKey(lower: string): string {
   return key;
 }
 
+/** A listing as the name index reads it: its ids in listing order (the page keeps them so), or
+ *  entries with an id (main's listing cache). */
+export type NameSource = readonly string[] | ReadonlyArray<Pick<ImageEntry, 'id'>>;
+
+/** The lower-cased ids of `from[start…]`, appended to `lower`. */
+function pushLower(lower: string[], from: NameSource, start: number): void {
+  const n = from.length;
+  if (n <= start) return;
+  if (typeof from[start] === 'string') {
+    const ids = from as readonly string[];
+    for (let i = start; i < n; i++) lower.push(ids[i].toLowerCase());
+  } else {
+    const entries = from as ReadonlyArray<Pick<ImageEntry, 'id'>>;
+    for (let i = start; i < n; i++) lower.push(entries[i].id.toLowerCase());
+  }
+}
+
 /** Builds the name index of a folder listing (natural order: "img2" before "img10"). */
-export function buildNameIndex(entries: ReadonlyArray<Pick<ImageEntry, 'id'>>): NameIndex {
+export function buildNameIndex(entries: NameSource): NameIndex {
   return extendNameIndex({ lower: [], keys: [], order: new Int32Array(0), rank: new Int32Array(0) }, entries);
 }
 
@@ -139,7 +156,7 @@ export function buildNameIndex(entries: ReadonlyArray<Pick<ImageEntry, 'id'>>): 
  * they are merged in. `prev.lower` and `prev.keys` are extended in place (indices below their
  * old length keep their meaning).
  */
-export function extendNameIndex(prev: NameIndex, entries: ReadonlyArray<Pick<ImageEntry, 'id'>>): NameIndex {
+export function extendNameIndex(prev: NameIndex, entries: NameSource): NameIndex {
   const old = prev.order.length;
   const n = entries.length;
   const { lower, keys } = prev;
@@ -147,11 +164,8 @@ export function extendNameIndex(prev: NameIndex, entries: ReadonlyArray<Pick<Ima
   // An index built from a listing that came in order (sortedNameIndex) has no keys yet.
   for (let i = keys.length; i < old; i++) keys.push(naturalKey(lower[i]));
   keys.length = old;
-  for (let i = old; i < n; i++) {
-    const name = entries[i].id.toLowerCase();
-    lower.push(name);
-    keys.push(naturalKey(name));
-  }
+  pushLower(lower, entries, old);
+  for (let i = old; i < n; i++) keys.push(naturalKey(lower[i]));
   const compare = (a: number, b: number) => {
     const ka = keys[a];
     const kb = keys[b];
@@ -177,13 +191,13 @@ export function extendNameIndex(prev: NameIndex, entries: ReadonlyArray<Pick<Ima
  * stored that way): the order is the identity, so neither keys nor a sort are needed. `prev` must
  * be such an index of the first entries (or empty); its `lower` is extended in place.
  */
-export function sortedNameIndex(prev: NameIndex, entries: ReadonlyArray<Pick<ImageEntry, 'id'>>): NameIndex {
+export function sortedNameIndex(prev: NameIndex, entries: NameSource): NameIndex {
   const old = prev.order.length;
   const n = entries.length;
   const { lower, keys } = prev;
   lower.length = old;
   if (keys.length > old) keys.length = old;
-  for (let i = old; i < n; i++) lower.push(entries[i].id.toLowerCase());
+  pushLower(lower, entries, old);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   return { lower, keys, order, rank: order.slice() };

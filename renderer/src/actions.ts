@@ -49,7 +49,7 @@ function sourceText(s: Settings): string {
 export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
   const { library, review, job, settings, selection, endpoint, web, evaluation, exporter } = stores;
   const persistTimers: Record<string, ReturnType<typeof setTimeout>> = {};
-  const idAt = (pos: number): string | undefined => review.entryAt(pos)?.id;
+  const idAt = (pos: number): string | undefined => review.idAt(pos);
 
   async function openPath(path: string): Promise<void> {
     return openThen(() => library.open(path));
@@ -146,7 +146,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       if (choice.kind === 'evaluation') return exportEvaluation(choice.export, choice.onlyConfirmed ?? false);
       const folderId = library.folder?.folderId ?? '';
       if (!folderId) return;
-      const ids = choice.shownOnly ? Array.from(review.view.order, (i) => library.entries[i].id) : undefined;
+      const ids = choice.shownOnly ? Array.from(review.view.order, (i) => library.ids[i]) : undefined;
       const outcome = await exporter.run(folderId, choice.format, ids, { keepSubfolders: choice.keepSubfolders });
       // A written export is news that passes; a failure stays until read.
       if (outcome) ui.notify(outcome, outcome.kind === 'info');

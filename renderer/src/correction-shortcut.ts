@@ -19,7 +19,7 @@ export function createCorrectionKey(stores: CorrectionStores, ui: UiStore): (eve
 
   /** Where a correction goes: the open image, else the focused tile (and the selection it is part of). */
   function targets(): string[] {
-    const id = review.entryAt(ui.detailPos ?? ui.focusPos)?.id;
+    const id = review.idAt(ui.detailPos ?? ui.focusPos);
     if (!id) return [];
     if (ui.detailPos === null && selection.has(id) && selection.size > 1) return selection.ids();
     return [id];

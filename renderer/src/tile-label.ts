@@ -1,6 +1,7 @@
 import type { ResultSummary } from '../../app/types';
 import type { Labels } from '../../app/view-filter';
 import { formatPercent } from '../../app/format';
+import { nameOf } from '../../app/scan-batch';
 import type { LibraryStore } from './stores/library.svelte';
 import type { ReviewStore } from './stores/review.svelte';
 import type { TileState } from './components/tile-state';
@@ -22,10 +23,11 @@ export function tileState(review: ReviewStore, id: string, result: ResultSummary
   return review.thumbErrors.has(id) ? 'error' : 'unclassified';
 }
 
-/** The accessible name of the tile of `entries[index]`. */
+/** The accessible name of the tile of the listing's entry `index`. */
 export function tileLabel(library: LibraryStore, review: ReviewStore, index: number): string {
-  const entry = library.entries[index];
-  if (!entry) return '';
+  const id = library.idAt(index);
+  if (id === undefined) return '';
+  const entry = { id, name: nameOf(id) };
   const result = review.aligned[index];
   const live = review.liveState(entry.id);
   if (result?.status === 'done') {

@@ -256,7 +256,7 @@ describe('corrections overlay', () => {
 describe('folderEvalInputs', () => {
   it('pairs each entry with the result at its index and its true labels', () => {
     const result = { status: 'done' as const, multiLabel: false, scores: [['cat', 0.9]] as Array<[string, number]> };
-    const inputs = folderEvalInputs([{ id: 'a.jpg' }, { id: 'b.jpg' }], [result, undefined], new Map([['b.jpg', ['dog']]]));
+    const inputs = folderEvalInputs(['a.jpg', 'b.jpg'], [result, undefined], new Map([['b.jpg', ['dog']]]));
     expect(inputs).toEqual([
       { id: 'a.jpg', result, truth: undefined },
       { id: 'b.jpg', result: undefined, truth: ['dog'] },

@@ -278,6 +278,18 @@ describe('extendNameIndex', () => {
     }
     expect(Array.from(index.order, (i) => all[i].id)).toEqual(['a.jpg', 'b/x.jpg', 'e.jpg', 'é.jpg', 'IMG1.jpg', 'img2.jpg', 'img2.JPG', 'img10.jpg', 'z/9.png', 'z/10.png']);
   });
+
+  it('indexes a listing given as its ids (as the page keeps it) exactly as one given as entries', () => {
+    const ids = ['img10.jpg', 'b/x.jpg', 'img2.jpg', 'a.jpg', 'IMG1.jpg', 'é.jpg', 'e.jpg'];
+    let fromIds = buildNameIndex([]);
+    let fromEntries = buildNameIndex([]);
+    for (const end of [2, 5, 7]) {
+      fromIds = extendNameIndex(fromIds, ids.slice(0, end));
+      fromEntries = extendNameIndex(fromEntries, ids.slice(0, end).map(entry));
+      expect(fromIds).toEqual(fromEntries);
+    }
+    expect(sortedNameIndex(buildNameIndex([]), ['a.jpg', 'B.jpg'])).toEqual(sortedNameIndex(buildNameIndex([]), ['a.jpg', 'B.jpg'].map(entry)));
+  });
 });
 
 describe('sortedNameIndex', () => {

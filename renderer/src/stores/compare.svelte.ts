@@ -91,7 +91,7 @@ export class CompareStore {
     this.aligned = $derived.by(() => {
       void this.#version;
       void this.library.version;
-      return alignResults(this.library.entries, this.byId);
+      return alignResults(this.library.ids, this.byId);
     });
     this.disagree = $derived(this.model ? disagreements(this.review.aligned, this.aligned, this.review.rule) : new Set<number>());
     this.comparable = $derived(this.model ? comparable(this.review.aligned, this.aligned) : 0);

@@ -133,18 +133,18 @@ export class EvaluationStore {
     this.prepared = $derived.by(() => {
       void this.library.version;
       void this.resultsTick;
-      const entries = this.library.entries;
+      const ids = this.library.ids;
       // Read without tracking: a running job changes results several times a second, and preparing
       // 50,000 results with many classes takes long enough to stutter the UI; resultsTick paces it.
       const aligned = untrack(() => this.review.aligned);
-      return prepareEvaluation(folderEvalInputs(entries, aligned, this.truth), this.review.prepared.classNames);
+      return prepareEvaluation(folderEvalInputs(ids, aligned, this.truth), this.review.prepared.classNames);
     });
     this.metrics = $derived(evaluateAt(this.prepared, this.review.rule));
     // A string, so the evaluation below is asked for again when the classes change, not on every
     // change of the results (each request re-reads every stored result in main).
     this.classesKey = $derived(this.review.prepared.classNames.join('\n'));
     this.mistakes = $derived.by(() => {
-      const mask = new Uint8Array(this.library.entries.length);
+      const mask = new Uint8Array(this.library.ids.length);
       for (const id of mistakeIds(this.prepared, this.review.rule)) {
         const at = this.library.indexOf(id);
         if (at >= 0) mask[at] = 1;

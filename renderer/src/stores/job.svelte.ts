@@ -54,7 +54,7 @@ export class JobStore {
           : mode === 'failed'
             ? this.review.idsWhere((r) => r?.status === 'error')
             : mode === 'force'
-              ? this.library.entries.map((e) => e.id)
+              ? this.library.ids.slice()
               : this.review.idsWhere((r) => r === undefined || r.stale);
       this.review.markQueued(queued);
       this.onProgress(await this.api.startJob(request));

@@ -1,7 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanIdentities, ScanProblem } from '../../../app/types';
-import { unpackEntries } from '../../../app/scan-batch';
+import { EntryColumns } from './entry-columns';
 import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
 import type { HeldScanEvent, StartFolder } from '../start-folder';
@@ -9,14 +9,14 @@ import type { HeldScanEvent, StartFolder } from '../start-folder';
 /** How long a cached listing's batches may wait for the rest of it before being indexed. */
 const sortedFlushMs = 1000;
 
-// The open folder and its listing. Entries live in a plain array (50,000 proxies would cost more
-// than the grid); `version` is the reactive signal that the array or its name index changed.
+// The open folder and its listing. Entries live in columns (entry-columns.ts: no proxy and no
+// object per image); `version` is the reactive signal that the listing or its name index changed.
 
 export class LibraryStore {
   #folder = $state<FolderInfo | null>(null);
   #opening = $state(false);
   #scanning = $state(false);
-  /** Bumped whenever `entries` / `names` change. */
+  /** Bumped whenever the listed ids / `names` change. */
   #version = $state(0);
   /** Bumped when sizes and mtimes of listed entries arrive. */
   #identities = $state(0);
@@ -30,7 +30,7 @@ export class LibraryStore {
     return this.#error;
   }
 
-  entries: ImageEntry[] = [];
+  #entries = new EntryColumns();
   get folder() {
     return this.#folder;
   }
@@ -65,15 +65,34 @@ export class LibraryStore {
 
   get count(): number {
     void this.#version;
-    return this.entries.length;
+    return this.#entries.count;
   }
 
-  /** Index of an image in `entries`, or -1. */
+  /** The listed ids, in listing order (an entry's index is its position here). The same array
+   *  while a scan appends to it, a new one per folder; not tracked: read `version` to follow it. */
+  get ids(): readonly string[] {
+    return this.#entries.ids;
+  }
+
+  /** The id of the entry at `index`, or undefined. */
+  idAt(index: number): string | undefined {
+    return this.#entries.ids[index];
+  }
+
+  /** The entry at `index` as an object (made when asked: for the few entries shown at a time; the
+   *  same one when asked again while its row is unchanged), or undefined. Its size and mtime are
+   *  those known now: `current` follows their arrival. */
+  entryAt(index: number): ImageEntry | undefined {
+    return this.#entries.entryAt(index);
+  }
+
+  /** Index of an image in the listing, or -1. */
   indexOf(id: string): number {
     const known = this.indexById.get(id);
-    if (known !== undefined || this.indexed === this.entries.length) return known ?? -1;
-    for (let i = this.indexed; i < this.entries.length; i++) this.indexById.set(this.entries[i].id, i);
-    this.indexed = this.entries.length;
+    const ids = this.#entries.ids;
+    if (known !== undefined || this.indexed === ids.length) return known ?? -1;
+    for (let i = this.indexed; i < ids.length; i++) this.indexById.set(ids[i], i);
+    this.indexed = ids.length;
     return this.indexById.get(id) ?? -1;
   }
 
@@ -167,16 +186,11 @@ export class LibraryStore {
     this.pending.set(event.folderId, list);
   }
 
-  /** Replaces the entries (new objects, so a view holding the old one is not changed under it).
-   *  Not a `version` change (ids and order stay; re-running every view at 250,000 would cost far
-   *  more): readers of sizes and mtimes follow `current`. */
-  private identify({ at, sizes, mtimes }: ScanIdentities): void {
-    const n = Math.min(at.length, sizes.length, mtimes.length);
-    for (let k = 0; k < n; k++) {
-      const old = this.entries[at[k]];
-      if (old) this.entries[at[k]] = { id: old.id, name: old.name, size: sizes[k], mtimeMs: mtimes[k] };
-    }
-    if (n > 0) this.#identities += 1;
+  /** Writes sizes and mtimes into the columns (entries handed out earlier keep theirs). Not a
+   *  `version` change (ids and order stay; re-running every view at 250,000 would cost far more):
+   *  readers of sizes and mtimes follow `current`. */
+  private identify(identities: ScanIdentities): void {
+    if (this.#entries.identify(identities) > 0) this.#identities += 1;
   }
 
   /** The listing's latest copy of `entry` (its size and mtime may arrive after its id), tracked. */
@@ -184,7 +198,7 @@ export class LibraryStore {
     void this.#identities;
     if (!entry || entry.size >= 0) return entry;
     const at = this.indexOf(entry.id);
-    return at >= 0 ? this.entries[at] : entry;
+    return at >= 0 && this.#entries.sizeAt(at) >= 0 ? this.#entries.entryAt(at) : entry;
   }
 
   onScanDone(done: ScanDone): void {
@@ -218,7 +232,7 @@ export class LibraryStore {
 
   private reset(info: FolderInfo | null): void {
     this.#folder = info;
-    this.entries = [];
+    this.#entries = new EntryColumns();
     this.indexById = new Map();
     this.indexed = 0;
     this.inOrder = true;
@@ -229,7 +243,7 @@ export class LibraryStore {
 
   /** A scan yields each id once (main keys its entries by id), so batches append without a lookup. */
   private append(batch: ScanBatch): void {
-    unpackEntries(batch, this.entries);
+    this.#entries.append(batch);
     if (!batch.sorted) this.inOrder = false;
   }
 
@@ -250,10 +264,11 @@ export class LibraryStore {
   private indexNow(): void {
     // The scan's end after its last batch was indexed: nothing changed, and a new index would
     // re-run every view of the folder (a quarter second at 250,000).
-    if (this.entries.length === this.#names.order.length && this.entries.length > 0) return;
+    const ids = this.#entries.ids;
+    if (ids.length === this.#names.order.length && ids.length > 0) return;
     const started = performance.now();
     // Entries only grow between resets, so the index merges in what arrived since the last one.
-    this.#names = this.inOrder ? sortedNameIndex(this.#names, this.entries) : extendNameIndex(this.#names, this.entries);
+    this.#names = this.inOrder ? sortedNameIndex(this.#names, ids) : extendNameIndex(this.#names, ids);
     this.lastIndexMs = performance.now() - started;
     this.lastFlush = performance.now();
     this.#version += 1;

@@ -1,6 +1,6 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { ImageEntry, ResultSummary } from '../../../app/types';
+import type { ResultSummary } from '../../../app/types';
 import { decodeResults, ScoreSharing } from '../../../app/result-columns';
 import { toAppError } from '../api';
 
@@ -11,12 +11,12 @@ import { toAppError } from '../api';
 const firstPage = 10_000;
 const laterPages = 50_000;
 
-/** Each entry's result by its id (undefined where there is none), in the entries' order. */
-export function alignResults(entries: readonly ImageEntry[], byId: ReadonlyMap<string, ResultSummary>): Array<ResultSummary | undefined> {
-  const out = new Array<ResultSummary | undefined>(entries.length);
+/** Each listed id's result (undefined where there is none), in the listing's order. */
+export function alignResults(ids: readonly string[], byId: ReadonlyMap<string, ResultSummary>): Array<ResultSummary | undefined> {
+  const out = new Array<ResultSummary | undefined>(ids.length);
   // While a folder without results is scanned, each batch would otherwise look up every id.
   if (byId.size === 0) return out;
-  for (let i = 0; i < entries.length; i++) out[i] = byId.get(entries[i].id);
+  for (let i = 0; i < ids.length; i++) out[i] = byId.get(ids[i]);
   return out;
 }
 
@@ -26,7 +26,7 @@ export function alignResults(entries: readonly ImageEntry[], byId: ReadonlyMap<s
  * of results looked up every id again, where only the new entries and the changed ids need it.
  */
 export class ResultAlignment {
-  #entries: readonly ImageEntry[] | null = null;
+  #ids: readonly string[] | null = null;
   #out: Array<ResultSummary | undefined> = [];
   /** Ids whose result changed since the last alignment; null: anything may have. */
   #changed: string[] | null = null;
@@ -41,22 +41,22 @@ export class ResultAlignment {
     this.#changed = null;
   }
 
-  /** alignResults(entries, byId), from the last alignment when `entries` is the same (grown) array. */
-  align(entries: readonly ImageEntry[], byId: ReadonlyMap<string, ResultSummary>, indexOf: (id: string) => number): Array<ResultSummary | undefined> {
+  /** alignResults(ids, byId), from the last alignment when `ids` is the same (grown) array. */
+  align(ids: readonly string[], byId: ReadonlyMap<string, ResultSummary>, indexOf: (id: string) => number): Array<ResultSummary | undefined> {
     const prev = this.#out;
     const changed = this.#changed;
     let out: Array<ResultSummary | undefined>;
-    if (this.#entries === entries && changed && prev.length <= entries.length && changed.length * 2 < entries.length) {
+    if (this.#ids === ids && changed && prev.length <= ids.length && changed.length * 2 < ids.length) {
       // A new array: views built from the previous one keep reading what they were built from.
       out = prev.slice();
-      out.length = entries.length;
-      if (byId.size > 0) for (let i = prev.length; i < entries.length; i++) out[i] = byId.get(entries[i].id);
+      out.length = ids.length;
+      if (byId.size > 0) for (let i = prev.length; i < ids.length; i++) out[i] = byId.get(ids[i]);
       for (const id of changed) {
         const i = indexOf(id);
         if (i >= 0 && i < prev.length) out[i] = byId.get(id);
       }
-    } else out = alignResults(entries, byId);
-    this.#entries = entries;
+    } else out = alignResults(ids, byId);
+    this.#ids = ids;
     this.#out = out;
     this.#changed = [];
     return out;

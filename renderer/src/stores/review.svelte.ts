@@ -88,7 +88,7 @@ export class ReviewStore {
     this.aligned = $derived.by(() => {
       void this.#version;
       void this.library.version;
-      return this.alignment.align(this.library.entries, this.byId, (id) => this.library.indexOf(id));
+      return this.alignment.align(this.library.ids, this.byId, (id) => this.library.indexOf(id));
     });
     // Facts per image are gathered when results change; filters, sort and threshold reuse them.
     this.prepared = $derived(prepareView(this.library.names, this.aligned));
@@ -104,7 +104,12 @@ export class ReviewStore {
 
   /** The image at position `pos` of the current view (filtered and sorted), if any. */
   entryAt(pos: number): ImageEntry | undefined {
-    return this.library.entries[this.view.order[pos]];
+    return this.library.entryAt(this.view.order[pos]);
+  }
+
+  /** The id of the image at position `pos` of the current view, if any. */
+  idAt(pos: number): string | undefined {
+    return this.library.idAt(this.view.order[pos]);
   }
 
   result(id: string): ResultSummary | undefined {
@@ -245,8 +250,8 @@ export class ReviewStore {
   idsWhere(predicate: (result: ResultSummary | undefined) => boolean): string[] {
     const aligned = this.aligned;
     const out: string[] = [];
-    this.library.entries.forEach((entry, i) => {
-      if (predicate(aligned[i])) out.push(entry.id);
+    this.library.ids.forEach((id, i) => {
+      if (predicate(aligned[i])) out.push(id);
     });
     return out;
   }

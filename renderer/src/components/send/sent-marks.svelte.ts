@@ -1,6 +1,5 @@
 import type { Api } from '../../../../app/contract';
 import type { SendProgress, SentMark } from '../../../../app/dataset-send';
-import type { ImageEntry } from '../../../../app/types';
 
 // What the open folder has sent to Roboflow (per image: project, batch, split, when), and the
 // progress of sends, from main's `sendProgress` events. A send that ends reloads the marks, so
@@ -32,11 +31,11 @@ export class SentMarksStore {
   }
 
   /** The entry indices the filter keeps, or null when it keeps every image. */
-  allowed(entries: readonly ImageEntry[]): ReadonlySet<number> | null {
+  allowed(ids: readonly string[]): ReadonlySet<number> | null {
     if (this.filter === 'all') return null;
     const sent = this.filter === 'sent';
     const out = new Set<number>();
-    for (let i = 0; i < entries.length; i++) if (this.byId.has(entries[i].id) === sent) out.add(i);
+    for (let i = 0; i < ids.length; i++) if (this.byId.has(ids[i]) === sent) out.add(i);
     return out;
   }
 

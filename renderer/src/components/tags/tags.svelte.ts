@@ -1,5 +1,4 @@
 import { tagCounts } from '../../../../app/annotations';
-import type { ImageEntry } from '../../../../app/types';
 import type { CorrectionsStore } from '../../stores/corrections.svelte';
 
 // Tags and notes in the window: the folder's tags with how many images carry each (the sidebar's
@@ -61,12 +60,12 @@ export class TagsStore {
   }
 
   /** The entry indices the tag filter keeps, or null when it keeps every image. */
-  allowed(entries: readonly ImageEntry[]): ReadonlySet<number> | null {
+  allowed(ids: readonly string[]): ReadonlySet<number> | null {
     if (this.#selected.size === 0) return null;
     const byId = this.#corrections.byId;
     const out = new Set<number>();
-    for (let i = 0; i < entries.length; i++) {
-      const tags = byId.get(entries[i].id)?.tags;
+    for (let i = 0; i < ids.length; i++) {
+      const tags = byId.get(ids[i])?.tags;
       if (tags?.some((tag) => this.#selected.has(tag))) out.add(i);
     }
     return out;

@@ -1,6 +1,7 @@
 import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { appError } from '../../../../app/errors';
+import { nameOf } from '../../../../app/scan-batch';
 import { normaliseSettings } from '../../../../app/settings';
 import type { ResultSummary } from '../../../../app/types';
 import type { Stores } from '../../../../renderer/src/stores/app-stores';
@@ -54,7 +55,7 @@ describe('CompareStore', () => {
   it('"Models disagree" narrows the grid to those images', async () => {
     const { compare, review, library } = await comparing(twoModels());
     compare.setOnlyDisagree(true);
-    expect(Array.from(review.view.order, (i) => library.entries[i].name)).toEqual(['b.jpg']);
+    expect(Array.from(review.view.order, (i) => nameOf(library.ids[i]))).toEqual(['b.jpg']);
     compare.setOnlyDisagree(false);
     expect(review.view.order).toHaveLength(3);
   });

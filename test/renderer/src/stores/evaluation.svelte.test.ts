@@ -48,7 +48,7 @@ describe('EvaluationStore', () => {
     const dog = evaluation.prepared.classes.indexOf('dog');
     evaluation.showCell(cat, dog);
     expect(evaluation.cell).toEqual({ truth: 'cat', predicted: 'dog', count: 1 });
-    expect(Array.from(review.view.order, (i) => library.entries[i].id)).toEqual(['cat/2.jpg']);
+    expect(Array.from(review.view.order, (i) => library.ids[i])).toEqual(['cat/2.jpg']);
     evaluation.clearCell();
     expect(evaluation.cell).toBeNull();
     expect(review.view.order).toHaveLength(4);

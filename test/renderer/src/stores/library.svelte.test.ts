@@ -7,6 +7,8 @@ import { packEntries } from '../../../../app/scan-batch';
 import { openStartFolder } from '../../../../renderer/src/start-folder';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+/** Every listed entry, in listing order. */
+const listed = (library: LibraryStore) => Array.from({ length: library.count }, (_, i) => library.entryAt(i)!);
 
 describe('LibraryStore', () => {
   it('opens a folder and lists the images as the scan finds them, batches that came before the answer included', async () => {
@@ -31,7 +33,7 @@ describe('LibraryStore', () => {
     library.onScanDone({ folderId, total: 3, problems: [{ path: 'broken', code: 'unreadable_folder', message: 'Permission denied' }], ms: 5, cancelled: false });
     await tick();
     expect(library.scanning).toBe(false);
-    expect(library.entries.map((e) => e.name)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+    expect(listed(library).map((e) => e.name)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
     expect(library.indexOf('c.jpg')).toBe(2);
     expect(library.indexOf('other.jpg')).toBe(-1);
     expect(library.problems).toHaveLength(1);
@@ -55,7 +57,7 @@ describe('LibraryStore', () => {
     await tick();
     expect(library.folder?.name).toBe('photos');
     expect(library.scanning).toBe(false);
-    expect(library.entries.map((e) => [e.id, e.size])).toEqual([['a.jpg', -1], ['b.jpg', 7]]);
+    expect(listed(library).map((e) => [e.id, e.size])).toEqual([['a.jpg', -1], ['b.jpg', 7]]);
     expect(Array.from(library.names.order)).toEqual([0, 1]);
     expect(api.requests('openFolder')).toEqual([]);
   });
@@ -70,11 +72,11 @@ describe('LibraryStore', () => {
       api.emit('scanDone', { folderId, total: 3, problems: [], ms: 1, cancelled: false });
       const library = new LibraryStore(api);
       await library.openStart(start);
-      expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['img2.jpg', 'img10.jpg']);
+      expect(Array.from(library.names.order, (i) => library.ids[i])).toEqual(['img2.jpg', 'img10.jpg']);
       expect(library.count).toBe(3);
       expect(library.scanning).toBe(false);
       await vi.advanceTimersByTimeAsync(100);
-      expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['img1.jpg', 'img2.jpg', 'img10.jpg']);
+      expect(Array.from(library.names.order, (i) => library.ids[i])).toEqual(['img1.jpg', 'img2.jpg', 'img10.jpg']);
     } finally {
       vi.useRealTimers();
     }
@@ -98,7 +100,7 @@ describe('LibraryStore', () => {
     library.onScanBatch({ ...packEntries(folderId, inOrder.slice(2).map(entry)), sorted: true });
     library.onScanDone({ folderId, total: 6, problems: [], ms: 1, cancelled: false, cached: true });
     await tick();
-    const shown = () => Array.from(library.names.order, (i) => library.entries[i].id);
+    const shown = () => Array.from(library.names.order, (i) => library.ids[i]);
     expect(shown()).toEqual(inOrder);
     expect(library.names.lower[3]).toBe('é.jpg');
     expect(library.indexOf('img3.jpg')).toBe(5);
@@ -127,11 +129,47 @@ describe('LibraryStore', () => {
     };
     await library.open('/photos');
     library.onScanBatch(packEntries(folderId, [unread('c.jpg')]));
-    expect(library.current(library.entries[0])).toMatchObject({ size: -1 });
+    expect(library.current(library.entryAt(0))).toMatchObject({ size: -1 });
     library.onScanIdentities({ folderId, at: [2, 0], sizes: [30, 10], mtimes: [3000, 1000] });
     library.onScanIdentities({ folderId: 'ffffffffffffffff', at: [0], sizes: [99], mtimes: [99] });
-    expect(library.entries.map((e) => [e.id, e.size, e.mtimeMs])).toEqual([['a.jpg', 10, 1000], ['b.jpg', 20, 2000], ['c.jpg', 30, 3000]]);
+    expect(listed(library).map((e) => [e.id, e.size, e.mtimeMs])).toEqual([['a.jpg', 10, 1000], ['b.jpg', 20, 2000], ['c.jpg', 30, 3000]]);
     expect(library.current(unread('a.jpg'))).toMatchObject({ size: 10 });
+  });
+
+  it('shows sizes that arrive after the ids in the open image\'s details, without changing the listing, its order or its views', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    const unread = (id: string) => ({ ...entry(id), size: -1, mtimeMs: -1 });
+    library.onScanBatch({ ...packEntries(folderId, [unread('b/img10.jpg'), unread('b/img2.jpg'), unread('a.jpg')]), complete: true });
+    await tick();
+    const order = Array.from(library.names.order);
+    const version = library.version;
+    const shown = library.entryAt(1);
+    const detail = $derived(library.current(shown));
+    expect(detail).toEqual({ id: 'b/img2.jpg', name: 'img2.jpg', size: -1, mtimeMs: -1 });
+
+    library.onScanIdentities({ folderId, at: [1, 0, 2], sizes: [200, 100, 300], mtimes: [2000, 1000, 3000] });
+    expect(detail).toEqual({ id: 'b/img2.jpg', name: 'img2.jpg', size: 200, mtimeMs: 2000 });
+    expect(library.version).toBe(version);
+    expect(library.count).toBe(3);
+    expect(library.ids).toEqual(['b/img10.jpg', 'b/img2.jpg', 'a.jpg']);
+    expect(Array.from(library.names.order)).toEqual(order);
+    expect(listed(library).map((e) => e.size)).toEqual([100, 200, 300]);
+  });
+
+  it('lists only the complete rows of a batch whose columns disagree in length, and keeps later rows with their own sizes', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    library.onScanBatch({ folderId, ids: ['a.jpg', 'b.jpg'], sizes: [1], mtimes: [10, 20] });
+    library.onScanBatch({ ...packEntries(folderId, [{ id: 'c.jpg', name: 'c.jpg', size: 3, mtimeMs: 30 }]), complete: true });
+    await tick();
+    expect(library.count).toBe(2);
+    expect(listed(library)).toEqual([
+      { id: 'a.jpg', name: 'a.jpg', size: 1, mtimeMs: 10 },
+      { id: 'c.jpg', name: 'c.jpg', size: 3, mtimeMs: 30 },
+    ]);
+    expect(library.indexOf('b.jpg')).toBe(-1);
+    expect(library.indexOf('c.jpg')).toBe(1);
   });
 
   it('lists the last batch of a listing at once, while sizes are still being read', async () => {
@@ -146,7 +184,7 @@ describe('LibraryStore', () => {
     expect(library.names.order).toHaveLength(2);
     library.onScanBatch({ ...packEntries(folderId, [entry('d.jpg')]), complete: true });
     await tick();
-    expect(Array.from(library.names.order, (i) => library.entries[i].id)).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
+    expect(Array.from(library.names.order, (i) => library.ids[i])).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
     expect(library.scanning).toBe(true);
   });
 

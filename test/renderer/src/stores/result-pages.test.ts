@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ImageEntry, ResultSummary } from '../../../../app/types';
+import type { ResultSummary } from '../../../../app/types';
 import { alignResults, Batch, ResultAlignment } from '../../../../renderer/src/stores/result-pages';
 
-const entry = (id: string): ImageEntry => ({ id, name: id, size: 1, mtimeMs: 0 });
 const result = (id: string, name: string): ResultSummary => ({ id, status: 'done', stale: false, multiLabel: false, scores: [[name, 0.9]] });
 
 describe('alignResults', () => {
@@ -11,7 +10,7 @@ describe('alignResults', () => {
       ['b', result('b', 'red')],
       ['x', result('x', 'blue')],
     ]);
-    expect(alignResults([entry('a'), entry('b')], byId)).toEqual([undefined, result('b', 'red')]);
+    expect(alignResults(['a', 'b'], byId)).toEqual([undefined, result('b', 'red')]);
     expect(alignResults([], byId)).toEqual([]);
   });
 });
@@ -21,16 +20,16 @@ describe('ResultAlignment', () => {
     let seed = 3;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const alignment = new ResultAlignment();
-    let entries: ImageEntry[] = [];
+    let entries: string[] = [];
     let byId = new Map<string, ResultSummary>();
-    const indexOf = (id: string) => entries.findIndex((e) => e.id === id);
+    const indexOf = (id: string) => entries.indexOf(id);
     let previous: Array<ResultSummary | undefined> = [];
     for (let step = 0; step < 300; step++) {
       const r = rnd();
       if (r < 0.35) {
         // The scan appends to the same array.
         const more = Math.floor(rnd() * 12);
-        for (let k = 0; k < more; k++) entries.push(entry(`img${entries.length}`));
+        for (let k = 0; k < more; k++) entries.push(`img${entries.length}`);
       } else if (r < 0.75) {
         // Results for listed ids, ids not listed yet, and replacements of earlier ones.
         const ids = Array.from({ length: Math.floor(rnd() * 6) }, () => `img${Math.floor(rnd() * (entries.length + 10))}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appError } from '../../../../app/errors';
+import { nameOf } from '../../../../app/scan-batch';
 import { LibraryStore } from '../../../../renderer/src/stores/library.svelte';
 import { ReviewStore } from '../../../../renderer/src/stores/review.svelte';
 import { done, entry, failed, folderApi, folderId, openFolder } from '../../../support/renderer-fixtures.svelte';
@@ -18,7 +19,7 @@ async function reviewFolder(): Promise<{ review: ReviewStore; library: LibrarySt
   const review = new ReviewStore(api, library);
   await openFolder(library, entries);
   await review.load(folderId);
-  const shown = () => Array.from(review.view.order, (i) => library.entries[i].name);
+  const shown = () => Array.from(review.view.order, (i) => nameOf(library.ids[i]));
   return { review, library, shown };
 }
 

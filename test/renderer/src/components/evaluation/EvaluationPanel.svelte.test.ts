@@ -42,7 +42,7 @@ describe('Evaluation panel', () => {
     const cell = screen.getByRole('button', { name: 'true cat, predicted dog: 1 image' });
     await userEvent.setup().click(cell);
     expect(cell).toHaveAttribute('aria-pressed', 'true');
-    expect(Array.from(stores.review.view.order, (i) => stores.library.entries[i].id)).toEqual(['cat/2.jpg']);
+    expect(Array.from(stores.review.view.order, (i) => stores.library.ids[i])).toEqual(['cat/2.jpg']);
   });
 
   it('Row % shows each cell as a share of its true class', async () => {
