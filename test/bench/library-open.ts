@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       const listings = path.join(dataDir, 'listings');
       for (let waited = 0; waited < 20_000 && open === 'first'; waited += 100) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        if (existsSync(listings) && readdirSync(listings).some((name) => name.endsWith('.json'))) break;
+        if (existsSync(listings) && readdirSync(listings).some((name) => name.endsWith('.listing'))) break;
       }
       await library.close();
     }
