@@ -8,6 +8,7 @@ import type { FolderInfo, ImageEntry, ScanDone, ScanIdentities, ScanProblem } fr
 import type { Emit, Ports } from '../ports';
 import type { EventName, Events } from '../../app/contract';
 import { EntryTable } from './entry-table';
+import type { Foreground } from './foreground';
 import type { CachedListing, ListingCache } from './listing-cache';
 import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
@@ -95,7 +96,10 @@ export async function resolveInside(root: string, id: string): Promise<string> {
   return real;
 }
 
-export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Library {
+export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreground?: Foreground }): Library {
+  /** A background pass's turn: behind pending thumbnails when main serves any. */
+  const foreground = opts.foreground;
+  const backgroundTurn = foreground ? () => foreground.turn() : turn;
   const roots = new Map<string, FolderInfo>();
   const states = new Map<string, FolderState>();
   let running: { abort: AbortController; finished: Promise<ScanDone> } | null = null;
@@ -297,7 +301,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
         sentAt = now;
       }
       if (now - turnAt >= backgroundTurnMs) {
-        await turn();
+        await backgroundTurn();
         turnAt = performance.now();
       }
     }
@@ -345,7 +349,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
       if ((row & 63) !== 63) continue;
       entries.indexUpTo(row + 1);
       if (performance.now() - last >= backgroundTurnMs) {
-        await turn();
+        await backgroundTurn();
         last = performance.now();
       }
     }

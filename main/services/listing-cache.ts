@@ -73,7 +73,8 @@ export interface ListingCache {
   forget(info: FolderInfo): Promise<void>;
 }
 
-export function createListingCache(opts: { dir: string }): ListingCache {
+export function createListingCache(opts: { dir: string; turn?: () => Promise<void> }): ListingCache {
+  const turn = opts.turn ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const baseOf = (info: FolderInfo) => path.join(opts.dir, `${info.folderId}-${info.recursive ? 'r' : 'f'}`);
 
   return {
@@ -95,7 +96,7 @@ export function createListingCache(opts: { dir: string }): ListingCache {
       const n = ids.length;
       if (n > maxEntries || sizes.length !== n || mtimes.length !== n) return;
       for (let i = 0; i < n; i++) if (ids[i].includes('\n')) return; // would split into two ids
-      const order = await naturalOrder(ids);
+      const order = await naturalOrder(ids, turn);
       const sortedIds = new Array<string>(n);
       const columns = new Float64Array(2 * n);
       for (let k = 0; k < n; k++) {
@@ -223,14 +224,14 @@ function isHeader(value: unknown): value is Header {
 
 /** Indices of `ids` in natural name order, built in steps with event-loop turns between them
  *  (at 250,000 entries the whole sort at once would hold thumbnails and IPC for a second). */
-async function naturalOrder(ids: readonly string[]): Promise<Int32Array> {
+async function naturalOrder(ids: readonly string[], turn: () => Promise<void>): Promise<Int32Array> {
   const step = 20_000;
   const entries = ids.map((id) => ({ id }));
   let index = buildNameIndex([]);
   for (let end = 0; end < entries.length; ) {
     end = Math.min(entries.length, end + step);
     index = extendNameIndex(index, entries.slice(0, end));
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await turn();
   }
   return index.order;
 }
