@@ -316,6 +316,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     const { folderId } = info;
     const count = cached.ids.length;
     entries.adopt(cached.ids, cached.sizes, cached.mtimes);
+    // An empty folder's listing still ends, as a scan's does.
+    if (count === 0) send('scanBatch', { ...packColumns(folderId, cached), sorted: true, complete: true });
     for (let at = 0; at < count && !signal.aborted; ) {
       const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, count);
       send('scanBatch', { ...packColumns(folderId, cached, at, end), sorted: true, complete: end === count });

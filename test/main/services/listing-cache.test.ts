@@ -210,6 +210,17 @@ describe('listing cache file', () => {
     expect(served.has('d0/missing.jpg')).toBe(false);
   });
 
+  it('ends the listing of an empty folder served from the cache, as its scan did', async () => {
+    const root = await folder();
+    const dataDir = await folder();
+    await fs.utimes(root, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const first = await open(dataDir, root);
+    const again = await open(dataDir, root);
+    expect(again.done).toMatchObject({ total: 0, cached: true });
+    expect(again.batches.map((b) => [b.ids.length, b.complete])).toEqual(first.batches.map((b) => [b.ids.length, b.complete]));
+    expect(again.batches.at(-1)?.complete).toBe(true);
+  });
+
   it('serves a listing forged in the documented layout (so the cases below fail for their defect alone)', async () => {
     const dataDir = await folder();
     const f = await agedFolder();
