@@ -185,11 +185,14 @@ function readListing(file: string, info: FolderInfo): { dirs: Array<[string, num
 }
 
 /** The whole file, read in one step (a re-open's first work; no thread-pool round trips while
- *  the page loads), refused past a bound before anything is allocated. */
+ *  the page loads), refused past a bound before anything is allocated. Opened without blocking
+ *  and read only when it is a regular file: a FIFO or a device in its place must not hang main. */
 function readWhole(file: string): Uint8Array {
-  const fd = fs.openSync(file, 'r');
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a file');
+    const size = st.size;
     if (size > maxFileBytes) throw new Error('too large for a listing');
     const bytes = new Uint8Array(size);
     for (let at = 0; at < size; ) {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -265,6 +266,20 @@ describe('listing cache file', () => {
       // The scan put a good listing in its place.
       expect((await fs.readFile(listingFile(dataDir, f.real))).subarray(0, 24).toString('latin1')).toBe('Classify Desk listing 3\n');
     }
+  });
+
+  it('scans instead of waiting on a FIFO or reading a device put where the listing belongs', async () => {
+    if (process.platform === 'win32') return; // no FIFOs or /dev there
+    const dataDir = await folder();
+    const f = await agedFolder();
+    await fs.mkdir(path.dirname(listingFile(dataDir, f.real)), { recursive: true });
+    execFileSync('mkfifo', [listingFile(dataDir, f.real)]);
+    const fromFifo = await open(dataDir, f.root);
+    expect({ cached: fromFifo.done.cached, ids: fromFifo.ids }).toEqual({ cached: undefined, ids: f.ids });
+    await fs.rm(listingFile(dataDir, f.real));
+    await fs.symlink('/dev/zero', listingFile(dataDir, f.real));
+    const fromDevice = await open(dataDir, f.root);
+    expect({ cached: fromDevice.done.cached, ids: fromDevice.ids }).toEqual({ cached: undefined, ids: f.ids });
   });
 
   it('refuses, at the gate, an id of a forged listing that leads out of the folder through a link', async () => {
