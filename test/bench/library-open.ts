@@ -5,7 +5,8 @@
 // last ids go out (the page's first screen, while main reads sizes and mtimes or re-checks a
 // cached listing), each open with a fresh thumbnail cache; `thumbsMs` is when the last came.
 // --foreground off serves them without going ahead of the background passes (to compare).
-// Run: npm run bench -- library-open [--images 250000] [--thumbs 40] [--foreground off]
+// --thumbs-at first asks for them with the first batch instead (the ids pass still running).
+// Run: npm run bench -- library-open [--images 250000] [--thumbs 40] [--thumbs-at first] [--foreground off]
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +28,9 @@ const arg = (name: string): string | undefined => {
 const images = Number(arg('--images') ?? 50_000);
 const thumbs = Number(arg('--thumbs') ?? 0);
 const withForeground = arg('--foreground') !== 'off';
+/** `first`: asked with the first batch (the page's first screen while the ids are still being
+ *  listed); default: as the last ids go out. */
+const thumbsAtFirst = arg('--thumbs-at') === 'first';
 
 async function main(): Promise<void> {
   const folder = await ensureBigFolder(images);
@@ -51,9 +55,8 @@ async function main(): Promise<void> {
           ids += batch.ids.length;
           batches++;
           if (firstIds.length < thumbs) firstIds.push(...batch.ids.slice(0, thumbs - firstIds.length));
-          if (!batch.complete) return;
-          idsOutMs = performance.now() - started;
-          if (thumbs > 0) thumbsAsked = askThumbs(batch.folderId, firstIds);
+          if (thumbs > 0 && !thumbsAsked && (thumbsAtFirst || batch.complete)) thumbsAsked = askThumbs(batch.folderId, firstIds);
+          if (batch.complete) idsOutMs = performance.now() - started;
         },
         foreground,
         listings: createListingCache({ dir: path.join(dataDir, 'listings'), turn: foreground?.turn }),
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
       const scanDoneMs = Math.round(performance.now() - started);
       const thumbsMs = thumbsAsked ? await thumbsAsked : undefined;
       const used = process.cpuUsage(cpu);
-      console.log(JSON.stringify({ bench: 'library-open', images, open, ids, batches, cached: done.cached === true, idsOutMs: Math.round(idsOutMs), scanDoneMs, cpuMs: Math.round((used.user + used.system) / 1000), ...(thumbs ? { thumbs, foreground: withForeground, thumbsMs } : {}) }));
+      console.log(JSON.stringify({ bench: 'library-open', images, open, ids, batches, cached: done.cached === true, idsOutMs: Math.round(idsOutMs), scanDoneMs, cpuMs: Math.round((used.user + used.system) / 1000), ...(thumbs ? { thumbs, thumbsAt: thumbsAtFirst ? 'first' : 'complete', foreground: withForeground, thumbsMs } : {}) }));
       // The listing is written after scanDone; the re-open needs it.
       const listings = path.join(dataDir, 'listings');
       for (let waited = 0; waited < 20_000 && open === 'first'; waited += 100) {
