@@ -38,3 +38,21 @@ export function nameOf(id: string): string {
 export function batchRows(batch: Pick<ScanBatch, 'ids' | 'sizes' | 'mtimes'>): number {
   return Math.min(batch.ids.length, batch.sizes.length, batch.mtimes.length);
 }
+
+/** Rows `from` to `to` of a listing kept as columns (a cached listing), as a batch: no entry
+ *  object per image on the way. */
+export function packColumns(
+  folderId: string,
+  columns: { ids: readonly string[]; sizes: ArrayLike<number>; mtimes: ArrayLike<number> },
+  from = 0,
+  to = columns.ids.length,
+): ScanBatch {
+  const n = Math.max(0, to - from);
+  const sizes = new Array<number>(n);
+  const mtimes = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    sizes[i] = columns.sizes[from + i];
+    mtimes[i] = columns.mtimes[from + i];
+  }
+  return { folderId, ids: columns.ids.slice(from, to), sizes, mtimes };
+}

@@ -14,6 +14,7 @@ import { createDatasetUpload } from './services/dataset-upload';
 import { createDatasetClient } from './services/dataset-upload-client';
 import { createSentJournals } from './services/dataset-upload-journal';
 import { createLibrary } from './services/library';
+import { createForeground } from './services/foreground';
 import { createListingCache } from './services/listing-cache';
 import { createLimiter } from './services/limit';
 import { createChosenFolders, createDropChoice } from './services/chosen-folders';
@@ -74,12 +75,14 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
   const settings = createSettingsStore({ dataDir, backing: opts.settingsBacking });
 
   // --- library + thumbnails + media
-  const library = createLibrary({ emit, listings: createListingCache({ dir: paths.listings }) });
+  // Thumbnails the page waits for go ahead of the library's background passes.
+  const foreground = createForeground();
+  const library = createLibrary({ emit, foreground, listings: createListingCache({ dir: paths.listings, turn: foreground.turn }) });
   closers.push(() => library.close());
   // The disk cache keeps to its default budget (1 GiB); close stops its pruner.
   const thumbnails = createThumbnails({ cacheDir: paths.thumbnails });
   closers.push(() => thumbnails.close());
-  const media = createMediaHandler({ library, thumbnails });
+  const media = createMediaHandler({ library, thumbnails, foreground });
 
   // --- info
   const info = { version: pkg.version, platform: process.platform, dataDir, shell: opts.shell };

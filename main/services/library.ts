@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
-import { packEntries } from '../../app/scan-batch';
+import { packColumns, packEntries } from '../../app/scan-batch';
 import type { FolderInfo, ImageEntry, ScanDone, ScanIdentities, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
 import type { EventName, Events } from '../../app/contract';
 import { EntryTable } from './entry-table';
+import type { Foreground } from './foreground';
 import type { CachedListing, ListingCache } from './listing-cache';
 import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
@@ -59,7 +60,7 @@ export interface Library extends LibraryPort {
   prefetch(path: string, recursive: boolean): Promise<void>;
   get(folderId: string): FolderState | undefined;
   resolve(folderId: string, id: string): Promise<string>;
-  /** Stops every running scan. */
+  /** Stops every running scan, and a cached listing's background re-check. */
   close(): Promise<void>;
 }
 
@@ -95,7 +96,10 @@ export async function resolveInside(root: string, id: string): Promise<string> {
   return real;
 }
 
-export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Library {
+export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreground?: Foreground }): Library {
+  /** A background pass's turn: behind pending thumbnails when main serves any. */
+  const foreground = opts.foreground;
+  const backgroundTurn = foreground ? () => foreground.turn() : turn;
   const roots = new Map<string, FolderInfo>();
   const states = new Map<string, FolderState>();
   let running: { abort: AbortController; finished: Promise<ScanDone> } | null = null;
@@ -105,9 +109,14 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
   /** Set by the first open: an early read is pointless (and would be stale) after it. */
   let opened = false;
 
+  /** The last folder's reading, a background re-check included (it outlives `running`). */
+  let lastAbort: AbortController | null = null;
+
   function start(info: FolderInfo, held: Array<[EventName, unknown]> | null): FolderState {
     if (running) running.abort.abort();
+    lastAbort?.abort();
     const abort = new AbortController();
+    lastAbort = abort;
     const entries = new EntryTable();
     const problems: ScanProblem[] = [];
     const channel = { held };
@@ -247,7 +256,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
     // Only a complete listing without problems is kept: a problem (a permission, a link) can clear
     // without any folder's mtime moving.
-    if (opts.listings && !signal.aborted && problems.length === 0) await opts.listings.save(info, folders, entries.values()).catch(() => undefined);
+    if (opts.listings && !signal.aborted && problems.length === 0) await opts.listings.save(info, folders, entries.columns()).catch(() => undefined);
     return done;
   }
 
@@ -292,7 +301,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
         sentAt = now;
       }
       if (now - turnAt >= backgroundTurnMs) {
-        await turn();
+        await backgroundTurn();
         turnAt = performance.now();
       }
     }
@@ -301,15 +310,17 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
 
   /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small
    *  first batch for the first screen, then large ones; then checks in the background that no
-   *  file changed in place since it was stored. */
+   *  file changed in place since it was stored. The listing's columns become main's entries as
+   *  they are (no entry object, no id index until something looks an id up). */
   async function serveCached(info: FolderInfo, cached: CachedListing, entries: EntryTable, signal: AbortSignal, started: number, send: Emit): Promise<ScanDone> {
     const { folderId } = info;
-    const { ids, sizes, mtimes } = cached;
-    for (let i = 0; i < ids.length; i++) entries.put(ids[i], sizes[i], mtimes[i]);
-    for (let at = 0; at < ids.length && !signal.aborted; ) {
-      const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, ids.length);
-      const complete = end === ids.length;
-      send('scanBatch', { folderId, ids: ids.slice(at, end), sizes: sizes.slice(at, end), mtimes: mtimes.slice(at, end), sorted: true, complete });
+    const count = cached.ids.length;
+    entries.adopt(cached.ids, cached.sizes, cached.mtimes);
+    // An empty folder's listing still ends, as a scan's does.
+    if (count === 0) send('scanBatch', { ...packColumns(folderId, cached), sorted: true, complete: true });
+    for (let at = 0; at < count && !signal.aborted; ) {
+      const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, count);
+      send('scanBatch', { ...packColumns(folderId, cached, at, end), sorted: true, complete: end === count });
       at = end;
       await turn();
     }
@@ -321,28 +332,32 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
 
   /** Re-reads each cached entry's size and mtime (a file rewritten in place keeps its folder's
    *  mtime): changed identities are updated, so results of such files show as stale, and the
-   *  listing is dropped so the next open scans afresh. */
+   *  listing is dropped so the next open scans afresh. The entries' id index is built as it goes,
+   *  in the same slices. */
   async function recheck(info: FolderInfo, entries: EntryTable, signal: AbortSignal): Promise<void> {
     let changed = false;
     let last = performance.now();
-    for (const entry of entries.values()) {
+    // Ids were checked to be plain relative paths when the listing was read: joined as they are.
+    const prefix = info.root.endsWith(path.sep) ? info.root : info.root + path.sep;
+    const count = entries.size;
+    for (let row = 0; row < count; row++) {
       if (signal.aborted) return;
-      let st: fs.Stats | undefined;
-      try {
-        st = fs.statSync(path.join(info.root, entry.id));
-      } catch {
-        st = undefined;
-      }
-      if (!st || st.size !== entry.size || st.mtimeMs !== entry.mtimeMs) {
+      const id = entries.idAt(row);
+      const st = fs.statSync(prefix + id, { throwIfNoEntry: false });
+      if (!st || st.size !== entries.sizeAt(row) || st.mtimeMs !== entries.mtimeAt(row)) {
         changed = true;
-        if (st) entries.put(entry.id, st.size, st.mtimeMs);
+        if (st) entries.put(id, st.size, st.mtimeMs);
       }
+      if ((row & 63) !== 63) continue;
+      entries.indexUpTo(row + 1);
       if (performance.now() - last >= backgroundTurnMs) {
-        await turn();
+        await backgroundTurn();
         last = performance.now();
       }
     }
-    if (changed) await opts.listings?.forget(info).catch(() => undefined);
+    entries.indexUpTo(count);
+    // A listing naming an image twice was not written by this app: it is not served again.
+    if (changed || entries.repeated) await opts.listings?.forget(info).catch(() => undefined);
   }
 
   async function resolve(folderId: string, id: string): Promise<string> {
@@ -357,6 +372,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache }): Li
     get: (folderId) => states.get(folderId),
     resolve,
     async close() {
+      lastAbort?.abort();
       const current = running;
       if (!current) return;
       current.abort.abort();

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { AppFailure, type AppError } from '../../app/errors';
 import { parseMediaPath } from '../../app/media-urls';
+import type { Foreground } from './foreground';
 import type { Library } from './library';
 import type { Thumbnails } from './thumbnails';
 
@@ -36,7 +37,18 @@ const imageHeaders = (contentType: string, length: number) => ({
   'X-Content-Type-Options': 'nosniff',
 });
 
-export function createMediaHandler(deps: { library: Pick<Library, 'resolve'>; thumbnails: Pick<Thumbnails, 'thumbnail' | 'full'> }): MediaHandler {
+export function createMediaHandler(deps: {
+  library: Pick<Library, 'resolve'>;
+  thumbnails: Pick<Thumbnails, 'thumbnail' | 'full'>;
+  /** Counts each request as work the user waits for, ahead of the library's background passes. */
+  foreground?: Pick<Foreground, 'run'>;
+}): MediaHandler {
+  const serve = serveMedia(deps);
+  const foreground = deps.foreground;
+  return foreground ? (request) => foreground.run(() => serve(request)) : serve;
+}
+
+function serveMedia(deps: { library: Pick<Library, 'resolve'>; thumbnails: Pick<Thumbnails, 'thumbnail' | 'full'> }): MediaHandler {
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return json(405, { code: 'invalid_input', message: 'Only GET is supported here.' }, { Allow: 'GET, HEAD' });

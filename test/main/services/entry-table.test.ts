@@ -43,4 +43,29 @@ describe('entry table', () => {
     }
     expect(seen).toEqual(['first.jpg', 'more 1.jpg', 'more 2.jpg']);
   });
+
+  it('takes a whole listing as its rows: lookups, updates and additions then work as for rows put one by one', () => {
+    const table = new EntryTable();
+    const ids = Array.from({ length: 3000 }, (_, i) => `d${i % 4}/img ${i}.jpg`);
+    table.adopt(ids, Float64Array.from(ids, (_, i) => i), Float64Array.from(ids, (_, i) => 1_700_000_000_000.5 + i));
+    expect(table.size).toBe(3000);
+    expect([table.idAt(7), table.sizeAt(7), table.mtimeAt(7)]).toEqual(['d3/img 7.jpg', 7, 1_700_000_000_007.5]);
+    expect(table.get('d2/img 2998.jpg')).toEqual({ id: 'd2/img 2998.jpg', name: 'img 2998.jpg', size: 2998, mtimeMs: 1_700_000_000_000.5 + 2998 });
+    expect(table.has('d0/img 1.jpg')).toBe(false);
+    table.put('d1/img 1.jpg', 11, 12);
+    table.put('new.jpg', 1, 2);
+    expect(table.size).toBe(3001);
+    expect([...table.values()].slice(0, 2).map((e) => e.size)).toEqual([0, 11]);
+    expect(table.columns().ids[3000]).toBe('new.jpg');
+    expect(table.repeated).toBe(false);
+  });
+
+  it('says when a listing it took names an id twice, keeping the first row for it', () => {
+    const table = new EntryTable();
+    table.adopt(['a.jpg', 'b.jpg', 'a.jpg'], Float64Array.of(1, 2, 3), Float64Array.of(1, 2, 3));
+    table.indexUpTo(2);
+    expect(table.repeated).toBe(false);
+    expect(table.get('a.jpg')!.size).toBe(1);
+    expect(table.repeated).toBe(true);
+  });
 });

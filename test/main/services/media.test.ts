@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullUrl, thumbUrl } from '../../../app/media-urls';
+import { createForeground } from '../../../main/services/foreground';
 import { createLibrary } from '../../../main/services/library';
 import { createMediaHandler, type MediaHandler } from '../../../main/services/media';
 import { createThumbnails, type Thumbnails } from '../../../main/services/thumbnails';
@@ -114,3 +115,29 @@ describe('media handler', () => {
     expect(thumbnails.errorFor(folderId, 'fake.jpg')).toEqual(error);
   });
 });
+
+describe('media and background passes', () => {
+  it('holds the library\'s background turns while a thumbnail is being served', async () => {
+    const foreground = createForeground({ maxWaitMs: 60_000 });
+    let release!: () => void;
+    const slow: Pick<Thumbnails, 'thumbnail' | 'full'> = {
+      thumbnail: async (file, size, key) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return thumbnails.thumbnail(file, size, key);
+      },
+      full: (file) => thumbnails.full(file),
+    };
+    const served = createMediaHandler({ library, thumbnails: slow, foreground })(new Request(origin + thumbUrl(folderId, 'plain.png', 64)));
+    let turned = false;
+    const turn = foreground.turn().then(() => {
+      turned = true;
+    });
+    await expect.poll(() => typeof release).toBe('function');
+    expect(turned).toBe(false);
+    release();
+    expect((await served).status).toBe(200);
+    await turn;
+    expect(turned).toBe(true);
+  });
+});
+
