@@ -129,7 +129,7 @@ export function naturalKey(lower: string): string {
 }
 
 /** A listing as the name index reads it: its ids in listing order (the page keeps them so), or
- *  entries with an id (main's listing cache). */
+ *  entries with an id (tests and benches that build listings as entries). */
 export type NameSource = readonly string[] | ReadonlyArray<Pick<ImageEntry, 'id'>>;
 
 /** The lower-cased ids of `from[start…]`, appended to `lower`. */

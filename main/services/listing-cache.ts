@@ -229,11 +229,10 @@ function isHeader(value: unknown): value is Header {
  *  (at 250,000 entries the whole sort at once would hold thumbnails and IPC for a second). */
 async function naturalOrder(ids: readonly string[], turn: () => Promise<void>): Promise<Int32Array> {
   const step = 20_000;
-  const entries = ids.map((id) => ({ id }));
   let index = buildNameIndex([]);
-  for (let end = 0; end < entries.length; ) {
-    end = Math.min(entries.length, end + step);
-    index = extendNameIndex(index, entries.slice(0, end));
+  for (let end = 0; end < ids.length; ) {
+    end = Math.min(ids.length, end + step);
+    index = extendNameIndex(index, ids.slice(0, end));
     await turn();
   }
   return index.order;
