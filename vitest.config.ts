@@ -33,6 +33,11 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll retries every 250 ms instead of 50: almost every poll is an end-to-end spec asking
+    // Chromium for a locator's text or attribute (a role query over the grid each time) while a run
+    // or a load goes on. Same conditions and timeouts; 4 to 6 CPU-s less per 4 e2e files and no
+    // slower (docs/testing.md).
+    expect: { poll: { interval: 250 } },
     // Chromium and the keyring tests start their own processes; two cores run two files at once
     // (three measured no faster in CI: 251 s against 256 s, within the noise, and more load).
     maxWorkers: 2,
