@@ -162,6 +162,20 @@ describe('a folder of 50,000 images', () => {
     expect(await ui(page).tiles.count()).toBeLessThan(500);
     expect(Number(await ui(page).grid.getAttribute('aria-rowcount'))).toBeGreaterThan(1000);
 
+    // A search narrows the grid: the tiles, kept by position, all show matching images, as many
+    // as before (rows below the viewport included), and again once the search is cleared.
+    const before = await ui(page).tiles.count();
+    await ui(page).search.first().fill('img_1');
+    await expect.poll(() => ui(page).summary.textContent(), { timeout: 30_000 }).toMatch(/^\s*10,000 of 50,000 images shown/);
+    await expect.poll(() => ui(page).tiles.count()).toBe(before);
+    const names = await ui(page).tiles.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('aria-label') ?? ''));
+    expect(names.filter((name) => !/^img_1\d{4}\.jpg,/.test(name))).toEqual([]);
+    await ui(page).search.first().fill('');
+    await expect.poll(() => ui(page).summary.textContent()).toMatch(/^\s*50,000 images\s*$/);
+    // Plus, when the focused image (kept across the search) is out of view, its row.
+    await expect.poll(() => ui(page).tiles.count()).toBeGreaterThanOrEqual(before);
+    expect(await ui(page).tiles.count()).toBeLessThanOrEqual(before + Number(await ui(page).grid.getAttribute('aria-colcount')));
+
     await ui(page).tiles.first().focus();
     await page.keyboard.press('End');
     expect(await activeName(page)).toMatch(/^img_49999\.jpg/);

@@ -111,6 +111,38 @@ describe('reviewing a classified folder', () => {
     await expect.poll(() => ui(page).tiles.count()).toBe(images.length + 1);
   });
 
+  it('after a class filter and a sort, every tile shows its own thumbnail and badge', async () => {
+    // Tiles are kept by position across view changes: each must take the new image's picture,
+    // badge and name together.
+    const shown = () => ui(page).tiles.evaluateAll((cells) => cells.map((cell) => ({
+      name: cell.getAttribute('aria-label') ?? '',
+      src: decodeURIComponent(new URL(cell.querySelector('img')?.src ?? 'about:blank').pathname),
+      badge: cell.querySelector('.badges')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+    })));
+    const consistent = async () => {
+      const tiles = await shown();
+      for (const tile of tiles) {
+        const [file, label] = tile.name.split(', ');
+        const rel = images.find(([r]) => base(r) === file)?.[0];
+        if (!rel) continue; // broken.png shows its error instead of a picture
+        expect(tile.src.endsWith(`/${rel}`), `${file}: ${tile.src}`).toBe(true);
+        expect(tile.badge, file).toBe(label);
+      }
+      return tiles.map((tile) => tile.name.split(',')[0]);
+    };
+    const blue = ui(page).option(/^blue\b/);
+    await blue.check();
+    await expect.poll(() => ui(page).tiles.count()).toBe(3);
+    expect(await consistent()).toEqual(['blue 1.png', 'blue 2.png', 'blue 3.webp']);
+    await ui(page).sortBy.selectOption('confidence-desc');
+    await blue.uncheck();
+    await expect.poll(() => ui(page).tiles.count()).toBe(images.length + 1);
+    const byName = ['blue 1.png', 'blue 2.png', 'broken.png', 'green 1.png', 'green 2.jpg', 'red 1.png', 'red 2.jpg', 'red 3.png', 'blue 3.webp'];
+    expect(await consistent()).not.toEqual(byName);
+    await ui(page).sortBy.selectOption('name');
+    await expect.poll(consistent).toEqual(byName);
+  });
+
   it('shows scores, the raw response and neighbours in the detail view', async () => {
     await cellOf(page, 'red 2.jpg').dblclick();
     const dialog = ui(page).dialog('red 2.jpg');
