@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { removeDir, tempDir, writeFile, writeImage } from '../support/service-fi
 import { startHost, type Host } from './host';
 
 // The shim in a real browser: the same shape as the preload's window.api, errors as plain
-// {code, message}, events over one EventSource, and nothing blocked by the app's CSP.
+// {code, message}, events over one stream, and nothing blocked by the app's CSP.
 
 let browser: Browser;
 let host: Host;
@@ -95,5 +96,43 @@ describe('host api shim in Chromium', () => {
     expect(result.dropped).toBe('');
     expect(problems).toEqual([]);
     await page.close();
+  });
+
+  it('delivers every scan batch whole when its frames span many reads of the stream', async () => {
+    // 40,000 names: batches of up to 25,000 ids, a megabyte each, arrive over many network reads.
+    const [dataDir, folder] = await Promise.all([tempDir(), tempDir()]);
+    dirs.push(dataDir, folder);
+    const names: string[] = [];
+    for (let d = 0; d < 8; d++) {
+      mkdirSync(path.join(folder, `dossier ${d}`));
+      for (let i = 0; i < 5000; i++) {
+        const id = `dossier ${d}/ïmage ${i}.png`;
+        writeFileSync(path.join(folder, id), '');
+        names.push(id);
+      }
+    }
+    const big = await startHost({ dataDir, folder, rendererDir: dirs[2] });
+    const page = await browser.newPage();
+    try {
+      await page.goto(big.url);
+      const got = await page.evaluate(async () => {
+        const api = (window as unknown as { api: Record<string, (r: unknown) => Promise<unknown>> & { on(e: string, l: (p: unknown) => void): void } }).api;
+        const ids: string[] = [];
+        let batches = 0;
+        const done = new Promise<unknown>((resolve) => api.on('scanDone', resolve));
+        api.on('scanBatch', (b) => {
+          batches++;
+          ids.push(...(b as { ids: string[] }).ids);
+        });
+        await api.openFolder({ path: await api.initialFolder({}) });
+        return { scanDone: await done, ids, batches };
+      });
+      expect(got.scanDone).toMatchObject({ total: 40_000, cancelled: false });
+      expect(got.batches).toBeGreaterThan(1);
+      expect([...got.ids].sort()).toEqual([...names].sort());
+    } finally {
+      await page.close();
+      await big.close();
+    }
   });
 });

@@ -141,7 +141,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Request refused: open the URL the host printed (it carries the session token).' } });
     }
     if (url.pathname.startsWith('/api/')) {
-      // Browsers always send Origin on POST; an EventSource GET from our own page carries none.
+      // Browsers always send Origin on POST; the event stream's same-origin GET from our own page carries none.
       if (!trusted(req, req.method !== 'GET')) return sendJson(res, 403, { ok: false, error: { code: 'invalid_input', message: 'Request refused.' } });
       if (url.pathname === '/api/events' && req.method === 'GET') return openEvents(req, res);
       // Test hook for the tester's "type a path" prompt (the host has no folder dialog): the host's
