@@ -1,5 +1,5 @@
 import type { ImageEntry } from '../../app/types';
-import { grownTo } from './typed-growth';
+import { grownTo } from '../../app/typed-growth';
 
 // A folder's entries as main keeps them: per id a row, sizes and mtimes in typed columns, an
 // `ImageEntry` made when one is asked for. At 250,000 images the entry objects (with their name

@@ -2,7 +2,7 @@ import type fs from 'node:fs/promises';
 import { ArrayBriefStore, type BriefStore } from './journal-briefs';
 import { LineSource, parseLine, readRange, type RangeResult, type RecordRules } from './journal-read';
 import type { SidecarData } from './journal-sidecar';
-import { grownTo } from './typed-growth';
+import { grownTo } from '../../app/typed-growth';
 
 // A journal's in-memory index: the live record per key, and how much of the file it reflects, so
 // a refresh reads only what other processes appended since and the line count (for compaction)

@@ -1,6 +1,6 @@
 import type { BriefStore } from './journal-briefs';
 import type { ResultBrief } from './results';
-import { grownTo } from './typed-growth';
+import { grownTo } from '../../app/typed-growth';
 
 // A results journal's briefs as typed columns, one row per image (the journal index's row): size,
 // mtime, a flags byte, and where the row's scores sit in a shared pool of (class index, confidence)

@@ -1,5 +1,6 @@
 import type { ImageEntry, ScanBatch, ScanIdentities } from '../../../app/types';
 import { batchRows, nameOf } from '../../../app/scan-batch';
+import { grownTo } from '../../../app/typed-growth';
 
 // A folder's listing as columns: ids in a plain array, sizes and mtimes in typed arrays. At
 // 250,000 images an object per entry (and another per entry when sizes arrived) was most of the
@@ -85,11 +86,7 @@ export class EntryColumns {
   private reserve(capacity: number): void {
     if (capacity <= this.#sizes.length) return;
     const grown = Math.max(capacity, this.#sizes.length * 2);
-    const sizes = new Float64Array(grown);
-    sizes.set(this.#sizes.subarray(0, this.#ids.length));
-    const mtimes = new Float64Array(grown);
-    mtimes.set(this.#mtimes.subarray(0, this.#ids.length));
-    this.#sizes = sizes;
-    this.#mtimes = mtimes;
+    this.#sizes = grownTo(this.#sizes, grown);
+    this.#mtimes = grownTo(this.#mtimes, grown);
   }
 }

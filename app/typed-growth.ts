@@ -1,5 +1,5 @@
-// Typed columns that grow (journal rows, result briefs, a folder's entries): a longer array of the
-// same kind with the old values at its start.
+// Typed columns that grow (journal rows, result briefs, a folder's entries in main and in the
+// page): a longer array of the same kind with the old values at its start.
 
 type Column = Float64Array | Uint32Array | Uint8Array;
 
