@@ -18,17 +18,6 @@ export function packEntries(folderId: string, entries: readonly ImageEntry[]): S
   return { folderId, ids, sizes, mtimes };
 }
 
-/** The entries of a batch, appended to `into`. A batch whose columns disagree in length gives
- *  only the rows all three columns have. */
-export function unpackEntries(batch: ScanBatch, into: ImageEntry[] = []): ImageEntry[] {
-  const n = batchRows(batch);
-  for (let i = 0; i < n; i++) {
-    const id = batch.ids[i];
-    into.push({ id, name: nameOf(id), size: batch.sizes[i], mtimeMs: batch.mtimes[i] });
-  }
-  return into;
-}
-
 /** An image's file name: the last path segment of its id. */
 export function nameOf(id: string): string {
   return id.slice(id.lastIndexOf('/') + 1);
