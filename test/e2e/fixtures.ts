@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, linkSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,10 +20,19 @@ export function assertRendererBuilt(): void {
       const full = path.join(dir, item.name);
       return Math.max(latest, item.isDirectory() ? newest(full) : statSync(full).mtimeMs);
     }, 0);
-  // renderer/ plus the app/ modules its bundle contains (other app/ files change often and do not matter here).
-  const appModules = ['contract', 'errors', 'settings', 'types', 'media-urls', 'grid-layout', 'class-colors', 'format', 'view-filter', 'metrics', 'corrections', 'compare', 'web-url', 'dataset-send', 'uncertainty'];
-  const sources = Math.max(newest(path.join(root, 'renderer')), ...appModules.map((name) => statSync(path.join(root, 'app', `${name}.ts`)).mtimeMs));
+  // renderer/ plus every app/ module the bundle contains, as its source map lists them.
+  const appModules = rendererBundleSources().filter((file) => file.startsWith(path.join(root, 'app') + path.sep));
+  const sources = Math.max(newest(path.join(root, 'renderer')), ...appModules.map((file) => (existsSync(file) ? statSync(file).mtimeMs : Infinity)));
   if (sources > builtAt) throw new Error('dist/renderer is older than the renderer sources: run "npx vite build" again.');
+}
+
+/** Every source file of the built renderer's bundle (absolute paths), from its source map. */
+export function rendererBundleSources(): string[] {
+  const assets = path.join(root, 'dist/renderer/assets');
+  const map = readdirSync(assets).find((name) => name.endsWith('.js.map'));
+  if (!map) throw new Error('dist/renderer has no source map: run "npx vite build" again.');
+  const { sources } = JSON.parse(readFileSync(path.join(assets, map), 'utf8')) as { sources: string[] };
+  return sources.map((source) => path.resolve(assets, source));
 }
 
 /** A photo-like test image: a gradient with a disc, so thumbnails are visibly images. */
