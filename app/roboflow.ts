@@ -4,36 +4,40 @@ import { z } from 'zod';
 // (every class score, sorted) that leaves the raw response untouched. Unknown fields are kept; a
 // missing `class_id` or `inference_id` is fine. The shape is told by Array.isArray(predictions).
 
-const imageSize = z.looseObject({ width: z.number(), height: z.number() });
+/** The response and error-body schemas, built when first used: the page uses this module's
+ *  threshold rules only, and building zod schemas as it loads would bring zod into its bundle. */
+function makeSchemas() {
+  const imageSize = z.looseObject({ width: z.number(), height: z.number() });
+  const singleLabel = z.looseObject({
+    inference_id: z.string().optional(),
+    time: z.number().optional(),
+    image: imageSize.optional(),
+    predictions: z.array(
+      z.looseObject({ class: z.string(), class_id: z.number().optional(), confidence: z.number() }),
+    ),
+    top: z.string().optional(),
+    confidence: z.number().optional(),
+  });
+  const multiLabel = z.looseObject({
+    inference_id: z.string().optional(),
+    time: z.number().optional(),
+    image: imageSize.optional(),
+    predictions: z.record(z.string(), z.looseObject({ confidence: z.number(), class_id: z.number().optional() })),
+    predicted_classes: z.array(z.string()).optional(),
+  });
+  /** Error bodies: `{message, help_url?, error_type?}`, schema errors `{detail: [...]}`, and the
+   *  platform API's `{error: {message}}` (or `{error: "text"}`). */
+  const messageBody = z.looseObject({ message: z.string(), help_url: z.string().optional(), error_type: z.string().optional() });
+  const detailBody = z.looseObject({ detail: z.union([z.array(z.unknown()), z.string()]) });
+  const platformErrorBody = z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) });
+  return { singleLabel, multiLabel, messageBody, detailBody, platformErrorBody };
+}
 
-export const singleLabelResponseSchema = z.looseObject({
-  inference_id: z.string().optional(),
-  time: z.number().optional(),
-  image: imageSize.optional(),
-  predictions: z.array(
-    z.looseObject({ class: z.string(), class_id: z.number().optional(), confidence: z.number() }),
-  ),
-  top: z.string().optional(),
-  confidence: z.number().optional(),
-});
-export type SingleLabelResponse = z.infer<typeof singleLabelResponseSchema>;
+let built: ReturnType<typeof makeSchemas> | undefined;
+const schemas = () => (built ??= makeSchemas());
 
-export const multiLabelResponseSchema = z.looseObject({
-  inference_id: z.string().optional(),
-  time: z.number().optional(),
-  image: imageSize.optional(),
-  predictions: z.record(z.string(), z.looseObject({ confidence: z.number(), class_id: z.number().optional() })),
-  predicted_classes: z.array(z.string()).optional(),
-});
-export type MultiLabelResponse = z.infer<typeof multiLabelResponseSchema>;
-
-/** Error bodies: `{message, help_url?, error_type?}`, schema errors `{detail: [...]}`, and the
- *  platform API's `{error: {message}}` (or `{error: "text"}`). */
-const messageBody = z.looseObject({ message: z.string(), help_url: z.string().optional(), error_type: z.string().optional() });
-const detailBody = z.looseObject({ detail: z.union([z.array(z.unknown()), z.string()]) });
-const platformErrorBody = z.looseObject({ error: z.union([z.string(), z.looseObject({ message: z.string() })]) });
-export const errorBodySchema = z.union([messageBody, detailBody, platformErrorBody]);
-export type ErrorBody = z.infer<typeof errorBodySchema>;
+export type SingleLabelResponse = z.infer<ReturnType<typeof makeSchemas>['singleLabel']>;
+export type MultiLabelResponse = z.infer<ReturnType<typeof makeSchemas>['multiLabel']>;
 
 export type ClassScore = [className: string, confidence: number];
 
@@ -72,12 +76,12 @@ export function parseResponse(raw: unknown): ParsedResponse {
     if (predictions.some((p) => typeof p === 'object' && p !== null && 'x' in p && 'width' in p)) {
       return { ok: false, reason: 'the predictions are boxes: this looks like an object-detection model, not a classification model' };
     }
-    const parsed = singleLabelResponseSchema.safeParse(raw);
+    const parsed = schemas().singleLabel.safeParse(raw);
     if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error) };
     const scores = sortScores(parsed.data.predictions.map((p): ClassScore => [p.class, p.confidence]));
     return { ok: true, value: { raw: raw as Record<string, unknown>, multiLabel: false, scores } };
   }
-  const parsed = multiLabelResponseSchema.safeParse(raw);
+  const parsed = schemas().multiLabel.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error) };
   const scores = sortScores(Object.entries(parsed.data.predictions).map(([c, p]): ClassScore => [c, p.confidence]));
   return { ok: true, value: { raw: raw as Record<string, unknown>, multiLabel: true, scores } };
@@ -210,6 +214,7 @@ export function errorBodyMessage(body: unknown): string | undefined {
       return undefined;
     }
   }
+  const { messageBody, detailBody, platformErrorBody } = schemas();
   const message = messageBody.safeParse(value);
   if (message.success) return message.data.message;
   const detail = detailBody.safeParse(value);

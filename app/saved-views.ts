@@ -1,16 +1,15 @@
-import { z } from 'zod';
-import { tagTextProblem } from './annotations';
 import { defaultFilter, type SortKey, type ViewFilter } from './view-filter';
+import type { SavedView } from './saved-views-schema';
+
+export type { SavedView, SavedViews } from './saved-views-schema';
 
 // Saved views: a name for the current filter + sort + threshold (and tag filter), stored per
 // folder in the settings and reopened from the Views dialog (V). The settings file is checked
-// view by view on load: one broken view is dropped, never the folder's others.
+// view by view on load (saved-views-schema.ts): one broken view is dropped, never the folder's
+// others. This module holds the plain rules the page uses, so the page does not load zod.
 
 export const maxViewsPerFolder = 50;
 export const maxViewNameLength = 60;
-
-const sortKeys = ['name', 'confidence-desc', 'confidence-asc', 'class', 'mistakes', 'margin-asc', 'entropy-desc'] as const satisfies readonly SortKey[];
-const unit = z.number().min(0).max(1);
 
 /** Why a view name is refused, or null. */
 export function viewNameProblem(name: string): string | null {
@@ -22,43 +21,6 @@ export function viewNameProblem(name: string): string | null {
   return null;
 }
 
-export const savedViewSchema = z.object({
-  name: z.string().refine((name) => viewNameProblem(name) === null && name === name.trim()),
-  search: z.string().max(1000),
-  state: z.enum(['all', 'unclassified', 'done', 'error']),
-  classes: z.array(z.string().max(256)).max(1000),
-  confMin: unit,
-  confMax: unit,
-  marginMin: unit.optional(),
-  marginMax: unit.optional(),
-  entropyMin: unit.optional(),
-  entropyMax: unit.optional(),
-  tags: z.array(z.string().refine((tag) => tagTextProblem(tag) === null)).max(100),
-  sort: z.enum(sortKeys),
-  threshold: unit,
-});
-export type SavedView = z.infer<typeof savedViewSchema>;
-
-/** A folder's views as stored: invalid views dropped, names unique (the first kept), at most 50. */
-function repairViews(raw: unknown): SavedView[] {
-  if (!Array.isArray(raw)) return [];
-  const out: SavedView[] = [];
-  for (const item of raw) {
-    const parsed = savedViewSchema.safeParse(item);
-    if (parsed.success && !out.some((v) => v.name === parsed.data.name)) out.push(parsed.data);
-  }
-  return out.slice(0, maxViewsPerFolder);
-}
-
-/** The settings field: folder id -> its views. Broken folders and views are dropped on load. */
-export const savedViewsSetting = z.preprocess(
-  (raw) =>
-    typeof raw === 'object' && raw !== null && !Array.isArray(raw)
-      ? Object.fromEntries(Object.entries(raw).filter(([id]) => /^[0-9a-f]{16}$/.test(id)).map(([id, views]) => [id, repairViews(views)]))
-      : {},
-  z.record(z.string().regex(/^[0-9a-f]{16}$/), z.array(savedViewSchema).max(maxViewsPerFolder)),
-);
-export type SavedViews = Record<string, SavedView[]>;
 
 /** The view as it is now, under a name. */
 export function captureView(name: string, filter: ViewFilter, sort: SortKey, threshold: number, tags: Iterable<string>): SavedView {

@@ -1,46 +1,12 @@
 import { z } from 'zod';
-import { parseUrl } from './url';
-import { savedViewsSetting } from './saved-views';
+import { authModes, endpointKinds, endpointRequestLimits, isHttpBaseUrl, modelIdPattern } from './endpoints';
+import { savedViewsSetting } from './saved-views-schema';
 
 // Settings persisted by main (electron-store / conf). The schema is the single source of the type
 // and its defaults, so a hand-edited or older settings file is repaired rather than trusted.
+// The endpoint rules the page also uses are in endpoints.ts (no zod there, so none in the page).
 
-export const endpointKinds = ['serverless', 'hosted', 'self-hosted'] as const;
-export type EndpointKind = (typeof endpointKinds)[number];
-
-/** The documented base URL of each endpoint kind (roboflow-protocol.md). */
-export const endpointBaseUrls: Record<Exclude<EndpointKind, 'self-hosted'>, string> = {
-  serverless: 'https://serverless.roboflow.com',
-  hosted: 'https://classify.roboflow.com',
-};
-
-/** Request-size limit per endpoint kind, in bytes of request body (base64 included). */
-export const endpointRequestLimits: Record<EndpointKind, number> = {
-  serverless: 20 * 1024 * 1024,
-  hosted: 5 * 1024 * 1024,
-  'self-hosted': Number.POSITIVE_INFINITY,
-};
-
-export const authModes = ['bearer+query', 'bearer', 'query'] as const;
-export type AuthMode = (typeof authModes)[number];
-
-export const modelIdPattern = /^[a-z0-9][a-z0-9._-]*\/[0-9]+$/i;
-
-/** True for an absolute http(s) URL with a host and no credentials, query or fragment. */
-export function isHttpBaseUrl(text: string): boolean {
-  const url = parseUrl(text);
-  if (!url) return false;
-  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !url.username && !url.password && !url.search && !url.hash;
-}
-
-/** True when `url` is plain http to a host other than this machine: a key sent there (header or
- *  query) crosses the network readable, which the UI and the CLI say once. */
-export function isPlainHttpOffMachine(url: string): boolean {
-  const parsed = parseUrl(url.trim());
-  if (!parsed || parsed.protocol !== 'http:') return false;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  return !(host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1');
-}
+export * from './endpoints';
 
 const urlMessage = (what: string) => `${what} must be an http:// or https:// address with no user name, query or fragment, e.g. http://localhost:9001.`;
 /** A base URL setting: http(s) only, sane length. */
@@ -158,11 +124,4 @@ export function normaliseSettings(raw: unknown): Settings {
 /** The request body limit in bytes (base64 included) for the settings' endpoint. */
 export function requestLimitOf(settings: Pick<Settings, 'endpointKind' | 'selfHostedLimitMb'>): number {
   return settings.endpointKind === 'self-hosted' ? settings.selfHostedLimitMb * 1024 * 1024 : endpointRequestLimits[settings.endpointKind];
-}
-
-/** The base URL requests go to for the given settings ('' when self-hosted has no URL yet). */
-export function endpointBase(settings: Pick<Settings, 'endpointKind' | 'endpointUrl'>): string {
-  const custom = settings.endpointUrl.trim().replace(/\/+$/, '');
-  if (custom || settings.endpointKind === 'self-hosted') return custom;
-  return endpointBaseUrls[settings.endpointKind];
 }

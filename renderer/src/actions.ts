@@ -1,5 +1,6 @@
 import type { Api } from '../../app/contract';
-import { endpointBase, type Settings, type SettingsPatch } from '../../app/settings';
+import { endpointBase } from '../../app/endpoints';
+import type { Settings, SettingsPatch } from '../../app/settings';
 import type { AppError } from '../../app/errors';
 import { evaluationExports, type EvaluationExportKind, type ExportChoice } from '../../app/export-formats';
 import { plural } from '../../app/format';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { captureView, openedView, renamedView, savedViewsSetting, viewNameProblem, withoutView, withView } from '../../app/saved-views';
+import { captureView, openedView, renamedView, viewNameProblem, withoutView, withView } from '../../app/saved-views';
+import { savedViewsSetting } from '../../app/saved-views-schema';
 import { normaliseSettings } from '../../app/settings';
 import { defaultFilter } from '../../app/view-filter';
 
