@@ -1,8 +1,14 @@
 import { rm } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 
-// What every benchmark script does at its edges: run its main with a failure printed and the exit
+// What every benchmark script does at its edges: read its options, run its main with a failure printed and the exit
 // code set, and, for the browser benchmarks, end the browser and the host and remove the data folder.
+
+/** The value after `--name` on the command line, or undefined. */
+export function benchArg(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+}
 
 /** Runs a benchmark's main; a failure is printed and makes the exit code 1. */
 export function runBench(main: () => Promise<void>): void {

@@ -14,12 +14,12 @@ import { launchChromium } from '../support/chromium';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
 import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-results';
 import { percentile } from './_stats';
+import { benchArg } from './_bench-run';
 
-const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
-const images = Number(arg('--images') ?? 250000);
-const dirs = (arg('--renderers') ?? '').split(',');
-const profDir = arg('--profile');
-const rounds = Number(arg('--rounds') ?? 2);
+const images = Number(benchArg('--images') ?? 250000);
+const dirs = (benchArg('--renderers') ?? '').split(',');
+const profDir = benchArg('--profile');
+const rounds = Number(benchArg('--rounds') ?? 2);
 const countText = images.toLocaleString('en-US');
 const groups: Array<Array<[string, string]>> = [
   [['filter_class_on', actions.classFilter('owl')], ['filter_class_off', actions.classFilter('owl')]],

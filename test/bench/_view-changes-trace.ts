@@ -14,13 +14,12 @@ import { launchChromium } from '../support/chromium';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
 import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-results';
 import { percentile } from './_stats';
-import { endBench, runBench } from './_bench-run';
+import { benchArg, endBench, runBench } from './_bench-run';
 
-const arg = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
-const images = Number(arg('--images') ?? 250000);
-const rendererDir = arg('--renderer') ?? 'dist/renderer';
-const reps = Number(arg('--reps') ?? 3);
-const traceDir = arg('--traces');
+const images = Number(benchArg('--images') ?? 250000);
+const rendererDir = benchArg('--renderer') ?? 'dist/renderer';
+const reps = Number(benchArg('--reps') ?? 3);
+const traceDir = benchArg('--traces');
 const countText = images.toLocaleString('en-US');
 const changes: Array<[string, string]> = [
   ['filter_class_on', actions.classFilter('owl')], ['filter_class_off', actions.classFilter('owl')],

@@ -9,15 +9,12 @@ import path from 'node:path';
 import * as newVF from '../../app/view-filter';
 import * as newH from '../../app/confidence-histogram';
 import type { ImageEntry, ResultSummary } from '../../app/types';
+import { benchArg } from './_bench-run';
 
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const oldDir = path.resolve(arg('--old') ?? '.');
+const oldDir = path.resolve(benchArg('--old') ?? '.');
 const oldVF = (await import(path.join(oldDir, 'app/view-filter.ts'))) as typeof newVF;
 const oldH = (await import(path.join(oldDir, 'app/confidence-histogram.ts'))) as typeof newH;
-const N = Number(arg('--images') ?? 250000);
+const N = Number(benchArg('--images') ?? 250000);
 const classes = ['cat', 'dog', 'owl', 'fox', 'bee'];
 const entries: ImageEntry[] = [];
 for (let d = 0; d < N / 1000; d++) for (let f = 0; f < 1000; f++) entries.push({ id: `dir_${String(d).padStart(3, '0')}/img_${String(f).padStart(4, '0')}.jpg`, name: '', size: 1, mtimeMs: 0 });
@@ -50,7 +47,7 @@ const namesNew = newVF.buildNameIndex(entries);
 let prepOld = oldVF.prepareView(namesOld, results);
 let prepNew = newVF.prepareView(namesNew, results);
 const times = new Map<string, number[]>();
-const rounds = Number(arg('--rounds') ?? 9);
+const rounds = Number(benchArg('--rounds') ?? 9);
 for (let r = 0; r < rounds; r++) {
   if (cold) {
     prepOld = oldVF.prepareView(namesOld, results);

@@ -19,18 +19,14 @@ import { createListingCache } from '../../main/services/listing-cache';
 import { createMediaHandler } from '../../main/services/media';
 import { createThumbnails } from '../../main/services/thumbnails';
 import { ensureBigFolder } from '../e2e/fixtures';
-import { runBench } from './_bench-run';
+import { benchArg, runBench } from './_bench-run';
 
-const arg = (name: string): string | undefined => {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? process.argv[at + 1] : undefined;
-};
-const images = Number(arg('--images') ?? 50_000);
-const thumbs = Number(arg('--thumbs') ?? 0);
-const withForeground = arg('--foreground') !== 'off';
+const images = Number(benchArg('--images') ?? 50_000);
+const thumbs = Number(benchArg('--thumbs') ?? 0);
+const withForeground = benchArg('--foreground') !== 'off';
 /** `first`: asked with the first batch (the page's first screen while the ids are still being
  *  listed); default: as the last ids go out. */
-const thumbsAtFirst = arg('--thumbs-at') === 'first';
+const thumbsAtFirst = benchArg('--thumbs-at') === 'first';
 
 async function main(): Promise<void> {
   const folder = await ensureBigFolder(images);

@@ -4,10 +4,10 @@
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
 import { thresholdRule } from '../../app/roboflow';
 import { thresholdSweep } from '../../app/threshold-sweep';
+import { benchArg } from './_bench-run';
 import { percentile } from './_stats';
 
-const argIndex = process.argv.indexOf('--images');
-const images = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 50_000;
+const images = Number(benchArg('--images') ?? 50_000);
 const targetMs = 50;
 
 let seed = 42;

@@ -2,6 +2,7 @@ import type { ImageEntry, ScanBatch, ScanIdentities } from '../../app/types';
 import { nameOf } from '../../app/scan-batch';
 import { EntryColumns } from '../../renderer/src/stores/entry-columns';
 import { bigFolderIds } from '../e2e/fixtures';
+import { benchArg } from './_bench-run';
 
 // The page's part of taking a listing, in Node, without a browser: N ids in batches of 25,000 as
 // a cold scan sends them (sizes -1), then their sizes and mtimes (`scanIdentities`), each parsed
@@ -10,12 +11,8 @@ import { bigFolderIds } from '../e2e/fixtures';
 // CPU time per pass (process.cpuUsage), so other load on the machine counts less than in wall time.
 // Run: npm run bench -- page-listing [--images 250000] [--rounds 5]
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const images = Number(arg('--images') ?? 250_000);
-const rounds = Number(arg('--rounds') ?? 5);
+const images = Number(benchArg('--images') ?? 250_000);
+const rounds = Number(benchArg('--rounds') ?? 5);
 const batchSize = 25_000;
 
 const ids = bigFolderIds(images);

@@ -5,7 +5,7 @@ import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
 import { topSelfTimes } from './_profile';
-import { endBench, runBench } from './_bench-run';
+import { benchArg, endBench, runBench } from './_bench-run';
 
 // Page start, opened up: from navigation to the first thumbnails and the full count, when each
 // resource and each request to main started and ended, what the page's main thread did before it
@@ -14,12 +14,8 @@ import { endBench, runBench } from './_bench-run';
 // Run: npm run bench -- page-start [--images 250000] [--out DIR] (builds the renderer first)
 // --out writes each start's .cpuprofile (chrome://inspect, speedscope) beside the summary.
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const images = Number(arg('--images') ?? 250_000);
-const outDir = arg('--out');
+const images = Number(benchArg('--images') ?? 250_000);
+const outDir = benchArg('--out');
 const countText = `${images.toLocaleString('en-US')} images`;
 
 interface Timeline {

@@ -9,7 +9,7 @@ import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-r
 import { startHostProcess } from './_host-process';
 import { percentile } from './_stats';
 import { startProfiles, type Profiles } from './_profile';
-import { endBench, runBench } from './_bench-run';
+import { benchArg, endBench, runBench } from './_bench-run';
 
 // Renderer benchmark (browsing, review and 250,000-image targets): in Chromium via the browser host, the
 // time from launching with an N-image folder (navigation start, so page load included) to the
@@ -19,12 +19,8 @@ import { endBench, runBench } from './_bench-run';
 // --profile writes CPU profiles (renderer via CDP, the host's main-process services in-process) of
 // the launches and the results load into <dir>, for chrome://inspect or speedscope.
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const images = Number(arg('--images') ?? 50_000);
-const profileDir = arg('--profile');
+const images = Number(benchArg('--images') ?? 50_000);
+const profileDir = benchArg('--profile');
 /** The count as the app shows it ("250,000 images"). */
 const countText = `${images.toLocaleString('en-US')} images`;
 const label = images % 1000 === 0 ? `${images / 1000}k` : String(images);

@@ -9,6 +9,7 @@ import { endpointBase } from '../../app/settings';
 import { folderIdOf } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
+import { benchArg } from './_bench-run';
 import { seedResults, seededSettings } from './_renderer-results';
 import { residentBreakdown } from './_smaps';
 
@@ -25,8 +26,7 @@ if (!(globalThis as { gc?: unknown }).gc) {
   process.exit(run.status ?? 1);
 }
 
-const at = process.argv.indexOf('--images');
-const images = Number(at > 0 ? process.argv[at + 1] : 50_000);
+const images = Number(benchArg('--images') ?? 50_000);
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'results-memory', images, ...line }));
 const gc = (globalThis as { gc?: () => void }).gc;
 const memory = () => {

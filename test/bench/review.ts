@@ -17,12 +17,10 @@ import {
 import type { ImageEntry, ResultSummary } from '../../app/types';
 import { confidenceHistogram } from '../../app/confidence-histogram';
 import { thresholdRule, type Threshold } from '../../app/roboflow';
+import { benchArg } from './_bench-run';
 import { percentile } from './_stats';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = (name: string, fallback: number) => Number(benchArg(name) ?? fallback);
 const images = arg('--images', 50_000);
 const classCount = arg('--classes', 10);
 const runs = 5;

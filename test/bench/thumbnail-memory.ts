@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { createThumbnails } from '../../main/services/thumbnails';
+import { benchArg } from './_bench-run';
 import { residentBreakdown } from './_smaps';
 
 // What making thumbnails costs main in resident memory: the folder benchmark's 1080p JPEGs rendered
@@ -14,8 +15,7 @@ import { residentBreakdown } from './_smaps';
 // Run: npm run bench -- folder --only thumbnails (makes the photos), then
 //      npm run bench -- thumbnail-memory [--dir <photos>]
 
-const at = process.argv.indexOf('--dir');
-const dir = at > 0 ? process.argv[at + 1] : path.join(os.tmpdir(), 'classify-desk-bench', 'photos-1080p-200');
+const dir = benchArg('--dir') ?? path.join(os.tmpdir(), 'classify-desk-bench', 'photos-1080p-200');
 const variant = process.env.THUMB_MEMORY_VARIANT;
 
 if (!variant) {
