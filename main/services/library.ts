@@ -8,7 +8,7 @@ import type { FolderInfo, ImageEntry, ScanDone, ScanIdentities, ScanProblem } fr
 import type { Emit, Ports } from '../ports';
 import type { EventName, Events } from '../../app/contract';
 import { EntryTable } from './entry-table';
-import type { Foreground } from './foreground';
+import { createForeground, type Foreground } from './foreground';
 import type { CachedListing, ListingCache } from './listing-cache';
 import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 
@@ -97,9 +97,9 @@ export async function resolveInside(root: string, id: string): Promise<string> {
 }
 
 export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreground?: Foreground }): Library {
-  /** A background pass's turn: behind pending thumbnails when main serves any. */
-  const foreground = opts.foreground;
-  const backgroundTurn = foreground ? () => foreground.turn() : turn;
+  /** A background pass's turn: behind pending thumbnails when main serves any (without a
+   *  foreground of its own, as in the CLI, nothing is ever pending). */
+  const backgroundTurn = (opts.foreground ?? createForeground()).turn;
   const roots = new Map<string, FolderInfo>();
   const states = new Map<string, FolderState>();
   let running: { abort: AbortController; finished: Promise<ScanDone> } | null = null;

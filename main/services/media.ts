@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { AppFailure, type AppError } from '../../app/errors';
 import { parseMediaPath } from '../../app/media-urls';
-import type { Foreground } from './foreground';
+import { createForeground, type Foreground } from './foreground';
 import type { Library } from './library';
 import type { Thumbnails } from './thumbnails';
 
@@ -44,8 +44,8 @@ export function createMediaHandler(deps: {
   foreground?: Pick<Foreground, 'run'>;
 }): MediaHandler {
   const serve = serveMedia(deps);
-  const foreground = deps.foreground;
-  return foreground ? (request) => foreground.run(() => serve(request)) : serve;
+  const foreground = deps.foreground ?? createForeground();
+  return (request) => foreground.run(() => serve(request));
 }
 
 function serveMedia(deps: { library: Pick<Library, 'resolve'>; thumbnails: Pick<Thumbnails, 'thumbnail' | 'full'> }): MediaHandler {
