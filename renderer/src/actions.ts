@@ -147,7 +147,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
       if (choice.kind === 'evaluation') return exportEvaluation(choice.export, choice.onlyConfirmed ?? false);
       const folderId = library.folder?.folderId ?? '';
       if (!folderId) return;
-      const ids = choice.shownOnly ? Array.from(review.view.order, (i) => library.ids[i]) : undefined;
+      const ids = choice.shownOnly ? review.shownIds() : undefined;
       const outcome = await exporter.run(folderId, choice.format, ids, { keepSubfolders: choice.keepSubfolders });
       // A written export is news that passes; a failure stays until read.
       if (outcome) ui.notify(outcome, outcome.kind === 'info');

@@ -112,6 +112,12 @@ export class ReviewStore {
     return this.library.idAt(this.view.order[pos]);
   }
 
+  /** The ids of the current view (filtered and sorted), in its order. */
+  shownIds(): string[] {
+    const ids = this.library.ids;
+    return Array.from(this.view.order, (i) => ids[i]);
+  }
+
   result(id: string): ResultSummary | undefined {
     void this.#version;
     return this.byId.get(id);

@@ -19,7 +19,7 @@ async function reviewFolder(): Promise<{ review: ReviewStore; library: LibrarySt
   const review = new ReviewStore(api, library);
   await openFolder(library, entries);
   await review.load(folderId);
-  const shown = () => Array.from(review.view.order, (i) => nameOf(library.ids[i]));
+  const shown = () => review.shownIds().map(nameOf);
   return { review, library, shown };
 }
 
