@@ -1,17 +1,16 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHost } from '../host/host';
 import { closeContexts, sharedChromium } from '../support/chromium';
-import { assertRendererBuilt, ensureBigFolder, escapeRegExp as escape, makeBrowseFolder, openTrackedPage, type BrowseFolder } from './fixtures';
+import { assertRendererBuilt, ensureBigFolder, escapeRegExp as escape, makeBrowseFolder, openTrackedPage, type BrowseFolder, screenshotForPeople } from './fixtures';
 import { ui } from './app-page';
 
 // Browsing in real Chromium against the browser host: the grid, thumbnails, error tiles, keyboard
 // navigation, the detail view, and a bounded DOM at 50,000 images.
 
-const screenshots = path.resolve('test-results/screenshots');
 const base = (rel: string) => rel.split('/').pop()!;
 
 let browser: Browser;
@@ -107,8 +106,7 @@ describe('browsing a folder', () => {
     const full = dialog.getByRole('img', { name: 'chat 1.jpg' });
     await expect.poll(() => full.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 15_000 }).toBe(640);
     expect(await dialog.getByText('Not classified yet', { exact: false }).isVisible()).toBe(true);
-    await mkdir(screenshots, { recursive: true });
-    await page.screenshot({ path: path.join(screenshots, 'detail-browse.png') });
+    await screenshotForPeople(page, 'detail-browse.png');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expect(await activeName(page)).toMatch(/^chat 1\.jpg/);
@@ -147,8 +145,7 @@ describe('browsing a folder', () => {
   });
 
   it('renders without script errors or CSP violations', async () => {
-    await mkdir(screenshots, { recursive: true });
-    await page.screenshot({ path: path.join(screenshots, 'grid.png') });
+    await screenshotForPeople(page, 'grid.png');
     expect(problems).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
-import { cellOf, escapeRegExp as escape, solidImage } from './fixtures';
+import { cellOf, escapeRegExp as escape, solidImage, screenshotForPeople } from './fixtures';
 import { startScene, type Scene } from './scene';
 import { ui } from './app-page';
 
@@ -13,7 +13,6 @@ import { ui } from './app-page';
 // images, the image view shows both predictions side by side, and the evaluation panel both
 // models' metrics against the folder names.
 
-const screenshots = path.resolve('test-results/screenshots');
 
 const images: Array<[file: string, rgb: [number, number, number], a: string, b: string]> = [
   ['red bright.png', [230, 20, 20], 'red', 'red'],
@@ -115,8 +114,7 @@ describe('comparing two models', () => {
     await cellOf(page, 'blue dark.png').click();
     const details = ui(page).details;
     await expect.poll(() => details.getByTestId('compare-scores').textContent()).toMatch(/The models disagree.*colors\/1\s*blue.*colors\/3\s*green/);
-    await mkdir(screenshots, { recursive: true });
-    await page.screenshot({ path: path.join(screenshots, 'compare-disagree.png') });
+    await screenshotForPeople(page, 'compare-disagree.png');
     // It combines with the other filters: only the disagreeing images named "green".
     await ui(page).search.fill('green');
     await expect.poll(() => ui(page).tiles.count()).toBe(2);
@@ -137,8 +135,7 @@ describe('comparing two models', () => {
     for (const model of ['colors/1', 'colors/3']) {
       for (const cls of ['red', 'green', 'blue']) expect(await both.getByLabel(new RegExp(`^${escape(model)}: ${cls} \\S+%$`)).count()).toBe(1);
     }
-    await mkdir(screenshots, { recursive: true });
-    await page.screenshot({ path: path.join(screenshots, 'compare.png') });
+    await screenshotForPeople(page, 'compare.png');
 
     // The next image of the filtered order (by name) is another disagreement.
     await page.keyboard.press('ArrowRight');
@@ -155,7 +152,7 @@ describe('comparing two models', () => {
     await expect.poll(() => ui(page).tiles.count()).toBe(disagreeing.length);
     await ui(page).option(/^Models disagree/).uncheck();
     await expect.poll(() => ui(page).tiles.count()).toBe(images.length);
-    await page.screenshot({ path: path.join(screenshots, 'compare-sidebar.png') });
+    await screenshotForPeople(page, 'compare-sidebar.png');
   });
 
   it("shows both models' metrics side by side in the evaluation panel", async () => {
@@ -165,7 +162,7 @@ describe('comparing two models', () => {
     await expect.poll(() => table.getByRole('row', { name: /^Accuracy/ }).textContent(), { timeout: 15_000 }).toMatch(/Accuracy\s*100\.0%\s*57\.1%/);
     expect(await table.getByRole('columnheader').allTextContents()).toEqual(['', 'colors/1', 'colors/3']);
     expect(await table.getByRole('row', { name: /^Judged/ }).textContent()).toMatch(/Judged\s*7\s*7/);
-    await page.screenshot({ path: path.join(screenshots, 'compare-evaluation.png') });
+    await screenshotForPeople(page, 'compare-evaluation.png');
     expect(problems).toEqual([]);
   });
 });

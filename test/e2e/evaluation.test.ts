@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
-import { cellOf, configureInSettings, solidImage } from './fixtures';
+import { cellOf, configureInSettings, solidImage, screenshotForPeople } from './fixtures';
 import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
 import { ui } from './app-page';
@@ -14,7 +14,6 @@ import { ui } from './app-page';
 // exactly its images, corrections by key with undo/redo, the exports, and corrections and the name
 // mapping surviving a restart of the host.
 
-const screenshots = path.resolve('test-results/screenshots');
 
 // The peer's colors/1 model classifies by dominant colour (classes blue, green, red).
 const images: Array<[rel: string, rgb: [number, number, number]]> = [
@@ -95,10 +94,9 @@ describe('evaluating a model on class-named folders', () => {
     expect(await matrixCell('true red, predicted green: 1 image (33.3% of red)').textContent()).toContain('33.3%');
     await panel().getByRole('button', { name: 'Counts' }).click();
 
-    await mkdir(screenshots, { recursive: true });
-    await page.screenshot({ path: path.join(screenshots, 'evaluation.png') });
+    await screenshotForPeople(page, 'evaluation.png');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: path.join(screenshots, 'evaluation-dark.png') });
+    await screenshotForPeople(page, 'evaluation-dark.png');
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
@@ -126,7 +124,7 @@ describe('evaluating a model on class-named folders', () => {
     expect(await ui(page).tiles.getAttribute('aria-label')).toMatch(/^oops green\.png, green \S+%, truth: red$/);
     const chip = page.getByRole('status', { name: 'Matrix cell filter' });
     expect(await chip.textContent()).toContain('true red → predicted green');
-    await page.screenshot({ path: path.join(screenshots, 'evaluation-cell.png') });
+    await screenshotForPeople(page, 'evaluation-cell.png');
   });
 
   it('corrects a label with a number key, flags it, and undoes and redoes', async () => {
@@ -150,7 +148,7 @@ describe('evaluating a model on class-named folders', () => {
     expect(await dialog.getByText('The folder says red.').count()).toBe(1);
     await page.keyboard.press('3');
     await expect.poll(() => dialog.getByRole('button', { name: /red/, pressed: true }).count()).toBe(1);
-    await page.screenshot({ path: path.join(screenshots, 'evaluation-detail.png') });
+    await screenshotForPeople(page, 'evaluation-detail.png');
     await page.keyboard.press('Control+z');
     await expect.poll(() => dialog.getByRole('button', { name: /green/, pressed: true }).count()).toBe(1);
     await page.keyboard.press('Escape');

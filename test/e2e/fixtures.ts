@@ -154,26 +154,23 @@ export function cellOf(page: Page, rel: string): Locator {
 // Images that fail to load on purpose (broken files, offline checks) are not problems.
 const failedResource = (message: ConsoleMessage) => /Failed to load resource/.test(message.text());
 
-/** Where specs save pictures of screens for people to look at (CI uploads test-results/); no test reads them back. */
-const screenshotsForPeople = path.join(root, 'test-results', 'screenshots');
+/** Where specs save pictures of screens for people to look at (CI uploads test-results/). */
+export const screenshotsDir = path.join(root, 'test-results', 'screenshots');
 
 /**
- * Unless E2E_SCREENSHOTS=1 (the GitHub workflow sets it, so its test report keeps the pictures),
- * a screenshot saved under test-results/screenshots is not taken: each costs Chromium a capture and
- * a PNG encode, about 0.4 CPU-s each (about 10 for the suite's 29), and nothing compares them. Any other screenshot
- * (one a test inspects) is taken as usual.
+ * Saves a picture of `target` (a page or an element) as `name` in `screenshotsDir`, for people to
+ * look at: no test reads it back. Taken only with E2E_SCREENSHOTS=1 (the GitHub workflow sets it,
+ * so its test report keeps the pictures): each costs Chromium a capture and a PNG encode, about
+ * 0.4 CPU-s (about 10 for the suite's 29).
  */
-function skipScreenshotsForPeople(page: Page): void {
-  if (process.env.E2E_SCREENSHOTS === '1') return;
-  const take = page.screenshot.bind(page);
-  page.screenshot = (options) =>
-    options?.path && path.resolve(options.path).startsWith(screenshotsForPeople + path.sep) ? Promise.resolve(Buffer.alloc(0)) : take(options);
+export async function screenshotForPeople(target: Page | Locator, name: string): Promise<void> {
+  if (process.env.E2E_SCREENSHOTS !== '1') return;
+  await target.screenshot({ path: path.join(screenshotsDir, name) });
 }
 
 /** Opens the app in a new page that records page errors and console errors (but those `ignore` accepts) into `problems`. */
 export async function openTrackedPage(browser: Browser, url: string, problems: string[], ignore = failedResource, context: BrowserContextOptions = {}): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...context });
-  skipScreenshotsForPeople(page);
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' && !ignore(message)) problems.push(`${message.text()} ${message.location().url}`.trim());

@@ -1,11 +1,9 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { writeColourImages, type ColourImage } from '../support/colour-images';
 import { seriousViolations } from './axe';
-import { cellOf, configureInSettings, escapeRegExp } from './fixtures';
+import { cellOf, configureInSettings, escapeRegExp, screenshotForPeople } from './fixtures';
 import { startScene, type Scene } from './scene';
 import { ui } from './app-page';
 
@@ -18,7 +16,6 @@ let peer: Peer;
 let page: Page;
 let problems: string[];
 let images: ColourImage[];
-const screenshots = path.resolve('test-results/screenshots');
 
 beforeAll(async () => {
   scene = await startScene({
@@ -64,9 +61,8 @@ describe('classifying on this computer', () => {
 
     // The dialog with the engine section stays accessible.
     expect(await seriousViolations(page)).toEqual([]);
-    await mkdir(screenshots, { recursive: true });
     await dialog.getByRole('heading', { name: 'Engine' }).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(screenshots, 'settings-engine.png') });
+    await screenshotForPeople(page, 'settings-engine.png');
 
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -89,7 +85,7 @@ describe('classifying on this computer', () => {
     expect(await page.locator('footer.status').textContent()).toContain('Engine: On this computer');
     // Nothing went to the (closed) peer.
     expect(peer.stats.inferences).toBe(before);
-    await page.screenshot({ path: path.join(screenshots, 'on-device-grid.png') });
+    await screenshotForPeople(page, 'on-device-grid.png');
   }, 120_000);
 
   it('shows the device’s answer in the detail view', async () => {

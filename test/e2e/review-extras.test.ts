@@ -1,9 +1,9 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
-import { cellOf as cellIn, escapeRegExp as escape, solidImage } from './fixtures';
+import { cellOf as cellIn, escapeRegExp as escape, solidImage, screenshotForPeople, screenshotsDir } from './fixtures';
 import { startScene, type Scene } from './scene';
 import { ui } from './app-page';
 
@@ -11,7 +11,6 @@ import { ui } from './app-page';
 // model picker, web images (pasted https URLs), the offline banner following the endpoint monitor
 // (Retry, and a Run that waits for the endpoint), and CSV export.
 
-const screenshots = path.resolve('test-results/screenshots');
 const images: Array<[file: string, rgb: [number, number, number], cls: string]> = [
   ['tomato.png', [220, 40, 30], 'red'],
   ['leaf.png', [40, 190, 60], 'green'],
@@ -45,7 +44,6 @@ beforeAll(async () => {
   });
   ({ peer, page, exportDir, problems } = scene);
   await ui(page).tiles.first().waitFor();
-  await mkdir(screenshots, { recursive: true });
 });
 
 afterAll(() => scene?.close());
@@ -53,7 +51,7 @@ afterAll(() => scene?.close());
 afterEach(async (context) => {
   // A failed step leaves a picture of the window behind.
   if (context.task.result?.state === 'fail' && page && !page.isClosed()) {
-    await page.screenshot({ path: path.join(screenshots, `extras-failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
+    await page.screenshot({ path: path.join(screenshotsDir, `extras-failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
   }
 });
 
@@ -82,7 +80,7 @@ describe('review extras', () => {
     const version = dialog.getByLabel('Version', { exact: true });
     await version.waitFor();
     expect(await version.locator('option[value="colors/2"]').isDisabled()).toBe(true);
-    await page.screenshot({ path: path.join(screenshots, 'settings-model-picker.png') });
+    await screenshotForPeople(page, 'settings-model-picker.png');
     await version.selectOption('colors/1');
     expect(await dialog.getByLabel('Model', { exact: true }).inputValue()).toBe('colors/1');
     await dialog.getByRole('button', { name: 'Save' }).click();
@@ -126,9 +124,9 @@ describe('review extras', () => {
     // The folder's run bar never showed the web job, and no folder image was classified.
     expect(await ui(page).jobProgress.count()).toBe(0);
     expect(await cellOf('tomato.png').getAttribute('aria-label')).toBe('tomato.png, not classified');
-    await page.screenshot({ path: path.join(screenshots, 'web-images.png') });
+    await screenshotForPeople(page, 'web-images.png');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: path.join(screenshots, 'web-images-dark.png') });
+    await screenshotForPeople(page, 'web-images-dark.png');
     await page.emulateMedia({ colorScheme: 'light' });
 
     // Kept with the folder's results: a new window lists them again.
@@ -144,7 +142,7 @@ describe('review extras', () => {
     const banner = ui(page).messages('Working offline');
     await banner.waitFor({ timeout: 15_000 });
     expect(await banner.textContent()).toContain(`${peer.url} is unreachable. Cached results stay browsable and exportable.`);
-    await page.screenshot({ path: path.join(screenshots, 'offline-banner.png') });
+    await screenshotForPeople(page, 'offline-banner.png');
 
     // Still down: Retry keeps the banner.
     await banner.getByRole('button', { name: 'Retry' }).click();
@@ -163,7 +161,7 @@ describe('review extras', () => {
     await ui(page).runButton.click();
     const waiting = ui(page).alerts.filter({ hasText: 'Run needs the endpoint' });
     await waiting.waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: path.join(screenshots, 'offline-run-waits.png') });
+    await screenshotForPeople(page, 'offline-run-waits.png');
     expect(await cellOf('tomato.png').getAttribute('aria-label')).toBe('tomato.png, not classified');
 
     peer = await scene.restartPeer();
@@ -177,7 +175,7 @@ describe('review extras', () => {
   it('exports CSV with the folder’s images and the web images', async () => {
     await ui(page).exportAs(/^CSV/);
     await ui(page).messages('Exported').waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: path.join(screenshots, 'exported-csv.png') });
+    await screenshotForPeople(page, 'exported-csv.png');
     const files = (await readdir(exportDir)).filter((name) => name.endsWith('.csv'));
     expect(files).toHaveLength(1);
     const lines = (await readFile(path.join(exportDir, files[0]), 'utf8')).trim().split(/\r?\n/);

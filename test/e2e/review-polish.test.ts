@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { seriousViolations } from './axe';
-import { cellOf, solidImage } from './fixtures';
+import { cellOf, solidImage, screenshotForPeople } from './fixtures';
 import { runUntilLabelled } from './run-labels';
 import { startScene, type Scene } from './scene';
 import { ui } from './app-page';
@@ -15,7 +15,6 @@ import { ui } from './app-page';
 // model comparison, changing the endpoint, counts and truth marks that follow the threshold, one
 // highlighted image, export notices, typing a folder in the host, and file names under tiles.
 
-const screenshots = path.resolve('test-results/screenshots');
 
 // The peer's colors/1 model classifies by dominant colour; the pale blue scores lowest of the blues.
 const images: Array<[rel: string, rgb: [number, number, number]]> = [
@@ -139,8 +138,7 @@ describe('layout at 1024×640', () => {
   it('shows the whole model name in the toolbar and nothing in it is cut', async () => {
     await page.setViewportSize({ width: 1024, height: 640 });
     const toolbar = page.locator('header.toolbar');
-    await mkdir(screenshots, { recursive: true });
-    await toolbar.screenshot({ path: path.join(screenshots, 'toolbar-1024.png') });
+    await screenshotForPeople(toolbar, 'toolbar-1024.png');
     const cut = await toolbar.evaluate((bar) => {
       const out: string[] = [];
       if (bar.scrollWidth > bar.clientWidth + 1) out.push(`toolbar ${bar.scrollWidth} > ${bar.clientWidth}`);
@@ -165,7 +163,7 @@ describe('layout at 1024×640', () => {
     await page.evaluate(() => window.api.setSettings({ compareModel: 'westernpalearcticbirdspecies2024/12' }));
     await page.reload();
     await expect.poll(() => section.textContent(), { timeout: 15_000 }).toMatch(/0 of \d+ images classified by/);
-    await sidebar.screenshot({ path: path.join(screenshots, 'sidebar-compare-long-1024.png') });
+    await screenshotForPeople(sidebar, 'sidebar-compare-long-1024.png');
     expect(await overflow()).toBeLessThanOrEqual(0);
 
     await page.evaluate(() => window.api.setSettings({ compareModel: 'colors/3' }));
@@ -177,7 +175,7 @@ describe('layout at 1024×640', () => {
     await ui(page).evaluateButton.click();
     const panel = ui(page).evaluation;
     await panel.getByTestId('accuracy').waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: path.join(screenshots, 'compare-1024.png') });
+    await screenshotForPeople(page, 'compare-1024.png');
     const wide = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('aside')].filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => `${el.getAttribute('aria-label')}: ${el.scrollWidth} > ${el.clientWidth}`),
     );
@@ -188,7 +186,7 @@ describe('layout at 1024×640', () => {
     if (await show.count()) await show.click();
     await cellOf(page, 'blue/pale.png').click();
     await ui(page).details.getByText('colors/3').first().waitFor();
-    await page.screenshot({ path: path.join(screenshots, 'compare-details-1024.png') });
+    await screenshotForPeople(page, 'compare-details-1024.png');
     const wideDetails = await page.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>('aside, aside *')].filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible').map((el) => `${el.className}: ${el.scrollWidth} > ${el.clientWidth}`),
     );

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPeerKey, type Peer } from '../peer/server';
-import { cellOf, configureInSettings, escapeRegExp as escape, solidImage } from './fixtures';
+import { cellOf, configureInSettings, escapeRegExp as escape, solidImage, screenshotForPeople } from './fixtures';
 import { startScene, type Scene } from './scene';
 import { ui } from './app-page';
 
@@ -11,7 +11,6 @@ import { ui } from './app-page';
 // their labels, Run, overlays in the accessible names, threshold without new requests, class
 // filter, detail view, JSON export, and cached results offline after a restart.
 
-const screenshots = path.resolve('test-results/screenshots');
 
 // The peer's colors/1 model classifies by dominant colour; less saturated colours score lower.
 const images: Array<[file: string, rgb: [number, number, number], cls: 'red' | 'green' | 'blue']> = [
@@ -67,8 +66,7 @@ describe('reviewing a classified folder', () => {
         // Checked, not stored: nothing is kept until Save.
         expect(await dialog.getByText('No key saved', { exact: false }).count()).toBe(1);
         expect(await dialog.getByLabel('API key').inputValue()).toBe(defaultPeerKey);
-        await mkdir(screenshots, { recursive: true });
-        await page.screenshot({ path: path.join(screenshots, 'settings.png') });
+        await screenshotForPeople(page, 'settings.png');
       },
     });
     expect(await page.getByRole('button', { name: /colors\/1/ }).count()).toBe(1);
@@ -84,10 +82,9 @@ describe('reviewing a classified folder', () => {
     await expect.poll(() => cellOf(page, 'broken.png').getAttribute('aria-label'), { timeout: 30_000 }).toMatch(/^broken\.png, error: \S/);
     await ui(page).summary.waitFor({ timeout: 30_000 });
     expect(peer.stats.inferences).toBe(images.length);
-    await mkdir(screenshots, { recursive: true });
-    await page.screenshot({ path: path.join(screenshots, 'grid-overlays.png') });
+    await screenshotForPeople(page, 'grid-overlays.png');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: path.join(screenshots, 'grid-overlays-dark.png') });
+    await screenshotForPeople(page, 'grid-overlays-dark.png');
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
@@ -152,7 +149,7 @@ describe('reviewing a classified folder', () => {
     expect(await scores.first().getAttribute('aria-label')).toMatch(/^red \S+%$/);
     await dialog.getByText('Raw response').click();
     expect(await dialog.locator('pre').textContent()).toContain('"top"');
-    await page.screenshot({ path: path.join(screenshots, 'detail.png') });
+    await screenshotForPeople(page, 'detail.png');
     await page.keyboard.press('ArrowRight');
     await ui(page).dialog('red 3.png').waitFor();
     await page.keyboard.press('Escape');
@@ -203,7 +200,7 @@ describe('reviewing a classified folder', () => {
     expect(await progress.getByRole('progressbar').count()).toBe(1);
     await page.getByRole('button', { name: 'Pause' }).click();
     await progress.getByText('Paused').waitFor({ timeout: 15_000 });
-    await page.screenshot({ path: path.join(screenshots, 'run-paused.png') });
+    await screenshotForPeople(page, 'run-paused.png');
     await page.getByRole('button', { name: 'Resume' }).click();
     await progress.getByText('Classifying').waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Cancel' }).click();
@@ -224,7 +221,7 @@ describe('reviewing a classified folder', () => {
       await expect.poll(() => cellOf(page, rel).getAttribute('aria-label'), { timeout: 20_000 }).toMatch(new RegExp(`, ${cls} \\S*%`));
     }
     await page.getByText('Working offline').waitFor({ timeout: 20_000 });
-    await page.screenshot({ path: path.join(screenshots, 'offline.png') });
+    await screenshotForPeople(page, 'offline.png');
     expect(problems).toEqual([]);
   });
 });
