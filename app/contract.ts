@@ -7,6 +7,7 @@ import type {
   EndpointStatus,
   ExportDone,
   FolderInfo,
+  ImageFacts,
   JobItemEvent,
   KeyCheck,
   JobProgress,
@@ -16,7 +17,6 @@ import type {
   ResultSummary,
   ScanBatch,
   ScanDone,
-  ScanIdentities,
   ScanProblem,
 } from './types';
 import type { AppError } from './errors';
@@ -255,6 +255,9 @@ export const contract = {
   /** Opens the folder main chose to open at start (`initialFolder`), as `openFolder` would, in one
    *  round trip the page makes before it mounts; null when there is none. The page names no path. */
   openStartFolder: channel<FolderInfo | null>()(empty),
+  /** The size and modification time of one image of an open folder, read now (the details show
+   *  them; the listing carries ids only). */
+  imageFacts: channel<ImageFacts>()(imageRef),
 } as const;
 
 export type Contract = typeof contract;
@@ -272,8 +275,6 @@ export interface Events {
   scanBatch: ScanBatch;
   scanDone: ScanDone;
   scanProblem: ScanProblem & { folderId: string };
-  /** Sizes and mtimes of entries a `scanBatch` listed with -1 (read after the listing). */
-  scanIdentities: ScanIdentities;
   jobProgress: JobProgress;
   jobItem: JobItemEvent;
   /** A folder was asked for from outside the renderer (menu, command line, second instance). */

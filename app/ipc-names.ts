@@ -51,6 +51,7 @@ export const channelNames = [
   'removeModel',
   'resultsColumns',
   'openStartFolder',
+  'imageFacts',
 ] as const;
 
 /** Every event main pushes to the renderer. */
@@ -66,7 +67,6 @@ export const eventNames = [
   'exportProgress',
   'sendProgress',
   'modelDownload',
-  'scanIdentities',
 ] as const;
 
 export type ChannelName = (typeof channelNames)[number];

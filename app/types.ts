@@ -8,12 +8,20 @@ import type { ExportFormat } from './export-formats';
 export const imageExtensions = ['jpg', 'jpeg', 'png', 'webp', 'bmp', 'gif', 'tif', 'tiff'] as const;
 
 /** One image in an opened folder. `id` is its relative POSIX path: stable across restarts. */
-export interface ImageEntry {
+/** An image as the page lists it: its id and file name. */
+export interface ListedImage {
   id: string;
   name: string;
+}
+
+/** What the file system says of an image now (main reads it when asked: the page's listing holds
+ *  ids only). */
+export interface ImageFacts {
   size: number;
   mtimeMs: number;
 }
+
+export interface ImageEntry extends ListedImage, ImageFacts {}
 
 export interface ScanProblem {
   /** Relative path of the file or folder that could not be read. */
@@ -30,28 +38,18 @@ export interface FolderInfo {
   recursive: boolean;
 }
 
-/** Entries found by a scan, as columns (see app/scan-batch.ts): row i is image ids[i]. */
+/** Images found by a scan: their ids only (sizes and dates are asked for one image at a time,
+ *  `imageFacts`; at 250,000 images they were half of the bytes a listing sent the page). */
 export interface ScanBatch {
   folderId: string;
   /** Relative POSIX paths (image ids), in scan order. */
   ids: string[];
-  /** -1 (with the mtime) while not read yet: a `scanIdentities` event brings it before `scanDone`. */
-  sizes: number[];
-  mtimes: number[];
   /** True when the folder's entries, from its first batch through this one, are in natural name
    *  order (a cached listing): the page then needs no sort to list them by name. */
   sorted?: boolean;
-  /** True on the listing's last batch: no ids follow (sizes and mtimes may), so the page lists it now. */
+  /** True on the listing's last batch: no ids follow, so the page lists it now (the scan may
+   *  still be reading sizes for main before its `scanDone`). */
   complete?: boolean;
-}
-
-/** Sizes and mtimes of entries listed before they were read: `at` are positions in the folder's
- *  listing as its `scanBatch` events gave it (first batch's first id = 0). */
-export interface ScanIdentities {
-  folderId: string;
-  at: number[];
-  sizes: number[];
-  mtimes: number[];
 }
 
 export interface ScanDone {

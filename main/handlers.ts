@@ -55,6 +55,7 @@ export function createHandlers(ports: Ports): Handlers {
       return info;
     },
     recentFolders: () => ports.settings.get().recentFolders,
+    imageFacts: ({ folderId, id }) => ports.library.facts(folderId, id),
     thumbnailError: ({ folderId, id }) => ports.thumbnails.errorFor(folderId, id),
     getSettings: () => ports.settings.get(),
     setSettings: (patch) => ports.settings.update(patch),

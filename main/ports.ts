@@ -8,6 +8,7 @@ import type {
   EndpointStatus,
   ExportDone,
   FolderInfo,
+  ImageFacts,
   JobProgress,
   KeyCheck,
   ModelProject,
@@ -43,6 +44,8 @@ export interface Ports {
   };
   library: {
     open(path: string, recursive: boolean): Promise<FolderInfo>;
+    /** Size and mtime of an image of an open folder, read through the folder gate. */
+    facts(folderId: string, id: string): Promise<ImageFacts>;
   };
   thumbnails: {
     errorFor(folderId: string, id: string): AppError | null;

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
-import { packColumns, packEntries } from '../../app/scan-batch';
-import type { FolderInfo, ImageEntry, ScanDone, ScanIdentities, ScanProblem } from '../../app/types';
+import { packEntries } from '../../app/scan-batch';
+import type { FolderInfo, ImageEntry, ImageFacts, ScanDone, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
 import type { EventName, Events } from '../../app/contract';
 import { EntryTable } from './entry-table';
@@ -29,8 +29,8 @@ const batchMs = 250;
 const cachedBatchMax = 50_000;
 /** Folders whose entry lists stay in memory; older ones stay resolvable but forget their entries. */
 const keptFolders = 8;
-/** The event loop's turn during the passes that run after the ids are out (sizes and mtimes; the
- *  re-check of a cached listing): the page is then asking for its first thumbnails, and each of
+/** The event loop's turn during the passes that run after the ids are out (main's sizes and mtimes;
+ *  the re-check of a cached listing): the page is then asking for its first thumbnails, and each of
  *  them takes several turns (gate, open, cache, decode, write). With 10 ms, 40 cold thumbnails
  *  took 4.5–5.0 s during the pass at 250,000 images under load; with 2 ms, 3.0 s. */
 const backgroundTurnMs = 2;
@@ -48,12 +48,6 @@ export interface FolderState {
 }
 
 type LibraryPort = Ports['library'];
-
-/** Entries listed before their size and mtime were read, and their positions in the listing. */
-interface Unread {
-  at: number[];
-  entries: ImageEntry[];
-}
 
 export interface Library extends LibraryPort {
   /** Starts reading the folder the app opens at start before the page asks for it. */
@@ -191,10 +185,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     let batch: ImageEntry[] = [];
     let batchStart = 0;
     let sentBatches = 0;
-    /** Entries listed so far (the page's position of the next one). */
-    let listed = 0;
-    /** Listed before their size and mtime were read: their positions in the listing, and them. */
-    const unread: Unread = { at: [], entries: [] };
+    /** Listed before their size and mtime were read. */
+    const unread: ImageEntry[] = [];
     let timer: NodeJS.Timeout | null = null;
     const flush = (complete = false) => {
       if (timer) clearTimeout(timer);
@@ -210,7 +202,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     };
     try {
       // Ids first: the count and every entry reach the page after one pass of directory reads;
-      // sizes and mtimes (a stat per file, most of a scan's time) follow as `scanIdentities`.
+      // main reads sizes and mtimes (a stat per file, most of a scan's time) after them.
       for await (const items of scanFolderSlices(root, { recursive, signal, onFolder, deferStats: true })) {
         if (signal.aborted) break;
         for (const item of items) {
@@ -219,12 +211,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
             continue;
           }
           // Main's entries hold only read identities: stale results are judged by them.
-          if (item.size < 0) {
-            unread.at.push(listed);
-            unread.entries.push(item);
-          }
+          if (item.size < 0) unread.push(item);
           else entries.set(item.id, item);
-          listed++;
           if (!batch.length) {
             batchStart = performance.now();
             // A slow folder must not hold back the entries already found.
@@ -236,7 +224,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
         if (batch.length && performance.now() - batchStart >= (sentBatches === 0 ? firstBatchMs : batchMs)) flush();
       }
       flush(true);
-      await readIdentities(info, unread, entries, problem, signal, send);
+      await readIdentities(info, unread, entries, problem, signal);
     } catch (error) {
       problem({
         path: '.',
@@ -260,25 +248,21 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     return done;
   }
 
-  /** Reads the size and mtime of each entry listed without them, in listing order, and sends
-   *  them in batches as a scan sends entries (a turn of the event loop every few ms). */
+  /** Reads the size and mtime of each entry listed without them, in listing order, into main's
+   *  entries (stale results are judged by them), with a turn of the event loop every few ms. */
   async function readIdentities(
     info: FolderInfo,
-    unread: Unread,
+    unread: readonly ImageEntry[],
     entries: EntryTable,
     problem: (p: ScanProblem) => void,
     signal: AbortSignal,
-    send: Emit,
   ): Promise<void> {
-    let out: ScanIdentities = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
-    let sentAt = performance.now();
-    let turnAt = sentAt;
+    let turnAt = performance.now();
     // Ids are relative paths the scan built from on-disk names: joined to the root as they are.
     const prefix = info.root.endsWith(path.sep) ? info.root : info.root + path.sep;
-    for (let k = 0; k < unread.at.length; k++) {
+    for (let k = 0; k < unread.length; k++) {
       if (signal.aborted) return;
-      const at = unread.at[k];
-      const listedEntry = unread.entries[k];
+      const listedEntry = unread[k];
       const st = fs.statSync(prefix + listedEntry.id, { throwIfNoEntry: false });
       if (!st || !st.isFile()) {
         // Gone, or no longer a plain file, since it was listed: the scan's own words for it.
@@ -286,26 +270,16 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
         if (isProblem(read)) problem(read.problem);
         continue;
       }
-      // The listed object is this pass's alone (batches copied its fields): completed in place.
+      // The listed object is this pass's alone (batches took only its id): completed in place.
       listedEntry.size = st.size;
       listedEntry.mtimeMs = st.mtimeMs;
       entries.set(listedEntry.id, listedEntry);
-      out.at.push(at);
-      out.sizes.push(st.size);
-      out.mtimes.push(st.mtimeMs);
       if ((k & 127) !== 0) continue;
-      const now = performance.now();
-      if (out.at.length >= batchMax || now - sentAt >= batchMs) {
-        send('scanIdentities', out);
-        out = { folderId: info.folderId, at: [], sizes: [], mtimes: [] };
-        sentAt = now;
-      }
-      if (now - turnAt >= backgroundTurnMs) {
+      if (performance.now() - turnAt >= backgroundTurnMs) {
         await backgroundTurn();
         turnAt = performance.now();
       }
     }
-    if (out.at.length && !signal.aborted) send('scanIdentities', out);
   }
 
   /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small
@@ -317,10 +291,10 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     const count = cached.ids.length;
     entries.adopt(cached.ids, cached.sizes, cached.mtimes);
     // An empty folder's listing still ends, as a scan's does.
-    if (count === 0) send('scanBatch', { ...packColumns(folderId, cached), sorted: true, complete: true });
+    if (count === 0) send('scanBatch', { folderId, ids: [], sorted: true, complete: true });
     for (let at = 0; at < count && !signal.aborted; ) {
       const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, count);
-      send('scanBatch', { ...packColumns(folderId, cached, at, end), sorted: true, complete: end === count });
+      send('scanBatch', { folderId, ids: cached.ids.slice(at, end), sorted: true, complete: end === count });
       at = end;
       await turn();
     }
@@ -366,11 +340,21 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     return resolveInside(info.root, id);
   }
 
+  /** Read when the page shows an image's details: through the gate, so only images inside an
+   *  opened folder answer. */
+  async function facts(folderId: string, id: string): Promise<ImageFacts> {
+    const real = await resolve(folderId, id);
+    const st = await fsp.stat(real).catch(() => null);
+    if (!st?.isFile()) throw new AppFailure('not_found', `"${id}" is no longer in the folder. Rescan the folder.`);
+    return { size: st.size, mtimeMs: st.mtimeMs };
+  }
+
   return {
     open,
     prefetch,
     get: (folderId) => states.get(folderId),
     resolve,
+    facts,
     async close() {
       lastAbort?.abort();
       const current = running;

@@ -5,7 +5,7 @@ import type { FolderInfo } from '../../app/types';
 // listing then overlap the page's own start (bundle, mount, settings) instead of following it.
 // Scan events that arrive before the library store exists are kept, in order, and handed to it.
 
-type ScanEventName = 'scanBatch' | 'scanIdentities' | 'scanDone' | 'scanProblem';
+type ScanEventName = 'scanBatch' | 'scanDone' | 'scanProblem';
 export type HeldScanEvent = { [E in ScanEventName]: [E, Events[E]] }[ScanEventName];
 
 export interface StartFolder {
@@ -15,7 +15,7 @@ export interface StartFolder {
   take(): HeldScanEvent[];
 }
 
-const scanEvents: ScanEventName[] = ['scanBatch', 'scanIdentities', 'scanDone', 'scanProblem'];
+const scanEvents: ScanEventName[] = ['scanBatch', 'scanDone', 'scanProblem'];
 
 /** Listens for scan events first (the browser host's requests wait until its event stream is
  *  open, so none can slip past), then asks main to open its start folder. */

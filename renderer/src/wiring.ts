@@ -20,7 +20,6 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
   const off = [
     api.on('scanBatch', (b) => library.onScanBatch(b)),
     api.on('scanDone', (d) => library.onScanDone(d)),
-    api.on('scanIdentities', (d) => library.onScanIdentities(d)),
     api.on('scanProblem', (p) => library.onScanProblem(p)),
     api.on('jobProgress', (p) => (p.compare ? compare.onProgress(p) : p.web ? web.onProgress(p) : job.onProgress(p))),
     api.on('jobItem', (item) => {

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../app/format';
 import { defaultPeerKey, type Peer } from '../peer/server';
 import { seriousViolations } from './axe';
 import { cellOf, solidImage, screenshotForPeople } from './fixtures';
@@ -131,6 +132,22 @@ describe('one highlighted image', () => {
     await expect.poll(() => cellOf(page, 'red/red_002.png').getAttribute('aria-selected')).toBe('true');
     expect(await cellOf(page, 'red/red_001.png').getAttribute('aria-selected')).toBe('false');
     expect(await ui(page).details.getByRole('heading').first().textContent()).toBe('red_002.png');
+  });
+
+  it('shows its size as the disk has it now, and its size and date in the full view', async () => {
+    const file = path.join(scene.folder, 'red/red_001.png');
+    // Rewritten after the folder was read: the details read the file when they show it.
+    await writeFile(file, await solidImage(64, 64, [230, 30, 30]).png().toBuffer());
+    const st = await stat(file);
+    await cellOf(page, 'red/red_001.png').click();
+    await ui(page).details.getByText(`red · ${formatBytes(st.size)}`).waitFor();
+    await page.keyboard.press('Enter');
+    const full = ui(page).dialog('red_001.png');
+    const modified = await page.evaluate((ms) => new Date(ms).toLocaleString(), st.mtimeMs);
+    await full.getByText(modified).waitFor();
+    expect(await full.getByText(formatBytes(st.size), { exact: true }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await ui(page).dialogs.waitFor({ state: 'detached' });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { FolderInfo, ImageEntry, ScanBatch, ScanDone, ScanIdentities, ScanProblem } from '../../../app/types';
-import { EntryColumns } from './entry-columns';
+import type { FolderInfo, ListedImage, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
+import { ListedImages } from './listed-images';
 import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
 import type { HeldScanEvent, StartFolder } from '../start-folder';
@@ -9,7 +9,7 @@ import type { HeldScanEvent, StartFolder } from '../start-folder';
 /** How long a cached listing's batches may wait for the rest of it before being indexed. */
 const sortedFlushMs = 1000;
 
-// The open folder and its listing. Entries live in columns (entry-columns.ts: no proxy and no
+// The open folder and its listing. Entries live in one array of ids (listed-images.ts: no proxy and no
 // object per image); `version` is the reactive signal that the listing or its name index changed.
 
 export class LibraryStore {
@@ -18,8 +18,6 @@ export class LibraryStore {
   #scanning = $state(false);
   /** Bumped whenever the listed ids / `names` change. */
   #version = $state(0);
-  /** Bumped when sizes and mtimes of listed entries arrive. */
-  #identities = $state(0);
   #names = $state.raw<NameIndex>(buildNameIndex([]));
   #problems = $state.raw<ScanProblem[]>([]);
   get problems() {
@@ -30,7 +28,7 @@ export class LibraryStore {
     return this.#error;
   }
 
-  #entries = new EntryColumns();
+  #entries = new ListedImages();
   get folder() {
     return this.#folder;
   }
@@ -52,8 +50,8 @@ export class LibraryStore {
   private indexById = new Map<string, number>();
   /** Entries the Map covers (entries only grow between resets, so their indices hold). */
   private indexed = 0;
-  /** Batches (and identities) that arrived before openFolder answered, by folder id, in order. */
-  private pending = new Map<string, Array<ScanBatch | ScanIdentities>>();
+  /** Batches that arrived before openFolder answered, by folder id, in order. */
+  private pending = new Map<string, ScanBatch[]>();
   private pendingDone = new Map<string, ScanDone>();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
@@ -80,9 +78,8 @@ export class LibraryStore {
   }
 
   /** The entry at `index` as an object (made when asked: for the few entries shown at a time; the
-   *  same one when asked again while its row is unchanged), or undefined. Its size and mtime are
-   *  those known now: `current` follows their arrival. */
-  entryAt(index: number): ImageEntry | undefined {
+   *  same one when asked again), or undefined. */
+  entryAt(index: number): ListedImage | undefined {
     return this.#entries.entryAt(index);
   }
 
@@ -126,7 +123,6 @@ export class LibraryStore {
     // Not this folder's yet (no answer), so each is held as a batch before the answer would be.
     for (const [name, payload] of early) {
       if (name === 'scanBatch') this.onScanBatch(payload);
-      else if (name === 'scanIdentities') this.onScanIdentities(payload);
       else if (name === 'scanDone') this.onScanDone(payload);
     }
     try {
@@ -141,15 +137,11 @@ export class LibraryStore {
       // Much of a listing can come while the window mounts: its first batch is listed on its own,
       // so the first screen paints before the rest is indexed (at the next slot).
       let firstListed = false;
-      const batches = held.reduce((n, event) => ('at' in event ? n : n + 1), 0);
-      for (const event of held) {
-        if ('at' in event) this.identify(event);
-        else {
-          this.append(event);
-          if (!firstListed && batches > 1) {
-            this.indexNow();
-            firstListed = true;
-          }
+      for (const batch of held) {
+        this.append(batch);
+        if (!firstListed && held.length > 1) {
+          this.indexNow();
+          firstListed = true;
         }
       }
       const done = this.pendingDone.get(info.folderId);
@@ -173,32 +165,11 @@ export class LibraryStore {
     } else this.hold(batch);
   }
 
-  /** Sizes and mtimes of entries listed before they were read (the detail panel shows them). */
-  onScanIdentities(identities: ScanIdentities): void {
-    if (this.#folder?.folderId === identities.folderId) this.identify(identities);
-    else this.hold(identities);
-  }
-
-  private hold(event: ScanBatch | ScanIdentities): void {
+  private hold(event: ScanBatch): void {
     if (!this.#opening) return;
     const list = this.pending.get(event.folderId) ?? [];
     list.push(event);
     this.pending.set(event.folderId, list);
-  }
-
-  /** Writes sizes and mtimes into the columns (entries handed out earlier keep theirs). Not a
-   *  `version` change (ids and order stay; re-running every view at 250,000 would cost far more):
-   *  readers of sizes and mtimes follow `current`. */
-  private identify(identities: ScanIdentities): void {
-    if (this.#entries.identify(identities) > 0) this.#identities += 1;
-  }
-
-  /** The listing's latest copy of `entry` (its size and mtime may arrive after its id), tracked. */
-  current(entry: ImageEntry | undefined): ImageEntry | undefined {
-    void this.#identities;
-    if (!entry || entry.size >= 0) return entry;
-    const at = this.indexOf(entry.id);
-    return at >= 0 && this.#entries.sizeAt(at) >= 0 ? this.#entries.entryAt(at) : entry;
   }
 
   onScanDone(done: ScanDone): void {
@@ -232,7 +203,7 @@ export class LibraryStore {
 
   private reset(info: FolderInfo | null): void {
     this.#folder = info;
-    this.#entries = new EntryColumns();
+    this.#entries = new ListedImages();
     this.indexById = new Map();
     this.indexed = 0;
     this.inOrder = true;

@@ -1,6 +1,6 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { ImageEntry, JobItemEvent, ResultSummary } from '../../../app/types';
+import type { JobItemEvent, ListedImage, ResultSummary } from '../../../app/types';
 import { classColors } from '../../../app/class-colors';
 import { intersectAllowed } from '../../../app/compare';
 import { thresholdRule, type Threshold } from '../../../app/roboflow';
@@ -103,7 +103,7 @@ export class ReviewStore {
   }
 
   /** The image at position `pos` of the current view (filtered and sorted), if any. */
-  entryAt(pos: number): ImageEntry | undefined {
+  entryAt(pos: number): ListedImage | undefined {
     return this.library.entryAt(this.view.order[pos]);
   }
 

@@ -70,4 +70,28 @@ describe('paths the page names', () => {
     expect(await app.call('exportResults', { folderId, format: 'json' })).toMatchObject({ path: path.join(tmp, 'chosen.json') });
     expect(existsSync(planted)).toBe(false);
   });
+
+  it('tells an image’s size and date only for images inside an opened folder, read from the disk now', async () => {
+    const folderId = await app.open(folder);
+    const image = path.join(folder, 'img-0001.jpg');
+    const st = await fs.stat(image);
+    expect(await app.call('imageFacts', { folderId, id: 'img-0001.jpg' })).toEqual({ size: st.size, mtimeMs: st.mtimeMs });
+    // Rewritten since the folder was read: the details say what is on the disk now.
+    await fs.writeFile(image, Buffer.alloc(st.size + 100));
+    expect(await app.call('imageFacts', { folderId, id: 'img-0001.jpg' })).toMatchObject({ size: st.size + 100 });
+
+    // Anything else the page could name: another file beside the folder, by `..`, by an absolute
+    // path, through a link that leads out, a non-image, or a folder never opened. No size leaks.
+    await fs.symlink(secret, path.join(folder, 'leak.jpg'));
+    await fs.copyFile(secret, path.join(tmp, 'private', 'notes.jpg'));
+    for (const [id, code] of [['../private/notes.jpg', 'invalid_input'], [path.join(tmp, 'private', 'notes.jpg'), 'invalid_input'], ['leak.jpg', 'invalid_input'], ['notes.csv', 'invalid_input']] as const) {
+      const answer = await dispatch(app.handlers, 'imageFacts', { folderId, id });
+      expect(answer, id).toMatchObject({ ok: false, error: { code } });
+      expect(JSON.stringify(answer)).not.toContain(String((await fs.stat(secret)).size));
+    }
+    expect(await dispatch(app.handlers, 'imageFacts', { folderId: '0123456789abcdef', id: 'img-0001.jpg' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // Gone since: a plain error that says what to do.
+    await fs.rm(image);
+    expect(await dispatch(app.handlers, 'imageFacts', { folderId, id: 'img-0001.jpg' })).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.stringContaining('Rescan') } });
+  });
 });

@@ -132,7 +132,7 @@ describe('scanFolder', () => {
 });
 
 describe('library', () => {
-  it('returns the folder at once and streams its ids in batches, then their sizes and mtimes, before the scan ends', async () => {
+  it('returns the folder at once and streams its ids in batches, then reads their sizes and mtimes before the scan ends', async () => {
     const root = await folder();
     for (let d = 0; d < 5; d++) {
       await fs.mkdir(path.join(root, `d${d}`));
@@ -157,20 +157,15 @@ describe('library', () => {
     for (const b of batches) expect(b.ids.length).toBeLessThanOrEqual(25_000);
     const listed = batches.flatMap((b) => b.ids);
     expect(new Set(listed).size).toBe(5000);
-    expect(batches.every((b) => b.sizes.every((n) => n === -1) && b.mtimes.every((n) => n === -1))).toBe(true);
+    // Ids only: no size or date goes to the page with the listing.
+    expect(batches.every((b) => Object.keys(b).every((key) => ['folderId', 'ids', 'complete'].includes(key)))).toBe(true);
     // The listing's last batch says so (the page lists it at once); no other does.
     expect(batches.map((b) => b.complete === true)).toEqual(batches.map((_, i) => i === batches.length - 1));
-    // Each listed position gets its file's size and mtime, after the listing and before the end.
-    const kinds = events.map((e) => e.event).filter((e) => e.startsWith('scan'));
-    expect(kinds.lastIndexOf('scanBatch')).toBeLessThan(kinds.indexOf('scanIdentities'));
-    const identities = events.filter((e) => e.event === 'scanIdentities').map((e) => e.payload as Events['scanIdentities']);
-    const at = identities.flatMap((b) => b.at);
-    expect(at.slice().sort((a, b) => a - b)).toEqual(listed.map((_, i) => i));
-    const st = await fs.stat(path.join(root, listed[at[4321]]));
-    const batch = identities.find((b) => b.at.includes(at[4321]))!;
-    const k = batch.at.indexOf(at[4321]);
-    expect([batch.sizes[k], batch.mtimes[k]]).toEqual([st.size, st.mtimeMs]);
-    expect(library.get(info.folderId)!.entries.get(listed[at[4321]])).toMatchObject({ size: 1, mtimeMs: st.mtimeMs });
+    // Main has every listed file's size and mtime by the scan's end.
+    const entries = library.get(info.folderId)!.entries;
+    expect(entries.size).toBe(5000);
+    const st = await fs.stat(path.join(root, listed[4321]));
+    expect(entries.get(listed[4321])).toMatchObject({ size: 1, mtimeMs: st.mtimeMs });
     expect(events.at(-1)?.event).toBe('scanDone');
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
   });
@@ -181,15 +176,15 @@ describe('library', () => {
     await writeFile(path.join(root, 'b.jpg'), 'bb');
     const { library, events } = recordingLibrary((e) => {
       // Listed, not yet read: the listing's last batch goes out before the first read.
-      if (e.event === 'scanBatch') fsSync.rmSync(path.join(root, 'a.jpg'));
+      if (e.event === 'scanBatch' && e.payload.complete) fsSync.rmSync(path.join(root, 'a.jpg'));
     });
     const info = await library.open(root, true);
     const done = await library.get(info.folderId)!.done;
     expect(done.problems).toEqual([expect.objectContaining({ path: 'a.jpg', code: 'unreadable_file' })]);
     expect([...library.get(info.folderId)!.entries.keys()]).toEqual(['b.jpg']);
-    const identities = events.filter((e) => e.event === 'scanIdentities').map((e) => e.payload as Events['scanIdentities']);
+    expect(library.get(info.folderId)!.entries.get('b.jpg')).toMatchObject({ size: 2 });
     const listed = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.payload as Events['scanBatch']).ids);
-    expect(identities.flatMap((b) => b.at.map((at, k) => [listed[at], b.sizes[k]]))).toEqual([['b.jpg', 2]]);
+    expect(listed.sort()).toEqual(['a.jpg', 'b.jpg']);
   });
 
   it('reads the start folder before the page asks, sends nothing and serves nothing of it until the page opens it', async () => {

@@ -11,12 +11,11 @@ describe('openStartFolder', () => {
     const start = openStartFolder(api);
     expect(api.requests('openStartFolder')).toEqual([{}]);
     const batch = packEntries(folderId, [entry('a.jpg')]);
-    const identities = { folderId, at: [0], sizes: [5], mtimes: [6] };
     api.emit('scanBatch', batch);
-    api.emit('scanIdentities', identities);
+    api.emit('scanProblem', { folderId, path: 'x', code: 'unreadable_folder', message: 'Permission denied' });
     api.emit('scanDone', { folderId, total: 1, problems: [], ms: 1, cancelled: false });
     await expect(start.answer).resolves.toEqual(info);
-    expect(start.take().map(([name]) => name)).toEqual(['scanBatch', 'scanIdentities', 'scanDone']);
+    expect(start.take().map(([name]) => name)).toEqual(['scanBatch', 'scanProblem', 'scanDone']);
     // Once taken, the app's own listeners have them: nothing more is held.
     api.emit('scanBatch', batch);
     expect(start.take()).toEqual([]);

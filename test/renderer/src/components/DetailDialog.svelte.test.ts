@@ -5,6 +5,7 @@ import type { Stores } from '../../../../renderer/src/stores/app-stores';
 import { failed, folderId, judged, judgedApi, judgedStores, storesWithFolder } from '../../../support/renderer-fixtures.svelte';
 import type { FakeApi } from '../../../support/fake-api';
 import DetailHarness from '../../../support/DetailHarness.svelte';
+import { formatBytes } from '../../../../app/format';
 
 let stores: (Stores & { destroy: () => void }) | undefined;
 afterEach(() => stores?.destroy());
@@ -19,9 +20,16 @@ async function detailOf(api: FakeApi, start: number, { panel = false, judge = tr
 
 describe('Detail view', () => {
   it('shows the image, its place in the view, the prediction and the raw response', async () => {
-    const api = judgedApi({ resultDetail: ({ id }) => ({ id, size: 1000, mtimeMs: 0, status: 'done', response: { top: 'cat', time: 0.01 }, startedAt: '', finishedAt: '' }) });
+    const api = judgedApi({
+      resultDetail: ({ id }) => ({ id, size: 1000, mtimeMs: 0, status: 'done', response: { top: 'cat', time: 0.01 }, startedAt: '', finishedAt: '' }),
+      imageFacts: () => ({ size: 2048, mtimeMs: Date.UTC(2026, 0, 2) }),
+    });
     await detailOf(api, 0);
     const dialog = screen.getByRole('dialog', { name: '1.jpg' });
+    // Size and date as main read them from the disk when the image came into view.
+    expect(await within(dialog).findByText(formatBytes(2048))).toBeInTheDocument();
+    expect(within(dialog).getByText(new Date(Date.UTC(2026, 0, 2)).toLocaleString())).toBeInTheDocument();
+    expect(api.requests('imageFacts')).toEqual([{ folderId, id: 'cat/1.jpg' }]);
     expect(within(dialog).getByText('1 of 4')).toBeInTheDocument();
     expect(within(dialog).getByText('cat 90%')).toBeInTheDocument();
     expect(within(dialog).getByRole('button', { name: 'Previous image' })).toBeDisabled();

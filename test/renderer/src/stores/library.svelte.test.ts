@@ -44,8 +44,7 @@ describe('LibraryStore', () => {
   it('takes over the start folder asked for before the window mounted: the events held meanwhile, then main\'s answer', async () => {
     const api = folderApi([], [], {}, { openStartFolder: () => ({ folderId, root: '/photos', name: 'photos', recursive: true }) });
     const start = openStartFolder(api);
-    api.emit('scanBatch', { ...packEntries(folderId, [entry('a.jpg'), entry('b.jpg')].map((e) => ({ ...e, size: -1, mtimeMs: -1 }))), complete: true });
-    api.emit('scanIdentities', { folderId, at: [1], sizes: [7], mtimes: [8] });
+    api.emit('scanBatch', { ...packEntries(folderId, [entry('a.jpg'), entry('b.jpg')]), complete: true });
     const library = new LibraryStore(api);
     // The window's own listeners, as wiring.ts installs them before taking over.
     api.on('scanBatch', (b) => library.onScanBatch(b));
@@ -57,7 +56,7 @@ describe('LibraryStore', () => {
     await tick();
     expect(library.folder?.name).toBe('photos');
     expect(library.scanning).toBe(false);
-    expect(listed(library).map((e) => [e.id, e.size])).toEqual([['a.jpg', -1], ['b.jpg', 7]]);
+    expect(listed(library).map((e) => e.id)).toEqual(['a.jpg', 'b.jpg']);
     expect(Array.from(library.names.order)).toEqual([0, 1]);
     expect(api.requests('openFolder')).toEqual([]);
   });
@@ -113,66 +112,7 @@ describe('LibraryStore', () => {
     expect(shown()).toEqual(['a/10.jpg', 'img02.jpg', 'img3.jpg']);
   });
 
-  it('takes sizes and mtimes of listed images when they come, even before openFolder answered', async () => {
-    const overtake: { events?: () => void } = {};
-    const api = folderApi([], [], {}, {
-      openFolder: ({ path }) => {
-        overtake.events?.();
-        return { folderId, root: path, name: 'photos', recursive: true };
-      },
-    });
-    const library = new LibraryStore(api);
-    const unread = (id: string) => ({ ...entry(id), size: -1, mtimeMs: -1 });
-    overtake.events = () => {
-      library.onScanBatch(packEntries(folderId, [unread('a.jpg'), unread('b.jpg')]));
-      library.onScanIdentities({ folderId, at: [1], sizes: [20], mtimes: [2000] });
-    };
-    await library.open('/photos');
-    library.onScanBatch(packEntries(folderId, [unread('c.jpg')]));
-    expect(library.current(library.entryAt(0))).toMatchObject({ size: -1 });
-    library.onScanIdentities({ folderId, at: [2, 0], sizes: [30, 10], mtimes: [3000, 1000] });
-    library.onScanIdentities({ folderId: 'ffffffffffffffff', at: [0], sizes: [99], mtimes: [99] });
-    expect(listed(library).map((e) => [e.id, e.size, e.mtimeMs])).toEqual([['a.jpg', 10, 1000], ['b.jpg', 20, 2000], ['c.jpg', 30, 3000]]);
-    expect(library.current(unread('a.jpg'))).toMatchObject({ size: 10 });
-  });
-
-  it('shows sizes that arrive after the ids in the open image\'s details, without changing the listing, its order or its views', async () => {
-    const library = new LibraryStore(folderApi([]));
-    await library.open('/photos');
-    const unread = (id: string) => ({ ...entry(id), size: -1, mtimeMs: -1 });
-    library.onScanBatch({ ...packEntries(folderId, [unread('b/img10.jpg'), unread('b/img2.jpg'), unread('a.jpg')]), complete: true });
-    await tick();
-    const order = Array.from(library.names.order);
-    const version = library.version;
-    const shown = library.entryAt(1);
-    const detail = $derived(library.current(shown));
-    expect(detail).toEqual({ id: 'b/img2.jpg', name: 'img2.jpg', size: -1, mtimeMs: -1 });
-
-    library.onScanIdentities({ folderId, at: [1, 0, 2], sizes: [200, 100, 300], mtimes: [2000, 1000, 3000] });
-    expect(detail).toEqual({ id: 'b/img2.jpg', name: 'img2.jpg', size: 200, mtimeMs: 2000 });
-    expect(library.version).toBe(version);
-    expect(library.count).toBe(3);
-    expect(library.ids).toEqual(['b/img10.jpg', 'b/img2.jpg', 'a.jpg']);
-    expect(Array.from(library.names.order)).toEqual(order);
-    expect(listed(library).map((e) => e.size)).toEqual([100, 200, 300]);
-  });
-
-  it('lists only the complete rows of a batch whose columns disagree in length, and keeps later rows with their own sizes', async () => {
-    const library = new LibraryStore(folderApi([]));
-    await library.open('/photos');
-    library.onScanBatch({ folderId, ids: ['a.jpg', 'b.jpg'], sizes: [1], mtimes: [10, 20] });
-    library.onScanBatch({ ...packEntries(folderId, [{ id: 'c.jpg', name: 'c.jpg', size: 3, mtimeMs: 30 }]), complete: true });
-    await tick();
-    expect(library.count).toBe(2);
-    expect(listed(library)).toEqual([
-      { id: 'a.jpg', name: 'a.jpg', size: 1, mtimeMs: 10 },
-      { id: 'c.jpg', name: 'c.jpg', size: 3, mtimeMs: 30 },
-    ]);
-    expect(library.indexOf('b.jpg')).toBe(-1);
-    expect(library.indexOf('c.jpg')).toBe(1);
-  });
-
-  it('lists the last batch of a listing at once, while sizes are still being read', async () => {
+  it('lists the last batch of a listing at once, before the scan has ended', async () => {
     const library = new LibraryStore(folderApi([]));
     await library.open('/photos');
     library.onScanBatch(packEntries(folderId, [entry('b.jpg'), entry('a.jpg')]));
