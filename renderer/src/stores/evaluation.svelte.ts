@@ -112,6 +112,8 @@ export class EvaluationStore {
   readonly mistakes: Uint8Array;
 
   private folderId = '';
+  /** The folder whose display names and CSV path were read from storage (see restore). */
+  private restoredFor = '';
   /** The folder whose stored mapping has arrived: no evaluation is asked for before it has. */
   private mappingFor = $state('');
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -165,6 +167,7 @@ export class EvaluationStore {
       // After the scan and the results load: main re-reads every stored result to answer, which at
       // 250,000 results would hold back the result pages still on their way.
       const ready = !this.library.scanning && !this.review.loading;
+      if (ready) untrack(() => this.restore());
       const classes = this.classesKey;
       const request = { mapping: this.#mapping, labelsPath: this.#labelsPath, model: this.model() };
       if (!folderId || !ready || classes === '' || !request.model || this.mappingFor !== folderId) return;
@@ -175,6 +178,7 @@ export class EvaluationStore {
 
   /** Shows or hides the evaluation panel. */
   toggle(): void {
+    this.restore();
     this.#open = !this.#open;
   }
 
@@ -203,12 +207,26 @@ export class EvaluationStore {
     this.#base = null;
     this.#error = null;
     this.#cell = null;
-    const saved = folderId ? readPersisted(folderId) : { names: {}, labelsPath: null };
     this.#mapping = {};
     this.mappingFor = '';
+    this.restoredFor = '';
+    this.#mappingNames = {};
+    this.#labelsPath = null;
+    // The panel open already shows them.
+    if (this.#open) this.restore();
+    if (folderId) void this.loadMapping(folderId);
+  }
+
+  /** Reads the folder's display names and labels CSV from storage, once per folder, when first
+   *  needed (the panel opens, a change is made, or the scan and results are in): the page's first
+   *  storage access waits on the browser process, which took a third of a second while a
+   *  250,000-image listing was streaming in. */
+  private restore(): void {
+    if (this.restoredFor === this.folderId) return;
+    this.restoredFor = this.folderId;
+    const saved = this.folderId ? readPersisted(this.folderId) : { names: {}, labelsPath: null };
     this.#mappingNames = saved.names;
     this.#labelsPath = saved.labelsPath;
-    if (folderId) void this.loadMapping(folderId);
   }
 
   private async loadMapping(folderId: string): Promise<void> {
@@ -262,6 +280,7 @@ export class EvaluationStore {
 
   /** Maps a folder / CSV name (by its normalised key) to a class, to null (ignore), or back to unmapped. */
   setMapping(key: string, name: string, target: string | null | undefined): void {
+    this.restore();
     const mapping = { ...this.#mapping };
     const names = { ...this.#mappingNames };
     if (target === undefined) {
@@ -296,6 +315,7 @@ export class EvaluationStore {
   }
 
   setLabelsPath(path: string | null): void {
+    this.restore();
     this.#labelsPath = path && path.trim() ? path.trim() : null;
     this.persist();
   }
