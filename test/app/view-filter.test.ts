@@ -264,6 +264,17 @@ describe('naturalKey', () => {
     expect(naturalKey('img2.jpg') < naturalKey('img10.jpg')).toBe(true);
     expect(naturalKey('b/red.png') < naturalKey('bad.jpg')).toBe(true);
   });
+
+  it('keys paths far longer than the slices its key is built in, and a short one after them', () => {
+    // A deep path of long folder names: more than 4,096 code units of key.
+    const deep = Array.from({ length: 60 }, (_, i) => `folder ${i} ${'x'.repeat(90)}`).join('/');
+    const key = naturalKey(`${deep}/img2.jpg`);
+    expect(key.length).toBeGreaterThan(4096 + 500);
+    expect(key < naturalKey(`${deep}/img10.jpg`)).toBe(true);
+    expect(key.startsWith(naturalKey('folder 0 '))).toBe(true);
+    expect(naturalKey('a1.jpg')).toBe(naturalKey('a01.jpg'));
+    expect(naturalKey('a1.jpg').length).toBeLessThan(10);
+  });
 });
 
 describe('extendNameIndex', () => {
