@@ -227,7 +227,7 @@ function isHeader(value: unknown): value is Header {
 
 /** Indices of `ids` in natural name order, built in steps with event-loop turns between them
  *  (at 250,000 entries the whole sort at once would hold thumbnails and IPC for a second). */
-async function naturalOrder(ids: readonly string[], turn: () => Promise<void>): Promise<Int32Array> {
+export async function naturalOrder(ids: readonly string[], turn: () => Promise<void>): Promise<Int32Array> {
   const step = 20_000;
   let index = buildNameIndex([]);
   for (let end = 0; end < ids.length; ) {

@@ -205,15 +205,35 @@ describe('library', () => {
     expect(info.folderId).toBe(folderId);
     const done = await library.get(folderId)!.done;
     expect(done).toMatchObject({ total: 30, cancelled: false });
-    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.payload as Events['scanBatch']).ids);
-    expect(ids.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `sub/img${i}.jpg`).sort());
+    const batches = events.filter((e) => e.event === 'scanBatch').map((e) => e.payload as Events['scanBatch']);
+    // Read whole before the page asked: it goes out in natural name order, and says so.
+    expect(batches.flatMap((b) => b.ids)).toEqual(Array.from({ length: 30 }, (_, i) => `sub/img${i}.jpg`));
+    expect(batches.every((b) => b.sorted === true)).toBe(true);
+    expect(batches.map((b) => b.complete === true)).toEqual(batches.map((_, i) => i === batches.length - 1));
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
     expect(events.at(-1)?.event).toBe('scanDone');
     expect(await library.resolve(folderId, 'sub/img1.jpg')).toBe(path.join(root, 'sub', 'img1.jpg'));
 
-    // Opened again: a fresh scan, not the early one again.
+    // Opened again: a fresh scan, not the early one again, streamed as found.
     events.length = 0;
     await library.get((await library.open(root, true)).folderId)!.done;
+    expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+    const again = events.filter((e) => e.event === 'scanBatch').map((e) => e.payload as Events['scanBatch']);
+    expect(again.some((b) => b.sorted)).toBe(false);
+    expect(again.flatMap((b) => b.ids).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `sub/img${i}.jpg`).sort());
+  });
+
+  it('sends every image of a start folder once when the page asks before it is read whole', async () => {
+    const root = await folder();
+    for (let d = 0; d < 4; d++) for (let i = 0; i < 500; i++) await writeFile(path.join(root, `d${d}`, `img${i}.jpg`));
+    const { library, events } = recordingLibrary();
+    await library.prefetch(root, true);
+    // At once: the early read is still listing (or sorting) what it found.
+    const info = await library.open(root, true);
+    await library.get(info.folderId)!.done;
+    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.payload as Events['scanBatch']).ids);
+    expect(ids).toHaveLength(2000);
+    expect(new Set(ids).size).toBe(2000);
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
   });
 
