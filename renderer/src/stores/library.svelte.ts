@@ -44,9 +44,10 @@ export class LibraryStore {
   get names() {
     return this.#names;
   }
-  /** Id → index, extended only when asked about an id it does not know yet: at 250,000 entries a
-   *  Map kept up to date on every batch cost seconds, and a walk of the entries per question (the
-   *  grid asks once per view change to keep its focus) cost most of a second while scanning. */
+  /** Id → index, extended only when asked about an id it does not know yet, and only as far as
+   *  that id: at 250,000 entries a Map kept up to date on every batch cost seconds, a walk of the
+   *  entries per question (the grid asks once per view change to keep its focus) most of a second
+   *  while scanning, and the whole Map built for the first image's details a quarter second. */
   private indexById = new Map<string, number>();
   /** Entries the Map covers (entries only grow between resets, so their indices hold). */
   private indexed = 0;
@@ -86,11 +87,19 @@ export class LibraryStore {
   /** Index of an image in the listing, or -1. */
   indexOf(id: string): number {
     const known = this.indexById.get(id);
+    if (known !== undefined) return known;
     const ids = this.#entries.ids;
-    if (known !== undefined || this.indexed === ids.length) return known ?? -1;
-    for (let i = this.indexed; i < ids.length; i++) this.indexById.set(ids[i], i);
+    const map = this.indexById;
+    // Each id is listed once (main keys its entries by id), so the walk can stop at it.
+    for (let i = this.indexed; i < ids.length; i++) {
+      map.set(ids[i], i);
+      if (ids[i] === id) {
+        this.indexed = i + 1;
+        return i;
+      }
+    }
     this.indexed = ids.length;
-    return this.indexById.get(id) ?? -1;
+    return -1;
   }
 
   /** Asks for a folder in the OS dialog: its path, or null when cancelled or failed (then `error` says why). */

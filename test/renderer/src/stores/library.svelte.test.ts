@@ -170,6 +170,15 @@ describe('LibraryStore', () => {
     expect(library.indexOf('a.jpg')).toBe(0);
     await library.open('/other');
     expect(library.indexOf('a.jpg')).toBe(-1);
+    // Asked in any order, early ids first (the lookup stops at the id asked for), then late ones,
+    // ones in between, missing ones, and ids of a batch that came after.
+    const ids = Array.from({ length: 1000 }, (_, i) => `d/img${i}.jpg`);
+    library.onScanBatch(packEntries(folderId, ids.map(entry)));
+    for (const i of [10, 3, 999, 500, 11, 0]) expect(library.indexOf(ids[i])).toBe(i);
+    expect(library.indexOf('d/img1000.jpg')).toBe(-1);
+    library.onScanBatch(packEntries(folderId, [entry('d/img1000.jpg'), entry('z.jpg')]));
+    expect(library.indexOf('z.jpg')).toBe(1001);
+    expect(library.indexOf('d/img1000.jpg')).toBe(1000);
   });
 
   it('says why a folder could not be opened, and why the folder dialog failed', async () => {
