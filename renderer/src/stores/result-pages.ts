@@ -65,20 +65,31 @@ export class ResultAlignment {
 
 /** Reads a folder's stored results (of `model`, or of the current one) page by page into `onPage`;
  *  stops quietly once `stale()` says a newer load began. Answers the failure instead of throwing.
- *  Pages come as columns; the first is small so the first results show at once. */
+ *  Pages come as columns; the first is small so the first results show at once. The next page is
+ *  asked for before this one is taken in, so main reads and sends it meanwhile: one after the
+ *  other, the six pages of 250,000 results spent a third of their time waiting on each other. */
 export async function readResultPages(
   api: Api,
   query: { folderId: string; model?: string; engine?: 'roboflow-api' | 'on-device' },
   stale: () => boolean,
   onPage: (items: ResultSummary[]) => void,
 ): Promise<AppError | null> {
+  const ask = (offset: number, limit: number) => {
+    const answer = api.resultsColumns({ ...query, offset, limit });
+    // Awaited below, unless the load went stale first: then its failure is of no interest.
+    answer.catch(() => undefined);
+    return answer;
+  };
   try {
     const sharing = new ScoreSharing();
+    let next = ask(0, firstPage);
     for (let offset = 0, limit = firstPage; ; offset += limit, limit = laterPages) {
-      const page = await api.resultsColumns({ ...query, offset, limit });
+      const page = await next;
       if (stale()) return null;
+      const more = offset + limit < page.total && page.ids.length > 0;
+      if (more) next = ask(offset + limit, laterPages);
       onPage(decodeResults(page, sharing));
-      if (offset + limit >= page.total || page.ids.length === 0) return null;
+      if (!more) return null;
     }
   } catch (error) {
     return toAppError(error);
