@@ -1,5 +1,6 @@
 import type { ErrorCode } from './errors';
 import type { ResultSummary } from './types';
+import { packNumbers, unpackNumbers, type PackedNumbers } from './packed-numbers';
 
 // Stored results cross IPC as columns rather than one `ResultSummary` object per image: at
 // 250,000 images the per-result keys and [className, confidence] pairs were most of the bytes,
@@ -25,7 +26,10 @@ export interface ResultColumns {
   scoreStart: number[];
   /** Index into `classes`, per score. */
   scoreClass: number[];
+  /** Confidence per score (empty when `scoreConfPacked` carries them). */
   scoreConf: number[];
+  /** The confidences as base64 of their bytes, when that is shorter than decimals (packConfidences). */
+  scoreConfPacked?: PackedNumbers;
   /** Only the images that carry an error: [image index, code, message]. */
   errors: Array<[index: number, code: ErrorCode, message: string]>;
 }
@@ -98,6 +102,12 @@ export class ScoreSharing {
 
 const trialPairs = 20_000;
 
+/** The page with its confidences packed when that makes it shorter (see app/packed-numbers.ts). */
+export function packConfidences(page: ResultColumns): ResultColumns {
+  const packed = packNumbers(page.scoreConf);
+  return packed ? { ...page, scoreConf: [], scoreConfPacked: packed } : page;
+}
+
 /** The summaries of a page, in order. Rows the columns do not fully describe (a short column,
  *  a class index out of the table) get what the columns do say, never an exception. */
 export function decodeResults(page: ResultColumns, sharing: ScoreSharing = new ScoreSharing()): ResultSummary[] {
@@ -105,14 +115,15 @@ export function decodeResults(page: ResultColumns, sharing: ScoreSharing = new S
   const errors = new Map<number, { code: ErrorCode; message: string }>();
   for (const [index, code, message] of page.errors) errors.set(index, { code, message });
   const out = new Array<ResultSummary>(n);
+  const conf: ArrayLike<number> = page.scoreConfPacked ? unpackNumbers(page.scoreConfPacked) : page.scoreConf;
   for (let i = 0; i < n; i++) {
     const flags = page.flags[i];
     const from = page.scoreStart[i];
-    const to = Math.min(page.scoreStart[i + 1], page.scoreClass.length, page.scoreConf.length);
+    const to = Math.min(page.scoreStart[i + 1], page.scoreClass.length, conf.length);
     const scores: Array<[string, number]> = [];
     for (let at = from; at < to; at++) {
       const name = page.classes[page.scoreClass[at]];
-      if (name !== undefined) scores.push(sharing.pair(name, page.scoreConf[at]));
+      if (name !== undefined) scores.push(sharing.pair(name, conf[at]));
     }
     const summary: ResultSummary = {
       id: page.ids[i],

@@ -7,7 +7,7 @@ import { resultsEndpoint, type ModelRef, type ModelSelection } from '../../app/m
 import type { Settings } from '../../app/settings';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { ResultRecord, ResultSummary } from '../../app/types';
-import { encodeResults, resultFlags, type ResultColumns } from '../../app/result-columns';
+import { encodeResults, packConfidences, resultFlags, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
 import { resultBriefCodec } from './result-brief-codec';
@@ -260,7 +260,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     async columns(folderId, offset, limit, selection) {
       const j = await current(folderId, selection);
       if (!j) return encodeResults(0, []);
-      return columnsOfRows(j, Math.max(0, offset), Math.min(j.size, offset + limit), classes, (id) => opts.entryOf?.(folderId, id));
+      return packConfidences(columnsOfRows(j, Math.max(0, offset), Math.min(j.size, offset + limit), classes, (id) => opts.entryOf?.(folderId, id)));
     },
     summary(j, id, entry) {
       const row = j.rowOf(id);
