@@ -15,8 +15,11 @@ export interface PackedNumbers {
   base64: string;
 }
 
-/** Values whose decimal lengths are averaged to judge the JSON size (all would cost more). */
-const sampleSize = 2000;
+/** Values whose decimal lengths are averaged to judge the JSON size (all would cost more): runs
+ *  of `sampleRun` from `sampleRuns` places, since a stride could keep meeting the same score of
+ *  each image (the top one, often short). */
+const sampleRun = 500;
+const sampleRuns = 4;
 /** String.fromCharCode arguments per call. */
 const chunk = 0x8000;
 
@@ -28,9 +31,11 @@ export function packNumbers(values: readonly number[]): PackedNumbers | null {
   const n = values.length;
   if (n === 0 || !littleEndian) return null;
   let decimal = 0;
-  const step = Math.max(1, Math.floor(n / sampleSize));
   let sampled = 0;
-  for (let i = 0; i < n; i += step, sampled++) decimal += String(values[i]).length + 1;
+  for (let run = 0; run < sampleRuns; run++) {
+    const from = Math.floor((n * run) / sampleRuns);
+    for (let i = from; i < Math.min(n, from + sampleRun); i++, sampled++) decimal += String(values[i]).length + 1;
+  }
   const decimalPerValue = decimal / sampled;
   let float32 = true;
   for (let i = 0; i < n && float32; i++) float32 = Math.fround(values[i]) === values[i];
