@@ -127,11 +127,14 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       const batches = (channel.held ?? []).filter((event): event is ['scanBatch', ScanBatch] => event[0] === 'scanBatch');
       if (!batches.length || !batches[batches.length - 1][1].complete) return;
       const ids = batches.flatMap(([, batch]) => batch.ids);
-      channel.sorting = naturalOrder(ids, backgroundTurn).then((order) => {
-        // Asked for and not waited for (sortWaitMs): it went out as it was found.
-        if (!channel.held || abort.signal.aborted) return;
+      // Asked for and not waited for (sortWaitMs): it went out as it was found, and the rest of
+      // the sort is not done.
+      const wanted = () => channel.held !== null && !abort.signal.aborted;
+      channel.sorting = naturalOrder(ids, backgroundTurn, wanted).then((order) => {
+        const held = channel.held;
+        if (!order || !held || abort.signal.aborted) return;
         const sorted = Array.from(order, (i) => ids[i]);
-        channel.held = channel.held.filter(([event]) => event !== 'scanBatch');
+        channel.held = held.filter(([event]) => event !== 'scanBatch');
         for (const batch of listingBatches(info.folderId, sorted)) channel.held.push(['scanBatch', batch]);
       });
       await channel.sorting;

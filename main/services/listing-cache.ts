@@ -96,7 +96,7 @@ export function createListingCache(opts: { dir: string; turn?: () => Promise<voi
       const n = ids.length;
       if (n > maxEntries || sizes.length !== n || mtimes.length !== n) return;
       for (let i = 0; i < n; i++) if (ids[i].includes('\n')) return; // would split into two ids
-      const order = await naturalOrder(ids, turn);
+      const order = (await naturalOrder(ids, turn))!;
       const sortedIds = new Array<string>(n);
       const columns = new Float64Array(2 * n);
       for (let k = 0; k < n; k++) {
@@ -226,14 +226,16 @@ function isHeader(value: unknown): value is Header {
 }
 
 /** Indices of `ids` in natural name order, built in steps with event-loop turns between them
- *  (at 250,000 entries the whole sort at once would hold thumbnails and IPC for a second). */
-export async function naturalOrder(ids: readonly string[], turn: () => Promise<void>): Promise<Int32Array> {
+ *  (at 250,000 entries the whole sort at once would hold thumbnails and IPC for a second); null
+ *  when `wanted` says, between two steps, that the order is no longer wanted. */
+export async function naturalOrder(ids: readonly string[], turn: () => Promise<void>, wanted: () => boolean = () => true): Promise<Int32Array | null> {
   const step = 20_000;
   let index = buildNameIndex([]);
   for (let end = 0; end < ids.length; ) {
     end = Math.min(ids.length, end + step);
     index = extendNameIndex(index, ids.slice(0, end));
     await turn();
+    if (!wanted()) return null;
   }
   return index.order;
 }

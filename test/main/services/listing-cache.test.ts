@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Events } from '../../../app/contract';
 import type { ScanDone } from '../../../app/types';
 import { createLibrary, folderIdOf, type Library } from '../../../main/services/library';
-import { createListingCache } from '../../../main/services/listing-cache';
+import { createListingCache, naturalOrder } from '../../../main/services/listing-cache';
 import { buildNameIndex } from '../../../app/view-filter';
 import { perTestFolders, writeFile } from '../../support/service-fixtures';
 
@@ -179,6 +179,22 @@ async function writeListing(dataDir: string, realRoot: string, bytes: Buffer): P
   await fs.mkdir(path.dirname(listingFile(dataDir, realRoot)), { recursive: true });
   await fs.writeFile(listingFile(dataDir, realRoot), bytes);
 }
+
+describe('natural order in steps', () => {
+  const ids = Array.from({ length: 45_000 }, (_, i) => `d${i % 7}/img${(i * 7919) % 45_000}.jpg`);
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('gives the order a whole name index gives', async () => {
+    expect(Array.from((await naturalOrder(ids, turn))!)).toEqual(Array.from(buildNameIndex(ids).order));
+  });
+
+  it('stops between steps once the order is no longer wanted', async () => {
+    let steps = 0;
+    const order = await naturalOrder(ids, turn, () => ++steps < 2);
+    expect(order).toBeNull();
+    expect(steps).toBe(2);
+  });
+});
 
 describe('listing cache file', () => {
   it('round-trips a few thousand entries: every id, size and mtime, in name order, and lookups after', async () => {
