@@ -1,9 +1,9 @@
 // Numbers carried as base64 of their IEEE-754 bytes instead of decimal JSON, when that is
-// shorter: confidences a model computed in float32 (on this computer) or as any double take
-// 17-19 decimal characters each, and at 250,000 results with five scores they were most of the
-// bytes of a results load. 4 bytes per number (5.3 base64 characters) when every value is
-// exactly a float32, else 8 (10.7). Lossless: a value comes back as the very same double.
-// Runs in main and in the page (no Buffer).
+// shorter: a confidence a model computed in float32 (on this computer) or as any double takes up
+// to 17-19 decimal characters, and 250,000 results with five scores each carried 17 MB of them
+// (the renderer benchmark's seeded ones) or 24 MB (the same as float32). 4 bytes per number (5.3
+// base64 characters) when every value is exactly a float32, else 8 (10.7). Lossless: a value
+// comes back as the very same double. Runs in main and in the page (no Buffer).
 
 // Globals of both the page and Node (16 and later); app/ is typed without either's library.
 declare function btoa(data: string): string;

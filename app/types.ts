@@ -7,8 +7,8 @@ import type { ExportFormat } from './export-formats';
 /** Image file extensions the library recognises (case-insensitive). */
 export const imageExtensions = ['jpg', 'jpeg', 'png', 'webp', 'bmp', 'gif', 'tif', 'tiff'] as const;
 
-/** One image in an opened folder. `id` is its relative POSIX path: stable across restarts. */
-/** An image as the page lists it: its id and file name. */
+/** An image as the page lists it: its id and file name. `id` is its relative POSIX path: stable
+ *  across restarts. */
 export interface ListedImage {
   id: string;
   name: string;
@@ -21,6 +21,7 @@ export interface ImageFacts {
   mtimeMs: number;
 }
 
+/** One image in an opened folder, as main keeps it. */
 export interface ImageEntry extends ListedImage, ImageFacts {}
 
 export interface ScanProblem {
