@@ -110,6 +110,19 @@ async function scrollFrames(page: Page, pxPerSecond: number, ms: number): Promis
   })()`);
 }
 
+/** Since navigation: badges, class counts in the footer, the full count and every result in the
+ *  Classified filter's count (all pages, not the first) are on the screen. */
+async function resultsShownMs(page: Page): Promise<number> {
+  const loaded = await page.evaluate(`(async () => {
+    const allClassified = () => [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${JSON.stringify(images.toLocaleString('en-US'))}));
+    while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !/cat [0-9,]+/.test(document.querySelector('footer')?.textContent ?? '') || !document.body.textContent.includes(${JSON.stringify(countText)}) || !allClassified()) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return performance.now();
+  })()`);
+  return Math.round(Number(loaded));
+}
+
 /** Review at N stored results: load, filter/sort/threshold to paint, scrolling with overlays, memory. */
 async function reviewAtN(browser: Browser, folder: string): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-review-'));
@@ -124,15 +137,7 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const profiles = profileDir ? await startProfiles(page, profileDir, `results-${label}`) : null;
     await page.goto(host.url, { waitUntil: 'domcontentloaded' });
-    const loaded = await page.evaluate(`(async () => {
-      // Every result, not the first page: the Classified filter counts all of them.
-      const allClassified = () => [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${JSON.stringify(images.toLocaleString('en-US'))}));
-      while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !/cat [0-9,]+/.test(document.querySelector('footer')?.textContent ?? '') || !document.body.textContent.includes(${JSON.stringify(countText)}) || !allClassified()) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      return performance.now();
-    })()`);
-    emit({ metric: `launch_to_${label}_results_shown_ms`, value: Math.round(Number(loaded)), target: '<= 3000 at 250k' });
+    emit({ metric: `launch_to_${label}_results_shown_ms`, value: await resultsShownMs(page), listing: 'scanned', target: '<= 3000 at 250k' });
     await profiles?.stop();
     await page.waitForTimeout(500);
     // Each group returns the view to where it started, so it can repeat.
@@ -168,6 +173,12 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
       emit({ metric: `host_rss_mb_at_${label}_entries_and_results`, value: Math.round(process.memoryUsage().rss / 1048576), target: '<= 400', note: 'with --profile the host shares this process with the benchmark and playwright' });
     }
     await page.close();
+    // The usual way back to stored results: the folder opened again, its listing cached since the
+    // first launch (saved long before, while the views above were timed).
+    const again = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await again.goto(host.url, { waitUntil: 'domcontentloaded' });
+    emit({ metric: `launch_to_${label}_results_shown_ms`, value: await resultsShownMs(again), listing: 'cached', target: '<= 3000 at 250k' });
+    await again.close();
   } finally {
     await endBench({ host, dataDir });
   }
