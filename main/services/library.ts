@@ -123,22 +123,25 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     };
     /** A listing read whole before the page asked for it goes out in name order, as a cached one
      *  does: the page then skips the keys and sort of every name (0.7 s of its time at 250,000). */
-    const sortHeld = async (): Promise<void> => {
+    /** The held ids in name order, or null when they went out as found. */
+    const sortHeld = async (): Promise<readonly string[] | null> => {
       const batches = (channel.held ?? []).filter((event): event is ['scanBatch', ScanBatch] => event[0] === 'scanBatch');
-      if (!batches.length || !batches[batches.length - 1][1].complete) return;
+      if (!batches.length || !batches[batches.length - 1][1].complete) return null;
       const ids = batches.flatMap(([, batch]) => batch.ids);
       // Asked for and not waited for (sortWaitMs): it went out as it was found, and the rest of
       // the sort is not done.
       const wanted = () => channel.held !== null && !abort.signal.aborted;
+      let sorted: string[] | null = null;
       channel.sorting = naturalOrder(ids, backgroundTurn, wanted).then((order) => {
         const held = channel.held;
         if (!order || !held || abort.signal.aborted) return;
-        const sorted = Array.from(order, (i) => ids[i]);
+        sorted = Array.from(order, (i) => ids[i]);
         channel.held = held.filter(([event]) => event !== 'scanBatch');
         for (const batch of listingBatches(info.folderId, sorted)) channel.held.push(['scanBatch', batch]);
       });
       await channel.sorting;
       channel.sorting = null;
+      return sorted;
     };
     const state: FolderState = { info, entries, problems, done: runScan(info, entries, problems, abort.signal, send, held ? sortHeld : null) };
     state.release = async () => {
@@ -200,7 +203,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     problems: ScanProblem[],
     signal: AbortSignal,
     send: Emit,
-    sortHeld: (() => Promise<void>) | null,
+    sortHeld: (() => Promise<readonly string[] | null>) | null,
   ): Promise<ScanDone> {
     const { folderId, root, recursive } = info;
     const started = performance.now();
@@ -213,6 +216,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     let sentBatches = 0;
     /** Listed before their size and mtime were read. */
     const unread: ImageEntry[] = [];
+    /** The listing in name order, when it went out so (the start folder read whole early). */
+    let named: readonly string[] | undefined;
     let timer: NodeJS.Timeout | null = null;
     const flush = (complete = false) => {
       if (timer) clearTimeout(timer);
@@ -250,7 +255,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
         if (batch.length && performance.now() - batchStart >= (sentBatches === 0 ? firstBatchMs : batchMs)) flush();
       }
       flush(true);
-      await sortHeld?.();
+      // The listing cache stores the same order: sorted here, it is not sorted again there.
+      named = (await sortHeld?.()) ?? undefined;
       await readIdentities(info, unread, entries, problem, signal);
     } catch (error) {
       problem({
@@ -271,7 +277,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
     // Only a complete listing without problems is kept: a problem (a permission, a link) can clear
     // without any folder's mtime moving.
-    if (opts.listings && !signal.aborted && problems.length === 0) await opts.listings.save(info, folders, entries.columns()).catch(() => undefined);
+    if (opts.listings && !signal.aborted && problems.length === 0) await opts.listings.save(info, folders, entries.columns(), named).catch(() => undefined);
     return done;
   }
 

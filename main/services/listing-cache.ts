@@ -67,8 +67,9 @@ export interface ListingCache {
    *  the file is not a listing this version wrote. */
   load(info: FolderInfo): Promise<CachedListing | null>;
   /** Records a complete scan: its folders (real path, mtime read just before listing it, when it
-   *  was read) and its entries. */
-  save(info: FolderInfo, dirs: Array<[string, number, number]>, entries: ListingColumns): Promise<void>;
+   *  was read) and its entries; `named`, when the caller has it, is the same ids already in natural
+   *  name order (then they are not sorted again). */
+  save(info: FolderInfo, dirs: Array<[string, number, number]>, entries: ListingColumns, named?: readonly string[]): Promise<void>;
   /** Forgets the folder's listing (a background check found it out of date). */
   forget(info: FolderInfo): Promise<void>;
 }
@@ -91,12 +92,12 @@ export function createListingCache(opts: { dir: string; turn?: () => Promise<voi
       return listing.entries;
     },
 
-    async save(info, dirs, entries) {
+    async save(info, dirs, entries, named) {
       const { ids, sizes, mtimes } = entries;
       const n = ids.length;
       if (n > maxEntries || sizes.length !== n || mtimes.length !== n) return;
       for (let i = 0; i < n; i++) if (ids[i].includes('\n')) return; // would split into two ids
-      const order = (await naturalOrder(ids, turn))!;
+      const order = (named && rowsOf(ids, named)) ?? (await naturalOrder(ids, turn))!;
       const sortedIds = new Array<string>(n);
       const columns = new Float64Array(2 * n);
       for (let k = 0; k < n; k++) {
@@ -238,6 +239,21 @@ export async function naturalOrder(ids: readonly string[], turn: () => Promise<v
     if (!wanted()) return null;
   }
   return index.order;
+}
+
+/** The rows of `ids` that `named` lists, in its order; null unless it names each of them once. */
+function rowsOf(ids: readonly string[], named: readonly string[]): Int32Array | null {
+  if (named.length !== ids.length) return null;
+  const rowById = new Map<string, number>();
+  for (let row = 0; row < ids.length; row++) rowById.set(ids[row], row);
+  const order = new Int32Array(named.length);
+  for (let k = 0; k < named.length; k++) {
+    const row = rowById.get(named[k]);
+    if (row === undefined) return null;
+    order[k] = row;
+    rowById.delete(named[k]);
+  }
+  return order;
 }
 
 /** Keeps the most recently written listings (of this version or an older one). */

@@ -196,6 +196,47 @@ describe('natural order in steps', () => {
   });
 });
 
+describe('saving a listing its caller has in name order', () => {
+  it('stores that order without sorting again, and sorts when the order does not name every id once', async () => {
+    const dir = await folder();
+    const root = await folder();
+    const info = { folderId: '0123456789abcdef', root, name: 'photos', recursive: true };
+    const cache = createListingCache({ dir });
+    const columns = { ids: ['b/img10.jpg', 'a.jpg', 'b/img2.jpg'], sizes: [10, 1, 2], mtimes: [100, 11, 22] };
+    // Taken as given (not the natural order, so a sort would show): sizes and mtimes follow their ids.
+    await cache.save(info, [], columns, ['b/img2.jpg', 'a.jpg', 'b/img10.jpg']);
+    expect(await cache.load(info)).toEqual({ ids: ['b/img2.jpg', 'a.jpg', 'b/img10.jpg'], sizes: Float64Array.from([2, 1, 10]), mtimes: Float64Array.from([22, 11, 100]) });
+    for (const named of [['a.jpg', 'a.jpg', 'b/img2.jpg'], ['a.jpg', 'b/img2.jpg'], ['a.jpg', 'b/img2.jpg', 'c.jpg']]) {
+      await cache.save(info, [], columns, named);
+      expect((await cache.load(info))?.ids, named.join()).toEqual(['a.jpg', 'b/img2.jpg', 'b/img10.jpg']);
+    }
+  });
+
+  it('gets the order of a start folder the library sent in name order, and serves it again so', async () => {
+    const root = await folder();
+    const dataDir = await folder();
+    for (let i = 0; i < 30; i++) await writeFile(path.join(root, 'sub', `img${i}.jpg`));
+    await ageFolders(root);
+    const real = createListingCache({ dir: path.join(dataDir, 'cache', 'listings') });
+    const given: Array<readonly string[] | undefined> = [];
+    const library = createLibrary({
+      emit: () => undefined,
+      listings: { ...real, save: (info, dirs, entries, named) => (given.push(named), real.save(info, dirs, entries, named)) },
+    });
+    keep(library);
+    await library.prefetch(root, true);
+    // Read whole (and sorted) before the page asks.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const info = await library.open(root, true);
+    await library.get(info.folderId)!.done;
+    const natural = Array.from({ length: 30 }, (_, i) => `sub/img${i}.jpg`);
+    expect(given).toEqual([natural]);
+    const again = await open(dataDir, root);
+    expect(again.done).toMatchObject({ cached: true });
+    expect(again.asSent).toEqual(natural);
+  });
+});
+
 describe('listing cache file', () => {
   it('round-trips a few thousand entries: every id, size and mtime, in name order, and lookups after', async () => {
     const root = await folder();
