@@ -27,17 +27,17 @@ export function tileState(review: ReviewStore, id: string, result: ResultSummary
 export function tileLabel(library: LibraryStore, review: ReviewStore, index: number): string {
   const id = library.idAt(index);
   if (id === undefined) return '';
-  const entry = { id, name: nameOf(id) };
+  const name = nameOf(id);
   const result = review.aligned[index];
-  const live = review.liveState(entry.id);
+  const live = review.liveState(id);
   if (result?.status === 'done') {
     const extra = live ? `, ${live === 'running' ? 'classifying again' : 'queued again'}` : '';
-    return `${entry.name}, ${labelsText(review.labels(result))}${extra}`;
+    return `${name}, ${labelsText(review.labels(result))}${extra}`;
   }
-  if (result?.status === 'error') return `${entry.name}, error: ${result.error?.message ?? 'classification failed'}`;
-  const thumbError = review.thumbErrors.get(entry.id);
-  if (thumbError) return `${entry.name}, error: ${thumbError}`;
-  if (live === 'running') return `${entry.name}, not classified, classifying`;
-  if (live === 'queued') return `${entry.name}, not classified, queued`;
-  return `${entry.name}, not classified`;
+  if (result?.status === 'error') return `${name}, error: ${result.error?.message ?? 'classification failed'}`;
+  const thumbError = review.thumbErrors.get(id);
+  if (thumbError) return `${name}, error: ${thumbError}`;
+  if (live === 'running') return `${name}, not classified, classifying`;
+  if (live === 'queued') return `${name}, not classified, queued`;
+  return `${name}, not classified`;
 }
