@@ -12,7 +12,6 @@ export function hostApiScript(): string {
   const channels = ${JSON.stringify(channelNames)};
   const events = ${JSON.stringify(eventNames)};
   const listeners = new Map(events.map((name) => [name, new Set()]));
-  let source = null;
   let ready = null;
   let connected = false;
 
@@ -22,8 +21,7 @@ export function hostApiScript(): string {
   // The stream is text/event-stream, read with fetch and split here rather than by EventSource:
   // Chromium's EventSource took 0.3-0.5 s per 2.4 MB scan batch, about twice this (docs/testing.md).
   function connect() {
-    if (source) return;
-    source = true;
+    if (ready) return;
     let markReady;
     ready = new Promise((resolve) => {
       markReady = resolve;
