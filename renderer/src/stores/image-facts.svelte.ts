@@ -17,12 +17,11 @@ const keptMax = 64;
 const reading: FactsState = { state: 'reading' };
 
 export class ImageFactsStore {
-  /** By folder id and image id; not reactive itself: `#version` says it changed. */
-  #known = new Map<string, FactsState>();
+  /** By folder id and image id, with the last read asked for (an older answer does not replace a
+   *  newer one); not reactive itself: `#version` says it changed. */
+  #known = new Map<string, { state: FactsState; read: number }>();
   /** The image each place shows now. */
   #shown = new Map<FactsPlace, string>();
-  /** The last read asked for, per image: an older answer does not replace a newer one. */
-  #asked = new Map<string, number>();
   #reads = 0;
   #version = $state(0);
 
@@ -32,23 +31,19 @@ export class ImageFactsStore {
   of(place: FactsPlace, folderId: string, id: string): FactsState {
     void this.#version;
     const key = `${folderId}/${id}`;
-    const known = this.#known.get(key);
+    const known = this.#known.get(key)?.state;
     if (this.#shown.get(place) === key && known) return known;
     this.#shown.set(place, key);
-    if (!known && this.#known.size >= keptMax) {
-      this.#known.clear();
-      this.#asked.clear();
-    }
-    if (!known) this.#known.set(key, reading);
+    if (!known && this.#known.size >= keptMax) this.#known.clear();
     const read = ++this.#reads;
-    this.#asked.set(key, read);
+    this.#known.set(key, { state: known ?? reading, read });
     void this.api.imageFacts({ folderId, id }).then(
       (facts): FactsState => ({ state: 'read', facts }),
       (error: unknown): FactsState => ({ state: 'failed', message: toAppError(error).message }),
     ).then((state) => {
       // Forgotten meanwhile (another folder opened), or read again since: not written.
-      if (this.#asked.get(key) !== read) return;
-      this.#known.set(key, state);
+      if (this.#known.get(key)?.read !== read) return;
+      this.#known.set(key, { state, read });
       this.#version += 1;
     });
     return known ?? reading;
@@ -59,7 +54,6 @@ export class ImageFactsStore {
   clear(): void {
     if (this.#known.size === 0) return;
     this.#known.clear();
-    this.#asked.clear();
     this.#shown.clear();
     this.#version += 1;
   }
