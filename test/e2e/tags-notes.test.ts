@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ui } from './app-page';
 import { seriousViolations } from './axe';
 import { cellOf, escapeRegExp } from './fixtures';
 import { runUntilLabelled } from './run-labels';
@@ -126,7 +127,9 @@ describe('tags', () => {
     await expect.poll(() => facetCount(page, '<b>second look</b>'), { timeout: 20_000 }).toBe(2);
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     await page.getByRole('menuitem', { name: /^JSON/ }).click();
-    await page.getByRole('status').filter({ hasText: /JSON|Exported|Wrote/ }).first().waitFor({ timeout: 15_000 });
+    // The notice, not the status bar's "Exporting JSON" (shown while a slow export runs): only the
+    // notice says the file is written.
+    await ui(page).messages('Exported 3 images').waitFor({ timeout: 15_000 });
     const file = (await readdir(scene.exportDir)).find((name) => name.endsWith('.json'));
     const doc = JSON.parse(await readFile(path.join(scene.exportDir, file!), 'utf8')) as { images: Array<{ path: string; tags: string[]; note: string | null }> };
     const byPath = new Map(doc.images.map((i) => [i.path, i]));
