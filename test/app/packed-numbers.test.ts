@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packNumbers, unpackNumbers } from '../../app/packed-numbers';
+import { fromBase64, packNumbers, portableToBase64, toBase64, unpackNumbers } from '../../app/packed-numbers';
 import { decodeResults, encodeResults, packConfidences } from '../../app/result-columns';
 import type { ResultSummary } from '../../app/types';
 
@@ -48,6 +48,21 @@ describe('packed numbers', () => {
     expect(unpackNumbers({ bits: 64, base64: 'AAAA' })).toHaveLength(0);
     const cut = packNumbers(doubles)!.base64.slice(0, 24);
     expect(Array.from(unpackNumbers({ bits: 64, base64: cut }))).toEqual(doubles.slice(0, 2));
+  });
+});
+
+describe('base64', () => {
+  it('is the same text from the fast encoder at hand and from btoa, at any length, and reads back', () => {
+    let seed = 7;
+    for (const length of [0, 1, 2, 3, 4, 5, 0x8000 - 1, 0x8000, 0x8000 * 3 + 2]) {
+      const bytes = Uint8Array.from({ length }, () => (seed = (seed * 1103515245 + 12345) % 2147483648) & 255);
+      const text = toBase64(bytes);
+      expect(text).toBe(portableToBase64(bytes));
+      expect(text).toBe(Buffer.from(bytes).toString('base64'));
+      expect(Array.from(fromBase64(text))).toEqual(Array.from(bytes));
+      // A view into a larger buffer encodes only its own bytes.
+      if (length > 2) expect(toBase64(bytes.subarray(1, length - 1))).toBe(portableToBase64(bytes.subarray(1, length - 1)));
+    }
   });
 });
 
