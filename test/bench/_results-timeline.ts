@@ -1,0 +1,56 @@
+// Where the wait for stored results goes: in the page, each resultsColumns request's start, first
+// byte, end and size (resource timing), the listing's end, and when all results were shown.
+// Not run by `npm run bench` (it is for profiling); run it on a built renderer:
+//   npx tsx test/bench/_results-timeline.ts [--images 250000] [--runs 2]
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium } from '../support/chromium';
+import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
+import { seedResults, seededSettings } from './_renderer-results';
+import { startHostProcess } from './_host-process';
+import { startHost } from '../host/host';
+import { startProfiles } from './_profile';
+import { benchArg, endBench, runBench } from './_bench-run';
+
+const images = Number(benchArg('--images') ?? 250000);
+const runs = Number(benchArg('--runs') ?? 2);
+/** CPU profiles of the page and the host (then in this process) into this folder. */
+const profileDir = benchArg('--profile');
+const countText = images.toLocaleString('en-US');
+
+runBench(async () => {
+  const folder = await ensureBigFolder(images);
+  const browser = await launchChromium(['--disable-frame-rate-limit', '--disable-gpu-vsync']);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-results-timeline-'));
+  await seedResults(dataDir, folder, bigFolderIds(images));
+  const host = profileDir ? await startHost({ dataDir, folder, settings: seededSettings }) : await startHostProcess({ dataDir, folder, settings: seededSettings });
+  try {
+    for (let run = 0; run < runs; run++) {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const profiles = profileDir ? await startProfiles(page, profileDir, `results-${run}`) : null;
+      await page.goto(host.url, { waitUntil: 'domcontentloaded' });
+      const out = await page.evaluate(`(async () => {
+        const allClassified = () => [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${JSON.stringify(countText)}));
+        let countAt = -1;
+        while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !allClassified()) {
+          if (countAt < 0 && document.body.textContent.includes(${JSON.stringify(countText + ' images')})) countAt = performance.now();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const shown = performance.now();
+        const nav = performance.getEntriesByType('navigation')[0];
+        const res = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/invoke/')).map((e) => ({
+          what: e.name.replace(/^.*\\/api\\/invoke\\//, ''), start: Math.round(e.startTime), firstByte: Math.round(e.responseStart), end: Math.round(e.responseEnd), kb: Math.round(e.encodedBodySize / 1024),
+        }));
+        return { dcl: Math.round(nav.domContentLoadedEventEnd), countAt: Math.round(countAt), shown: Math.round(shown), res };
+      })()`);
+      await profiles?.stop();
+      const o = out as { dcl: number; countAt: number; shown: number; res: Array<{ what: string; start: number; firstByte: number; end: number; kb: number }> };
+      console.log(`run ${run}: DCL ${o.dcl} ms, count ${o.countAt} ms, results shown ${o.shown} ms`);
+      for (const r of o.res) if (r.what.startsWith('results') || r.what.startsWith('open')) console.log(`  ${r.what.padEnd(18)} start ${String(r.start).padStart(5)}  first byte ${String(r.firstByte).padStart(5)}  end ${String(r.end).padStart(5)}  ${r.kb} KB`);
+      await page.close();
+    }
+  } finally {
+    await endBench({ browser, host, dataDir });
+  }
+});
