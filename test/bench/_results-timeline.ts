@@ -1,5 +1,5 @@
 // Where the wait for stored results goes: in the page, each resultsColumns request's start, first
-// byte, end and size (resource timing), the listing's end, and when all results were shown.
+// byte, end and size (resource timing), when the full count, the first badge and all results were shown.
 // Not run by `npm run bench` (it is for profiling); run it on a built renderer:
 //   npx tsx test/bench/_results-timeline.ts [--images 250000] [--runs 2]
 import { mkdtemp } from 'node:fs/promises';
@@ -33,7 +33,9 @@ runBench(async () => {
       const out = await page.evaluate(`(async () => {
         const allClassified = () => [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${JSON.stringify(countText)}));
         let countAt = -1;
+        let badgeAt = -1;
         while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !allClassified()) {
+          if (badgeAt < 0 && document.querySelector('[role="gridcell"][aria-label*="%"]')) badgeAt = performance.now();
           if (countAt < 0 && document.body.textContent.includes(${JSON.stringify(countText + ' images')})) countAt = performance.now();
           await new Promise((r) => setTimeout(r, 20));
         }
@@ -42,11 +44,11 @@ runBench(async () => {
         const res = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/invoke/')).map((e) => ({
           what: e.name.replace(/^.*\\/api\\/invoke\\//, ''), start: Math.round(e.startTime), firstByte: Math.round(e.responseStart), end: Math.round(e.responseEnd), kb: Math.round(e.encodedBodySize / 1024),
         }));
-        return { dcl: Math.round(nav.domContentLoadedEventEnd), countAt: Math.round(countAt), shown: Math.round(shown), res };
+        return { dcl: Math.round(nav.domContentLoadedEventEnd), countAt: Math.round(countAt), badgeAt: Math.round(badgeAt), shown: Math.round(shown), res };
       })()`);
       await profiles?.stop();
-      const o = out as { dcl: number; countAt: number; shown: number; res: Array<{ what: string; start: number; firstByte: number; end: number; kb: number }> };
-      console.log(`run ${run}: DCL ${o.dcl} ms, count ${o.countAt} ms, results shown ${o.shown} ms`);
+      const o = out as { dcl: number; countAt: number; badgeAt: number; shown: number; res: Array<{ what: string; start: number; firstByte: number; end: number; kb: number }> };
+      console.log(`run ${run}: DCL ${o.dcl} ms, count ${o.countAt} ms, first badge ${o.badgeAt} ms, all results shown ${o.shown} ms`);
       for (const r of o.res) if (r.what.startsWith('results') || r.what.startsWith('open')) console.log(`  ${r.what.padEnd(18)} start ${String(r.start).padStart(5)}  first byte ${String(r.firstByte).padStart(5)}  end ${String(r.end).padStart(5)}  ${r.kb} KB`);
       await page.close();
     }

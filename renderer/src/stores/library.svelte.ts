@@ -112,17 +112,18 @@ export class LibraryStore {
     }
   }
 
-  async open(path: string): Promise<void> {
-    return this.openWith(() => this.api.openFolder({ path }), []);
+  /** Opens a folder; `onOpened` hears of it as soon as main answered, before its listing is taken in. */
+  async open(path: string, onOpened?: (info: FolderInfo) => void): Promise<void> {
+    return this.openWith(() => this.api.openFolder({ path }), [], onOpened);
   }
 
   /** Takes over the folder the page asked main to open before it mounted (start-folder.ts): the
    *  scan events that came meanwhile, then main's answer; nothing opens when main had none. */
-  async openStart(start: StartFolder): Promise<void> {
-    return this.openWith(() => start.answer, start.take());
+  async openStart(start: StartFolder, onOpened?: (info: FolderInfo) => void): Promise<void> {
+    return this.openWith(() => start.answer, start.take(), onOpened);
   }
 
-  private async openWith(ask: () => Promise<FolderInfo | null>, early: HeldScanEvent[]): Promise<void> {
+  private async openWith(ask: () => Promise<FolderInfo | null>, early: HeldScanEvent[], onOpened?: (info: FolderInfo) => void): Promise<void> {
     this.#opening = true;
     this.#error = null;
     this.pending.clear();
@@ -142,6 +143,7 @@ export class LibraryStore {
       }
       this.reset(info);
       this.#scanning = true;
+      onOpened?.(info);
       const held = this.pending.get(info.folderId) ?? [];
       // Much of a listing can come while the window mounts: its first batch is listed on its own,
       // so the first screen paints before the rest is indexed (at the next slot).

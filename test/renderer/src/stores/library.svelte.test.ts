@@ -61,6 +61,32 @@ describe('LibraryStore', () => {
     expect(api.requests('openFolder')).toEqual([]);
   });
 
+  it('says a folder is open as soon as main answers, before the listing held meanwhile is taken in, and not when none opens', async () => {
+    // The window asks for the folder's stored results then, so main reads them while the page lists.
+    const api = folderApi([], [], {}, { openStartFolder: () => ({ folderId, root: '/photos', name: 'photos', recursive: true }) });
+    const start = openStartFolder(api);
+    api.emit('scanBatch', packEntries(folderId, [entry('a.jpg'), entry('b.jpg')]));
+    api.emit('scanBatch', { ...packEntries(folderId, [entry('c.jpg')]), complete: true });
+    const library = new LibraryStore(api);
+    const heard: Array<{ name: string; listed: number }> = [];
+    await library.openStart(start, (info) => heard.push({ name: info.name, listed: library.count }));
+    expect(heard).toEqual([{ name: 'photos', listed: 0 }]);
+    expect(library.count).toBe(3);
+
+    const path = folderApi([], [], {}, { openFolder: ({ path: p }) => ({ folderId, root: p, name: 'other', recursive: true }) });
+    const byPath = new LibraryStore(path);
+    const opened: string[] = [];
+    await byPath.open('/other', (info) => opened.push(info.root));
+    expect(opened).toEqual(['/other']);
+
+    const noStart = folderApi([], [], {}, { openStartFolder: () => null });
+    const none = new LibraryStore(noStart);
+    const never: string[] = [];
+    await none.openStart(openStartFolder(noStart), (info) => never.push(info.name));
+    expect(never).toEqual([]);
+    expect(none.folder).toBeNull();
+  });
+
   it('lists the first screen of a listing that came while the window mounted before indexing the rest', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     try {
