@@ -1,5 +1,6 @@
 import type { ErrorCode } from './errors';
 import type { ResultSummary } from './types';
+import { codeIds, idCount, idsOf, type IdList } from './front-coded';
 import { packNumbers, unpackNumbers, type PackedNumbers } from './packed-numbers';
 
 // Stored results cross IPC as columns rather than one `ResultSummary` object per image: at
@@ -17,7 +18,8 @@ const multiLabelBit = 4;
 export interface ResultColumns {
   /** Results stored for the folder (all pages). */
   total: number;
-  ids: string[];
+  /** Front-coded when that is much shorter (packColumns); idsOf reads either. */
+  ids: IdList;
   /** Per image: 1 = status error, 2 = stale, 4 = multi-label (or-ed). */
   flags: number[];
   /** The class names the page's scores use, each once. */
@@ -28,7 +30,7 @@ export interface ResultColumns {
   scoreClass: number[];
   /** Confidence per score (empty when `scoreConfPacked` carries them). */
   scoreConf: number[];
-  /** The confidences as base64 of their bytes, when that is shorter than decimals (packConfidences). */
+  /** The confidences as base64 of their bytes, when that is shorter than decimals (packColumns). */
   scoreConfPacked?: PackedNumbers;
   /** Only the images that carry an error: [image index, code, message]. */
   errors: Array<[index: number, code: ErrorCode, message: string]>;
@@ -39,9 +41,12 @@ export function resultFlags(error: boolean, stale: boolean, multiLabel: boolean)
   return (error ? errorBit : 0) | (stale ? staleBit : 0) | (multiLabel ? multiLabelBit : 0);
 }
 
+/** A page of columns as built, its ids a plain list. */
+export type PlainColumns = ResultColumns & { ids: string[] };
+
 /** Packs summaries (in order) into a page of columns. */
-export function encodeResults(total: number, items: Iterable<ResultSummary>): ResultColumns {
-  const page: ResultColumns = { total, ids: [], flags: [], classes: [], scoreStart: [0], scoreClass: [], scoreConf: [], errors: [] };
+export function encodeResults(total: number, items: Iterable<ResultSummary>): PlainColumns {
+  const page: PlainColumns = { total, ids: [], flags: [], classes: [], scoreStart: [0], scoreClass: [], scoreConf: [], errors: [] };
   const classIndex = new Map<string, number>();
   for (const item of items) {
     const i = page.ids.length;
@@ -102,16 +107,24 @@ export class ScoreSharing {
 
 const trialPairs = 20_000;
 
-/** The page with its confidences packed when that makes it shorter (see app/packed-numbers.ts). */
-export function packConfidences(page: ResultColumns): ResultColumns {
+/** The page as it travels: its confidences packed (app/packed-numbers.ts) and its ids
+ *  front-coded (app/front-coded.ts), each when that makes it much shorter. */
+export function packColumns(page: PlainColumns): ResultColumns {
   const packed = packNumbers(page.scoreConf);
-  return packed ? { ...page, scoreConf: [], scoreConfPacked: packed } : page;
+  const ids = codeIds(page.ids);
+  return { ...page, ids, ...(packed ? { scoreConf: [], scoreConfPacked: packed } : {}) };
+}
+
+/** How many images a page holds. */
+export function columnsCount(page: ResultColumns): number {
+  return idCount(page.ids);
 }
 
 /** The summaries of a page, in order. Rows the columns do not fully describe (a short column,
  *  a class index out of the table) get what the columns do say, never an exception. */
 export function decodeResults(page: ResultColumns, sharing: ScoreSharing = new ScoreSharing()): ResultSummary[] {
-  const n = Math.min(page.ids.length, page.flags.length, Math.max(0, page.scoreStart.length - 1));
+  const ids = idsOf(page.ids);
+  const n = Math.min(ids.length, page.flags.length, Math.max(0, page.scoreStart.length - 1));
   const errors = new Map<number, { code: ErrorCode; message: string }>();
   for (const [index, code, message] of page.errors) errors.set(index, { code, message });
   const out = new Array<ResultSummary>(n);
@@ -126,7 +139,7 @@ export function decodeResults(page: ResultColumns, sharing: ScoreSharing = new S
       if (name !== undefined) scores.push(sharing.pair(name, conf[at]));
     }
     const summary: ResultSummary = {
-      id: page.ids[i],
+      id: ids[i],
       status: flags & errorBit ? 'error' : 'done',
       stale: (flags & staleBit) !== 0,
       multiLabel: (flags & multiLabelBit) !== 0,

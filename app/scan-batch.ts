@@ -1,14 +1,16 @@
+import { codeIds } from './front-coded';
 import type { ScanBatch } from './types';
 
 // Scan batches carry ids only: at 250,000 images the per-entry keys, then the sizes and mtimes
 // (which the page shows for one image at a time and asks main for), were most of the bytes and
-// most of the parse. The name is the id's last path segment, so it does not travel.
+// most of the parse. The name is the id's last path segment, so it does not travel. The ids
+// themselves are front-coded when that is much shorter (app/front-coded.ts).
 
-/** The ids of `entries` as a batch. */
+/** The ids of `entries` as a batch (front-coded when that is much shorter). */
 export function packEntries(folderId: string, entries: ReadonlyArray<{ id: string }>): ScanBatch {
   const ids = new Array<string>(entries.length);
   for (let i = 0; i < entries.length; i++) ids[i] = entries[i].id;
-  return { folderId, ids };
+  return { folderId, ids: codeIds(ids) };
 }
 
 /** An image's file name: the last path segment of its id. */

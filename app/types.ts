@@ -1,5 +1,6 @@
 import type { AppError } from './errors';
 import type { ExportFormat } from './export-formats';
+import type { IdList } from './front-coded';
 
 // Domain types shared by main and the renderer. Data that crosses a trust boundary is checked by the
 // schemas in contract.ts (IPC) and roboflow.ts (HTTP); these are the shapes after that check.
@@ -43,8 +44,8 @@ export interface FolderInfo {
  *  `imageFacts`; at 250,000 images they were half of the bytes a listing sent the page). */
 export interface ScanBatch {
   folderId: string;
-  /** Relative POSIX paths (image ids), in scan order. */
-  ids: string[];
+  /** Relative POSIX paths (image ids), in scan order; front-coded when that is much shorter (idsOf reads either). */
+  ids: IdList;
   /** True when the folder's entries, from its first batch through this one, are in natural name
    *  order (a cached listing): the page then needs no sort to list them by name. */
   sorted?: boolean;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
+import { codeIds, idsOf } from '../../app/front-coded';
 import { packEntries } from '../../app/scan-batch';
 import type { FolderInfo, ImageEntry, ImageFacts, ScanBatch, ScanDone, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
@@ -127,7 +128,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     const sortHeld = async (): Promise<readonly string[] | null> => {
       const batches = (channel.held ?? []).filter((event): event is ['scanBatch', ScanBatch] => event[0] === 'scanBatch');
       if (!batches.length || !batches[batches.length - 1][1].complete) return null;
-      const ids = batches.flatMap(([, batch]) => batch.ids);
+      const ids = batches.flatMap(([, batch]) => idsOf(batch.ids));
       // Asked for and not waited for (sortWaitMs): it went out as it was found, and the rest of
       // the sort is not done.
       const wanted = () => channel.held !== null && !abort.signal.aborted;
@@ -406,16 +407,15 @@ async function within(work: Promise<void>, ms: number): Promise<void> {
 
 /** A whole listing in natural name order as batches: a small first one for the first screen,
  *  then large ones (not one, which held main while 13 MB of it was written); the last says
- *  `complete`, and an empty listing still ends. */
-function listingBatches(folderId: string, ids: readonly string[]): ScanBatch[] {
-  if (ids.length === 0) return [{ folderId, ids: [], sorted: true, complete: true }];
-  const out: ScanBatch[] = [];
+ *  `complete`, and an empty listing still ends. Each is coded as it is asked for, so the first
+ *  goes out before the rest is coded. */
+function* listingBatches(folderId: string, ids: readonly string[]): Generator<ScanBatch> {
+  if (ids.length === 0) yield { folderId, ids: [], sorted: true, complete: true };
   for (let at = 0; at < ids.length; ) {
     const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, ids.length);
-    out.push({ folderId, ids: ids.slice(at, end), sorted: true, complete: end === ids.length });
+    yield { folderId, ids: codeIds(ids.slice(at, end)), sorted: true, complete: end === ids.length };
     at = end;
   }
-  return out;
 }
 
 async function validateFolder(requested: string): Promise<string> {

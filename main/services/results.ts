@@ -7,7 +7,7 @@ import { resultsEndpoint, type ModelRef, type ModelSelection } from '../../app/m
 import type { Settings } from '../../app/settings';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { ResultRecord, ResultSummary } from '../../app/types';
-import { encodeResults, packConfidences, resultFlags, type ResultColumns } from '../../app/result-columns';
+import { encodeResults, packColumns, resultFlags, type PlainColumns, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
 import { resultBriefCodec } from './result-brief-codec';
@@ -100,7 +100,7 @@ export interface ResultsStoreOptions {
 /** A page of columns straight from the briefs' columns (no summary or brief objects on the way:
  *  at 250,000 results they were most of a load's garbage). Same content as `encodeResults` of the
  *  summaries of rows `from` … `to` - 1. */
-function columnsOfRows(j: ResultsJournal, from: number, to: number, classes: ClassTable, entryOf: (id: string) => FileIdentity | undefined): ResultColumns {
+function columnsOfRows(j: ResultsJournal, from: number, to: number, classes: ClassTable, entryOf: (id: string) => FileIdentity | undefined): PlainColumns {
   const { keys, briefs } = j.rows();
   const page = encodeResults(j.size, []);
   const pageClass = new Map<number, number>();
@@ -260,7 +260,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     async columns(folderId, offset, limit, selection) {
       const j = await current(folderId, selection);
       if (!j) return encodeResults(0, []);
-      return packConfidences(columnsOfRows(j, Math.max(0, offset), Math.min(j.size, offset + limit), classes, (id) => opts.entryOf?.(folderId, id)));
+      return packColumns(columnsOfRows(j, Math.max(0, offset), Math.min(j.size, offset + limit), classes, (id) => opts.entryOf?.(folderId, id)));
     },
     summary(j, id, entry) {
       const row = j.rowOf(id);

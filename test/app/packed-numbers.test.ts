@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromBase64, packNumbers, portableToBase64, toBase64, unpackNumbers } from '../../app/packed-numbers';
-import { decodeResults, encodeResults, packConfidences } from '../../app/result-columns';
+import { decodeResults, encodeResults, packColumns } from '../../app/result-columns';
 import type { ResultSummary } from '../../app/types';
 
 /** A float32 softmax as an on-device model gives it, read back as doubles. */
@@ -77,17 +77,17 @@ describe('result pages with packed confidences', () => {
 
   it('decode to the same summaries as the decimal page, through JSON, in fewer bytes', () => {
     const plain = encodeResults(400, summaries);
-    const packed = packConfidences(plain);
+    const packed = packColumns(plain);
     expect(packed.scoreConf).toEqual([]);
     expect(decodeResults(JSON.parse(JSON.stringify(packed)))).toEqual(summaries);
     expect(JSON.stringify(packed).length).toBeLessThan(JSON.stringify(plain).length * 0.8);
     // A page of short decimals stays as it is.
     const api = encodeResults(1, [{ id: 'a.jpg', status: 'done', stale: false, multiLabel: false, scores: [['cat', 0.3431], ['dog', 0.3393]] }]);
-    expect(packConfidences(api)).toBe(api);
+    expect(packColumns(api)).toEqual(api);
   });
 
   it('give a short packed column only the scores it holds, never an exception', () => {
-    const page = packConfidences(encodeResults(400, summaries));
+    const page = packColumns(encodeResults(400, summaries));
     const cut = { ...page, scoreConfPacked: { bits: 64 as const, base64: page.scoreConfPacked!.base64.slice(0, 24) } };
     const decoded = decodeResults(cut);
     expect(decoded).toHaveLength(400);

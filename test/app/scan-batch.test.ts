@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nameOf, packEntries } from '../../app/scan-batch';
 import type { ImageEntry } from '../../app/types';
+import { idsOf } from '../../app/front-coded';
 
 const entries: ImageEntry[] = [
   { id: 'top.jpg', name: 'top.jpg', size: 10, mtimeMs: 1700000000123.456 },
@@ -14,6 +15,6 @@ describe('scan batches', () => {
     expect(batch).toEqual({ folderId: '0123456789abcdef', ids: entries.map((e) => e.id) });
     // As it crosses IPC; the name does not travel, it is the id's last segment.
     const received = JSON.parse(JSON.stringify(batch)) as typeof batch;
-    expect(received.ids.map((id) => ({ id, name: nameOf(id) }))).toEqual(entries.map(({ id, name }) => ({ id, name })));
+    expect(idsOf(received.ids).map((id) => ({ id, name: nameOf(id) }))).toEqual(entries.map(({ id, name }) => ({ id, name })));
   });
 });

@@ -20,6 +20,7 @@ import { createMediaHandler } from '../../main/services/media';
 import { createThumbnails } from '../../main/services/thumbnails';
 import { ensureBigFolder } from '../e2e/fixtures';
 import { benchArg, runBench } from './_bench-run';
+import { idCount, idsOf } from '../../app/front-coded';
 
 const images = Number(benchArg('--images') ?? 50_000);
 const thumbs = Number(benchArg('--thumbs') ?? 0);
@@ -48,9 +49,9 @@ async function main(): Promise<void> {
           JSON.stringify(payload);
           if (event !== 'scanBatch') return;
           const batch = payload as Events['scanBatch'];
-          ids += batch.ids.length;
+          ids += idCount(batch.ids);
           batches++;
-          if (firstIds.length < thumbs) firstIds.push(...batch.ids.slice(0, thumbs - firstIds.length));
+          if (firstIds.length < thumbs) firstIds.push(...idsOf(batch.ids).slice(0, thumbs - firstIds.length));
           if (thumbs > 0 && !thumbsAsked && (thumbsAtFirst || batch.complete)) thumbsAsked = askThumbs(batch.folderId, firstIds);
           if (batch.complete) idsOutMs = performance.now() - started;
         },

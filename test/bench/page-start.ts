@@ -33,7 +33,7 @@ const watchScan = `(() => {
     get: () => api,
     set: (value) => {
       api = value;
-      value.on('scanBatch', (b) => window.__benchBatches.push(Math.round(performance.now()) + ':' + b.ids.length));
+      value.on('scanBatch', (b) => window.__benchBatches.push(Math.round(performance.now()) + ':' + (b.ids.tails ?? b.ids).length));
       value.on('scanDone', (d) => { window.__scanDoneAt = performance.now(); window.__cached = d.cached === true; window.__hostMs = d.ms; });
     },
   });

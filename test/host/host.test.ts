@@ -7,6 +7,7 @@ import { thumbUrl } from '../../app/media-urls';
 import type { FolderInfo, ScanBatch, ScanDone } from '../../app/types';
 import { removeDir, tempDir, writeFile, writeImage } from '../support/service-fixtures';
 import { startHost, type Host } from './host';
+import { idsOf } from '../../app/front-coded';
 
 let host: Host;
 let dataDir: string;
@@ -126,7 +127,7 @@ describe('browser host', () => {
     );
     expect(opened).toMatchObject({ ok: true, value: { root: folder } });
     const folderId = (opened as { value: FolderInfo }).value.folderId;
-    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => (e.data as ScanBatch).ids);
+    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => idsOf((e.data as ScanBatch).ids));
     expect(ids.sort()).toEqual(['nested/Ünïcode.png', 'red one.jpg']);
     expect(events.find((e) => e.event === 'scanDone')?.data).toMatchObject({ folderId, total: 2 } satisfies Partial<ScanDone>);
     expect(await invoke('recentFolders')).toEqual({ ok: true, value: [folder] });

@@ -1,7 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { ResultSummary } from '../../../app/types';
-import { decodeResults, ScoreSharing } from '../../../app/result-columns';
+import { columnsCount, decodeResults, ScoreSharing } from '../../../app/result-columns';
 import { toAppError } from '../api';
 
 // What the stores holding a folder's results by image id (the current model's, the comparison
@@ -92,7 +92,7 @@ export async function readResultPages(
       const page = await waiting.shift()!;
       if (stale()) return null;
       // An empty page is the end (the results shrank meanwhile); the total says how far to ask.
-      if (page.ids.length > 0) {
+      if (columnsCount(page) > 0) {
         for (; waiting.length < pagesAhead && asked < page.total; asked += laterPages) waiting.push(ask(asked, laterPages));
       } else waiting.length = 0;
       onPage(decodeResults(page, sharing));

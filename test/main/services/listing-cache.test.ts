@@ -8,6 +8,7 @@ import { createLibrary, folderIdOf, type Library } from '../../../main/services/
 import { createListingCache, naturalOrder } from '../../../main/services/listing-cache';
 import { buildNameIndex } from '../../../app/view-filter';
 import { perTestFolders, writeFile } from '../../support/service-fixtures';
+import { idCount, idsOf } from '../../../app/front-coded';
 
 // Re-opening a folder serves its last listing while no folder of it changed; adding, removing or
 // rewriting a file is still seen.
@@ -23,7 +24,7 @@ async function open(dataDir: string, root: string) {
     emit: (event, payload) => {
       if (event !== 'scanBatch') return;
       batches.push(payload as Events['scanBatch']);
-      sent.push(...(payload as Events['scanBatch']).ids);
+      sent.push(...idsOf((payload as Events['scanBatch']).ids));
     },
     listings: createListingCache({ dir: path.join(dataDir, 'cache', 'listings') }),
   });
@@ -271,7 +272,7 @@ describe('listing cache file', () => {
     const first = await open(dataDir, root);
     const again = await open(dataDir, root);
     expect(again.done).toMatchObject({ total: 0, cached: true });
-    expect(again.batches.map((b) => [b.ids.length, b.complete])).toEqual(first.batches.map((b) => [b.ids.length, b.complete]));
+    expect(again.batches.map((b) => [idCount(b.ids), b.complete])).toEqual(first.batches.map((b) => [idCount(b.ids), b.complete]));
     expect(again.batches.at(-1)?.complete).toBe(true);
   });
 
