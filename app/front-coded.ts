@@ -53,21 +53,28 @@ export function codeIds(ids: string[]): IdList {
 /** The ids of a list, as they were before coding. A coded list whose lengths are not base64 gives
  *  no ids, and one with fewer lengths than tails only as many ids as it has lengths. */
 export function idsOf(list: IdList): string[] {
-  if (Array.isArray(list)) return list;
+  return Array.isArray(list) ? list : appendIds(list, []);
+}
+
+/** Appends the ids of a list to `into` (no list in between) and answers `into`. */
+export function appendIds(list: IdList, into: string[]): string[] {
+  if (Array.isArray(list)) {
+    for (const id of list) into.push(id);
+    return into;
+  }
   let shared: Uint8Array;
   try {
     shared = fromBase64(list.shared);
   } catch {
-    return [];
+    return into;
   }
   const n = Math.min(shared.length, list.tails.length);
-  const out = new Array<string>(n);
   let prev = '';
   for (let i = 0; i < n; i++) {
     prev = prev.slice(0, shared[i]) + list.tails[i];
-    out[i] = prev;
+    into.push(prev);
   }
-  return out;
+  return into;
 }
 
 /** How many ids a list holds (without decoding it). */

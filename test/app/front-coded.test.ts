@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeIds, idCount, idsOf, type FrontCodedIds } from '../../app/front-coded';
+import { appendIds, codeIds, idCount, idsOf, type FrontCodedIds } from '../../app/front-coded';
 import { bigFolderIds } from '../e2e/fixtures';
 
 /** Through JSON, as the list crosses to the page. */
@@ -12,6 +12,9 @@ describe('front-coded ids', () => {
     expect(Array.isArray(coded)).toBe(false);
     expect(idCount(coded)).toBe(250_000);
     expect(idsOf(across(coded))).toEqual(ids);
+    // Appended after what a listing already holds, as the page takes batch after batch.
+    expect(appendIds(across(coded), ['before.jpg'])).toEqual(['before.jpg', ...ids]);
+    expect(appendIds(['x.jpg'], ['before.jpg'])).toEqual(['before.jpg', 'x.jpg']);
     expect(JSON.stringify(coded).length * 3).toBeLessThan(JSON.stringify(ids).length);
   });
 

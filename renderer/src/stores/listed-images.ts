@@ -1,6 +1,6 @@
 import type { ListedImage, ScanBatch } from '../../../app/types';
 import { nameOf } from '../../../app/scan-batch';
-import { idsOf } from '../../../app/front-coded';
+import { appendIds } from '../../../app/front-coded';
 
 // A folder's listing in the page: its ids in one plain array. At 250,000 images an object per
 // entry was most of the page's garbage; readers that only need ids read `ids`, and a ListedImage
@@ -27,8 +27,7 @@ export class ListedImages {
   }
 
   append(batch: Pick<ScanBatch, 'ids'>): void {
-    const toIds = this.#ids;
-    for (const id of idsOf(batch.ids)) toIds.push(id);
+    appendIds(batch.ids, this.#ids);
   }
 
   /** The entry at `i` as an object, or undefined past the end: the same object as long as it is
