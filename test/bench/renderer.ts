@@ -136,6 +136,7 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const profiles = profileDir ? await startProfiles(page, profileDir, `results-${label}`) : null;
+    await page.addInitScript(watchScanDone);
     await page.goto(host.url, { waitUntil: 'domcontentloaded' });
     emit({ metric: `launch_to_${label}_results_shown_ms`, value: await resultsShownMs(page), listing: 'scanned', target: '<= 3000 at 250k' });
     await profiles?.stop();
@@ -152,13 +153,21 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
       for (const group of groups) for (const [, action] of group) await timeToPaint(page, action);
       await profiles.stop();
     }
-    for (const group of groups) {
-      const runs = new Map<string, number[]>();
-      for (let round = 0; round < 3; round++) {
-        for (const [name, action] of group) runs.set(name, [...(runs.get(name) ?? []), await timeToPaint(page, action)]);
+    // Right after the results show, main is still reading the folder's sizes and dates (a cold
+    // listing) and takes one of the two cores; then again once that pass has ended (scanDone).
+    for (const phase of ['loading', 'settled'] as const) {
+      if (phase === 'settled') {
+        await page.waitForFunction('window.__benchScanDone !== undefined', undefined, { timeout: 120_000, polling: 100 });
+        await page.waitForTimeout(500);
       }
-      for (const [name, times] of runs) {
-        emit({ metric: 'view_change_to_paint_ms', change: name, median: Number(percentile(times, 50).toFixed(1)), max: Number(Math.max(...times).toFixed(1)), target: 'max <= 100, median <= 30' });
+      for (const group of groups) {
+        const runs = new Map<string, number[]>();
+        for (let round = 0; round < 3; round++) {
+          for (const [name, action] of group) runs.set(name, [...(runs.get(name) ?? []), await timeToPaint(page, action)]);
+        }
+        for (const [name, times] of runs) {
+          emit({ metric: 'view_change_to_paint_ms', change: name, phase, median: Number(percentile(times, 50).toFixed(1)), max: Number(Math.max(...times).toFixed(1)), target: 'max <= 100, median <= 30' });
+        }
       }
     }
     const deltas = await scrollFrames(page, 4000, 4000);
