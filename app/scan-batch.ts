@@ -6,11 +6,16 @@ import type { ScanBatch } from './types';
 // most of the parse. The name is the id's last path segment, so it does not travel. The ids
 // themselves are front-coded when that is much shorter (app/front-coded.ts).
 
-/** The ids of `entries` as a batch (front-coded when that is much shorter). */
+/** The ids of `entries` as a batch, plain (codeBatch codes it to send). */
 export function packEntries(folderId: string, entries: ReadonlyArray<{ id: string }>): ScanBatch {
   const ids = new Array<string>(entries.length);
   for (let i = 0; i < entries.length; i++) ids[i] = entries[i].id;
-  return { folderId, ids: codeIds(ids) };
+  return { folderId, ids };
+}
+
+/** The batch as it is sent: its ids front-coded when that is much shorter. */
+export function codeBatch(batch: ScanBatch): ScanBatch {
+  return Array.isArray(batch.ids) ? { ...batch, ids: codeIds(batch.ids) } : batch;
 }
 
 /** An image's file name: the last path segment of its id. */

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
-import { codeIds, idsOf } from '../../app/front-coded';
-import { packEntries } from '../../app/scan-batch';
+import { idsOf } from '../../app/front-coded';
+import { codeBatch, packEntries } from '../../app/scan-batch';
 import type { FolderInfo, ImageEntry, ImageFacts, ScanBatch, ScanDone, ScanProblem } from '../../app/types';
 import type { Emit, Ports } from '../ports';
 import type { EventName, Events } from '../../app/contract';
@@ -118,9 +118,12 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     const entries = new EntryTable();
     const problems: ScanProblem[] = [];
     const channel: { held: typeof held; sorting: Promise<void> | null } = { held, sorting: null };
+    // Batches are built and held with plain ids, and front-coded as they go out: a start folder
+    // held and then sorted is coded once, in its sorted order.
+    const out: Emit = (event, payload) => opts.emit(event, event === 'scanBatch' ? (codeBatch(payload as ScanBatch) as typeof payload) : payload);
     const send: Emit = (event, payload) => {
       if (channel.held) channel.held.push([event, payload]);
-      else opts.emit(event, payload);
+      else out(event, payload);
     };
     /** A listing read whole before the page asked for it goes out in name order, as a cached one
      *  does: the page then skips the keys and sort of every name (0.7 s of its time at 250,000). */
@@ -151,7 +154,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       channel.held = null;
       // Another folder opened while this one's order was awaited: the page no longer wants it.
       if (abort.signal.aborted) return;
-      for (const [event, payload] of events) opts.emit(event, payload as Events[typeof event]);
+      for (const [event, payload] of events) out(event, payload as Events[typeof event]);
     };
     const current = { abort, finished: state.done };
     running = current;
@@ -407,13 +410,13 @@ async function within(work: Promise<void>, ms: number): Promise<void> {
 
 /** A whole listing in natural name order as batches: a small first one for the first screen,
  *  then large ones (not one, which held main while 13 MB of it was written); the last says
- *  `complete`, and an empty listing still ends. Each is coded as it is asked for, so the first
- *  goes out before the rest is coded. */
+ *  `complete`, and an empty listing still ends. Each is made as it is asked for (and coded as
+ *  it is sent), so the first goes out before the rest is made. */
 function* listingBatches(folderId: string, ids: readonly string[]): Generator<ScanBatch> {
   if (ids.length === 0) yield { folderId, ids: [], sorted: true, complete: true };
   for (let at = 0; at < ids.length; ) {
     const end = Math.min(at === 0 ? firstBatchMax : at + cachedBatchMax, ids.length);
-    yield { folderId, ids: codeIds(ids.slice(at, end)), sorted: true, complete: end === ids.length };
+    yield { folderId, ids: ids.slice(at, end), sorted: true, complete: end === ids.length };
     at = end;
   }
 }

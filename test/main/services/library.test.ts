@@ -156,6 +156,8 @@ describe('library', () => {
     // The first batch is small, for the first screen; later ones are larger but bounded.
     expect(idCount(batches[0].ids)).toBeLessThanOrEqual(1000);
     for (const b of batches) expect(idCount(b.ids)).toBeLessThanOrEqual(25_000);
+    // Ids that share their start with the one before go out front-coded.
+    expect(batches.filter((b) => idCount(b.ids) >= 100).every((b) => !Array.isArray(b.ids))).toBe(true);
     const listed = batches.flatMap((b) => idsOf(b.ids));
     expect(new Set(listed).size).toBe(5000);
     // Ids only: no size or date goes to the page with the listing.
@@ -190,7 +192,7 @@ describe('library', () => {
 
   it('reads the start folder before the page asks, sends nothing and serves nothing of it until the page opens it', async () => {
     const root = await folder();
-    for (let i = 0; i < 30; i++) await writeFile(path.join(root, 'sub', `img${i}.jpg`));
+    for (let i = 0; i < 100; i++) await writeFile(path.join(root, 'sub', `img${i}.jpg`));
     const other = await folder();
     await writeFile(path.join(other, 'x.jpg'));
     const { library, events } = recordingLibrary();
@@ -205,11 +207,13 @@ describe('library', () => {
     const info = await library.open(root, true);
     expect(info.folderId).toBe(folderId);
     const done = await library.get(folderId)!.done;
-    expect(done).toMatchObject({ total: 30, cancelled: false });
+    expect(done).toMatchObject({ total: 100, cancelled: false });
     const batches = events.filter((e) => e.event === 'scanBatch').map((e) => e.payload as Events['scanBatch']);
-    // Read whole before the page asked: it goes out in natural name order, and says so.
-    expect(batches.flatMap((b) => idsOf(b.ids))).toEqual(Array.from({ length: 30 }, (_, i) => `sub/img${i}.jpg`));
+    // Read whole before the page asked: it goes out in natural name order, and says so, its ids
+    // front-coded in that order.
+    expect(batches.flatMap((b) => idsOf(b.ids))).toEqual(Array.from({ length: 100 }, (_, i) => `sub/img${i}.jpg`));
     expect(batches.every((b) => b.sorted === true)).toBe(true);
+    expect(batches.every((b) => !Array.isArray(b.ids))).toBe(true);
     expect(batches.map((b) => b.complete === true)).toEqual(batches.map((_, i) => i === batches.length - 1));
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
     expect(events.at(-1)?.event).toBe('scanDone');
@@ -221,7 +225,7 @@ describe('library', () => {
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
     const again = events.filter((e) => e.event === 'scanBatch').map((e) => e.payload as Events['scanBatch']);
     expect(again.some((b) => b.sorted)).toBe(false);
-    expect(again.flatMap((b) => idsOf(b.ids)).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `sub/img${i}.jpg`).sort());
+    expect(again.flatMap((b) => idsOf(b.ids)).sort()).toEqual(Array.from({ length: 100 }, (_, i) => `sub/img${i}.jpg`).sort());
   });
 
   it('sends every image of a start folder once when the page asks before it is read whole', async () => {
