@@ -57,6 +57,13 @@ export async function seedResults(dataDir: string, folder: string, ids: string[]
   await copyFile(file, cached);
 }
 
+/** An in-page expression, true once a badge shows and the Classified filter counts all `images`
+ *  stored results (every page of them taken in). */
+export function allResultsShown(images: number): string {
+  const count = JSON.stringify(images.toLocaleString('en-US'));
+  return `(document.querySelector('[role="gridcell"][aria-label*="%"]') !== null && [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${count})))`;
+}
+
 /** Runs `action` in the page and answers the ms until the frame after it was painted. */
 export async function timeToPaint(page: Page, action: string): Promise<number> {
   return page.evaluate(`(async () => {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from '../support/chromium';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
-import { seedResults, seededSettings } from './_renderer-results';
+import { allResultsShown, seedResults, seededSettings } from './_renderer-results';
 import { startHostProcess } from './_host-process';
 import { startHost } from '../host/host';
 import { startProfiles } from './_profile';
@@ -31,10 +31,9 @@ runBench(async () => {
       const profiles = profileDir ? await startProfiles(page, profileDir, `results-${run}`) : null;
       await page.goto(host.url, { waitUntil: 'domcontentloaded' });
       const out = await page.evaluate(`(async () => {
-        const allClassified = () => [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${JSON.stringify(countText)}));
         let countAt = -1;
         let badgeAt = -1;
-        while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !allClassified()) {
+        while (!${allResultsShown(images)}) {
           if (badgeAt < 0 && document.querySelector('[role="gridcell"][aria-label*="%"]')) badgeAt = performance.now();
           if (countAt < 0 && document.body.textContent.includes(${JSON.stringify(countText + ' images')})) countAt = performance.now();
           await new Promise((r) => setTimeout(r, 20));

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
-import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-results';
+import { actions, allResultsShown, seedResults, seededSettings, timeToPaint } from './_renderer-results';
 import { percentile } from './_stats';
 import { benchArg } from './_bench-run';
 
@@ -20,7 +20,6 @@ const images = Number(benchArg('--images') ?? 250000);
 const dirs = (benchArg('--renderers') ?? '').split(',');
 const profDir = benchArg('--profile');
 const rounds = Number(benchArg('--rounds') ?? 2);
-const countText = images.toLocaleString('en-US');
 const groups: Array<Array<[string, string]>> = [
   [['filter_class_on', actions.classFilter('owl')], ['filter_class_off', actions.classFilter('owl')]],
   [['sort_confidence_desc', actions.sort('confidence-desc')], ['sort_class', actions.sort('class')], ['sort_name', actions.sort('name')]],
@@ -43,8 +42,7 @@ async function main() {
         const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
         await page.goto(host.url, { waitUntil: 'domcontentloaded' });
         const shown = await page.evaluate(`(async () => {
-          const allClassified = () => [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${JSON.stringify(countText)}));
-          while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !allClassified()) await new Promise((r) => setTimeout(r, 20));
+          while (!${allResultsShown(images)}) await new Promise((r) => setTimeout(r, 20));
           return performance.now();
         })()`);
         const key = (n: string) => `${path.basename(path.dirname(dir))}/${path.basename(dir)} ${n}`;

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
-import { actions, seedResults, seededSettings, timeToPaint } from './_renderer-results';
+import { actions, allResultsShown, seedResults, seededSettings, timeToPaint } from './_renderer-results';
 import { startHostProcess } from './_host-process';
 import { percentile } from './_stats';
 import { startProfiles, type Profiles } from './_profile';
@@ -114,8 +114,7 @@ async function scrollFrames(page: Page, pxPerSecond: number, ms: number): Promis
  *  Classified filter's count (all pages, not the first) are on the screen. */
 async function resultsShownMs(page: Page): Promise<number> {
   const loaded = await page.evaluate(`(async () => {
-    const allClassified = () => [...document.querySelectorAll('aside[aria-label="Filters"] label')].some((l) => l.textContent.includes('Classified') && l.textContent.includes(${JSON.stringify(images.toLocaleString('en-US'))}));
-    while (!document.querySelector('[role="gridcell"][aria-label*="%"]') || !/cat [0-9,]+/.test(document.querySelector('footer')?.textContent ?? '') || !document.body.textContent.includes(${JSON.stringify(countText)}) || !allClassified()) {
+    while (!${allResultsShown(images)} || !/cat [0-9,]+/.test(document.querySelector('footer')?.textContent ?? '') || !document.body.textContent.includes(${JSON.stringify(countText)})) {
       await new Promise((r) => setTimeout(r, 20));
     }
     return performance.now();
