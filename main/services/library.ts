@@ -126,8 +126,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       else out(event, payload);
     };
     /** A listing read whole before the page asked for it goes out in name order, as a cached one
-     *  does: the page then skips the keys and sort of every name (0.7 s of its time at 250,000). */
-    /** The held ids in name order, or null when they went out as found. */
+     *  does: the page then skips the keys and sort of every name (0.7 s of its time at 250,000).
+     *  Answers the held ids in name order, or null when they went out as found. */
     const sortHeld = async (): Promise<readonly string[] | null> => {
       const batches = (channel.held ?? []).filter((event): event is ['scanBatch', ScanBatch] => event[0] === 'scanBatch');
       if (!batches.length || !batches[batches.length - 1][1].complete) return null;
