@@ -13,7 +13,6 @@ import { ui } from './app-page';
 // images, the image view shows both predictions side by side, and the evaluation panel both
 // models' metrics against the folder names.
 
-
 const images: Array<[file: string, rgb: [number, number, number], a: string, b: string]> = [
   ['red bright.png', [230, 20, 20], 'red', 'red'],
   ['red dark.png', [100, 0, 0], 'red', 'red'],

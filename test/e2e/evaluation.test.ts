@@ -14,7 +14,6 @@ import { ui } from './app-page';
 // exactly its images, corrections by key with undo/redo, the exports, and corrections and the name
 // mapping surviving a restart of the host.
 
-
 // The peer's colors/1 model classifies by dominant colour (classes blue, green, red).
 const images: Array<[rel: string, rgb: [number, number, number]]> = [
   ['red/r1.png', [230, 30, 30]],

@@ -16,7 +16,6 @@ import { ui } from './app-page';
 // model comparison, changing the endpoint, counts and truth marks that follow the threshold, one
 // highlighted image, export notices, typing a folder in the host, and file names under tiles.
 
-
 // The peer's colors/1 model classifies by dominant colour; the pale blue scores lowest of the blues.
 const images: Array<[rel: string, rgb: [number, number, number]]> = [
   ...Array.from({ length: 8 }, (_, i) => [`green/green_00${i + 1}.png`, [30, 180 + i * 5, 40]] as [string, [number, number, number]]),

@@ -11,7 +11,6 @@ import { ui } from './app-page';
 // their labels, Run, overlays in the accessible names, threshold without new requests, class
 // filter, detail view, JSON export, and cached results offline after a restart.
 
-
 // The peer's colors/1 model classifies by dominant colour; less saturated colours score lower.
 const images: Array<[file: string, rgb: [number, number, number], cls: 'red' | 'green' | 'blue']> = [
   ['red 1.png', [230, 30, 30], 'red'],
