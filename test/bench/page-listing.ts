@@ -1,3 +1,4 @@
+import { codeBatch } from '../../app/scan-batch';
 import type { ScanBatch } from '../../app/types';
 import { ListedImages } from '../../renderer/src/stores/listed-images';
 import { bigFolderIds } from '../e2e/fixtures';
@@ -5,9 +6,9 @@ import { benchArg } from './_bench-run';
 
 // The page's part of taking a listing, in Node, without a browser: N ids in batches of 25,000,
 // each parsed from JSON as the browser host delivers them and appended to the library store's
-// listing. Compares the batches as they are (ids only) with the ones sent before, which also
-// carried a size and an mtime per id (and a second event with both once they were read): bytes,
-// and CPU time per pass (process.cpuUsage, so other load on the machine counts less than wall time).
+// listing. Compares the batches as main sends them (ids only, front-coded) with plain ids and
+// with the ones sent before, which also carried a size and an mtime per id: bytes, and CPU time
+// per pass (process.cpuUsage, so other load on the machine counts less than wall time).
 // Run: npm run bench -- page-listing [--images 250000] [--rounds 5]
 
 const images = Number(benchArg('--images') ?? 250_000);
@@ -16,10 +17,12 @@ const batchSize = 25_000;
 
 const ids = bigFolderIds(images);
 const idsOnly: string[] = [];
+const coded: string[] = [];
 const withFacts: string[] = [];
 for (let at = 0; at < ids.length; at += batchSize) {
   const part = ids.slice(at, at + batchSize);
   idsOnly.push(JSON.stringify({ folderId: 'f', ids: part } satisfies ScanBatch));
+  coded.push(JSON.stringify(codeBatch({ folderId: 'f', ids: part })));
   // As a cached listing sent them before: a size and a fractional mtime beside every id.
   withFacts.push(JSON.stringify({ folderId: 'f', ids: part, sizes: part.map((_, k) => 3000 + k), mtimes: part.map((_, k) => 1.7e12 + at + k + 0.2722) }));
 }
@@ -27,6 +30,7 @@ for (let at = 0; at < ids.length; at += batchSize) {
 const passes: Record<string, [string[], () => number]> = {
   'ids, sizes and mtimes (before)': [withFacts, () => take(withFacts)],
   'ids only': [idsOnly, () => take(idsOnly)],
+  'ids only, front-coded (as sent now)': [coded, () => take(coded)],
 };
 
 function take(batches: string[]): number {
