@@ -26,7 +26,7 @@ export async function seedResults(dataDir: string, folder: string, ids: string[]
   const folderId = folderIdOf(await realpath(folder));
   const endpoint = endpointBase(seededSettings as never);
   const file = path.join(dataDir, 'results', `${journalKey(folderId, apiRef(endpoint, seededSettings.model!))}.jsonl`);
-  const cached = path.join(os.tmpdir(), `classify-desk-bench-results-${folderId}-${ids.length}.jsonl`);
+  const cached = path.join(os.tmpdir(), `classify-desk-bench-results-${folderId}-${ids.length}-p4.jsonl`);
   if (existsSync(cached)) {
     await mkdir(path.dirname(file), { recursive: true });
     await copyFile(cached, file);
@@ -39,8 +39,9 @@ export async function seedResults(dataDir: string, folder: string, ids: string[]
     const info = await stat(path.join(folder, ids[i]));
     // Deterministic, spread-out scores: the top class and its confidence vary with the index.
     const top = classes[(i * 7) % classes.length];
-    const conf = 0.3 + ((i * 37) % 70) / 100;
-    const rest = (1 - conf) / (classes.length - 1);
+    // At most four decimals, as the hosted API sends confidences (../shared/roboflow-protocol.md).
+    const conf = (30 + ((i * 37) % 70)) / 100;
+    const rest = Math.round(((1 - conf) / (classes.length - 1)) * 1e4) / 1e4;
     const predictions = [top, ...classes.filter((c) => c !== top)].map((c, k) => ({ class: c, class_id: classes.indexOf(c), confidence: k === 0 ? conf : rest }));
     const record: ResultRecord = {
       id: ids[i],
