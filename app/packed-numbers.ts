@@ -1,29 +1,66 @@
-// Numbers carried as base64 of their IEEE-754 bytes instead of decimal JSON, when that is
-// shorter: a confidence a model computed in float32 (on this computer) or as any double takes up
-// to 17-19 decimal characters, and 250,000 results with five scores each carried 17 MB of them
-// (the renderer benchmark's seeded ones) or 24 MB (the same as float32). 4 bytes per number (5.3
-// base64 characters) when every value is exactly a float32, else 8 (10.7). Lossless: a value
-// comes back as the very same double. Runs in main and in the page (Buffer only where there is one).
+// Numbers carried as base64 of their bytes instead of decimal JSON, when that is shorter: 250,000
+// results with five scores each are 1.25 million confidences, plus as many class indices. Each
+// list takes the narrowest kind that holds every value exactly:
+// - unsigned integers in 1, 2 or 4 bytes (class indices, score counts, flags);
+// - ten-thousandths in 2 bytes: the hosted API sends confidences with four decimals (0.3431, seven
+//   characters with the comma; 2.7 in base64), and k / 10,000 is the very double "0.k" parses to;
+// - float32 in 4 bytes (an on-device model's), else doubles in 8 (17-19 decimal characters each).
+// Lossless: a value comes back as the very same double (-0 and NaN included, or the list stays
+// decimal). Runs in main and in the page (Buffer only where there is one).
 
 // Globals of both the page and Node (16 and later); app/ is typed without either's library.
 declare function btoa(data: string): string;
 declare function atob(data: string): string;
 
+/** u8/u16/u32: unsigned integers; e4: ten-thousandths (k / 10,000, k in 16 bits); f32, f64: IEEE-754. */
+export type PackedKind = 'u8' | 'u16' | 'u32' | 'e4' | 'f32' | 'f64';
+
 export interface PackedNumbers {
-  /** 32: every value is exactly a float32; 64: doubles. */
-  bits: 32 | 64;
+  kind: PackedKind;
   base64: string;
 }
+
+/** A list of numbers as it travels: plain, or packed when that is much shorter. */
+export type NumberList = number[] | PackedNumbers;
+
+const widths: Record<PackedKind, number> = { u8: 1, u16: 2, u32: 4, e4: 2, f32: 4, f64: 8 };
 
 /** Values whose decimal lengths are averaged to judge the JSON size (all would cost more): runs
  *  of `sampleRun` from `sampleRuns` places, since a stride could keep meeting the same score of
  *  each image (the top one, often short). */
 const sampleRun = 500;
 const sampleRuns = 4;
+/** The JSON a packed list adds around its base64 ({"kind":"u16","base64":""}). */
+const packedOverhead = 30;
 /** String.fromCharCode arguments per call. */
 const chunk = 0x8000;
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The narrowest kind holding every value exactly. */
+function kindOf(values: readonly number[]): PackedKind {
+  let integers = true;
+  let max = 0;
+  let e4 = true;
+  let f32 = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // -0 is an integer and 0 ten-thousandths, but would come back as 0.
+    const negativeZero = Object.is(v, -0);
+    if (integers && !negativeZero && Number.isInteger(v) && v >= 0) max = Math.max(max, v);
+    else integers = false;
+    if (e4) {
+      const k = Math.round(v * 1e4);
+      e4 = !negativeZero && k >= 0 && k <= 0xffff && k / 1e4 === v;
+    }
+    if (f32) f32 = Math.fround(v) === v;
+    if (!integers && !e4 && !f32) return 'f64';
+  }
+  if (integers && max <= 0xff) return 'u8';
+  if (integers && max <= 0xffff) return 'u16';
+  if (integers && max <= 0xffffffff) return 'u32';
+  return e4 ? 'e4' : f32 ? 'f32' : 'f64';
+}
 
 /** `values` packed, or null when their decimal JSON would be as short (or the platform is not
  *  little-endian, which no supported one is). */
@@ -36,28 +73,61 @@ export function packNumbers(values: readonly number[]): PackedNumbers | null {
     const from = Math.floor((n * run) / sampleRuns);
     for (let i = from; i < Math.min(n, from + sampleRun); i++, sampled++) decimal += String(values[i]).length + 1;
   }
-  const decimalPerValue = decimal / sampled;
-  let float32 = true;
-  for (let i = 0; i < n && float32; i++) float32 = Math.fround(values[i]) === values[i];
-  const bits = float32 ? 32 : 64;
-  if ((bits / 6) * 1.02 >= decimalPerValue) return null;
-  const array = bits === 32 ? Float32Array.from(values) : Float64Array.from(values);
-  return { bits, base64: toBase64(new Uint8Array(array.buffer)) };
+  const kind = kindOf(values);
+  if (((widths[kind] * 4) / 3) * 1.02 * n + packedOverhead >= (decimal / sampled) * n) return null;
+  return { kind, base64: toBase64(new Uint8Array(typedOf(kind, values).buffer)) };
+}
+
+/** `values` in the typed array of `kind` (ten-thousandths as their k). Filled by a plain loop:
+ *  `TypedArray.from` with a mapping function took three times as long in main. */
+function typedOf(kind: PackedKind, values: readonly number[]): ArrayBufferView & ArrayLike<number> {
+  const n = values.length;
+  const out = kind === 'u8' ? new Uint8Array(n) : kind === 'u16' || kind === 'e4' ? new Uint16Array(n) : kind === 'u32' ? new Uint32Array(n) : kind === 'f32' ? new Float32Array(n) : new Float64Array(n);
+  if (kind === 'e4') for (let i = 0; i < n; i++) out[i] = Math.round(values[i] * 1e4);
+  else for (let i = 0; i < n; i++) out[i] = values[i];
+  return out;
+}
+
+/** `values` packed when that is much shorter, else themselves. */
+export function packedOrPlain(values: number[]): NumberList {
+  return packNumbers(values) ?? values;
+}
+
+/** The values of a list, packed or plain. */
+export function numbersOf(list: NumberList): ArrayLike<number> {
+  return Array.isArray(list) ? list : unpackNumbers(list);
 }
 
 /** The values of `packed` (whole ones: a cut text gives those before the cut); empty when its
- *  text is not base64. */
-export function unpackNumbers(packed: PackedNumbers): Float32Array | Float64Array {
-  const width = packed.bits === 32 ? 4 : 8;
+ *  text is not base64 or its kind is unknown. */
+export function unpackNumbers(packed: PackedNumbers): ArrayLike<number> {
+  const width = widths[packed.kind];
+  if (width === undefined || !littleEndian) return [];
   let bytes: Uint8Array;
   try {
     bytes = fromBase64(packed.base64);
   } catch {
-    return new Float64Array(0);
+    return [];
   }
-  if (!littleEndian) return new Float64Array(0);
   const count = Math.floor(bytes.length / width);
-  return packed.bits === 32 ? new Float32Array(bytes.buffer, 0, count) : new Float64Array(bytes.buffer, 0, count);
+  switch (packed.kind) {
+    case 'u8':
+      return bytes;
+    case 'u16':
+      return new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+    case 'u32':
+      return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+    case 'e4': {
+      const k = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+      const out = new Float64Array(count);
+      for (let i = 0; i < count; i++) out[i] = k[i] / 1e4;
+      return out;
+    }
+    case 'f32':
+      return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+    case 'f64':
+      return new Float64Array(bytes.buffer, bytes.byteOffset, count);
+  }
 }
 
 /** The fastest encoder at hand: the typed array's own (Chromium 140+), Node's Buffer (main), else

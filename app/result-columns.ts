@@ -1,13 +1,14 @@
 import type { ErrorCode } from './errors';
 import type { ResultSummary } from './types';
 import { codeIds, idCount, idsOf, type IdList } from './front-coded';
-import { packNumbers, unpackNumbers, type PackedNumbers } from './packed-numbers';
+import { numbersOf, packedOrPlain, type NumberList } from './packed-numbers';
 
 // Stored results cross IPC as columns rather than one `ResultSummary` object per image: at
 // 250,000 images the per-result keys and [className, confidence] pairs were most of the bytes,
 // most of the parse, and (as objects in the page) most of the renderer's heap. A page carries one
-// class-name table; scores are flat (class index + confidence, per-image start offsets); errors
-// are sparse. Ids travel as an array, not a joined string: a file name may hold any character.
+// class-name table; scores are flat (class index + confidence, a count per image); errors are
+// sparse. Ids travel as an array, not a joined string: a file name may hold any character. The
+// number columns travel packed (app/packed-numbers.ts) where that is much shorter.
 
 /** Flag bits per image. */
 const errorBit = 1;
@@ -21,17 +22,15 @@ export interface ResultColumns {
   /** Front-coded when that is much shorter (packColumns); idsOf reads either. */
   ids: IdList;
   /** Per image: 1 = status error, 2 = stale, 4 = multi-label (or-ed). */
-  flags: number[];
+  flags: NumberList;
   /** The class names the page's scores use, each once. */
   classes: string[];
-  /** Image i's scores are at scoreStart[i]..scoreStart[i + 1] (ids.length + 1 offsets). */
-  scoreStart: number[];
+  /** Per image, how many scores it has: image i's are the next scoreCount[i] of the flat lists. */
+  scoreCount: NumberList;
   /** Index into `classes`, per score. */
-  scoreClass: number[];
-  /** Confidence per score (empty when `scoreConfPacked` carries them). */
-  scoreConf: number[];
-  /** The confidences as base64 of their bytes, when that is shorter than decimals (packColumns). */
-  scoreConfPacked?: PackedNumbers;
+  scoreClass: NumberList;
+  /** Confidence per score. */
+  scoreConf: NumberList;
   /** Only the images that carry an error: [image index, code, message]. */
   errors: Array<[index: number, code: ErrorCode, message: string]>;
 }
@@ -41,12 +40,12 @@ export function resultFlags(error: boolean, stale: boolean, multiLabel: boolean)
   return (error ? errorBit : 0) | (stale ? staleBit : 0) | (multiLabel ? multiLabelBit : 0);
 }
 
-/** A page of columns as built, its ids a plain list. */
-export type PlainColumns = ResultColumns & { ids: string[] };
+/** A page of columns as built: every list plain. */
+export type PlainColumns = ResultColumns & { ids: string[]; flags: number[]; scoreCount: number[]; scoreClass: number[]; scoreConf: number[] };
 
 /** Packs summaries (in order) into a page of columns. */
 export function encodeResults(total: number, items: Iterable<ResultSummary>): PlainColumns {
-  const page: PlainColumns = { total, ids: [], flags: [], classes: [], scoreStart: [0], scoreClass: [], scoreConf: [], errors: [] };
+  const page: PlainColumns = { total, ids: [], flags: [], classes: [], scoreCount: [], scoreClass: [], scoreConf: [], errors: [] };
   const classIndex = new Map<string, number>();
   for (const item of items) {
     const i = page.ids.length;
@@ -62,7 +61,7 @@ export function encodeResults(total: number, items: Iterable<ResultSummary>): Pl
       page.scoreClass.push(k);
       page.scoreConf.push(confidence);
     }
-    page.scoreStart.push(page.scoreConf.length);
+    page.scoreCount.push(item.scores.length);
     if (item.error) page.errors.push([i, item.error.code, item.error.message]);
   }
   return page;
@@ -107,12 +106,17 @@ export class ScoreSharing {
 
 const trialPairs = 20_000;
 
-/** The page as it travels: its confidences packed (app/packed-numbers.ts) and its ids
+/** The page as it travels: its number columns packed (app/packed-numbers.ts) and its ids
  *  front-coded (app/front-coded.ts), each when that makes it much shorter. */
 export function packColumns(page: PlainColumns): ResultColumns {
-  const packed = packNumbers(page.scoreConf);
-  const ids = codeIds(page.ids);
-  return { ...page, ids, ...(packed ? { scoreConf: [], scoreConfPacked: packed } : {}) };
+  return {
+    ...page,
+    ids: codeIds(page.ids),
+    flags: packedOrPlain(page.flags),
+    scoreCount: packedOrPlain(page.scoreCount),
+    scoreClass: packedOrPlain(page.scoreClass),
+    scoreConf: packedOrPlain(page.scoreConf),
+  };
 }
 
 /** How many images a page holds. */
@@ -124,20 +128,26 @@ export function columnsCount(page: ResultColumns): number {
  *  a class index out of the table) get what the columns do say, never an exception. */
 export function decodeResults(page: ResultColumns, sharing: ScoreSharing = new ScoreSharing()): ResultSummary[] {
   const ids = idsOf(page.ids);
-  const n = Math.min(ids.length, page.flags.length, Math.max(0, page.scoreStart.length - 1));
+  const flagsOf = numbersOf(page.flags);
+  const counts = numbersOf(page.scoreCount);
+  const classOf = numbersOf(page.scoreClass);
+  const conf = numbersOf(page.scoreConf);
+  const n = Math.min(ids.length, flagsOf.length, counts.length);
   const errors = new Map<number, { code: ErrorCode; message: string }>();
   for (const [index, code, message] of page.errors) errors.set(index, { code, message });
   const out = new Array<ResultSummary>(n);
-  const conf: ArrayLike<number> = page.scoreConfPacked ? unpackNumbers(page.scoreConfPacked) : page.scoreConf;
+  const flat = Math.min(classOf.length, conf.length);
+  let from = 0;
   for (let i = 0; i < n; i++) {
-    const flags = page.flags[i];
-    const from = page.scoreStart[i];
-    const to = Math.min(page.scoreStart[i + 1], page.scoreClass.length, conf.length);
+    const flags = flagsOf[i];
+    const count = counts[i] > 0 ? counts[i] : 0;
+    const to = Math.min(from + count, flat);
     const scores: Array<[string, number]> = [];
     for (let at = from; at < to; at++) {
-      const name = page.classes[page.scoreClass[at]];
+      const name = page.classes[classOf[at]];
       if (name !== undefined) scores.push(sharing.pair(name, conf[at]));
     }
+    from += count;
     const summary: ResultSummary = {
       id: ids[i],
       status: flags & errorBit ? 'error' : 'done',

@@ -120,7 +120,7 @@ function columnsOfRows(j: ResultsJournal, from: number, to: number, classes: Cla
       page.scoreClass.push(c);
       page.scoreConf.push(briefs.scoreConf(row, k));
     }
-    page.scoreStart.push(page.scoreConf.length);
+    page.scoreCount.push(briefs.scoreCount(row));
     const error = briefs.error(row);
     if (error) page.errors.push([i, error.code, error.message]);
   }
