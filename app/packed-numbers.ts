@@ -6,7 +6,8 @@
 //   characters with the comma; 2.7 in base64), and k / 10,000 is the very double "0.k" parses to;
 // - float32 in 4 bytes (an on-device model's), else doubles in 8 (17-19 decimal characters each).
 // Lossless: a value comes back as the very same double (-0 and NaN included, or the list stays
-// decimal). Runs in main and in the page (Buffer only where there is one).
+// decimal). Runs in main and in the page (Buffer only where there is one). Main's journal
+// sidecars keep their columns in the same kinds, as raw bytes (bytesOf, numbersFromBytes).
 
 // Globals of both the page and Node (16 and later); app/ is typed without either's library.
 declare function btoa(data: string): string;
@@ -38,7 +39,7 @@ const chunk = 0x8000;
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The narrowest kind holding every value exactly. */
-function kindOf(values: readonly number[]): PackedKind {
+export function narrowestKind(values: ArrayLike<number>): PackedKind {
   let integers = true;
   let max = 0;
   let e4 = true;
@@ -73,19 +74,29 @@ export function packNumbers(values: readonly number[]): PackedNumbers | null {
     const from = Math.floor((n * run) / sampleRuns);
     for (let i = from; i < Math.min(n, from + sampleRun); i++, sampled++) decimal += String(values[i]).length + 1;
   }
-  const kind = kindOf(values);
+  const kind = narrowestKind(values);
   if (((widths[kind] * 4) / 3) * 1.02 * n + packedOverhead >= (decimal / sampled) * n) return null;
-  return { kind, base64: toBase64(new Uint8Array(typedOf(kind, values).buffer)) };
+  return { kind, base64: toBase64(bytesOf(kind, values)) };
 }
 
-/** `values` in the typed array of `kind` (ten-thousandths as their k). Filled by a plain loop:
- *  `TypedArray.from` with a mapping function took three times as long in main. */
-function typedOf(kind: PackedKind, values: readonly number[]): ArrayBufferView & ArrayLike<number> {
+/** Bytes of a kind's items (little-endian, as every supported platform is). */
+export function widthOf(kind: PackedKind): number {
+  return widths[kind];
+}
+
+export function isPackedKind(value: unknown): value is PackedKind {
+  return typeof value === 'string' && Object.hasOwn(widths, value);
+}
+
+/** The bytes of `values` as `kind` (ten-thousandths as their k), which must hold them exactly
+ *  (narrowestKind). Filled by a plain loop: `TypedArray.from` with a mapping function took three
+ *  times as long in main. */
+export function bytesOf(kind: PackedKind, values: ArrayLike<number>): Uint8Array {
   const n = values.length;
   const out = kind === 'u8' ? new Uint8Array(n) : kind === 'u16' || kind === 'e4' ? new Uint16Array(n) : kind === 'u32' ? new Uint32Array(n) : kind === 'f32' ? new Float32Array(n) : new Float64Array(n);
   if (kind === 'e4') for (let i = 0; i < n; i++) out[i] = Math.round(values[i] * 1e4);
   else for (let i = 0; i < n; i++) out[i] = values[i];
-  return out;
+  return new Uint8Array(out.buffer);
 }
 
 /** `values` packed when that is much shorter, else themselves. */
@@ -101,16 +112,25 @@ export function numbersOf(list: NumberList): ArrayLike<number> {
 /** The values of `packed` (whole ones: a cut text gives those before the cut); empty when its
  *  text is not base64 or its kind is unknown. */
 export function unpackNumbers(packed: PackedNumbers): ArrayLike<number> {
-  const width = widths[packed.kind];
-  if (width === undefined || !littleEndian) return [];
+  if (!isPackedKind(packed.kind)) return [];
   let bytes: Uint8Array;
   try {
     bytes = fromBase64(packed.base64);
   } catch {
     return [];
   }
+  return numbersFromBytes(packed.kind, bytes);
+}
+
+/** The whole values of `kind` in `bytes` (bytesOf's inverse); ten-thousandths as doubles. */
+export function numbersFromBytes(kind: PackedKind, bytes: Uint8Array): ArrayLike<number> {
+  if (!littleEndian) return [];
+  const width = widths[kind];
+  // A typed array starts at a multiple of its item size: elsewhere, the bytes are copied first
+  // (by the constructor: a Node Buffer's slice() would be a view).
+  if (bytes.byteOffset % width !== 0) bytes = new Uint8Array(bytes);
   const count = Math.floor(bytes.length / width);
-  switch (packed.kind) {
+  switch (kind) {
     case 'u8':
       return bytes;
     case 'u16':

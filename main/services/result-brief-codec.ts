@@ -4,8 +4,8 @@ import { multiLabelBit, ResultBriefColumns, shownErrorBit, storedErrorBit } from
 import type { ResultBrief } from './results';
 
 // Result briefs in a journal's sidecar, as columns of numbers (per image: size, mtime, flags, where
-// its scores start; scores flat as class, confidence) with class names and the sparse errors as
-// JSON. Class names are written out: the store's class indices differ between runs of the app.
+// its scores start; scores flat: a column of classes, one of confidences, each then kept in its
+// narrowest exact kind) with class names and the sparse errors as JSON. Class names are written out: the store's class indices differ between runs of the app.
 // Read straight into the index's columns (`ResultBriefColumns`), without an object per brief.
 
 interface ClassNames {
@@ -26,7 +26,8 @@ export function resultBriefCodec(classes: ClassNames): BriefCodec<ResultBrief, R
       const scoreStart = new Float64Array(n + 1);
       let pairs = 0;
       for (let i = 0; i < n; i++) pairs += briefs.scoreCount(i);
-      const scores = new Float64Array(2 * pairs);
+      const scoreClass = new Float64Array(pairs);
+      const scoreConf = new Float64Array(pairs);
       const names: string[] = [];
       const errors: Array<[number, ErrorCode, string]> = [];
       const local = new Map<number, number>();
@@ -43,23 +44,23 @@ export function resultBriefCodec(classes: ClassNames): BriefCodec<ResultBrief, R
             local.set(cls, c);
             names.push(classes.names[cls]);
           }
-          scores[at++] = c;
-          scores[at++] = briefs.scoreConf(i, k);
+          scoreClass[at] = c;
+          scoreConf[at++] = briefs.scoreConf(i, k);
         }
         scoreStart[i + 1] = at;
         const error = briefs.error(i);
         if (error) errors.push([i, error.code, error.message]);
       }
-      return { json: { classes: names, errors }, columns: [size, mtimeMs, flags, scoreStart, scores] };
+      return { json: { classes: names, errors }, columns: [size, mtimeMs, flags, scoreStart, scoreClass, scoreConf] };
     },
     decode({ json, columns }, count) {
-      if (typeof json !== 'object' || json === null || columns.length !== 5) return null;
+      if (typeof json !== 'object' || json === null || columns.length !== 6) return null;
       const v = json as Record<string, unknown>;
       const names = v.classes;
       if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) return null;
-      const [size, mtimeMs, flags, starts, scores] = columns;
+      const [size, mtimeMs, flags, starts, scoreClass, scoreConf] = columns;
       if (size.length !== count || mtimeMs.length !== count || flags.length !== count || starts.length !== count + 1) return null;
-      if (starts[0] !== 0 || starts[count] !== scores.length || scores.length % 2 !== 0) return null;
+      if (starts[0] !== 0 || starts[count] !== scoreClass.length || scoreConf.length !== scoreClass.length) return null;
       const index = names.map((name: string) => classes.indexOf(name));
       const errors = new Map<number, NonNullable<ResultBrief['error']>>();
       if (!Array.isArray(v.errors)) return null;
@@ -68,18 +69,18 @@ export function resultBriefCodec(classes: ClassNames): BriefCodec<ResultBrief, R
         if (typeof e[1] !== 'string' || !codes.has(e[1]) || typeof e[2] !== 'string') return null;
         errors.set(e[0] as number, { code: e[1] as ErrorCode, message: e[2] });
       }
-      const out = new ResultBriefColumns(count, scores.length / 2);
+      const out = new ResultBriefColumns(count, scoreClass.length);
       for (let i = 0; i < count; i++) {
         const f = flags[i];
         const from = starts[i];
         const to = starts[i + 1];
-        if (!Number.isInteger(f) || f < 0 || f > allBits || !Number.isInteger(from) || !(to >= from) || to % 2 !== 0) return null;
+        if (!Number.isInteger(f) || f < 0 || f > allBits || !Number.isInteger(from) || !(to >= from) || !Number.isInteger(to)) return null;
         if (!Number.isFinite(size[i]) || !Number.isFinite(mtimeMs[i])) return null;
         out.add(size[i], mtimeMs[i], f, errors.get(i));
-        for (let k = from; k < to; k += 2) {
-          const c = index[scores[k]];
-          if (c === undefined || !Number.isFinite(scores[k + 1])) return null;
-          out.addScore(c, scores[k + 1]);
+        for (let k = from; k < to; k++) {
+          const c = index[scoreClass[k]];
+          if (c === undefined || !Number.isFinite(scoreConf[k])) return null;
+          out.addScore(c, scoreConf[k]);
         }
       }
       return out;

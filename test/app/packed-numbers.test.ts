@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromBase64, numbersOf, packedOrPlain, packNumbers, portableToBase64, toBase64, unpackNumbers, type PackedNumbers } from '../../app/packed-numbers';
+import { bytesOf, fromBase64, narrowestKind, numbersFromBytes, numbersOf, packedOrPlain, packNumbers, portableToBase64, toBase64, unpackNumbers, type PackedNumbers } from '../../app/packed-numbers';
 import { decodeResults, encodeResults, packColumns } from '../../app/result-columns';
 import type { ResultSummary } from '../../app/types';
 
@@ -89,6 +89,18 @@ describe('packed numbers', () => {
     expect(Array.from(unpackNumbers({ kind: 'f64', base64: cut }))).toEqual(doubles.slice(0, 2));
     const cutShort = packNumbers(short)!.base64.slice(0, 8);
     expect(Array.from(unpackNumbers({ kind: 'e4', base64: cutShort }))).toEqual(short.slice(0, 3));
+  });
+});
+
+describe('packed bytes', () => {
+  it('read back from anywhere in a larger buffer, as a file read gives them', () => {
+    for (const values of [float32s, doubles, short, Array.from({ length: 300 }, (_, i) => i * 1000)]) {
+      const kind = narrowestKind(values);
+      const bytes = bytesOf(kind, values);
+      // One byte into a Node Buffer (whose slice() is a view, not a copy).
+      const file = Buffer.concat([Buffer.from([7]), bytes]);
+      expect(Array.from(numbersFromBytes(kind, file.subarray(1)))).toEqual(values);
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bytesOf, numbersFromBytes, widthOf, type PackedKind } from '../../../app/packed-numbers';
 import { decodeResults } from '../../../app/result-columns';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
 import { doneRecord as record, oneJournal } from '../../support/result-records';
@@ -51,18 +52,19 @@ async function seeded() {
 async function forgeSidecar(edit: (columns: Float64Array[], json: Record<string, unknown>) => void) {
   const bytes = await fs.readFile(sidecarFile());
   const nl = bytes.indexOf(0x0a);
-  const header = JSON.parse(bytes.toString('utf8', 0, nl)) as { json: number; columns: number[]; sha1: string };
+  const header = JSON.parse(bytes.toString('utf8', 0, nl)) as { json: number; columns: Array<[PackedKind, number]>; sha1: string };
   const body = bytes.subarray(nl + 1);
   const json = JSON.parse(body.toString('utf8', 0, header.json)) as Record<string, unknown>;
   let from = header.json;
-  const columns = header.columns.map((length) => {
-    const column = new Float64Array(Uint8Array.prototype.slice.call(body, from, from + 8 * length).buffer);
-    from += 8 * length;
+  const columns = header.columns.map(([kind, length]) => {
+    const column = Float64Array.from(numbersFromBytes(kind, body.subarray(from, from + widthOf(kind) * length)));
+    from += widthOf(kind) * length;
     return column;
   });
   edit(columns, json);
   const jsonBytes = Buffer.from(JSON.stringify(json));
-  const next = Buffer.concat([jsonBytes, ...columns.map((c) => Buffer.from(c.buffer))]);
+  // Each column in the kind it had (the edits keep within it).
+  const next = Buffer.concat([jsonBytes, ...columns.map((c, i) => bytesOf(header.columns[i][0], c))]);
   const forged = { ...header, json: jsonBytes.length, sha1: createHash('sha1').update(next).digest('hex') };
   await fs.writeFile(sidecarFile(), Buffer.concat([Buffer.from(JSON.stringify(forged) + '\n'), next]));
 }
@@ -96,6 +98,46 @@ describe('briefs sidecar', () => {
     expect((await reopen()).get('e.jpg')?.response?.top).toBe('green');
   });
 
+  /** The sidecar's columns as its header describes them: [kind, length] each. */
+  const sidecarColumns = async () => {
+    const bytes = await fs.readFile(sidecarFile());
+    return { size: bytes.length, header: JSON.parse(bytes.toString('utf8', 0, bytes.indexOf(0x0a))) as { json: number; columns: Array<[PackedKind, number]> } };
+  };
+
+  it('keeps every number exactly: long doubles, float32s, sizes past 4 GB, fractional mtimes', async () => {
+    const j = await store.journal(folderId, ref);
+    const scored = (id: string, confidences: number[], extra: Partial<ReturnType<typeof record>> = {}) => {
+      const base = record(id, 'red', extra);
+      const predictions = confidences.map((confidence, k) => ({ class: ['red', 'blue', 'green'][k], class_id: k, confidence }));
+      return { ...base, response: { ...base.response!, predictions, confidence: confidences[0] } };
+    };
+    await j.append(scored('a.jpg', [0.30000000000000004, 1e-7], { size: 5_000_000_123, mtimeMs: 1_700_000_000_123 + 0.4567 }));
+    await j.append(scored('b.jpg', [Math.fround(2 / 3), Math.fround(1 / 3)], { size: 12 }));
+    await j.append(scored('c.jpg', [0.3431, 0.3393, 0.0001]));
+    expect((await reopen()).stats.sidecar).toBeFalsy();
+    const before = await shown();
+    expect(before.items.map((r) => r.scores.map(([, c]) => c))).toEqual([[0.30000000000000004, 1e-7], [Math.fround(2 / 3), Math.fround(1 / 3)], [0.3431, 0.3393, 0.0001]]);
+    const j2 = await reopen();
+    expect(j2.stats.sidecar).toBe(true);
+    expect(await shown()).toEqual(before);
+    expect([j2.brief('a.jpg')?.size, j2.brief('a.jpg')?.mtimeMs]).toEqual([5_000_000_123, 1_700_000_000_123 + 0.4567]);
+  });
+
+  it('writes each column as narrow as its values allow: four-decimal confidences in 2 bytes', async () => {
+    const j = await store.journal(folderId, ref);
+    for (let i = 0; i < 500; i++) await j.append({ ...record(`img${i}.jpg`, i % 2 ? 'red' : 'blue'), mtimeMs: 1_700_000_000_000 + i * 1000.5 });
+    expect((await reopen()).stats.sidecar).toBeFalsy();
+    const before = await shown();
+    await reopen();
+    const { size, header } = await sidecarColumns();
+    // at, bytes, size, mtime, flags, score starts, score classes, confidences.
+    expect(header.columns.map(([kind]) => kind)).toEqual(['u32', 'u16', 'u16', 'f64', 'u8', 'u16', 'u8', 'e4']);
+    const asDoubles = header.json + 8 * header.columns.reduce((sum, [, length]) => sum + length, 0);
+    expect(size).toBeLessThan(asDoubles * 0.7);
+    expect((await reopen()).stats.sidecar).toBe(true);
+    expect(await shown()).toEqual(before);
+  });
+
   const tampered: Array<[string, () => Promise<void>, (ids: string[]) => void]> = [
     ['another process appended to the journal', () => fs.appendFile(journalFile(), JSON.stringify(record('b.jpg', 'red')) + '\n' + JSON.stringify(record('e.jpg', 'blue')) + '\n'), (ids) => expect(ids).toContain('e.jpg')],
     [
@@ -124,7 +166,7 @@ describe('briefs sidecar', () => {
       },
       (ids) => expect(ids).toHaveLength(4),
     ],
-    // Columns: at, bytes, then the briefs' size, mtime, flags, score starts, scores.
+    // Columns: at, bytes, then the briefs' size, mtime, flags, score starts, score classes, confidences.
     ['a forged sidecar shows an error that is not there', () => forgeSidecar((columns) => void (columns[4][0] = 2)), (ids) => expect(ids).toHaveLength(4)],
     [
       'a forged sidecar points two images at each other’s lines',
