@@ -156,7 +156,11 @@ async function reviewAtN(browser: Browser, folder: string): Promise<void> {
     // listing) and takes one of the two cores; then again once that pass has ended (scanDone).
     for (const phase of ['loading', 'settled'] as const) {
       if (phase === 'settled') {
-        await page.waitForFunction('window.__benchScanDone !== undefined', undefined, { timeout: 120_000, polling: 100 });
+        // Polled from here: waitForFunction's in-page polling evaluates its predicate with eval,
+        // which the page's CSP (script-src 'self') refuses once the first check is false.
+        for (const until = Date.now() + 120_000; !(await page.evaluate('window.__benchScanDone !== undefined')); await page.waitForTimeout(100)) {
+          if (Date.now() > until) throw new Error('The folder scan did not end within 2 minutes.');
+        }
         await page.waitForTimeout(500);
       }
       for (const group of groups) {
