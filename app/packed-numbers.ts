@@ -24,7 +24,15 @@ export interface PackedNumbers {
 /** A list of numbers as it travels: plain, or packed when that is much shorter. */
 export type NumberList = number[] | PackedNumbers;
 
-const widths: Record<PackedKind, number> = { u8: 1, u16: 2, u32: 4, e4: 2, f32: 4, f64: 8 };
+type Typed = Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
+interface TypedArrayOf {
+  new (length: number): Typed;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): Typed;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** The typed array each kind is held in (ten-thousandths as their k, in 16 bits). */
+const arrays: Record<PackedKind, TypedArrayOf> = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, e4: Uint16Array, f32: Float32Array, f64: Float64Array };
 
 /** Values whose decimal lengths are averaged to judge the JSON size (all would cost more): runs
  *  of `sampleRun` from `sampleRuns` places, since a stride could keep meeting the same score of
@@ -75,17 +83,17 @@ export function packNumbers(values: readonly number[]): PackedNumbers | null {
     for (let i = from; i < Math.min(n, from + sampleRun); i++, sampled++) decimal += String(values[i]).length + 1;
   }
   const kind = narrowestKind(values);
-  if (((widths[kind] * 4) / 3) * 1.02 * n + packedOverhead >= (decimal / sampled) * n) return null;
+  if (((widthOf(kind) * 4) / 3) * 1.02 * n + packedOverhead >= (decimal / sampled) * n) return null;
   return { kind, base64: toBase64(bytesOf(kind, values)) };
 }
 
 /** Bytes of a kind's items (little-endian, as every supported platform is). */
 export function widthOf(kind: PackedKind): number {
-  return widths[kind];
+  return arrays[kind].BYTES_PER_ELEMENT;
 }
 
 export function isPackedKind(value: unknown): value is PackedKind {
-  return typeof value === 'string' && Object.hasOwn(widths, value);
+  return typeof value === 'string' && Object.hasOwn(arrays, value);
 }
 
 /** The bytes of `values` as `kind` (ten-thousandths as their k), which must hold them exactly
@@ -93,7 +101,7 @@ export function isPackedKind(value: unknown): value is PackedKind {
  *  times as long in main. */
 export function bytesOf(kind: PackedKind, values: ArrayLike<number>): Uint8Array {
   const n = values.length;
-  const out = kind === 'u8' ? new Uint8Array(n) : kind === 'u16' || kind === 'e4' ? new Uint16Array(n) : kind === 'u32' ? new Uint32Array(n) : kind === 'f32' ? new Float32Array(n) : new Float64Array(n);
+  const out = new arrays[kind](n);
   if (kind === 'e4') for (let i = 0; i < n; i++) out[i] = Math.round(values[i] * 1e4);
   else for (let i = 0; i < n; i++) out[i] = values[i];
   return new Uint8Array(out.buffer);
@@ -125,29 +133,16 @@ export function unpackNumbers(packed: PackedNumbers): ArrayLike<number> {
 /** The whole values of `kind` in `bytes` (bytesOf's inverse); ten-thousandths as doubles. */
 export function numbersFromBytes(kind: PackedKind, bytes: Uint8Array): ArrayLike<number> {
   if (!littleEndian) return [];
-  const width = widths[kind];
+  const width = widthOf(kind);
   // A typed array starts at a multiple of its item size: elsewhere, the bytes are copied first
   // (by the constructor: a Node Buffer's slice() would be a view).
   if (bytes.byteOffset % width !== 0) bytes = new Uint8Array(bytes);
   const count = Math.floor(bytes.length / width);
-  switch (kind) {
-    case 'u8':
-      return bytes;
-    case 'u16':
-      return new Uint16Array(bytes.buffer, bytes.byteOffset, count);
-    case 'u32':
-      return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
-    case 'e4': {
-      const k = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
-      const out = new Float64Array(count);
-      for (let i = 0; i < count; i++) out[i] = k[i] / 1e4;
-      return out;
-    }
-    case 'f32':
-      return new Float32Array(bytes.buffer, bytes.byteOffset, count);
-    case 'f64':
-      return new Float64Array(bytes.buffer, bytes.byteOffset, count);
-  }
+  if (kind !== 'e4') return new arrays[kind](bytes.buffer, bytes.byteOffset, count);
+  const k = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = k[i] / 1e4;
+  return out;
 }
 
 /** The fastest encoder at hand: the typed array's own (Chromium 140+), Node's Buffer (main), else
