@@ -21,8 +21,6 @@ import { grownTo } from '../../app/typed-growth';
 /** Where a row's line is not known (the record is held). */
 const unplaced = -1;
 
-const doubles = (values: ArrayLike<number>) => (values instanceof Float64Array ? values : Float64Array.from(values));
-
 /** The rows of one read of the file: swapped whole, so readers never see half a rebuild. */
 class Table<T, B, S extends BriefStore<B>> {
   readonly rows = new Map<string, number>();
@@ -179,7 +177,7 @@ export class JournalIndex<T, B = undefined, S extends BriefStore<B> = BriefStore
     const source = new LineSource(handle);
     const fresh = new Table<T, B, S>(data.briefs, 0);
     // The sidecar's arrays are this read's own: taken, not copied.
-    let ok = fresh.adopt(data.keys, doubles(data.at), doubles(data.bytes));
+    let ok = fresh.adopt(data.keys, data.at, data.bytes);
     const step = Math.max(1, Math.floor(n / samples));
     for (let i = 0; ok && i < n; i += step) ok = this.#matches(fresh, source, i);
     if (ok && n > 0) ok = this.#matches(fresh, source, n - 1);

@@ -40,8 +40,8 @@ export interface SidecarData<B, S extends BriefStore<B> = BriefStore<B>> {
   lines: number;
   garbled: number;
   keys: string[];
-  at: ArrayLike<number>;
-  bytes: ArrayLike<number>;
+  at: Float64Array;
+  bytes: Float64Array;
   /** Row i is keys[i]'s brief. */
   briefs: S;
 }
@@ -118,7 +118,7 @@ export async function readSidecar<B, S extends BriefStore<B>>(file: string, stam
     const keys = v.keys;
     if (!Array.isArray(keys) || !isCount(v.lines) || !isCount(v.garbled) || v.lines < keys.length) return null;
     for (const key of keys) if (typeof key !== 'string' || key.length === 0) return null;
-    // Copied out, so each column is aligned for its typed array.
+    // Copied out: a column of doubles is kept as it is read, and would otherwise hold the whole file.
     const columns: Float64Array[] = [];
     let from = h.json;
     for (const [kind, length] of described) {
