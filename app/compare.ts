@@ -1,4 +1,5 @@
 import type { ResultSummary } from './types';
+import type { ResultList } from './result-table';
 import { passes, type Threshold } from './roboflow';
 import { labelsAt } from './view-filter';
 
@@ -35,23 +36,23 @@ export function modelsDisagree(a: Scored | null | undefined, b: Scored | null | 
 
 /** Indices where the models disagree; `a[i]` and `b[i]` are the two results for entry i. */
 export function disagreements(
-  a: ReadonlyArray<Scored | null | undefined>,
-  b: ReadonlyArray<Scored | null | undefined>,
+  a: ResultList<Scored | null>,
+  b: ResultList<Scored | null>,
   threshold: Threshold,
 ): Set<number> {
   const out = new Set<number>();
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (modelsDisagree(a[i], b[i], threshold)) out.add(i);
+  for (let i = 0; i < n; i++) if (modelsDisagree(a.at(i), b.at(i), threshold)) out.add(i);
   return out;
 }
 
 /** How many images both models classified (the denominator of "disagree on k of n"). */
-export function comparable(a: ReadonlyArray<Scored | null | undefined>, b: ReadonlyArray<Scored | null | undefined>): number {
+export function comparable(a: ResultList<Scored | null>, b: ResultList<Scored | null>): number {
   let count = 0;
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const x = a[i];
-    const y = b[i];
+    const x = a.at(i);
+    const y = b.at(i);
     if (x && y && x.status === 'done' && y.status === 'done' && !x.stale && !y.stale) count++;
   }
   return count;

@@ -1,4 +1,5 @@
 import type { ResultStatus } from './types';
+import type { ResultList } from './result-table';
 import { baseThreshold, byScore, thresholdsByIndex, type Threshold } from './roboflow';
 
 // Evaluation metrics over classified images with known true labels. The work splits in two so the
@@ -39,11 +40,11 @@ export interface EvalInput {
  *  `ids[i]`) and its true labels. */
 export function folderEvalInputs(
   ids: readonly string[],
-  results: ReadonlyArray<EvalInput['result']>,
+  results: ResultList<EvalInput['result']>,
   truth: ReadonlyMap<string, readonly string[]>,
 ): EvalInput[] {
   const inputs: EvalInput[] = new Array(ids.length);
-  for (let i = 0; i < ids.length; i++) inputs[i] = { id: ids[i], result: results[i], truth: truth.get(ids[i]) };
+  for (let i = 0; i < ids.length; i++) inputs[i] = { id: ids[i], result: results.at(i), truth: truth.get(ids[i]) };
   return inputs;
 }
 

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './errors';
+import type { AppError, ErrorCode } from './errors';
 import type { ResultSummary } from './types';
 import { codeIds, idCount, idsOf, type IdList } from './front-coded';
 import { numbersOf, packedOrPlain, type NumberList } from './packed-numbers';
@@ -11,9 +11,9 @@ import { numbersOf, packedOrPlain, type NumberList } from './packed-numbers';
 // number columns travel packed (app/packed-numbers.ts) where that is much shorter.
 
 /** Flag bits per image. */
-const errorBit = 1;
-const staleBit = 2;
-const multiLabelBit = 4;
+export const errorBit = 1;
+export const staleBit = 2;
+export const multiLabelBit = 4;
 
 /** One page of a folder's stored results, as columns. */
 export interface ResultColumns {
@@ -67,45 +67,6 @@ export function encodeResults(total: number, items: Iterable<ResultSummary>): Pl
   return page;
 }
 
-/** Shares what repeats across the summaries of one load: a class name is one string, and a
- *  [className, confidence] pair that recurs (a model's confidences are short decimals) is one
- *  array. The pairs are shared, so readers must not change them (none does: scores are read-only
- *  data). Where pairs hardly recur the lookup table would cost more than it saves: after a first
- *  stretch with fewer hits than misses, pairs are no longer kept. */
-export class ScoreSharing {
-  #names = new Map<string, string>();
-  #pairs: Map<string, Map<number, [string, number]>> | null = new Map();
-  #hits = 0;
-  #misses = 0;
-
-  name(name: string): string {
-    const kept = this.#names.get(name);
-    if (kept !== undefined) return kept;
-    this.#names.set(name, name);
-    return name;
-  }
-
-  pair(name: string, confidence: number): [string, number] {
-    if (!this.#pairs) return [this.name(name), confidence];
-    let byConfidence = this.#pairs.get(name);
-    if (!byConfidence) {
-      byConfidence = new Map();
-      this.#pairs.set(name, byConfidence);
-    }
-    let pair = byConfidence.get(confidence);
-    if (pair) {
-      this.#hits++;
-      return pair;
-    }
-    pair = [this.name(name), confidence];
-    byConfidence.set(confidence, pair);
-    if (++this.#misses === trialPairs && this.#hits < this.#misses) this.#pairs = null;
-    return pair;
-  }
-}
-
-const trialPairs = 20_000;
-
 /** The page as it travels: its number columns packed (app/packed-numbers.ts) and its ids
  *  front-coded (app/front-coded.ts), each when that makes it much shorter. */
 export function packColumns(page: PlainColumns): ResultColumns {
@@ -124,40 +85,26 @@ export function columnsCount(page: ResultColumns): number {
   return idCount(page.ids);
 }
 
-/** The summaries of a page, in order. Rows the columns do not fully describe (a short column,
- *  a class index out of the table) get what the columns do say, never an exception. */
-export function decodeResults(page: ResultColumns, sharing: ScoreSharing = new ScoreSharing()): ResultSummary[] {
+/** A page's columns as values: its ids, per image its flags and score count, the flat score
+ *  columns (`flat` long: the shorter of the two), how many images the columns fully list, and
+ *  the errors by image index. */
+export function readColumns(page: ResultColumns): {
+  ids: string[];
+  flags: ArrayLike<number>;
+  counts: ArrayLike<number>;
+  classOf: ArrayLike<number>;
+  conf: ArrayLike<number>;
+  flat: number;
+  count: number;
+  errors: Map<number, AppError>;
+} {
   const ids = idsOf(page.ids);
-  const flagsOf = numbersOf(page.flags);
+  const flags = numbersOf(page.flags);
   const counts = numbersOf(page.scoreCount);
   const classOf = numbersOf(page.scoreClass);
   const conf = numbersOf(page.scoreConf);
-  const n = Math.min(ids.length, flagsOf.length, counts.length);
-  const errors = new Map<number, { code: ErrorCode; message: string }>();
+  const errors = new Map<number, AppError>();
   for (const [index, code, message] of page.errors) errors.set(index, { code, message });
-  const out = new Array<ResultSummary>(n);
-  const flat = Math.min(classOf.length, conf.length);
-  let from = 0;
-  for (let i = 0; i < n; i++) {
-    const flags = flagsOf[i];
-    const count = counts[i] > 0 ? counts[i] : 0;
-    const to = Math.min(from + count, flat);
-    const scores: Array<[string, number]> = [];
-    for (let at = from; at < to; at++) {
-      const name = page.classes[classOf[at]];
-      if (name !== undefined) scores.push(sharing.pair(name, conf[at]));
-    }
-    from += count;
-    const summary: ResultSummary = {
-      id: ids[i],
-      status: flags & errorBit ? 'error' : 'done',
-      stale: (flags & staleBit) !== 0,
-      multiLabel: (flags & multiLabelBit) !== 0,
-      scores,
-    };
-    const error = errors.get(i);
-    if (error) summary.error = error;
-    out[i] = summary;
-  }
-  return out;
+  const count = Math.min(ids.length, flags.length, counts.length);
+  return { ids, flags, counts, classOf, conf, flat: Math.min(classOf.length, conf.length), count, errors };
 }

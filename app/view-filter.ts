@@ -1,6 +1,7 @@
 import { confidenceBin, histogramBins } from './confidence-histogram';
 import { passingLabels, thresholdsByIndex, type Threshold } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
+import { ResultSnapshot, type ResultList } from './result-table';
 import { uncertaintyOf } from './uncertainty';
 
 // Filtering, sorting and counting over a folder's results. Works on plain arrays indexed like the
@@ -243,7 +244,7 @@ const ERROR = 2;
  */
 export interface PreparedView {
   names: NameIndex;
-  results: ReadonlyArray<ResultSummary | undefined>;
+  results: ResultList;
   /** 0 unclassified, 1 done, 2 error. */
   state: Uint8Array;
   /** Top confidence, -1 without one. */
@@ -262,7 +263,8 @@ export interface PreparedView {
 }
 
 /** Gathers the per-image facts of a folder's results; `results[i]` belongs to entry i. */
-export function prepareView(names: NameIndex, results: ReadonlyArray<ResultSummary | undefined>): PreparedView {
+export function prepareView(names: NameIndex, results: ReadonlyArray<ResultSummary | undefined> | ResultSnapshot): PreparedView {
+  if (results instanceof ResultSnapshot) return prepareSnapshot(names, results);
   const n = names.order.length;
   const state = new Uint8Array(n);
   const conf = new Float64Array(n).fill(-1);
@@ -279,7 +281,7 @@ export function prepareView(names: NameIndex, results: ReadonlyArray<ResultSumma
     state[i] = DONE;
     for (const [name] of result.scores) seen.add(name);
   }
-  const classNames = [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const classNames = [...seen].sort(byCodeUnit);
   const classIndex = new Map(classNames.map((name, k) => [name, k]));
   const scoreStart = new Int32Array(n + 1);
   let flat = 0;
@@ -309,6 +311,63 @@ export function prepareView(names: NameIndex, results: ReadonlyArray<ResultSumma
     }
   }
   return { names, results, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex };
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** prepareView over a table's snapshot: the same facts, read from its columns without making a
+ *  summary per image. */
+function prepareSnapshot(names: NameIndex, snapshot: ResultSnapshot): PreparedView {
+  const n = names.order.length;
+  const { rows, rowAt } = snapshot;
+  const { start, scoreClass: rowClass, scoreConf: rowConf } = rows;
+  const state = new Uint8Array(n);
+  const conf = new Float64Array(n).fill(-1);
+  const top = new Int32Array(n).fill(-1);
+  const multi = new Uint8Array(n);
+  const seen = new Uint8Array(rows.classes.length);
+  const listed = Math.min(n, rowAt.length);
+  for (let i = 0; i < listed; i++) {
+    const row = rowAt[i];
+    if (row < 0) continue;
+    if (rows.isError(row)) {
+      state[i] = ERROR;
+      continue;
+    }
+    state[i] = DONE;
+    for (let at = start[row]; at < start[row + 1]; at++) seen[rowClass[at]] = 1;
+  }
+  const classNames = rows.classes.filter((_, k) => seen[k] === 1).sort(byCodeUnit);
+  const classIndex = new Map(classNames.map((name, k) => [name, k]));
+  const sortedOf = new Int32Array(rows.classes.length).fill(-1);
+  for (const [name, k] of classIndex) sortedOf[rows.classOf(name)] = k;
+  const scoreStart = new Int32Array(n + 1);
+  let flat = 0;
+  for (let i = 0; i < n; i++) {
+    scoreStart[i] = flat;
+    if (state[i] !== DONE) continue;
+    const row = rowAt[i];
+    if (start[row + 1] > start[row]) {
+      conf[i] = rowConf[start[row]];
+      top[i] = sortedOf[rowClass[start[row]]];
+    }
+    if (rows.isMultiLabel(row)) {
+      multi[i] = 1;
+      flat += start[row + 1] - start[row];
+    }
+  }
+  scoreStart[n] = flat;
+  const scoreClass = new Int32Array(flat);
+  const scoreConf = new Float64Array(flat);
+  for (let i = 0; i < n; i++) {
+    if (multi[i] === 0) continue;
+    const row = rowAt[i];
+    for (let from = start[row], at = scoreStart[i]; from < start[row + 1]; from++, at++) {
+      scoreClass[at] = sortedOf[rowClass[from]];
+      scoreConf[at] = rowConf[from];
+    }
+  }
+  return { names, results: snapshot, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex };
 }
 
 /**
@@ -709,7 +768,7 @@ export function uncertaintyArrays(prep: PreparedView, threshold: Threshold): Unc
   const entropy = new Float64Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     if (prep.state[i] !== DONE) continue;
-    const result = prep.results[i]!;
+    const result = prep.results.at(i)!;
     const u = uncertaintyOf(result.scores, result.multiLabel, threshold);
     if (!u) continue;
     margin[i] = u.margin;

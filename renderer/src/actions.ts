@@ -98,7 +98,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
    */
   async function changeSettings(patch: SettingsPatch, announce: boolean): Promise<AppError | null> {
     const before = settings.value;
-    const kept = review.aligned.reduce((n, r) => (r ? n + 1 : n), 0);
+    const kept = review.aligned.count();
     const error = await settings.update(patch);
     if (error) return error;
     if (patch.threshold !== undefined) review.setThreshold(patch.threshold);

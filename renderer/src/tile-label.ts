@@ -28,7 +28,7 @@ export function tileLabel(library: LibraryStore, review: ReviewStore, index: num
   const id = library.idAt(index);
   if (id === undefined) return '';
   const name = nameOf(id);
-  const result = review.aligned[index];
+  const result = review.aligned.at(index);
   const live = review.liveState(id);
   if (result?.status === 'done') {
     const extra = live ? `, ${live === 'running' ? 'classifying again' : 'queued again'}` : '';

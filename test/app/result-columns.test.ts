@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeResults, encodeResults, ScoreSharing } from '../../app/result-columns';
+import { encodeResults } from '../../app/result-columns';
+import { decodeResults } from '../../app/result-table';
 import type { ResultSummary } from '../../app/types';
 
 const odd = ['a,b', 'line\nbreak', 'quote"d', 'émoji 🐈', '猫', ' ', '\t\\'];
@@ -34,26 +35,6 @@ describe('result columns', () => {
 
   it('decode an empty page', () => {
     expect(decodeResults(encodeResults(0, []))).toEqual([]);
-  });
-
-  it('share one class-name string and one pair for a score that recurs across pages', () => {
-    const sharing = new ScoreSharing();
-    const [a] = decodeResults(JSON.parse(JSON.stringify(encodeResults(2, [summaries[0]]))), sharing);
-    const [b] = decodeResults(JSON.parse(JSON.stringify(encodeResults(2, [{ ...summaries[0], id: 'other.jpg' }]))), sharing);
-    expect(b.scores[0]).toBe(a.scores[0]);
-    expect(b.scores).toEqual([['cat', 0.9], ['dog', 0.1]]);
-    expect(b.scores).not.toBe(a.scores);
-  });
-
-  it('stop sharing pairs where they hardly recur, and still decode them right', () => {
-    const sharing = new ScoreSharing();
-    const unique: ResultSummary[] = Array.from({ length: 30_000 }, (_, i) => ({ id: `u${i}`, status: 'done', stale: false, multiLabel: false, scores: [['cat', i / 30_000]] }));
-    const decoded = decodeResults(JSON.parse(JSON.stringify(encodeResults(unique.length, unique))), sharing);
-    expect(decoded).toEqual(unique);
-    const again = decodeResults(encodeResults(1, [unique[29_999]]), sharing);
-    expect(again[0].scores).toEqual(unique[29_999].scores);
-    expect(again[0].scores[0]).not.toBe(decoded[29_999].scores[0]);
-    expect(again[0].scores[0][0]).toBe(decoded[0].scores[0][0]);
   });
 
   it('give what a damaged page does say, without throwing', () => {

@@ -8,7 +8,8 @@ import { comparable, disagreements } from '../../../app/compare';
 import { toAppError } from '../api';
 import { isActive, stepsBack } from './job-progress';
 import type { LibraryStore } from './library.svelte';
-import { alignResults, Batch, readResultPages } from './result-pages';
+import { Batch, readResultPages } from './result-pages';
+import { ResultTable, type ResultSnapshot } from '../../../app/result-table';
 import type { ReviewStore } from './review.svelte';
 
 // Model comparison: the second model's results for the open folder (stored by main per folder +
@@ -52,14 +53,14 @@ export class CompareStore {
   readonly label: string;
   readonly firstLabel: string;
   /** Its results aligned with the library's entries. */
-  readonly aligned: Array<ResultSummary | undefined>;
+  readonly aligned: ResultSnapshot;
   /** Entry indices where the models disagree at the review threshold. */
   readonly disagree: Set<number>;
   /** Images both models classified. */
   readonly comparable: number;
   readonly active: boolean;
 
-  private byId = new Map<string, ResultSummary>();
+  private table: ResultTable;
   private items = new Batch<JobItemEvent>((items) => this.applyItems(items));
   private loadToken = 0;
   /** The model each comparison job runs, by job id (a job may outlive a change of the setting). */
@@ -88,10 +89,11 @@ export class CompareStore {
       const s = this.settings();
       return (s?.model ?? '') + (s && this.model && this.engine !== s.engine ? engineNote(s.engine) : '');
     });
+    this.table = new ResultTable(library);
     this.aligned = $derived.by(() => {
       void this.#version;
       void this.library.version;
-      return alignResults(this.library.ids, this.byId);
+      return this.table.snapshot();
     });
     this.disagree = $derived(this.model ? disagreements(this.review.aligned, this.aligned, this.review.rule) : new Set<number>());
     this.comparable = $derived(this.model ? comparable(this.review.aligned, this.aligned) : 0);
@@ -119,7 +121,8 @@ export class CompareStore {
 
   result(id: string): ResultSummary | undefined {
     void this.#version;
-    return this.byId.get(id);
+    void this.library.version;
+    return this.table.resultOf(id);
   }
 
   detail(id: string): Promise<ResultRecord | null> {
@@ -173,14 +176,14 @@ export class CompareStore {
   private applyItems(items: JobItemEvent[]): void {
     for (const item of items) {
       const model = this.jobModels.get(item.jobId);
-      if (item.result && (model === undefined || model === this.model)) this.byId.set(item.id, item.result);
+      if (item.result && (model === undefined || model === this.model)) this.table.set(item.result);
     }
     this.#version += 1;
   }
 
   private async reload(folderId: string, model: string, engine: Engine): Promise<void> {
     const token = ++this.loadToken;
-    this.byId = new Map();
+    this.table = new ResultTable(this.library);
     this.items.clear();
     this.#error = null;
     if (this.#progress && this.#progress.folderId !== folderId) this.#progress = null;
@@ -191,8 +194,8 @@ export class CompareStore {
     }
     this.#loading = true;
     const stale = () => token !== this.loadToken;
-    const failure = await readResultPages(this.api, { folderId, model, engine }, stale, (items) => {
-      for (const item of items) this.byId.set(item.id, item);
+    const failure = await readResultPages(this.api, { folderId, model, engine }, stale, (page) => {
+      this.table.addPage(page);
       this.#version += 1;
     });
     if (stale()) return;

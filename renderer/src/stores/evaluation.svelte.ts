@@ -325,7 +325,7 @@ export class EvaluationStore {
     const labels = this.truth.get(id);
     if (!labels || labels.length === 0) return null;
     const corrected = this.corrections.get(id)?.label != null;
-    const result = this.review.aligned[index];
+    const result = this.review.aligned.at(index);
     const names = verdictAt(result, this.review.rule);
     const noPrediction = names !== null && names.length === 0;
     const match = names === null || noPrediction ? null : names.length === labels.length && names.every((name) => labels.includes(name));

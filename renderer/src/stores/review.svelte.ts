@@ -1,6 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { JobItemEvent, ListedImage, ResultSummary } from '../../../app/types';
+import { ResultTable, type ResultSnapshot } from '../../../app/result-table';
 import { classColors } from '../../../app/class-colors';
 import { intersectAllowed } from '../../../app/compare';
 import { thresholdRule, type Threshold } from '../../../app/roboflow';
@@ -16,11 +17,12 @@ import {
   type ViewFilter,
 } from '../../../app/view-filter';
 import type { LibraryStore } from './library.svelte';
-import { Batch, readResultPages, ResultAlignment } from './result-pages';
+import { Batch, readResultPages } from './result-pages';
 
 // Results of the open folder and the current way of looking at them (threshold, filters, sort).
-// Results sit in a plain Map; `version` signals changes, and live job items are applied in
-// batches so a fast job does not rebuild the view for every image.
+// Results sit in a table of columns lined up with the listing (app/result-table.ts); `version`
+// signals changes, and live job items are applied in batches so a fast job does not rebuild the
+// view for every image.
 
 export type LiveState = 'queued' | 'running';
 
@@ -59,16 +61,15 @@ export class ReviewStore {
     return this.#thumbErrors;
   }
 
-  private byId = new Map<string, ResultSummary>();
-  private alignment = new ResultAlignment();
+  private table: ResultTable;
   private live = new Map<string, LiveState>();
   private items = new Batch<JobItemEvent>((items) => this.applyItems(items));
   private loadToken = 0;
 
   private readonly api: Api;
   private readonly library: LibraryStore;
-  /** Results aligned with the library's entries. */
-  readonly aligned: Array<ResultSummary | undefined>;
+  /** Results aligned with the library's entries: `aligned.at(i)` is entry i's. */
+  readonly aligned: ResultSnapshot;
   readonly prepared: PreparedView;
   readonly colors: Map<string, string>;
   readonly view: View;
@@ -85,10 +86,11 @@ export class ReviewStore {
   constructor(api: Api, library: LibraryStore) {
     this.api = api;
     this.library = library;
+    this.table = new ResultTable(library);
     this.aligned = $derived.by(() => {
       void this.#version;
       void this.library.version;
-      return this.alignment.align(this.library.ids, this.byId, (id) => this.library.indexOf(id));
+      return this.table.snapshot();
     });
     // Facts per image are gathered when results change; filters, sort and threshold reuse them.
     this.prepared = $derived(prepareView(this.library.names, this.aligned));
@@ -120,7 +122,8 @@ export class ReviewStore {
 
   result(id: string): ResultSummary | undefined {
     void this.#version;
-    return this.byId.get(id);
+    void this.library.version;
+    return this.table.resultOf(id);
   }
 
   liveState(id: string): LiveState | undefined {
@@ -134,8 +137,7 @@ export class ReviewStore {
 
   /** Forgets everything of the previous folder. */
   clear(): void {
-    this.byId = new Map();
-    this.alignment.reset();
+    this.table = new ResultTable(this.library);
     this.live = new Map();
     this.items.clear();
     this.#thumbErrors = new Map();
@@ -145,8 +147,7 @@ export class ReviewStore {
 
   /** Drops the results (another model or endpoint was chosen) and loads that one's. */
   async reload(folderId: string): Promise<void> {
-    this.byId = new Map();
-    this.alignment.reset();
+    this.table = new ResultTable(this.library);
     this.live = new Map();
     this.items.clear();
     this.#version += 1;
@@ -164,9 +165,8 @@ export class ReviewStore {
     const showEveryMs = 1000;
     let shownAt = -Infinity;
     let unshown = false;
-    const failure = await readResultPages(this.api, { folderId }, stale, (items) => {
-      for (const item of items) this.byId.set(item.id, item);
-      this.alignment.changed(items.map((item) => item.id));
+    const failure = await readResultPages(this.api, { folderId }, stale, (page) => {
+      this.table.addPage(page);
       unshown = true;
       if (performance.now() - shownAt >= showEveryMs) {
         this.#version += 1;
@@ -213,10 +213,7 @@ export class ReviewStore {
       if (item.state === 'running') this.live.set(item.id, 'running');
       else {
         this.live.delete(item.id);
-        if (item.result) {
-          this.byId.set(item.id, item.result);
-          this.alignment.changed([item.id]);
-        }
+        if (item.result) this.table.set(item.result);
       }
     }
     this.#version += 1;
@@ -257,7 +254,7 @@ export class ReviewStore {
     const aligned = this.aligned;
     const out: string[] = [];
     this.library.ids.forEach((id, i) => {
-      if (predicate(aligned[i])) out.push(id);
+      if (predicate(aligned.at(i))) out.push(id);
     });
     return out;
   }

@@ -1,58 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ResultSummary } from '../../../../app/types';
 import { appError } from '../../../../app/errors';
-import { alignResults, Batch, readResultPages, ResultAlignment } from '../../../../renderer/src/stores/result-pages';
+import { Batch, readResultPages } from '../../../../renderer/src/stores/result-pages';
+import { decodeResults } from '../../../../app/result-table';
 import { fakeApi } from '../../../support/fake-api';
 
 const result = (id: string, name: string): ResultSummary => ({ id, status: 'done', stale: false, multiLabel: false, scores: [[name, 0.9]] });
-
-describe('alignResults', () => {
-  it('lines the results up with the entries, undefined where an entry has none', () => {
-    const byId = new Map([
-      ['b', result('b', 'red')],
-      ['x', result('x', 'blue')],
-    ]);
-    expect(alignResults(['a', 'b'], byId)).toEqual([undefined, result('b', 'red')]);
-    expect(alignResults([], byId)).toEqual([]);
-  });
-});
-
-describe('ResultAlignment', () => {
-  it('gives what a full re-line gives while the listing grows, results arrive or change, and the map is replaced', () => {
-    let seed = 3;
-    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-    const alignment = new ResultAlignment();
-    let entries: string[] = [];
-    let byId = new Map<string, ResultSummary>();
-    const indexOf = (id: string) => entries.indexOf(id);
-    let previous: Array<ResultSummary | undefined> = [];
-    for (let step = 0; step < 300; step++) {
-      const r = rnd();
-      if (r < 0.35) {
-        // The scan appends to the same array.
-        const more = Math.floor(rnd() * 12);
-        for (let k = 0; k < more; k++) entries.push(`img${entries.length}`);
-      } else if (r < 0.75) {
-        // Results for listed ids, ids not listed yet, and replacements of earlier ones.
-        const ids = Array.from({ length: Math.floor(rnd() * 6) }, () => `img${Math.floor(rnd() * (entries.length + 10))}`);
-        for (const id of ids) byId.set(id, result(id, rnd() < 0.5 ? 'red' : 'blue'));
-        alignment.changed(ids);
-      } else if (r < 0.85) {
-        // Another folder: a new listing.
-        entries = [];
-      } else if (r < 0.92) {
-        byId = new Map();
-        alignment.reset();
-      }
-      const before = previous.slice();
-      const aligned = alignment.align(entries, byId, indexOf);
-      expect(aligned, `step ${step}`).toEqual(alignResults(entries, byId));
-      // A view built from the last alignment is not changed under it.
-      expect(previous).toEqual(before);
-      previous = aligned;
-    }
-  });
-});
 
 describe('readResultPages', () => {
   /** A folder's stored results as main would page them: `total()` of them, answered when `release` is called. */
@@ -81,9 +34,9 @@ describe('readResultPages', () => {
     const stored = storedResults(() => 180_000);
     const got: string[] = [];
     const askedWhenTaken: number[][] = [];
-    const done = readResultPages(stored.api, { folderId: 'f' }, () => false, (items) => {
+    const done = readResultPages(stored.api, { folderId: 'f' }, () => false, (page) => {
       askedWhenTaken.push(stored.asked());
-      for (const item of items) got.push(item.id);
+      for (const item of decodeResults(page)) got.push(item.id);
     });
     while (await stored.release());
     expect(await done).toBeNull();
@@ -98,7 +51,7 @@ describe('readResultPages', () => {
   it('stops at a folder with no results, at an empty page (the results shrank), and once the load is stale', async () => {
     const none = storedResults(() => 0);
     const pages: number[] = [];
-    const empty = readResultPages(none.api, { folderId: 'f' }, () => false, (items) => pages.push(items.length));
+    const empty = readResultPages(none.api, { folderId: 'f' }, () => false, (page) => pages.push(decodeResults(page).length));
     while (await none.release());
     expect(await empty).toBeNull();
     expect(pages).toEqual([0]);
@@ -107,8 +60,8 @@ describe('readResultPages', () => {
     let total = 120_000;
     const shrinking = storedResults(() => total);
     const seen: number[] = [];
-    const shrunk = readResultPages(shrinking.api, { folderId: 'f' }, () => false, (items) => {
-      seen.push(items.length);
+    const shrunk = readResultPages(shrinking.api, { folderId: 'f' }, () => false, (page) => {
+      seen.push(decodeResults(page).length);
       total = 20_000;
     });
     while (await shrinking.release());
@@ -118,8 +71,8 @@ describe('readResultPages', () => {
     const later = storedResults(() => 500_000);
     let stale = false;
     const taken: number[] = [];
-    const stopped = readResultPages(later.api, { folderId: 'f' }, () => stale, (items) => {
-      taken.push(items.length);
+    const stopped = readResultPages(later.api, { folderId: 'f' }, () => stale, (page) => {
+      taken.push(decodeResults(page).length);
       stale = true;
     });
     while (await later.release());
@@ -135,7 +88,7 @@ describe('readResultPages', () => {
       return { total: 200_000, items: Array.from({ length: limit }, (_, k) => result(`img${offset + k}`, 'red')) };
     });
     let count = 0;
-    const failure = await readResultPages(api, { folderId: 'f' }, () => false, (items) => (count += items.length));
+    const failure = await readResultPages(api, { folderId: 'f' }, () => false, (page) => (count += decodeResults(page).length));
     expect(failure).toMatchObject({ code: 'unreadable_file', message: 'The results journal could not be read.' });
     expect(count).toBe(60_000);
   });
