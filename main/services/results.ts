@@ -59,8 +59,13 @@ export function isWebId(id: string): boolean {
 
 /** True when the file changed (size or mtime) since the record was made. */
 export function isStale(record: Pick<ResultRecord, 'id' | 'size' | 'mtimeMs'>, entry: FileIdentity | undefined): boolean {
-  if (!entry || isWebId(record.id)) return false;
-  return record.size !== entry.size || Math.trunc(record.mtimeMs) !== Math.trunc(entry.mtimeMs);
+  return changedSince(record.id, record.size, record.mtimeMs, entry);
+}
+
+/** isStale of a record with this id, size and mtime (no object for it). */
+function changedSince(id: string, size: number, mtimeMs: number, entry: FileIdentity | undefined): boolean {
+  if (!entry || isWebId(id)) return false;
+  return size !== entry.size || Math.trunc(mtimeMs) !== Math.trunc(entry.mtimeMs);
 }
 
 /** The renderer-ready view of a record (scores normalised, raw response left out). */
@@ -103,24 +108,26 @@ export interface ResultsStoreOptions {
 function columnsOfRows(j: ResultsJournal, from: number, to: number, classes: ClassTable, entryOf: (id: string) => FileIdentity | undefined): PlainColumns {
   const { keys, briefs } = j.rows();
   const page = encodeResults(j.size, []);
-  const pageClass = new Map<number, number>();
+  // The page's index of each class-table index (class indices are small and dense).
+  const pageClass: number[] = [];
   for (let row = from; row < to; row++) {
     const id = keys[row];
     const i = page.ids.length;
     page.ids.push(id);
-    page.flags.push(resultFlags(briefs.status(row) === 'error', isStale({ id, size: briefs.size(row), mtimeMs: briefs.mtimeMs(row) }, entryOf(id)), briefs.multiLabel(row)));
-    for (let k = 0; k < briefs.scoreCount(row); k++) {
+    page.flags.push(resultFlags(briefs.status(row) === 'error', changedSince(id, briefs.size(row), briefs.mtimeMs(row), entryOf(id)), briefs.multiLabel(row)));
+    const count = briefs.scoreCount(row);
+    for (let k = 0; k < count; k++) {
       const cls = briefs.scoreClass(row, k);
-      let c = pageClass.get(cls);
+      let c = pageClass[cls];
       if (c === undefined) {
         c = page.classes.length;
-        pageClass.set(cls, c);
+        pageClass[cls] = c;
         page.classes.push(classes.names[cls]);
       }
       page.scoreClass.push(c);
       page.scoreConf.push(briefs.scoreConf(row, k));
     }
-    page.scoreCount.push(briefs.scoreCount(row));
+    page.scoreCount.push(count);
     const error = briefs.error(row);
     if (error) page.errors.push([i, error.code, error.message]);
   }

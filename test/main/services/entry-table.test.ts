@@ -60,6 +60,22 @@ describe('entry table', () => {
     expect(table.repeated).toBe(false);
   });
 
+  it('gives each id its size and mtime, asked in listing order or not, as get() does', () => {
+    const ids = Array.from({ length: 500 }, (_, i) => `d${i % 3}/img ${i}.jpg`);
+    const table = new EntryTable();
+    table.adopt([...ids], Float64Array.from(ids, (_, i) => i * 10), Float64Array.from(ids, (_, i) => i + 0.5));
+    const asked = [...ids, ...ids.slice(100, 140).reverse(), 'missing.jpg', ids[7], ids[8], ids[499], 'x', ids[0]];
+    for (const id of asked) {
+      const entry = table.get(id);
+      expect(table.identityOf(id), id).toEqual(entry ? { size: entry.size, mtimeMs: entry.mtimeMs } : undefined);
+    }
+    table.put('new.jpg', 3, 4);
+    table.put(ids[1], 5, 6);
+    expect(table.identityOf('new.jpg')).toEqual({ size: 3, mtimeMs: 4 });
+    expect(table.identityOf(ids[1])).toEqual({ size: 5, mtimeMs: 6 });
+    expect(table.identityOf(ids[2])).toEqual({ size: 20, mtimeMs: 2.5 });
+  });
+
   it('says when a listing it took names an id twice, keeping the first row for it', () => {
     const table = new EntryTable();
     table.adopt(['a.jpg', 'b.jpg', 'a.jpg'], Float64Array.of(1, 2, 3), Float64Array.of(1, 2, 3));
