@@ -15,7 +15,7 @@ import { privateFileMode } from './paths';
  *  JSON text took most of a re-open), the rest as JSON. */
 export interface EncodedBriefs {
   json: unknown;
-  columns: Float64Array[];
+  columns: Array<ArrayLike<number>>;
 }
 
 /** How a journal's briefs are written into the sidecar and read back (checked: it is a file),
@@ -52,8 +52,9 @@ function digest(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex');
 }
 
+/** The values as doubles of their own (a copy, even of doubles: a view would hold what it views). */
 function doubles(values: ArrayLike<number>): Float64Array {
-  return values instanceof Float64Array ? values : new Float64Array(values);
+  return new Float64Array(values);
 }
 
 /** Writes the sidecar atomically (a reader sees the old one or the whole new one), private to the user.
@@ -119,15 +120,19 @@ export async function readSidecar<B, S extends BriefStore<B>>(file: string, stam
     const keys = v.keys;
     if (!Array.isArray(keys) || !isCount(v.lines) || !isCount(v.garbled) || v.lines < keys.length) return null;
     for (const key of keys) if (typeof key !== 'string' || key.length === 0) return null;
-    // Copied out: a column of doubles is kept as it is read, and would otherwise hold the whole file.
-    const columns: Float64Array[] = [];
+    // Read where they lie (numbersFromBytes copies a column that starts off its item size): the
+    // briefs' columns are copied into the brief store by the codec. The offsets are kept by the
+    // index, so they are copied out as doubles: a view would hold the whole file.
+    const columns: Array<ArrayLike<number>> = [];
     let from = h.json;
     for (const [kind, length] of described) {
       const to = from + widthOf(kind) * length;
-      columns.push(doubles(numbersFromBytes(kind, Uint8Array.prototype.slice.call(body, from, to))));
+      columns.push(numbersFromBytes(kind, body.subarray(from, to)));
       from = to;
     }
-    const [at, lineBytes, ...rest] = columns;
+    const at = doubles(columns[0]);
+    const lineBytes = doubles(columns[1]);
+    const rest = columns.slice(2);
     if (at.length !== keys.length || lineBytes.length !== keys.length || !counts(at) || !counts(lineBytes)) return null;
     // Every line, with its newline, lies inside the file.
     for (let i = 0; i < keys.length; i++) if (at[i] + lineBytes[i] + 1 > stamp.size) return null;
