@@ -92,6 +92,20 @@ describe('ResultTable', () => {
     expect(table.snapshot().count()).toBe(1);
   });
 
+  it('gives every confidence back exactly, whether its pair is shared or not', () => {
+    const values = [0, -0, 1, 0.5, 0.3431, 0.30000000000000004, 1e-7, Math.fround(0.1), 1.5, -0.25];
+    const items: ResultSummary[] = values.map((v, i) => ({ id: `img${i}.jpg`, status: 'done', stale: false, multiLabel: true, scores: [['cat', v], ['dog', 0.3431]] }));
+    const twice = [...items, ...items.map((item) => ({ ...item, id: `again-${item.id}` }))];
+    const table = new ResultTable(listing(twice.map((item) => item.id)));
+    table.addPage(packColumns(encodeResults(twice.length, twice)));
+    const snapshot = table.snapshot();
+    for (let i = 0; i < twice.length; i++) {
+      const scores = snapshot.at(i)!.scores;
+      expect(Object.is(scores[0][1], values[i % values.length]), `${twice[i].id}: ${scores[0][1]}`).toBe(true);
+      expect(scores[1]).toEqual(['dog', 0.3431]);
+    }
+  });
+
   it('takes in what a damaged or foreign page does say, without throwing', () => {
     const items: ResultSummary[] = [
       { id: 'a.jpg', status: 'done', stale: false, multiLabel: false, scores: [['cat', 0.9], ['dog', 0.1]] },
