@@ -131,27 +131,12 @@ export class ResultRows {
     const total = Number.isFinite(page.total) ? page.total : 0;
     const rows = Math.max(count, Math.min(total - this.ids.length, reserveRowsMax));
     this.#reserve(rows, Math.max(flat, Math.min(count > 0 ? Math.ceil((flat / count) * rows) : 0, reserveScoresMax)));
-    const { scoreClass, scoreConf, start } = this;
-    const rowFlags = this.flags;
-    const first = this.ids.length;
-    let at = start[first];
     let from = 0;
     for (let i = 0; i < count; i++) {
       const n = counts[i] > 0 ? counts[i] : 0;
-      const to = Math.min(from + n, flat);
-      for (let j = from; j < to; j++) {
-        const k = classIds[classOf[j]];
-        if (k === undefined) continue;
-        scoreClass[at] = k;
-        scoreConf[at++] = conf[j];
-      }
+      onRow(ids[i], this.#append(ids[i], flags[i], classOf, conf, from, Math.min(from + n, flat), errors.size > 0 ? errors.get(i) : undefined, classIds));
       from += n;
-      rowFlags[first + i] = flags[i] & (errorBit | staleBit | multiLabelBit);
-      start[first + i + 1] = at;
     }
-    for (let i = 0; i < count; i++) this.ids.push(ids[i]);
-    for (const [i, error] of errors) if (i < count) this.errors.set(first + i, error);
-    for (let i = 0; i < count; i++) onRow(ids[i], first + i);
   }
 
   /** The row as a summary, the same object each time. */
