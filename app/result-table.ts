@@ -1,4 +1,5 @@
 import type { AppError } from './errors';
+import { ClassTable } from './class-table';
 import type { ResultStatus, ResultSummary } from './types';
 import { errorBit, multiLabelBit, readColumns, resultFlags, staleBit, type ResultColumns } from './result-columns';
 
@@ -35,10 +36,9 @@ export class ResultRows {
   start = new Int32Array(1025);
   scoreClass = new Int32Array(4096);
   scoreConf = new Float64Array(4096);
-  /** Index into `classes`, per score: every class name seen, in the order first seen. */
-  readonly classes: string[];
+  /** The class names `scoreClass` indexes (shared with the rows a compaction makes). */
+  readonly classTable: ClassTable;
   readonly errors = new Map<number, AppError>();
-  #classId: Map<string, number>;
   /** Summaries made, by row, kept: a row never changes, so asking again for an unchanged result
    *  gives the same object (a tile is not drawn again for nothing), and a pass over every result
    *  (evaluation, comparison) makes each once, not once per pass. Only what is asked for is made:
@@ -47,9 +47,13 @@ export class ResultRows {
   /** Shared pairs (see #pair), by class, then by ten-thousandths. */
   #pairs: Array<Array<[string, number]> | undefined> = [];
 
-  constructor(classes: string[] = []) {
-    this.classes = classes;
-    this.#classId = new Map(classes.map((name, k) => [name, k]));
+  constructor(classes = new ClassTable()) {
+    this.classTable = classes;
+  }
+
+  /** Every class name seen, in the order first seen. */
+  get classes(): readonly string[] {
+    return this.classTable.names;
   }
 
   get count(): number {
@@ -58,13 +62,7 @@ export class ResultRows {
 
   /** The class table's index for a name (added when new). */
   classOf(name: string): number {
-    let k = this.#classId.get(name);
-    if (k === undefined) {
-      k = this.classes.length;
-      this.#classId.set(name, k);
-      this.classes.push(name);
-    }
-    return k;
+    return this.classTable.indexOf(name);
   }
 
   /** Room for `rows` more rows and `scores` more scores. */
@@ -319,7 +317,7 @@ export class ResultTable {
    *  otherwise keep every earlier row. Snapshots taken before keep the old rows. */
   #compact(): void {
     const old = this.#rows;
-    const rows = new ResultRows([...old.classes]);
+    const rows = new ResultRows(old.classTable);
     const copy = (row: number) => rows.add(old.ids[row], old.flags[row], old.scoreClass, old.scoreConf, old.start[row], old.start[row + 1], old.errors.get(row));
     const rowAt = this.#rowAt.slice();
     for (let i = 0; i < this.#listed; i++) if (rowAt[i] >= 0) rowAt[i] = copy(rowAt[i]);

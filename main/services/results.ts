@@ -7,6 +7,7 @@ import { resultsEndpoint, type ModelRef, type ModelSelection } from '../../app/m
 import type { Settings } from '../../app/settings';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { ResultRecord, ResultSummary } from '../../app/types';
+import { ClassTable } from '../../app/class-table';
 import { encodeResults, packColumns, resultFlags, type PlainColumns, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
@@ -165,22 +166,6 @@ export interface ResultBrief {
 }
 
 export type ResultsJournal = Journal<ResultRecord, ResultBrief, ResultBriefColumns>;
-
-/** Class names, each kept once for every journal of the store. */
-class ClassTable {
-  readonly names: string[] = [];
-  readonly #index = new Map<string, number>();
-
-  indexOf(name: string): number {
-    let k = this.#index.get(name);
-    if (k === undefined) {
-      k = this.names.length;
-      this.#index.set(name, k);
-      this.names.push(name);
-    }
-    return k;
-  }
-}
 
 function briefOf(record: ResultRecord, classes: ClassTable): ResultBrief {
   const summary = summarise(record);
