@@ -5,9 +5,10 @@ import { errorBit, multiLabelBit, readColumns, resultFlags, staleBit, type Resul
 
 // A folder's stored results in the page, kept as columns and lined up with the listing by index.
 // At 250,000 results the page made an object (and a score array) per result, a Map from id to
-// result, and then re-lined that Map with the listing on every change: together about 1.3 s of
-// the page's time per load (profiled). Here a result is a row of typed columns, placed at its
-// listing index as it arrives, and a ResultSummary is made only for the few that are asked for.
+// result, and then re-lined that Map with the listing on every change: with prepareView's walk
+// over the objects, 1.7 s of the page's time per load (profiled, docs/perf-250k.md). Here a result
+// is a row of typed columns, placed at its listing index as it arrives, and a ResultSummary is made
+// only when it is asked for.
 
 /** Results indexed like a listing: a plain array is one, and so is a ResultSnapshot. */
 export interface ResultList<T = ResultSummary> {
