@@ -16,6 +16,9 @@ export interface ResultList<T = ResultSummary> {
   at(index: number): T | undefined;
 }
 
+/** What a result says of its image without its scores. */
+export type ResultState = Pick<ResultSummary, 'status' | 'stale'>;
+
 /** The listing results are lined up with: its ids (the same array while it grows, a new one when
  *  it is replaced) and an id's index in them (-1 when not listed). */
 export interface Listing {
@@ -117,6 +120,10 @@ export class ResultRows {
     return (this.flags[row] & errorBit) !== 0;
   }
 
+  isStale(row: number): boolean {
+    return (this.flags[row] & staleBit) !== 0;
+  }
+
   isMultiLabel(row: number): boolean {
     return (this.flags[row] & multiLabelBit) !== 0;
   }
@@ -206,6 +213,13 @@ export class ResultSnapshot implements ResultList {
   at(index: number): ResultSummary | undefined {
     const row = index >= 0 && index < this.rowAt.length ? this.rowAt[index] : -1;
     return row >= 0 ? this.rows.summary(row) : undefined;
+  }
+
+  /** Entry `index`'s result's status and staleness (undefined for none), without its scores: for
+   *  a pass over every image that needs no more (which images a run takes). */
+  stateAt(index: number): ResultState | undefined {
+    const row = index >= 0 && index < this.rowAt.length ? this.rowAt[index] : -1;
+    return row >= 0 ? { status: this.rows.isError(row) ? 'error' : 'done', stale: this.rows.isStale(row) } : undefined;
   }
 
   /** How many entries have a result (of that status, when given). */

@@ -69,6 +69,7 @@ describe('ResultTable', () => {
       const snapshot = table.snapshot();
       const want = expected(list.ids, latest);
       expect(Array.from({ length: snapshot.length }, (_, i) => snapshot.at(i)), `step ${step}`).toEqual(want);
+      expect(Array.from({ length: snapshot.length }, (_, i) => snapshot.stateAt(i)), `step ${step}`).toEqual(want.map((r) => r && { status: r.status, stale: r.stale }));
       for (const id of ['img0', 'img3', `img${list.ids.length + 2}`]) expect(table.resultOf(id), `step ${step} ${id}`).toEqual(latest.get(id));
       // A view built from an earlier snapshot keeps reading what it was built from.
       if (earlier) expect(Array.from({ length: earlier.snapshot.length }, (_, i) => earlier!.snapshot.at(i)), `step ${step}`).toEqual(earlier.want);

@@ -1,7 +1,7 @@
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { JobItemEvent, ListedImage, ResultSummary } from '../../../app/types';
-import { ResultTable, type ResultSnapshot } from '../../../app/result-table';
+import { ResultTable, type ResultSnapshot, type ResultState } from '../../../app/result-table';
 import { classColors } from '../../../app/class-colors';
 import { intersectAllowed } from '../../../app/compare';
 import { thresholdRule, type Threshold } from '../../../app/roboflow';
@@ -249,12 +249,12 @@ export class ReviewStore {
     this.setFilter({ classes });
   }
 
-  /** Ids of the folder's images that have no result yet, or whose result failed. */
-  idsWhere(predicate: (result: ResultSummary | undefined) => boolean): string[] {
+  /** Ids of the folder's images whose result's state (none: undefined) passes `predicate`. */
+  idsWhere(predicate: (state: ResultState | undefined) => boolean): string[] {
     const aligned = this.aligned;
     const out: string[] = [];
     this.library.ids.forEach((id, i) => {
-      if (predicate(aligned.at(i))) out.push(id);
+      if (predicate(aligned.stateAt(i))) out.push(id);
     });
     return out;
   }
