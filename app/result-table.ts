@@ -1,5 +1,6 @@
 import type { AppError } from './errors';
 import { ClassTable } from './class-table';
+import { grownTo } from './typed-growth';
 import type { ResultStatus, ResultSummary } from './types';
 import { errorBit, multiLabelBit, readColumns, resultFlags, staleBit, type ResultColumns } from './result-columns';
 
@@ -128,7 +129,9 @@ export class ResultRows {
     return (this.flags[row] & multiLabelBit) !== 0;
   }
 
-  /** Appends a page's rows (see decodeResults), telling `onRow` each id and its row. */
+  /** Appends a page's rows, telling `onRow` each id and its row. Rows the columns do not fully
+   *  describe (a short column, a class index out of the page's table) get what the columns do
+   *  say, never an exception. */
   addPage(page: ResultColumns, onRow: (id: string, row: number) => void): void {
     const { ids, flags, counts, classOf, conf, flat, count, errors } = readColumns(page);
     const classIds = page.classes.map((name) => this.classOf(name));
@@ -180,20 +183,9 @@ export class ResultRows {
   }
 }
 
-/** The summaries of a page, in order. Rows the columns do not fully describe (a short column, a
- *  class index out of the page's table) get what the columns do say, never an exception. */
-export function decodeResults(page: ResultColumns): ResultSummary[] {
-  const rows = new ResultRows();
-  const out: ResultSummary[] = [];
-  rows.addPage(page, (_, row) => out.push(rows.made(row)));
-  return out;
-}
-
-/** A typed array of at least `need` elements holding `from`'s. */
-function grown<T extends Uint8Array | Int32Array | Float64Array>(from: T, need: number): T {
-  const out = new (from.constructor as new (n: number) => T)(Math.max(need, from.length * 2));
-  out.set(from);
-  return out;
+/** `from` in an array of at least `need` values, doubling at least. */
+function grown<A extends Uint8Array | Int32Array | Float64Array>(from: A, need: number): A {
+  return grownTo(from, Math.max(need, from.length * 2));
 }
 
 /** The results as they were at one moment, by listing index: what a view is built from. It keeps
@@ -250,7 +242,7 @@ export class ResultTable {
 
   constructor(private readonly listing: Listing) {}
 
-  /** Takes in a page of stored results (see decodeResults). */
+  /** Takes in a page of stored results (see ResultRows.addPage). */
   addPage(page: ResultColumns): void {
     this.follow();
     this.#rows.addPage(page, (id, row) => this.#place(id, row));

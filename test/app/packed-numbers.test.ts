@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytesOf, fromBase64, narrowestKind, numbersFromBytes, numbersOf, packedOrPlain, packNumbers, portableToBase64, toBase64, unpackNumbers, type PackedNumbers } from '../../app/packed-numbers';
 import { encodeResults, packColumns } from '../../app/result-columns';
-import { decodeResults } from '../../app/result-table';
+import { decodeResults } from '../support/decode-results';
 import type { ResultSummary } from '../../app/types';
 
 /** A float32 softmax as an on-device model gives it, read back as doubles. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeResults } from '../../app/result-columns';
-import { decodeResults } from '../../app/result-table';
+import { decodeResults } from '../support/decode-results';
 import type { ResultSummary } from '../../app/types';
 
 const odd = ['a,b', 'line\nbreak', 'quote"d', 'émoji 🐈', '猫', ' ', '\t\\'];

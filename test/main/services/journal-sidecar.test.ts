@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytesOf, numbersFromBytes, widthOf, type PackedKind } from '../../../app/packed-numbers';
-import { decodeResults } from '../../../app/result-table';
+import { decodeResults } from '../../support/decode-results';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
 import { doneRecord as record, oneJournal } from '../../support/result-records';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeResults } from '../../../app/result-table';
+import { decodeResults } from '../../support/decode-results';
 import type { ResultRecord } from '../../../app/types';
 import { ResultBriefColumns } from '../../../main/services/result-brief-columns';
 import { createResultsStore, storedIdentity, summarise, type FileIdentity, type ResultBrief, type ResultsStore } from '../../../main/services/results';

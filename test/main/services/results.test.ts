@@ -6,7 +6,7 @@ import { apiRef } from '../../../app/model-ref';
 import { normaliseSettings } from '../../../app/settings';
 import type { ResultRecord } from '../../../app/types';
 import { createModelRefs } from '../../../main/services/model-refs';
-import { decodeResults } from '../../../app/result-table';
+import { decodeResults } from '../../support/decode-results';
 import { createResultsStore, isStale, journalKey, storedIdentity, summarise, type ResultsStore } from '../../../main/services/results';
 import { doneRecord as record } from '../../support/result-records';
 

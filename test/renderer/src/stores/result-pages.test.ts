@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ResultSummary } from '../../../../app/types';
 import { appError } from '../../../../app/errors';
 import { Batch, readResultPages } from '../../../../renderer/src/stores/result-pages';
-import { decodeResults } from '../../../../app/result-table';
+import { decodeResults } from '../../../support/decode-results';
 import { fakeApi } from '../../../support/fake-api';
 
 const result = (id: string, name: string): ResultSummary => ({ id, status: 'done', stale: false, multiLabel: false, scores: [[name, 0.9]] });
