@@ -225,6 +225,17 @@ export class ResultSnapshot implements ResultList {
   }
 }
 
+/** Summaries (`results[i]` entry i's, or undefined) as a snapshot of their own rows. */
+export function snapshotOf(results: ReadonlyArray<ResultSummary | undefined>): ResultSnapshot {
+  const rows = new ResultRows();
+  const rowAt = new Int32Array(results.length).fill(-1);
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i];
+    if (result) rowAt[i] = rows.addSummary(result);
+  }
+  return new ResultSnapshot(rows, rowAt);
+}
+
 /** A folder's results lined up with its listing (see above). */
 export class ResultTable {
   #rows = new ResultRows();

@@ -1,7 +1,7 @@
 import { confidenceBin, histogramBins } from './confidence-histogram';
 import { passingLabels, thresholdsByIndex, type Threshold } from './roboflow';
 import type { ImageEntry, ResultSummary } from './types';
-import { ResultSnapshot, type ResultList } from './result-table';
+import { ResultSnapshot, snapshotOf, type ResultList } from './result-table';
 import { uncertaintyOf } from './uncertainty';
 
 // Filtering, sorting and counting over a folder's results. Works on plain arrays indexed like the
@@ -262,61 +262,15 @@ export interface PreparedView {
   classIndex: Map<string, number>;
 }
 
-/** Gathers the per-image facts of a folder's results; `results[i]` belongs to entry i. */
+/** Gathers the per-image facts of a folder's results; `results[i]` (`results.at(i)`) belongs to
+ *  entry i. A table's snapshot is read from its columns, without a summary per image; summaries are
+ *  first put in such columns (snapshotOf). */
 export function prepareView(names: NameIndex, results: ReadonlyArray<ResultSummary | undefined> | ResultSnapshot): PreparedView {
-  if (results instanceof ResultSnapshot) return prepareSnapshot(names, results);
-  const n = names.order.length;
-  const state = new Uint8Array(n);
-  const conf = new Float64Array(n).fill(-1);
-  const top = new Int32Array(n).fill(-1);
-  const multi = new Uint8Array(n);
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const result = results[i];
-    if (!result) continue;
-    if (result.status === 'error') {
-      state[i] = ERROR;
-      continue;
-    }
-    state[i] = DONE;
-    for (const [name] of result.scores) seen.add(name);
-  }
-  const classNames = [...seen].sort(byCodeUnit);
-  const classIndex = new Map(classNames.map((name, k) => [name, k]));
-  const scoreStart = new Int32Array(n + 1);
-  let flat = 0;
-  for (let i = 0; i < n; i++) {
-    scoreStart[i] = flat;
-    if (state[i] !== DONE) continue;
-    const result = results[i]!;
-    const first = result.scores[0];
-    if (first) {
-      conf[i] = first[1];
-      top[i] = classIndex.get(first[0])!;
-    }
-    if (result.multiLabel) {
-      multi[i] = 1;
-      flat += result.scores.length;
-    }
-  }
-  scoreStart[n] = flat;
-  const scoreClass = new Int32Array(flat);
-  const scoreConf = new Float64Array(flat);
-  for (let i = 0; i < n; i++) {
-    if (multi[i] === 0) continue;
-    const scores = results[i]!.scores;
-    for (let j = 0, at = scoreStart[i]; j < scores.length; j++, at++) {
-      scoreClass[at] = classIndex.get(scores[j][0])!;
-      scoreConf[at] = scores[j][1];
-    }
-  }
-  return { names, results, state, conf, top, multi, scoreStart, scoreClass, scoreConf, classNames, classIndex };
+  return prepareSnapshot(names, results instanceof ResultSnapshot ? results : snapshotOf(results));
 }
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** prepareView over a table's snapshot: the same facts, read from its columns without making a
- *  summary per image. */
 function prepareSnapshot(names: NameIndex, snapshot: ResultSnapshot): PreparedView {
   const n = names.order.length;
   const { rows, rowAt } = snapshot;
