@@ -46,6 +46,13 @@ const chunk = 0x8000;
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** k when `v` is exactly k / 10,000 for a whole k ≥ 0 (the very double "0.k" parses to), else -1.
+ *  -0 is not: it would come back as 0. */
+export function tenThousandths(v: number): number {
+  const k = Math.round(v * 1e4);
+  return k >= 0 && !Object.is(k, -0) && Object.is(k / 1e4, v) ? k : -1;
+}
+
 /** The narrowest kind holding every value exactly. */
 export function narrowestKind(values: ArrayLike<number>): PackedKind {
   let integers = true;
@@ -59,8 +66,8 @@ export function narrowestKind(values: ArrayLike<number>): PackedKind {
     if (integers && !negativeZero && Number.isInteger(v) && v >= 0) max = Math.max(max, v);
     else integers = false;
     if (e4) {
-      const k = Math.round(v * 1e4);
-      e4 = !negativeZero && k >= 0 && k <= 0xffff && k / 1e4 === v;
+      const k = tenThousandths(v);
+      e4 = k >= 0 && k <= 0xffff;
     }
     if (f32) f32 = Math.fround(v) === v;
     if (!integers && !e4 && !f32) return 'f64';

@@ -1,6 +1,7 @@
 import type { AppError } from './errors';
 import { ClassTable } from './class-table';
 import { grownTo } from './typed-growth';
+import { tenThousandths } from './packed-numbers';
 import type { ResultStatus, ResultSummary } from './types';
 import { errorBit, multiLabelBit, readColumns, resultFlags, staleBit, type ResultColumns } from './result-columns';
 
@@ -158,9 +159,8 @@ export class ResultRows {
    *  not change it (none does). Making a pair per score was most of the time a pass over 250,000
    *  results took (1.4 s against 0.4 s, scratch script); other confidences get their own pair. */
   #pair(cls: number, confidence: number): [string, number] {
-    const k = Math.round(confidence * 1e4);
-    // Exactly that value (Object.is: a -0 is not a 0, and is not shared under 0's index).
-    if (!(k >= 0 && k <= 1e4 && Object.is(k / 1e4, confidence)) || Object.is(k, -0)) return [this.classes[cls], confidence];
+    const k = tenThousandths(confidence);
+    if (k < 0 || k > 1e4) return [this.classes[cls], confidence];
     const byConfidence = (this.#pairs[cls] ??= []);
     return (byConfidence[k] ??= [this.classes[cls], confidence]);
   }
