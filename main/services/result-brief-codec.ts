@@ -2,11 +2,13 @@ import { errorCodes, type ErrorCode } from '../../app/errors';
 import type { BriefCodec } from './journal-sidecar';
 import { multiLabelBit, ResultBriefColumns, shownErrorBit, storedErrorBit } from './result-brief-columns';
 import type { ResultBrief } from './results';
+import { ClassSubset } from '../../app/class-table';
 
 // Result briefs in a journal's sidecar, as columns of numbers (per image: size, mtime, flags, where
 // its scores start; scores flat: a column of classes, one of confidences, each then kept in its
-// narrowest exact kind) with class names and the sparse errors as JSON. Class names are written out: the store's class indices differ between runs of the app.
-// Read straight into the index's columns (`ResultBriefColumns`), without an object per brief.
+// narrowest exact kind) with class names and the sparse errors as JSON. Class names are written
+// out: the store's class indices differ between runs of the app. Read straight into the index's
+// columns (`ResultBriefColumns`), without an object per brief.
 
 interface ClassNames {
   readonly names: readonly string[];
@@ -28,30 +30,22 @@ export function resultBriefCodec(classes: ClassNames): BriefCodec<ResultBrief, R
       for (let i = 0; i < n; i++) pairs += briefs.scoreCount(i);
       const scoreClass = new Float64Array(pairs);
       const scoreConf = new Float64Array(pairs);
-      const names: string[] = [];
+      const local = new ClassSubset(classes);
       const errors: Array<[number, ErrorCode, string]> = [];
-      const local = new Map<number, number>();
       let at = 0;
       for (let i = 0; i < n; i++) {
         size[i] = briefs.size(i);
         mtimeMs[i] = briefs.mtimeMs(i);
         flags[i] = briefs.bits(i);
         for (let k = 0; k < briefs.scoreCount(i); k++) {
-          const cls = briefs.scoreClass(i, k);
-          let c = local.get(cls);
-          if (c === undefined) {
-            c = names.length;
-            local.set(cls, c);
-            names.push(classes.names[cls]);
-          }
-          scoreClass[at] = c;
+          scoreClass[at] = local.indexOf(briefs.scoreClass(i, k));
           scoreConf[at++] = briefs.scoreConf(i, k);
         }
         scoreStart[i + 1] = at;
         const error = briefs.error(i);
         if (error) errors.push([i, error.code, error.message]);
       }
-      return { json: { classes: names, errors }, columns: [size, mtimeMs, flags, scoreStart, scoreClass, scoreConf] };
+      return { json: { classes: local.names, errors }, columns: [size, mtimeMs, flags, scoreStart, scoreClass, scoreConf] };
     },
     decode({ json, columns }, count) {
       if (typeof json !== 'object' || json === null || columns.length !== 6) return null;

@@ -7,7 +7,7 @@ import { resultsEndpoint, type ModelRef, type ModelSelection } from '../../app/m
 import type { Settings } from '../../app/settings';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { ResultRecord, ResultSummary } from '../../app/types';
-import { ClassTable } from '../../app/class-table';
+import { ClassSubset, ClassTable } from '../../app/class-table';
 import { encodeResults, packColumns, resultFlags, type PlainColumns, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
 import { openJournal, type Journal } from './results-journal';
@@ -109,8 +109,8 @@ export interface ResultsStoreOptions {
 function columnsOfRows(j: ResultsJournal, from: number, to: number, classes: ClassTable, entryOf: (id: string) => FileIdentity | undefined): PlainColumns {
   const { keys, briefs } = j.rows();
   const page = encodeResults(j.size, []);
-  // The page's index of each class-table index (class indices are small and dense).
-  const pageClass: number[] = [];
+  const pageClasses = new ClassSubset(classes);
+  page.classes = pageClasses.names;
   for (let row = from; row < to; row++) {
     const id = keys[row];
     const i = page.ids.length;
@@ -118,14 +118,7 @@ function columnsOfRows(j: ResultsJournal, from: number, to: number, classes: Cla
     page.flags.push(resultFlags(briefs.status(row) === 'error', changedSince(id, briefs.size(row), briefs.mtimeMs(row), entryOf(id)), briefs.multiLabel(row)));
     const count = briefs.scoreCount(row);
     for (let k = 0; k < count; k++) {
-      const cls = briefs.scoreClass(row, k);
-      let c = pageClass[cls];
-      if (c === undefined) {
-        c = page.classes.length;
-        pageClass[cls] = c;
-        page.classes.push(classes.names[cls]);
-      }
-      page.scoreClass.push(c);
+      page.scoreClass.push(pageClasses.indexOf(briefs.scoreClass(row, k)));
       page.scoreConf.push(briefs.scoreConf(row, k));
     }
     page.scoreCount.push(count);
