@@ -255,21 +255,21 @@ export class ResultTable {
 
   /** Takes in a page of stored results (see ResultRows.addPage). */
   addPage(page: ResultColumns): void {
-    this.follow();
+    this.#follow();
     this.#rows.addPage(page, (id, row) => this.#place(id, row));
     this.#compactWhenMostlyDead();
   }
 
   /** Takes in one result (a job's). */
   set(item: ResultSummary): void {
-    this.follow();
+    this.#follow();
     this.#place(item.id, this.#rows.addSummary(item));
     this.#compactWhenMostlyDead();
   }
 
   /** The result of an id, listed or not. */
   resultOf(id: string): ResultSummary | undefined {
-    this.follow();
+    this.#follow();
     const index = this.listing.indexOf(id);
     const row = index >= 0 ? this.#rowAt[index] : (this.#pending.get(id) ?? -1);
     return row >= 0 ? this.#rows.summary(row) : undefined;
@@ -277,7 +277,7 @@ export class ResultTable {
 
   /** The results now, by listing index. */
   snapshot(): ResultSnapshot {
-    this.follow();
+    this.#follow();
     return new ResultSnapshot(this.#rows, this.#rowAt.slice(0, this.#listed));
   }
 
@@ -303,7 +303,7 @@ export class ResultTable {
 
   /** Lines the placements up with the listing as it is now: new entries take their pending rows;
    *  a replaced listing is lined up afresh. */
-  follow(): void {
+  #follow(): void {
     const ids = this.listing.ids;
     if (ids !== this.#ids) {
       if (this.#ids) {
