@@ -111,6 +111,12 @@ export class ResultRows {
     return row;
   }
 
+  /** Appends a copy of `from`'s row `row` (these rows or others sharing their class table),
+   *  with `flags` in place of its own when given. */
+  addCopy(from: ResultRows, row: number, flags = from.flags[row]): number {
+    return this.add(from.ids[row], flags, from.scoreClass, from.scoreConf, from.start[row], from.start[row + 1], from.errors.get(row));
+  }
+
   /** Appends a summary's row. */
   addSummary(item: ResultSummary): number {
     const classes = item.scores.map(([name]) => this.classOf(name));
@@ -269,10 +275,31 @@ export class ResultTable {
 
   /** The result of an id, listed or not. */
   resultOf(id: string): ResultSummary | undefined {
+    const row = this.#rowOf(id);
+    return row >= 0 ? this.#rows.summary(row) : undefined;
+  }
+
+  /** Marks the results of `ids` stale (their files changed since they were classified): each
+   *  becomes a new row, the same result flagged stale. Ids without a result, or already stale, are
+   *  left as they are. Answers how many were marked. */
+  markStale(ids: Iterable<string>): number {
+    let marked = 0;
+    for (const id of ids) {
+      const row = this.#rowOf(id);
+      if (row < 0 || this.#rows.isStale(row)) continue;
+      const rows = this.#rows;
+      this.#place(id, rows.addCopy(rows, row, rows.flags[row] | staleBit));
+      marked++;
+    }
+    if (marked > 0) this.#compactWhenMostlyDead();
+    return marked;
+  }
+
+  /** The row of an id's result, listed or not, or -1. */
+  #rowOf(id: string): number {
     this.#follow();
     const index = this.listing.indexOf(id);
-    const row = index >= 0 ? this.#rowAt[index] : (this.#pending.get(id) ?? -1);
-    return row >= 0 ? this.#rows.summary(row) : undefined;
+    return index >= 0 ? this.#rowAt[index] : (this.#pending.get(id) ?? -1);
   }
 
   /** The results now, by listing index. */
@@ -336,7 +363,7 @@ export class ResultTable {
   #compact(): void {
     const old = this.#rows;
     const rows = new ResultRows(old.classTable);
-    const copy = (row: number) => rows.add(old.ids[row], old.flags[row], old.scoreClass, old.scoreConf, old.start[row], old.start[row + 1], old.errors.get(row));
+    const copy = (row: number) => rows.addCopy(old, row);
     const rowAt = this.#rowAt.slice();
     for (let i = 0; i < this.#listed; i++) if (rowAt[i] >= 0) rowAt[i] = copy(rowAt[i]);
     for (const [id, row] of this.#pending) this.#pending.set(id, copy(row));

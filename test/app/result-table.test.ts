@@ -65,6 +65,17 @@ describe('ResultTable', () => {
         list.ids = [];
         table = new ResultTable(list);
         latest = new Map();
+      } else {
+        // Main judged some files changed since (listed or not, with a result or none, twice over).
+        const ids = new Set(Array.from({ length: 4 }, () => `img${Math.floor(rnd() * (list.ids.length + 5))}`));
+        let marked = 0;
+        for (const id of ids) {
+          const known = latest.get(id);
+          if (!known || known.stale) continue;
+          latest.set(id, { ...known, stale: true });
+          marked++;
+        }
+        expect(table.markStale([...ids, ...ids]), `step ${step}`).toBe(marked);
       }
       const snapshot = table.snapshot();
       const want = expected(list.ids, latest);
@@ -91,6 +102,25 @@ describe('ResultTable', () => {
     expect(table.snapshot().at(0)).toEqual({ ...first, scores: [['dog', 0.8]] });
     expect(before.at(0)).toEqual(first);
     expect(table.snapshot().count()).toBe(1);
+  });
+
+  it('marks results stale as new rows: a view built before keeps them as they were', () => {
+    const list = listing(['a.jpg', 'b.jpg', 'c.jpg']);
+    const table = new ResultTable(list);
+    const a: ResultSummary = { id: 'a.jpg', status: 'done', stale: false, multiLabel: true, scores: [['cat', 0.9], ['dog', 0.6]] };
+    const b: ResultSummary = { id: 'b.jpg', status: 'error', stale: false, multiLabel: false, scores: [], error: { code: 'server', message: 'Server error' } };
+    table.addPage(packColumns(encodeResults(2, [a, b])));
+    const before = table.snapshot();
+    expect(table.markStale(['a.jpg', 'b.jpg', 'c.jpg', 'elsewhere.jpg'])).toBe(2);
+    const after = table.snapshot();
+    expect(after.at(0)).toEqual({ ...a, stale: true });
+    expect(after.at(1)).toEqual({ ...b, stale: true });
+    expect(after.at(2)).toBeUndefined();
+    expect(after.stateAt(1)).toEqual({ status: 'error', stale: true });
+    expect([before.at(0), before.at(1)]).toEqual([a, b]);
+    // Already stale: nothing to mark, and the same result object as before.
+    expect(table.markStale(['a.jpg'])).toBe(0);
+    expect(table.snapshot().at(0)).toBe(after.at(0));
   });
 
   it('gives every confidence back exactly, whether its pair is shared or not', () => {
