@@ -21,6 +21,7 @@ import type {
 } from './types';
 import type { AppError } from './errors';
 import type { ResultColumns } from './result-columns';
+import type { IdList } from './front-coded';
 import type { CorrectionsChange, CorrectionsSnapshot } from './corrections';
 import type { FolderEvaluation } from './eval-report';
 import { labelSources, sendPresets, splits, type SendPlan, type SendProgress, type SentMark } from './dataset-send';
@@ -144,6 +145,10 @@ export const contract = {
   resultsColumns: channel<ResultColumns>()(
     z.object({ folderId, offset: z.number().int().min(0), limit: z.number().int().min(1).max(50_000), model: modelId.optional(), engine: engine.optional() }).strict(),
   ),
+  /** The ids of the stored results (of `model` when given) whose file changed since it was
+   *  classified, judged now: asked again after `identitiesRead`, since results sent before main had
+   *  read every file's size and mtime were judged without them. */
+  staleResults: channel<IdList>()(z.object({ folderId, model: modelId.optional(), engine: engine.optional() }).strict()),
   /** One full record, raw response included, for the detail view (of `model` when given). */
   resultDetail: channel<ResultRecord | null>()(imageRef.extend({ model: modelId.optional(), engine: engine.optional() }).strict()),
 
@@ -275,6 +280,9 @@ export interface Events {
   scanBatch: ScanBatch;
   scanDone: ScanDone;
   scanProblem: ScanProblem & { folderId: string };
+  /** Main has read every listed file's size and mtime (after a scan's listing, or the background
+   *  re-check of a cached one): stale results can be told from now on (`staleResults`). */
+  identitiesRead: { folderId: string };
   jobProgress: JobProgress;
   jobItem: JobItemEvent;
   /** A folder was asked for from outside the renderer (menu, command line, second instance). */

@@ -50,6 +50,7 @@ export const channelNames = [
   'cancelModelDownload',
   'removeModel',
   'resultsColumns',
+  'staleResults',
   'openStartFolder',
   'imageFacts',
 ] as const;
@@ -59,6 +60,7 @@ export const eventNames = [
   'scanBatch',
   'scanDone',
   'scanProblem',
+  'identitiesRead',
   'jobProgress',
   'jobItem',
   'openFolderRequest',

@@ -1,6 +1,7 @@
 import { contract, type Channel, type Envelope, type ParsedRequestOf, type ResponseOf } from '../app/contract';
 import { AppFailure, isAppError, type AppError } from '../app/errors';
 import { evaluationExports, exportFormats, type ExportTarget } from '../app/export-formats';
+import { codeIds } from '../app/front-coded';
 import type { Ports } from './ports';
 import { redactSecrets } from './services/redact';
 
@@ -105,6 +106,7 @@ export function createHandlers(ports: Ports): Handlers {
     cancelModelDownload: ({ model }) => ports.onDevice.cancelDownload(model),
     removeModel: ({ model }) => ports.onDevice.remove(model),
     resultsColumns: ({ folderId, offset, limit, model, engine }) => ports.results.columns(folderId, offset, limit, { model, engine }),
+    staleResults: async ({ folderId, model, engine }) => codeIds(await ports.results.staleIds(folderId, { model, engine })),
   };
 }
 

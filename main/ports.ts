@@ -73,6 +73,8 @@ export interface Ports {
     detail(folderId: string, id: string, selection?: ModelSelection): Promise<ResultRecord | null>;
     /** `page`, packed as columns. */
     columns(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<ResultColumns>;
+    /** The ids of the stored results whose file changed since, judged now. */
+    staleIds(folderId: string, selection?: ModelSelection): Promise<string[]>;
   };
   exporter: {
     /** `path` is what main's export dialog answered. */

@@ -40,6 +40,12 @@ const backgroundTurnMs = 2;
 const sortWaitMs = 500;
 /** Problems announced one by one; a folder of thousands of broken links reports the rest in scanDone. */
 const problemEvents = 1000;
+/** How long a cached listing's re-check waits before it starts: its stat of every file (about a
+ *  second of CPU at 250,000) ran beside the page taking in the listing and drawing its first
+ *  screen, and on 2 cores held the listing's last batches back (docs/perf-250k.md, eleventh
+ *  round). Results served meanwhile are judged against the cached sizes and mtimes; the page
+ *  asks again for stale ones once the re-check has read every file (`identitiesRead`). */
+const recheckDelayMs = 2000;
 
 export interface FolderState {
   info: FolderInfo;
@@ -94,7 +100,7 @@ export async function resolveInside(root: string, id: string): Promise<string> {
   return real;
 }
 
-export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreground?: Foreground }): Library {
+export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreground?: Foreground; recheckDelayMs?: number }): Library {
   /** A background pass's turn: behind pending thumbnails when main serves any (without a
    *  foreground of its own, as in the CLI, nothing is ever pending). */
   const backgroundTurn = (opts.foreground ?? createForeground()).turn;
@@ -262,6 +268,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       // The listing cache stores the same order: sorted here, it is not sorted again there.
       named = (await sortHeld?.()) ?? undefined;
       await readIdentities(info, unread, entries, problem, signal);
+      // Results served before now had no size and mtime to be judged by.
+      if (!signal.aborted) send('identitiesRead', { folderId });
     } catch (error) {
       problem({
         path: '.',
@@ -334,15 +342,16 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     }
     const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
     if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
-    if (!signal.aborted) void recheck(info, entries, signal);
+    if (!signal.aborted) void later(opts.recheckDelayMs ?? recheckDelayMs, signal).then(() => recheck(info, entries, signal, send));
     return done;
   }
 
   /** Re-reads each cached entry's size and mtime (a file rewritten in place keeps its folder's
    *  mtime): changed identities are updated, so results of such files show as stale, and the
    *  listing is dropped so the next open scans afresh. The entries' id index is built as it goes,
-   *  in the same slices. */
-  async function recheck(info: FolderInfo, entries: EntryTable, signal: AbortSignal): Promise<void> {
+   *  in the same slices. Once every file was read, the page hears of it (results it was sent meanwhile
+   *  were judged against the cached identities). */
+  async function recheck(info: FolderInfo, entries: EntryTable, signal: AbortSignal, send: Emit): Promise<void> {
     let changed = false;
     let last = performance.now();
     // Ids were checked to be plain relative paths when the listing was read: joined as they are.
@@ -364,6 +373,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       }
     }
     entries.indexUpTo(count);
+    if (signal.aborted) return;
+    send('identitiesRead', { folderId: info.folderId });
     // A listing naming an image twice was not written by this app: it is not served again.
     if (changed || entries.repeated) await opts.listings?.forget(info).catch(() => undefined);
   }
@@ -400,6 +411,20 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Resolves after `ms`, or at once when `signal` aborts (the caller checks it). */
+function later(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Waits for `work`, but no longer than `ms`. */
 async function within(work: Promise<void>, ms: number): Promise<void> {

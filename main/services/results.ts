@@ -139,6 +139,8 @@ export interface ResultsStore {
   page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
   /** The same page as `page`, packed as columns for the renderer. */
   columns(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<ResultColumns>;
+  /** The ids of the stored results whose file changed since it was classified, in the pages' order. */
+  staleIds(folderId: string, selection?: ModelSelection): Promise<string[]>;
   detail(folderId: string, id: string, selection?: ModelSelection): Promise<ResultRecord | null>;
   close(): Promise<void>;
 }
@@ -246,6 +248,17 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
       const j = await current(folderId, selection);
       if (!j) return encodeResults(0, []);
       return packColumns(columnsOfRows(j, Math.max(0, offset), Math.min(j.size, offset + limit), classes, (id) => opts.entryOf?.(folderId, id)));
+    },
+    async staleIds(folderId, selection) {
+      const j = await current(folderId, selection);
+      if (!j) return [];
+      const { keys, briefs } = j.rows();
+      const stale: string[] = [];
+      for (let row = 0; row < j.size; row++) {
+        const id = keys[row];
+        if (changedSince(id, briefs.size(row), briefs.mtimeMs(row), opts.entryOf?.(folderId, id))) stale.push(id);
+      }
+      return stale;
     },
     summary(j, id, entry) {
       const row = j.rowOf(id);

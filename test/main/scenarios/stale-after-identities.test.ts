@@ -1,0 +1,115 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { apiRef } from '../../../app/model-ref';
+import { normaliseSettings } from '../../../app/settings';
+import type { EventName } from '../../../app/contract';
+import { createLibrary } from '../../../main/services/library';
+import { createListingCache } from '../../../main/services/listing-cache';
+import { createResultsStore } from '../../../main/services/results';
+import { decodeResults } from '../../support/decode-results';
+import { doneRecord } from '../../support/result-records';
+import { perTestFolders, writeFile } from '../../support/service-fixtures';
+
+// Stored results are judged stale by each file's size and mtime as main last read them. A large
+// folder's results reach the page before main has read them all (a scan reads them after the ids;
+// a cached listing's are re-checked in the background): main then says every file was read
+// (`identitiesRead`), and `staleIds` judges the results again, so a file changed since it was
+// classified is not shown as current.
+
+const endpoint = 'http://127.0.0.1:9001';
+const model = 'colors/1';
+const settings = normaliseSettings({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+
+const { folder, keep } = perTestFolders<{ close(): Promise<void> }>();
+
+/** Main's library and results store wired as compose wires them, over `dataDir`; `events` in order. */
+function start(dataDir: string) {
+  const events: Array<[EventName, number]> = [];
+  let read: () => void = () => undefined;
+  const identitiesRead = new Promise<void>((resolve) => (read = resolve));
+  const library = createLibrary({
+    emit: (event) => {
+      events.push([event, performance.now()]);
+      if (event === 'identitiesRead') read();
+    },
+    listings: createListingCache({ dir: path.join(dataDir, 'cache', 'listings') }),
+  });
+  const results = createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (folderId, id) => library.get(folderId)?.entries.identityOf(id) });
+  keep(library);
+  keep(results);
+  return { library, results, events, identitiesRead };
+}
+
+/** A folder of three images, untouched for a minute (so its listing is kept), and a data folder
+ *  holding a result for each, made of the files as they are now. */
+async function classifiedFolder() {
+  const root = await folder();
+  const dataDir = await folder();
+  for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) await writeFile(path.join(root, name), name.repeat(4));
+  const aged = new Date(Date.now() - 60_000);
+  await fs.utimes(root, aged, aged);
+  const first = start(dataDir);
+  const info = await first.library.open(root, true);
+  await first.library.get(info.folderId)!.done;
+  const journal = await first.results.journal(info.folderId, apiRef(endpoint, model));
+  for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) {
+    const st = await fs.stat(path.join(root, name));
+    await journal.append(doneRecord(name, 'red', { size: st.size, mtimeMs: st.mtimeMs }));
+  }
+  await first.library.close();
+  await first.results.close();
+  return { root, dataDir, folderId: info.folderId, aged };
+}
+
+describe('results judged again once main has read every file', () => {
+  it('a cached listing: a file rewritten in place shows as current until the re-check, then as stale', async () => {
+    const { root, dataDir, folderId, aged } = await classifiedFolder();
+    // Rewritten in place: the folder keeps its mtime, so the next open serves the cached listing.
+    await fs.writeFile(path.join(root, 'b.jpg'), 'a longer picture than before');
+    await fs.utimes(root, aged, aged);
+
+    const app = start(dataDir);
+    await app.library.open(root, true);
+    const done = await app.library.get(folderId)!.done;
+    expect(done.cached).toBe(true);
+    // What the page reads at once is judged against the cached sizes and mtimes.
+    const early = decodeResults(await app.results.columns(folderId, 0, 10));
+    expect(early.map((r) => [r.id, r.stale])).toEqual([['a.jpg', false], ['b.jpg', false], ['c.jpg', false]]);
+    expect(await app.results.staleIds(folderId)).toEqual([]);
+
+    await app.identitiesRead;
+    const doneAt = app.events.find(([event]) => event === 'scanDone')![1];
+    const readAt = app.events.find(([event]) => event === 'identitiesRead')![1];
+    // The re-check waited for the page's first screen before reading every file.
+    expect(readAt - doneAt).toBeGreaterThanOrEqual(1900);
+    expect(await app.results.staleIds(folderId)).toEqual(['b.jpg']);
+    const later = decodeResults(await app.results.columns(folderId, 0, 10));
+    expect(later.map((r) => [r.id, r.stale])).toEqual([['a.jpg', false], ['b.jpg', true], ['c.jpg', false]]);
+  });
+
+  it('a scan: every file is read before the scan ends, and said to be; a file changed since is judged stale', async () => {
+    const { root, dataDir, folderId } = await classifiedFolder();
+    // A new file moves the folder's mtime: the listing is scanned afresh.
+    await writeFile(path.join(root, 'c.jpg'), 'c changed');
+    await writeFile(path.join(root, 'd.jpg'));
+
+    const app = start(dataDir);
+    await app.library.open(root, true);
+    const done = await app.library.get(folderId)!.done;
+    expect(done.cached).toBeUndefined();
+    const names = app.events.map(([event]) => event).filter((event) => event === 'identitiesRead' || event === 'scanDone');
+    expect(names).toEqual(['identitiesRead', 'scanDone']);
+    expect(await app.results.staleIds(folderId)).toEqual(['c.jpg']);
+  });
+
+  it('a folder with no model set, or no results, has no stale ids', async () => {
+    const dataDir = await folder();
+    const none = createResultsStore({ dataDir, settings: { get: () => normaliseSettings({}) } });
+    const empty = createResultsStore({ dataDir, settings: { get: () => settings } });
+    keep(none);
+    keep(empty);
+    expect(await none.staleIds('0123456789abcdef')).toEqual([]);
+    expect(await empty.staleIds('0123456789abcdef')).toEqual([]);
+  });
+});
