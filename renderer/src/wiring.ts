@@ -21,6 +21,10 @@ export function wireWindow(api: Api, stores: Stores, ui: UiStore, actions: Pick<
     api.on('scanBatch', (b) => library.onScanBatch(b)),
     api.on('scanDone', (d) => library.onScanDone(d)),
     api.on('scanProblem', (p) => library.onScanProblem(p)),
+    api.on('identitiesRead', ({ folderId }) => {
+      review.onIdentitiesRead(folderId);
+      compare.onIdentitiesRead(folderId);
+    }),
     api.on('jobProgress', (p) => (p.compare ? compare.onProgress(p) : p.web ? web.onProgress(p) : job.onProgress(p))),
     api.on('jobItem', (item) => {
       if (item.compare) return compare.onJobItem(item);

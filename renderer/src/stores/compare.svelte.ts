@@ -8,7 +8,7 @@ import { comparable, disagreements } from '../../../app/compare';
 import { toAppError } from '../api';
 import { isActive, stepsBack } from './job-progress';
 import type { LibraryStore } from './library.svelte';
-import { Batch, readResultPages } from './result-pages';
+import { Batch, readResultPages, StaleMarks } from './result-pages';
 import { ResultTable, type ResultSnapshot } from '../../../app/result-table';
 import type { ReviewStore } from './review.svelte';
 
@@ -63,6 +63,7 @@ export class CompareStore {
   private table: ResultTable;
   private items = new Batch<JobItemEvent>((items) => this.applyItems(items));
   private loadToken = 0;
+  private staleMarks: StaleMarks;
   /** The model each comparison job runs, by job id (a job may outlive a change of the setting). */
   private jobModels = new Map<string, string>();
 
@@ -90,6 +91,9 @@ export class CompareStore {
       return (s?.model ?? '') + (s && this.model && this.engine !== s.engine ? engineNote(s.engine) : '');
     });
     this.table = new ResultTable(library);
+    this.staleMarks = new StaleMarks(api, (ids) => {
+      if (this.table.markStale(ids) > 0) this.#version += 1;
+    });
     this.aligned = $derived.by(() => {
       void this.#version;
       void this.library.version;
@@ -170,6 +174,7 @@ export class CompareStore {
 
   onJobItem(item: JobItemEvent): void {
     if (item.folderId !== this.library.folder?.folderId || item.state === 'running') return;
+    if (item.result) this.staleMarks.onResult(item.id);
     this.items.push(item);
   }
 
@@ -189,17 +194,26 @@ export class CompareStore {
     if (this.#progress && this.#progress.folderId !== folderId) this.#progress = null;
     this.#version += 1;
     if (!folderId || !model) {
+      this.staleMarks.forget();
       this.#onlyDisagree = false;
       return;
     }
     this.#loading = true;
+    const query = { folderId, model, engine };
+    this.staleMarks.loadStarted(query);
     const stale = () => token !== this.loadToken;
-    const failure = await readResultPages(this.api, { folderId, model, engine }, stale, (page) => {
+    const failure = await readResultPages(this.api, query, stale, (page) => {
       this.table.addPage(page);
       this.#version += 1;
     });
     if (stale()) return;
     if (failure) this.#error = failure;
     this.#loading = false;
+    this.staleMarks.loadEnded();
+  }
+
+  /** Main has read every file of `folderId` (see StaleMarks). */
+  onIdentitiesRead(folderId: string): void {
+    this.staleMarks.onIdentitiesRead(folderId);
   }
 }

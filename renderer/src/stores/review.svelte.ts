@@ -17,7 +17,7 @@ import {
   type ViewFilter,
 } from '../../../app/view-filter';
 import type { LibraryStore } from './library.svelte';
-import { Batch, readResultPages } from './result-pages';
+import { Batch, readResultPages, StaleMarks } from './result-pages';
 
 // Results of the open folder and the current way of looking at them (threshold, filters, sort).
 // Results sit in a table of columns lined up with the listing (app/result-table.ts); `version`
@@ -65,6 +65,7 @@ export class ReviewStore {
   private live = new Map<string, LiveState>();
   private items = new Batch<JobItemEvent>((items) => this.applyItems(items));
   private loadToken = 0;
+  private staleMarks: StaleMarks;
 
   private readonly api: Api;
   private readonly library: LibraryStore;
@@ -87,6 +88,9 @@ export class ReviewStore {
     this.api = api;
     this.library = library;
     this.table = new ResultTable(library);
+    this.staleMarks = new StaleMarks(api, (ids) => {
+      if (this.table.markStale(ids) > 0) this.#version += 1;
+    });
     this.aligned = $derived.by(() => {
       void this.#version;
       void this.library.version;
@@ -137,6 +141,7 @@ export class ReviewStore {
 
   /** Forgets everything of the previous folder. */
   clear(): void {
+    this.staleMarks.forget();
     this.table = new ResultTable(this.library);
     this.live = new Map();
     this.items.clear();
@@ -159,6 +164,7 @@ export class ReviewStore {
     const token = ++this.loadToken;
     this.#loading = true;
     this.#error = null;
+    this.staleMarks.loadStarted({ folderId });
     const stale = () => token !== this.loadToken;
     // Every version bump re-lines and re-indexes every result, so at 250,000 results the pages are
     // shown together at most every `showEveryMs` (the first at once), not one rebuild per page.
@@ -178,6 +184,12 @@ export class ReviewStore {
     if (unshown) this.#version += 1;
     if (failure) this.#error = failure;
     this.#loading = false;
+    this.staleMarks.loadEnded();
+  }
+
+  /** Main has read every file of `folderId` (see StaleMarks). */
+  onIdentitiesRead(folderId: string): void {
+    this.staleMarks.onIdentitiesRead(folderId);
   }
 
   setThumbError(id: string, reason: string): void {
@@ -200,6 +212,7 @@ export class ReviewStore {
   }
 
   onJobItem(item: JobItemEvent): void {
+    if (item.result) this.staleMarks.onResult(item.id);
     this.items.push(item);
   }
 

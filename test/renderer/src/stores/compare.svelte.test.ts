@@ -98,4 +98,17 @@ describe('CompareStore', () => {
     await stores.compare.run();
     expect(api.requests('startJob')).toEqual([]);
   });
+
+  it('judges the comparison model\'s results again once main has read every file', async () => {
+    const api = twoModels();
+    api.handle('staleResults', ({ model }) => (model === 'cats/3' ? ['b.jpg'] : []));
+    const { compare, review } = await comparing(api);
+    expect(compare.result('b.jpg')?.stale).toBe(false);
+    compare.onIdentitiesRead(folderId);
+    review.onIdentitiesRead(folderId);
+    await vi.waitFor(() => expect(compare.result('b.jpg')?.stale).toBe(true));
+    expect(api.requests('staleResults')).toEqual(expect.arrayContaining([{ folderId, model: 'cats/3', engine: 'roboflow-api' }, { folderId }]));
+    expect(compare.result('a.jpg')?.stale).toBe(false);
+    expect(review.result('b.jpg')?.stale).toBe(false);
+  });
 });

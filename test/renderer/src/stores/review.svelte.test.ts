@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { appError } from '../../../../app/errors';
 import { nameOf } from '../../../../app/scan-batch';
 import { LibraryStore } from '../../../../renderer/src/stores/library.svelte';
 import { ReviewStore } from '../../../../renderer/src/stores/review.svelte';
 import { done, entry, failed, folderApi, folderId, openFolder } from '../../../support/renderer-fixtures.svelte';
+import type { FakeApi, Handlers } from '../../../support/fake-api';
 
 const entries = ['cat-1.jpg', 'dog-1.jpg', 'cat-2.jpg', 'broken.jpg', 'new.jpg'].map(entry);
 const results = [
@@ -13,15 +14,25 @@ const results = [
   failed('broken.jpg'),
 ];
 
-async function reviewFolder(): Promise<{ review: ReviewStore; library: LibraryStore; shown: () => string[] }> {
-  const api = folderApi(entries, results);
+async function reviewFolder(more: Handlers = {}): Promise<{ review: ReviewStore; library: LibraryStore; shown: () => string[]; api: FakeApi }> {
+  const api = folderApi(entries, results, {}, more);
   const library = new LibraryStore(api);
   const review = new ReviewStore(api, library);
   await openFolder(library, entries);
   await review.load(folderId);
   const shown = () => review.shownIds().map(nameOf);
-  return { review, library, shown };
+  return { review, library, shown, api };
 }
+
+/** A promise and the function that settles it. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((yes, no) => ((resolve = yes), (reject = no)));
+  return { promise, resolve, reject };
+}
+
+const staleOf = (review: ReviewStore) => ['cat-1.jpg', 'dog-1.jpg', 'cat-2.jpg', 'broken.jpg'].filter((id) => review.result(id)?.stale);
 
 describe('ReviewStore', () => {
   it('loads the stored results and shows every image by name', async () => {
@@ -99,5 +110,65 @@ describe('ReviewStore', () => {
     expect(review.filter.search).toBe('');
     expect(review.thumbErrors.size).toBe(0);
     expect(review.result('cat-1.jpg')).toBeUndefined();
+  });
+
+  describe('once main has read every file (identitiesRead)', () => {
+    it('shows the results main now judges stale as stale; another folder\'s word changes nothing', async () => {
+      const { review, api } = await reviewFolder({ staleResults: () => ['cat-2.jpg', 'broken.jpg', 'gone.jpg'] });
+      expect(staleOf(review)).toEqual([]);
+      review.onIdentitiesRead('fedcba9876543210');
+      expect(api.requests('staleResults')).toEqual([]);
+      const before = review.version;
+      review.onIdentitiesRead(folderId);
+      await vi.waitFor(() => expect(staleOf(review)).toEqual(['cat-2.jpg', 'broken.jpg']));
+      expect(api.requests('staleResults')).toEqual([{ folderId }]);
+      expect(review.version).toBeGreaterThan(before);
+      expect(review.result('cat-2.jpg')?.scores).toEqual([['cat', 0.3], ['dog', 0.2]]);
+      expect(review.result('broken.jpg')?.status).toBe('error');
+    });
+
+    it('during a load, judges them once every page is in', async () => {
+      const page = deferred<{ total: number; items: typeof results }>();
+      const api = folderApi(entries, results, {}, { resultsPage: () => page.promise, staleResults: () => ['dog-1.jpg'] });
+      const library = new LibraryStore(api);
+      const review = new ReviewStore(api, library);
+      await openFolder(library, entries);
+      const loading = review.load(folderId);
+      review.onIdentitiesRead(folderId);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(api.requests('staleResults')).toEqual([]);
+      page.resolve({ total: results.length, items: results });
+      await loading;
+      await vi.waitFor(() => expect(staleOf(review)).toEqual(['dog-1.jpg']));
+    });
+
+    it('keeps a job\'s result that came while main was asked as it came', async () => {
+      const answer = deferred<string[]>();
+      const { review } = await reviewFolder({ staleResults: () => answer.promise });
+      review.onIdentitiesRead(folderId);
+      review.onJobItem({ jobId: 'job-1', folderId, id: 'cat-2.jpg', state: 'done', result: done('cat-2.jpg', ['dog', 0.7]) });
+      review.flush();
+      answer.resolve(['cat-2.jpg', 'dog-1.jpg']);
+      await vi.waitFor(() => expect(staleOf(review)).toEqual(['dog-1.jpg']));
+      expect(review.result('cat-2.jpg')?.scores).toEqual([['dog', 0.7]]);
+    });
+
+    it('leaves the marks as they were when main cannot answer, or when the results were loaded again meanwhile', async () => {
+      const failing = await reviewFolder({ staleResults: () => Promise.reject(appError('internal', 'no')) });
+      failing.review.onIdentitiesRead(folderId);
+      await vi.waitFor(() => expect(failing.api.requests('staleResults')).toHaveLength(1));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(staleOf(failing.review)).toEqual([]);
+      expect(failing.review.error).toBeNull();
+
+      const answer = deferred<string[]>();
+      const { review } = await reviewFolder({ staleResults: () => answer.promise });
+      review.onIdentitiesRead(folderId);
+      // Another model chosen: its results are judged by their own load.
+      await review.reload(folderId);
+      answer.resolve(['cat-1.jpg']);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(review.result('cat-1.jpg')?.stale).toBe(false);
+    });
   });
 });
