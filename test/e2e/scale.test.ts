@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -7,20 +7,28 @@ import { startHost, type Host } from '../host/host';
 import { closeContexts, sharedChromium } from '../support/chromium';
 import { assertRendererBuilt, bigFolderIds, ensureBigFolder, openTrackedPage } from './fixtures';
 import { ui } from './app-page';
+import { apiRef } from '../../app/model-ref';
+import { endpointBase, normaliseSettings, type SettingsPatch } from '../../app/settings';
+import { folderIdOf } from '../../main/services/library';
+import { createResultsStore } from '../../main/services/results';
+import { doneRecord } from '../support/result-records';
 
 // A quarter-million-image folder (250 sub-folders of 1,000) in real Chromium against the browser
 // host: the whole count arrives, the last image is reachable from the keyboard, and a filter
-// narrows it. Correctness only; the renderer benchmark measures the speed.
+// narrows it; a stored result of a file changed since shows as stale, though the results come
+// before main has read every file's size and mtime. Correctness only; the renderer benchmark
+// measures the speed.
 
 const count = 250_000;
 let browser: Browser;
 let host: Host;
 let dataDir: string;
+let dir: string;
 
 beforeAll(async () => {
   assertRendererBuilt();
   // Generated once per machine (hard links of a few seed files) and kept under the temp dir.
-  const dir = await ensureBigFolder(count);
+  dir = await ensureBigFolder(count);
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-scale-data-'));
   host = await startHost({ dataDir, folder: dir });
   browser = await sharedChromium();
@@ -51,5 +59,39 @@ describe('a folder of 250,000 images', () => {
     expect(await ui(page).tiles.first().getAttribute('aria-label')).toMatch(/^img_123456\.jpg,/);
     expect(problems).toEqual([]);
     await page.close();
+  }, 300_000);
+
+  it('shows a stored result of a file changed since as stale, though it came before main had read that file', async () => {
+    const settings: SettingsPatch = { endpointKind: 'self-hosted', endpointUrl: 'http://127.0.0.1:9', model: 'scale/1' };
+    const ownData = await mkdtemp(path.join(os.tmpdir(), 'cd-scale-stale-'));
+    // Results of the first two images: the first classified when its file was one byte longer.
+    const results = createResultsStore({ dataDir: ownData });
+    const journal = await results.journal(folderIdOf(await realpath(dir)), apiRef(endpointBase(normaliseSettings(settings)), settings.model!));
+    for (const [k, id] of bigFolderIds(count).slice(0, 2).entries()) {
+      const file = await stat(path.join(dir, id));
+      await journal.append(doneRecord(id, 'red', { size: file.size + (k === 0 ? 1 : 0), mtimeMs: file.mtimeMs }));
+    }
+    await results.close();
+    // Opened from the page (no start folder read ahead): its results are asked for as soon as main
+    // answers, while main still reads the 250,000 files' sizes and mtimes behind the listing.
+    const own = await startHost({ dataDir: ownData, pickFolder: dir, settings });
+    const problems: string[] = [];
+    try {
+      const page = await openTrackedPage(browser, own.url, problems);
+      await ui(page).openFolderButton.first().click();
+      await expect.poll(() => ui(page).summary.textContent(), { timeout: 120_000 }).toMatch(/^\s*250,000 images\b/);
+      await ui(page).tiles.first().focus();
+      const details = ui(page).details;
+      await expect.poll(() => details.textContent(), { timeout: 60_000 }).toContain('The file changed after it was classified.');
+      await page.keyboard.press('ArrowRight');
+      await expect.poll(() => details.textContent()).toContain('img_000001.jpg');
+      expect(await details.textContent()).toContain('red');
+      expect(await details.textContent()).not.toContain('The file changed');
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await own.close();
+      await rm(ownData, { recursive: true, force: true });
+    }
   }, 300_000);
 });
