@@ -83,7 +83,12 @@ async function main(): Promise<void> {
         marks.cached = window.__cached ? 1 : 0;
         marks.hostScanMs = window.__hostMs;
         marks.batches = batches.join(' ');
-        const resources = performance.getEntriesByType('resource').filter((e) => !e.name.includes('/media/')).map((e) => ({ name: e.name.replace(location.origin, ''), start: e.startTime, end: e.responseEnd }));
+        const entries = performance.getEntriesByType('resource');
+        const media = entries.filter((e) => e.name.includes('/media/'));
+        // The first screen's thumbnails: when the first few were asked for, and when each came.
+        if (media.length > 0) marks.thumbsAsked = Math.round(media[0].startTime) + '–' + Math.round(media[Math.min(7, media.length - 1)].startTime);
+        if (media.length > 0) marks.thumbsCame = Math.round(Math.min(...media.slice(0, 8).map((e) => e.responseEnd))) + '–' + Math.round(Math.max(...media.slice(0, 8).map((e) => e.responseEnd)));
+        const resources = entries.filter((e) => !e.name.includes('/media/')).map((e) => ({ name: e.name.replace(location.origin, ''), start: e.startTime, end: e.responseEnd }));
         return { resources, marks };
       })()`)) as Timeline;
       const { profile } = await cdp.send('Profiler.stop');
