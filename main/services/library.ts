@@ -40,12 +40,6 @@ const backgroundTurnMs = 2;
 const sortWaitMs = 500;
 /** Problems announced one by one; a folder of thousands of broken links reports the rest in scanDone. */
 const problemEvents = 1000;
-/** How long a cached listing's re-check waits before it starts: its stat of every file (about a
- *  second of CPU at 250,000) ran beside the page taking in the listing and drawing its first
- *  screen, and on 2 cores held the listing's last batches back (docs/perf-250k.md, eleventh
- *  round). Results served meanwhile are judged against the cached sizes and mtimes; the page
- *  asks again for stale ones once the re-check has read every file (`identitiesRead`). */
-const recheckDelayMs = 2000;
 
 export interface FolderState {
   info: FolderInfo;
@@ -100,7 +94,7 @@ export async function resolveInside(root: string, id: string): Promise<string> {
   return real;
 }
 
-export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreground?: Foreground; recheckDelayMs?: number }): Library {
+export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreground?: Foreground }): Library {
   /** A background pass's turn: behind pending thumbnails when main serves any (without a
    *  foreground of its own, as in the CLI, nothing is ever pending). */
   const backgroundTurn = (opts.foreground ?? createForeground()).turn;
@@ -342,7 +336,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     }
     const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
     if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
-    if (!signal.aborted) void later(opts.recheckDelayMs ?? recheckDelayMs, signal).then(() => recheck(info, entries, signal, send));
+    if (!signal.aborted) void recheck(info, entries, signal, send);
     return done;
   }
 
@@ -411,20 +405,6 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Resolves after `ms`, or at once when `signal` aborts (the caller checks it). */
-function later(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Waits for `work`, but no longer than `ms`. */
 async function within(work: Promise<void>, ms: number): Promise<void> {
