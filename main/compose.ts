@@ -121,7 +121,7 @@ export async function createAppServices(opts: ComposeOptions): Promise<AppServic
     emit: (progress) => emit('modelDownload', progress),
   });
   closers.push(() => engine.close());
-  const results = createResultsStore({ dataDir, refs: engine.refs, entryOf: (folderId, id) => library.get(folderId)?.entries.identityOf(id) });
+  const results = createResultsStore({ dataDir, refs: engine.refs, entryOf: (folderId, id) => library.get(folderId)?.entries.identityOf(id), listed: (folderId) => library.get(folderId)?.listed });
   const classifier = engine.classifier;
   // Job events pass the endpoint monitor, which tells the renderer when the
   // endpoint stops (or starts again) answering.

@@ -47,6 +47,9 @@ export interface FolderState {
   entries: EntryTable;
   problems: ScanProblem[];
   done: Promise<ScanDone>;
+  /** Settles once a cached listing has gone out whole, at once for a folder being scanned: what
+   *  waits for it (the first results page) does not hold the listing's batches back. */
+  listed: Promise<void>;
   /** Sends what a scan started early held back (see prefetch). */
   release?: () => Promise<void>;
 }
@@ -147,7 +150,11 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       channel.sorting = null;
       return sorted;
     };
-    const state: FolderState = { info, entries, problems, done: runScan(info, entries, problems, abort.signal, send, held ? sortHeld : null) };
+    let markListed = () => undefined as void;
+    const listed = new Promise<void>((resolve) => (markListed = resolve));
+    const done = runScan(info, entries, problems, abort.signal, send, held ? sortHeld : null, markListed);
+    done.then(markListed, markListed);
+    const state: FolderState = { info, entries, problems, done, listed };
     state.release = async () => {
       if (channel.sorting) await within(channel.sorting, sortWaitMs);
       const events = channel.held ?? [];
@@ -208,11 +215,13 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     signal: AbortSignal,
     send: Emit,
     sortHeld: (() => Promise<readonly string[] | null>) | null,
+    markListed: () => void,
   ): Promise<ScanDone> {
     const { folderId, root, recursive } = info;
     const started = performance.now();
     const cached = opts.listings ? await opts.listings.load(info).catch(() => null) : null;
-    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started, send);
+    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started, send, markListed);
+    markListed();
     const folders: Array<[string, number, number]> = [];
     const onFolder = opts.listings ? (real: string, mtimeMs: number) => void folders.push([real, mtimeMs, Date.now()]) : undefined;
     let batch: ImageEntry[] = [];
@@ -325,7 +334,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
    *  first batch for the first screen, then large ones; then checks in the background that no
    *  file changed in place since it was stored. The listing's columns become main's entries as
    *  they are (no entry object, no id index until something looks an id up). */
-  async function serveCached(info: FolderInfo, cached: CachedListing, entries: EntryTable, signal: AbortSignal, started: number, send: Emit): Promise<ScanDone> {
+  async function serveCached(info: FolderInfo, cached: CachedListing, entries: EntryTable, signal: AbortSignal, started: number, send: Emit, markListed: () => void): Promise<ScanDone> {
     const { folderId } = info;
     entries.adopt(cached.ids, cached.sizes, cached.mtimes);
     // An empty folder's listing still ends, as a scan's does.
@@ -334,6 +343,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       send('scanBatch', batch);
       await turn();
     }
+    markListed();
     const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
     if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
     if (!signal.aborted) void recheck(info, entries, signal, send);

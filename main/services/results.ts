@@ -100,6 +100,8 @@ export interface ResultsStoreOptions {
   settings?: { get(): Settings };
   /** File identity of an image as last scanned, to flag stale results. */
   entryOf?: (folderId: string, id: string) => FileIdentity | undefined;
+  /** What a results page waits for before it is made (the folder's cached listing sent whole). */
+  listed?: (folderId: string) => Promise<void> | undefined;
   syncIntervalMs?: number;
 }
 
@@ -245,6 +247,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
       return { total: j.size, items };
     },
     async columns(folderId, offset, limit, selection) {
+      await opts.listed?.(folderId);
       const j = await current(folderId, selection);
       if (!j) return encodeResults(0, []);
       return packColumns(columnsOfRows(j, Math.max(0, offset), Math.min(j.size, offset + limit), classes, (id) => opts.entryOf?.(folderId, id)));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apiRef } from '../../../app/model-ref';
 import { normaliseSettings } from '../../../app/settings';
-import type { EventName } from '../../../app/contract';
+import type { EventName, Events } from '../../../app/contract';
 import { createLibrary } from '../../../main/services/library';
 import { createListingCache } from '../../../main/services/listing-cache';
 import { createResultsStore } from '../../../main/services/results';
@@ -11,11 +11,12 @@ import { decodeResults } from '../../support/decode-results';
 import { doneRecord } from '../../support/result-records';
 import { perTestFolders, writeFile } from '../../support/service-fixtures';
 
-// Stored results are judged stale by each file's size and mtime as main last read them. A large
-// folder's results reach the page before main has read them all (a scan reads them after the ids;
-// a cached listing's are re-checked in the background): main then says every file was read
-// (`identitiesRead`), and `staleIds` judges the results again, so a file changed since it was
-// classified is not shown as current.
+// Stored results of a folder main is still reading. They are judged stale by each file's size and
+// mtime as main last read them, and a large folder's results reach the page before main has read
+// them all (a scan reads them after the ids; a cached listing's are re-checked in the background):
+// main then says every file was read (`identitiesRead`), and `staleIds` judges the results again,
+// so a file changed since it was classified is not shown as current. And a results page waits for
+// a cached listing to go out whole, so opening the journal does not hold the listing back.
 
 const endpoint = 'http://127.0.0.1:9001';
 const model = 'colors/1';
@@ -28,25 +29,33 @@ function start(dataDir: string) {
   const events: EventName[] = [];
   let read: () => void = () => undefined;
   const identitiesRead = new Promise<void>((resolve) => (read = resolve));
+  let listedWhole = false;
   const library = createLibrary({
-    emit: (event) => {
+    emit: (event, payload) => {
       events.push(event);
       if (event === 'identitiesRead') read();
+      if (event === 'scanBatch' && (payload as Events['scanBatch']).complete) listedWhole = true;
     },
     listings: createListingCache({ dir: path.join(dataDir, 'cache', 'listings') }),
   });
-  const results = createResultsStore({ dataDir, settings: { get: () => settings }, entryOf: (folderId, id) => library.get(folderId)?.entries.identityOf(id) });
+  const results = createResultsStore({
+    dataDir,
+    settings: { get: () => settings },
+    entryOf: (folderId, id) => library.get(folderId)?.entries.identityOf(id),
+    listed: (folderId) => library.get(folderId)?.listed,
+  });
   keep(library);
   keep(results);
-  return { library, results, events, identitiesRead };
+  return { library, results, events, identitiesRead, listedWhole: () => listedWhole };
 }
 
-/** A folder of three images, untouched for a minute (so its listing is kept), and a data folder
- *  holding a result for each, made of the files as they are now. */
-async function classifiedFolder() {
+/** A folder of three images (and `more` others), untouched for a minute (so its listing is kept),
+ *  and a data folder holding a result for each of the three, made of the files as they are now. */
+async function classifiedFolder(more = 0) {
   const root = await folder();
   const dataDir = await folder();
   for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) await writeFile(path.join(root, name), name.repeat(4));
+  for (let i = 0; i < more; i++) await fs.writeFile(path.join(root, `more-${i}.jpg`), '');
   const aged = new Date(Date.now() - 60_000);
   await fs.utimes(root, aged, aged);
   const first = start(dataDir);
@@ -105,5 +114,31 @@ describe('results judged again once main has read every file', () => {
     keep(empty);
     expect(await none.staleIds('0123456789abcdef')).toEqual([]);
     expect(await empty.staleIds('0123456789abcdef')).toEqual([]);
+  });
+});
+
+describe('results of a re-opened folder', () => {
+  it('wait until its cached listing has gone out whole', async () => {
+    // 3,000 images: the cached listing goes out in two batches, a turn of main apart.
+    const { root, dataDir, folderId } = await classifiedFolder(2997);
+    const app = start(dataDir);
+    // The journal already open: its page could be made at once.
+    await app.results.journal(folderId, apiRef(endpoint, model));
+    await app.library.open(root, true);
+    const page = app.results.columns(folderId, 0, 10).then((columns) => ({ columns, listedWhole: app.listedWhole() }));
+    const { columns, listedWhole } = await page;
+    expect(listedWhole).toBe(true);
+    expect(decodeResults(columns).map((r) => r.id)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+    expect((await app.library.get(folderId)!.done).cached).toBe(true);
+  });
+
+  it('of a folder not open, or being scanned, are answered as ever', async () => {
+    const { root, dataDir, folderId } = await classifiedFolder();
+    await writeFile(path.join(root, 'd.jpg'));
+    const app = start(dataDir);
+    expect(decodeResults(await app.results.columns(folderId, 0, 10)).map((r) => r.id)).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+    await app.library.open(root, true);
+    expect(decodeResults(await app.results.columns(folderId, 0, 10))).toHaveLength(3);
+    expect((await app.library.get(folderId)!.done).cached).toBeUndefined();
   });
 });
