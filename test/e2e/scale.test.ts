@@ -91,7 +91,8 @@ describe('a folder of 250,000 images', () => {
       await page.close();
     } finally {
       await own.close();
-      await rm(ownData, { recursive: true, force: true });
+      // A thumbnail the page asked for may still be landing in the data folder's cache.
+      await rm(ownData, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     }
   }, 300_000);
 });
