@@ -16,7 +16,8 @@ import { isImageName, isProblem, scanFolder } from '../services/scan';
 export interface CliFolder {
   info: FolderInfo;
   entries: Map<string, ImageEntry>;
-  done: Promise<unknown>;
+  /** The folder read (the CLI reads it whole before it runs). */
+  settled: Promise<unknown>;
   /** Only these ids (single images or URLs named on the command line); all entries when unset. */
   ids?: string[];
   web: boolean;
@@ -40,7 +41,7 @@ export async function buildCliLibrary(inputs: string[], recursive: boolean): Pro
     let folder = byId.get(folderId);
     if (!folder) {
       const info: FolderInfo = { folderId, root, name: web ? 'web images' : path.basename(root) || root, recursive };
-      folder = { info, entries: new Map(), done: Promise.resolve(), ids: [], web };
+      folder = { info, entries: new Map(), settled: Promise.resolve(), ids: [], web };
       byId.set(folderId, folder);
     }
     return folder;

@@ -139,7 +139,7 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
     if (invalid) throw new AppFailure('invalid_input', invalid);
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
-    await folder.done;
+    await folder.settled;
     const settings = opts.settings.get();
     const platformUrl = settings.platformApiUrl.trim().replace(/\/+$/, '');
     const apiKey = await opts.getApiKey(platformUrl);

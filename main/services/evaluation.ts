@@ -163,7 +163,7 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
   async function inputFor(request: EvaluationRequest) {
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
-    await folder.done;
+    await folder.settled;
     const settings = opts.settings.get();
     const model = request.model ?? settings.model;
     if (!model) throw new AppFailure('invalid_input', 'Choose a model in the settings first.');

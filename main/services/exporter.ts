@@ -283,7 +283,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
   async function exportWith(request: Parameters<ExporterPort['export']>[0], options: ExportOptions) {
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
-    await folder.done;
+    await folder.settled;
     const settings = opts.settings.get();
     const ref = opts.results.ref();
     const journal = ref ? await opts.results.journal(request.folderId, ref) : null;

@@ -31,7 +31,7 @@ import type { Entries } from './entry-table';
 
 /** What the queue needs from the library (main/services/library.ts satisfies it; the CLI builds one). */
 export interface JobLibrary {
-  get(folderId: string): { info: FolderInfo; entries: Entries; done: Promise<unknown> } | undefined;
+  get(folderId: string): { info: FolderInfo; entries: Entries; settled: Promise<unknown> } | undefined;
   resolve(folderId: string, id: string): Promise<string>;
 }
 
@@ -145,7 +145,7 @@ export function createInference(opts: InferenceOptions): Inference {
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
     const apiKey = ref.engine === 'roboflow-api' ? await opts.getApiKey(ref.endpoint) : '';
-    await folder.done;
+    await folder.settled;
     const { journal, lock } = await openJournal(request.folderId, ref);
     // From the briefs kept in memory: reading 250,000 records back to decide would take seconds.
     const { items, skipped } = selectItems({ get: (id) => storedIdentity(journal, id) }, folder.entries, request);

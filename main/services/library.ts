@@ -47,6 +47,10 @@ export interface FolderState {
   entries: EntryTable;
   problems: ScanProblem[];
   done: Promise<ScanDone>;
+  /** The scan's end once every listed file's size and mtime has been read: `done` for a scan,
+   *  after the background re-check for a cached listing. What judges results stale by the entries
+   *  (a run's choice of images, an export, an evaluation, a send) waits for this. */
+  settled: Promise<ScanDone>;
   /** Settles once a cached listing has gone out whole, at once for a folder being scanned: what
    *  waits for it (the first results page) does not hold the listing's batches back. */
   listed: Promise<void>;
@@ -150,11 +154,15 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       channel.sorting = null;
       return sorted;
     };
-    let markListed = () => undefined as void;
-    const listed = new Promise<void>((resolve) => (markListed = resolve));
-    const done = runScan(info, entries, problems, abort.signal, send, held ? sortHeld : null, markListed);
-    done.then(markListed, markListed);
-    const state: FolderState = { info, entries, problems, done, listed };
+    const reading: Reading = { listed: moment(), checked: moment() };
+    const done = runScan(info, entries, problems, abort.signal, send, held ? sortHeld : null, reading);
+    done.then(reading.listed.give, reading.listed.give);
+    const settled = done.then(async (end) => {
+      if (end.cached) await reading.checked.promise;
+      return end;
+    });
+    settled.catch(() => undefined);
+    const state: FolderState = { info, entries, problems, done, settled, listed: reading.listed.promise };
     state.release = async () => {
       if (channel.sorting) await within(channel.sorting, sortWaitMs);
       const events = channel.held ?? [];
@@ -215,13 +223,13 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     signal: AbortSignal,
     send: Emit,
     sortHeld: (() => Promise<readonly string[] | null>) | null,
-    markListed: () => void,
+    reading: Reading,
   ): Promise<ScanDone> {
     const { folderId, root, recursive } = info;
     const started = performance.now();
     const cached = opts.listings ? await opts.listings.load(info).catch(() => null) : null;
-    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started, send, markListed);
-    markListed();
+    if (cached && !signal.aborted) return serveCached(info, cached, entries, signal, started, send, reading);
+    reading.listed.give();
     const folders: Array<[string, number, number]> = [];
     const onFolder = opts.listings ? (real: string, mtimeMs: number) => void folders.push([real, mtimeMs, Date.now()]) : undefined;
     let batch: ImageEntry[] = [];
@@ -334,7 +342,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
    *  first batch for the first screen, then large ones; then checks in the background that no
    *  file changed in place since it was stored. The listing's columns become main's entries as
    *  they are (no entry object, no id index until something looks an id up). */
-  async function serveCached(info: FolderInfo, cached: CachedListing, entries: EntryTable, signal: AbortSignal, started: number, send: Emit, markListed: () => void): Promise<ScanDone> {
+  async function serveCached(info: FolderInfo, cached: CachedListing, entries: EntryTable, signal: AbortSignal, started: number, send: Emit, reading: Reading): Promise<ScanDone> {
     const { folderId } = info;
     entries.adopt(cached.ids, cached.sizes, cached.mtimes);
     // An empty folder's listing still ends, as a scan's does.
@@ -343,10 +351,11 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       send('scanBatch', batch);
       await turn();
     }
-    markListed();
+    reading.listed.give();
     const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
     if (!signal.aborted || states.get(folderId)?.entries === entries) send('scanDone', done);
-    if (!signal.aborted) void recheck(info, entries, signal, send);
+    if (!signal.aborted) void recheck(info, entries, signal, send).finally(reading.checked.give);
+    else reading.checked.give();
     return done;
   }
 
@@ -415,6 +424,24 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A moment in a folder's reading that others wait for: `give` settles `promise` (once). */
+interface Moment {
+  promise: Promise<void>;
+  give: () => void;
+}
+
+/** What a folder's reading tells as it goes: its cached listing sent whole, its re-check done. */
+interface Reading {
+  listed: Moment;
+  checked: Moment;
+}
+
+function moment(): Moment {
+  let give = () => undefined as void;
+  const promise = new Promise<void>((resolve) => (give = resolve));
+  return { promise, give };
+}
 
 /** Waits for `work`, but no longer than `ms`. */
 async function within(work: Promise<void>, ms: number): Promise<void> {

@@ -7,6 +7,7 @@ import type { EventName, Events } from '../../../app/contract';
 import { createLibrary } from '../../../main/services/library';
 import { createListingCache } from '../../../main/services/listing-cache';
 import { createResultsStore } from '../../../main/services/results';
+import { createExporter } from '../../../main/services/exporter';
 import { decodeResults } from '../../support/decode-results';
 import { doneRecord } from '../../support/result-records';
 import { perTestFolders, writeFile } from '../../support/service-fixtures';
@@ -15,7 +16,8 @@ import { perTestFolders, writeFile } from '../../support/service-fixtures';
 // mtime as main last read them, and a large folder's results reach the page before main has read
 // them all (a scan reads them after the ids; a cached listing's are re-checked in the background):
 // main then says every file was read (`identitiesRead`), and `staleIds` judges the results again,
-// so a file changed since it was classified is not shown as current. And a results page waits for
+// so a file changed since it was classified is not shown as current; what main judges by them
+// itself (an export, a run's choice) waits for every file to be read. And a results page waits for
 // a cached listing to go out whole, so opening the journal does not hold the listing back.
 
 const endpoint = 'http://127.0.0.1:9001';
@@ -55,7 +57,8 @@ async function classifiedFolder(more = 0) {
   const root = await folder();
   const dataDir = await folder();
   for (const name of ['a.jpg', 'b.jpg', 'c.jpg']) await writeFile(path.join(root, name), name.repeat(4));
-  for (let i = 0; i < more; i++) await fs.writeFile(path.join(root, `more-${i}.jpg`), '');
+  // Named to come first in the listing (and in the re-check), before the classified three.
+  for (let i = 0; i < more; i++) await fs.writeFile(path.join(root, `0-more-${i}.jpg`), '');
   const aged = new Date(Date.now() - 60_000);
   await fs.utimes(root, aged, aged);
   const first = start(dataDir);
@@ -140,5 +143,21 @@ describe('results of a re-opened folder', () => {
     await app.library.open(root, true);
     expect(decodeResults(await app.results.columns(folderId, 0, 10))).toHaveLength(3);
     expect((await app.library.get(folderId)!.done).cached).toBeUndefined();
+  });
+
+  it('an export started at once waits for the re-check: a file rewritten in place is exported as stale', async () => {
+    const { root, dataDir, folderId, aged } = await classifiedFolder(2997);
+    await fs.writeFile(path.join(root, 'c.jpg'), 'a longer picture than before');
+    await fs.utimes(root, aged, aged);
+    const app = start(dataDir);
+    // The journal already open: the export could read the entries as soon as the listing is out.
+    await app.results.journal(folderId, apiRef(endpoint, model));
+    await app.library.open(root, true);
+    const exporter = createExporter({ results: app.results, library: app.library, settings: { get: () => settings } });
+    const out = path.join(await folder(), 'results.json');
+    await exporter.export({ folderId, format: 'json', path: out });
+    expect((await app.library.get(folderId)!.done).cached).toBe(true);
+    const doc = JSON.parse(await fs.readFile(out, 'utf8')) as { images: Array<{ path: string; stale: boolean }> };
+    expect(doc.images.filter((image) => image.stale).map((image) => image.path)).toEqual(['c.jpg']);
   });
 });
