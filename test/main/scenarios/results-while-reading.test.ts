@@ -8,6 +8,9 @@ import { createLibrary } from '../../../main/services/library';
 import { createListingCache } from '../../../main/services/listing-cache';
 import { createResultsStore } from '../../../main/services/results';
 import { createExporter } from '../../../main/services/exporter';
+import { createInference } from '../../../main/services/inference';
+import { createRoboflowClient } from '../../../main/services/roboflow';
+import { singleEngine } from '../../../main/services/engine-classifier';
 import { decodeResults } from '../../support/decode-results';
 import { doneRecord } from '../../support/result-records';
 import { perTestFolders, writeFile } from '../../support/service-fixtures';
@@ -159,5 +162,26 @@ describe('results of a re-opened folder', () => {
     expect((await app.library.get(folderId)!.done).cached).toBe(true);
     const doc = JSON.parse(await fs.readFile(out, 'utf8')) as { images: Array<{ path: string; stale: boolean }> };
     expect(doc.images.filter((image) => image.stale).map((image) => image.path)).toEqual(['c.jpg']);
+  });
+
+  it('a run started at once waits for the re-check: a file rewritten in place is sent again, not skipped', async () => {
+    const { root, dataDir, folderId, aged } = await classifiedFolder(2997);
+    await fs.writeFile(path.join(root, 'c.jpg'), 'a longer picture than before');
+    await fs.utimes(root, aged, aged);
+    const app = start(dataDir);
+    await app.results.journal(folderId, apiRef(endpoint, model));
+    const inference = createInference({
+      classifier: singleEngine({ api: createRoboflowClient({ fetch: () => Promise.reject(new Error('offline')), timeoutMs: 1000, authMode: settings.authMode, maxUploadSize: settings.maxUploadSize, requestLimit: Infinity }) }),
+      results: app.results,
+      library: app.library,
+      settings: { get: () => settings },
+      getApiKey: async () => 'test-key-123',
+      emit: () => undefined,
+    });
+    keep(inference);
+    await app.library.open(root, true);
+    const started = await inference.start({ folderId, ids: ['a.jpg', 'b.jpg', 'c.jpg'] });
+    expect({ total: started.total, skipped: started.skipped }).toEqual({ total: 1, skipped: 2 });
+    await inference.cancel(started.jobId);
   });
 });
