@@ -123,13 +123,24 @@ describe('results judged again once main has read every file', () => {
   });
 });
 
+/** A classified folder of 3,000 images (its cached listing goes out in two batches, a turn of main
+ *  apart; the classified three come last), c.jpg rewritten in place when `rewrite` is set, and the
+ *  app started again with the results journal already open (so results, an export or a run could be
+ *  made as soon as the listing is out). The folder is not opened yet. */
+async function beforeReopening(rewrite: boolean) {
+  const { root, dataDir, folderId, aged } = await classifiedFolder(2997);
+  if (rewrite) {
+    await fs.writeFile(path.join(root, 'c.jpg'), 'a longer picture than before');
+    await fs.utimes(root, aged, aged);
+  }
+  const app = start(dataDir);
+  await app.results.journal(folderId, apiRef(endpoint, model));
+  return { root, folderId, app };
+}
+
 describe('results of a re-opened folder', () => {
   it('wait until its cached listing has gone out whole', async () => {
-    // 3,000 images: the cached listing goes out in two batches, a turn of main apart.
-    const { root, dataDir, folderId } = await classifiedFolder(2997);
-    const app = start(dataDir);
-    // The journal already open: its page could be made at once.
-    await app.results.journal(folderId, apiRef(endpoint, model));
+    const { root, folderId, app } = await beforeReopening(false);
     await app.library.open(root, true);
     const page = app.results.columns(folderId, 0, 10).then((columns) => ({ columns, listedWhole: app.listedWhole() }));
     const { columns, listedWhole } = await page;
@@ -149,12 +160,7 @@ describe('results of a re-opened folder', () => {
   });
 
   it('an export started at once waits for the re-check: a file rewritten in place is exported as stale', async () => {
-    const { root, dataDir, folderId, aged } = await classifiedFolder(2997);
-    await fs.writeFile(path.join(root, 'c.jpg'), 'a longer picture than before');
-    await fs.utimes(root, aged, aged);
-    const app = start(dataDir);
-    // The journal already open: the export could read the entries as soon as the listing is out.
-    await app.results.journal(folderId, apiRef(endpoint, model));
+    const { root, folderId, app } = await beforeReopening(true);
     await app.library.open(root, true);
     const exporter = createExporter({ results: app.results, library: app.library, settings: { get: () => settings } });
     const out = path.join(await folder(), 'results.json');
@@ -165,11 +171,7 @@ describe('results of a re-opened folder', () => {
   });
 
   it('a run started at once waits for the re-check: a file rewritten in place is sent again, not skipped', async () => {
-    const { root, dataDir, folderId, aged } = await classifiedFolder(2997);
-    await fs.writeFile(path.join(root, 'c.jpg'), 'a longer picture than before');
-    await fs.utimes(root, aged, aged);
-    const app = start(dataDir);
-    await app.results.journal(folderId, apiRef(endpoint, model));
+    const { root, folderId, app } = await beforeReopening(true);
     const inference = createInference({
       classifier: singleEngine({ api: createRoboflowClient({ fetch: () => Promise.reject(new Error('offline')), timeoutMs: 1000, authMode: settings.authMode, maxUploadSize: settings.maxUploadSize, requestLimit: Infinity }) }),
       results: app.results,
