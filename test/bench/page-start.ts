@@ -24,10 +24,15 @@ interface Timeline {
 }
 
 /** Runs before the page's scripts (which ask for the folder at once): notes when each scan batch
- *  and the scan's end arrived, as soon as window.api exists. */
+ *  and the scan's end arrived, as soon as window.api exists, and the page's long tasks (a batch
+ *  that waits while the page's thread is busy shows behind one). */
 const watchScan = `(() => {
   let api;
   window.__benchBatches = [];
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const task of list.getEntries()) window.__longTasks.push(Math.round(task.startTime) + '+' + Math.round(task.duration));
+  }).observe({ type: 'longtask', buffered: true });
   Object.defineProperty(window, 'api', {
     configurable: true,
     get: () => api,
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
         marks.cached = window.__cached ? 1 : 0;
         marks.hostScanMs = window.__hostMs;
         marks.batches = batches.join(' ');
+        marks.longTasks = window.__longTasks.join(' ');
         const entries = performance.getEntriesByType('resource');
         const media = entries.filter((e) => e.name.includes('/media/'));
         // The first screen's thumbnails: when the first few were asked for, and when each came.
