@@ -199,17 +199,20 @@ export class CompareStore {
       return;
     }
     this.#loading = true;
-    const query = { folderId, model, engine };
-    this.staleMarks.loadStarted(query);
     const stale = () => token !== this.loadToken;
-    const failure = await readResultPages(this.api, query, stale, (page) => {
-      this.table.addPage(page);
-      this.#version += 1;
-    });
+    const failure = await readResultPages(
+      this.api,
+      { folderId, model, engine },
+      stale,
+      (page) => {
+        this.table.addPage(page);
+        this.#version += 1;
+      },
+      this.staleMarks,
+    );
     if (stale()) return;
     if (failure) this.#error = failure;
     this.#loading = false;
-    this.staleMarks.loadEnded();
   }
 
   /** Main has read every file of `folderId` (see StaleMarks). */

@@ -23,6 +23,7 @@ export interface ResultQuery {
 
 /** Reads a folder's stored results (of `model`, or of the current one) page by page into `onPage`;
  *  stops quietly once `stale()` says a newer load began. Answers the failure instead of throwing.
+ *  `marks` (the store's) hears when the load starts and, unless it went stale, when it ends.
  *  Pages come as columns; the first is small so the first results show at once. Later pages are
  *  asked for `pagesAhead` at a time, so main goes from one to the next without waiting for the
  *  page: one after the other, the six pages of 250,000 results spent a third of their time waiting
@@ -32,7 +33,17 @@ export async function readResultPages(
   query: ResultQuery,
   stale: () => boolean,
   onPage: (page: ResultColumns) => void,
+  marks?: StaleMarks,
 ): Promise<AppError | null> {
+  marks?.loadStarted(query);
+  try {
+    return await readPages(api, query, stale, onPage);
+  } finally {
+    if (!stale()) marks?.loadEnded();
+  }
+}
+
+async function readPages(api: Api, query: ResultQuery, stale: () => boolean, onPage: (page: ResultColumns) => void): Promise<AppError | null> {
   const ask = (offset: number, limit: number) => {
     const answer = api.resultsColumns({ ...query, offset, limit });
     // Awaited below, unless the load went stale or ended first: then its failure is of no interest.

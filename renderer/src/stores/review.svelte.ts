@@ -164,27 +164,32 @@ export class ReviewStore {
     const token = ++this.loadToken;
     this.#loading = true;
     this.#error = null;
-    this.staleMarks.loadStarted({ folderId });
     const stale = () => token !== this.loadToken;
-    // Every version bump re-lines and re-indexes every result, so at 250,000 results the pages are
-    // shown together at most every `showEveryMs` (the first at once), not one rebuild per page.
+    // Every version bump takes a snapshot and prepares the views over every result again, so at
+    // 250,000 results the pages are shown together at most every `showEveryMs` (the first at
+    // once), not one rebuild per page.
     const showEveryMs = 1000;
     let shownAt = -Infinity;
     let unshown = false;
-    const failure = await readResultPages(this.api, { folderId }, stale, (page) => {
-      this.table.addPage(page);
-      unshown = true;
-      if (performance.now() - shownAt >= showEveryMs) {
-        this.#version += 1;
-        shownAt = performance.now();
-        unshown = false;
-      }
-    });
+    const failure = await readResultPages(
+      this.api,
+      { folderId },
+      stale,
+      (page) => {
+        this.table.addPage(page);
+        unshown = true;
+        if (performance.now() - shownAt >= showEveryMs) {
+          this.#version += 1;
+          shownAt = performance.now();
+          unshown = false;
+        }
+      },
+      this.staleMarks,
+    );
     if (stale()) return;
     if (unshown) this.#version += 1;
     if (failure) this.#error = failure;
     this.#loading = false;
-    this.staleMarks.loadEnded();
   }
 
   /** Main has read every file of `folderId` (see StaleMarks). */
