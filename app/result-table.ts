@@ -283,11 +283,11 @@ export class ResultTable {
    *  becomes a new row, the same result flagged stale. Ids without a result, or already stale, are
    *  left as they are. Answers how many were marked. */
   markStale(ids: Iterable<string>): number {
+    const rows = this.#rows;
     let marked = 0;
     for (const id of ids) {
       const row = this.#rowOf(id);
-      if (row < 0 || this.#rows.isStale(row)) continue;
-      const rows = this.#rows;
+      if (row < 0 || rows.isStale(row)) continue;
       this.#place(id, rows.addCopy(rows, row, rows.flags[row] | staleBit));
       marked++;
     }

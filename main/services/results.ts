@@ -187,7 +187,7 @@ function summaryOfRow(j: ResultsJournal, row: number, classes: ClassTable, entry
   const id = keys[row];
   const scores: Array<[string, number]> = [];
   for (let k = 0; k < briefs.scoreCount(row); k++) scores.push([classes.names[briefs.scoreClass(row, k)], briefs.scoreConf(row, k)]);
-  const summary: ResultSummary = { id, status: briefs.status(row), stale: isStale({ id, size: briefs.size(row), mtimeMs: briefs.mtimeMs(row) }, entry), multiLabel: briefs.multiLabel(row), scores };
+  const summary: ResultSummary = { id, status: briefs.status(row), stale: changedSince(id, briefs.size(row), briefs.mtimeMs(row), entry), multiLabel: briefs.multiLabel(row), scores };
   const error = briefs.error(row);
   if (error) summary.error = error;
   return summary;
