@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildNameIndex, buildPreparedView, buildView, defaultFilter, extendNameIndex, labelsAt, naturalKey, prepareView, sortedNameIndex, type SortKey, type ViewFilter } from '../../app/view-filter';
+import { buildNameIndex, buildPreparedView, buildView, defaultFilter, extendNameIndex, labelsAt, lowerNames, naturalKey, prepareView, sortedNameIndex, type SortKey, type ViewFilter } from '../../app/view-filter';
 import { confidenceHistogram, histogramOfView } from '../../app/confidence-histogram';
 import type { Threshold } from '../../app/roboflow';
 import type { ImageEntry, ResultSummary } from '../../app/types';
@@ -299,7 +299,9 @@ describe('extendNameIndex', () => {
       fromEntries = extendNameIndex(fromEntries, ids.slice(0, end).map(entry));
       expect(fromIds).toEqual(fromEntries);
     }
-    expect(sortedNameIndex(buildNameIndex([]), ['a.jpg', 'B.jpg'])).toEqual(sortedNameIndex(buildNameIndex([]), ['a.jpg', 'B.jpg'].map(entry)));
+    const sortedIds = sortedNameIndex(buildNameIndex([]), ['a.jpg', 'B.jpg']);
+    const sortedEntries = sortedNameIndex(buildNameIndex([]), ['a.jpg', 'B.jpg'].map(entry));
+    expect([Array.from(sortedIds.order), lowerNames(sortedIds)]).toEqual([Array.from(sortedEntries.order), lowerNames(sortedEntries)]);
   });
 });
 
@@ -310,12 +312,40 @@ describe('sortedNameIndex', () => {
     index = sortedNameIndex(index, inOrder);
     expect(Array.from(index.order)).toEqual(Array.from(buildNameIndex(inOrder).order));
     expect(Array.from(index.rank)).toEqual(Array.from(buildNameIndex(inOrder).rank));
-    expect(index.lower).toEqual(inOrder.map((e) => e.id.toLowerCase()));
+    expect(lowerNames(index)).toEqual(inOrder.map((e) => e.id.toLowerCase()));
     // A later batch out of order (the folder was scanned after all): merged in by key as usual.
     const all = [...inOrder, ...['img10.jpg', 'Z/9.png', 'c.jpg', 'img1.JPG'].map(entry)];
     index = extendNameIndex(index, all);
     expect(Array.from(index.order)).toEqual(Array.from(buildNameIndex(all).order));
     expect(Array.from(index.order, (i) => all[i].id)).toEqual(['a.jpg', 'b/x.jpg', 'c.jpg', 'e.jpg', 'é.jpg', 'IMG1.jpg', 'img1.JPG', 'img2.jpg', 'img10.jpg', 'Z/9.png']);
+  });
+});
+
+describe('search over a listing that came in name order', () => {
+  // A cached listing is indexed without lower-casing its paths; a search must still find them,
+  // case ignored, whether the index was searched, warmed in part, or extended first.
+  const inOrder = ['A/Cat-01.jpg', 'a/dog.jpg', 'B/CAT-2.JPG', 'b/cow.jpg', 'c/cat10.png'];
+  const none = inOrder.map(() => undefined);
+  const found = (index: ReturnType<typeof sortedNameIndex>, text: string, list = inOrder) =>
+    Array.from(buildView(index, list.map(() => undefined), filter({ search: text }), 'name', 0.5).order, (i) => list[i]);
+
+  it('finds paths by any case of the text', () => {
+    const index = sortedNameIndex(sortedNameIndex(buildNameIndex([]), inOrder.slice(0, 2)), inOrder);
+    expect(found(index, 'CAT')).toEqual(['A/Cat-01.jpg', 'B/CAT-2.JPG', 'c/cat10.png']);
+    expect(found(index, 'b/c')).toEqual(['B/CAT-2.JPG', 'b/cow.jpg']);
+    expect(buildView(index, none, filter({ search: 'horse' }), 'name', 0.5).counts.shown).toBe(0);
+  });
+
+  it('finds them when part of the paths were lower-cased before (an idle warm-up cut short)', () => {
+    const index = sortedNameIndex(buildNameIndex([]), inOrder);
+    expect(lowerNames(index, 2)).toEqual(['a/cat-01.jpg', 'a/dog.jpg']);
+    expect(found(index, '.jpg')).toEqual(['A/Cat-01.jpg', 'a/dog.jpg', 'B/CAT-2.JPG', 'b/cow.jpg']);
+  });
+
+  it('finds the ones listed since when the listing grew out of order', () => {
+    const grown = [...inOrder, 'a/Cat-3.jpg'];
+    const index = extendNameIndex(sortedNameIndex(buildNameIndex([]), inOrder), grown);
+    expect(found(index, 'cat-', grown)).toEqual(['A/Cat-01.jpg', 'a/Cat-3.jpg', 'B/CAT-2.JPG']);
   });
 });
 

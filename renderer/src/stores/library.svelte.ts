@@ -2,12 +2,14 @@ import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
 import type { FolderInfo, ListedImage, ScanBatch, ScanDone, ScanProblem } from '../../../app/types';
 import { ListedImages } from './listed-images';
-import { buildNameIndex, extendNameIndex, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
+import { buildNameIndex, extendNameIndex, lowerNames, sortedNameIndex, type NameIndex } from '../../../app/view-filter';
 import { toAppError } from '../api';
 import type { HeldScanEvent, StartFolder } from '../start-folder';
 
 /** How long a cached listing's batches may wait for the rest of it before being indexed. */
 const sortedFlushMs = 1000;
+/** Paths lower-cased per idle slice once a listing that came in order is indexed (for search). */
+const lowerSlice = 10_000;
 
 // The open folder and its listing. Entries live in one array of ids (listed-images.ts: no proxy and no
 // object per image); `version` is the reactive signal that the listing or its name index changed.
@@ -59,6 +61,8 @@ export class LibraryStore {
   private lastIndexMs = 0;
   /** True while every batch of the folder came in natural name order (a cached listing). */
   private inOrder = true;
+  /** The index whose paths are being lower-cased when idle. */
+  private warming: NameIndex | null = null;
 
   constructor(private readonly api: Api) {}
 
@@ -247,12 +251,28 @@ export class LibraryStore {
     // The scan's end after its last batch was indexed: nothing changed, and a new index would
     // re-run every view of the folder (a quarter second at 250,000).
     const ids = this.#entries.ids;
-    if (ids.length === this.#names.order.length && ids.length > 0) return;
-    const started = performance.now();
-    // Entries only grow between resets, so the index merges in what arrived since the last one.
-    this.#names = this.inOrder ? sortedNameIndex(this.#names, ids) : extendNameIndex(this.#names, ids);
-    this.lastIndexMs = performance.now() - started;
-    this.lastFlush = performance.now();
-    this.#version += 1;
+    if (ids.length !== this.#names.order.length || ids.length === 0) {
+      const started = performance.now();
+      // Entries only grow between resets, so the index merges in what arrived since the last one.
+      this.#names = this.inOrder ? sortedNameIndex(this.#names, ids) : extendNameIndex(this.#names, ids);
+      this.lastIndexMs = performance.now() - started;
+      this.lastFlush = performance.now();
+      this.#version += 1;
+    }
+    if (this.inOrder && !this.#scanning) this.warmLowerNames(this.#names);
+  }
+
+  /** A listing that came in order is indexed without its paths lower-cased (sortedNameIndex): they
+   *  are done here in slices when the page is idle, so the first search does not pay for them. */
+  private warmLowerNames(names: NameIndex): void {
+    if (this.warming === names) return;
+    this.warming = names;
+    const idle = (step: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(step, { timeout: 2000 }) : setTimeout(step, 0));
+    const step = () => {
+      // A newer index (or folder) warms its own.
+      if (this.#names !== names) return;
+      if (lowerNames(names, names.lower.length + lowerSlice).length < names.order.length) idle(step);
+    };
+    idle(step);
   }
 }
