@@ -10,6 +10,11 @@ export function benchArg(name: string): string | undefined {
   return at > 0 ? process.argv[at + 1] : undefined;
 }
 
+/** True when `--name` is on the command line (a switch without a value). */
+export function benchFlag(name: string): boolean {
+  return process.argv.includes(name);
+}
+
 /** Runs a benchmark's main; a failure is printed and makes the exit code 1. */
 export function runBench(main: () => Promise<void>): void {
   main().catch((error: unknown) => {

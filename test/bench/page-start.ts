@@ -5,7 +5,8 @@ import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
 import { topSelfTimes } from './_profile';
-import { benchArg, endBench, runBench } from './_bench-run';
+import { benchArg, benchFlag, endBench, runBench } from './_bench-run';
+import { startCpuShare } from './_cpu-share';
 
 // Page start, opened up: from navigation to the first thumbnails and the full count, when each
 // resource and each request to main started and ended, what the page's main thread did before it
@@ -13,9 +14,13 @@ import { benchArg, endBench, runBench } from './_bench-run';
 // open and a re-open of the same folder (listing cached).
 // Run: npm run bench -- page-start [--images 250000] [--out DIR] (builds the renderer first)
 // --out writes each start's .cpuprofile (chrome://inspect, speedscope) beside the summary.
+// --cpu adds, per start, the CPU each process had from navigation to the count, thumbnails and
+// scan's end (this process = main's services; Chromium's by type; the busiest threads) and the
+// machine's busy share, and takes no CPU profile.
 
 const images = Number(benchArg('--images') ?? 250_000);
 const outDir = benchArg('--out');
+const cpu = benchFlag('--cpu');
 const countText = `${images.toLocaleString('en-US')} images`;
 
 interface Timeline {
@@ -55,13 +60,16 @@ async function main(): Promise<void> {
   try {
     for (const run of ['cold', 'reopen'] as const) {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      const cdp = await page.context().newCDPSession(page);
-      await cdp.send('Profiler.enable');
-      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-      await cdp.send('Profiler.start');
+      // Not with --cpu: the profiler's own work (its sampling thread, a fifth of a second per
+      // start) would be counted as the page's.
+      const cdp = cpu ? null : await page.context().newCDPSession(page);
+      await cdp?.send('Profiler.enable');
+      await cdp?.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp?.send('Profiler.start');
       // Profile start in page time: the profile's own clock is monotonic microseconds, the page's
       // performance.now() starts at navigation; both are read after load to align them.
       await page.addInitScript(watchScan);
+      const share = cpu ? startCpuShare() : null;
       await page.goto(host.url, { waitUntil: 'commit' });
       const timeline = (await page.evaluate(`(async () => {
         const marks = {};
@@ -101,12 +109,14 @@ async function main(): Promise<void> {
         const resources = entries.filter((e) => !e.name.includes('/media/')).map((e) => ({ name: e.name.replace(location.origin, ''), start: e.startTime, end: e.responseEnd }));
         return { resources, marks };
       })()`)) as Timeline;
-      const { profile } = await cdp.send('Profiler.stop');
-      await cdp.detach();
+      if (share) emit({ run, cpu: share.stop() });
+      else if (cpu) emit({ run, cpu: 'not available (no /proc)' });
       emit({ run, marks: Object.fromEntries(Object.entries(timeline.marks).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])) });
       for (const r of timeline.resources) emit({ run, resource: r.name.slice(0, 80), startMs: Math.round(r.start), endMs: Math.round(r.end) });
-      emit({ run, top: topSelfTimes(profile, 20) });
-      if (outDir) {
+      const profile = cdp ? (await cdp.send('Profiler.stop')).profile : null;
+      await cdp?.detach();
+      if (profile) emit({ run, top: topSelfTimes(profile, 20) });
+      if (outDir && profile) {
         await mkdir(outDir, { recursive: true });
         await writeFile(path.join(outDir, `page-start-${run}-${images}.cpuprofile`), JSON.stringify(profile));
       }
