@@ -1,13 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-// Who had the CPU during a stretch of a benchmark (Linux, from /proc): this process (the browser
-// host's main-process services and playwright) and each Chromium process it started (browser,
-// renderer, GPU, network service), in CPU ms, with the whole machine's busy share beside them. On a
+// Who had the CPU during a stretch of a benchmark (Linux, from /proc): this process (playwright,
+// and the browser host's main-process services when they run in it), a host process it started,
+// and each Chromium process it started (browser, renderer, GPU, network service), in CPU ms, with the whole machine's busy share beside them. On a
 // 2-core machine a page that waits while its own thread is idle is waiting for a core.
 
 export interface CpuShare {
   wallMs: number;
-  /** CPU ms per process kind: 'bench' (this process) or Chromium's `--type` / utility service. */
+  /** CPU ms per process kind: 'bench' (this process), 'host' (_host-process.ts), or Chromium's
+   *  `--type` / utility service. */
   cpuMs: Record<string, number>;
   /** The busiest threads, as `kind/thread name`, in CPU ms. */
   threadsMs: Record<string, number>;
@@ -114,6 +115,7 @@ function kindOf(pid: number): string {
   } catch {
     return 'other';
   }
+  if (cmd.includes('_host-process')) return 'host';
   if (!cmd.includes('chrom')) return 'other';
   const service = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1];
   if (service) return service.split('.').pop() ?? 'utility';

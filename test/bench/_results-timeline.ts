@@ -4,7 +4,8 @@
 // wait for the first's listing to be saved (its stat pass outlasts the results), so they are
 // re-opens with the listing cached, as the renderer benchmark's second launch is.
 // Not run by `npm run bench` (it is for profiling); run it on a built renderer:
-//   npx tsx test/bench/_results-timeline.ts [--images 250000] [--runs 2]
+//   npx tsx test/bench/_results-timeline.ts [--images 250000] [--runs 2] [--cpu]
+// --cpu: per run, the CPU each process had from navigation to every result shown (_cpu-share.ts).
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,13 +15,15 @@ import { allResultsShown, seedResults, seededSettings } from './_renderer-result
 import { startHostProcess } from './_host-process';
 import { startHost } from '../host/host';
 import { startProfiles } from './_profile';
-import { benchArg, endBench, runBench } from './_bench-run';
+import { benchArg, benchFlag, endBench, runBench } from './_bench-run';
+import { startCpuShare } from './_cpu-share';
 
 const images = Number(benchArg('--images') ?? 250000);
 const runs = Number(benchArg('--runs') ?? 2);
 /** CPU profiles of the page and the host (then in this process) into this folder. */
 const profileDir = benchArg('--profile');
 const countText = images.toLocaleString('en-US');
+const cpu = benchFlag('--cpu');
 
 runBench(async () => {
   const folder = await ensureBigFolder(images);
@@ -42,6 +45,7 @@ runBench(async () => {
           value.on('scanDone', (d) => (window.__cached = d.cached === true));
         } });
       })()`);
+      const share = cpu ? startCpuShare() : null;
       await page.goto(host.url, { waitUntil: 'domcontentloaded' });
       const out = await page.evaluate(`(async () => {
         let countAt = -1;
@@ -58,9 +62,11 @@ runBench(async () => {
         }));
         return { dcl: Math.round(nav.domContentLoadedEventEnd), countAt: Math.round(countAt), badgeAt: Math.round(badgeAt), shown: Math.round(shown), res, batches: window.__batches.join(' '), cached: window.__cached };
       })()`);
+      const used = share?.stop();
       await profiles?.stop();
       const o = out as { dcl: number; countAt: number; badgeAt: number; shown: number; batches: string; cached?: boolean; res: Array<{ what: string; start: number; firstByte: number; end: number; kb: number }> };
       console.log(`run ${run}: DCL ${o.dcl} ms, count ${o.countAt} ms, first badge ${o.badgeAt} ms, all results shown ${o.shown} ms`);
+      if (used) console.log(`  cpu ${JSON.stringify(used)}`);
       console.log(`  listing ${o.cached === undefined ? 'not ended yet' : o.cached ? 'cached' : 'scanned'}, batches (ms:ids) ${o.batches}`);
       for (const r of o.res) if (r.what.startsWith('results') || r.what.startsWith('open')) console.log(`  ${r.what.padEnd(18)} start ${String(r.start).padStart(5)}  first byte ${String(r.firstByte).padStart(5)}  end ${String(r.end).padStart(5)}  ${r.kb} KB`);
       await page.close();
