@@ -269,9 +269,9 @@ export class LibraryStore {
     this.warming = names;
     const idle = (step: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(step, { timeout: 2000 }) : setTimeout(step, 0));
     const step = () => {
-      // A newer index (or folder) warms its own.
-      if (this.#names !== names) return;
-      if (lowerNames(names, names.lower.length + lowerSlice).length < names.order.length) idle(step);
+      // A newer index (or folder) warms its own; a finished one is not held on to.
+      if (this.#names === names && lowerNames(names, names.lower.length + lowerSlice).length < names.order.length) idle(step);
+      else if (this.warming === names) this.warming = null;
     };
     idle(step);
   }
