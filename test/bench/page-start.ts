@@ -15,8 +15,8 @@ import { startCpuShare } from './_cpu-share';
 // Run: npm run bench -- page-start [--images 250000] [--out DIR] (builds the renderer first)
 // --out writes each start's .cpuprofile (chrome://inspect, speedscope) beside the summary.
 // --cpu adds, per start, the CPU each process had from navigation to the count, thumbnails and
-// scan's end (this process = main's services; Chromium's by type; the busiest threads) and the
-// machine's busy share, and takes no CPU profile.
+// scan's end (this process: main's services and playwright; Chromium's by type; the busiest
+// threads) and the machine's busy share, and takes no CPU profile.
 
 const images = Number(benchArg('--images') ?? 250_000);
 const outDir = benchArg('--out');
