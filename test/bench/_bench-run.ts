@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 
 // What every benchmark script does at its edges: read its options, run its main with a failure printed and the exit
@@ -28,4 +29,14 @@ export async function endBench(parts: { browser?: Browser; host: { close(): Prom
   await parts.browser?.close();
   await parts.host.close();
   await rm(parts.dataDir, { recursive: true, force: true, maxRetries: 5 });
+}
+
+/** Waits (up to a minute) until the host under `dataDir` has saved a folder listing, so the next
+ *  start re-opens it cached: a listing is saved after the scan's end, outlasting a page's start. */
+export async function waitForSavedListing(dataDir: string): Promise<void> {
+  const listings = path.join(dataDir, 'cache', 'listings');
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    if ((await readdir(listings).catch(() => [])).some((name) => name.endsWith('.listing'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

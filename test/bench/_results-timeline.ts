@@ -6,7 +6,7 @@
 // Not run by `npm run bench` (it is for profiling); run it on a built renderer:
 //   npx tsx test/bench/_results-timeline.ts [--images 250000] [--runs 2] [--cpu]
 // --cpu: per run, the CPU each process had from navigation to every result shown (_cpu-share.ts).
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from '../support/chromium';
@@ -15,7 +15,7 @@ import { allResultsShown, seedResults, seededSettings } from './_renderer-result
 import { startHostProcess } from './_host-process';
 import { startHost } from '../host/host';
 import { startProfiles } from './_profile';
-import { benchArg, benchFlag, endBench, runBench } from './_bench-run';
+import { benchArg, benchFlag, endBench, runBench, waitForSavedListing } from './_bench-run';
 import { startCpuShare } from './_cpu-share';
 
 const images = Number(benchArg('--images') ?? 250000);
@@ -71,11 +71,7 @@ runBench(async () => {
       for (const r of o.res) if (r.what.startsWith('results') || r.what.startsWith('open')) console.log(`  ${r.what.padEnd(18)} start ${String(r.start).padStart(5)}  first byte ${String(r.firstByte).padStart(5)}  end ${String(r.end).padStart(5)}  ${r.kb} KB`);
       await page.close();
       // The first launch's listing is saved after its stat pass: the next run re-opens it.
-      const listings = path.join(dataDir, 'cache', 'listings');
-      for (let waited = 0; waited < 60_000; waited += 250) {
-        if ((await readdir(listings).catch(() => [])).some((name) => name.endsWith('.listing'))) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      await waitForSavedListing(dataDir);
     }
   } finally {
     await endBench({ browser, host, dataDir });

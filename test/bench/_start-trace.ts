@@ -14,7 +14,8 @@ import { SourceMapConsumer } from 'source-map-js';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
-import { benchArg, endBench, runBench } from './_bench-run';
+import { benchArg, endBench, runBench, waitForSavedListing } from './_bench-run';
+import { untilCountAndThumbs } from './_start-marks';
 
 const images = Number(benchArg('--images') ?? 250_000);
 const minMs = Number(benchArg('--min') ?? 40);
@@ -73,16 +74,7 @@ runBench(async () => {
       const marks = (await page.evaluate(`(async () => {
         const marks = {};
         const seen = (name) => { if (marks[name] === undefined) marks[name] = Math.round(performance.now()); };
-        await new Promise((resolve) => {
-          const check = () => {
-            if (document.body && document.body.textContent.includes(${JSON.stringify(countText)})) seen('fullCount');
-            const imgs = [...document.querySelectorAll('[role="gridcell"] img')];
-            if (imgs.length > 0 && imgs.slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)) seen('firstThumbs');
-            if (marks.fullCount !== undefined && marks.firstThumbs !== undefined) resolve();
-            else requestAnimationFrame(check);
-          };
-          check();
-        });
+        ${untilCountAndThumbs(countText)}
         marks.batches = window.__batches.join(' ');
         return marks;
       })()`)) as Record<string, number | string>;
@@ -95,11 +87,7 @@ runBench(async () => {
       report(JSON.parse(trace.toString('utf8')) as { traceEvents: TraceEvent[] }, map);
       await page.close();
       // The listing is saved after the scan's end: the next run re-opens it.
-      const listings = path.join(dataDir, 'cache', 'listings');
-      for (let waited = 0; waited < 60_000; waited += 250) {
-        if ((await readdir(listings).catch(() => [])).some((name) => name.endsWith('.listing'))) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      await waitForSavedListing(dataDir);
     }
   } finally {
     await endBench({ browser, host, dataDir });

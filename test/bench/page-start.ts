@@ -7,6 +7,7 @@ import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
 import { topSelfTimes } from './_profile';
 import { benchArg, benchFlag, endBench, runBench } from './_bench-run';
 import { startCpuShare } from './_cpu-share';
+import { untilCountAndThumbs } from './_start-marks';
 
 // Page start, opened up: from navigation to the first thumbnails and the full count, when each
 // resource and each request to main started and ended, what the page's main thread did before it
@@ -76,17 +77,7 @@ async function main(): Promise<void> {
         while (!window.api) await new Promise((r) => setTimeout(r, 5));
         const batches = window.__benchBatches;
         const seen = (name) => { if (marks[name] === undefined) marks[name] = performance.now(); };
-        await new Promise((resolve) => {
-          const check = () => {
-            if (document.querySelector('[role="grid"]')) seen('gridMounted');
-            if (document.body && document.body.textContent.includes(${JSON.stringify(countText)})) seen('fullCount');
-            const imgs = [...document.querySelectorAll('[role="gridcell"] img')];
-            if (imgs.length > 0 && imgs.slice(0, 4).every((img) => img.complete && img.naturalWidth > 0)) seen('firstThumbs');
-            if (marks.fullCount !== undefined && marks.firstThumbs !== undefined) resolve();
-            else requestAnimationFrame(check);
-          };
-          check();
-        });
+        ${untilCountAndThumbs(countText)}
         const paint = performance.getEntriesByType('paint').map((p) => [p.name, p.startTime]);
         for (const [name, at] of paint) marks[name] = at;
         const nav = performance.getEntriesByType('navigation')[0];
