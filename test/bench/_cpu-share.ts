@@ -2,8 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 // Who had the CPU during a stretch of a benchmark (Linux, from /proc): this process (playwright,
 // and the browser host's main-process services when they run in it), a host process it started,
-// and each Chromium process it started (browser, renderer, GPU, network service), in CPU ms, with the whole machine's busy share beside them. On a
-// 2-core machine a page that waits while its own thread is idle is waiting for a core.
+// and each Chromium process it started (browser, renderer, GPU, network service), in CPU ms, with
+// the whole machine's busy share beside them. On a 2-core machine a page that waits while its own
+// thread is idle is waiting for a core.
 
 export interface CpuShare {
   wallMs: number;
@@ -34,24 +35,28 @@ export function startCpuShare(): { stop(): CpuShare } | null {
     stop() {
       const after = processTicks();
       const threads = threadTicks(after);
-      const byThread = new Map<string, number>();
-      for (const [key, { name, ticks }] of threads) {
-        const spent = ticks - (threadsBefore.get(key)?.ticks ?? 0);
-        byThread.set(name, (byThread.get(name) ?? 0) + (spent * 1000) / ticksPerSecond);
-      }
-      const threadsMs = Object.fromEntries([...byThread].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).slice(0, 10));
       const machineEnd = machineTicks();
-      const cpuMs: Record<string, number> = {};
-      for (const [pid, { kind, ticks }] of after) {
-        const spent = ticks - (before.get(pid)?.ticks ?? 0);
-        cpuMs[kind] = (cpuMs[kind] ?? 0) + (spent * 1000) / ticksPerSecond;
-      }
+      const byThread = spentMs(threads, threadsBefore);
+      const threadsMs = Object.fromEntries(Object.entries(byThread).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).slice(0, 10));
       const all = machineEnd.all - machineStart.all;
       const idle = machineEnd.idle - machineStart.idle;
       const cores = readFileSync('/proc/stat', 'utf8').split('\n').filter((line) => /^cpu\d/.test(line)).length;
-      return { wallMs: Math.round(performance.now() - started), cpuMs, threadsMs, machineBusyPct: all > 0 ? Math.round(100 * (1 - idle / all)) : 0, cores };
+      return { wallMs: Math.round(performance.now() - started), cpuMs: spentMs(after, before), threadsMs, machineBusyPct: all > 0 ? Math.round(100 * (1 - idle / all)) : 0, cores };
     },
   };
+}
+
+interface Counted {
+  /** What the CPU is summed under: a process kind, or `kind/thread name`. */
+  name: string;
+  ticks: number;
+}
+
+/** CPU ms spent between two counts, summed by name (a process or thread gone since counts nothing). */
+function spentMs<K>(after: Map<K, Counted>, before: Map<K, Counted>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, { name, ticks }] of after) out[name] = (out[name] ?? 0) + ((ticks - (before.get(key)?.ticks ?? 0)) * 1000) / ticksPerSecond;
+  return out;
 }
 
 function machineTicks(): { idle: number; all: number } {
@@ -59,35 +64,43 @@ function machineTicks(): { idle: number; all: number } {
   return { idle: fields[3] + fields[4], all: fields.reduce((a, b) => a + b, 0) };
 }
 
-/** This process and its descendants: CPU ticks (user + system) and kind. */
-function processTicks(): Map<number, { kind: string; ticks: number }> {
-  const parents = new Map<number, number>();
-  const ticks = new Map<number, number>();
+/** A process's or thread's /proc stat line: its name, parent and CPU ticks (user + system); null
+ *  when it is gone. */
+function readStat(file: string): { comm: string; parent: number; ticks: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  // The name is in parentheses and may hold spaces or parentheses itself: fields follow the last.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** This process and its descendants, by pid: kind and CPU ticks. */
+function processTicks(): Map<number, Counted> {
+  const stats = new Map<number, { parent: number; ticks: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(name), Number(fields[1]));
-      ticks.set(Number(name), Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // gone meanwhile
-    }
+    const stat = readStat(`/proc/${name}/stat`);
+    if (stat) stats.set(Number(name), stat);
   }
-  const ours = new Map<number, { kind: string; ticks: number }>();
-  for (const [pid, spent] of ticks) {
+  const ours = new Map<number, Counted>();
+  for (const [pid, { ticks }] of stats) {
     let up = pid;
-    while (up > 1 && up !== process.pid) up = parents.get(up) ?? 0;
+    while (up > 1 && up !== process.pid) up = stats.get(up)?.parent ?? 0;
     if (up !== process.pid) continue;
-    ours.set(pid, { kind: pid === process.pid ? 'bench' : kindOf(pid), ticks: spent });
+    ours.set(pid, { name: pid === process.pid ? 'bench' : kindOf(pid), ticks });
   }
   return ours;
 }
 
 /** Per thread of those processes (`pid:tid`): `kind/thread name` and CPU ticks. */
-function threadTicks(processes: Map<number, { kind: string }>): Map<string, { name: string; ticks: number }> {
-  const out = new Map<string, { name: string; ticks: number }>();
-  for (const [pid, { kind }] of processes) {
+function threadTicks(processes: Map<number, Counted>): Map<string, Counted> {
+  const out = new Map<string, Counted>();
+  for (const [pid, { name: kind }] of processes) {
     let tids: string[];
     try {
       tids = readdirSync(`/proc/${pid}/task`);
@@ -95,14 +108,8 @@ function threadTicks(processes: Map<number, { kind: string }>): Map<string, { na
       continue;
     }
     for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(`${pid}:${tid}`, { name: `${kind}/${name}`, ticks: Number(fields[11]) + Number(fields[12]) });
-      } catch {
-        // gone meanwhile
-      }
+      const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
+      if (stat) out.set(`${pid}:${tid}`, { name: `${kind}/${stat.comm}`, ticks: stat.ticks });
     }
   }
   return out;
