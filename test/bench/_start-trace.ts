@@ -48,12 +48,11 @@ const watchBatches = `(() => {
   } });
 })()`;
 
-// Work on the renderer's helper threads, by trace event name.
+// Work on the renderer's helper threads, by trace event name (GC: V8's background GC events).
 const helperKinds: Record<string, string> = {
   RasterTask: 'raster',
   ImageDecodeTask: 'image decode',
   'v8.parseOnBackground': 'script parse',
-  V8_GC_BACKGROUND: 'gc',
 };
 
 runBench(async () => {
