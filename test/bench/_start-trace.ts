@@ -5,21 +5,25 @@
 // map), when each listing batch reached the page's listener, and the CPU time of the renderer's
 // other threads by kind of work (raster, script parsing, GC, image decoding).
 // Not run by `npm run bench` (it is for profiling); run it on a built renderer:
-//   npx tsx test/bench/_start-trace.ts [--images 250000] [--min 40] [--traces DIR]
+//   npx tsx test/bench/_start-trace.ts [--images 250000] [--min 40] [--traces DIR] [--results]
 // --traces: each trace as DIR/start-<run>.json (opens in Chromium's performance panel).
+// --results: with a stored result per image (as the renderer benchmark seeds them), each run is
+// traced on until every result is shown.
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SourceMapConsumer } from 'source-map-js';
 import { startHost } from '../host/host';
 import { launchChromium } from '../support/chromium';
-import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
-import { benchArg, endBench, runBench, waitForSavedListing } from './_bench-run';
+import { assertRendererBuilt, bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
+import { benchArg, benchFlag, endBench, runBench, waitForSavedListing } from './_bench-run';
+import { allResultsShown, seedResults, seededSettings } from './_renderer-results';
 import { untilCountAndThumbs } from './_start-marks';
 
 const images = Number(benchArg('--images') ?? 250_000);
 const minMs = Number(benchArg('--min') ?? 40);
 const traceDir = benchArg('--traces');
+const withResults = benchFlag('--results');
 const countText = `${images.toLocaleString('en-US')} images`;
 const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8', 'v8.execute', 'blink', 'blink.user_timing', 'loading', 'disabled-by-default-v8.cpu_profiler'];
 
@@ -60,7 +64,8 @@ runBench(async () => {
   const folder = await ensureBigFolder(images);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-start-trace-'));
   const browser = await launchChromium();
-  const host = await startHost({ dataDir, folder });
+  if (withResults) await seedResults(dataDir, folder, bigFolderIds(images));
+  const host = await startHost({ dataDir, folder, settings: withResults ? seededSettings : undefined });
   const assets = path.resolve('dist/renderer/assets');
   const mapFile = (await readdir(assets)).find((name) => name.startsWith('index-') && name.endsWith('.js.map'));
   const map = mapFile ? new SourceMapConsumer(JSON.parse(await readFile(path.join(assets, mapFile), 'utf8'))) : null;
@@ -74,6 +79,8 @@ runBench(async () => {
         const marks = {};
         const seen = (name) => { if (marks[name] === undefined) marks[name] = Math.round(performance.now()); };
         ${untilCountAndThumbs(countText)}
+        ${withResults ? `while (!${allResultsShown(images)}) await new Promise((r) => setTimeout(r, 20));
+        seen('allResults');` : ''}
         marks.batches = window.__batches.join(' ');
         return marks;
       })()`)) as Record<string, number | string>;
@@ -82,7 +89,8 @@ runBench(async () => {
         await mkdir(traceDir, { recursive: true });
         await writeFile(path.join(traceDir, `start-${run}.json`), trace);
       }
-      console.log(`${run}: full count ${marks.fullCount} ms, first thumbnails ${marks.firstThumbs} ms; batches (ms:ids) ${marks.batches}`);
+      const results = withResults ? `, every result ${marks.allResults} ms` : '';
+      console.log(`${run}: full count ${marks.fullCount} ms, first thumbnails ${marks.firstThumbs} ms${results}; batches (ms:ids) ${marks.batches}`);
       report(JSON.parse(trace.toString('utf8')) as { traceEvents: TraceEvent[] }, map);
       await page.close();
       // The listing is saved after the scan's end: the next run re-opens it.
