@@ -1,6 +1,7 @@
 import { badBmp, checkPixelData, readBmpHeader } from './bmp-header';
 import { readPalette } from './bmp-palette';
 import { channelsOf, rowDecoder } from './bmp-rows';
+import { nextTurn } from './next-turn';
 
 // A small BMP decoder, because libvips (sharp) cannot read BMP. Supports the kinds cameras,
 // scanners and Windows tools write: uncompressed 1/4/8-bit paletted, 16/24/32-bit, with or without
@@ -33,12 +34,10 @@ export function looksLikeBmp(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x42 && head[1] === 0x4d;
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /** Makes every pixel opaque: the 4th byte of a 32-bit BI_RGB file was padding, not alpha. */
 async function makeOpaque(out: Buffer): Promise<void> {
   for (let i = 3; i < out.length; i += 4) {
-    if (i % sliceBytes < 4) await yieldToEventLoop();
+    if (i % sliceBytes < 4) await nextTurn();
     out[i] = 255;
   }
 }
@@ -56,7 +55,7 @@ export async function decodeBmp(buf: Buffer, budget: BmpBudget = defaultBmpBudge
   const rows = rowDecoder(buf, header, palette, { out, channels });
   const rowsPerSlice = Math.max(1, Math.floor(sliceBytes / (width * channels)));
   for (let y = 0; y < height; y++) {
-    if (y > 0 && y % rowsPerSlice === 0) await yieldToEventLoop();
+    if (y > 0 && y % rowsPerSlice === 0) await nextTurn();
     rows.row(dataOffset + (topDown ? y : height - 1 - y) * stride, y * width * channels);
   }
   if (rows.fourthIsPadding()) await makeOpaque(out);

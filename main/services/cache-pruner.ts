@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { nextTurn } from './next-turn';
 
 // Keeps a disk cache under a byte budget by removing its least recently used files.
 //
@@ -40,7 +41,6 @@ export interface PruneResult {
   removed: number;
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const vanished = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 
 /** Runs `task` over `items`, a few at a time, yielding to the event loop between batches. */

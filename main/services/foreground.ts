@@ -3,6 +3,8 @@
 // cached listing, a listing's name order): those passes take the CPU in slices of a few ms, and
 // on a busy 2-core machine the first screen's thumbnails waited seconds behind them.
 
+import { nextTurn } from './next-turn';
+
 export interface Foreground {
   /** Runs `work`, counted as pending until it settles. */
   run<T>(work: () => Promise<T>): Promise<T>;
@@ -35,7 +37,7 @@ export function createForeground(opts: { maxWaitMs?: number } = {}): Foreground 
       }
     },
     turn() {
-      if (pending === 0) return new Promise<void>((resolve) => setImmediate(resolve));
+      if (pending === 0) return nextTurn();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(done, maxWaitMs);
         function done() {

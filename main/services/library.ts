@@ -12,6 +12,7 @@ import { EntryTable } from './entry-table';
 import { createForeground, type Foreground } from './foreground';
 import { naturalOrder, type CachedListing, type ListingCache } from './listing-cache';
 import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
+import { nextTurn } from './next-turn';
 
 // The folders the user opened this session. Opening one scans it in the background and streams
 // its entries as `scanBatch` events; `resolve` is the gate every media and job read goes through:
@@ -349,7 +350,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     for (const batch of listingBatches(folderId, cached.ids)) {
       if (signal.aborted) break;
       send('scanBatch', batch);
-      await turn();
+      await nextTurn();
     }
     reading.listed.give();
     const done: ScanDone = { folderId, total: entries.size, problems: [], ms: Math.round(performance.now() - started), cancelled: signal.aborted, cached: true };
@@ -422,8 +423,6 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     },
   };
 }
-
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A moment in a folder's reading that others wait for: `give` settles `promise` (once). */
 interface Moment {

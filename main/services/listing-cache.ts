@@ -6,6 +6,7 @@ import type { FolderInfo } from '../../app/types';
 import { buildNameIndex, extendNameIndex } from '../../app/view-filter';
 import { makePrivateDir, privateFileMode } from './paths';
 import { isInside } from './scan';
+import { nextTurn, type Turn } from './next-turn';
 
 // The listing of a scanned folder, kept in the app's data folder (never the image folder) so that
 // re-opening a 250,000-image folder shows its entries at once instead of after a full scan. A
@@ -74,8 +75,8 @@ export interface ListingCache {
   forget(info: FolderInfo): Promise<void>;
 }
 
-export function createListingCache(opts: { dir: string; turn?: () => Promise<void> }): ListingCache {
-  const turn = opts.turn ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+export function createListingCache(opts: { dir: string; turn?: Turn }): ListingCache {
+  const turn = opts.turn ?? nextTurn;
   const baseOf = (info: FolderInfo) => path.join(opts.dir, `${info.folderId}-${info.recursive ? 'r' : 'f'}`);
 
   return {

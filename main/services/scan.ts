@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { imageExtensions, type ImageEntry, type ScanProblem } from '../../app/types';
+import { nextTurn } from './next-turn';
 
 // Streaming folder scan: yields image entries as directories are read, so the first screen can
 // appear long before a 50k-image folder is done. Never throws for one bad file or folder: those
@@ -128,7 +129,7 @@ export async function* scanFolderSlices(root: string, opts: ScanOptions = {}): A
     if (mode.sync) {
       // Listing without stats (deferStats) never waits on anything: give the event loop its turns.
       if (performance.now() - mode.lastYield >= turnMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await nextTurn();
         mode.lastYield = performance.now();
       }
       // A local directory listing costs well under a millisecond per thousand names: read it in
@@ -270,7 +271,7 @@ async function inspectAll(chunk: Candidate[], dirAbs: string, rootReal: string, 
   // The event loop gets a turn every few milliseconds of stats, not after every slice: a turn on
   // a busy machine can cost far more than the slice itself.
   if (now - mode.lastYield >= turnMs) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     mode.lastYield = performance.now();
     mode.yieldNow = true;
   }

@@ -1,0 +1,7 @@
+// A turn of the event loop: long work in main takes one between its steps, so what came meanwhile
+// (a thumbnail request, the next listing batch, a click's answer) is served in between.
+
+/** Resolves once the event loop has gone round (what was waiting on it has run). */
+export type Turn = () => Promise<void>;
+
+export const nextTurn: Turn = () => new Promise((resolve) => setImmediate(resolve));
