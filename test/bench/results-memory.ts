@@ -12,10 +12,12 @@ import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
 import { benchArg } from './_bench-run';
 import { seedResults, seededSettings } from './_renderer-results';
 import { residentBreakdown } from './_smaps';
+import { watchLoopBlocks } from './_loop-blocks';
 
 // Main's side of showing N stored results, alone: loading the results journal, then every page as
 // the renderer reads it (`resultsColumns`), with CPU time, bytes sent and this process's memory
-// after a GC at each step; then a re-open (through the briefs sidecar the seeding's open wrote)
+// after a GC at each step, and the longest time the event loop was held at a stretch (`loop`:
+// nothing else main serves goes on meanwhile); then a re-open (through the briefs sidecar the seeding's open wrote)
 // and a read of the whole journal without it. Uses the renderer benchmark's folder and seeded journal (cached under
 // the temp dir). Run: npm run bench -- results-memory [--images 250000] (it restarts itself with
 // --expose-gc so memory is measured after a full GC).
@@ -51,10 +53,12 @@ try {
   const store = createResultsStore({ dataDir, settings: { get: () => seededSettings as never } });
   let cpu = process.cpuUsage();
   let wall = performance.now();
+  let loop = watchLoopBlocks();
   const journal = await store.journal(folderId, ref);
-  emit({ step: 'journal loaded', records: journal.size, fromSidecar: journal.stats.sidecar === true, ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
+  emit({ step: 'journal loaded', records: journal.size, fromSidecar: journal.stats.sidecar === true, ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), loop: loop.stop(), ...memory() });
   cpu = process.cpuUsage();
   wall = performance.now();
+  loop = watchLoopBlocks();
   let bytes = 0;
   for (let offset = 0, limit = 10_000; ; offset += limit, limit = 50_000) {
     // Before resultsColumns (figures of the older code): the summary page, packed the same way.
@@ -62,22 +66,25 @@ try {
     bytes += JSON.stringify(page).length;
     if (offset + limit >= page.total) break;
   }
-  emit({ step: 'every page', ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), jsonMb: +(bytes / 1e6).toFixed(1), ...memory() });
+  emit({ step: 'every page', ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), jsonMb: +(bytes / 1e6).toFixed(1), loop: loop.stop(), ...memory() });
   // Closing waits for the briefs sidecar written after the first load; a re-open reads it.
   await store.close();
   const again = createResultsStore({ dataDir, settings: { get: () => seededSettings as never } });
   cpu = process.cpuUsage();
   wall = performance.now();
+  loop = watchLoopBlocks();
   const reopened = await again.journal(folderId, ref);
-  emit({ step: 'journal re-opened', records: reopened.size, fromSidecar: reopened.stats.sidecar === true, sidecarMb: +((await stat(reopened.path.replace(/\.jsonl$/, '.briefs')).catch(() => ({ size: 0 }))).size / 1e6).toFixed(1), ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
+  const reopenLoop = loop.stop();
+  emit({ step: 'journal re-opened', records: reopened.size, fromSidecar: reopened.stats.sidecar === true, sidecarMb: +((await stat(reopened.path.replace(/\.jsonl$/, '.briefs')).catch(() => ({ size: 0 }))).size / 1e6).toFixed(1), ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), loop: reopenLoop, ...memory() });
   await again.close();
   // The same journal read whole, as before the sidecar (or when it does not match).
   await rm(reopened.path.replace(/\.jsonl$/, '.briefs'), { force: true });
   const whole = createResultsStore({ dataDir, settings: { get: () => seededSettings as never } });
   cpu = process.cpuUsage();
   wall = performance.now();
+  loop = watchLoopBlocks();
   const read = await whole.journal(folderId, ref);
-  emit({ step: 'journal read whole (no sidecar)', records: read.size, fromSidecar: read.stats.sidecar === true, ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), ...memory() });
+  emit({ step: 'journal read whole (no sidecar)', records: read.size, fromSidecar: read.stats.sidecar === true, ms: Math.round(performance.now() - wall), cpuMs: Math.round(process.cpuUsage(cpu).user / 1000), loop: loop.stop(), ...memory() });
   await whole.close();
 } finally {
   await rm(dataDir, { recursive: true, force: true });

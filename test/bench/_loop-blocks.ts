@@ -1,0 +1,31 @@
+// How long this process's event loop was held at a stretch while some work ran: a chain of
+// immediates notes the gap between each turn and the next. A long gap is a time when nothing else
+// main serves (a thumbnail, the next listing batch, a click's answer) could be.
+
+export interface LoopBlocks {
+  /** The longest gap between two turns, and how many gaps were over 50 ms, since the start. */
+  stop(): { longestMs: number; over50: number };
+}
+
+export function watchLoopBlocks(): LoopBlocks {
+  let last = performance.now();
+  let longest = 0;
+  let over50 = 0;
+  let stopped = false;
+  const tick = () => {
+    const now = performance.now();
+    const gap = now - last;
+    if (gap > longest) longest = gap;
+    if (gap > 50) over50++;
+    last = now;
+    if (!stopped) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return {
+    stop() {
+      stopped = true;
+      tick();
+      return { longestMs: Math.round(longest), over50 };
+    },
+  };
+}
