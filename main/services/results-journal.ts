@@ -6,6 +6,7 @@ import type { BriefStore } from './journal-briefs';
 import { JournalIndex, type JournalRows } from './journal-index';
 import type { RangeResult, RecordRules } from './journal-read';
 import { readSidecar, writeSidecar, type BriefCodec } from './journal-sidecar';
+import { nextTurn, type Turn } from './next-turn';
 import { makePrivateDir } from './paths';
 
 // An append-only JSON-lines journal with "last record per key wins" semantics, kept in memory as
@@ -42,6 +43,8 @@ export interface JournalOptions<T, B = undefined, S extends BriefStore<B> = Brie
   sidecar?: { path: string; codec: BriefCodec<B, S> };
   /** With a `brief` rule: an empty store for the briefs (default: the briefs as made, in an array). */
   briefStore?: () => S;
+  /** The turn of the event loop a sidecar's read takes between its steps (default: the next one). */
+  turn?: Turn;
 }
 
 export interface LoadStats {
@@ -304,11 +307,11 @@ async function firstLoadStats(handle: fs.FileHandle, first: RangeResult, live: n
 
 /** The index from the sidecar when it stands for the file as it is, with the stats of the read it
  *  was made from; null when the file must be read. */
-async function restoreFromSidecar<T, B, S extends BriefStore<B>>(handle: fs.FileHandle, index: JournalIndex<T, B, S>, sidecar: NonNullable<JournalOptions<T, B, S>['sidecar']>, started: number): Promise<LoadStats | null> {
+async function restoreFromSidecar<T, B, S extends BriefStore<B>>(handle: fs.FileHandle, index: JournalIndex<T, B, S>, sidecar: NonNullable<JournalOptions<T, B, S>['sidecar']>, started: number, turn: Turn = nextTurn): Promise<LoadStats | null> {
   const stat = await handle.stat();
   if (stat.size === 0) return null;
-  const data = await readSidecar(sidecar.path, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, sidecar.codec);
-  if (!data || !index.restore(handle, data, stat.size)) return null;
+  const data = await readSidecar(sidecar.path, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }, sidecar.codec, turn);
+  if (!data || !(await index.restore(handle, data, stat.size, undefined, turn))) return null;
   return { lines: data.lines + data.garbled, live: index.size, garbled: data.garbled, tornTail: false, ms: performance.now() - started, sidecar: true };
 }
 
@@ -318,7 +321,7 @@ export async function openJournal<T, B = undefined, S extends BriefStore<B> = Br
   await makePrivateDir(path.dirname(opts.path));
   const handle = await openForAppend(opts.path);
   const index = new JournalIndex<T, B, S>(opts, opts.briefStore);
-  const restored = opts.sidecar ? await restoreFromSidecar(handle, index, opts.sidecar, started) : null;
+  const restored = opts.sidecar ? await restoreFromSidecar(handle, index, opts.sidecar, started, opts.turn) : null;
   const stats = restored ?? (await firstLoadStats(handle, await index.load(handle), index.size, started));
   const journal = new FileJournal(opts, stats, index, handle);
   await journal.noteInode();

@@ -10,6 +10,7 @@ import type { ResultRecord, ResultSummary } from '../../app/types';
 import { ClassSubset, ClassTable } from '../../app/class-table';
 import { encodeResults, packColumns, resultFlags, type PlainColumns, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
+import type { Turn } from './next-turn';
 import { openJournal, type Journal } from './results-journal';
 import { resultBriefCodec } from './result-brief-codec';
 import { ResultBriefColumns } from './result-brief-columns';
@@ -103,6 +104,8 @@ export interface ResultsStoreOptions {
   /** What a results page waits for before it is made (the folder's cached listing sent whole). */
   listed?: (folderId: string) => Promise<void> | undefined;
   syncIntervalMs?: number;
+  /** The turn of the event loop a journal's open takes between its steps (tests count them). */
+  turn?: Turn;
 }
 
 /** A page of columns straight from the briefs' columns (no summary or brief objects on the way:
@@ -218,6 +221,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
         // Beside the journal: what a re-open of an unchanged journal reads instead of every line.
         sidecar: { path: path.join(dir, `${key}.briefs`), codec },
         syncIntervalMs: opts.syncIntervalMs,
+        turn: opts.turn,
       }));
       open.set(key, pending);
       pending.catch(() => open.delete(key));

@@ -98,6 +98,44 @@ describe('briefs sidecar', () => {
     expect((await reopen()).get('e.jpg')?.response?.top).toBe('green');
   });
 
+  it('a re-open gives the event loop turns while it reads the sidecar, and still refuses one that repeats an image', async () => {
+    const j = await store.journal(folderId, ref);
+    for (let i = 0; i < 2000; i++) await j.append(record(`img${String(i).padStart(4, '0')}.jpg`, i % 3 ? 'red' : 'blue'));
+    expect((await reopen()).stats.sidecar).toBeFalsy();
+    const before = await store.columns(folderId, 0, 5000);
+    await store.close();
+    // Each turn taken, with what else the event loop ran in it (a tick of other work).
+    let turns = 0;
+    let ticks = 0;
+    let ticking = true;
+    const tick = () => {
+      ticks++;
+      if (ticking) setImmediate(tick);
+    };
+    store = createResultsStore({ dataDir, settings: { get: () => settings }, turn: () => new Promise((resolve) => setImmediate(() => (turns++, resolve()))) });
+    setImmediate(tick);
+    const j2 = await store.journal(folderId, ref);
+    ticking = false;
+    expect(j2.stats.sidecar).toBe(true);
+    // After the JSON part, before the briefs' decoding, and between the 64 lines read back.
+    expect(turns).toBeGreaterThanOrEqual(5);
+    expect(ticks).toBeGreaterThanOrEqual(turns);
+    expect(await store.columns(folderId, 0, 5000)).toEqual(before);
+    // Row 1 names row 0's image and points at its line: the lines read back never look at row 1
+    // (every 31st), only the key map can tell.
+    await store.close();
+    await forgeSidecar(([at, bytes], json) => {
+      const keys = json.keys as string[];
+      keys[1] = keys[0];
+      at[1] = at[0];
+      bytes[1] = bytes[0];
+    });
+    const j3 = await reopen();
+    expect(j3.stats.sidecar).toBeFalsy();
+    expect(j3.size).toBe(2000);
+    expect(await store.columns(folderId, 0, 5000)).toEqual(before);
+  });
+
   /** The sidecar's columns as its header describes them: [kind, length] each. */
   const sidecarColumns = async () => {
     const bytes = await fs.readFile(sidecarFile());
