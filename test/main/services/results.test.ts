@@ -189,6 +189,28 @@ describe('results store', () => {
     expect(all[2].error).toEqual({ code: 'bad_image', message: 'Not an image.' });
   });
 
+  it('makes pages asked for together one after the other, with other work served between them', async () => {
+    const j = await store.journal(folderId, apiRef(endpoint, model));
+    for (let i = 0; i < 300; i++) await j.append(record(`img${i}.jpg`, i % 2 ? 'red' : 'blue'));
+    // What the event loop ran, in order: the pages as they were answered, and a tick of other
+    // work (a thumbnail request, say) at each turn.
+    const order: string[] = [];
+    let ticking = true;
+    const tick = () => {
+      order.push('tick');
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const pages = [0, 100, 200].map((offset) => store.columns(folderId, offset, 100).then((page) => (order.push(`page ${offset}`), page)));
+    const answered = await Promise.all(pages);
+    ticking = false;
+    expect(answered.flatMap((page) => decodeResults(page).map((s) => s.id))).toEqual(Array.from({ length: 300 }, (_, i) => `img${i}.jpg`));
+    expect(order.filter((what) => what.startsWith('page'))).toEqual(['page 0', 'page 100', 'page 200']);
+    const at = (name: string) => order.indexOf(name);
+    expect(order.slice(at('page 0'), at('page 100'))).toContain('tick');
+    expect(order.slice(at('page 100'), at('page 200'))).toContain('tick');
+  });
+
   it('answers a record\'s own status and identity from memory, as a run decides what to send again', async () => {
     const j = await store.journal(folderId, apiRef(endpoint, model));
     await j.append(record('ok.jpg', 'red'));
