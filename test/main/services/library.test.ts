@@ -242,6 +242,35 @@ describe('library', () => {
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
   });
 
+  it('sends a start folder read before the page asked one batch per turn, in order, so main serves other work between', async () => {
+    const root = await folder();
+    for (let i = 0; i < 2500; i++) fsSync.writeFileSync(path.join(root, `img${i}.jpg`), 'x');
+    // What the event loop ran, in order: each batch as it went out, and a tick of other work (a
+    // thumbnail request, say) at each turn.
+    const order: string[] = [];
+    const { library, events } = recordingLibrary((e) => {
+      if (e.event === 'scanBatch') order.push('batch');
+    });
+    await library.prefetch(root, true);
+    // The early read ends (and sorts) well within this: then the whole listing is held.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    let ticking = true;
+    const tick = () => {
+      order.push('tick');
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const info = await library.open(root, true);
+    ticking = false;
+    await library.get(info.folderId)!.done;
+    const batches = order.flatMap((what, at) => (what === 'batch' ? [at] : []));
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    for (let k = 1; k < batches.length; k++) expect(order.slice(batches[k - 1], batches[k])).toContain('tick');
+    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => idsOf((e.payload as Events['scanBatch']).ids));
+    expect(ids).toEqual(Array.from({ length: 2500 }, (_, i) => `img${i}.jpg`));
+    expect(events.at(-1)?.event).toBe('scanDone');
+  });
+
   it('drops an early scan when the page opens another folder first', async () => {
     const root = await folder();
     await writeFile(path.join(root, 'a.jpg'));
