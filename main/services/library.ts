@@ -105,7 +105,8 @@ export async function resolveInside(root: string, id: string): Promise<string> {
 export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreground?: Foreground }): Library {
   /** A background pass's turn: behind pending thumbnails when main serves any (without a
    *  foreground of its own, as in the CLI, nothing is ever pending). */
-  const backgroundTurn = (opts.foreground ?? createForeground()).turn;
+  const foreground = opts.foreground ?? createForeground();
+  const backgroundTurn = foreground.turn;
   const roots = new Map<string, FolderInfo>();
   const states = new Map<string, FolderState>();
   let running: { abort: AbortController; finished: Promise<ScanDone> } | null = null;
@@ -172,14 +173,17 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       // One listing batch per turn of the event loop (each is coded and written, 20-50 ms at
       // 50,000 ids): sent in one go, a 250,000-image listing held main for 0.2-0.6 s and reached
       // the page all at once at the end. What the reading sends meanwhile queues behind, in order.
+      // Foreground work: the background passes (stat pass, re-check) wait for the listing.
       const events = channel.held ?? [];
-      for (let k = 0; k < events.length; k++) {
-        // Another folder opened meanwhile: the page no longer wants this one.
-        if (abort.signal.aborted) break;
-        const [event, payload] = events[k];
-        out(event, payload as Events[typeof event]);
-        if (event === 'scanBatch' && k + 1 < events.length) await nextTurn();
-      }
+      await foreground.run(async () => {
+        for (let k = 0; k < events.length; k++) {
+          // Another folder opened meanwhile: the page no longer wants this one.
+          if (abort.signal.aborted) break;
+          const [event, payload] = events[k];
+          out(event, payload as Events[typeof event]);
+          if (event === 'scanBatch' && k + 1 < events.length) await nextTurn();
+        }
+      });
       channel.held = null;
     };
     const current = { abort, finished: state.done };
