@@ -5,6 +5,8 @@
 export interface LoopBlocks {
   /** The longest gap between two turns, and how many gaps were over 50 ms, since the start. */
   stop(): { longestMs: number; over50: number };
+  /** The same so far, watching on. */
+  peek(): { longestMs: number; over50: number };
 }
 
 export function watchLoopBlocks(): LoopBlocks {
@@ -21,11 +23,13 @@ export function watchLoopBlocks(): LoopBlocks {
     if (!stopped) setImmediate(tick);
   };
   setImmediate(tick);
+  const sofar = () => ({ longestMs: Math.round(Math.max(longest, performance.now() - last)), over50 });
   return {
     stop() {
       stopped = true;
       tick();
-      return { longestMs: Math.round(longest), over50 };
+      return sofar();
     },
+    peek: sofar,
   };
 }

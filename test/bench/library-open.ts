@@ -6,6 +6,8 @@
 // cached listing), each open with a fresh thumbnail cache; `thumbsMs` is when the last came.
 // --foreground off serves them without going ahead of the background passes (to compare).
 // --thumbs-at first asks for them with the first batch instead (the ids pass still running).
+// `loop`: the longest time main's event loop was held at a stretch until the last ids went out
+// (nothing else served meanwhile), and until the scan's end.
 // Run: npm run bench -- library-open [--images 250000] [--thumbs 40] [--thumbs-at first] [--foreground off]
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +23,7 @@ import { createThumbnails } from '../../main/services/thumbnails';
 import { ensureBigFolder } from '../e2e/fixtures';
 import { benchArg, runBench } from './_bench-run';
 import { idCount, idsOf } from '../../app/front-coded';
+import { watchLoopBlocks, type LoopBlocks } from './_loop-blocks';
 
 const images = Number(benchArg('--images') ?? 50_000);
 const thumbs = Number(benchArg('--thumbs') ?? 0);
@@ -36,6 +39,8 @@ async function main(): Promise<void> {
     for (const open of ['first', 're-open'] as const) {
       const started = performance.now();
       const cpu = process.cpuUsage();
+      const loop = watchLoopBlocks();
+      let loopUntilIds: ReturnType<LoopBlocks['stop']> | null = null;
       let idsOutMs = 0;
       let ids = 0;
       let batches = 0;
@@ -53,7 +58,10 @@ async function main(): Promise<void> {
           batches++;
           if (firstIds.length < thumbs) firstIds.push(...idsOf(batch.ids).slice(0, thumbs - firstIds.length));
           if (thumbs > 0 && !thumbsAsked && (thumbsAtFirst || batch.complete)) thumbsAsked = askThumbs(batch.folderId, firstIds);
-          if (batch.complete) idsOutMs = performance.now() - started;
+          if (batch.complete) {
+            idsOutMs = performance.now() - started;
+            loopUntilIds = loop.peek();
+          }
         },
         foreground,
         listings: createListingCache({ dir: path.join(dataDir, 'listings'), turn: foreground?.turn }),
@@ -73,7 +81,8 @@ async function main(): Promise<void> {
       const scanDoneMs = Math.round(performance.now() - started);
       const thumbsMs = thumbsAsked ? await thumbsAsked : undefined;
       const used = process.cpuUsage(cpu);
-      console.log(JSON.stringify({ bench: 'library-open', images, open, ids, batches, cached: done.cached === true, idsOutMs: Math.round(idsOutMs), scanDoneMs, cpuMs: Math.round((used.user + used.system) / 1000), ...(thumbs ? { thumbs, thumbsAt: thumbsAtFirst ? 'first' : 'complete', foreground: withForeground, thumbsMs } : {}) }));
+      const loopUntilDone = loop.stop();
+      console.log(JSON.stringify({ bench: 'library-open', images, open, ids, batches, cached: done.cached === true, idsOutMs: Math.round(idsOutMs), scanDoneMs, cpuMs: Math.round((used.user + used.system) / 1000), loop: { untilIdsOut: loopUntilIds, untilScanDone: loopUntilDone }, ...(thumbs ? { thumbs, thumbsAt: thumbsAtFirst ? 'first' : 'complete', foreground: withForeground, thumbsMs } : {}) }));
       // The listing is written after scanDone; the re-open needs it.
       const listings = path.join(dataDir, 'listings');
       for (let waited = 0; waited < 20_000 && open === 'first'; waited += 100) {
