@@ -79,9 +79,9 @@ async function main(): Promise<void> {
       const info = await library.open(folder, true);
       const done = await library.get(info.folderId)!.done;
       const scanDoneMs = Math.round(performance.now() - started);
+      const loopUntilDone = loop.stop();
       const thumbsMs = thumbsAsked ? await thumbsAsked : undefined;
       const used = process.cpuUsage(cpu);
-      const loopUntilDone = loop.stop();
       console.log(JSON.stringify({ bench: 'library-open', images, open, ids, batches, cached: done.cached === true, idsOutMs: Math.round(idsOutMs), scanDoneMs, cpuMs: Math.round((used.user + used.system) / 1000), loop: { untilIdsOut: loopUntilIds, untilScanDone: loopUntilDone }, ...(thumbs ? { thumbs, thumbsAt: thumbsAtFirst ? 'first' : 'complete', foreground: withForeground, thumbsMs } : {}) }));
       // The listing is written after scanDone; the re-open needs it.
       const listings = path.join(dataDir, 'listings');
