@@ -52,8 +52,9 @@ export interface FolderState {
    *  after the background re-check for a cached listing. What judges results stale by the entries
    *  (a run's choice of images, an export, an evaluation, a send) waits for this. */
   settled: Promise<ScanDone>;
-  /** Settles once a cached listing has gone out whole, at once for a folder being scanned: what
-   *  waits for it (the first results page) does not hold the listing's batches back. */
+  /** Settles once a cached listing has gone out whole, at once for a folder being scanned (once
+   *  what an early read held has gone out): what waits for it (the first results page) does not
+   *  hold the listing's batches back. */
   listed: Promise<void>;
   /** Sends what a scan started early held back (see prefetch). */
   release?: () => Promise<void>;
@@ -159,6 +160,9 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       return sorted;
     };
     const reading: Reading = { listed: moment(), checked: moment() };
+    /** The held events are out (at once when none are held). */
+    const released = moment();
+    if (!held) released.give();
     const done = runScan(info, entries, problems, abort.signal, send, held ? sortHeld : null, reading);
     done.then(reading.listed.give, reading.listed.give);
     const settled = done.then(async (end) => {
@@ -166,7 +170,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       return end;
     });
     settled.catch(() => undefined);
-    const state: FolderState = { info, entries, problems, done, settled, listed: reading.listed.promise };
+    const listed = Promise.all([reading.listed.promise, released.promise]).then(() => undefined);
+    const state: FolderState = { info, entries, problems, done, settled, listed };
     state.release = async () => {
       if (channel.sorting) await within(channel.sorting, sortWaitMs);
       channel.released = true;
@@ -175,16 +180,20 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
       // them reached the page at its end. What the reading sends meanwhile queues behind, in order.
       // Foreground work: the background passes (stat pass, re-check) wait for the listing.
       const events = channel.held ?? [];
-      await foreground.run(async () => {
-        for (let k = 0; k < events.length; k++) {
-          // Another folder opened meanwhile: the page no longer wants this one.
-          if (abort.signal.aborted) break;
-          const [event, payload] = events[k];
-          out(event, payload as Events[typeof event]);
-          if (event === 'scanBatch' && k + 1 < events.length) await nextTurn();
-        }
-      });
-      channel.held = null;
+      try {
+        await foreground.run(async () => {
+          for (let k = 0; k < events.length; k++) {
+            // Another folder opened meanwhile: the page no longer wants this one.
+            if (abort.signal.aborted) break;
+            const [event, payload] = events[k];
+            out(event, payload as Events[typeof event]);
+            if (event === 'scanBatch' && k + 1 < events.length) await nextTurn();
+          }
+        });
+      } finally {
+        channel.held = null;
+        released.give();
+      }
     };
     const current = { abort, finished: state.done };
     running = current;
@@ -211,10 +220,12 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     const ready = early;
     early = null;
     if (ready && ready.info.folderId === info.folderId && ready.info.recursive === recursive) {
-      // The scan (or cached listing) already under way: what it found so far goes out now, in
-      // order, and the rest as it comes.
+      // The scan (or cached listing) already under way: what it found so far goes out after the
+      // answer, in order, and the rest as it comes. Answered first, the page lists the first
+      // batch as it arrives; answered after them, it took in a 250,000-image listing whole
+      // before its first screen. (The first results page waits for them: `listed`.)
       keep(ready.state);
-      await ready.state.release?.();
+      void nextTurn().then(() => ready.state.release?.());
       return info;
     }
     keep(start(info, null));

@@ -206,6 +206,7 @@ describe('library', () => {
 
     const info = await library.open(root, true);
     expect(info.folderId).toBe(folderId);
+    await library.get(folderId)!.listed;
     const done = await library.get(folderId)!.done;
     expect(done).toMatchObject({ total: 100, cancelled: false });
     const batches = events.filter((e) => e.event === 'scanBatch').map((e) => e.payload as Events['scanBatch']);
@@ -242,7 +243,7 @@ describe('library', () => {
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
   });
 
-  it('sends a start folder read before the page asked one batch per turn, in order, so main serves other work between', async () => {
+  it('answers the page first, then sends a start folder read before it asked one batch per turn, in order, serving other work between', async () => {
     const root = await folder();
     for (let i = 0; i < 2500; i++) fsSync.writeFileSync(path.join(root, `img${i}.jpg`), 'x');
     // What the event loop ran, in order: each batch as it went out, and a tick of other work (a
@@ -261,10 +262,14 @@ describe('library', () => {
     };
     setImmediate(tick);
     const info = await library.open(root, true);
+    order.push('answer');
+    await library.get(info.folderId)!.listed;
     ticking = false;
     await library.get(info.folderId)!.done;
     const batches = order.flatMap((what, at) => (what === 'batch' ? [at] : []));
     expect(batches.length).toBeGreaterThanOrEqual(2);
+    // The page has its answer before the first batch: it lists that batch as it comes.
+    expect(order.indexOf('answer')).toBeLessThan(batches[0]);
     for (let k = 1; k < batches.length; k++) expect(order.slice(batches[k - 1], batches[k])).toContain('tick');
     const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => idsOf((e.payload as Events['scanBatch']).ids));
     expect(ids).toEqual(Array.from({ length: 2500 }, (_, i) => `img${i}.jpg`));
