@@ -176,7 +176,11 @@ export class LibraryStore {
   onScanBatch(batch: ScanBatch): void {
     if (this.#folder?.folderId === batch.folderId) {
       this.append(batch);
-      this.scheduleFlush(batch.complete === true, batch.sorted === true);
+      // The folder's first batch is listed at once, on its own: the rest often comes in the same
+      // task (a listing main had read whole), and a timer then waited for all of it, so the first
+      // screen waited for the whole listing's index.
+      if (this.#names.order.length === 0 && batch.complete !== true) this.indexNow();
+      else this.scheduleFlush(batch.complete === true, batch.sorted === true);
     } else this.hold(batch);
   }
 

@@ -139,6 +139,21 @@ describe('LibraryStore', () => {
     expect(shown()).toEqual(['a/10.jpg', 'img02.jpg', 'img3.jpg']);
   });
 
+  it('lists a folder\'s first batch at once, even when the rest of the listing follows in the same task', async () => {
+    const library = new LibraryStore(folderApi([]));
+    await library.open('/photos');
+    const batch = (ids: string[], complete = false) => ({ ...packEntries(folderId, ids.map(entry)), sorted: true, complete });
+    library.onScanBatch(batch(['a1.jpg', 'a2.jpg']));
+    // No timer has run: the first screen is listed.
+    expect(Array.from(library.names.order, (i) => library.ids[i])).toEqual(['a1.jpg', 'a2.jpg']);
+    library.onScanBatch(batch(['a3.jpg']));
+    library.onScanBatch(batch(['a4.jpg'], true));
+    expect(library.names.order).toHaveLength(2);
+    expect(library.count).toBe(4);
+    await tick();
+    expect(Array.from(library.names.order, (i) => library.ids[i])).toEqual(['a1.jpg', 'a2.jpg', 'a3.jpg', 'a4.jpg']);
+  });
+
   it('lists the last batch of a listing at once, before the scan has ended', async () => {
     const library = new LibraryStore(folderApi([]));
     await library.open('/photos');
