@@ -1,4 +1,5 @@
 import type { Api } from '../../../app/contract';
+import { endpointBase } from '../../../app/endpoints';
 import { LibraryStore } from './library.svelte';
 import { ReviewStore } from './review.svelte';
 import { JobStore } from './job.svelte';
@@ -43,7 +44,12 @@ export function createStores(api: Api): Stores {
   const compare = new CompareStore(api, library, review, () => settings.value);
   review.allowed = compare.allowed;
   const corrections = new CorrectionsStore(api);
-  const evaluation = new EvaluationStore(api, library, review, corrections, () => settings.value?.model ?? '');
+  // Whose stored results main evaluates: what its model ref is made of (engine, endpoint, model).
+  const evaluated = () => {
+    const s = settings.value;
+    return s?.model ? `${s.engine} ${s.engine === 'on-device' ? '' : endpointBase(s)} ${s.model}` : '';
+  };
+  const evaluation = new EvaluationStore(api, library, review, corrections, evaluated);
   review.mistakes = () => evaluation.mistakes;
   const endpoint = new EndpointStore(api);
   const web = new WebImagesStore(api);

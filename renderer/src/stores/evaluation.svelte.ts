@@ -106,6 +106,12 @@ export class EvaluationStore {
   readonly truth: ReadonlyMap<string, readonly string[]>;
   private readonly groundIndex: ReadonlyMap<string, readonly string[]>;
   private readonly classesKey: string;
+  /** Whose results are evaluated, as `model()` says it (engine, endpoint, model): a change of
+   *  another setting (the threshold or tile size as they are saved, a saved view) leaves it equal
+   *  and asks for no evaluation. Read through `model()` in the effect, the settings object itself
+   *  was followed, and each such change had main re-read every stored result (2.5-2.8 s of its time
+   *  at 250,000 results). */
+  private readonly modelKey: string;
   readonly prepared: PreparedEvaluation;
   readonly metrics: EvaluationMetrics;
   /** Per library entry: 1 when it is evaluated and judged wrong at the threshold. */
@@ -142,6 +148,7 @@ export class EvaluationStore {
       return prepareEvaluation(folderEvalInputs(ids, aligned, this.truth), this.review.prepared.classNames);
     });
     this.metrics = $derived(evaluateAt(this.prepared, this.review.rule));
+    this.modelKey = $derived(this.model());
     // A string, so the evaluation below is asked for again when the classes change, not on every
     // change of the results (each request re-reads every stored result in main).
     this.classesKey = $derived(this.review.prepared.classNames.join('\n'));
@@ -169,7 +176,7 @@ export class EvaluationStore {
       const ready = !this.library.scanning && !this.review.loading;
       if (ready) untrack(() => this.restore());
       const classes = this.classesKey;
-      const request = { mapping: this.#mapping, labelsPath: this.#labelsPath, model: this.model() };
+      const request = { mapping: this.#mapping, labelsPath: this.#labelsPath, model: this.modelKey };
       if (!folderId || !ready || classes === '' || !request.model || this.mappingFor !== folderId) return;
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.fetch(folderId), 250);

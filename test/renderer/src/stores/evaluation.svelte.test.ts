@@ -1,6 +1,7 @@
 import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { appError } from '../../../../app/errors';
+import { normaliseSettings } from '../../../../app/settings';
 import { createStores, type Stores } from '../../../../renderer/src/stores/app-stores';
 import { folderId, judgedApi, judgedStores } from '../../../support/renderer-fixtures.svelte';
 import type { FakeApi } from '../../../support/fake-api';
@@ -31,6 +32,27 @@ describe('EvaluationStore', () => {
     expect(evaluation.metrics.noPrediction).toBe(2);
     expect(evaluation.truthMark('dog/1.jpg', 2)?.noPrediction).toBe(true);
     expect(api.requests('evaluation')).toHaveLength(asked);
+  });
+
+  it('asks main again when the model or its endpoint changes, not when another setting is saved', async () => {
+    let saved = normaliseSettings({ model: 'cats/2' });
+    const api = judgedApi({ setSettings: (patch) => (saved = normaliseSettings({ ...saved, ...patch })) });
+    const { evaluation, settings } = await evaluated(api);
+    const asked = api.requests('evaluation').length;
+    // The threshold and the tile size as the page saves them a moment after they change.
+    await settings.update({ threshold: 0.6 });
+    await settings.update({ tileSize: 200 });
+    flushSync();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(api.requests('evaluation')).toHaveLength(asked);
+    await settings.update({ model: 'cats/3' });
+    flushSync();
+    await vi.waitFor(() => expect(api.requests('evaluation')).toHaveLength(asked + 1), { timeout: 10_000 });
+    // The same model on another server: other stored results.
+    await settings.update({ endpointKind: 'self-hosted', endpointUrl: 'http://127.0.0.1:9001' });
+    flushSync();
+    await vi.waitFor(() => expect(api.requests('evaluation')).toHaveLength(asked + 2), { timeout: 10_000 });
+    expect(evaluation.base).not.toBeNull();
   });
 
   it('a corrected label counts as the truth and is named so on the tile', async () => {
