@@ -11,6 +11,7 @@ import { ClassSubset, ClassTable } from '../../app/class-table';
 import { encodeResults, packColumns, resultFlags, type PlainColumns, type ResultColumns } from '../../app/result-columns';
 import { makePrivateDir } from './paths';
 import { nextTurn, type Turn } from './next-turn';
+import { createLimiter } from './limit';
 import { openJournal, type Journal } from './results-journal';
 import { resultBriefCodec } from './result-brief-codec';
 import { ResultBriefColumns } from './result-brief-columns';
@@ -196,15 +197,13 @@ function summaryOfRow(j: ResultsJournal, row: number, classes: ClassTable, entry
   return summary;
 }
 
-const noop = () => undefined;
-
 export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
   const dir = path.join(opts.dataDir, 'results');
   const open = new Map<string, Promise<ResultsJournal>>();
   const classes = new ClassTable();
   const codec = resultBriefCodec(classes);
-  /** Settles once the pages asked for so far are made. */
-  let pageTurns: Promise<void> = Promise.resolve();
+  /** Pages are made one at a time, in the order asked for. */
+  const onePage = createLimiter(1);
 
   const refs = opts.refs ?? (opts.settings ? createModelRefs({ settings: opts.settings }) : null);
   const journal = (folderId: string, ref: ModelRef) => {
@@ -261,13 +260,12 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
       // A page of 50,000 took main 0.1 s at a stretch: pages asked for together are made one after
       // the other, each in two steps (its rows as they are now, then packed) with a turn of the
       // event loop before each, so what came meanwhile (a thumbnail, a click) is served between.
-      const made = pageTurns.then(nextTurn).then(async () => {
+      return onePage(async () => {
+        await nextTurn();
         const rows = columnsOfRows(j, Math.max(0, offset), Math.min(j.size, offset + limit), classes, (id) => opts.entryOf?.(folderId, id));
         await nextTurn();
         return packColumns(rows);
       });
-      pageTurns = made.then(noop, noop);
-      return made;
     },
     async staleIds(folderId, selection) {
       const j = await current(folderId, selection);
