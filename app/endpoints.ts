@@ -47,3 +47,10 @@ export function endpointBase(settings: { endpointKind: EndpointKind; endpointUrl
   if (custom || settings.endpointKind === 'self-hosted') return custom;
   return endpointBaseUrls[settings.endpointKind];
 }
+
+/** Which stored results the settings mean, as one string: the engine, the endpoint (its kind and
+ *  base URL) and the model. Settings with the same key show the same results; another key, another
+ *  model's (the page then loads them, and evaluates them again). */
+export function resultsKey(settings: { engine: string; endpointKind: EndpointKind; endpointUrl: string; model: string }): string {
+  return JSON.stringify([settings.engine, settings.endpointKind, endpointBase(settings), settings.model]);
+}

@@ -1,5 +1,5 @@
 import type { Api } from '../../app/contract';
-import { endpointBase } from '../../app/endpoints';
+import { endpointBase, resultsKey } from '../../app/endpoints';
 import type { Settings, SettingsPatch } from '../../app/settings';
 import type { FolderInfo } from '../../app/types';
 import type { AppError } from '../../app/errors';
@@ -103,8 +103,7 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     if (error) return error;
     if (patch.threshold !== undefined) review.setThreshold(patch.threshold);
     const after = settings.value;
-    const sameEndpoint = before && after && endpointBase(before) === endpointBase(after) && before.endpointKind === after.endpointKind && before.engine === after.engine;
-    const changed = before && after && (before.model !== after.model || !sameEndpoint);
+    const changed = before && after && resultsKey(before) !== resultsKey(after);
     if (!changed) return null;
     void endpoint.check();
     // The last run's summary belonged to the previous endpoint and model.
@@ -113,7 +112,8 @@ export function createActions(api: Api, stores: Stores, ui: UiStore): Actions {
     void review.reload(library.folder.folderId);
     void web.load(library.folder.folderId);
     if (announce && kept > 0) {
-      const what = sameEndpoint ? 'model' : 'endpoint';
+      // Only the model changed (the same engine and endpoint), or the endpoint or engine did.
+      const what = resultsKey({ ...after, model: before.model }) === resultsKey(before) ? 'model' : 'endpoint';
       const back: SettingsPatch = { endpointKind: before.endpointKind, endpointUrl: before.endpointUrl, model: before.model, engine: before.engine };
       const notice: Notice = {
         kind: 'info',

@@ -1,5 +1,5 @@
 import type { Api } from '../../../app/contract';
-import { endpointBase } from '../../../app/endpoints';
+import { resultsKey } from '../../../app/endpoints';
 import { LibraryStore } from './library.svelte';
 import { ReviewStore } from './review.svelte';
 import { JobStore } from './job.svelte';
@@ -44,12 +44,8 @@ export function createStores(api: Api): Stores {
   const compare = new CompareStore(api, library, review, () => settings.value);
   review.allowed = compare.allowed;
   const corrections = new CorrectionsStore(api);
-  // Whose stored results main evaluates: what its model ref is made of (engine, endpoint, model).
-  const evaluated = () => {
-    const s = settings.value;
-    return s?.model ? `${s.engine} ${s.engine === 'on-device' ? '' : endpointBase(s)} ${s.model}` : '';
-  };
-  const evaluation = new EvaluationStore(api, library, review, corrections, evaluated);
+  // Whose stored results main evaluates ('' without a model).
+  const evaluation = new EvaluationStore(api, library, review, corrections, () => (settings.value?.model ? resultsKey(settings.value) : ''));
   review.mistakes = () => evaluation.mistakes;
   const endpoint = new EndpointStore(api);
   const web = new WebImagesStore(api);

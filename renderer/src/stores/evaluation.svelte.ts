@@ -106,7 +106,7 @@ export class EvaluationStore {
   readonly truth: ReadonlyMap<string, readonly string[]>;
   private readonly groundIndex: ReadonlyMap<string, readonly string[]>;
   private readonly classesKey: string;
-  /** Whose results are evaluated, as `model()` says it (engine, endpoint, model): a change of
+  /** Whose results are evaluated, as `model()` says it (resultsKey: engine, endpoint, model): a change of
    *  another setting (the threshold or tile size as they are saved, a saved view) leaves it equal
    *  and asks for no evaluation. Read through `model()` in the effect, the settings object itself
    *  was followed, and each such change had main re-read every stored result (2.5-2.8 s of its time
