@@ -7,6 +7,7 @@ import { bytesOf, numbersFromBytes, widthOf, type PackedKind } from '../../../ap
 import { decodeResults } from '../../support/decode-results';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
 import { doneRecord as record, oneJournal } from '../../support/result-records';
+import { tickEachTurn } from '../../support/event-loop-ticks';
 
 // The briefs sidecar through the results store, as the app uses it: a re-open of an unchanged
 // journal reads it; a sidecar that does not stand for the journal as it is (another process
@@ -107,15 +108,10 @@ describe('briefs sidecar', () => {
     // Each turn taken, with what else the event loop ran in it (a tick of other work).
     let turns = 0;
     let ticks = 0;
-    let ticking = true;
-    const tick = () => {
-      ticks++;
-      if (ticking) setImmediate(tick);
-    };
     store = createResultsStore({ dataDir, settings: { get: () => settings }, turn: () => new Promise((resolve) => setImmediate(() => (turns++, resolve()))) });
-    setImmediate(tick);
+    const stopTicks = tickEachTurn(() => ticks++);
     const j2 = await store.journal(folderId, ref);
-    ticking = false;
+    stopTicks();
     expect(j2.stats.sidecar).toBe(true);
     // After the JSON part, before the briefs' decoding, and between the 64 lines read back.
     expect(turns).toBeGreaterThanOrEqual(5);

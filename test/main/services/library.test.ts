@@ -10,6 +10,7 @@ import { createLibrary, folderIdOf, type Library } from '../../../main/services/
 import { isProblem, scanFolder } from '../../../main/services/scan';
 import { perTestFolders, writeFile } from '../../support/service-fixtures';
 import { idCount, idsOf } from '../../../app/front-coded';
+import { tickEachTurn } from '../../support/event-loop-ticks';
 
 type Recorded = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 
@@ -255,16 +256,11 @@ describe('library', () => {
     await library.prefetch(root, true);
     // The early read ends (and sorts) well within this: then the whole listing is held.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    let ticking = true;
-    const tick = () => {
-      order.push('tick');
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const stopTicks = tickEachTurn(() => order.push('tick'));
     const info = await library.open(root, true);
     order.push('answer');
     await library.get(info.folderId)!.listed;
-    ticking = false;
+    stopTicks();
     await library.get(info.folderId)!.done;
     const batches = order.flatMap((what, at) => (what === 'batch' ? [at] : []));
     expect(batches.length).toBeGreaterThanOrEqual(2);

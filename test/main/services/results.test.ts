@@ -9,6 +9,7 @@ import { createModelRefs } from '../../../main/services/model-refs';
 import { decodeResults } from '../../support/decode-results';
 import { createResultsStore, isStale, journalKey, storedIdentity, summarise, type ResultsStore } from '../../../main/services/results';
 import { doneRecord as record } from '../../support/result-records';
+import { tickEachTurn } from '../../support/event-loop-ticks';
 
 const endpoint = 'http://127.0.0.1:9001';
 const model = 'colors/1';
@@ -195,15 +196,10 @@ describe('results store', () => {
     // What the event loop ran, in order: the pages as they were answered, and a tick of other
     // work (a thumbnail request, say) at each turn.
     const order: string[] = [];
-    let ticking = true;
-    const tick = () => {
-      order.push('tick');
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const stopTicks = tickEachTurn(() => order.push('tick'));
     const pages = [0, 100, 200].map((offset) => store.columns(folderId, offset, 100).then((page) => (order.push(`page ${offset}`), page)));
     const answered = await Promise.all(pages);
-    ticking = false;
+    stopTicks();
     expect(answered.flatMap((page) => decodeResults(page).map((s) => s.id))).toEqual(Array.from({ length: 300 }, (_, i) => `img${i}.jpg`));
     expect(order.filter((what) => what.startsWith('page'))).toEqual(['page 0', 'page 100', 'page 200']);
     const at = (name: string) => order.indexOf(name);
