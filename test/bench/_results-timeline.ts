@@ -17,6 +17,7 @@ import { startHost } from '../host/host';
 import { startProfiles } from './_profile';
 import { benchArg, benchFlag, endBench, runBench, waitForSavedListing } from './_bench-run';
 import { startCpuShare } from './_cpu-share';
+import { watchScan } from './_start-marks';
 
 const images = Number(benchArg('--images') ?? 250000);
 const runs = Number(benchArg('--runs') ?? 2);
@@ -35,16 +36,8 @@ runBench(async () => {
     for (let run = 0; run < runs; run++) {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       const profiles = profileDir ? await startProfiles(page, profileDir, `results-${run}`) : null;
-      // When each listing batch reached the page's listener (ms since navigation : ids in it).
-      await page.addInitScript(`(() => {
-        let api;
-        window.__batches = [];
-        Object.defineProperty(window, 'api', { configurable: true, get: () => api, set: (value) => {
-          api = value;
-          value.on('scanBatch', (b) => window.__batches.push(Math.round(performance.now()) + ':' + (b.ids.tails ?? b.ids).length));
-          value.on('scanDone', (d) => (window.__cached = d.cached === true));
-        } });
-      })()`);
+      // When each listing batch reached the page's listener, and whether the listing was cached.
+      await page.addInitScript(watchScan);
       const share = cpu ? startCpuShare() : null;
       await page.goto(host.url, { waitUntil: 'domcontentloaded' });
       const out = await page.evaluate(`(async () => {

@@ -1,6 +1,29 @@
-// The in-page wait the start benchmarks share: until the full count and the first screen's
-// thumbnails show, checked every frame, each moment noted once in `marks` (ms since navigation),
-// and when the grid mounted.
+// What the start benchmarks share in the page: the scan's events and long tasks as they come
+// (watchScan), and the wait until the full count and the first screen's thumbnails show, checked
+// every frame, each moment noted once in `marks` (ms since navigation), and when the grid mounted.
+
+/** Runs before the page's scripts (which ask for the folder at once), as an init script: notes as
+ *  soon as window.api exists when each scan batch reached the page's listener (`__batches`, "ms
+ *  since navigation:ids"), when the scan's end came and what it said (`__scanDoneAt`, `__cached`,
+ *  `__hostMs`), and the page's long tasks (`__longTasks`, "start+duration": a batch that waits
+ *  while the page's thread is busy shows behind one). */
+export const watchScan = `(() => {
+  let api;
+  window.__batches = [];
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const task of list.getEntries()) window.__longTasks.push(Math.round(task.startTime) + '+' + Math.round(task.duration));
+  }).observe({ type: 'longtask', buffered: true });
+  Object.defineProperty(window, 'api', {
+    configurable: true,
+    get: () => api,
+    set: (value) => {
+      api = value;
+      value.on('scanBatch', (b) => window.__batches.push(Math.round(performance.now()) + ':' + (b.ids.tails ?? b.ids).length));
+      value.on('scanDone', (d) => { window.__scanDoneAt = performance.now(); window.__cached = d.cached === true; window.__hostMs = d.ms; });
+    },
+  });
+})()`;
 
 /** Page script (inside an async function with `marks` and `seen(name)` in scope) that resolves
  *  once `countText` is on the page and the first four thumbnails are painted. */

@@ -18,7 +18,7 @@ import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
 import { benchArg, benchFlag, endBench, runBench, waitForSavedListing } from './_bench-run';
 import { allResultsShown, seedResults, seededSettings } from './_renderer-results';
-import { untilCountAndThumbs } from './_start-marks';
+import { untilCountAndThumbs, watchScan } from './_start-marks';
 
 const images = Number(benchArg('--images') ?? 250_000);
 const minMs = Number(benchArg('--min') ?? 40);
@@ -42,16 +42,6 @@ interface SampleNode {
   callFrame: { functionName?: string; url?: string; lineNumber?: number; columnNumber?: number };
 }
 
-/** Notes when each listing batch reached the page's listener (ms since navigation : ids). */
-const watchBatches = `(() => {
-  let api;
-  window.__batches = [];
-  Object.defineProperty(window, 'api', { configurable: true, get: () => api, set: (value) => {
-    api = value;
-    value.on('scanBatch', (b) => window.__batches.push(Math.round(performance.now()) + ':' + (b.ids.tails ?? b.ids).length));
-  } });
-})()`;
-
 // Work on the renderer's helper threads, by trace event name (GC: V8's background GC events).
 const helperKinds: Record<string, string> = {
   RasterTask: 'raster',
@@ -72,7 +62,7 @@ runBench(async () => {
   try {
     for (const run of ['cold', 'reopen'] as const) {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      await page.addInitScript(watchBatches);
+      await page.addInitScript(watchScan);
       await browser.startTracing(page, { categories });
       await page.goto(host.url, { waitUntil: 'commit' });
       const marks = (await page.evaluate(`(async () => {

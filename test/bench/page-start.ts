@@ -7,7 +7,7 @@ import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
 import { topSelfTimes } from './_profile';
 import { benchArg, benchFlag, endBench, runBench } from './_bench-run';
 import { startCpuShare } from './_cpu-share';
-import { untilCountAndThumbs } from './_start-marks';
+import { untilCountAndThumbs, watchScan } from './_start-marks';
 
 // Page start, opened up: from navigation to the first thumbnails and the full count, when each
 // resource and each request to main started and ended, what the page's main thread did before it
@@ -29,26 +29,6 @@ interface Timeline {
   marks: Record<string, number | string>;
 }
 
-/** Runs before the page's scripts (which ask for the folder at once): notes when each scan batch
- *  and the scan's end arrived, as soon as window.api exists, and the page's long tasks (a batch
- *  that waits while the page's thread is busy shows behind one). */
-const watchScan = `(() => {
-  let api;
-  window.__benchBatches = [];
-  window.__longTasks = [];
-  new PerformanceObserver((list) => {
-    for (const task of list.getEntries()) window.__longTasks.push(Math.round(task.startTime) + '+' + Math.round(task.duration));
-  }).observe({ type: 'longtask', buffered: true });
-  Object.defineProperty(window, 'api', {
-    configurable: true,
-    get: () => api,
-    set: (value) => {
-      api = value;
-      value.on('scanBatch', (b) => window.__benchBatches.push(Math.round(performance.now()) + ':' + (b.ids.tails ?? b.ids).length));
-      value.on('scanDone', (d) => { window.__scanDoneAt = performance.now(); window.__cached = d.cached === true; window.__hostMs = d.ms; });
-    },
-  });
-})()`;
 
 const emit = (record: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'page-start', images, ...record }));
 
@@ -75,7 +55,7 @@ async function main(): Promise<void> {
       const timeline = (await page.evaluate(`(async () => {
         const marks = {};
         while (!window.api) await new Promise((r) => setTimeout(r, 5));
-        const batches = window.__benchBatches;
+        const batches = window.__batches;
         const seen = (name) => { if (marks[name] === undefined) marks[name] = performance.now(); };
         ${untilCountAndThumbs(countText)}
         const paint = performance.getEntriesByType('paint').map((p) => [p.name, p.startTime]);
