@@ -189,6 +189,10 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
             out(event, payload as Events[typeof event]);
             if (event === 'scanBatch' && k + 1 < events.length) await nextTurn();
           }
+          // In the same step as the last event held: what the reading sends from now on goes
+          // straight out. Let go once `run` had settled, what came in the turns between was lost
+          // (the scan's end among it).
+          channel.held = null;
         });
       } finally {
         channel.held = null;

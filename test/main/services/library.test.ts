@@ -11,12 +11,13 @@ import { isProblem, scanFolder } from '../../../main/services/scan';
 import { perTestFolders, writeFile } from '../../support/service-fixtures';
 import { idCount, idsOf } from '../../../app/front-coded';
 import { tickEachTurn } from '../../support/event-loop-ticks';
+import { createForeground, type Foreground } from '../../../main/services/foreground';
 
 type Recorded = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 
 const { folder, keep } = perTestFolders<Library>();
 
-function recordingLibrary(onEvent?: (e: Recorded) => void) {
+function recordingLibrary(onEvent?: (e: Recorded) => void, foreground?: Foreground) {
   const events: Recorded[] = [];
   const library = createLibrary({
     emit: (event, payload) => {
@@ -24,6 +25,7 @@ function recordingLibrary(onEvent?: (e: Recorded) => void) {
       events.push(recorded);
       onEvent?.(recorded);
     },
+    foreground,
   });
   keep(library);
   return { library, events };
@@ -237,11 +239,34 @@ describe('library', () => {
     await library.prefetch(root, true);
     // At once: the early read is still listing (or sorting) what it found.
     const info = await library.open(root, true);
+    // The reading's end, and what it held gone out (one batch per turn, after the answer).
     await library.get(info.folderId)!.done;
+    await library.get(info.folderId)!.listed;
     const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => idsOf((e.payload as Events['scanBatch']).ids));
     expect(ids).toHaveLength(2000);
     expect(new Set(ids).size).toBe(2000);
     expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+  });
+
+  it('loses nothing the early read sends while its held events are still going out', async () => {
+    const root = await folder();
+    for (let d = 0; d < 4; d++) for (let i = 0; i < 500; i++) await writeFile(path.join(root, `d${d}`, `img${i}.jpg`));
+    // Foreground work that ends a while after its own part (as when other foreground work waits
+    // behind it): here, not before the reading has sent everything else. On a loaded machine
+    // the same gap came from the turns the stat pass was waiting for (CI, 2026-11-28).
+    const base = createForeground();
+    let scanEnded: Promise<unknown> = Promise.resolve();
+    const lagging: Foreground = { ...base, run: async (work) => base.run(work).then(async (value) => (await scanEnded, value)) };
+    const { library, events } = recordingLibrary(undefined, lagging);
+    await library.prefetch(root, true);
+    const info = await library.open(root, true);
+    scanEnded = library.get(info.folderId)!.done;
+    await library.get(info.folderId)!.listed;
+    const ids = events.filter((e) => e.event === 'scanBatch').flatMap((e) => idsOf((e.payload as Events['scanBatch']).ids));
+    expect(new Set(ids).size).toBe(2000);
+    expect(ids).toHaveLength(2000);
+    expect(events.filter((e) => e.event === 'scanDone')).toHaveLength(1);
+    expect(events.at(-1)?.event).toBe('scanDone');
   });
 
   it('answers the page first, then sends a start folder read before it asked one batch per turn, in order, serving other work between', async () => {
