@@ -18,7 +18,9 @@ export const seededSettings: SettingsPatch = {
   model: 'bench/1',
 };
 
-const classes = ['cat', 'dog', 'owl', 'fox', 'bee'];
+/** The seeded results' classes. */
+export const benchClasses = ['cat', 'dog', 'owl', 'fox', 'bee'];
+const classes = benchClasses;
 
 /** Writes one stored result per image of the folder (single-label, five classes), as a run would;
  *  the journal is kept under the temp dir next to the folder, since writing 250,000 takes minutes. */

@@ -1,0 +1,105 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { normaliseLabel } from '../../app/ground-truth';
+import { apiRef } from '../../app/model-ref';
+import { endpointBase, settingsSchema } from '../../app/settings';
+import { EntryTable } from '../../main/services/entry-table';
+import { createEvaluation } from '../../main/services/evaluation';
+import { folderIdOf } from '../../main/services/library';
+import { createResultsStore } from '../../main/services/results';
+import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
+import { benchArg } from './_bench-run';
+import { benchClasses, seedResults, seededSettings } from './_renderer-results';
+import { watchLoopBlocks } from './_loop-blocks';
+
+// Main's `evaluation` answer for a folder of N stored results, the one a folder's open asks for
+// once its results are in (the renderer takes the ground truth from it): wall and CPU time, the
+// longest hold of the event loop, the heap it leaves behind before a GC, and the answer's JSON
+// size. Twice: the renderer benchmark's folder as it is (its sub-folder names match no class:
+// no ground truth) and with every sub-folder mapped to a class (every image labelled).
+// Run: npm run bench -- evaluation [--images 250000] [--runs 3] [--profile DIR] (it restarts
+// itself with --expose-gc).
+
+if (!(globalThis as { gc?: unknown }).gc) {
+  const self = fileURLToPath(import.meta.url);
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
+
+const images = Number(benchArg('--images') ?? 50_000);
+const runs = Number(benchArg('--runs') ?? 3);
+const profileDir = benchArg('--profile');
+const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'evaluation', images, ...line }));
+const gc = (globalThis as { gc: () => void }).gc;
+const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1e6);
+
+const folder = await ensureBigFolder(images);
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-evaluation-'));
+try {
+  const ids = bigFolderIds(images);
+  await seedResults(dataDir, folder, ids);
+  const root = await realpath(folder);
+  const folderId = folderIdOf(root);
+  // Main's entries as a scan leaves them: ids with the sizes and dates read from the files.
+  const sizes = new Float64Array(ids.length);
+  const mtimes = new Float64Array(ids.length);
+  ids.forEach((id, i) => {
+    const st = statSync(path.join(root, id));
+    sizes[i] = st.size;
+    mtimes[i] = st.mtimeMs;
+  });
+  const entries = new EntryTable();
+  entries.adopt(ids.slice(), sizes, mtimes);
+  const settings = settingsSchema.parse(seededSettings);
+  const results = createResultsStore({ dataDir, settings: { get: () => settings } });
+  await results.journal(folderId, apiRef(endpointBase(settings), settings.model));
+  const info = { folderId, root, name: path.basename(root), recursive: true };
+  const evaluation = createEvaluation({
+    library: { get: (id) => (id === folderId ? { info, entries, settled: Promise.resolve() } : undefined), resolve: async (_folder, id) => path.join(root, id) },
+    results,
+    corrections: { labels: async () => new Map() },
+    settings: { get: () => settings },
+  });
+  // Every sub-folder (d000, d001, ...) mapped to a class, as the mapping editor would.
+  const labelled: Record<string, string> = {};
+  for (const id of ids) {
+    const sub = id.split('/').at(-2)!;
+    labelled[normaliseLabel(sub)] ??= benchClasses[Object.keys(labelled).length % benchClasses.length];
+  }
+  const session = profileDir ? new Session() : null;
+  if (session) {
+    await mkdir(profileDir!, { recursive: true });
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
+  for (const [scenario, mapping] of [['no ground truth', {}], ['every image labelled', labelled]] as const) {
+    for (let run = 1; run <= runs; run++) {
+      gc();
+      const before = heapMb();
+      if (session && run === runs) await session.post('Profiler.start');
+      const loop = watchLoopBlocks();
+      const cpu = process.cpuUsage();
+      const wall = performance.now();
+      const answer = await evaluation.evaluate({ folderId, mapping });
+      const ms = Math.round(performance.now() - wall);
+      const used = process.cpuUsage(cpu);
+      const cpuMs = Math.round((used.user + used.system) / 1000);
+      const heapLeftMb = heapMb() - before;
+      if (session && run === runs) {
+        const { profile } = await session.post('Profiler.stop');
+        await writeFile(path.join(profileDir!, `evaluation-${scenario.replace(/ /g, '-')}.cpuprofile`), JSON.stringify(profile));
+      }
+      const jsonMb = +(JSON.stringify(answer).length / 1e6).toFixed(1);
+      emit({ scenario, run, ms, cpuMs, loop: loop.stop(), heapLeftMb, jsonMb, labelled: answer.truth.length, evaluated: answer.metrics.evaluated, accuracy: answer.metrics.accuracy, unmatched: answer.groundTruth.unmatched.length });
+    }
+  }
+  await results.close();
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
