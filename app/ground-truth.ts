@@ -19,12 +19,23 @@ export type LabelMatch = { kind: 'class'; label: string } | { kind: 'ignore' } |
 /** Resolves names against the model's classes: the mapping table first, then a normalised match. */
 export class LabelMatcher {
   private readonly byKey = new Map<string, string>();
+  /** Names already matched: a folder's 250,000 images bring a few hundred names, each many times. */
+  private readonly seen = new Map<string, LabelMatch>();
   constructor(readonly classes: readonly string[], private readonly mapping: LabelMapping = {}) {
     for (const name of classes) if (!this.byKey.has(normaliseLabel(name))) this.byKey.set(normaliseLabel(name), name);
   }
 
   /** What a folder or CSV name means: a class, a name to ignore, or one waiting for a mapping. */
   match(name: string): LabelMatch {
+    let match = this.seen.get(name);
+    if (!match) {
+      match = this.#match(name);
+      this.seen.set(name, match);
+    }
+    return match;
+  }
+
+  #match(name: string): LabelMatch {
     const key = normaliseLabel(name);
     if (key === '') return { kind: 'ignore' };
     if (Object.prototype.hasOwnProperty.call(this.mapping, key)) {
@@ -213,6 +224,7 @@ export function resolveGroundTruth(options: GroundTruthOptions): GroundTruth {
   };
   const csv = options.csv ?? null;
   const seen = new Set<string>();
+  const byFolder = new Map<string, { label: string | null; candidate: string | null; key: string }>();
   const lowerCsv = csv ? new Map([...csv.keys()].map((k) => [k.toLowerCase(), k] as const)) : null;
   for (const id of options.ids) {
     const corrected = options.corrections?.get(id);
@@ -241,9 +253,16 @@ export function resolveGroundTruth(options: GroundTruthOptions): GroundTruth {
       }
       continue;
     }
-    const { label, candidate } = labelFromFolders(id, matcher);
-    if (label !== null) truth.set(id, [label]);
-    else if (candidate !== null) note(candidate, normaliseLabel(candidate));
+    // Every image of a sub-folder has that sub-folder's label (or none): worked out once each.
+    const folder = id.slice(0, id.lastIndexOf('/') + 1);
+    let found = byFolder.get(folder);
+    if (!found) {
+      const { label, candidate } = labelFromFolders(id, matcher);
+      found = { label, candidate, key: candidate === null ? '' : normaliseLabel(candidate) };
+      byFolder.set(folder, found);
+    }
+    if (found.label !== null) truth.set(id, [found.label]);
+    else if (found.candidate !== null) note(found.candidate, found.key);
   }
   const unknownPaths = csv ? [...csv.keys()].filter((k) => !seen.has(k)) : [];
   return {

@@ -175,8 +175,7 @@ export async function runEvaluate(argv: string[], io: CliIo): Promise<number> {
       const recordsInput: EvaluateRecordsInput = {
         model: settings.model,
         entries: [...cliFolder.entries.values()],
-        record: (id) => journal.get(id),
-        summary: (id, entry) => store.summary(journal, id, entry),
+        results: () => store.stored(journal),
         threshold: thresholdRule(threshold ?? settings.threshold, overrides),
         csv: csv?.labels,
         // The app's mapping for this folder, with --map on top.

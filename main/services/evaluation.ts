@@ -10,12 +10,12 @@ import { resultsEndpoint } from '../../app/model-ref';
 import type { Settings } from '../../app/settings';
 import { classThresholdsKey } from '../../app/class-thresholds';
 import { comparePaths } from '../../app/view-filter';
-import type { ExportDone, ImageEntry, ResultRecord, ResultSummary } from '../../app/types';
+import type { ExportDone, ImageEntry, ResultSummary } from '../../app/types';
 import type { JobLibrary } from './inference';
 import { writeClassFolders, writeLabelsCsv, writeReport } from './evaluation-export';
 import { writeHtmlReport } from './report-html-export';
 import { safeName } from './export-files';
-import { summarise, type ResultsStore } from './results';
+import { storedRecords, type ResultsStore, type StoredResults } from './results';
 
 // Evaluation of a folder against its ground truth, shared by the IPC channel and
 // `classify-desk evaluate`: stored results + folder names or a labels CSV + corrections -> metrics.
@@ -24,9 +24,8 @@ export interface EvaluateRecordsInput {
   model: string;
   /** The folder's images (web images have no ground truth and are left out). */
   entries: Iterable<ImageEntry>;
-  record: (id: string) => ResultRecord | undefined;
-  /** The image's summary without reading its record (the results store keeps one in memory). */
-  summary?: (id: string, entry: ImageEntry) => ResultSummary | null;
+  /** The stored results, taken as the evaluation starts (their handles hold within it only). */
+  results: () => StoredResults;
   threshold: Threshold;
   /** A parsed labels CSV; when set, folder names are not used. */
   csv?: Map<string, string[]> | null;
@@ -42,48 +41,100 @@ export interface EvaluateRecordsInput {
   withSweep?: boolean;
 }
 
+/** What an image's stored result is to an evaluation. */
+const enum Stored {
+  None,
+  Done,
+  /** Done, but the file changed since: pending. */
+  Stale,
+  Error,
+}
+
+/** The folder's images with their results' handles and states: no object per result (at 250,000
+ *  results, a summary each made the evaluation a folder's open asks for cost main 1.2-1.6 s at a
+ *  stretch and ~200 MB of garbage); a summary is made only for an image whose scores count. */
 interface Collected {
   ids: string[];
-  summaries: Map<string, ResultSummary | null>;
+  results: StoredResults;
+  handles: Int32Array;
+  states: Uint8Array;
   classes: string[];
   multiLabel: boolean;
   base: GroundTruth;
   /** Ground truth with the corrections applied. */
-  truth: Map<string, string[]>;
+  truth: ReadonlyMap<string, string[]>;
 }
 
 function collect(input: EvaluateRecordsInput): Collected {
-  const summaries = new Map<string, ResultSummary | null>();
+  const results = input.results();
+  const ids: string[] = [];
+  const found: number[] = [];
+  const stateOf: Stored[] = [];
   const classSet = new Set<string>();
   let multi = 0;
   let single = 0;
   for (const entry of input.entries) {
-    const record = input.summary ? undefined : input.record(entry.id);
-    const summary = input.summary ? input.summary(entry.id, entry) : record ? summarise(record, entry) : null;
-    summaries.set(entry.id, summary);
-    if (summary?.status === 'done') {
-      if (summary.multiLabel) multi++;
-      else single++;
-      for (const [name] of summary.scores) classSet.add(name);
+    const at = results.find(entry.id);
+    ids.push(entry.id);
+    found.push(at);
+    if (at < 0) {
+      stateOf.push(Stored.None);
+      continue;
     }
+    const status = results.status(at);
+    if (status === 'done') {
+      if (results.multiLabel(at)) multi++;
+      else single++;
+      for (let k = 0, n = results.scoreCount(at); k < n; k++) classSet.add(results.scoreClass(at, k));
+    }
+    stateOf.push(status === 'error' ? Stored.Error : results.stale(at, entry) ? Stored.Stale : Stored.Done);
   }
   // The model's classes as seen in its scores (every class comes back at confidence 0.01).
   const classes = [...classSet].sort();
   const multiLabel = multi > single;
-  const ids = [...summaries.keys()];
   const base = resolveGroundTruth({ ids, classes, mapping: input.mapping, csv: input.csv, multiLabel });
-  const truth = new Map(base.truth);
-  for (const [id, label] of input.corrections ?? []) if (summaries.has(id)) truth.set(id, [label]);
-  return { ids, summaries, classes, multiLabel, base, truth };
+  let truth: ReadonlyMap<string, string[]> = base.truth;
+  if (input.corrections?.size) {
+    const inFolder = new Set(ids);
+    const corrected = new Map(base.truth);
+    for (const [id, label] of input.corrections) if (inFolder.has(id)) corrected.set(id, [label]);
+    truth = corrected;
+  }
+  return { ids, results, handles: Int32Array.from(found), states: Uint8Array.from(stateOf), classes, multiLabel, base, truth };
+}
+
+/** The summary of image `i` of the collected ones (it has a stored result). */
+function summaryAt(c: Collected, i: number): ResultSummary {
+  const summary = c.results.summary(c.handles[i], undefined);
+  summary.stale = c.states[i] === Stored.Stale;
+  return summary;
+}
+
+// What the metrics need of a result they only count (an error, a stale one, one without truth).
+const errorResult: EvalInput['result'] = { status: 'error', multiLabel: false, scores: [] };
+const staleResult: EvalInput['result'] = { status: 'done', stale: true, multiLabel: false, scores: [] };
+const unscoredResult: EvalInput['result'] = { status: 'done', multiLabel: false, scores: [] };
+
+function* evalInputs(c: Collected): Generator<EvalInput> {
+  for (let i = 0; i < c.ids.length; i++) {
+    const id = c.ids[i];
+    const truth = c.truth.get(id) ?? null;
+    const state = c.states[i];
+    let result: EvalInput['result'] = null;
+    if (state === Stored.Error) result = errorResult;
+    else if (state === Stored.Stale) result = staleResult;
+    else if (state === Stored.Done) result = truth?.length ? summaryAt(c, i) : unscoredResult;
+    yield { id, result, truth };
+  }
 }
 
 /** Metrics and report of stored results against the ground truth (pure apart from its inputs). */
 export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
-  const { ids, summaries, classes, base, truth } = collect(input);
-  const inputs: EvalInput[] = ids.map((id) => ({ id, result: summaries.get(id), truth: truth.get(id) ?? null }));
-  const prepared = prepareEvaluation(inputs, classes);
+  const collected = collect(input);
+  const prepared = prepareEvaluation(evalInputs(collected), collected.classes);
   const metrics = evaluateAt(prepared, input.threshold);
-  const mistakes = input.withMistakes ? mistakesOf(prepared, summaries, truth, input.threshold) : undefined;
+  const mistakes = input.withMistakes ? mistakesOf(prepared, collected, input.threshold) : undefined;
+  const { base } = collected;
   return {
     model: input.model,
     metrics,
@@ -95,12 +146,15 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
 }
 
 /** The evaluated images judged wrong, with the labels the screen shows for them (passingLabels). */
-function mistakesOf(prepared: PreparedEvaluation, summaries: Map<string, ResultSummary | null>, truth: Map<string, string[]>, threshold: Threshold): EvalMistake[] {
+function mistakesOf(prepared: PreparedEvaluation, c: Collected, threshold: Threshold): EvalMistake[] {
+  const wrong = mistakeIds(prepared, threshold);
   const out: EvalMistake[] = [];
-  for (const id of mistakeIds(prepared, threshold)) {
-    const summary = summaries.get(id);
-    const labels = summary ? passingLabels(summary.scores, summary.multiLabel, threshold) : null;
-    out.push({ path: id, truth: truth.get(id) ?? [], prediction: labels?.classes ?? [], confidence: labels?.best?.[1] ?? null });
+  for (let i = 0; i < c.ids.length; i++) {
+    const id = c.ids[i];
+    if (!wrong.has(id)) continue;
+    const summary = summaryAt(c, i);
+    const labels = passingLabels(summary.scores, summary.multiLabel, threshold);
+    out.push({ path: id, truth: c.truth.get(id) ?? [], prediction: labels.classes, confidence: labels.best?.[1] ?? null });
   }
   return out.sort((a, b) => comparePaths(a.path, b.path));
 }
@@ -111,17 +165,19 @@ function mistakesOf(prepared: PreparedEvaluation, summaries: Map<string, ResultS
  * with none of these are left out; with `onlyConfirmed`, so are those with only a prediction.
  */
 export function datasetLabels(input: EvaluateRecordsInput, opts: Pick<DatasetExportOptions, 'onlyConfirmed'> = {}): DatasetLabel[] {
-  const { ids, summaries, truth } = collect(input);
+  const collected = collect(input);
+  const { ids, truth, states } = collected;
   const out: DatasetLabel[] = [];
-  for (const id of ids) {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
     const known = truth.get(id);
     if (known) {
       out.push({ id, labels: known, source: input.corrections?.has(id) ? 'correction' : 'truth' });
       continue;
     }
-    if (opts.onlyConfirmed) continue;
-    const summary = summaries.get(id);
-    const predicted = summary && summary.status === 'done' && !summary.stale ? passingLabels(summary.scores, summary.multiLabel, input.threshold).classes : [];
+    if (opts.onlyConfirmed || states[i] !== Stored.Done) continue;
+    const summary = summaryAt(collected, i);
+    const predicted = passingLabels(summary.scores, summary.multiLabel, input.threshold).classes;
     if (predicted.length > 0) out.push({ id, labels: predicted, source: 'prediction' });
   }
   // Scan order depends on the file system; a dataset file should not. Path order, as the grid.
@@ -148,7 +204,7 @@ export async function readLabelsCsv(file: string): Promise<{ labels: Map<string,
 
 export interface EvaluationServiceOptions {
   library: Pick<JobLibrary, 'get' | 'resolve'>;
-  results: Pick<ResultsStore, 'ref' | 'journal'> & Partial<Pick<ResultsStore, 'summary'>>;
+  results: Pick<ResultsStore, 'ref' | 'journal' | 'stored'>;
   corrections: { labels(folderId: string): Promise<Map<string, string>> };
   settings: { get(): Settings };
   /** The app's data folder, which exports must stay out of. */
@@ -170,14 +226,12 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     const ref = opts.results.ref({ model, engine: request.engine });
     const journal = ref ? await opts.results.journal(request.folderId, ref) : null;
     const csv = request.labelsPath ? await readLabelsCsv(request.labelsPath) : null;
-    const summaryOf = opts.results.summary;
     const input: EvaluateRecordsInput = {
       model,
       folder: folder.info.root,
       endpoint: ref ? resultsEndpoint(ref) : '',
       entries: folder.entries.values(),
-      record: (id) => journal?.get(id),
-      summary: journal && summaryOf ? (id, entry) => summaryOf(journal, id, entry) : undefined,
+      results: () => (journal ? opts.results.stored(journal) : storedRecords(() => undefined)),
       threshold: thresholdRule(request.threshold ?? settings.threshold, request.classThresholds ?? settings.classThresholds[classThresholdsKey(request.folderId, model)]),
       csv: csv?.labels,
       // The request's mapping (the window sends its own) wins over the one stored for the folder.

@@ -134,6 +134,40 @@ function columnsOfRows(j: ResultsJournal, from: number, to: number, classes: Cla
   return page;
 }
 
+/** A journal's stored results as an evaluation reads them: by handle (the result's row), with
+ *  no object made per result until its summary is asked for. */
+export interface StoredResults {
+  /** The handle of image `id`'s stored result, or -1 when it has none. */
+  find(id: string): number;
+  status(at: number): ResultSummary['status'];
+  stale(at: number, entry: FileIdentity | undefined): boolean;
+  multiLabel(at: number): boolean;
+  scoreCount(at: number): number;
+  /** The class of its `k`th score (scores are sorted by confidence, descending). */
+  scoreClass(at: number, k: number): string;
+  summary(at: number, entry: FileIdentity | undefined): ResultSummary;
+}
+
+/** StoredResults over records looked up one by one (tests, small folders): a summary each. */
+export function storedRecords(record: (id: string) => ResultRecord | undefined): StoredResults {
+  const found: ResultRecord[] = [];
+  const summaries: ResultSummary[] = [];
+  return {
+    find(id) {
+      const stored = record(id);
+      if (!stored) return -1;
+      found.push(stored);
+      return summaries.push(summarise(stored)) - 1;
+    },
+    status: (at) => summaries[at].status,
+    stale: (at, entry) => isStale(found[at], entry),
+    multiLabel: (at) => summaries[at].multiLabel,
+    scoreCount: (at) => summaries[at].scores.length,
+    scoreClass: (at, k) => summaries[at].scores[k][0],
+    summary: (at, entry) => ({ ...summaries[at], stale: isStale(found[at], entry) }),
+  };
+}
+
 export interface ResultsStore {
   journal(folderId: string, ref: ModelRef): Promise<ResultsJournal>;
   /** The model the settings (or `selection`) mean, or null when none is usable. */
@@ -142,6 +176,9 @@ export interface ResultsStore {
   current(folderId: string, selection?: ModelSelection): Promise<ResultsJournal | null>;
   /** One image's summary from what is kept in memory (no read), or null without a stored result. */
   summary(journal: ResultsJournal, id: string, entry?: FileIdentity): ResultSummary | null;
+  /** The journal's results as an evaluation reads them, from what is kept in memory (no read).
+   *  Handles hold within one synchronous stretch: a compaction renumbers the rows. */
+  stored(journal: ResultsJournal): StoredResults;
   page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
   /** The same page as `page`, packed as columns for the renderer. */
   columns(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<ResultColumns>;
@@ -281,6 +318,19 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     summary(j, id, entry) {
       const row = j.rowOf(id);
       return row < 0 ? null : summaryOfRow(j, row, classes, entry);
+    },
+    stored(j) {
+      // The columns as they are now: rows keep their place while the journal is open.
+      const { keys, briefs } = j.rows();
+      return {
+        find: (id) => j.rowOf(id),
+        status: (row) => briefs.status(row),
+        stale: (row, entry) => changedSince(keys[row], briefs.size(row), briefs.mtimeMs(row), entry),
+        multiLabel: (row) => briefs.multiLabel(row),
+        scoreCount: (row) => briefs.scoreCount(row),
+        scoreClass: (row, k) => classes.names[briefs.scoreClass(row, k)],
+        summary: (row, entry) => summaryOfRow(j, row, classes, entry),
+      };
     },
     async detail(folderId, id, selection) {
       const j = await current(folderId, selection);

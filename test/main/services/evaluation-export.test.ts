@@ -5,6 +5,7 @@ import { parseLabelsCsv } from '../../../app/ground-truth';
 import type { ImageEntry, ResultRecord } from '../../../app/types';
 import { writeClassFolders, writeLabelsCsv } from '../../../main/services/evaluation-export';
 import { datasetLabels, type EvaluateRecordsInput } from '../../../main/services/evaluation';
+import { storedRecords } from '../../../main/services/results';
 import { removeDir, tempDir, writeImage } from '../../support/service-fixtures';
 
 // "Corrected labels" exports: where each label came from, an option to leave out images that only
@@ -26,7 +27,7 @@ const records = new Map(ids.map((id) => [id, done(id, 'cat')]));
 const input: EvaluateRecordsInput = {
   model: 'pets/1',
   entries: ids.map(entry),
-  record: (id) => records.get(id),
+  results: () => storedRecords((id) => records.get(id)),
   threshold: 0.5,
   corrections: new Map([['cat/b.jpg', 'dog']]),
 };
