@@ -130,6 +130,18 @@ export class ReviewStore {
     return this.table.resultOf(id);
   }
 
+  /** The listing index of the image at position `pos` of the current view, or -1. */
+  indexAt(pos: number): number {
+    return this.view.order[pos] ?? -1;
+  }
+
+  /** The result of the image at position `pos` of the current view: found by its listing index,
+   *  where `result(id)` looks the id up (at 250,000 images, the first look-up of an image far into
+   *  the listing indexed the ids up to it: 43 ms of a sort's frame with the side panel open). */
+  resultAt(pos: number): ResultSummary | undefined {
+    return this.aligned.at(this.indexAt(pos));
+  }
+
   liveState(id: string): LiveState | undefined {
     void this.#version;
     return this.live.get(id);
