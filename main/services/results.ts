@@ -322,8 +322,16 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     stored(j) {
       // The columns as they are now: rows keep their place while the journal is open.
       const { keys, briefs } = j.rows();
+      // Asked in the folder's order, which is mostly the order the results were stored in: the
+      // row after the last one found is tried first (at 250,000 results, a look-up each was a
+      // third of the evaluation a folder's open asks for).
+      let next = 0;
       return {
-        find: (id) => j.rowOf(id),
+        find(id) {
+          const row = keys[next] === id ? next : j.rowOf(id);
+          if (row >= 0) next = row + 1;
+          return row;
+        },
         status: (row) => briefs.status(row),
         stale: (row, entry) => changedSince(keys[row], briefs.size(row), briefs.mtimeMs(row), entry),
         multiLabel: (row) => briefs.multiLabel(row),
