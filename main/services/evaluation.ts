@@ -115,7 +115,28 @@ const errorResult: EvalInput['result'] = { status: 'error', multiLabel: false, s
 const staleResult: EvalInput['result'] = { status: 'done', stale: true, multiLabel: false, scores: [] };
 const unscoredResult: EvalInput['result'] = { status: 'done', multiLabel: false, scores: [] };
 
+/** Whether the metrics will judge the evaluated images as multi-label (prepareEvaluation's rule:
+ *  most of the images it keeps, those done, current and labelled, are). */
+function evaluatedMultiLabel(c: Collected): boolean {
+  let balance = 0;
+  for (let i = 0; i < c.ids.length; i++) {
+    if (c.states[i] !== Stored.Done || !c.truth.get(c.ids[i])?.length) continue;
+    balance += c.results.multiLabel(c.handles[i]) ? 1 : -1;
+  }
+  return balance > 0;
+}
+
+/** Image `i`'s top score, all single-label metrics read: stored scores are in byScore's order
+ *  (confidence, then class name), so the first is the one the badge shows, a tie included. */
+function topScore(c: Collected, i: number): EvalInput['result'] {
+  const at = c.handles[i];
+  const scores: Array<[string, number]> = c.results.scoreCount(at) > 0 ? [[c.results.scoreClass(at, 0), c.results.scoreConf(at, 0)]] : [];
+  return { status: 'done', multiLabel: c.results.multiLabel(at), scores };
+}
+
 function* evalInputs(c: Collected): Generator<EvalInput> {
+  // Single-label metrics need only each image's top class: not a summary with every score.
+  const scored = evaluatedMultiLabel(c) ? summaryAt : topScore;
   for (let i = 0; i < c.ids.length; i++) {
     const id = c.ids[i];
     const truth = c.truth.get(id) ?? null;
@@ -123,7 +144,7 @@ function* evalInputs(c: Collected): Generator<EvalInput> {
     let result: EvalInput['result'] = null;
     if (state === Stored.Error) result = errorResult;
     else if (state === Stored.Stale) result = staleResult;
-    else if (state === Stored.Done) result = truth?.length ? summaryAt(c, i) : unscoredResult;
+    else if (state === Stored.Done) result = truth?.length ? scored(c, i) : unscoredResult;
     yield { id, result, truth };
   }
 }

@@ -145,6 +145,7 @@ export interface StoredResults {
   scoreCount(at: number): number;
   /** The class of its `k`th score (scores are sorted by confidence, descending). */
   scoreClass(at: number, k: number): string;
+  scoreConf(at: number, k: number): number;
   summary(at: number, entry: FileIdentity | undefined): ResultSummary;
 }
 
@@ -164,6 +165,7 @@ export function storedRecords(record: (id: string) => ResultRecord | undefined):
     multiLabel: (at) => summaries[at].multiLabel,
     scoreCount: (at) => summaries[at].scores.length,
     scoreClass: (at, k) => summaries[at].scores[k][0],
+    scoreConf: (at, k) => summaries[at].scores[k][1],
     summary: (at, entry) => ({ ...summaries[at], stale: isStale(found[at], entry) }),
   };
 }
@@ -337,6 +339,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
         multiLabel: (row) => briefs.multiLabel(row),
         scoreCount: (row) => briefs.scoreCount(row),
         scoreClass: (row, k) => classes.names[briefs.scoreClass(row, k)],
+        scoreConf: (row, k) => briefs.scoreConf(row, k),
         summary: (row, entry) => summaryOfRow(j, row, classes, entry),
       };
     },

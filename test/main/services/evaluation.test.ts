@@ -6,9 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderEvaluation } from '../../../app/eval-report';
 import type { CorrectionsChange, CorrectionsSnapshot } from '../../../app/corrections';
 import type { Settings } from '../../../app/settings';
-import type { ResultRecord } from '../../../app/types';
+import type { ImageEntry, ResultRecord } from '../../../app/types';
+import { evaluateRecords, type EvaluateRecordsInput } from '../../../main/services/evaluation';
 import { dispatch } from '../../../main/handlers';
-import { createResultsStore } from '../../../main/services/results';
+import { createResultsStore, storedRecords } from '../../../main/services/results';
 import { colours, solidJpeg } from '../../peer/images';
 import { startApp, type App } from '../../support/app-harness';
 
@@ -221,5 +222,73 @@ describe('evaluation over IPC', () => {
     expect(await call('pickLabelsCsv')).toBe(answers.file);
     const missingCsv = await dispatch(handlers, 'evaluation', { folderId: (await call<{ folderId: string }>('openFolder', { path: folder })).folderId, labelsPath: path.join(tmp, 'none.csv') });
     expect(missingCsv).toMatchObject({ ok: false, error: { code: 'unreadable_file' } });
+  });
+});
+
+// evaluateRecords alone: what the evaluation judges of each stored result, read by handle (the top
+// class as the screen shows it, ties by class name; every score of a multi-label model; stale and
+// failed results counted apart; the labels of the mistakes in the report).
+
+const entry = (id: string, size = 1): ImageEntry => ({ id, name: path.posix.basename(id), size, mtimeMs: 1 });
+const record = (id: string, scores: Array<[string, number]>, multiLabel = false): ResultRecord => ({
+  id,
+  size: 1,
+  mtimeMs: 1,
+  status: 'done',
+  response: multiLabel
+    ? { predictions: Object.fromEntries(scores.map(([c, confidence]) => [c, { confidence }])), predicted_classes: scores.filter(([, c]) => c >= 0.5).map(([name]) => name) }
+    : { predictions: scores.map(([c, confidence]) => ({ class: c, confidence })), top: scores[0][0], confidence: scores[0][1] },
+  startedAt: 's',
+  finishedAt: 'f',
+});
+const failed = (id: string): ResultRecord => ({ id, size: 1, mtimeMs: 1, status: 'error', error: { code: 'bad_image', message: 'Not an image.' }, startedAt: 's', finishedAt: 'f' });
+
+function input(entries: ImageEntry[], records: ResultRecord[], threshold = 0.3): EvaluateRecordsInput {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  return { model: 'pets/1', entries, results: () => storedRecords((id) => byId.get(id)), threshold, withMistakes: true };
+}
+
+describe('evaluateRecords', () => {
+  it('judges a single-label image by its top class, a tie going to the first name, as the badges show it', () => {
+    const evaluation = evaluateRecords(
+      input(
+        [entry('cat/tie.jpg'), entry('dog/tie.jpg'), entry('dog/low.jpg'), entry('cat/clear.jpg')],
+        [
+          record('cat/tie.jpg', [['dog', 0.45], ['cat', 0.45], ['owl', 0.1]]),
+          record('dog/tie.jpg', [['dog', 0.45], ['cat', 0.45], ['owl', 0.1]]),
+          record('dog/low.jpg', [['owl', 0.2], ['dog', 0.19], ['cat', 0.61]].sort((a, b) => (b[1] as number) - (a[1] as number)) as Array<[string, number]>),
+          record('cat/clear.jpg', [['cat', 0.9], ['dog', 0.05], ['owl', 0.05]]),
+        ],
+      ),
+    );
+    expect(evaluation.metrics).toMatchObject({ evaluated: 4, correct: 2, classes: ['cat', 'dog', 'owl'] });
+    // Both ties read "cat": right for cat/, wrong for dog/.
+    expect(evaluation.report.mistakes).toEqual([
+      { path: 'dog/low.jpg', truth: ['dog'], prediction: ['cat'], confidence: 0.61 },
+      { path: 'dog/tie.jpg', truth: ['dog'], prediction: ['cat'], confidence: 0.45 },
+    ]);
+  });
+
+  it('judges a multi-label image by every class at the threshold', () => {
+    const evaluation = evaluateRecords(
+      input(
+        [entry('cat/a.jpg'), entry('dog/b.jpg')],
+        [record('cat/a.jpg', [['cat', 0.9], ['dog', 0.6]], true), record('dog/b.jpg', [['dog', 0.8], ['cat', 0.1]], true)],
+        0.5,
+      ),
+    );
+    expect(evaluation.metrics).toMatchObject({ multiLabel: true, evaluated: 2, correct: 1 });
+    expect(evaluation.report.mistakes).toEqual([{ path: 'cat/a.jpg', truth: ['cat'], prediction: ['cat', 'dog'], confidence: 0.9 }]);
+  });
+
+  it('counts failed, stale, unlabelled and unclassified images apart from the judged ones', () => {
+    const evaluation = evaluateRecords(
+      input(
+        [entry('cat/ok.jpg'), entry('cat/changed.jpg', 2), entry('cat/failed.jpg'), entry('misc/x.jpg'), entry('cat/new.jpg')],
+        [record('cat/ok.jpg', [['cat', 0.9], ['dog', 0.1]]), record('cat/changed.jpg', [['dog', 0.9], ['cat', 0.1]]), failed('cat/failed.jpg'), record('misc/x.jpg', [['dog', 0.9], ['cat', 0.1]])],
+      ),
+    );
+    expect(evaluation.metrics).toMatchObject({ total: 5, evaluated: 1, correct: 1, errors: 1, pending: 2, unlabeled: 1 });
+    expect(evaluation.groundTruth.unmatched).toEqual([{ name: 'misc', key: 'misc', count: 1 }]);
   });
 });
