@@ -2,6 +2,7 @@ import { csvField, type CsvProblem, type UnmatchedName } from './ground-truth';
 import type { EvaluationMetrics } from './metrics';
 import { formatPercentTenths } from './format';
 import type { ThresholdSweep } from './threshold-sweep';
+import type { TruthGroups } from './truth-groups';
 
 // The evaluation report written by `classify-desk evaluate --out` and the app's report export
 // (the evaluate command and the evaluation panel), plus the confusion matrix as CSV and as aligned text for a terminal.
@@ -105,8 +106,9 @@ export interface FolderEvaluation {
     /** CSV paths that name no image of the folder. */
     unknownPaths: string[];
   };
-  /** True labels by image id BEFORE corrections, so the renderer can overlay live corrections. */
-  truth: Array<[id: string, labels: string[]]>;
+  /** True labels BEFORE corrections, so the renderer can overlay live corrections: the images
+   *  grouped by label set (truthOfGroups reads them back). */
+  truth: TruthGroups;
   /** The threshold sweep and per-class curves (the HTML report; left out of the IPC evaluation). */
   sweep?: ThresholdSweep;
 }

@@ -5,6 +5,7 @@ import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping
 import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
 import { passingLabels, thresholdRule, type Threshold } from '../../app/roboflow';
 import { thresholdSweep } from '../../app/threshold-sweep';
+import { groupTruth } from '../../app/truth-groups';
 import { evaluationExports, exportFileName } from '../../app/export-formats';
 import { resultsEndpoint } from '../../app/model-ref';
 import type { Settings } from '../../app/settings';
@@ -161,7 +162,7 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
     metrics,
     report: evalReport(input.model, metrics, { folder: input.folder, endpoint: input.endpoint, mistakes }),
     groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
-    truth: [...base.truth],
+    truth: groupTruth(base.truth),
     ...(input.withSweep ? { sweep: thresholdSweep(prepared, input.threshold) } : {}),
   };
 }

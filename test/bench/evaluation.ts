@@ -5,6 +5,7 @@ import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { idCount } from '../../app/front-coded';
 import { normaliseLabel } from '../../app/ground-truth';
 import { apiRef } from '../../app/model-ref';
 import { endpointBase, settingsSchema } from '../../app/settings';
@@ -96,7 +97,7 @@ try {
         await writeFile(path.join(profileDir!, `evaluation-${scenario.replace(/ /g, '-')}.cpuprofile`), JSON.stringify(profile));
       }
       const jsonMb = +(JSON.stringify(answer).length / 1e6).toFixed(1);
-      emit({ scenario, run, ms, cpuMs, loop: loop.stop(), heapLeftMb, jsonMb, labelled: answer.truth.length, evaluated: answer.metrics.evaluated, accuracy: answer.metrics.accuracy, unmatched: answer.groundTruth.unmatched.length });
+      emit({ scenario, run, ms, cpuMs, loop: loop.stop(), heapLeftMb, jsonMb, labelled: answer.truth.reduce((sum, [, ids]) => sum + idCount(ids), 0), evaluated: answer.metrics.evaluated, accuracy: answer.metrics.accuracy, unmatched: answer.groundTruth.unmatched.length });
     }
   }
   await results.close();

@@ -1,4 +1,5 @@
 import { flushSync } from 'svelte';
+import { groupTruth } from '../../app/truth-groups';
 import { expect, vi } from 'vitest';
 import { evalReport, type FolderEvaluation } from '../../app/eval-report';
 import type { UnmatchedName } from '../../app/ground-truth';
@@ -72,7 +73,7 @@ export function folderEvaluation(truth: Record<string, string>, unmatched: Unmat
     metrics,
     report: evalReport('cats/2', metrics),
     groundTruth: { source: 'folders', unmatched, problems: [], unknownPaths: [] },
-    truth: Object.entries(truth).map(([id, label]) => [id, [label]]),
+    truth: groupTruth(Object.entries(truth).map(([id, label]) => [id, [label]])),
   };
 }
 

@@ -4,6 +4,7 @@ import type { AppError } from '../../../app/errors';
 import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../../../app/eval-report';
 import type { LabelMapping } from '../../../app/ground-truth';
 import { truthWithCorrections } from '../../../app/corrections';
+import { truthOfGroups } from '../../../app/truth-groups';
 import { cellIds, evaluateAt, folderEvalInputs, mistakeIds, prepareEvaluation, type EvaluationMetrics, type PreparedEvaluation } from '../../../app/metrics';
 import { verdictAt } from '../../../app/compare';
 import type { ExportDone } from '../../../app/types';
@@ -136,8 +137,8 @@ export class EvaluationStore {
     private readonly corrections: CorrectionsStore,
     private readonly model: () => string,
   ) {
-    this.groundIndex = $derived(new Map(this.#base?.truth ?? []));
-    this.truth = $derived(truthWithCorrections(this.#base?.truth ?? [], this.corrections.byId.values()));
+    this.groundIndex = $derived(truthOfGroups(this.#base?.truth ?? []));
+    this.truth = $derived(truthWithCorrections(this.groundIndex, this.corrections.byId.values()));
     this.prepared = $derived.by(() => {
       void this.library.version;
       void this.resultsTick;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderEvaluation } from '../../../app/eval-report';
+import { truthOfGroups } from '../../../app/truth-groups';
 import type { CorrectionsChange, CorrectionsSnapshot } from '../../../app/corrections';
 import type { Settings } from '../../../app/settings';
 import type { ImageEntry, ResultRecord } from '../../../app/types';
@@ -86,7 +87,7 @@ describe('evaluation over IPC', () => {
     expect(first.metrics).toMatchObject({ total: 6, evaluated: 3, correct: 2, errors: 1, unlabeled: 1, pending: 1 });
     expect(first.report).toMatchObject({ format: 'classify-desk-eval/v2', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] } });
     expect(first.groundTruth.unmatched).toEqual([{ name: 'other', key: 'other', count: 1 }]);
-    expect(new Map(first.truth).get('dog/old/d.jpg')).toEqual(['dog']);
+    expect(truthOfGroups(first.truth).get('dog/old/d.jpg')).toEqual(['dog']);
 
     // A mapping from the editor and a correction change the numbers.
     const changed = await call<CorrectionsChange>('setCorrection', { folderId: info.folderId, ids: ['cat/b.jpg'], label: 'dog', reviewed: true });
@@ -94,7 +95,7 @@ describe('evaluation over IPC', () => {
     const second = await call<FolderEvaluation>('evaluation', { folderId: info.folderId, threshold: 0.5, mapping: { other: 'cat' } });
     expect(second.metrics).toMatchObject({ evaluated: 4, correct: 4, unlabeled: 0 });
     // `truth` stays the ground truth before corrections, for the renderer's live overlay.
-    expect(new Map(second.truth).get('cat/b.jpg')).toEqual(['cat']);
+    expect(truthOfGroups(second.truth).get('cat/b.jpg')).toEqual(['cat']);
 
     await app!.close();
     ({ call } = await start());

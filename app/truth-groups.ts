@@ -1,0 +1,29 @@
+import { codeIds, idsOf, type IdList } from './front-coded';
+
+// The ground truth as the `evaluation` answer carries it: the images grouped by their true
+// labels, each group's ids front-coded. At 250,000 labelled images the list of [id, labels]
+// pairs was 9.8 MB of JSON and an array per image on both sides; a folder's images share a few
+// label sets, and the ids of one set mostly share their start with the one before.
+
+/** Images by true labels: each entry a label set and the ids that have it, in the order given. */
+export type TruthGroups = Array<[labels: string[], ids: IdList]>;
+
+/** Groups a truth map by label set (label sets in order of first appearance). */
+export function groupTruth(truth: Iterable<readonly [id: string, labels: readonly string[]]>): TruthGroups {
+  const groups = new Map<string, { labels: string[]; ids: string[] }>();
+  for (const [id, labels] of truth) {
+    // One key per label set, whatever the labels hold (a CSV label may hold any character).
+    const key = labels.length === 1 ? `1${labels[0]}` : JSON.stringify(labels);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { labels: [...labels], ids: [] }));
+    group.ids.push(id);
+  }
+  return Array.from(groups.values(), ({ labels, ids }) => [labels, codeIds(ids)]);
+}
+
+/** The truth map of groups (the ids of a group share its labels array: read it, do not change it). */
+export function truthOfGroups(groups: TruthGroups): Map<string, readonly string[]> {
+  const truth = new Map<string, readonly string[]>();
+  for (const [labels, ids] of groups) for (const id of idsOf(ids)) truth.set(id, labels);
+  return truth;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { groupTruth, truthOfGroups } from '../../app/truth-groups';
+
+// The ground truth as the evaluation answer carries it: grouped by label set, read back as it was.
+
+describe('truth groups', () => {
+  it('read back every image with its labels, single- and multi-label, whatever the labels hold', () => {
+    const truth = new Map<string, string[]>([
+      ['cat/1.jpg', ['cat']],
+      ['dog/1.jpg', ['dog']],
+      ['cat/2.jpg', ['cat']],
+      ['both/1.jpg', ['cat', 'dog']],
+      // A single label that looks like the key of a set, and one with characters a CSV may hold.
+      ['odd/1.jpg', ['["cat","dog"]']],
+      ['odd/2.jpg', ['cat\0dog']],
+      ['odd/3.jpg', ['1cat']],
+    ]);
+    const groups = groupTruth(truth);
+    expect(groups.map(([labels]) => labels)).toEqual([['cat'], ['dog'], ['cat', 'dog'], ['["cat","dog"]'], ['cat\0dog'], ['1cat']]);
+    expect(Object.fromEntries(truthOfGroups(JSON.parse(JSON.stringify(groups))))).toEqual(Object.fromEntries(truth));
+  });
+
+  it('carry a big labelled folder in a fraction of the plain pairs', () => {
+    const classes = ['cat', 'dog', 'owl', 'fox', 'bee'];
+    const truth = new Map<string, string[]>();
+    for (let i = 0; i < 50_000; i++) truth.set(`images/d${String(Math.floor(i / 1000)).padStart(3, '0')}/img_${String(i).padStart(6, '0')}.jpg`, [classes[Math.floor(i / 1000) % 5]]);
+    const sent = JSON.stringify(groupTruth(truth));
+    expect(sent.length).toBeLessThan(JSON.stringify([...truth]).length / 3);
+    const back = truthOfGroups(JSON.parse(sent));
+    expect(back.size).toBe(50_000);
+    expect(back.get('images/d007/img_007123.jpg')).toEqual(['owl']);
+  });
+
+  it('are empty for no truth', () => {
+    expect(groupTruth([])).toEqual([]);
+    expect(truthOfGroups([]).size).toBe(0);
+  });
+});
