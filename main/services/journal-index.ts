@@ -82,6 +82,8 @@ class Table<T, B, S extends BriefStore<B>> {
 export interface JournalRows<S> {
   readonly keys: readonly string[];
   readonly briefs: S;
+  /** Each key's row. */
+  readonly rows: ReadonlyMap<string, number>;
 }
 
 export class JournalIndex<T, B = undefined, S extends BriefStore<B> = BriefStore<B>> {

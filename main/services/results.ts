@@ -13,6 +13,7 @@ import { makePrivateDir } from './paths';
 import { nextTurn, type Turn } from './next-turn';
 import { createLimiter } from './limit';
 import { openJournal, type Journal } from './results-journal';
+import type { JournalRows } from './journal-index';
 import { resultBriefCodec } from './result-brief-codec';
 import { ResultBriefColumns } from './result-brief-columns';
 
@@ -178,8 +179,8 @@ export interface ResultsStore {
   current(folderId: string, selection?: ModelSelection): Promise<ResultsJournal | null>;
   /** One image's summary from what is kept in memory (no read), or null without a stored result. */
   summary(journal: ResultsJournal, id: string, entry?: FileIdentity): ResultSummary | null;
-  /** The journal's results as an evaluation reads them, from what is kept in memory (no read).
-   *  Handles hold within one synchronous stretch: a compaction renumbers the rows. */
+  /** The journal's results as an evaluation reads them, from what is kept in memory (no read),
+   *  as the rows are when asked: its handles hold while other work runs. */
   stored(journal: ResultsJournal): StoredResults;
   page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
   /** The same page as `page`, packed as columns for the renderer. */
@@ -225,8 +226,7 @@ export function storedIdentity(j: ResultsJournal, id: string): Pick<ResultRecord
 }
 
 /** The summary `summarise` gives for the record row `row`'s brief was made of. */
-function summaryOfRow(j: ResultsJournal, row: number, classes: ClassTable, entry: FileIdentity | undefined): ResultSummary {
-  const { keys, briefs } = j.rows();
+function summaryOfRow({ keys, briefs }: JournalRows<ResultBriefColumns>, row: number, classes: ClassTable, entry: FileIdentity | undefined): ResultSummary {
   const id = keys[row];
   const scores: Array<[string, number]> = [];
   for (let k = 0; k < briefs.scoreCount(row); k++) scores.push([classes.names[briefs.scoreClass(row, k)], briefs.scoreConf(row, k)]);
@@ -288,7 +288,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
       if (!j) return { total: 0, items: [] };
       const items: ResultSummary[] = [];
       for (let row = Math.max(0, offset), end = Math.min(j.size, offset + limit); row < end; row++) {
-        items.push(summaryOfRow(j, row, classes, opts.entryOf?.(folderId, j.rows().keys[row])));
+        items.push(summaryOfRow(j.rows(), row, classes, opts.entryOf?.(folderId, j.rows().keys[row])));
       }
       return { total: j.size, items };
     },
@@ -319,18 +319,21 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
     },
     summary(j, id, entry) {
       const row = j.rowOf(id);
-      return row < 0 ? null : summaryOfRow(j, row, classes, entry);
+      return row < 0 ? null : summaryOfRow(j.rows(), row, classes, entry);
     },
     stored(j) {
-      // The columns as they are now: rows keep their place while the journal is open.
-      const { keys, briefs } = j.rows();
+      // The rows as they are now, kept whole: a rebuild meanwhile (a compaction, here or by another
+      // process) makes new ones and leaves these as they were, so handles hold across turns. A
+      // result replaced meanwhile (a run) is read as it is then.
+      const rows = j.rows();
+      const { keys, briefs } = rows;
       // Asked in the folder's order, which is mostly the order the results were stored in: the
       // row after the last one found is tried first (at 250,000 results, a look-up each was a
       // third of the evaluation a folder's open asks for).
       let next = 0;
       return {
         find(id) {
-          const row = keys[next] === id ? next : j.rowOf(id);
+          const row = keys[next] === id ? next : (rows.rows.get(id) ?? -1);
           if (row >= 0) next = row + 1;
           return row;
         },
@@ -340,7 +343,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
         scoreCount: (row) => briefs.scoreCount(row),
         scoreClass: (row, k) => classes.names[briefs.scoreClass(row, k)],
         scoreConf: (row, k) => briefs.scoreConf(row, k),
-        summary: (row, entry) => summaryOfRow(j, row, classes, entry),
+        summary: (row, entry) => summaryOfRow(rows, row, classes, entry),
       };
     },
     async detail(folderId, id, selection) {

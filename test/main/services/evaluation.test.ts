@@ -6,9 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FolderEvaluation } from '../../../app/eval-report';
 import { truthOfGroups } from '../../../app/truth-groups';
 import type { CorrectionsChange, CorrectionsSnapshot } from '../../../app/corrections';
-import type { Settings } from '../../../app/settings';
+import { settingsSchema, type Settings } from '../../../app/settings';
 import type { ImageEntry, ResultRecord } from '../../../app/types';
-import { evaluateRecords, type EvaluateRecordsInput } from '../../../main/services/evaluation';
+import { createEvaluation, evaluateRecords, type EvaluateRecordsInput } from '../../../main/services/evaluation';
+import { writeCompacted } from '../../../main/services/journal-compact';
 import { dispatch } from '../../../main/handlers';
 import { createResultsStore, storedRecords } from '../../../main/services/results';
 import { colours, solidJpeg } from '../../peer/images';
@@ -291,5 +292,40 @@ describe('evaluateRecords', () => {
     );
     expect(evaluation.metrics).toMatchObject({ total: 5, evaluated: 1, correct: 1, errors: 1, pending: 2, unlabeled: 1 });
     expect(evaluation.groundTruth.unmatched).toEqual([{ name: 'misc', key: 'misc', count: 1 }]);
+  });
+});
+
+describe('the evaluation channel at size', () => {
+  it('lets other work run between its steps, and judges each image by its own result when another process compacts the journal meanwhile', async () => {
+    const settings = settingsSchema.parse({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
+    const store = createResultsStore({ dataDir, settings: { get: () => settings } });
+    const folderId = '00000000000000aa';
+    const journal = await store.journal(folderId, apiRef(endpoint, model));
+    // Three right, one wrong (dog/d is predicted cat).
+    const stored = [record('cat/a.jpg', [['cat', 0.9], ['dog', 0.1]]), record('cat/b.jpg', [['cat', 0.8], ['dog', 0.2]]), record('dog/c.jpg', [['dog', 0.7], ['cat', 0.3]]), record('dog/d.jpg', [['cat', 0.6], ['dog', 0.4]])];
+    for (const r of stored) await journal.append(r);
+    const entries = new Map(stored.map((r) => [r.id, entry(r.id)]));
+    let turns = 0;
+    const evaluation = createEvaluation({
+      library: { get: () => ({ info: { folderId, root: folder, name: 'photos', recursive: true }, entries, settled: Promise.resolve() }), resolve: async (_f, id) => path.join(folder, id) },
+      results: store,
+      corrections: { labels: async () => new Map() },
+      settings: { get: () => settings },
+      turn: async () => {
+        turns++;
+        // After the first step: another process rewrites the journal with its records the other
+        // way round (as its compaction may order them), and this one picks that up.
+        if (turns === 1) {
+          await writeCompacted(journal.path, [...stored].reverse());
+          await journal.refresh();
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    const answer = await evaluation.evaluate({ folderId, threshold: 0.5 });
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(answer.metrics).toMatchObject({ total: 4, evaluated: 4, correct: 3 });
+    expect(answer.metrics.confusion.counts).toEqual([[2, 0], [1, 1]]);
+    await store.close();
   });
 });
