@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupTruth, truthOfGroups } from '../../app/truth-groups';
+import { groupTruth, truthOfGroups, truthOfGroupsInSteps } from '../../app/truth-groups';
 
 // The ground truth as the evaluation answer carries it: grouped by label set, read back as it was.
 
@@ -29,6 +29,16 @@ describe('truth groups', () => {
     const back = truthOfGroups(JSON.parse(sent));
     expect(back.size).toBe(50_000);
     expect(back.get('images/d007/img_007123.jpg')).toEqual(['owl']);
+  });
+
+  it('read back in steps the same truth, pausing between slices', async () => {
+    const truth = new Map(Array.from({ length: 25_000 }, (_, i) => [`d${i % 7}/img_${i}.jpg`, [`class${i % 3}`]] as const));
+    const groups = groupTruth(truth);
+    let pauses = 0;
+    const back = await truthOfGroupsInSteps(groups, async () => void pauses++, 10_000);
+    expect(pauses).toBe(2);
+    expect([...back]).toEqual([...truthOfGroups(groups)]);
+    expect(back.size).toBe(25_000);
   });
 
   it('are empty for no truth', () => {

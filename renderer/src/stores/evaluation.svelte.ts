@@ -4,7 +4,7 @@ import type { AppError } from '../../../app/errors';
 import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../../../app/eval-report';
 import type { LabelMapping } from '../../../app/ground-truth';
 import { truthWithCorrections } from '../../../app/corrections';
-import { truthOfGroups } from '../../../app/truth-groups';
+import { truthOfGroupsInSteps } from '../../../app/truth-groups';
 import { cellIds, evaluateAt, folderEvalInputs, mistakeIds, prepareEvaluation, type EvaluationMetrics, type PreparedEvaluation } from '../../../app/metrics';
 import { verdictAt } from '../../../app/compare';
 import type { ExportDone } from '../../../app/types';
@@ -86,6 +86,8 @@ export class EvaluationStore {
   get base() {
     return this.#base;
   }
+  /** The answer's ground truth by image id (read back before the answer is taken). */
+  #ground = $state.raw<ReadonlyMap<string, readonly string[]>>(new Map());
   #mapping = $state.raw<LabelMapping>({});
   get mapping() {
     return this.#mapping;
@@ -105,7 +107,6 @@ export class EvaluationStore {
 
   /** Ground truth with the corrections on top. */
   readonly truth: ReadonlyMap<string, readonly string[]>;
-  private readonly groundIndex: ReadonlyMap<string, readonly string[]>;
   private readonly classesKey: string;
   /** Whose results are evaluated, as `model()` says it (resultsKey: engine, endpoint, model): a change of
    *  another setting (the threshold or tile size as they are saved, a saved view) leaves it equal
@@ -137,8 +138,7 @@ export class EvaluationStore {
     private readonly corrections: CorrectionsStore,
     private readonly model: () => string,
   ) {
-    this.groundIndex = $derived(truthOfGroups(this.#base?.truth ?? []));
-    this.truth = $derived(truthWithCorrections(this.groundIndex, this.corrections.byId.values()));
+    this.truth = $derived(truthWithCorrections(this.#ground, this.corrections.byId.values()));
     this.prepared = $derived.by(() => {
       void this.library.version;
       void this.resultsTick;
@@ -213,6 +213,7 @@ export class EvaluationStore {
     this.folderId = folderId;
     this.token++;
     this.#base = null;
+    this.#ground = new Map();
     this.#error = null;
     this.#cell = null;
     this.#mapping = {};
@@ -264,6 +265,10 @@ export class EvaluationStore {
     try {
       const answer = await this.api.evaluation(this.request(folderId));
       if (token !== this.token) return;
+      // In slices, with the page's other work between them (tiles, input).
+      const ground = await truthOfGroupsInSteps(answer.truth, () => new Promise((resolve) => setTimeout(resolve, 0)));
+      if (token !== this.token) return;
+      this.#ground = ground;
       this.#base = answer;
       this.#error = null;
     } catch (error) {
@@ -271,6 +276,7 @@ export class EvaluationStore {
       this.#error = toAppError(error);
       // Truth from an older request (another CSV, another mapping) would be shown as if current.
       this.#base = null;
+      this.#ground = new Map();
     } finally {
       if (token === this.token) this.#loading = false;
     }
@@ -352,7 +358,7 @@ export class EvaluationStore {
 
   /** The label from folders or CSV before any correction. */
   groundLabel(id: string): string | null {
-    const labels = this.groundIndex.get(id);
+    const labels = this.#ground.get(id);
     return labels ? labels.join(', ') : null;
   }
 
