@@ -36,15 +36,36 @@ export interface EvalInput {
   truth?: readonly string[] | null;
 }
 
+/** Results a folder's evaluation reads: by entry index, and, where the list can give it without
+ *  the rest, a result with its best score only (scores best first, ties by class name). */
+export interface EvalResults extends ResultList<EvalInput['result']> {
+  topAt?(index: number): EvalInput['result'] | undefined;
+}
+
 /** The inputs of a folder's evaluation: each entry's id, its result (`results[i]` belongs to
- *  `ids[i]`) and its true labels. */
+ *  `ids[i]`) and its true labels. Single-label metrics read only each image's best score, so where
+ *  the list gives it alone, that is all they get: at 250,000 images of a 100-class model, a summary
+ *  with every score made the page's preparation take 4.6 s the first time and 1.9 s after. */
 export function folderEvalInputs(
   ids: readonly string[],
-  results: ResultList<EvalInput['result']>,
+  results: EvalResults,
   truth: ReadonlyMap<string, readonly string[]>,
 ): EvalInput[] {
   const inputs: EvalInput[] = new Array(ids.length);
-  for (let i = 0; i < ids.length; i++) inputs[i] = { id: ids[i], result: results.at(i), truth: truth.get(ids[i]) };
+  if (!results.topAt) {
+    for (let i = 0; i < ids.length; i++) inputs[i] = { id: ids[i], result: results.at(i), truth: truth.get(ids[i]) };
+    return inputs;
+  }
+  // prepareEvaluation's rule: multi-label when most images it judges (done, current, labelled) are.
+  let balance = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const result = results.topAt(i);
+    const labels = truth.get(ids[i]);
+    inputs[i] = { id: ids[i], result, truth: labels };
+    if (result && result.status === 'done' && !result.stale && labels?.length) balance += result.multiLabel ? 1 : -1;
+  }
+  // Multi-label metrics read every score.
+  if (balance > 0) for (let i = 0; i < ids.length; i++) inputs[i].result = results.at(i);
   return inputs;
 }
 
