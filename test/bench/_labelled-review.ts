@@ -7,6 +7,7 @@ import { launchChromium } from '../support/chromium';
 import { assertRendererBuilt, bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
 import { actions, allResultsShown, benchClasses, seedResults, seededSettings, timeToPaint } from './_renderer-results';
 import { startHostProcess } from './_host-process';
+import { watchScan } from './_start-marks';
 import { percentile } from './_stats';
 import { benchArg, endBench, runBench } from './_bench-run';
 
@@ -20,13 +21,6 @@ import { benchArg, endBench, runBench } from './_bench-run';
 
 const images = Number(benchArg('--images') ?? 250_000);
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'labelled-review', images, ...line }));
-
-const longTasks = `(() => {
-  window.__longTasks = [];
-  new PerformanceObserver((list) => {
-    for (const task of list.getEntries()) window.__longTasks.push([Math.round(task.startTime), Math.round(task.duration)]);
-  }).observe({ type: 'longtask', buffered: true });
-})()`;
 
 async function main(): Promise<void> {
   assertRendererBuilt();
@@ -48,7 +42,8 @@ async function main(): Promise<void> {
     await first.close();
     for (let run = 1; run <= 2; run++) {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      await page.addInitScript(longTasks);
+      // Its long tasks as "start+duration" (watchScan notes them from the page's start).
+      await page.addInitScript(watchScan);
       await page.goto(host.url, { waitUntil: 'domcontentloaded' });
       const marks = (await page.evaluate(`(async () => {
         let results = -1;
@@ -59,7 +54,7 @@ async function main(): Promise<void> {
         }
         return { resultsShown: Math.round(results), truthShown: Math.round(performance.now()) };
       })()`)) as { resultsShown: number; truthShown: number };
-      const tasks = (await page.evaluate('window.__longTasks')) as Array<[number, number]>;
+      const tasks = ((await page.evaluate('window.__longTasks')) as string[]).map((task) => task.split('+').map(Number) as [number, number]);
       const after = tasks.filter(([at]) => at >= marks.resultsShown - 1000);
       emit({ run, ...marks, longTasksFromResultsMinus1s: after.map(([at, ms]) => `${at}+${ms}`).join(' '), longestMs: Math.max(0, ...after.map(([, ms]) => ms)) });
       await page.waitForTimeout(1000);
