@@ -36,6 +36,20 @@ export interface EvalInput {
   truth?: readonly string[] | null;
 }
 
+/** How prepareEvaluation decides whether it judges a folder as multi-label: most of the images it
+ *  judges (done, current, labelled) are. Callers that hand it only the best score of single-label
+ *  images take the same vote first. */
+export class MultiLabelVote {
+  #balance = 0;
+  /** Counts one judged image. */
+  judge(multiLabel: boolean): void {
+    this.#balance += multiLabel ? 1 : -1;
+  }
+  get multiLabel(): boolean {
+    return this.#balance > 0;
+  }
+}
+
 /** Results a folder's evaluation reads: by entry index, and, where the list can give it without
  *  the rest, a result with its best score only (scores best first, ties by class name). */
 export interface EvalResults extends ResultList<EvalInput['result']> {
@@ -56,16 +70,15 @@ export function folderEvalInputs(
     for (let i = 0; i < ids.length; i++) inputs[i] = { id: ids[i], result: results.at(i), truth: truth.get(ids[i]) };
     return inputs;
   }
-  // prepareEvaluation's rule: multi-label when most images it judges (done, current, labelled) are.
-  let balance = 0;
+  const vote = new MultiLabelVote();
   for (let i = 0; i < ids.length; i++) {
     const result = results.topAt(i);
     const labels = truth.get(ids[i]);
     inputs[i] = { id: ids[i], result, truth: labels };
-    if (result && result.status === 'done' && !result.stale && labels?.length) balance += result.multiLabel ? 1 : -1;
+    if (result && result.status === 'done' && !result.stale && labels?.length) vote.judge(result.multiLabel);
   }
   // Multi-label metrics read every score.
-  if (balance > 0) for (let i = 0; i < ids.length; i++) inputs[i].result = results.at(i);
+  if (vote.multiLabel) for (let i = 0; i < ids.length; i++) inputs[i].result = results.at(i);
   return inputs;
 }
 
@@ -143,7 +156,8 @@ export interface EvaluationMetrics {
  */
 export function prepareEvaluation(inputs: Iterable<EvalInput>, classes: readonly string[] = []): PreparedEvaluation {
   const kept: Array<{ id: string; scores: ReadonlyArray<readonly [string, number]>; truth: readonly string[] }> = [];
-  let total = 0, errors = 0, pending = 0, unlabeled = 0, multi = 0, single = 0;
+  let total = 0, errors = 0, pending = 0, unlabeled = 0;
+  const vote = new MultiLabelVote();
   const extra = new Set<string>();
   const known = new Set(classes);
   for (const input of inputs) {
@@ -154,7 +168,7 @@ export function prepareEvaluation(inputs: Iterable<EvalInput>, classes: readonly
     // Repeated labels count once; a single label (nearly every image) needs no Set for that.
     const truth = !input.truth ? [] : input.truth.length === 1 ? input.truth : [...new Set(input.truth)];
     if (truth.length === 0) { unlabeled++; continue; }
-    if (result.multiLabel) multi++; else single++;
+    vote.judge(result.multiLabel);
     // Plain indexed loops: this runs over every score of every image (5M for 50k x 100 classes).
     const scores = result.scores;
     for (let k = 0; k < scores.length; k++) {
@@ -166,7 +180,7 @@ export function prepareEvaluation(inputs: Iterable<EvalInput>, classes: readonly
   }
   const allClasses = [...classes, ...[...extra].sort()];
   const index = new Map(allClasses.map((name, i) => [name, i] as const));
-  const multiLabel = multi > single;
+  const multiLabel = vote.multiLabel;
   const n = kept.length;
   const scoreStart = new Int32Array(n + 1);
   const truthStart = new Int32Array(n + 1);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { AppFailure } from '../../app/errors';
 import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMistake, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation } from '../../app/eval-report';
 import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
-import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
+import { evaluateAt, mistakeIds, MultiLabelVote, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
 import { passingLabels, thresholdRule, type Threshold } from '../../app/roboflow';
 import { thresholdSweep } from '../../app/threshold-sweep';
 import { groupTruth } from '../../app/truth-groups';
@@ -131,17 +131,16 @@ const staleResult: EvalInput['result'] = { status: 'done', stale: true, multiLab
 const unscoredResult: EvalInput['result'] = { status: 'done', multiLabel: false, scores: [] };
 
 /** Per image, its true labels (null for none), read once; and whether the metrics will judge the
- *  evaluated images as multi-label (prepareEvaluation's rule: most of the images it keeps, those
- *  done, current and labelled, are). */
+ *  evaluated images as multi-label (prepareEvaluation's vote, MultiLabelVote). */
 function truthByImage(c: Collected): { truth: Array<string[] | null>; multiLabel: boolean } {
   const truth = new Array<string[] | null>(c.ids.length);
-  let balance = 0;
+  const vote = new MultiLabelVote();
   for (let i = 0; i < c.ids.length; i++) {
     const labels = c.truth.get(c.ids[i]) ?? null;
     truth[i] = labels;
-    if (c.states[i] === Stored.Done && labels?.length) balance += c.results.multiLabel(c.handles[i]) ? 1 : -1;
+    if (c.states[i] === Stored.Done && labels?.length) vote.judge(c.results.multiLabel(c.handles[i]));
   }
-  return { truth, multiLabel: balance > 0 };
+  return { truth, multiLabel: vote.multiLabel };
 }
 
 /** Image `i`'s top score, all single-label metrics read: stored scores are in byScore's order
