@@ -193,11 +193,10 @@ export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
   return atOnce(evaluationSteps(input));
 }
 
-/** evaluateRecords with a turn of the event loop between its steps (at 250,000 labelled images
- *  it held main 1-1.3 s at a stretch): every 50,000 images collected, then between the ground
- *  truth, the metrics' preparation and the answer. */
-export async function evaluateRecordsInTurns(input: EvaluateRecordsInput, turn: Turn = nextTurn): Promise<FolderEvaluation> {
-  const steps = evaluationSteps(input);
+/** Runs steps with a turn of the event loop between them, as main's evaluations run (at 250,000
+ *  labelled images an evaluation held main 1-1.3 s at a stretch): every 50,000 images collected,
+ *  then between the ground truth, the metrics' preparation and the answer. */
+async function inTurns<T>(steps: Generator<void, T>, turn: Turn = nextTurn): Promise<T> {
   for (let step = steps.next(); ; step = steps.next()) {
     if (step.done) return step.value;
     await turn();
@@ -224,7 +223,13 @@ function mistakesOf(prepared: PreparedEvaluation, c: Collected, threshold: Thres
  * with none of these are left out; with `onlyConfirmed`, so are those with only a prediction.
  */
 export function datasetLabels(input: EvaluateRecordsInput, opts: Pick<DatasetExportOptions, 'onlyConfirmed'> = {}): DatasetLabel[] {
-  const collected = atOnce(collect(input));
+  return atOnce(datasetLabelSteps(input, opts));
+}
+
+/** datasetLabels in steps (see evaluationSteps). */
+function* datasetLabelSteps(input: EvaluateRecordsInput, opts: Pick<DatasetExportOptions, 'onlyConfirmed'>): Generator<void, DatasetLabel[]> {
+  const collected = yield* collect(input);
+  yield;
   const { ids, truth, states } = collected;
   const out: DatasetLabel[] = [];
   for (let i = 0; i < ids.length; i++) {
@@ -302,20 +307,24 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
     return { folder, input, csvProblems: csv?.problems ?? [] };
   }
 
+  // Evaluations and dataset labels as main makes them: in steps, serving other work between.
+  const evaluated = (input: EvaluateRecordsInput) => inTurns(evaluationSteps(input), opts.turn);
+  const labelled = (input: EvaluateRecordsInput, request: DatasetExportOptions) => inTurns(datasetLabelSteps(input, request), opts.turn);
+
   /** One writer per evaluation export of app/export-formats.ts: a kind without one does not compile. */
   const writers: Record<EvaluationExportKind, (run: { request: EvaluationExportRequest; root: string; input: EvaluateRecordsInput }) => Promise<ExportDone>> = {
-    report: ({ request, input }) => writeReport(request.path, evaluateRecords({ ...input, withMistakes: true }), opts.dataDir),
-    'report-html': ({ request, input }) =>
-      writeHtmlReport(request.path, evaluateRecords({ ...input, withMistakes: true, withSweep: true }), (id) => opts.library.resolve(request.folderId, id), opts.dataDir),
-    'labels-csv': ({ request, input }) => writeLabelsCsv(request.path, datasetLabels(input, request), opts.dataDir),
-    'labels-folders': ({ request, root, input }) =>
-      writeClassFolders(request.path, root, datasetLabels(input, request), (id) => opts.library.resolve(request.folderId, id), { ...request, dataDir: opts.dataDir }),
+    report: async ({ request, input }) => writeReport(request.path, await evaluated({ ...input, withMistakes: true }), opts.dataDir),
+    'report-html': async ({ request, input }) =>
+      writeHtmlReport(request.path, await evaluated({ ...input, withMistakes: true, withSweep: true }), (id) => opts.library.resolve(request.folderId, id), opts.dataDir),
+    'labels-csv': async ({ request, input }) => writeLabelsCsv(request.path, await labelled(input, request), opts.dataDir),
+    'labels-folders': async ({ request, root, input }) =>
+      writeClassFolders(request.path, root, await labelled(input, request), (id) => opts.library.resolve(request.folderId, id), { ...request, dataDir: opts.dataDir }),
   };
 
   return {
     async evaluate(request: EvaluationRequest): Promise<FolderEvaluation> {
       const { input, csvProblems } = await inputFor(request);
-      const evaluation = await evaluateRecordsInTurns(input, opts.turn);
+      const evaluation = await evaluated(input);
       evaluation.groundTruth.problems.unshift(...csvProblems);
       return evaluation;
     },

@@ -296,36 +296,57 @@ describe('evaluateRecords', () => {
 });
 
 describe('the evaluation channel at size', () => {
-  it('lets other work run between its steps, and judges each image by its own result when another process compacts the journal meanwhile', async () => {
+  // Three right, one wrong (dog/d is predicted cat).
+  const stored = [record('cat/a.jpg', [['cat', 0.9], ['dog', 0.1]]), record('cat/b.jpg', [['cat', 0.8], ['dog', 0.2]]), record('dog/c.jpg', [['dog', 0.7], ['cat', 0.3]]), record('dog/d.jpg', [['cat', 0.6], ['dog', 0.4]])];
+  const folderId = '00000000000000aa';
+
+  /** The evaluation service over those stored results, `onTurn` run at each of its turns. */
+  async function sized(onTurn: (turn: number, journal: Awaited<ReturnType<ReturnType<typeof createResultsStore>['journal']>>) => Promise<void> = async () => undefined) {
     const settings = settingsSchema.parse({ endpointKind: 'self-hosted', endpointUrl: endpoint, model });
     const store = createResultsStore({ dataDir, settings: { get: () => settings } });
-    const folderId = '00000000000000aa';
     const journal = await store.journal(folderId, apiRef(endpoint, model));
-    // Three right, one wrong (dog/d is predicted cat).
-    const stored = [record('cat/a.jpg', [['cat', 0.9], ['dog', 0.1]]), record('cat/b.jpg', [['cat', 0.8], ['dog', 0.2]]), record('dog/c.jpg', [['dog', 0.7], ['cat', 0.3]]), record('dog/d.jpg', [['cat', 0.6], ['dog', 0.4]])];
     for (const r of stored) await journal.append(r);
     const entries = new Map(stored.map((r) => [r.id, entry(r.id)]));
-    let turns = 0;
+    const counted = { turns: 0 };
     const evaluation = createEvaluation({
       library: { get: () => ({ info: { folderId, root: folder, name: 'photos', recursive: true }, entries, settled: Promise.resolve() }), resolve: async (_f, id) => path.join(folder, id) },
       results: store,
       corrections: { labels: async () => new Map() },
       settings: { get: () => settings },
       turn: async () => {
-        turns++;
-        // After the first step: another process rewrites the journal with its records the other
-        // way round (as its compaction may order them), and this one picks that up.
-        if (turns === 1) {
-          await writeCompacted(journal.path, [...stored].reverse());
-          await journal.refresh();
-        }
+        await onTurn(++counted.turns, journal);
         await new Promise((resolve) => setImmediate(resolve));
       },
     });
+    return { evaluation, counted, close: () => store.close() };
+  }
+
+  it('lets other work run between its steps, and judges each image by its own result when another process compacts the journal meanwhile', async () => {
+    const { evaluation, counted, close } = await sized(async (turn, journal) => {
+      // After the first step: another process rewrites the journal with its records the other
+      // way round (as its compaction may order them), and this one picks that up.
+      if (turn === 1) {
+        await writeCompacted(journal.path, [...stored].reverse());
+        await journal.refresh();
+      }
+    });
     const answer = await evaluation.evaluate({ folderId, threshold: 0.5 });
-    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(counted.turns).toBeGreaterThanOrEqual(2);
     expect(answer.metrics).toMatchObject({ total: 4, evaluated: 4, correct: 3 });
     expect(answer.metrics.confusion.counts).toEqual([[2, 0], [1, 1]]);
-    await store.close();
+    await close();
+  });
+
+  it('makes its exports in steps too, serving other work between them', async () => {
+    const { evaluation, counted, close } = await sized();
+    const out = path.join(tmp, 'labels.csv');
+    expect(await evaluation.export({ folderId, threshold: 0.5, kind: 'labels-csv', path: out })).toMatchObject({ path: out, count: 4 });
+    expect(counted.turns).toBeGreaterThanOrEqual(2);
+    const report = path.join(tmp, 'report.json');
+    const before = counted.turns;
+    await evaluation.export({ folderId, threshold: 0.5, kind: 'report', path: report });
+    expect(counted.turns - before).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse(await fs.readFile(report, 'utf8'))).toMatchObject({ mistakes: [{ path: 'dog/d.jpg', prediction: ['cat'] }] });
+    await close();
   });
 });
