@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 
@@ -14,6 +16,14 @@ export function benchArg(name: string): string | undefined {
 /** True when `--name` is on the command line (a switch without a value). */
 export function benchFlag(name: string): boolean {
   return process.argv.includes(name);
+}
+
+/** For a benchmark that measures memory after a full GC: without `gc` exposed, runs the script at
+ *  `moduleUrl` again with --expose-gc (same arguments) and exits with its code; with it, returns. */
+export function withExposedGc(moduleUrl: string): void {
+  if ((globalThis as { gc?: unknown }).gc) return;
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(moduleUrl), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
 }
 
 /** Runs a benchmark's main; a failure is printed and makes the exit code 1. */

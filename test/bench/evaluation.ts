@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { idCount } from '../../app/front-coded';
 import { normaliseLabel } from '../../app/ground-truth';
 import { apiRef } from '../../app/model-ref';
@@ -14,7 +12,7 @@ import { createEvaluation } from '../../main/services/evaluation';
 import { folderIdOf } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
-import { benchArg } from './_bench-run';
+import { benchArg, withExposedGc } from './_bench-run';
 import { benchClasses, seedResults, seededSettings } from './_renderer-results';
 import { watchLoopBlocks } from './_loop-blocks';
 
@@ -26,11 +24,7 @@ import { watchLoopBlocks } from './_loop-blocks';
 // Run: npm run bench -- evaluation [--images 250000] [--runs 3] [--profile DIR] (it restarts
 // itself with --expose-gc).
 
-if (!(globalThis as { gc?: unknown }).gc) {
-  const self = fileURLToPath(import.meta.url);
-  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(run.status ?? 1);
-}
+withExposedGc(import.meta.url);
 
 const images = Number(benchArg('--images') ?? 50_000);
 const runs = Number(benchArg('--runs') ?? 3);

@@ -1,15 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { apiRef } from '../../app/model-ref';
 import { encodeResults } from '../../app/result-columns';
 import { endpointBase } from '../../app/settings';
 import { folderIdOf } from '../../main/services/library';
 import { createResultsStore } from '../../main/services/results';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
-import { benchArg } from './_bench-run';
+import { benchArg, withExposedGc } from './_bench-run';
 import { seedResults, seededSettings } from './_renderer-results';
 import { residentBreakdown } from './_smaps';
 import { watchLoopBlocks } from './_loop-blocks';
@@ -22,11 +20,7 @@ import { watchLoopBlocks } from './_loop-blocks';
 // the temp dir). Run: npm run bench -- results-memory [--images 250000] (it restarts itself with
 // --expose-gc so memory is measured after a full GC).
 
-if (!(globalThis as { gc?: unknown }).gc) {
-  const self = fileURLToPath(import.meta.url);
-  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(run.status ?? 1);
-}
+withExposedGc(import.meta.url);
 
 const images = Number(benchArg('--images') ?? 50_000);
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'results-memory', images, ...line }));
