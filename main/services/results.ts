@@ -287,8 +287,9 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
       const j = await current(folderId, selection);
       if (!j) return { total: 0, items: [] };
       const items: ResultSummary[] = [];
+      const rows = j.rows();
       for (let row = Math.max(0, offset), end = Math.min(j.size, offset + limit); row < end; row++) {
-        items.push(summaryOfRow(j.rows(), row, classes, opts.entryOf?.(folderId, j.rows().keys[row])));
+        items.push(summaryOfRow(rows, row, classes, opts.entryOf?.(folderId, rows.keys[row])));
       }
       return { total: j.size, items };
     },
