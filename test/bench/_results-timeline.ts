@@ -17,7 +17,7 @@ import { startHost } from '../host/host';
 import { startProfiles } from './_profile';
 import { benchArg, benchFlag, endBench, runBench, waitForSavedListing } from './_bench-run';
 import { startCpuShare } from './_cpu-share';
-import { watchScan } from './_start-marks';
+import { apiRequests, watchScan } from './_start-marks';
 
 const images = Number(benchArg('--images') ?? 250000);
 const runs = Number(benchArg('--runs') ?? 2);
@@ -50,18 +50,16 @@ runBench(async () => {
         }
         const shown = performance.now();
         const nav = performance.getEntriesByType('navigation')[0];
-        const res = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/invoke/')).map((e) => ({
-          what: e.name.replace(/^.*\\/api\\/invoke\\//, ''), start: Math.round(e.startTime), firstByte: Math.round(e.responseStart), end: Math.round(e.responseEnd), kb: Math.round(e.encodedBodySize / 1024),
-        }));
+        const res = (${apiRequests}).map((r) => ({ what: r.name, start: Math.round(r.start), end: Math.round(r.end), kb: Math.round(r.chars / 1024) }));
         return { dcl: Math.round(nav.domContentLoadedEventEnd), countAt: Math.round(countAt), badgeAt: Math.round(badgeAt), shown: Math.round(shown), res, batches: window.__batches.join(' '), cached: window.__cached };
       })()`);
       const used = share?.stop();
       await profiles?.stop();
-      const o = out as { dcl: number; countAt: number; badgeAt: number; shown: number; batches: string; cached?: boolean; res: Array<{ what: string; start: number; firstByte: number; end: number; kb: number }> };
+      const o = out as { dcl: number; countAt: number; badgeAt: number; shown: number; batches: string; cached?: boolean; res: Array<{ what: string; start: number; end: number; kb: number }> };
       console.log(`run ${run}: DCL ${o.dcl} ms, count ${o.countAt} ms, first badge ${o.badgeAt} ms, all results shown ${o.shown} ms`);
       if (used) console.log(`  cpu ${JSON.stringify(used)}`);
       console.log(`  listing ${o.cached === undefined ? 'not ended yet' : o.cached ? 'cached' : 'scanned'}, batches (ms:ids) ${o.batches}`);
-      for (const r of o.res) if (r.what.startsWith('results') || r.what.startsWith('open')) console.log(`  ${r.what.padEnd(18)} start ${String(r.start).padStart(5)}  first byte ${String(r.firstByte).padStart(5)}  end ${String(r.end).padStart(5)}  ${r.kb} KB`);
+      for (const r of o.res) if (r.what.startsWith('results') || r.what.startsWith('open')) console.log(`  ${r.what.padEnd(18)} start ${String(r.start).padStart(5)}  end ${String(r.end).padStart(5)}  ${r.kb} K characters`);
       await page.close();
       // The first launch's listing is saved after its stat pass: the next run re-opens it.
       await waitForSavedListing(dataDir);

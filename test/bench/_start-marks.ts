@@ -40,3 +40,9 @@ export function untilCountAndThumbs(countText: string): string {
           check();
         });`;
 }
+
+/** Page expression: the page's requests to main so far, from the browser host's shim (which notes
+ *  each as a `performance.measure` named `api/<channel>`: they go over its WebSocket, so resource
+ *  timing has none), as `{ name, start, end, chars }` in ms since navigation; `end` is when the page's
+ *  thread took the answer, which waits for that thread as a resource's `responseEnd` did not. */
+export const apiRequests = `performance.getEntriesByType('measure').filter((e) => e.name.startsWith('api/')).map((e) => ({ name: e.name.slice(4), start: e.startTime, end: e.startTime + e.duration, chars: e.detail ? e.detail.chars : 0 }))`;

@@ -7,7 +7,7 @@ import { assertRendererBuilt, ensureBigFolder } from '../e2e/fixtures';
 import { topSelfTimes } from './_profile';
 import { benchArg, benchFlag, endBench, runBench } from './_bench-run';
 import { startCpuShare } from './_cpu-share';
-import { untilCountAndThumbs, watchScan } from './_start-marks';
+import { apiRequests, untilCountAndThumbs, watchScan } from './_start-marks';
 
 // Page start, opened up: from navigation to the first thumbnails and the full count, when each
 // resource and each request to main started and ended, what the page's main thread did before it
@@ -73,11 +73,13 @@ async function main(): Promise<void> {
         // The first screen's thumbnails: when the first few were asked for, and when each came.
         if (media.length > 0) marks.thumbsAsked = Math.round(media[0].startTime) + '–' + Math.round(media[Math.min(7, media.length - 1)].startTime);
         if (media.length > 0) marks.thumbsCame = Math.round(Math.min(...media.slice(0, 8).map((e) => e.responseEnd))) + '–' + Math.round(Math.max(...media.slice(0, 8).map((e) => e.responseEnd)));
-        // Of those: the longest wait for a connection in the browser (6 per host over HTTP/1.1, one
-        // held by the event stream), and the longest from request to first byte (main's part).
+        // Of those: the longest wait for a connection in the browser (6 per host over HTTP/1.1: the
+        // first screen asks for more), and the longest from request to first byte (main's part).
         if (media.length > 0) marks.thumbsQueuedMax = Math.round(Math.max(...media.slice(0, 8).map((e) => e.requestStart - e.startTime)));
         if (media.length > 0) marks.thumbsServedMax = Math.round(Math.max(...media.slice(0, 8).map((e) => e.responseStart - e.requestStart)));
-        const resources = entries.filter((e) => !e.name.includes('/media/')).map((e) => ({ name: e.name.replace(location.origin, ''), start: e.startTime, end: e.responseEnd }));
+        const resources = entries.filter((e) => !e.name.includes('/media/')).map((e) => ({ name: e.name.replace(location.origin, ''), start: e.startTime, end: e.responseEnd }))
+          .concat((${apiRequests}).map((r) => ({ name: 'api/' + r.name, start: r.start, end: r.end })))
+          .sort((a, b) => a.start - b.start);
         return { resources, marks };
       })()`)) as Timeline;
       if (share) emit({ run, cpu: share.stop() });

@@ -10,6 +10,7 @@ import { startHostProcess } from './_host-process';
 import { percentile } from './_stats';
 import { startProfiles, type Profiles } from './_profile';
 import { benchArg, endBench, runBench } from './_bench-run';
+import { apiRequests } from './_start-marks';
 
 // Renderer benchmark (browsing, review and 250,000-image targets): in Chromium via the browser host, the
 // time from launching with an N-image folder (navigation start, so page load included) to the
@@ -67,8 +68,8 @@ async function timeToFirstThumbnails(page: Page): Promise<{ firstThumbMs: number
     }
     // The count can come before the scan's end (ids first, sizes after): wait for it to report both.
     for (let waited = 0; scanDoneAt < 0 && waited < 120000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    const open = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/invoke/openFolder') || e.name.endsWith('/api/invoke/openStartFolder'));
-    return { firstThumbMs, countShownMs, openStartMs: open ? open.startTime : 0, scanMs, scanDoneAt, cached };
+    const open = (${apiRequests}).find((r) => r.name === 'openFolder' || r.name === 'openStartFolder');
+    return { firstThumbMs, countShownMs, openStartMs: open ? open.start : 0, scanMs, scanDoneAt, cached };
   })()`);
 }
 

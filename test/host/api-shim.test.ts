@@ -7,7 +7,7 @@ import { removeDir, tempDir, writeFile, writeImage } from '../support/service-fi
 import { startHost, type Host } from './host';
 
 // The shim in a real browser: the same shape as the preload's window.api, errors as plain
-// {code, message}, events over one stream, and nothing blocked by the app's CSP.
+// {code, message}, requests and events over one WebSocket, and nothing blocked by the app's CSP.
 
 let browser: Browser;
 let host: Host;
@@ -98,7 +98,7 @@ describe('host api shim in Chromium', () => {
     await page.close();
   });
 
-  it('delivers every scan batch whole when its frames span many reads of the stream', async () => {
+  it('delivers every scan batch whole when it is half a megabyte of two-byte letters', async () => {
     // 3,000 long names with two-byte letters: a batch of 2,000 of them is about half a megabyte,
     // which arrives over many network reads, some ending inside a letter. Each name starts with its
     // own number, so the batch is not front-coded (app/front-coded.ts) and stays that long.

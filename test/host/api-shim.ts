@@ -12,109 +12,84 @@ export function hostApiScript(): string {
   const channels = ${JSON.stringify(channelNames)};
   const events = ${JSON.stringify(eventNames)};
   const listeners = new Map(events.map((name) => [name, new Set()]));
-  let ready = null;
-  let connected = false;
+  /** Requests sent and not answered yet, by id. */
+  const pending = new Map();
+  let nextId = 1;
+  let socket = null;
+  let opened = null;
 
-  // Events arrive over one shared stream, opened as this script loads (the app listens from its
-  // first line, and the stream is then open before the app's bundle has run). Requests wait until
-  // it is connected, so events caused by a request (scan batches) cannot slip past the page.
-  // The stream is text/event-stream, read with fetch and split here rather than by EventSource:
-  // Chromium's EventSource took 0.3-0.5 s per 2.4 MB scan batch, about twice this (docs/testing.md).
+  // Requests and events share one WebSocket, opened as this script loads (the app listens from its
+  // first line, and the channel is then open before the app's bundle has run), as Electron's IPC is
+  // one channel beside the app:// requests; over HTTP they took the six connections Chromium keeps
+  // per origin, and thumbnails queued behind them. Requests wait until it is open, so events
+  // caused by a request (scan batches) cannot slip past the page.
   function connect() {
-    if (ready) return;
-    let markReady;
-    ready = new Promise((resolve) => {
-      markReady = resolve;
-      setTimeout(resolve, 3000);
+    if (socket) return;
+    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/socket');
+    socket = ws;
+    opened = new Promise((resolve) => {
+      ws.addEventListener('open', resolve, { once: true });
+      ws.addEventListener('close', resolve, { once: true });
     });
-    read();
-    async function read() {
-      try {
-        const response = await fetch('./api/events', { headers: { Accept: 'text/event-stream' }, cache: 'no-store' });
-        if (!response.ok || !response.body) throw new Error('HTTP ' + response.status);
-        connected = true;
-        markReady();
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        const frames = frameSplitter(deliver);
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          frames(value);
-        }
-      } catch {
-        // the host went away or refused: tried again below, as EventSource would
-      }
-      connected = false;
-      markReady();
-      setTimeout(read, 1000);
+    ws.addEventListener('message', (event) => receive(event.data));
+    ws.addEventListener('close', () => {
+      // The host went away or refused: what was asked fails, and the channel is tried again.
+      socket = null;
+      for (const { reject } of pending.values()) reject({ code: 'internal', message: 'The test host closed the connection.' });
+      pending.clear();
+      setTimeout(connect, 1000);
+    });
+  }
+
+  /** One message: \`e<event>\\n<payload JSON>\` or \`r<id>\\n<envelope JSON>\`. */
+  function receive(message) {
+    const newline = message.indexOf('\\n');
+    if (newline < 0) return;
+    if (message[0] === 'e') {
+      const set = listeners.get(message.slice(1, newline));
+      if (!set) return;
+      const payload = JSON.parse(message.slice(newline + 1));
+      for (const listener of [...set]) listener(payload);
+      return;
     }
+    const id = Number(message.slice(1, newline));
+    const waiting = pending.get(id);
+    if (message[0] !== 'r' || !waiting) return;
+    pending.delete(id);
+    // For benchmarks, in place of the resource timing an HTTP request had (test/bench/_start-marks.ts).
+    performance.measure('api/' + waiting.name, { start: waiting.asked, detail: { chars: message.length } });
+    let envelope;
+    try {
+      envelope = JSON.parse(message.slice(newline + 1));
+    } catch {
+      return waiting.reject({ code: 'internal', message: 'The test host sent an unreadable answer.' });
+    }
+    if (envelope.ok) waiting.resolve(envelope.value);
+    else waiting.reject({ code: envelope.error.code, message: envelope.error.message });
   }
 
-  /** Calls \`deliver\` with each frame (the text before a blank line) of a stream given in chunks;
-   *  only the chunk that ends a frame is searched, so a frame of megabytes is not re-scanned. */
-  function frameSplitter(deliver) {
-    let parts = [];
-    let endsInNewline = false;
-    return (chunk) => {
-      let at = 0;
-      while (at < chunk.length) {
-        let end;
-        // The blank line split across chunks: the last part ended in '\\n', this one starts with it.
-        if (at === 0 && endsInNewline && chunk[0] === '\\n') end = 0;
-        else {
-          const found = chunk.indexOf('\\n\\n', at);
-          if (found < 0) break;
-          end = found + 1;
+  /** Sends at once when the channel is open: a request made while the app's bundle runs (its start
+   *  folder) then goes out before the bundle has finished, not after it as an awaited one would. */
+  function request(name, body) {
+    const asked = performance.now();
+    return new Promise((resolve, reject) => {
+      const send = () => {
+        if (!socket || socket.readyState !== WebSocket.OPEN) {
+          reject({ code: 'internal', message: 'The test host cannot be reached.' });
+          return;
         }
-        parts.push(chunk.slice(at, end));
-        const frame = parts.join('');
-        parts = [];
-        endsInNewline = false;
-        at = end + 1;
-        deliver(frame.slice(0, -1));
-      }
-      if (at < chunk.length) {
-        const rest = chunk.slice(at);
-        parts.push(rest);
-        endsInNewline = rest.endsWith('\\n');
-      }
-    };
-  }
-
-  /** One frame: \`event: name\` then \`data: json\` (JSON has no raw newline); comments start with ':'. */
-  function deliver(frame) {
-    if (!frame.startsWith('event: ')) return;
-    const newline = frame.indexOf('\\n');
-    if (newline < 0 || !frame.startsWith('data: ', newline + 1)) return;
-    const set = listeners.get(frame.slice(7, newline));
-    if (!set) return;
-    const payload = JSON.parse(frame.slice(newline + 7));
-    for (const listener of [...set]) listener(payload);
+        const id = nextId++;
+        pending.set(id, { resolve, reject, name, asked });
+        socket.send(id + '\\n' + name + '\\n' + JSON.stringify(body ?? {}));
+      };
+      connect();
+      if (socket.readyState === WebSocket.OPEN) send();
+      else opened.then(send);
+    });
   }
 
   const api = {};
-  for (const name of channels) {
-    // Sent at once when the stream is open: a request made while the app's bundle runs (its start
-    // folder) then goes out before the bundle has finished, not after it as an awaited one would.
-    const send = (request) =>
-      fetch('./api/invoke/' + name, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(request ?? {}),
-      });
-    api[name] = async (request) => {
-      const sent = connected || !ready ? send(request) : ready.then(() => send(request));
-      const response = await sent;
-      let envelope;
-      try {
-        envelope = await response.json();
-      } catch {
-        throw { code: 'internal', message: 'The test host sent an unreadable answer (HTTP ' + response.status + ').' };
-      }
-      if (envelope.ok) return envelope.value;
-      throw { code: envelope.error.code, message: envelope.error.message };
-    };
-  }
+  for (const name of channels) api[name] = (body) => request(name, body);
   api.on = (event, listener) => {
     if (!events.includes(event)) throw new Error('Unknown event "' + String(event) + '".');
     connect();

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../app/contract';
 import { thumbUrl } from '../../app/media-urls';
@@ -159,6 +160,57 @@ describe('browser host', () => {
     expect(await rawRequest('/api/invoke/appInfo', { Host: 'evil.example', Origin: origin, ...host.authHeaders }, 'POST')).toBe(403);
     expect(await rawRequest('/api/events', { Host: hostPort, Origin: 'http://evil.example', ...host.authHeaders })).toBe(403);
     expect(await rawRequest('/', { Host: `evil.example:${new URL(origin).port}` })).toBe(403);
+  });
+
+  it("carries the page's requests and main's events over one WebSocket, answered by id", async () => {
+    const ws = new WebSocket(`${origin.replace('http', 'ws')}/api/socket`, { headers: { Origin: origin, ...host.authHeaders } });
+    const messages: string[] = [];
+    ws.on('message', (data) => messages.push(data.toString()));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const until = async (seen: (m: string[]) => boolean) => {
+      for (let waited = 0; !seen(messages); waited += 10) {
+        if (waited > 10_000) throw new Error(`Not seen: ${messages.map((m) => m.slice(0, 80)).join(' | ')}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const reply = (id: number) => {
+      const m = messages.find((x) => x.startsWith(`r${id}\n`));
+      return m === undefined ? undefined : (JSON.parse(m.slice(m.indexOf('\n') + 1)) as Envelope<unknown>);
+    };
+    try {
+      ws.send('7\nappInfo\n{}');
+      ws.send('8\nnope\n{}');
+      ws.send('9\nappInfo\n{not json');
+      ws.send(`10\nopenFolder\n${JSON.stringify({ path: folder, recursive: true })}`);
+      await until((m) => m.some((x) => x.startsWith('escanDone\n')) && [7, 8, 9, 10].every((id) => reply(id) !== undefined));
+      expect(reply(7)).toMatchObject({ ok: true, value: { shell: 'host' } });
+      expect(reply(8)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      expect(reply(9)).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/not JSON/) } });
+      expect(reply(10)).toMatchObject({ ok: true, value: { root: folder } });
+      const batches = messages.filter((m) => m.startsWith('escanBatch\n')).map((m) => JSON.parse(m.slice(m.indexOf('\n') + 1)) as ScanBatch);
+      expect(batches.flatMap((b) => idsOf(b.ids)).sort()).toEqual(['nested/Ünïcode.png', 'red one.jpg']);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('refuses the WebSocket to a foreign origin, without an origin or the session token, or under another host name', async () => {
+    const upgrade = (headers: Record<string, string>) =>
+      new Promise<number | 'open'>((resolve, reject) => {
+        const ws = new WebSocket(`${origin.replace('http', 'ws')}/api/socket`, { headers });
+        ws.once('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('error', (e) => (/Unexpected server response: (\d+)/.test(e.message) ? undefined : reject(e)));
+      });
+    expect(await upgrade({ Origin: origin, ...host.authHeaders })).toBe('open');
+    expect(await upgrade({ Origin: 'http://evil.example', ...host.authHeaders })).toBe(403);
+    expect(await upgrade(host.authHeaders)).toBe(403);
+    expect(await upgrade({ Origin: origin })).toBe(403);
+    expect(await upgrade({ Origin: origin, Authorization: `Bearer ${'x'.repeat(host.token.length)}` })).toBe(403);
+    expect(await upgrade({ Origin: origin, Host: 'evil.example', ...host.authHeaders })).toBe(403);
   });
 
   it('answers no other local user: without the session token, reading a file, writing an export, checking the key and media get 403', async () => {

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { EventName, Events } from '../../app/contract';
 import type { SettingsPatch } from '../../app/settings';
 import { createAppServices } from '../../main/compose';
@@ -16,9 +17,12 @@ import { createHandlers, dispatch } from '../../main/handlers';
 import { createAppProtocolHandler } from '../../main/services/app-protocol';
 import { hostApiScript, injectShim } from './api-shim';
 
-// The browser host: the app's real services and handler table behind a small HTTP + server-sent
-// events bridge on 127.0.0.1, serving the built renderer with a `window.api` of the preload's
-// shape. A test tool only: loopback, never packaged.
+// The browser host: the app's real services and handler table behind a small bridge on 127.0.0.1,
+// serving the built renderer with a `window.api` of the preload's shape. The page's requests and
+// main's events share one WebSocket, as Electron's IPC is one channel beside the app:// requests:
+// over HTTP/1.1 they took the six connections Chromium keeps per origin, and thumbnails queued
+// behind them. Tests and benchmarks in Node call `POST /api/invoke/<channel>` and read server-sent
+// events on `/api/events`. A test tool only: loopback, never packaged.
 
 export interface HostOptions {
   dataDir: string;
@@ -65,9 +69,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     throw new Error(`The renderer is not built (${path.join(rendererDir, 'index.html')} is missing): run \`npx vite build\` first.`);
   }
   const clients = new Set<http.ServerResponse>();
+  const sockets = new Set<WebSocket>();
   const emit = <E extends EventName>(event: E, payload: Events[E]) => {
-    const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
-    for (const client of clients) client.write(frame);
+    const json = JSON.stringify(payload);
+    if (clients.size > 0) {
+      const frame = `event: ${event}\ndata: ${json}\n\n`;
+      for (const client of clients) client.write(frame);
+    }
+    if (sockets.size > 0) {
+      const message = `e${event}\n${json}`;
+      for (const socket of sockets) socket.send(message);
+    }
   };
   const exportDir = opts.exportDir ?? path.join(os.tmpdir(), 'classify-desk-exports');
   const scripted = { pickFolder: opts.pickFolder ?? null, pickFile: opts.pickFile ?? null };
@@ -178,6 +190,47 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     await sendResponse(res, response);
   }
 
+  // The page's channel: `<id>\n<channel>\n<request JSON>` in, `r<id>\n<envelope JSON>` and
+  // `e<event>\n<payload JSON>` out. The upgrade is checked as every /api/ request is: our Host,
+  // our Origin (a browser always sends one on a WebSocket) and the session cookie.
+  const socketServer = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes, perMessageDeflate: false });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', origin);
+    if (req.headers.host !== new URL(origin).host || url.pathname !== '/api/socket' || !trusted(req, true) || !authorised(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socketServer.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('message', (data, isBinary) => void answer(ws, data, isBinary));
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => ws.terminate());
+    });
+  });
+
+  async function answer(ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> {
+    const text = isBinary ? '' : data.toString();
+    const first = text.indexOf('\n');
+    const second = first < 0 ? -1 : text.indexOf('\n', first + 1);
+    const id = first < 0 ? '' : text.slice(0, first);
+    if (!/^\d+$/.test(id)) return ws.close(1003, 'Unreadable request.');
+    let envelope: unknown;
+    if (second < 0) envelope = { ok: false, error: { code: 'invalid_input', message: 'The request names no channel.' } };
+    else {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(text.slice(second + 1) || '{}');
+      } catch {
+        payload = undefined;
+      }
+      envelope =
+        payload === undefined
+          ? { ok: false, error: { code: 'invalid_input', message: 'The request body is not JSON.' } }
+          : await dispatch(handlers, text.slice(first + 1, second), payload);
+    }
+    if (ws.readyState === ws.OPEN) ws.send(`r${id}\n${JSON.stringify(envelope)}`);
+  }
+
   function openEvents(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     res.socket?.setNoDelay(true);
@@ -211,6 +264,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     async close() {
       for (const client of clients) client.end();
       clients.clear();
+      for (const socket of sockets) socket.terminate();
+      sockets.clear();
+      socketServer.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
