@@ -23,7 +23,7 @@ import type { AppError } from './errors';
 import type { ResultColumns } from './result-columns';
 import type { IdList } from './front-coded';
 import type { CorrectionsChange, CorrectionsSnapshot } from './corrections';
-import type { FolderEvaluation } from './eval-report';
+import type { FolderGroundTruth } from './eval-report';
 import { labelSources, sendPresets, splits, type SendPlan, type SendProgress, type SentMark } from './dataset-send';
 import { isHttpsImageUrl } from './web-url';
 import { evaluationExportKinds, exportFormatIds } from './export-formats';
@@ -56,13 +56,18 @@ const modelId = z.string().max(200).regex(modelIdPattern, 'A model is project/ve
 /** The engine of that model, when it is not the settings' (comparing the API with this computer). */
 const engine = z.enum(engines);
 const projectSlug = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'A project id is letters, digits, ".", "_" or "-"').max(128);
-const evaluationRequest = {
+/** Whose ground truth: the folder, folder names (mapped) or a labels CSV, and the model whose
+ *  classes the names are matched to. */
+const groundTruthRequest = {
   folderId,
-  threshold: z.number().min(0).max(1).optional(),
   labelsPath: z.string().min(1).max(4096).optional(),
   mapping: labelMappingSchema.optional(),
   model: modelId.optional(),
   engine: engine.optional(),
+};
+const evaluationRequest = {
+  ...groundTruthRequest,
+  threshold: z.number().min(0).max(1).optional(),
   /** Per-class threshold overrides; absent = the ones saved for the folder and model. */
   classThresholds: z.record(z.string().max(256), z.number().min(0).max(1)).optional(),
 };
@@ -204,8 +209,9 @@ export const contract = {
   ),
   undoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
   redoCorrection: channel<CorrectionsChange>()(z.object({ folderId }).strict()),
-  /** Metrics of the current model's (or `model`'s) stored results against folder names or a labels CSV. */
-  evaluation: channel<FolderEvaluation>()(z.object(evaluationRequest).strict()),
+  /** The folder's ground truth (folder names or a labels CSV) for the current model's (or
+   *  `model`'s) classes, before corrections: the window computes the metrics from it. */
+  groundTruth: channel<FolderGroundTruth>()(z.object(groundTruthRequest).strict()),
   /** Remembers the folder's ground-truth name mapping, for evaluations (and `classify-desk evaluate`)
    *  that bring none; {} forgets it. Answers the mapping as stored. */
   setGroundTruthMapping: channel<Record<string, string | null>>()(z.object({ folderId, mapping: labelMappingSchema }).strict()),

@@ -35,7 +35,7 @@ export const channelNames = [
   'setCorrection',
   'undoCorrection',
   'redoCorrection',
-  'evaluation',
+  'groundTruth',
   'setGroundTruthMapping',
   'exportEvaluation',
   'checkKeyDraft',

@@ -87,7 +87,7 @@ export function createHandlers(ports: Ports): Handlers {
     setCorrection: ({ folderId, ids, ...patch }) => ports.corrections.set(folderId, ids, patch),
     undoCorrection: ({ folderId }) => ports.corrections.undo(folderId),
     redoCorrection: ({ folderId }) => ports.corrections.redo(folderId),
-    evaluation: (request) => ports.evaluation.evaluate(chosenLabels(request)),
+    groundTruth: (request) => ports.evaluation.groundTruth(chosenLabels(request)),
     setGroundTruthMapping: ({ folderId, mapping }) => ports.settings.rememberMapping(folderId, mapping),
     exportEvaluation: async ({ kind, ...request }) => {
       chosenLabels(request);

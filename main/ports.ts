@@ -17,7 +17,7 @@ import type {
   ResultSummary,
 } from '../app/types';
 import type { CorrectionsChange, CorrectionsSnapshot } from '../app/corrections';
-import type { FolderEvaluation } from '../app/eval-report';
+import type { FolderGroundTruth } from '../app/eval-report';
 import type { SendPlan, SendProgress, SentMark } from '../app/dataset-send';
 import type { DownloadedModel, ModelSelection } from '../app/model-ref';
 import type { ResultColumns } from '../app/result-columns';
@@ -112,7 +112,7 @@ export interface Ports {
     redo(folderId: string): Promise<CorrectionsChange>;
   };
   evaluation: {
-    evaluate(request: Req<'evaluation'>): Promise<FolderEvaluation>;
+    groundTruth(request: Req<'groundTruth'>): Promise<FolderGroundTruth>;
     /** `path` is what main's export dialog answered. */
     export(request: Req<'exportEvaluation'> & { path: string }): Promise<ExportDone>;
     suggestedName(folderId: string, kind: EvaluationExportKind): string;

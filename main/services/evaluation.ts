@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { AppFailure } from '../../app/errors';
-import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMistake, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation } from '../../app/eval-report';
+import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMistake, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation, type FolderGroundTruth, type GroundTruthRequest } from '../../app/eval-report';
 import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
 import { evaluateAt, mistakeIds, MultiLabelVote, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
 import { passingLabels, thresholdRule, type Threshold } from '../../app/roboflow';
@@ -177,15 +177,33 @@ function* evaluationSteps(input: EvaluateRecordsInput): Generator<void, FolderEv
   yield;
   const metrics = evaluateAt(prepared, input.threshold);
   const mistakes = input.withMistakes ? mistakesOf(prepared, collected, input.threshold) : undefined;
-  const { base } = collected;
   return {
     model: input.model,
     metrics,
     report: evalReport(input.model, metrics, { folder: input.folder, endpoint: input.endpoint, mistakes }),
-    groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
-    truth: groupTruth(base.truth),
+    ...groundTruthOf(collected),
     ...(input.withSweep ? { sweep: thresholdSweep(prepared, input.threshold) } : {}),
   };
+}
+
+/** The ground truth alone, in steps (what the window asks for): the images collected, then their
+ *  true labels before corrections, grouped. */
+function* groundTruthSteps(input: EvaluateRecordsInput): Generator<void, FolderGroundTruth> {
+  const collected = yield* collect({ ...input, corrections: undefined });
+  yield;
+  return groundTruthOf(collected);
+}
+
+function groundTruthOf({ base }: Collected): FolderGroundTruth {
+  return {
+    groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
+    truth: groupTruth(base.truth),
+  };
+}
+
+/** The ground truth of stored results' folder, at once (see groundTruthSteps). */
+export function groundTruthOfRecords(input: EvaluateRecordsInput): FolderGroundTruth {
+  return atOnce(groundTruthSteps(input));
 }
 
 /** Metrics and report of stored results against the ground truth (pure apart from its inputs). */
@@ -282,7 +300,7 @@ export type EvaluationExportRequest = EvaluationRequest & { kind: EvaluationExpo
 
 /** The `evaluation` port: the open folder, the current model, its stored results. */
 export function createEvaluation(opts: EvaluationServiceOptions) {
-  async function inputFor(request: EvaluationRequest) {
+  async function inputFor(request: EvaluationRequest, { withCorrections = true } = {}) {
     const folder = opts.library.get(request.folderId);
     if (!folder) throw new AppFailure('not_found', 'That folder is not open any more. Open it again.');
     await folder.settled;
@@ -302,7 +320,7 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
       csv: csv?.labels,
       // The request's mapping (the window sends its own) wins over the one stored for the folder.
       mapping: request.mapping ?? settings.groundTruthMappings[request.folderId],
-      corrections: await opts.corrections.labels(request.folderId),
+      corrections: withCorrections ? await opts.corrections.labels(request.folderId) : undefined,
     };
     return { folder, input, csvProblems: csv?.problems ?? [] };
   }
@@ -322,11 +340,13 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
   };
 
   return {
-    async evaluate(request: EvaluationRequest): Promise<FolderEvaluation> {
-      const { input, csvProblems } = await inputFor(request);
-      const evaluation = await evaluated(input);
-      evaluation.groundTruth.problems.unshift(...csvProblems);
-      return evaluation;
+    /** The window's question: the ground truth before corrections (it applies them, and computes
+     *  the metrics, itself). */
+    async groundTruth(request: GroundTruthRequest): Promise<FolderGroundTruth> {
+      const { input, csvProblems } = await inputFor(request, { withCorrections: false });
+      const answer = await inTurns(groundTruthSteps(input), opts.turn);
+      answer.groundTruth.problems.unshift(...csvProblems);
+      return answer;
     },
     /** Writes the report (JSON + confusion CSV beside it) or the dataset labels (CSV or class folders). */
     async export(request: EvaluationExportRequest): Promise<ExportDone> {

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
         for (let round = 0; round < 3; round++) for (const [name, action] of group) times.set(name, [...(times.get(name) ?? []), await timeToPaint(page, action)]);
         for (const [name, t] of times) emit({ run, change: name, median: +percentile(t, 50).toFixed(1), max: +Math.max(...t).toFixed(1) });
       }
-      const asked = (await page.evaluate(`(${apiRequests}).map((r) => r.name + '@' + Math.round(r.start) + '-' + Math.round(r.end)).filter((n) => /evaluation|resultsColumns|staleResults|corrections/.test(n)).join(' ')`)) as string;
+      const asked = (await page.evaluate(`(${apiRequests}).map((r) => r.name + '@' + Math.round(r.start) + '-' + Math.round(r.end)).filter((n) => /groundTruth|resultsColumns|staleResults|corrections/.test(n)).join(' ')`)) as string;
       emit({ run, requests: asked });
       const heap = (await page.evaluate('(() => { if (typeof gc === "function") gc(); return performance.memory ? performance.memory.usedJSHeapSize : 0; })()')) as number;
       const memory = await host.memory();

@@ -16,8 +16,8 @@ import { benchArg, withExposedGc } from './_bench-run';
 import { benchClasses, seedResults, seededSettings } from './_renderer-results';
 import { watchLoopBlocks } from './_loop-blocks';
 
-// Main's `evaluation` answer for a folder of N stored results, the one a folder's open asks for
-// once its results are in (the renderer takes the ground truth from it): wall and CPU time, the
+// Main's `groundTruth` answer for a folder of N stored results, the one a folder's open asks for
+// once its results are in (the renderer computes the metrics from it): wall and CPU time, the
 // longest hold of the event loop, the heap it leaves behind before a GC, and the answer's JSON
 // size. Twice: the renderer benchmark's folder as it is (its sub-folder names match no class:
 // no ground truth) and with every sub-folder mapped to a class (every image labelled).
@@ -81,7 +81,7 @@ try {
       const loop = watchLoopBlocks();
       const cpu = process.cpuUsage();
       const wall = performance.now();
-      const answer = await evaluation.evaluate({ folderId, mapping });
+      const answer = await evaluation.groundTruth({ folderId, mapping });
       const ms = Math.round(performance.now() - wall);
       const used = process.cpuUsage(cpu);
       const cpuMs = Math.round((used.user + used.system) / 1000);
@@ -91,7 +91,7 @@ try {
         await writeFile(path.join(profileDir!, `evaluation-${scenario.replace(/ /g, '-')}.cpuprofile`), JSON.stringify(profile));
       }
       const jsonMb = +(JSON.stringify(answer).length / 1e6).toFixed(1);
-      emit({ scenario, run, ms, cpuMs, loop: loop.stop(), heapLeftMb, jsonMb, labelled: answer.truth.reduce((sum, [, ids]) => sum + idCount(ids), 0), evaluated: answer.metrics.evaluated, accuracy: answer.metrics.accuracy, unmatched: answer.groundTruth.unmatched.length });
+      emit({ scenario, run, ms, cpuMs, loop: loop.stop(), heapLeftMb, jsonMb, labelled: answer.truth.reduce((sum, [, ids]) => sum + idCount(ids), 0), unmatched: answer.groundTruth.unmatched.length });
     }
   }
   await results.close();

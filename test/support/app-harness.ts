@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { EventName, Events } from '../../app/contract';
+import type { EvalReport } from '../../app/eval-report';
 import type { FolderInfo, JobProgress } from '../../app/types';
 import { createAppServices, type AppServices } from '../../main/compose';
 import { createHandlers, dispatch, type Handlers } from '../../main/handlers';
@@ -95,4 +98,15 @@ export async function startApp(opts: AppHarnessOptions): Promise<App> {
     },
     close: () => services.close(),
   };
+}
+
+let reports = 0;
+
+/** The evaluation report main writes for `request` (threshold 0.5 unless given) where its scripted
+ *  save dialog answers, a new file in `dir`, read back: main's metrics, as `exportEvaluation` makes
+ *  them (the window computes its own from the ground truth it asks for). */
+export async function evaluationReport(app: App, dir: string, request: Record<string, unknown>): Promise<EvalReport> {
+  app.answers.exportPath = path.join(dir, `report-${++reports}.json`);
+  const done = await app.call<{ path: string }>('exportEvaluation', { kind: 'report', threshold: 0.5, ...request });
+  return JSON.parse(await readFile(done.path, 'utf8')) as EvalReport;
 }

@@ -1,9 +1,8 @@
 import { flushSync } from 'svelte';
 import { groupTruth } from '../../app/truth-groups';
 import { expect, vi } from 'vitest';
-import { evalReport, type FolderEvaluation } from '../../app/eval-report';
+import type { FolderGroundTruth } from '../../app/eval-report';
 import type { UnmatchedName } from '../../app/ground-truth';
-import { evaluateAt, prepareEvaluation } from '../../app/metrics';
 import { normaliseSettings, type Settings } from '../../app/settings';
 import type { ImageEntry, JobProgress, ResultSummary } from '../../app/types';
 import { createStores, type Stores } from '../../renderer/src/stores/app-stores';
@@ -64,14 +63,10 @@ export async function storesWithFolder(api: FakeApi, entries: ImageEntry[]): Pro
   return { ...stores, destroy };
 }
 
-/** Main's `evaluation` answer: the true label of each image by id (before corrections) and the
- *  folder names that match no class. The renderer computes the metrics itself; these are empty. */
-export function folderEvaluation(truth: Record<string, string>, unmatched: UnmatchedName[] = []): FolderEvaluation {
-  const metrics = evaluateAt(prepareEvaluation([]), 0.4);
+/** Main's `groundTruth` answer: the true label of each image by id (before corrections) and the
+ *  folder names that match no class. */
+export function folderGroundTruth(truth: Record<string, string>, unmatched: UnmatchedName[] = []): FolderGroundTruth {
   return {
-    model: 'cats/2',
-    metrics,
-    report: evalReport('cats/2', metrics),
     groundTruth: { source: 'folders', unmatched, problems: [], unknownPaths: [] },
     truth: groupTruth(Object.entries(truth).map(([id, label]) => [id, [label]])),
   };
@@ -92,7 +87,7 @@ export const judged = {
 /** Main's side of the judged folder, corrections journal included (no undo history kept). */
 export function judgedApi(more: Handlers = {}): FakeApi {
   return folderApi(judged.entries, judged.results, {}, {
-    evaluation: () => folderEvaluation(judged.truth, [{ name: 'kitten', key: 'kitten', count: 1 }]),
+    groundTruth: () => folderGroundTruth(judged.truth, [{ name: 'kitten', key: 'kitten', count: 1 }]),
     setGroundTruthMapping: ({ mapping }) => mapping,
     corrections: () => ({ items: [], canUndo: false, canRedo: false }),
     setCorrection: ({ ids, ...patch }) => ({

@@ -1,7 +1,7 @@
 import { untrack } from 'svelte';
 import type { Api } from '../../../app/contract';
 import type { AppError } from '../../../app/errors';
-import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderEvaluation } from '../../../app/eval-report';
+import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, FolderGroundTruth, GroundTruthRequest } from '../../../app/eval-report';
 import type { LabelMapping } from '../../../app/ground-truth';
 import { truthWithCorrections } from '../../../app/corrections';
 import { truthOfGroupsInSteps } from '../../../app/truth-groups';
@@ -82,7 +82,7 @@ export class EvaluationStore {
     return this.#error;
   }
   /** Main's answer: ground truth before corrections, unmatched names, CSV problems. */
-  #base = $state.raw<FolderEvaluation | null>(null);
+  #base = $state.raw<FolderGroundTruth | null>(null);
   get base() {
     return this.#base;
   }
@@ -251,10 +251,16 @@ export class EvaluationStore {
     this.mappingFor = folderId;
   }
 
-  private request(folderId: string): EvaluationRequest {
-    const request: EvaluationRequest = { folderId, threshold: this.review.threshold, mapping: { ...this.#mapping }, classThresholds: { ...this.review.classThresholds() } };
+  /** Whose ground truth: the folder, its mapping and labels CSV (main takes the model from the settings). */
+  private truthRequest(folderId: string): GroundTruthRequest {
+    const request: GroundTruthRequest = { folderId, mapping: { ...this.#mapping } };
     if (this.#labelsPath) request.labelsPath = this.#labelsPath;
     return request;
+  }
+
+  /** An export's: the ground truth's, judged at the threshold and class thresholds on screen. */
+  private exportRequest(folderId: string): EvaluationRequest {
+    return { ...this.truthRequest(folderId), threshold: this.review.threshold, classThresholds: { ...this.review.classThresholds() } };
   }
 
   /** Asks main for the ground truth again now. */
@@ -263,7 +269,7 @@ export class EvaluationStore {
     const token = ++this.token;
     this.#loading = true;
     try {
-      const answer = await this.api.evaluation(this.request(folderId));
+      const answer = await this.api.groundTruth(this.truthRequest(folderId));
       if (token !== this.token) return;
       // In slices, with the page's other work between them (tiles, input).
       const ground = await truthOfGroupsInSteps(answer.truth, () => new Promise((resolve) => setTimeout(resolve, 0)));
@@ -383,6 +389,6 @@ export class EvaluationStore {
   /** Writes the report or the corrected labels where the person chooses. */
   async export(kind: EvaluationExportKind, options: DatasetExportOptions = {}): Promise<ExportDone | null> {
     if (!this.folderId) return null;
-    return this.api.exportEvaluation({ ...this.request(this.folderId), kind, ...options });
+    return this.api.exportEvaluation({ ...this.exportRequest(this.folderId), kind, ...options });
   }
 }

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobProgress, ResultRecord, ResultSummary } from '../../../app/types';
-import type { FolderEvaluation } from '../../../app/eval-report';
 import { defaultPeerKey } from '../../peer/server';
 import { fakeModel, installModel } from '../../support/onnx-models';
 import { startPeerApp, type PeerApp } from '../../support/peer-app';
-import type { App } from '../../support/app-harness';
+import { evaluationReport, type App } from '../../support/app-harness';
 import { writeColourImages, type ColourImage } from '../../support/colour-images';
 
 // "Compare two models" across engines, through the handler table: the current model on the Roboflow
@@ -61,8 +60,8 @@ describe('comparing the API with this computer', () => {
     expect(device.response).not.toEqual(api.response);
 
     // Evaluation of either side against the folder names.
-    const evaluation = await app.call<FolderEvaluation>('evaluation', { folderId, model: 'colors/1', engine: 'on-device' });
-    expect(JSON.stringify(evaluation)).toContain('on-device:');
+    const report = await evaluationReport(app, env.tmp, { folderId, model: 'colors/1', engine: 'on-device' });
+    expect(report.endpoint).toMatch(/^on-device:/);
   });
 
   it('a device model that is not downloaded is refused with what to do', async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FolderEvaluation } from '../../../app/eval-report';
+import type { FolderGroundTruth } from '../../../app/eval-report';
 import { dispatch } from '../../../main/handlers';
 import { startApp, type App } from '../../support/app-harness';
 import { writeColourImages } from '../../support/colour-images';
@@ -36,7 +36,7 @@ afterEach(async () => {
 describe('paths the page names', () => {
   it('reads a labels CSV only when the person chose it in main’s file dialog', async () => {
     const folderId = await app.open(folder);
-    const stolen = await dispatch(app.handlers, 'evaluation', { folderId, labelsPath: secret });
+    const stolen = await dispatch(app.handlers, 'groundTruth', { folderId, labelsPath: secret });
     expect(stolen).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(JSON.stringify(stolen)).not.toContain('bank pin');
     expect(await dispatch(app.handlers, 'exportEvaluation', { folderId, kind: 'report', labelsPath: secret })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
@@ -44,14 +44,14 @@ describe('paths the page names', () => {
     // Chosen in the dialog, the same file is read.
     app.answers.file = secret;
     expect(await app.call('pickLabelsCsv')).toBe(secret);
-    const chosen = await app.call<FolderEvaluation>('evaluation', { folderId, labelsPath: secret });
+    const chosen = await app.call<FolderGroundTruth>('groundTruth', { folderId, labelsPath: secret });
     expect(chosen.groundTruth.source).toBe('csv');
 
     // Remembered by main across a restart (the window keeps the path it was given).
     await app.close();
     app = await startApp({ dataDir: path.join(tmp, 'data') });
     const again = await app.open(folder);
-    expect((await app.call<FolderEvaluation>('evaluation', { folderId: again, labelsPath: secret })).groundTruth.source).toBe('csv');
+    expect((await app.call<FolderGroundTruth>('groundTruth', { folderId: again, labelsPath: secret })).groundTruth.source).toBe('csv');
     // The list is main's own: no settings patch can add to it.
     expect(await dispatch(app.handlers, 'setSettings', { chosenFiles: ['/etc/passwd'] })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FolderEvaluation } from '../../../app/eval-report';
 import type { Settings } from '../../../app/settings';
 import type { JobItemEvent, JobProgress, ResultRecord, ResultSummary } from '../../../app/types';
 import { dispatch } from '../../../main/handlers';
 import type { Peer } from '../../peer/server';
-import type { App, Emitted } from '../../support/app-harness';
+import { evaluationReport, type App, type Emitted } from '../../support/app-harness';
 import { startPeerApp, type PeerApp } from '../../support/peer-app';
 import { writeImage } from '../../support/service-fixtures';
 
@@ -142,15 +141,15 @@ describe('model comparison', () => {
       const job = await call<JobProgress>('startJob', { folderId, model });
       await finished(job.jobId);
     }
-    const a = await call<FolderEvaluation>('evaluation', { folderId });
-    const b = await call<FolderEvaluation>('evaluation', { folderId, model: 'colors/3' });
-    expect(a).toMatchObject({ model: 'colors/1', report: { model: 'colors/1', accuracy: 1 } });
-    expect(b).toMatchObject({ model: 'colors/3', report: { model: 'colors/3', accuracy: 0.6 } });
+    const a = await evaluationReport(app!, rig.tmp, { folderId });
+    const b = await evaluationReport(app!, rig.tmp, { folderId, model: 'colors/3' });
+    expect(a).toMatchObject({ model: 'colors/1', accuracy: 1 });
+    expect(b).toMatchObject({ model: 'colors/3', accuracy: 0.6 });
     // Rows: true blue, green, red; columns: predicted blue, green, red.
-    expect(b.report.confusion).toEqual({ labels: ['blue', 'green', 'red'], matrix: [[1, 1, 0], [1, 1, 0], [0, 0, 1]], no_prediction: [0, 0, 0] });
+    expect(b.confusion).toEqual({ labels: ['blue', 'green', 'red'], matrix: [[1, 1, 0], [1, 1, 0], [0, 0, 1]], no_prediction: [0, 0, 0] });
     // A model never run has nothing to judge: every image is pending, none dropped.
-    const none = await call<FolderEvaluation>('evaluation', { folderId, model: 'colors/9' });
-    expect(none.metrics).toMatchObject({ total: 5, pending: 5, evaluated: 0 });
+    const none = await evaluationReport(app!, rig.tmp, { folderId, model: 'colors/9' });
+    expect(none.counts).toMatchObject({ images: 5, not_classified: 5, evaluated: 0 });
   });
 
   it('validates the model of every channel before any service runs', async () => {
@@ -160,7 +159,8 @@ describe('model comparison', () => {
       ['startJob', { folderId }],
       ['resultsPage', { folderId, offset: 0, limit: 10 }],
       ['resultDetail', { folderId, id: 'red/one.jpg' }],
-      ['evaluation', { folderId }],
+      ['groundTruth', { folderId }],
+      ['exportEvaluation', { folderId, kind: 'report' }],
     ];
     for (const [channel, request] of requests) {
       for (const model of ['colors', '', '../../etc/3', 'colors/3?api_key=x', 'x'.repeat(300) + '/1']) {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FolderEvaluation } from '../../../app/eval-report';
+import type { EvalReport, FolderGroundTruth } from '../../../app/eval-report';
 import { truthOfGroups } from '../../../app/truth-groups';
 import type { CorrectionsChange, CorrectionsSnapshot } from '../../../app/corrections';
 import { settingsSchema, type Settings } from '../../../app/settings';
@@ -13,11 +13,12 @@ import { writeCompacted } from '../../../main/services/journal-compact';
 import { dispatch } from '../../../main/handlers';
 import { createResultsStore, storedRecords } from '../../../main/services/results';
 import { colours, solidJpeg } from '../../peer/images';
-import { startApp, type App } from '../../support/app-harness';
+import { evaluationReport, startApp, type App } from '../../support/app-harness';
 
-// The evaluation and corrections channels end to end through the composition root and `dispatch`
-// (payload validation included): stored results of the current model + folder names + corrections,
-// and corrections surviving a restart of the services.
+// The ground truth, evaluation export and corrections channels end to end through the composition
+// root and `dispatch` (payload validation included): stored results of the current model + folder
+// names + corrections, and corrections surviving a restart of the services. The window asks main
+// for the ground truth alone (it computes the metrics); main's metrics are read from its reports.
 
 const endpoint = 'http://127.0.0.1:9';
 const model = 'pets/2';
@@ -83,20 +84,26 @@ describe('evaluation over IPC', () => {
   it('evaluates stored results against folder names, with corrections on top, and keeps them across a restart', async () => {
     let { call } = await start();
     const info = await call<{ folderId: string }>('openFolder', { path: folder });
-    const first = await call<FolderEvaluation>('evaluation', { folderId: info.folderId, threshold: 0.5 });
+    const first = await call<FolderGroundTruth>('groundTruth', { folderId: info.folderId });
     // cat/a right, cat/b wrong (dog), Dog/c right; d error; e unlabeled ("other"); new.jpg not classified.
-    expect(first.metrics).toMatchObject({ total: 6, evaluated: 3, correct: 2, errors: 1, unlabeled: 1, pending: 1 });
-    expect(first.report).toMatchObject({ format: 'classify-desk-eval/v2', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] } });
+    expect(await evaluationReport(app!, tmp, { folderId: info.folderId })).toMatchObject({
+      format: 'classify-desk-eval/v2', model, classes: ['cat', 'dog'], confusion: { matrix: [[1, 1], [0, 1]] },
+      counts: { images: 6, evaluated: 3, correct: 2, errors: 1, unlabeled: 1, not_classified: 1 },
+    });
     expect(first.groundTruth.unmatched).toEqual([{ name: 'other', key: 'other', count: 1 }]);
     expect(truthOfGroups(first.truth).get('dog/old/d.jpg')).toEqual(['dog']);
+    expect(truthOfGroups(first.truth).has('other/e.jpg')).toBe(false);
+    // The window's answer has no metrics: it computes them from the results it holds.
+    expect(Object.keys(first).sort()).toEqual(['groundTruth', 'truth']);
 
     // A mapping from the editor and a correction change the numbers.
     const changed = await call<CorrectionsChange>('setCorrection', { folderId: info.folderId, ids: ['cat/b.jpg'], label: 'dog', reviewed: true });
     expect(changed).toMatchObject({ changed: [{ id: 'cat/b.jpg', label: 'dog', reviewed: true, flagged: false }], canUndo: true, canRedo: false });
-    const second = await call<FolderEvaluation>('evaluation', { folderId: info.folderId, threshold: 0.5, mapping: { other: 'cat' } });
-    expect(second.metrics).toMatchObject({ evaluated: 4, correct: 4, unlabeled: 0 });
+    const second = await call<FolderGroundTruth>('groundTruth', { folderId: info.folderId, mapping: { other: 'cat' } });
+    expect(await evaluationReport(app!, tmp, { folderId: info.folderId, mapping: { other: 'cat' } })).toMatchObject({ counts: { evaluated: 4, correct: 4, unlabeled: 0 } });
     // `truth` stays the ground truth before corrections, for the renderer's live overlay.
     expect(truthOfGroups(second.truth).get('cat/b.jpg')).toEqual(['cat']);
+    expect(truthOfGroups(second.truth).get('other/e.jpg')).toEqual(['cat']);
 
     await app!.close();
     ({ call } = await start());
@@ -105,8 +112,7 @@ describe('evaluation over IPC', () => {
     expect(kept.items.map((c) => [c.id, c.label, c.reviewed])).toEqual([['cat/b.jpg', 'dog', true]]);
     expect(kept.canUndo).toBe(true);
     await call('undoCorrection', { folderId: reopened.folderId });
-    const afterUndo = await call<FolderEvaluation>('evaluation', { folderId: reopened.folderId, threshold: 0.5 });
-    expect(afterUndo.metrics.correct).toBe(2);
+    expect((await evaluationReport(app!, tmp, { folderId: reopened.folderId })).counts.correct).toBe(2);
     const redone = await call<CorrectionsChange>('redoCorrection', { folderId: reopened.folderId });
     expect(redone.changed[0].label).toBe('dog');
   });
@@ -118,15 +124,18 @@ describe('evaluation over IPC', () => {
     await app!.close();
     ({ call } = await start());
     await call('openFolder', { path: folder });
-    const stored = await call<FolderEvaluation>('evaluation', { folderId, threshold: 0.5 });
+    const stored = await call<FolderGroundTruth>('groundTruth', { folderId });
     // "other" counts as cat now: e.jpg (predicted cat) is evaluated and right.
-    expect(stored.metrics).toMatchObject({ evaluated: 4, correct: 3, unlabeled: 0 });
+    expect(truthOfGroups(stored.truth).get('other/e.jpg')).toEqual(['cat']);
+    expect(await evaluationReport(app!, tmp, { folderId })).toMatchObject({ counts: { evaluated: 4, correct: 3, unlabeled: 0 } });
     expect(stored.groundTruth.unmatched).toEqual([]);
     // A mapping in the request (the window sends its own) wins over the stored one.
-    expect((await call<FolderEvaluation>('evaluation', { folderId, threshold: 0.5, mapping: {} })).metrics.unlabeled).toBe(1);
+    expect(truthOfGroups((await call<FolderGroundTruth>('groundTruth', { folderId, mapping: {} })).truth).has('other/e.jpg')).toBe(false);
+    expect((await evaluationReport(app!, tmp, { folderId, mapping: {} })).counts.unlabeled).toBe(1);
     // An empty mapping forgets the folder's.
     await call('setGroundTruthMapping', { folderId, mapping: {} });
-    expect((await call<FolderEvaluation>('evaluation', { folderId, threshold: 0.5 })).metrics.unlabeled).toBe(1);
+    expect(truthOfGroups((await call<FolderGroundTruth>('groundTruth', { folderId })).truth).has('other/e.jpg')).toBe(false);
+    expect((await evaluationReport(app!, tmp, { folderId })).counts.unlabeled).toBe(1);
   });
 
   it('keeps the mappings of the 50 most recently changed folders', async () => {
@@ -218,11 +227,13 @@ describe('evaluation over IPC', () => {
     for (const patch of [{ addTags: ['bad\u0007tag'] }, { addTags: ['a;b'] }, { removeTags: [''] }, { note: 'bell\u0007' }, { note: 'x'.repeat(1001) }]) {
       expect(await dispatch(handlers, 'setCorrection', { folderId, ids: ['a.jpg'], ...patch })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     }
-    expect(await dispatch(handlers, 'evaluation', { folderId, threshold: 2 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await dispatch(handlers, 'evaluation', { folderId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await dispatch(handlers, 'exportEvaluation', { folderId, kind: 'report', threshold: 2 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    // The ground truth has no threshold: one given is refused, not silently ignored.
+    expect(await dispatch(handlers, 'groundTruth', { folderId, threshold: 0.5 })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await dispatch(handlers, 'groundTruth', { folderId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     answers.file = path.join(tmp, 'none.csv');
     expect(await call('pickLabelsCsv')).toBe(answers.file);
-    const missingCsv = await dispatch(handlers, 'evaluation', { folderId: (await call<{ folderId: string }>('openFolder', { path: folder })).folderId, labelsPath: path.join(tmp, 'none.csv') });
+    const missingCsv = await dispatch(handlers, 'groundTruth', { folderId: (await call<{ folderId: string }>('openFolder', { path: folder })).folderId, labelsPath: path.join(tmp, 'none.csv') });
     expect(missingCsv).toMatchObject({ ok: false, error: { code: 'unreadable_file' } });
   });
 });
@@ -330,10 +341,22 @@ describe('the evaluation channel at size', () => {
         await journal.refresh();
       }
     });
-    const answer = await evaluation.evaluate({ folderId, threshold: 0.5 });
+    const out = path.join(tmp, 'compacted.json');
+    await evaluation.export({ folderId, threshold: 0.5, kind: 'report', path: out });
     expect(counted.turns).toBeGreaterThanOrEqual(2);
-    expect(answer.metrics).toMatchObject({ total: 4, evaluated: 4, correct: 3 });
-    expect(answer.metrics.confusion.counts).toEqual([[2, 0], [1, 1]]);
+    const report = JSON.parse(await fs.readFile(out, 'utf8')) as EvalReport;
+    expect(report.counts).toMatchObject({ images: 4, evaluated: 4, correct: 3 });
+    expect(report.confusion.matrix).toEqual([[2, 0], [1, 1]]);
+    await close();
+  });
+
+  it("answers the window's ground truth in steps too, before corrections and without metrics", async () => {
+    const { evaluation, counted, close } = await sized();
+    const answer = await evaluation.groundTruth({ folderId, mapping: { dog: 'cat' } });
+    expect(counted.turns).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(answer).sort()).toEqual(['groundTruth', 'truth']);
+    // Every folder named cat (dog mapped to it): one group of four.
+    expect([...truthOfGroups(answer.truth)]).toEqual(stored.map((r) => [r.id, ['cat']]));
     await close();
   });
 

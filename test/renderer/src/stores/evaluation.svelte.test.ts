@@ -23,7 +23,7 @@ describe('EvaluationStore', () => {
     expect(evaluation.metrics.correct).toBe(2);
     expect(evaluation.truthMark('cat/2.jpg', 1)).toEqual({ label: 'cat', corrected: false, match: false, noPrediction: false });
     expect(evaluation.nameSuffix('cat/1.jpg', 0)).toBe(', truth: cat');
-    const asked = api.requests('evaluation').length;
+    const asked = api.requests('groundTruth').length;
 
     review.setThreshold(0.85);
     flushSync();
@@ -31,27 +31,27 @@ describe('EvaluationStore', () => {
     expect(evaluation.metrics.correct).toBe(1);
     expect(evaluation.metrics.noPrediction).toBe(2);
     expect(evaluation.truthMark('dog/1.jpg', 2)?.noPrediction).toBe(true);
-    expect(api.requests('evaluation')).toHaveLength(asked);
+    expect(api.requests('groundTruth')).toHaveLength(asked);
   });
 
   it('asks main again when the model or its endpoint changes, not when another setting is saved', async () => {
     let saved = normaliseSettings({ model: 'cats/2' });
     const api = judgedApi({ setSettings: (patch) => (saved = normaliseSettings({ ...saved, ...patch })) });
     const { evaluation, settings } = await evaluated(api);
-    const asked = api.requests('evaluation').length;
+    const asked = api.requests('groundTruth').length;
     // The threshold and the tile size as the page saves them a moment after they change.
     await settings.update({ threshold: 0.6 });
     await settings.update({ tileSize: 200 });
     flushSync();
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(api.requests('evaluation')).toHaveLength(asked);
+    expect(api.requests('groundTruth')).toHaveLength(asked);
     await settings.update({ model: 'cats/3' });
     flushSync();
-    await vi.waitFor(() => expect(api.requests('evaluation')).toHaveLength(asked + 1), { timeout: 10_000 });
+    await vi.waitFor(() => expect(api.requests('groundTruth')).toHaveLength(asked + 1), { timeout: 10_000 });
     // The same model on another server: other stored results.
     await settings.update({ endpointKind: 'self-hosted', endpointUrl: 'http://127.0.0.1:9001' });
     flushSync();
-    await vi.waitFor(() => expect(api.requests('evaluation')).toHaveLength(asked + 2), { timeout: 10_000 });
+    await vi.waitFor(() => expect(api.requests('groundTruth')).toHaveLength(asked + 2), { timeout: 10_000 });
     expect(evaluation.base).not.toBeNull();
   });
 
@@ -82,7 +82,7 @@ describe('EvaluationStore', () => {
     evaluation.setMapping('kitten', 'kitten', 'cat');
     expect(evaluation.mapping).toEqual({ kitten: 'cat' });
     expect(evaluation.mappingNames).toEqual({ kitten: 'kitten' });
-    await vi.waitFor(() => expect(api.requests('evaluation').at(-1)?.mapping).toEqual({ kitten: 'cat' }), { timeout: 10_000 });
+    await vi.waitFor(() => expect(api.requests('groundTruth').at(-1)?.mapping).toEqual({ kitten: 'cat' }), { timeout: 10_000 });
     expect(api.requests('setGroundTruthMapping')).toEqual([{ folderId, mapping: { kitten: 'cat' } }]);
     evaluation.setMapping('kitten', 'kitten', undefined);
     expect(evaluation.mapping).toEqual({});
@@ -94,14 +94,14 @@ describe('EvaluationStore', () => {
     expect(await evaluation.chooseLabelsCsv()).toBe('/data/labels.csv');
     evaluation.setLabelsPath('  /data/labels.csv ');
     expect(evaluation.labelsPath).toBe('/data/labels.csv');
-    await vi.waitFor(() => expect(api.requests('evaluation').at(-1)?.labelsPath).toBe('/data/labels.csv'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(api.requests('groundTruth').at(-1)?.labelsPath).toBe('/data/labels.csv'), { timeout: 10_000 });
     expect(localStorage.getItem(`classify-desk:evaluation:${folderId}`)).toContain('/data/labels.csv');
   });
 
   it('shows why the ground truth could not be read, and drops truth of an older request', async () => {
     const api = judgedApi();
     const { evaluation } = await evaluated(api);
-    api.handle('evaluation', () => Promise.reject(appError('invalid_input', 'The labels CSV has no path column.')));
+    api.handle('groundTruth', () => Promise.reject(appError('invalid_input', 'The labels CSV has no path column.')));
     await evaluation.fetch();
     expect(evaluation.error?.message).toBe('The labels CSV has no path column.');
     expect(evaluation.base).toBeNull();

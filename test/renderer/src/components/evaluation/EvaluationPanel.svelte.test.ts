@@ -66,7 +66,7 @@ describe('Evaluation panel', () => {
   it('shows why the ground truth could not be read', async () => {
     const api = judgedApi();
     const { stores } = await panelOn(api);
-    api.handle('evaluation', () => Promise.reject(appError('invalid_input', 'The labels CSV has no label column.')));
+    api.handle('groundTruth', () => Promise.reject(appError('invalid_input', 'The labels CSV has no label column.')));
     await stores.evaluation.fetch();
     expect(await screen.findByRole('alert')).toHaveTextContent('The labels CSV has no label column.');
   });
