@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import { AppFailure } from '../../app/errors';
 import { evalReport, type DatasetExportOptions, type DatasetLabel, type EvalMistake, type EvaluationExportKind, type EvaluationRequest, type FolderEvaluation, type FolderGroundTruth, type GroundTruthRequest } from '../../app/eval-report';
-import { parseLabelsCsv, resolveGroundTruth, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
+import { groundTruthInSteps, parseLabelsCsv, type GroundTruth, type LabelMapping } from '../../app/ground-truth';
+import { atOnce, stepSlice } from '../../app/steps';
 import { evaluateAt, mistakeIds, MultiLabelVote, prepareEvaluation, type EvalInput, type PreparedEvaluation } from '../../app/metrics';
 import { passingLabels, thresholdRule, type Threshold } from '../../app/roboflow';
 import { thresholdSweep } from '../../app/threshold-sweep';
-import { groupTruth } from '../../app/truth-groups';
+import { groupTruthInSteps } from '../../app/truth-groups';
 import { evaluationExports, exportFileName } from '../../app/export-formats';
 import { resultsEndpoint } from '../../app/model-ref';
 import type { Settings } from '../../app/settings';
@@ -67,17 +68,6 @@ interface Collected {
   truth: ReadonlyMap<string, string[]>;
 }
 
-/** Images collected between two pauses of an evaluation in steps. */
-const collectSlice = 50_000;
-
-/** Runs steps to their end with no pause. */
-function atOnce<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
 function* collect(input: EvaluateRecordsInput): Generator<void, Collected> {
   const results = input.results();
   const ids: string[] = [];
@@ -87,7 +77,7 @@ function* collect(input: EvaluateRecordsInput): Generator<void, Collected> {
   let multi = 0;
   let single = 0;
   for (const entry of input.entries) {
-    if (ids.length > 0 && ids.length % collectSlice === 0) yield;
+    if (ids.length > 0 && ids.length % stepSlice === 0) yield;
     const at = results.find(entry.id);
     ids.push(entry.id);
     found.push(at);
@@ -107,7 +97,7 @@ function* collect(input: EvaluateRecordsInput): Generator<void, Collected> {
   // The model's classes as seen in its scores (every class comes back at confidence 0.01).
   const classes = [...classSet].sort();
   const multiLabel = multi > single;
-  const base = resolveGroundTruth({ ids, classes, mapping: input.mapping, csv: input.csv, multiLabel });
+  const base = yield* groundTruthInSteps({ ids, classes, mapping: input.mapping, csv: input.csv, multiLabel });
   let truth: ReadonlyMap<string, string[]> = base.truth;
   if (input.corrections?.size) {
     const inFolder = new Set(ids);
@@ -181,7 +171,7 @@ function* evaluationSteps(input: EvaluateRecordsInput): Generator<void, FolderEv
     model: input.model,
     metrics,
     report: evalReport(input.model, metrics, { folder: input.folder, endpoint: input.endpoint, mistakes }),
-    ...groundTruthOf(collected),
+    ...(yield* groundTruthOf(collected)),
     ...(input.withSweep ? { sweep: thresholdSweep(prepared, input.threshold) } : {}),
   };
 }
@@ -191,13 +181,13 @@ function* evaluationSteps(input: EvaluateRecordsInput): Generator<void, FolderEv
 function* groundTruthSteps(input: EvaluateRecordsInput): Generator<void, FolderGroundTruth> {
   const collected = yield* collect({ ...input, corrections: undefined });
   yield;
-  return groundTruthOf(collected);
+  return yield* groundTruthOf(collected);
 }
 
-function groundTruthOf({ base }: Collected): FolderGroundTruth {
+function* groundTruthOf({ base }: Collected): Generator<void, FolderGroundTruth> {
   return {
     groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
-    truth: groupTruth(base.truth),
+    truth: yield* groupTruthInSteps(base.truth),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   normaliseLabel,
   parseCsvRows,
   parseLabelsCsv,
+  groundTruthInSteps,
   resolveGroundTruth,
 } from '../../app/ground-truth';
 
@@ -93,6 +94,16 @@ describe('writing a labels CSV', () => {
 
 describe('resolving ground truth', () => {
   const ids = ['cats/a.jpg', 'Dog/b.jpg', 'Kitty/c.jpg', 'Kitty/d.jpg', 'misc/e.jpg', 'top.jpg'];
+
+  it('gives the same answer in steps, pausing every slice of images', () => {
+    const steps = groundTruthInSteps({ ids, classes: ['cat', 'dog'], mapping: { kitty: 'cat' } }, 2);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(pauses).toBe(3);
+    expect(step.value).toEqual(resolveGroundTruth({ ids, classes: ['cat', 'dog'], mapping: { kitty: 'cat' } }));
+    expect([...step.value.truth.keys()]).toEqual(['Dog/b.jpg', 'Kitty/c.jpg', 'Kitty/d.jpg']);
+  });
 
   it('labels by folder and lists names needing a mapping with their counts', () => {
     const gt = resolveGroundTruth({ ids, classes: ['cat', 'dog'] });

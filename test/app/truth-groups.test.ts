@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { groupTruth, truthOfGroups, truthOfGroupsInSteps } from '../../app/truth-groups';
+import { groupTruth, groupTruthInSteps, truthOfGroups, truthOfGroupsInSteps } from '../../app/truth-groups';
 
-// The ground truth as the evaluation answer carries it: grouped by label set, read back as it was.
+// The ground truth as the groundTruth answer carries it: grouped by label set, read back as it was.
 
 describe('truth groups', () => {
   it('read back every image with its labels, single- and multi-label, whatever the labels hold', () => {
@@ -18,6 +18,17 @@ describe('truth groups', () => {
     const groups = groupTruth(truth);
     expect(groups.map(([labels]) => labels)).toEqual([['cat'], ['dog'], ['cat', 'dog'], ['["cat","dog"]'], ['cat\0dog'], ['1cat']]);
     expect(Object.fromEntries(truthOfGroups(JSON.parse(JSON.stringify(groups))))).toEqual(Object.fromEntries(truth));
+  });
+
+  it('group in steps as at once, pausing every slice of images grouped and coded', () => {
+    const truth = new Map<string, string[]>(Array.from({ length: 7 }, (_, i) => [`d${i % 2}/${i}.jpg`, [i % 2 ? 'dog' : 'cat']]));
+    const steps = groupTruthInSteps(truth, 3);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    // Two while grouping (at the 3rd and 6th image), one after each group's coding passes 3 ids.
+    expect(pauses).toBe(4);
+    expect(step.value).toEqual(groupTruth(truth));
   });
 
   it('carry a big labelled folder in a fraction of the plain pairs', () => {
