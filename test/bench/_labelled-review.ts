@@ -12,7 +12,7 @@ import { percentile } from './_stats';
 import { benchArg, endBench, runBench } from './_bench-run';
 
 // A labelled folder in the page: the renderer benchmark's folder and stored results with every
-// sub-folder mapped to a class (as the mapping editor would), so main's evaluation answer carries a
+// sub-folder mapped to a class (as the mapping editor would), so main's groundTruth answer carries a
 // true label per image. From a start with the mapping stored: when every result showed, when the
 // first true label showed on a tile, the page's long tasks from navigation until then, view changes
 // to paint with the truth in place, the page's JS heap and the host's RSS.
