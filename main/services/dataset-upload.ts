@@ -11,13 +11,14 @@ import { thresholdRule } from '../../app/roboflow';
 import { backoffDelay } from './backoff';
 import type { DatasetClient, DatasetFailure, DatasetTarget, ProjectInfo, UploadFile } from './dataset-upload-client';
 import { alreadySent, uploadedAlready, type SentJournals, type SentRecord } from './dataset-upload-journal';
-import { selectForSend } from './dataset-upload-select';
+import { selectionSteps } from './dataset-upload-select';
+import { inTurns } from './next-turn';
 import { readLabelsCsv } from './evaluation';
 import type { JobLibrary } from './inference';
 import { base64Length, prepareImage, readImageFile } from './prepare-image';
 import { createRateWindow, type RateWindow } from './rate-window';
 import { redactSecrets } from './redact';
-import type { ResultsStore } from './results';
+import { storedRecords, type ResultsStore } from './results';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { Journal } from './results-journal';
 import type { Entries } from './entry-table';
@@ -33,7 +34,7 @@ import type { Entries } from './entry-table';
 
 export interface DatasetUploadOptions {
   library: Pick<JobLibrary, 'get' | 'resolve'>;
-  results: Pick<ResultsStore, 'journal'> & Partial<Pick<ResultsStore, 'summary'>>;
+  results: Pick<ResultsStore, 'journal' | 'stored'>;
   /** Which model's results `model` means (default: on the Roboflow API of the settings). */
   refs?: ModelRefs;
   corrections: { lookup(folderId: string): Promise<(id: string) => Correction | undefined> };
@@ -156,16 +157,14 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
     const model = request.model ?? settings.model;
     const ref = model ? refs.current({ model }) : null;
     const results = ref ? await opts.results.journal(request.folderId, ref) : null;
-    const summaryOf = opts.results.summary;
     const correction = await opts.corrections.lookup(request.folderId);
     const csv = request.labelsPath ? (await readLabelsCsv(request.labelsPath)).labels : null;
-    const selection = selectForSend({
+    const selection = await inTurns(selectionSteps({
       entries: folder.entries.values(),
       ids: request.ids,
       only: request.only,
       labels: request.labels,
-      record: (id) => results?.get(id),
-      summary: results && summaryOf ? (id, entry) => summaryOf(results, id, entry) : undefined,
+      results: results ? opts.results.stored(results) : storedRecords(() => undefined),
       correction,
       threshold: thresholdRule(request.threshold ?? settings.threshold, model ? settings.classThresholds[classThresholdsKey(request.folderId, model)] : null),
       classes: info?.classes,
@@ -173,7 +172,7 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
       mapping: settings.groundTruthMappings[request.folderId],
       tag: request.tag,
       imageTags: request.imageTags,
-    });
+    }));
 
     if (info && !problem) {
       const labelsMulti = selection.items.some((i) => i.labels.length > 1);

@@ -18,7 +18,7 @@ import { writeClassFolders, writeLabelsCsv, writeReport } from './evaluation-exp
 import { writeHtmlReport } from './report-html-export';
 import { safeName } from './export-files';
 import { storedRecords, type ResultsStore, type StoredResults } from './results';
-import { nextTurn, type Turn } from './next-turn';
+import { inTurns, type Turn } from './next-turn';
 
 // Evaluation of a folder against its ground truth, shared by the IPC channel and
 // `classify-desk evaluate`: stored results + folder names or a labels CSV + corrections -> metrics.
@@ -199,16 +199,6 @@ export function groundTruthOfRecords(input: EvaluateRecordsInput): FolderGroundT
 /** Metrics and report of stored results against the ground truth (pure apart from its inputs). */
 export function evaluateRecords(input: EvaluateRecordsInput): FolderEvaluation {
   return atOnce(evaluationSteps(input));
-}
-
-/** Runs steps with a turn of the event loop between them, as main's evaluations run (at 250,000
- *  labelled images an evaluation held main 1-1.3 s at a stretch): every 50,000 images collected,
- *  then between the ground truth, the metrics' preparation and the answer. */
-async function inTurns<T>(steps: Generator<void, T>, turn: Turn = nextTurn): Promise<T> {
-  for (let step = steps.next(); ; step = steps.next()) {
-    if (step.done) return step.value;
-    await turn();
-  }
 }
 
 /** The evaluated images judged wrong, with the labels the screen shows for them (passingLabels). */

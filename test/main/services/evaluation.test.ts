@@ -14,6 +14,7 @@ import { dispatch } from '../../../main/handlers';
 import { createResultsStore, storedRecords } from '../../../main/services/results';
 import { colours, solidJpeg } from '../../peer/images';
 import { evaluationReport, startApp, type App } from '../../support/app-harness';
+import { entry, failed, record } from '../../support/stored-records';
 
 // The ground truth, evaluation export and corrections channels end to end through the composition
 // root and `dispatch` (payload validation included): stored results of the current model + folder
@@ -241,20 +242,6 @@ describe('evaluation over IPC', () => {
 // evaluateRecords alone: what the evaluation judges of each stored result, read by handle (the top
 // class as the screen shows it, ties by class name; every score of a multi-label model; stale and
 // failed results counted apart; the labels of the mistakes in the report).
-
-const entry = (id: string, size = 1): ImageEntry => ({ id, name: path.posix.basename(id), size, mtimeMs: 1 });
-const record = (id: string, scores: Array<[string, number]>, multiLabel = false): ResultRecord => ({
-  id,
-  size: 1,
-  mtimeMs: 1,
-  status: 'done',
-  response: multiLabel
-    ? { predictions: Object.fromEntries(scores.map(([c, confidence]) => [c, { confidence }])), predicted_classes: scores.filter(([, c]) => c >= 0.5).map(([name]) => name) }
-    : { predictions: scores.map(([c, confidence]) => ({ class: c, confidence })), top: scores[0][0], confidence: scores[0][1] },
-  startedAt: 's',
-  finishedAt: 'f',
-});
-const failed = (id: string): ResultRecord => ({ id, size: 1, mtimeMs: 1, status: 'error', error: { code: 'bad_image', message: 'Not an image.' }, startedAt: 's', finishedAt: 'f' });
 
 function input(entries: ImageEntry[], records: ResultRecord[], threshold = 0.3): EvaluateRecordsInput {
   const byId = new Map(records.map((r) => [r.id, r]));
