@@ -20,8 +20,9 @@ import { safeName } from './export-files';
 import { storedRecords, type ResultsStore, type StoredResults } from './results';
 import { inTurns, type Turn } from './next-turn';
 
-// Evaluation of a folder against its ground truth, shared by the IPC channel and
-// `classify-desk evaluate`: stored results + folder names or a labels CSV + corrections -> metrics.
+// Evaluation of a folder against its ground truth, shared by the exports and `classify-desk
+// evaluate`: stored results + folder names or a labels CSV + corrections -> metrics. The window asks
+// only for the ground truth (`groundTruth`) and computes the metrics itself.
 
 export interface EvaluateRecordsInput {
   model: string;
@@ -189,11 +190,6 @@ function* groundTruthOf({ base }: Collected): Generator<void, FolderGroundTruth>
     groundTruth: { source: base.source, unmatched: base.unmatched, problems: base.problems, unknownPaths: base.unknownPaths },
     truth: yield* groupTruthInSteps(base.truth),
   };
-}
-
-/** The ground truth of stored results' folder, at once (see groundTruthSteps). */
-export function groundTruthOfRecords(input: EvaluateRecordsInput): FolderGroundTruth {
-  return atOnce(groundTruthSteps(input));
 }
 
 /** Metrics and report of stored results against the ground truth (pure apart from its inputs). */
