@@ -1,20 +1,12 @@
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { idCount } from '../../app/front-coded';
-import { normaliseLabel } from '../../app/ground-truth';
-import { apiRef } from '../../app/model-ref';
-import { endpointBase, settingsSchema } from '../../app/settings';
-import { EntryTable } from '../../main/services/entry-table';
 import { createEvaluation } from '../../main/services/evaluation';
-import { folderIdOf } from '../../main/services/library';
-import { createResultsStore } from '../../main/services/results';
-import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
 import { benchArg, withExposedGc } from './_bench-run';
-import { benchClasses, seedResults, seededSettings } from './_renderer-results';
 import { watchLoopBlocks } from './_loop-blocks';
+import { seededFolder } from './_seeded-folder';
 
 // Main's `groundTruth` answer for a folder of N stored results, the one a folder's open asks for
 // once its results are in (the renderer computes the metrics from it): wall and CPU time, the
@@ -33,26 +25,9 @@ const emit = (line: Record<string, unknown>) => console.log(JSON.stringify({ ben
 const gc = (globalThis as { gc: () => void }).gc;
 const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1e6);
 
-const folder = await ensureBigFolder(images);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-evaluation-'));
 try {
-  const ids = bigFolderIds(images);
-  await seedResults(dataDir, folder, ids);
-  const root = await realpath(folder);
-  const folderId = folderIdOf(root);
-  // Main's entries as a scan leaves them: ids with the sizes and dates read from the files.
-  const sizes = new Float64Array(ids.length);
-  const mtimes = new Float64Array(ids.length);
-  ids.forEach((id, i) => {
-    const st = statSync(path.join(root, id));
-    sizes[i] = st.size;
-    mtimes[i] = st.mtimeMs;
-  });
-  const entries = new EntryTable();
-  entries.adopt(ids.slice(), sizes, mtimes);
-  const settings = settingsSchema.parse(seededSettings);
-  const results = createResultsStore({ dataDir, settings: { get: () => settings } });
-  await results.journal(folderId, apiRef(endpointBase(settings), settings.model));
+  const { root, folderId, entries, settings, results, labelled } = await seededFolder(images, dataDir);
   const info = { folderId, root, name: path.basename(root), recursive: true };
   const evaluation = createEvaluation({
     library: { get: (id) => (id === folderId ? { info, entries, settled: Promise.resolve() } : undefined), resolve: async (_folder, id) => path.join(root, id) },
@@ -60,12 +35,6 @@ try {
     corrections: { labels: async () => new Map() },
     settings: { get: () => settings },
   });
-  // Every sub-folder (d000, d001, ...) mapped to a class, as the mapping editor would.
-  const labelled: Record<string, string> = {};
-  for (const id of ids) {
-    const sub = id.split('/').at(-2)!;
-    labelled[normaliseLabel(sub)] ??= benchClasses[Object.keys(labelled).length % benchClasses.length];
-  }
   const session = profileDir ? new Session() : null;
   if (session) {
     await mkdir(profileDir!, { recursive: true });

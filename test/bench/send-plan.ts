@@ -1,20 +1,12 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { normaliseLabel } from '../../app/ground-truth';
-import { apiRef } from '../../app/model-ref';
 import { thresholdRule } from '../../app/roboflow';
-import { endpointBase, settingsSchema } from '../../app/settings';
 import { selectionSteps } from '../../main/services/dataset-upload-select';
-import { EntryTable } from '../../main/services/entry-table';
-import { folderIdOf } from '../../main/services/library';
 import { inTurns } from '../../main/services/next-turn';
-import { createResultsStore } from '../../main/services/results';
-import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
 import { benchArg, withExposedGc } from './_bench-run';
 import { watchLoopBlocks } from './_loop-blocks';
-import { benchClasses, seedResults, seededSettings } from './_renderer-results';
+import { seededFolder } from './_seeded-folder';
 
 // Main's plan of a send (the images a preset picks and the label each gets) at N stored results,
 // as the Send dialog asks for it and a send starts with: wall and CPU time, the longest hold of
@@ -29,27 +21,9 @@ const runs = Number(benchArg('--runs') ?? 2);
 const gc = (globalThis as { gc: () => void }).gc;
 const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1e6);
 
-const folder = await ensureBigFolder(images);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-send-plan-'));
 try {
-  const ids = bigFolderIds(images);
-  await seedResults(dataDir, folder, ids);
-  const root = await realpath(folder);
-  // Main's entries as a scan leaves them: ids with the sizes and dates read from the files.
-  const sizes = new Float64Array(ids.length);
-  const mtimes = new Float64Array(ids.length);
-  ids.forEach((id, i) => {
-    const st = statSync(path.join(root, id));
-    sizes[i] = st.size;
-    mtimes[i] = st.mtimeMs;
-  });
-  const entries = new EntryTable();
-  entries.adopt(ids.slice(), sizes, mtimes);
-  const settings = settingsSchema.parse(seededSettings);
-  const results = createResultsStore({ dataDir, settings: { get: () => settings } });
-  const journal = await results.journal(folderIdOf(root), apiRef(endpointBase(settings), settings.model));
-  const labelled: Record<string, string> = {};
-  for (const id of ids) labelled[normaliseLabel(id.split('/').at(-2)!)] ??= benchClasses[Object.keys(labelled).length % benchClasses.length];
+  const { entries, settings, results, journal, labelled } = await seededFolder(images, dataDir);
   const scenarios = [
     ['every image, its prediction', 'all', 'predictions', {}],
     ['the mistakes, every image labelled', 'mistakes', 'truth', labelled],
