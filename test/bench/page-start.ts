@@ -15,6 +15,8 @@ import { apiRequests, untilCountAndThumbs, watchScan } from './_start-marks';
 // open and a re-open of the same folder (listing cached).
 // Run: npm run bench -- page-start [--images 250000] [--out DIR] (builds the renderer first)
 // --out writes each start's .cpuprofile (chrome://inspect, speedscope) beside the summary.
+// --relaunch re-opens through a new host (main started again, as at the app's next launch: it
+// reads the start folder's cached listing while the page loads) rather than a new page of the same.
 // --cpu adds, per start, the CPU each process had from navigation to the count, thumbnails and
 // scan's end (this process: main's services and playwright; Chromium's by type; the busiest
 // threads) and the machine's busy share, and takes no CPU profile.
@@ -22,6 +24,7 @@ import { apiRequests, untilCountAndThumbs, watchScan } from './_start-marks';
 const images = Number(benchArg('--images') ?? 250_000);
 const outDir = benchArg('--out');
 const cpu = benchFlag('--cpu');
+const relaunch = benchFlag('--relaunch');
 const countText = `${images.toLocaleString('en-US')} images`;
 
 interface Timeline {
@@ -37,9 +40,13 @@ async function main(): Promise<void> {
   const folder = await ensureBigFolder(images);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-start-'));
   const browser = await launchChromium(['--enable-precise-memory-info']);
-  const host = await startHost({ dataDir, folder });
+  let host = await startHost({ dataDir, folder });
   try {
     for (const run of ['cold', 'reopen'] as const) {
+      if (run === 'reopen' && relaunch) {
+        await host.close();
+        host = await startHost({ dataDir, folder });
+      }
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       // Not with --cpu: the profiler's own work (its sampling thread, a fifth of a second per
       // start) would be counted as the page's.
