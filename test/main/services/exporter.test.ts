@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseSettings } from '../../../app/settings';
 import type { ResultRecord } from '../../../app/types';
-import { createExporter, type Exporter } from '../../../main/services/exporter';
+import { createExporter, writeExport, type Exporter } from '../../../main/services/exporter';
 import { uncertaintyOf } from '../../../app/uncertainty';
 import { createLibrary, type Library } from '../../../main/services/library';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
@@ -185,6 +185,21 @@ describe('exporter', () => {
     const folderOut = path.join(tmp, 'cancelled-annotated');
     await expect(exporter.exportWith({ folderId, format: 'annotated', path: folderOut }, { signal: abort.signal })).rejects.toMatchObject({ code: 'cancelled' });
     await expect(fs.readdir(folderOut)).rejects.toThrow();
+  });
+
+  it('writes thousands of rows listed out of order in the path order the grid shows, every one once', async () => {
+    // More than a slice of the order's steps, in no order, with numbers, cases and nesting.
+    const ids = Array.from({ length: 5_000 }, (_, i) => `${['Set', 'set', 'a/b'][i % 3]}/img${(i * 7919) % 5_000}.jpg`);
+    const out = path.join(tmp, 'many.json');
+    const header = { model: 'colors/1', endpoint, threshold: 0.5, created: '2026-01-01T00:00:00Z', folder };
+    const done = await writeExport({ format: 'json', path: out, header, sources: ids.map((id) => ({ id, imagePath: path.join(folder, id) })) });
+    expect(done.count).toBe(5_000);
+    const written = (JSON.parse(await fs.readFile(out, 'utf8')) as { images: Array<{ path: string }> }).images.map((i) => i.path);
+    const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+    expect(written[0].startsWith('a/b/img')).toBe(true);
+    // Each row after the one before it in path order (Set and set tie in the collator: one group).
+    for (let i = 1; i < written.length; i++) expect(collator.compare(written[i - 1], written[i]), `${written[i - 1]} | ${written[i]}`).toBeLessThanOrEqual(0);
+    expect([...written].sort()).toEqual([...ids].sort());
   });
 
   it('suggests a file name from the folder and the model', () => {

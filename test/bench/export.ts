@@ -1,0 +1,44 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createExporter } from '../../main/services/exporter';
+import type { JobLibrary } from '../../main/services/inference';
+import { benchArg, withExposedGc } from './_bench-run';
+import { watchLoopBlocks } from './_loop-blocks';
+import { seededFolder } from './_seeded-folder';
+
+// Main's results export (JSON and CSV) of a folder of N stored results, as the Export menu asks
+// for it: wall and CPU time, the longest hold of main's event loop (progress, a cancel and the
+// thumbnails wait that long), the growth of main's resident memory at its peak, the file's size.
+// Run: npm run bench -- export [--images 250000] (it restarts itself with --expose-gc).
+
+withExposedGc(import.meta.url);
+
+const images = Number(benchArg('--images') ?? 50_000);
+const gc = (globalThis as { gc: () => void }).gc;
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-export-'));
+const out = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-export-out-'));
+try {
+  const { root, folderId, entries, settings, results } = await seededFolder(images, dataDir);
+  const info = { folderId, root, name: path.basename(root), recursive: true };
+  const library = { get: (id: string) => (id === folderId ? { info, entries, settled: Promise.resolve() } : undefined), resolve: async (_folder: string, id: string) => path.join(root, id) };
+  const exporter = createExporter({ results, library: library as unknown as JobLibrary, settings: { get: () => settings } });
+  for (const format of ['json', 'csv'] as const) {
+    gc();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const loop = watchLoopBlocks();
+    const cpu = process.cpuUsage();
+    const wall = performance.now();
+    const done = await exporter.export({ folderId, format, path: path.join(out, `results.${format}`) });
+    const ms = Math.round(performance.now() - wall);
+    const used = process.cpuUsage(cpu);
+    clearInterval(sampler);
+    console.log(JSON.stringify({ bench: 'export', images, format, ms, cpuMs: Math.round((used.user + used.system) / 1000), loop: loop.stop(), rssPeakGrowthMb: Math.round((peak - before) / 1e6), count: done.count, fileMb: Math.round((await stat(done.path)).size / 1e6) }));
+  }
+  await results.close();
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(out, { recursive: true, force: true });
+}
