@@ -4,7 +4,7 @@ import { groundTruthInSteps, type LabelMapping } from '../../app/ground-truth';
 import { passes, passingLabels, type Threshold } from '../../app/roboflow';
 import { atOnce, stepSlice } from '../../app/steps';
 import type { ImageEntry } from '../../app/types';
-import type { StoredResults } from './results';
+import { storedScores, type StoredResults } from './results';
 
 // Which images of a folder to send and the label each gets. Presets pick the images (corrected,
 // flagged, mistakes against ground truth, below the threshold, all); the label comes from the
@@ -79,15 +79,8 @@ export function* selectionSteps(input: SelectInput, slice = stepSlice): Generato
   const classes = input.classes && input.classes.length > 0 ? input.classes : [...classSet].sort();
   yield;
   const { truth } = yield* groundTruthInSteps({ ids: entries.map((e) => e.id), classes, mapping: input.mapping, csv: input.csv, multiLabel: multiLabel === true }, slice);
-  /** Entry i's scores as passingLabels reads them: every one for a multi-label result, else the
-   *  best alone (stored scores are in byScore's order, so the first is the one the badge shows). */
-  const scoresOf = (i: number): Array<[string, number]> => {
-    const at = handles[i];
-    const n = results.multiLabel(at) ? results.scoreCount(at) : Math.min(1, results.scoreCount(at));
-    const scores: Array<[string, number]> = new Array(n);
-    for (let k = 0; k < n; k++) scores[k] = [results.scoreClass(at, k), results.scoreConf(at, k)];
-    return scores;
-  };
+  /** Entry i's scores: every one for a multi-label result, else the best alone. */
+  const scoresOf = (i: number) => storedScores(results, handles[i], !results.multiLabel(handles[i]));
   const predicted = (i: number): string[] | null => (handles[i] < 0 ? null : passingLabels(scoresOf(i), results.multiLabel(handles[i]), input.threshold).classes);
 
   const picked = (i: number, c: Correction | undefined): boolean => {

@@ -17,7 +17,7 @@ import type { JobLibrary } from './inference';
 import { writeClassFolders, writeLabelsCsv, writeReport } from './evaluation-export';
 import { writeHtmlReport } from './report-html-export';
 import { safeName } from './export-files';
-import { storedRecords, type ResultsStore, type StoredResults } from './results';
+import { storedRecords, storedScores, type ResultsStore, type StoredResults } from './results';
 import { inTurns, type Turn } from './next-turn';
 
 // Evaluation of a folder against its ground truth, shared by the exports and `classify-desk
@@ -134,12 +134,10 @@ function truthByImage(c: Collected): { truth: Array<string[] | null>; multiLabel
   return { truth, multiLabel: vote.multiLabel };
 }
 
-/** Image `i`'s top score, all single-label metrics read: stored scores are in byScore's order
- *  (confidence, then class name), so the first is the one the badge shows, a tie included. */
+/** Image `i`'s top score, all single-label metrics read (storedScores). */
 function topScore(c: Collected, i: number): EvalInput['result'] {
   const at = c.handles[i];
-  const scores: Array<[string, number]> = c.results.scoreCount(at) > 0 ? [[c.results.scoreClass(at, 0), c.results.scoreConf(at, 0)]] : [];
-  return { status: 'done', multiLabel: c.results.multiLabel(at), scores };
+  return { status: 'done', multiLabel: c.results.multiLabel(at), scores: storedScores(c.results, at, true) };
 }
 
 function* evalInputs(c: Collected): Generator<EvalInput> {

@@ -150,6 +150,16 @@ export interface StoredResults {
   summary(at: number, entry: FileIdentity | undefined): ResultSummary;
 }
 
+/** The scores of stored result `at` as passingLabels reads them: every one, or the best alone
+ *  (`first`: stored scores are in byScore's order, confidence then class name, so the first is
+ *  the one the badge shows, a tie included), without a summary. */
+export function storedScores(results: StoredResults, at: number, first = false): Array<[string, number]> {
+  const n = first ? Math.min(1, results.scoreCount(at)) : results.scoreCount(at);
+  const scores = new Array<[string, number]>(n);
+  for (let k = 0; k < n; k++) scores[k] = [results.scoreClass(at, k), results.scoreConf(at, k)];
+  return scores;
+}
+
 /** StoredResults over records looked up one by one (tests, small folders): a summary each. */
 export function storedRecords(record: (id: string) => ResultRecord | undefined): StoredResults {
   const found: ResultRecord[] = [];
