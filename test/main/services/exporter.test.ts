@@ -8,6 +8,7 @@ import { normaliseSettings } from '../../../app/settings';
 import type { ResultRecord } from '../../../app/types';
 import { createExporter, writeExport, type Exporter } from '../../../main/services/exporter';
 import { uncertaintyOf } from '../../../app/uncertainty';
+import { EntryTable } from '../../../main/services/entry-table';
 import { createLibrary, type Library } from '../../../main/services/library';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
 
@@ -200,6 +201,36 @@ describe('exporter', () => {
     // Each row after the one before it in path order (Set and set tie in the collator: one group).
     for (let i = 1; i < written.length; i++) expect(collator.compare(written[i - 1], written[i]), `${written[i - 1]} | ${written[i]}`).toBeLessThanOrEqual(0);
     expect([...written].sort()).toEqual([...ids].sort());
+  });
+
+  it('serves other work while it reads thousands of stored records, not after all of them', async () => {
+    // A folder of 5,000 listed images with a stored result each (no files: a JSON export reads none).
+    const many = await fs.mkdtemp(path.join(tmp, 'many-'));
+    const ids = Array.from({ length: 5_000 }, (_, i) => `d${Math.floor(i / 1000)}/img${i}.jpg`);
+    const entries = new EntryTable();
+    entries.adopt(ids.slice(), new Float64Array(ids.length).fill(1), new Float64Array(ids.length).fill(1));
+    const manyId = 'feedfacefeedface';
+    const journal = await store.journal(manyId, apiRef(endpoint, 'colors/1'));
+    for (const id of ids) await journal.append({ id, size: 1, mtimeMs: 1, status: 'done', response: single('red', 0.9), startedAt: 's', finishedAt: 'f' });
+    // Watched, not replaced: how many records the export has read, seen at each turn of the loop.
+    let reads = 0;
+    const read = journal.get.bind(journal);
+    journal.get = (id: string) => (reads++, read(id));
+    const info = { folderId: manyId, root: many, name: 'many', recursive: true };
+    const folders = { get: (id: string) => (id === manyId ? { info, entries, settled: Promise.resolve() } : undefined), resolve: async (_f: string, id: string) => path.join(many, id) };
+    const seen: number[] = [];
+    let watching = true;
+    const watch = () => {
+      seen.push(reads);
+      if (watching) setImmediate(watch);
+    };
+    setImmediate(watch);
+    const done = await createExporter({ results: store, library: folders as unknown as Library, settings: { get: () => settings } }).export({ folderId: manyId, format: 'json', path: path.join(tmp, 'many.json') });
+    watching = false;
+    expect(done.count).toBe(5_000);
+    expect(reads).toBeGreaterThanOrEqual(5_000);
+    // Turns came while the records were being read (at one stretch, a turn saw none or all).
+    expect(seen.some((n) => n > 0 && n < 5_000)).toBe(true);
   });
 
   it('suggests a file name from the folder and the model', () => {
