@@ -46,6 +46,10 @@ export interface ExportSource {
   file?: string;
   record?: ResultRecord;
   stale?: boolean;
+  /** Reads `record` and `stale` when a writer reaches the image, in place of holding them for the
+   *  whole export (main's: at 250,000 records that was 300 MB, and V8's collection of it held
+   *  main's event loop 0.45 s). */
+  read?: () => Pick<ExportSource, 'record' | 'stale'>;
   /** The image's review state, where the caller knows it per image (the CLI, over many folders). */
   review?: Partial<ReviewFields>;
 }
@@ -62,6 +66,9 @@ export interface WriteExportRequest {
   path: string;
   header: ExportHeader;
   sources: ExportSource[];
+  /** The CSV's class columns, when the caller knows them without reading every record (main: from
+   *  the stored briefs); else found in the records. */
+  classes?: readonly string[];
   /** Folders an output directory must stay out of. */
   protectedRoots?: string[];
   /** The app's data folder: no export may be written into it. */
@@ -118,6 +125,9 @@ export async function writeExport(request: WriteExportRequest, opts: ExportOptio
   return writers[request.format].write({ request, sources, target: path.resolve(request.path), opts, step });
 }
 
+/** The source with its record, read now when it is read on demand. */
+const withRecord = (s: ExportSource): ExportSource => (s.read ? { ...s, ...s.read() } : s);
+
 /** The sources in path order: as they are when they already are (a cached listing comes in that
  *  order), else by the name index's order (the grid's), computed in steps. */
 async function inPathOrder(sources: readonly ExportSource[]): Promise<ExportSource[]> {
@@ -141,7 +151,8 @@ async function writeJson({ request, sources, target, opts, step }: WriteRun): Pr
     const open = head.slice(0, head.lastIndexOf('[') + 1);
     await handle.write(open + '\n');
     const chunk: string[] = [];
-    for (const [i, s] of sources.entries()) {
+    for (const [i, listed] of sources.entries()) {
+      const s = withRecord(listed);
       const image = exportImage({ id: s.id, imagePath: s.imagePath, threshold: headerThreshold(header), record: s.record, stale: s.stale, review: s.review ?? opts.review?.(s.id) });
       chunk.push('    ' + JSON.stringify(image) + (i < total - 1 ? ',' : ''));
       if (chunk.length >= 500) await handle.write(chunk.splice(0).join('\n') + '\n');
@@ -152,18 +163,23 @@ async function writeJson({ request, sources, target, opts, step }: WriteRun): Pr
   return { path: target, count: total, format: request.format };
 }
 
-async function writeCsv({ request, sources, target, opts, step }: WriteRun): Promise<ExportDone> {
-  const { header } = request;
-  // Every stored response parsed for its classes (0.7 s at 250,000 at once): in slices.
+/** The classes of every stored response, parsed in slices (0.7 s at 250,000 at once). */
+async function classesOf(sources: readonly ExportSource[]): Promise<string[]> {
   const seen = new Set<string>();
   for (let at = 0; at < sources.length; at += collectSlice) {
-    for (const cls of csvClasses(sources.slice(at, at + collectSlice).map((s) => s.record))) seen.add(cls);
+    for (const cls of csvClasses(sources.slice(at, at + collectSlice).map((s) => withRecord(s).record))) seen.add(cls);
     await nextTurn();
   }
-  const classes = [...seen].sort();
+  return [...seen].sort();
+}
+
+async function writeCsv({ request, sources, target, opts, step }: WriteRun): Promise<ExportDone> {
+  const { header } = request;
+  const classes = request.classes ?? (await classesOf(sources));
   await writeAtomically(target, async (handle) => {
     let chunk = csvHeader(classes);
-    for (const s of sources) {
+    for (const listed of sources) {
+      const s = withRecord(listed);
       chunk += csvRow(s.id, s.record, classes, headerThreshold(header), s.review ?? opts.review?.(s.id));
       if (chunk.length > 1 << 16) {
         await handle.write(chunk);
@@ -255,8 +271,9 @@ async function writeImageFolder({ request, sources, target, opts }: WriteRun, it
     running.add(p);
     if (running.size >= folderParallelism) await Promise.race(running);
   };
-  for (const s of sources) {
+  for (const listed of sources) {
     if (opts.signal?.aborted || failure) break;
+    const s = withRecord(listed);
     const labels = recordLabels(s.record, headerThreshold(request.header));
     const file = s.file;
     if (!file || !labels) {
@@ -288,7 +305,7 @@ function whySkipped(s: ExportSource, hasLabels: boolean): Omit<ExportSkip, 'id'>
 }
 
 export interface ExporterOptions {
-  results: Pick<ResultsStore, 'ref' | 'journal'>;
+  results: Pick<ResultsStore, 'ref' | 'journal' | 'stored'>;
   library: JobLibrary;
   settings: { get(): Settings };
   /** The app's data folder, which exports must stay out of. */
@@ -315,25 +332,39 @@ export function createExporter(opts: ExporterOptions): Exporter {
     const wanted = request.ids ? new Set(request.ids) : null;
     const sources: ExportSource[] = [];
     const needsBytes = writers[request.format].readsImages;
-    let read = 0;
+    // What is known of each image without its record (the briefs in memory); the record itself is
+    // read when the writer reaches the image.
+    const stored = journal ? opts.results.stored(journal) : null;
+    const classSet = new Set<string>();
+    const counted = (at: number) => {
+      if (stored?.status(at) !== 'done') return;
+      for (let k = 0, n = stored.scoreCount(at); k < n; k++) classSet.add(stored.scoreClass(at, k));
+    };
+    let looked = 0;
     for (const entry of folder.entries.values()) {
-      // Each stored record is read whole (3 s for 250,000 at once): main serves other work, and
-      // a cancel, between slices.
-      if (++read % collectSlice === 0) {
+      // Main serves other work, and a cancel, between slices.
+      if (++looked % collectSlice === 0) {
         await nextTurn();
         if (options.signal?.aborted) throw new AppFailure('cancelled', 'Export cancelled.');
       }
       if (wanted && !wanted.has(entry.id)) continue;
-      const record = journal?.get(entry.id);
+      const at = stored ? stored.find(entry.id) : -1;
+      if (at >= 0) counted(at);
       const imagePath = path.join(folder.info.root, ...entry.id.split('/'));
       // Reads of image bytes go through the library's gate (no link may lead out of the folder).
-      const file = needsBytes && record?.status === 'done' ? await opts.library.resolve(request.folderId, entry.id).catch(() => undefined) : undefined;
-      sources.push({ id: entry.id, imagePath, file, record, stale: record ? isStale(record, entry) : false });
+      const file = needsBytes && at >= 0 && stored?.status(at) === 'done' ? await opts.library.resolve(request.folderId, entry.id).catch(() => undefined) : undefined;
+      const read = () => {
+        const record = at >= 0 ? journal?.get(entry.id) : undefined;
+        return { record, stale: record ? isStale(record, entry) : false };
+      };
+      sources.push({ id: entry.id, imagePath, file, read });
     }
-    // Web images by key first: only their records are read back from the journal.
+    // Web images by key.
     for (const id of journal?.rows().keys ?? []) {
-      const record = isWebId(id) && (!wanted || wanted.has(id)) ? journal?.get(id) : undefined;
-      if (record) sources.push({ id, imagePath: id, record });
+      const at = isWebId(id) && (!wanted || wanted.has(id)) && stored ? stored.find(id) : -1;
+      if (at < 0) continue;
+      counted(at);
+      sources.push({ id, imagePath: id, read: () => ({ record: journal?.get(id) }) });
     }
     const header: ExportHeader = {
       model: settings.model,
@@ -344,7 +375,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
       folder: folder.info.root,
     };
     return writeExport(
-      { format: request.format, path: request.path, header, sources, protectedRoots: [folder.info.root], dataDir: opts.dataDir, keepSubfolders: request.keepSubfolders },
+      { format: request.format, path: request.path, header, sources, classes: [...classSet].sort(), protectedRoots: [folder.info.root], dataDir: opts.dataDir, keepSubfolders: request.keepSubfolders },
       { review: await opts.reviewFor?.(request.folderId), ...options },
     );
   }
