@@ -11,6 +11,7 @@ import { uncertaintyOf } from '../../../app/uncertainty';
 import { EntryTable } from '../../../main/services/entry-table';
 import { createLibrary, type Library } from '../../../main/services/library';
 import { createResultsStore, type ResultsStore } from '../../../main/services/results';
+import { tickEachTurn } from '../../support/event-loop-ticks';
 
 // Exports of real records over a real folder of sharp-generated images.
 
@@ -219,14 +220,9 @@ describe('exporter', () => {
     const info = { folderId: manyId, root: many, name: 'many', recursive: true };
     const folders = { get: (id: string) => (id === manyId ? { info, entries, settled: Promise.resolve() } : undefined), resolve: async (_f: string, id: string) => path.join(many, id) };
     const seen: number[] = [];
-    let watching = true;
-    const watch = () => {
-      seen.push(reads);
-      if (watching) setImmediate(watch);
-    };
-    setImmediate(watch);
+    const stop = tickEachTurn(() => seen.push(reads));
     const done = await createExporter({ results: store, library: folders as unknown as Library, settings: { get: () => settings } }).export({ folderId: manyId, format: 'json', path: path.join(tmp, 'many.json') });
-    watching = false;
+    stop();
     expect(done.count).toBe(5_000);
     expect(reads).toBeGreaterThanOrEqual(5_000);
     // Turns came while the records were being read (at one stretch, a turn saw none or all).
