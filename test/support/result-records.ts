@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { apiRef } from '../../app/model-ref';
 import { normaliseSettings } from '../../app/settings';
-import type { ResultRecord } from '../../app/types';
+import type { ImageEntry, ResultRecord } from '../../app/types';
 import { journalKey } from '../../main/services/results';
 
-// A stored result as the results journal keeps it: a single-label answer of two colour classes,
-// `top` at 0.8 and the other at 0.2, sent at its own size.
+// Stored results as the results journal keeps them: a single-label answer of two colour classes,
+// `top` at 0.8 and the other at 0.2, sent at its own size (doneRecord); a line each for answers
+// with given scores, failures and the entries they belong to (record, failed, entry), for tests
+// of what reads them by handle (the evaluation, the send plan).
 
 /** A done record for `id` whose top class is `top`; `extra` overrides any field. */
 export function doneRecord(id: string, top: string, extra: Partial<ResultRecord> = {}): ResultRecord {
@@ -45,3 +47,22 @@ export const oneJournal = {
   /** The journal's file under `dataDir`. */
   file: (dataDir: string) => path.join(dataDir, 'results', `${journalKey(folderId, ref)}.jsonl`),
 };
+
+/** An entry as a scan leaves it (mtime 1; `size` tells a file rewritten since its result). */
+export const entry = (id: string, size = 1): ImageEntry => ({ id, name: path.posix.basename(id), size, mtimeMs: 1 });
+
+/** A stored result of a file of size 1: single-label (scores in the API's order), or multi-label. */
+export const record = (id: string, scores: Array<[string, number]>, multiLabel = false): ResultRecord => ({
+  id,
+  size: 1,
+  mtimeMs: 1,
+  status: 'done',
+  response: multiLabel
+    ? { predictions: Object.fromEntries(scores.map(([c, confidence]) => [c, { confidence }])), predicted_classes: scores.filter(([, c]) => c >= 0.5).map(([name]) => name) }
+    : { predictions: scores.map(([c, confidence]) => ({ class: c, confidence })), top: scores[0][0], confidence: scores[0][1] },
+  startedAt: 's',
+  finishedAt: 'f',
+});
+
+/** A stored failure. */
+export const failed = (id: string): ResultRecord => ({ id, size: 1, mtimeMs: 1, status: 'error', error: { code: 'bad_image', message: 'Not an image.' }, startedAt: 's', finishedAt: 'f' });

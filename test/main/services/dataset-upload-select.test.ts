@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { thresholdRule } from '../../../app/roboflow';
 import { selectForSend, selectionSteps, type SelectInput } from '../../../main/services/dataset-upload-select';
 import { storedRecords } from '../../../main/services/results';
-import { entry, failed, record } from '../../support/stored-records';
+import { entry, failed, record } from '../../support/result-records';
 
 // The send plan alone: which images a preset picks and the label each gets, from stored results
 // read by handle, in steps as at once.

@@ -14,7 +14,7 @@ import { dispatch } from '../../../main/handlers';
 import { createResultsStore, storedRecords } from '../../../main/services/results';
 import { colours, solidJpeg } from '../../peer/images';
 import { evaluationReport, startApp, type App } from '../../support/app-harness';
-import { entry, failed, record } from '../../support/stored-records';
+import { entry, failed, record } from '../../support/result-records';
 
 // The ground truth, evaluation export and corrections channels end to end through the composition
 // root and `dispatch` (payload validation included): stored results of the current model + folder
