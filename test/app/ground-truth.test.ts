@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCountingPauses } from '../support/steps';
 import {
   LabelMatcher,
   labelFromFolders,
@@ -96,13 +97,10 @@ describe('resolving ground truth', () => {
   const ids = ['cats/a.jpg', 'Dog/b.jpg', 'Kitty/c.jpg', 'Kitty/d.jpg', 'misc/e.jpg', 'top.jpg'];
 
   it('gives the same answer in steps, pausing every slice of images', () => {
-    const steps = groundTruthInSteps({ ids, classes: ['cat', 'dog'], mapping: { kitty: 'cat' } }, 2);
-    let pauses = 0;
-    let step = steps.next();
-    for (; !step.done; step = steps.next()) pauses++;
+    const { pauses, value } = runCountingPauses(groundTruthInSteps({ ids, classes: ['cat', 'dog'], mapping: { kitty: 'cat' } }, 2));
     expect(pauses).toBe(3);
-    expect(step.value).toEqual(resolveGroundTruth({ ids, classes: ['cat', 'dog'], mapping: { kitty: 'cat' } }));
-    expect([...step.value.truth.keys()]).toEqual(['Dog/b.jpg', 'Kitty/c.jpg', 'Kitty/d.jpg']);
+    expect(value).toEqual(resolveGroundTruth({ ids, classes: ['cat', 'dog'], mapping: { kitty: 'cat' } }));
+    expect([...value.truth.keys()]).toEqual(['Dog/b.jpg', 'Kitty/c.jpg', 'Kitty/d.jpg']);
   });
 
   it('labels by folder and lists names needing a mapping with their counts', () => {

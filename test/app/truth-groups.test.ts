@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCountingPauses } from '../support/steps';
 import { groupTruth, groupTruthInSteps, truthOfGroups, truthOfGroupsInSteps } from '../../app/truth-groups';
 
 // The ground truth as the groundTruth answer carries it: grouped by label set, read back as it was.
@@ -22,13 +23,10 @@ describe('truth groups', () => {
 
   it('group in steps as at once, pausing every slice of images grouped and coded', () => {
     const truth = new Map<string, string[]>(Array.from({ length: 7 }, (_, i) => [`d${i % 2}/${i}.jpg`, [i % 2 ? 'dog' : 'cat']]));
-    const steps = groupTruthInSteps(truth, 3);
-    let pauses = 0;
-    let step = steps.next();
-    for (; !step.done; step = steps.next()) pauses++;
+    const { pauses, value } = runCountingPauses(groupTruthInSteps(truth, 3));
     // Two while grouping (at the 3rd and 6th image), one after each group's coding passes 3 ids.
     expect(pauses).toBe(4);
-    expect(step.value).toEqual(groupTruth(truth));
+    expect(value).toEqual(groupTruth(truth));
   });
 
   it('carry a big labelled folder in a fraction of the plain pairs', () => {

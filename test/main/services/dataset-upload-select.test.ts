@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runCountingPauses } from '../../support/steps';
 import { thresholdRule } from '../../../app/roboflow';
 import { selectForSend, selectionSteps, type SelectInput } from '../../../main/services/dataset-upload-select';
 import { storedRecords } from '../../../main/services/results';
@@ -47,13 +48,10 @@ describe('the send plan', () => {
 
   it('plans the same in steps, pausing every slice of images', () => {
     for (const only of ['all', 'mistakes', 'below-threshold'] as const) {
-      const steps = selectionSteps(input(only, 'predictions'), 2);
-      let pauses = 0;
-      let step = steps.next();
-      for (; !step.done; step = steps.next()) pauses++;
+      const { pauses, value } = runCountingPauses(selectionSteps(input(only, 'predictions'), 2));
       // Six images: listing, results, ground truth and labels, each pausing after every two.
       expect(pauses).toBeGreaterThanOrEqual(8);
-      expect(step.value).toEqual(selectForSend(input(only, 'predictions')));
+      expect(value).toEqual(selectForSend(input(only, 'predictions')));
     }
   });
 });
