@@ -5,6 +5,7 @@ import { normaliseLabel, type LabelMapping } from '../../app/ground-truth';
 import { apiRef } from '../../app/model-ref';
 import { endpointBase, settingsSchema, type Settings } from '../../app/settings';
 import { EntryTable } from '../../main/services/entry-table';
+import type { JobLibrary } from '../../main/services/inference';
 import { folderIdOf } from '../../main/services/library';
 import { createResultsStore, type ResultsJournal, type ResultsStore } from '../../main/services/results';
 import { bigFolderIds, ensureBigFolder } from '../e2e/fixtures';
@@ -22,6 +23,8 @@ export interface SeededFolder {
   settings: Settings;
   results: ResultsStore;
   journal: ResultsJournal;
+  /** Main's library as the services ask it: this folder, its reading settled, and its files. */
+  library: JobLibrary;
   /** Every sub-folder (d000, d001, ...) mapped to a class, as the mapping editor would. */
   labelled: LabelMapping;
 }
@@ -47,5 +50,10 @@ export async function seededFolder(images: number, dataDir: string): Promise<See
   const journal = await results.journal(folderId, apiRef(endpointBase(settings), settings.model));
   const labelled: Record<string, string> = {};
   for (const id of ids) labelled[normaliseLabel(id.split('/').at(-2)!)] ??= benchClasses[Object.keys(labelled).length % benchClasses.length];
-  return { root, folderId, entries, settings, results, journal, labelled };
+  const info = { folderId, root, name: path.basename(root), recursive: true };
+  const library: JobLibrary = {
+    get: (id) => (id === folderId ? { info, entries, settled: Promise.resolve() } : undefined),
+    resolve: async (_folder, id) => path.join(root, id),
+  };
+  return { root, folderId, entries, settings, results, journal, library, labelled };
 }

@@ -27,10 +27,9 @@ const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1e6);
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-evaluation-'));
 try {
-  const { root, folderId, entries, settings, results, labelled } = await seededFolder(images, dataDir);
-  const info = { folderId, root, name: path.basename(root), recursive: true };
+  const { folderId, settings, results, library, labelled } = await seededFolder(images, dataDir);
   const evaluation = createEvaluation({
-    library: { get: (id) => (id === folderId ? { info, entries, settled: Promise.resolve() } : undefined), resolve: async (_folder, id) => path.join(root, id) },
+    library,
     results,
     corrections: { labels: async () => new Map() },
     settings: { get: () => settings },

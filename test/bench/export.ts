@@ -2,7 +2,6 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createExporter } from '../../main/services/exporter';
-import type { JobLibrary } from '../../main/services/inference';
 import { benchArg, withExposedGc } from './_bench-run';
 import { watchLoopBlocks } from './_loop-blocks';
 import { seededFolder } from './_seeded-folder';
@@ -19,10 +18,8 @@ const gc = (globalThis as { gc: () => void }).gc;
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-export-'));
 const out = await mkdtemp(path.join(os.tmpdir(), 'cd-bench-export-out-'));
 try {
-  const { root, folderId, entries, settings, results } = await seededFolder(images, dataDir);
-  const info = { folderId, root, name: path.basename(root), recursive: true };
-  const library = { get: (id: string) => (id === folderId ? { info, entries, settled: Promise.resolve() } : undefined), resolve: async (_folder: string, id: string) => path.join(root, id) };
-  const exporter = createExporter({ results, library: library as unknown as JobLibrary, settings: { get: () => settings } });
+  const { folderId, settings, results, library } = await seededFolder(images, dataDir);
+  const exporter = createExporter({ results, library, settings: { get: () => settings } });
   for (const format of ['json', 'csv'] as const) {
     gc();
     const before = process.memoryUsage().rss;

@@ -221,7 +221,7 @@ describe('exporter', () => {
     const folders = { get: (id: string) => (id === manyId ? { info, entries, settled: Promise.resolve() } : undefined), resolve: async (_f: string, id: string) => path.join(many, id) };
     const seen: number[] = [];
     const stop = tickEachTurn(() => seen.push(reads));
-    const done = await createExporter({ results: store, library: folders as unknown as Library, settings: { get: () => settings } }).export({ folderId: manyId, format: 'json', path: path.join(tmp, 'many.json') });
+    const done = await createExporter({ results: store, library: folders, settings: { get: () => settings } }).export({ folderId: manyId, format: 'json', path: path.join(tmp, 'many.json') });
     stop();
     expect(done.count).toBe(5_000);
     expect(reads).toBeGreaterThanOrEqual(5_000);
