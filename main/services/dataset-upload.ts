@@ -18,7 +18,7 @@ import type { JobLibrary } from './inference';
 import { base64Length, prepareImage, readImageFile } from './prepare-image';
 import { createRateWindow, type RateWindow } from './rate-window';
 import { redactSecrets } from './redact';
-import { storedRecords, type ResultsStore } from './results';
+import type { ResultsStore } from './results';
 import { createModelRefs, type ModelRefs } from './model-refs';
 import type { Journal } from './results-journal';
 import type { Entries } from './entry-table';
@@ -164,7 +164,7 @@ export function createDatasetUpload(opts: DatasetUploadOptions): DatasetUpload {
       ids: request.ids,
       only: request.only,
       labels: request.labels,
-      results: results ? opts.results.stored(results) : storedRecords(() => undefined),
+      results: opts.results.stored(results),
       correction,
       threshold: thresholdRule(request.threshold ?? settings.threshold, model ? settings.classThresholds[classThresholdsKey(request.folderId, model)] : null),
       classes: info?.classes,

@@ -17,7 +17,7 @@ import type { JobLibrary } from './inference';
 import { writeClassFolders, writeLabelsCsv, writeReport } from './evaluation-export';
 import { writeHtmlReport } from './report-html-export';
 import { safeName } from './export-files';
-import { storedRecords, storedScores, type ResultsStore, type StoredResults } from './results';
+import { storedScores, type ResultsStore, type StoredResults } from './results';
 import { inTurns, type Turn } from './next-turn';
 
 // Evaluation of a folder against its ground truth, shared by the exports and `classify-desk
@@ -289,7 +289,7 @@ export function createEvaluation(opts: EvaluationServiceOptions) {
       folder: folder.info.root,
       endpoint: ref ? resultsEndpoint(ref) : '',
       entries: folder.entries.values(),
-      results: () => (journal ? opts.results.stored(journal) : storedRecords(() => undefined)),
+      results: () => opts.results.stored(journal),
       threshold: thresholdRule(request.threshold ?? settings.threshold, request.classThresholds ?? settings.classThresholds[classThresholdsKey(request.folderId, model)]),
       csv: csv?.labels,
       // The request's mapping (the window sends its own) wins over the one stored for the folder.

@@ -334,10 +334,10 @@ export function createExporter(opts: ExporterOptions): Exporter {
     const needsBytes = writers[request.format].readsImages;
     // What is known of each image without its record (the briefs in memory); the record itself is
     // read when the writer reaches the image.
-    const stored = journal ? opts.results.stored(journal) : null;
+    const stored = opts.results.stored(journal);
     const classSet = new Set<string>();
     const counted = (at: number) => {
-      if (stored?.status(at) !== 'done') return;
+      if (stored.status(at) !== 'done') return;
       for (let k = 0, n = stored.scoreCount(at); k < n; k++) classSet.add(stored.scoreClass(at, k));
     };
     let looked = 0;
@@ -348,11 +348,11 @@ export function createExporter(opts: ExporterOptions): Exporter {
         if (options.signal?.aborted) throw new AppFailure('cancelled', 'Export cancelled.');
       }
       if (wanted && !wanted.has(entry.id)) continue;
-      const at = stored ? stored.find(entry.id) : -1;
+      const at = stored.find(entry.id);
       if (at >= 0) counted(at);
       const imagePath = path.join(folder.info.root, ...entry.id.split('/'));
       // Reads of image bytes go through the library's gate (no link may lead out of the folder).
-      const file = needsBytes && at >= 0 && stored?.status(at) === 'done' ? await opts.library.resolve(request.folderId, entry.id).catch(() => undefined) : undefined;
+      const file = needsBytes && at >= 0 && stored.status(at) === 'done' ? await opts.library.resolve(request.folderId, entry.id).catch(() => undefined) : undefined;
       const read = () => {
         const record = at >= 0 ? journal?.get(entry.id) : undefined;
         return { record, stale: record ? isStale(record, entry) : false };
@@ -361,7 +361,7 @@ export function createExporter(opts: ExporterOptions): Exporter {
     }
     // Web images by key.
     for (const id of journal?.rows().keys ?? []) {
-      const at = isWebId(id) && (!wanted || wanted.has(id)) && stored ? stored.find(id) : -1;
+      const at = isWebId(id) && (!wanted || wanted.has(id)) ? stored.find(id) : -1;
       if (at < 0) continue;
       counted(at);
       sources.push({ id, imagePath: id, read: () => ({ record: journal?.get(id) }) });

@@ -181,6 +181,9 @@ export function storedRecords(record: (id: string) => ResultRecord | undefined):
   };
 }
 
+/** The stored results of a folder without a journal: none. */
+const noStoredResults = storedRecords(() => undefined);
+
 export interface ResultsStore {
   journal(folderId: string, ref: ModelRef): Promise<ResultsJournal>;
   /** The model the settings (or `selection`) mean, or null when none is usable. */
@@ -191,7 +194,8 @@ export interface ResultsStore {
   summary(journal: ResultsJournal, id: string, entry?: FileIdentity): ResultSummary | null;
   /** The journal's results as an evaluation reads them, from what is kept in memory (no read),
    *  as the rows are when asked: its handles hold while other work runs. */
-  stored(journal: ResultsJournal): StoredResults;
+  /** The journal's stored results read by handle; none without a journal (no model set). */
+  stored(journal: ResultsJournal | null): StoredResults;
   page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
   /** The same page as `page`, packed as columns for the renderer. */
   columns(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<ResultColumns>;
@@ -333,6 +337,7 @@ export function createResultsStore(opts: ResultsStoreOptions): ResultsStore {
       return row < 0 ? null : summaryOfRow(j.rows(), row, classes, entry);
     },
     stored(j) {
+      if (!j) return noStoredResults;
       // The rows as they are now, kept whole: a rebuild meanwhile (a compaction, here or by another
       // process) makes new ones and leaves these as they were, so handles hold across turns. A
       // result replaced meanwhile (a run) is read as it is then.
