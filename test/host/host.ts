@@ -10,10 +10,10 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { EventName, Events } from '../../app/contract';
+import type { Envelope, EventName, Events } from '../../app/contract';
 import type { SettingsPatch } from '../../app/settings';
 import { createAppServices } from '../../main/compose';
-import { createHandlers, dispatch } from '../../main/handlers';
+import { createHandlers, dispatch, type Handlers } from '../../main/handlers';
 import { createAppProtocolHandler } from '../../main/services/app-protocol';
 import { hostApiScript, injectShim } from './api-shim';
 
@@ -171,13 +171,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       }
       const match = /^\/api\/invoke\/([A-Za-z]+)$/.exec(url.pathname);
       if (match && req.method === 'POST') {
-        let payload: unknown;
-        try {
-          payload = JSON.parse((await readBody(req)) || '{}');
-        } catch {
-          return sendJson(res, 400, { ok: false, error: { code: 'invalid_input', message: 'The request body is not JSON.' } });
-        }
-        return sendJson(res, 200, await dispatch(handlers, match[1], payload));
+        const { envelope, malformed } = await dispatchBody(handlers, match[1], await readBody(req));
+        return sendJson(res, malformed ? 400 : 200, envelope);
       }
       return sendJson(res, 404, { ok: false, error: { code: 'not_found', message: 'No such API route.' } });
     }
@@ -214,20 +209,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const second = first < 0 ? -1 : text.indexOf('\n', first + 1);
     const id = first < 0 ? '' : text.slice(0, first);
     if (!/^\d+$/.test(id)) return ws.close(1003, 'Unreadable request.');
-    let envelope: unknown;
-    if (second < 0) envelope = { ok: false, error: { code: 'invalid_input', message: 'The request names no channel.' } };
-    else {
-      let payload: unknown;
-      try {
-        payload = JSON.parse(text.slice(second + 1) || '{}');
-      } catch {
-        payload = undefined;
-      }
-      envelope =
-        payload === undefined
-          ? { ok: false, error: { code: 'invalid_input', message: 'The request body is not JSON.' } }
-          : await dispatch(handlers, text.slice(first + 1, second), payload);
-    }
+    const envelope =
+      second < 0
+        ? { ok: false, error: { code: 'invalid_input', message: 'The request names no channel.' } }
+        : (await dispatchBody(handlers, text.slice(first + 1, second), text.slice(second + 1))).envelope;
     if (ws.readyState === ws.OPEN) ws.send(`r${id}\n${JSON.stringify(envelope)}`);
   }
 
@@ -274,6 +259,18 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       await services.close();
     },
   };
+}
+
+/** A request's body (JSON text; empty is {}) dispatched to its channel, as either transport takes
+ *  it; a body that is not JSON answers invalid_input (`malformed`). */
+async function dispatchBody(handlers: Handlers, channel: string, body: string): Promise<{ envelope: Envelope<unknown>; malformed: boolean }> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body || '{}');
+  } catch {
+    return { envelope: { ok: false, error: { code: 'invalid_input', message: 'The request body is not JSON.' } }, malformed: true };
+  }
+  return { envelope: await dispatch(handlers, channel, payload), malformed: false };
 }
 
 function sameSecret(given: string, expected: string): boolean {
