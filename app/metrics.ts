@@ -1,5 +1,4 @@
 import type { ResultStatus } from './types';
-import type { ResultList } from './result-table';
 import { baseThreshold, byScore, thresholdsByIndex, type Threshold } from './roboflow';
 
 // Evaluation metrics over classified images with known true labels. The work splits in two so the
@@ -48,38 +47,6 @@ export class MultiLabelVote {
   get multiLabel(): boolean {
     return this.#balance > 0;
   }
-}
-
-/** Results a folder's evaluation reads: by entry index, and, where the list can give it without
- *  the rest, a result with its best score only (scores best first, ties by class name). */
-export interface EvalResults extends ResultList<EvalInput['result']> {
-  topAt?(index: number): EvalInput['result'] | undefined;
-}
-
-/** The inputs of a folder's evaluation: each entry's id, its result (`results[i]` belongs to
- *  `ids[i]`) and its true labels. Single-label metrics read only each image's best score, so where
- *  the list gives it alone, that is all they get: at 250,000 images of a 100-class model, a summary
- *  with every score made the page's preparation take 4.6 s the first time and 1.9 s after. */
-export function folderEvalInputs(
-  ids: readonly string[],
-  results: EvalResults,
-  truth: ReadonlyMap<string, readonly string[]>,
-): EvalInput[] {
-  const inputs: EvalInput[] = new Array(ids.length);
-  if (!results.topAt) {
-    for (let i = 0; i < ids.length; i++) inputs[i] = { id: ids[i], result: results.at(i), truth: truth.get(ids[i]) };
-    return inputs;
-  }
-  const vote = new MultiLabelVote();
-  for (let i = 0; i < ids.length; i++) {
-    const result = results.topAt(i);
-    const labels = truth.get(ids[i]);
-    inputs[i] = { id: ids[i], result, truth: labels };
-    if (result && result.status === 'done' && !result.stale && labels?.length) vote.judge(result.multiLabel);
-  }
-  // Multi-label metrics read every score.
-  if (vote.multiLabel) for (let i = 0; i < ids.length; i++) inputs[i].result = results.at(i);
-  return inputs;
 }
 
 export interface PreparedEvaluation {
@@ -382,9 +349,16 @@ function hasPredicted(p: PreparedEvaluation, i: number, thr: Float64Array, cls: 
 
 /** Ids of the evaluated images judged wrong at the threshold (for "mistakes first"). */
 export function mistakeIds(p: PreparedEvaluation, threshold: Threshold): Set<string> {
+  const out = new Set<string>();
+  for (const i of mistakeIndexes(p, threshold)) out.add(p.ids[i]);
+  return out;
+}
+
+/** The same as indexes into `p.ids` (and the prepared arrays), in their order. */
+export function mistakeIndexes(p: PreparedEvaluation, threshold: Threshold): number[] {
   const thr = thresholdsOf(p, threshold);
   const lowest = lowestOf(thr);
-  const out = new Set<string>();
-  for (let i = 0; i < p.ids.length; i++) if (!correctWith(p, i, thr, lowest)) out.add(p.ids[i]);
+  const out: number[] = [];
+  for (let i = 0; i < p.ids.length; i++) if (!correctWith(p, i, thr, lowest)) out.push(i);
   return out;
 }

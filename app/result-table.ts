@@ -171,19 +171,6 @@ export class ResultRows {
     return (byConfidence[k] ??= [this.classes[cls], confidence]);
   }
 
-  /** The row with its best score only (scores are best first), a new object each time: what
-   *  single-label metrics read, without the summary of every score. */
-  top(row: number): Pick<ResultSummary, 'status' | 'stale' | 'multiLabel' | 'scores'> {
-    const flags = this.flags[row];
-    const from = this.start[row];
-    return {
-      status: flags & errorBit ? 'error' : 'done',
-      stale: (flags & staleBit) !== 0,
-      multiLabel: (flags & multiLabelBit) !== 0,
-      scores: from < this.start[row + 1] ? [this.#pair(this.scoreClass[from], this.scoreConf[from])] : [],
-    };
-  }
-
   /** The row as a new summary. */
   made(row: number): ResultSummary {
     const flags = this.flags[row];
@@ -224,12 +211,6 @@ export class ResultSnapshot implements ResultList {
   at(index: number): ResultSummary | undefined {
     const row = index >= 0 && index < this.rowAt.length ? this.rowAt[index] : -1;
     return row >= 0 ? this.rows.summary(row) : undefined;
-  }
-
-  /** Entry `index`'s result with its best score only (undefined for none): see ResultRows.top. */
-  topAt(index: number): Pick<ResultSummary, 'status' | 'stale' | 'multiLabel' | 'scores'> | undefined {
-    const row = index >= 0 && index < this.rowAt.length ? this.rowAt[index] : -1;
-    return row >= 0 ? this.rows.top(row) : undefined;
   }
 
   /** Entry `index`'s result's status and staleness (undefined for none), without its scores: for

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cellIds, evaluateAt, isCorrectAt, mistakeIds, prepareEvaluation, type EvalInput, folderEvalInputs } from '../../app/metrics';
+import { cellIds, evaluateAt, isCorrectAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
 import { confusionCsv, evalReport, formatEvaluation } from '../../app/eval-report';
 import { passingLabels } from '../../app/roboflow';
 import { truthWithCorrections } from '../../app/corrections';
-import { snapshotOf } from '../../app/result-table';
-import type { ResultSummary } from '../../app/types';
 
 type Scores = Array<[string, number]>;
 const single = (id: string, truth: string | null, scores: Scores): EvalInput => ({
@@ -252,42 +250,5 @@ describe('corrections overlay', () => {
     expect(Object.fromEntries(truth)).toEqual({ a: ['dog'], b: ['dog'], c: ['cat'] });
     const m = evaluateAt(prepareEvaluation(['a', 'b', 'c'].map((id) => single(id, null, [['cat', 0.9]])).map((x) => ({ ...x, truth: truth.get(x.id) }))), 0.5);
     expect(m).toMatchObject({ evaluated: 3, correct: 1 });
-  });
-});
-
-describe('folderEvalInputs', () => {
-  it('pairs each entry with the result at its index and its true labels', () => {
-    const result = { status: 'done' as const, multiLabel: false, scores: [['cat', 0.9]] as Array<[string, number]> };
-    const inputs = folderEvalInputs(['a.jpg', 'b.jpg'], [result, undefined], new Map([['b.jpg', ['dog']]]));
-    expect(inputs).toEqual([
-      { id: 'a.jpg', result, truth: undefined },
-      { id: 'b.jpg', result: undefined, truth: ['dog'] },
-    ]);
-  });
-
-  it('judges the same from a results table that hands out only the best score, single- and multi-label', () => {
-    const summary = (id: string, scores: Scores, multiLabel = false, extra: Partial<ResultSummary> = {}): ResultSummary => ({ id, status: 'done', stale: false, multiLabel, scores, ...extra });
-    const ids = ['cat/tie.jpg', 'dog/tie.jpg', 'dog/low.jpg', 'cat/stale.jpg', 'cat/failed.jpg', 'misc/x.jpg', 'cat/none.jpg'];
-    const truth = new Map(ids.filter((id) => !id.startsWith('misc')).map((id) => [id, [id.split('/')[0]]] as const));
-    const singles = [
-      // Stored best first, a tie by class name (byScore): both ties read "cat".
-      summary('cat/tie.jpg', [['cat', 0.45], ['dog', 0.45], ['owl', 0.1]]),
-      summary('dog/tie.jpg', [['cat', 0.45], ['dog', 0.45], ['owl', 0.1]]),
-      summary('dog/low.jpg', [['owl', 0.35], ['dog', 0.34], ['cat', 0.31]]),
-      summary('cat/stale.jpg', [['cat', 0.9], ['dog', 0.1]], false, { stale: true }),
-      summary('cat/failed.jpg', [], false, { status: 'error', error: { code: 'bad_image', message: 'Not an image.' } }),
-      summary('misc/x.jpg', [['dog', 0.9], ['cat', 0.1]]),
-      undefined,
-    ];
-    const multis = singles.map((s) => s && { ...s, multiLabel: true });
-    for (const results of [singles, multis]) {
-      const table = snapshotOf(results);
-      expect(table.topAt(0)?.scores).toEqual([['cat', 0.45]]);
-      const fromTable = prepareEvaluation(folderEvalInputs(ids, table, truth), ['cat', 'dog', 'owl']);
-      const fromSummaries = prepareEvaluation(folderEvalInputs(ids, results, truth), ['cat', 'dog', 'owl']);
-      for (const threshold of [0, 0.3, 0.4, 0.5]) expect(evaluateAt(fromTable, threshold)).toEqual(evaluateAt(fromSummaries, threshold));
-      expect(evaluateAt(fromTable, 0.3)).toMatchObject({ total: 7, errors: 1, pending: 2, unlabeled: 1, evaluated: 3 });
-    }
-    expect(evaluateAt(prepareEvaluation(folderEvalInputs(ids, snapshotOf(singles), truth)), 0.3).correct).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
 // Benchmark (evaluation target): metrics and confusion matrix for 50,000 labelled results must
 // recompute in < 50 ms when the threshold moves. Prints one JSON line per scenario.
 // Run: npx tsx test/bench/metrics.ts [--images 50000]
-import { evaluateAt, folderEvalInputs, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
+import { prepareFolderEvaluation, truthByEntry } from '../../app/folder-evaluation';
+import { evaluateAt, mistakeIds, prepareEvaluation, type EvalInput } from '../../app/metrics';
 import { snapshotOf } from '../../app/result-table';
 import { byScore, thresholdRule } from '../../app/roboflow';
 import { thresholdSweep } from '../../app/threshold-sweep';
@@ -31,17 +32,16 @@ function dataset(classCount: number, multiLabel: boolean): EvalInput[] {
   });
 }
 
-/** The page's preparation: from its results table (ResultSnapshot), first and again (its
- *  summaries are kept once made; a single-label table hands out the best score alone). */
+/** The page's preparation: from its results table's columns (ResultSnapshot), first and again. */
 function prepareFromTable(data: EvalInput[]): { firstMs: number; againMs: number } {
   const table = snapshotOf(data.map((d) => ({ id: d.id, status: 'done', stale: false, multiLabel: d.result!.multiLabel, scores: [...d.result!.scores] as Array<[string, number]> })));
   const ids = data.map((d) => d.id);
-  const truth = new Map(data.map((d) => [d.id, d.truth!] as const));
+  const truth = truthByEntry(ids, new Map(data.map((d) => [d.id, d.truth!] as const)));
   let t = performance.now();
-  prepareEvaluation(folderEvalInputs(ids, table, truth));
+  prepareFolderEvaluation(ids, table, truth);
   const firstMs = performance.now() - t;
   t = performance.now();
-  prepareEvaluation(folderEvalInputs(ids, table, truth));
+  prepareFolderEvaluation(ids, table, truth);
   return { firstMs, againMs: performance.now() - t };
 }
 

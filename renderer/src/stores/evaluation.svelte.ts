@@ -5,7 +5,8 @@ import type { DatasetExportOptions, EvaluationExportKind, EvaluationRequest, Fol
 import type { LabelMapping } from '../../../app/ground-truth';
 import { truthWithCorrections } from '../../../app/corrections';
 import { truthOfGroupsInSteps } from '../../../app/truth-groups';
-import { cellIds, evaluateAt, folderEvalInputs, mistakeIds, prepareEvaluation, type EvaluationMetrics, type PreparedEvaluation } from '../../../app/metrics';
+import { cellIds, evaluateAt, type EvaluationMetrics } from '../../../app/metrics';
+import { mistakesByEntry, prepareFolderEvaluation, truthByEntry, type FolderEvaluation, type TruthByEntry } from '../../../app/folder-evaluation';
 import { verdictAt } from '../../../app/compare';
 import type { ExportDone } from '../../../app/types';
 import { toAppError } from '../api';
@@ -16,12 +17,12 @@ import type { ReviewStore } from './review.svelte';
 // Evaluation of the open folder against its ground truth, computed in the renderer.
 //
 // Main resolves the ground truth (folder names or a labels CSV, through the person's name mapping)
-// with the `evaluation` channel. Main also keeps the mapping per folder (setGroundTruthMapping, read
-// back through the settings), so it survives restarts and the CLI sees it. The `evaluation` answer
+// with the `groundTruth` channel. Main also keeps the mapping per folder (setGroundTruthMapping, read
+// back through the settings), so it survives restarts and the CLI sees it. The `groundTruth` answer
 // does not depend on the threshold or the corrections, so it is fetched only when the folder, its
 // classes, the mapping or the CSV change (debounced).
 // The metrics themselves come from app/metrics.ts here, over results the renderer already holds:
-// `prepareEvaluation` once per change of results, truth or corrections, `evaluateAt` per threshold,
+// `prepareFolderEvaluation` (app/folder-evaluation.ts, from the results table's columns) once per change of results, truth or corrections, `evaluateAt` per threshold,
 // so the panel follows the threshold slider with no IPC at all.
 
 /** The true label of one image as a tile shows it. */
@@ -107,6 +108,8 @@ export class EvaluationStore {
 
   /** Ground truth with the corrections on top. */
   readonly truth: ReadonlyMap<string, readonly string[]>;
+  /** The same, lined up with the library's entries (made again when either changes). */
+  readonly truthByEntry: TruthByEntry;
   private readonly classesKey: string;
   /** Whose results are evaluated, as `model()` says it (resultsKey: engine, endpoint, model): a change of
    *  another setting (the threshold or tile size as they are saved, a saved view) leaves it equal
@@ -114,7 +117,7 @@ export class EvaluationStore {
    *  was followed, and each such change had main re-read every stored result (2.5-2.8 s of its time
    *  at 250,000 results). */
   private readonly modelKey: string;
-  readonly prepared: PreparedEvaluation;
+  readonly prepared: FolderEvaluation;
   readonly metrics: EvaluationMetrics;
   /** Per library entry: 1 when it is evaluated and judged wrong at the threshold. */
   readonly mistakes: Uint8Array;
@@ -139,28 +142,24 @@ export class EvaluationStore {
     private readonly model: () => string,
   ) {
     this.truth = $derived(truthWithCorrections(this.#ground, this.corrections.byId.values()));
-    this.prepared = $derived.by(() => {
+    this.truthByEntry = $derived.by(() => {
       void this.library.version;
+      return truthByEntry(this.library.ids, this.truth);
+    });
+    this.prepared = $derived.by(() => {
       void this.resultsTick;
-      const ids = this.library.ids;
+      const truth = this.truthByEntry;
       // Read without tracking: a running job changes results several times a second, and preparing
       // 50,000 results with many classes takes long enough to stutter the UI; resultsTick paces it.
       const aligned = untrack(() => this.review.aligned);
-      return prepareEvaluation(folderEvalInputs(ids, aligned, this.truth), this.review.prepared.classNames);
+      return prepareFolderEvaluation(this.library.ids, aligned, truth, this.review.prepared.classNames);
     });
     this.metrics = $derived(evaluateAt(this.prepared, this.review.rule));
     this.modelKey = $derived(this.model());
     // A string, so the evaluation below is asked for again when the classes change, not on every
     // change of the results (each request re-reads every stored result in main).
     this.classesKey = $derived(this.review.prepared.classNames.join('\n'));
-    this.mistakes = $derived.by(() => {
-      const mask = new Uint8Array(this.library.ids.length);
-      for (const id of mistakeIds(this.prepared, this.review.rule)) {
-        const at = this.library.indexOf(id);
-        if (at >= 0) mask[at] = 1;
-      }
-      return mask;
-    });
+    this.mistakes = $derived(mistakesByEntry(this.prepared, this.review.rule, this.library.ids.length));
 
     $effect(() => {
       void this.review.aligned;
