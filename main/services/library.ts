@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppFailure } from '../../app/errors';
@@ -13,6 +12,7 @@ import { createForeground, type Foreground } from './foreground';
 import { naturalOrder, type CachedListing, type ListingCache } from './listing-cache';
 import { identify, isImageName, isInside, isProblem, scanFolderSlices } from './scan';
 import { nextTurn } from './next-turn';
+import { noFile, readFileStats, regularFile } from './stat-thread';
 
 // The folders the user opened this session. Opening one scans it in the background and streams
 // its entries as `scanBatch` events; `resolve` is the gate every media and job read goes through:
@@ -31,11 +31,6 @@ const batchMs = 250;
 const cachedBatchMax = 50_000;
 /** Folders whose entry lists stay in memory; older ones stay resolvable but forget their entries. */
 const keptFolders = 8;
-/** The event loop's turn during the passes that run after the ids are out (main's sizes and mtimes;
- *  the re-check of a cached listing): the page is then asking for its first thumbnails, and each of
- *  them takes several turns (gate, open, cache, decode, write). With 10 ms, 40 cold thumbnails
- *  took 4.5–5.0 s during the pass at 250,000 images under load; with 2 ms, 3.0 s. */
-const backgroundTurnMs = 2;
 /** How long the page's open waits for an early listing's name order when it is being computed
  *  (about 0.3 s at 250,000 images): the page's own sort of it took twice that of its time. */
 const sortWaitMs = 500;
@@ -335,7 +330,7 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
   }
 
   /** Reads the size and mtime of each entry listed without them, in listing order, into main's
-   *  entries (stale results are judged by them), with a turn of the event loop every few ms. */
+   *  entries (stale results are judged by them), on a worker thread (stat-thread.ts). */
   async function readIdentities(
     info: FolderInfo,
     unread: readonly ImageEntry[],
@@ -343,29 +338,29 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
     problem: (p: ScanProblem) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    let turnAt = performance.now();
-    // Ids are relative paths the scan built from on-disk names: joined to the root as they are.
-    const prefix = info.root.endsWith(path.sep) ? info.root : info.root + path.sep;
-    for (let k = 0; k < unread.length; k++) {
-      if (signal.aborted) return;
-      const listedEntry = unread[k];
-      const st = fs.statSync(prefix + listedEntry.id, { throwIfNoEntry: false });
-      if (!st || !st.isFile()) {
-        // Gone, or no longer a plain file, since it was listed: the scan's own words for it.
-        const read = identify(info.root, listedEntry);
-        if (isProblem(read)) problem(read.problem);
-        continue;
-      }
-      // The listed object is this pass's alone (batches took only its id): completed in place.
-      listedEntry.size = st.size;
-      listedEntry.mtimeMs = st.mtimeMs;
-      entries.set(listedEntry.id, listedEntry);
-      if ((k & 127) !== 0) continue;
-      if (performance.now() - turnAt >= backgroundTurnMs) {
-        await backgroundTurn();
-        turnAt = performance.now();
-      }
-    }
+    // Ids are relative paths the scan built from on-disk names.
+    await readFileStats({
+      root: info.root,
+      count: unread.length,
+      idAt: (k) => unread[k].id,
+      turn: backgroundTurn,
+      signal,
+      apply(from, { sizes, mtimes, kinds }) {
+        for (let j = 0; j < kinds.length; j++) {
+          const listedEntry = unread[from + j];
+          if (kinds[j] !== regularFile) {
+            // Gone, or no longer a plain file, since it was listed: the scan's own words for it.
+            const read = identify(info.root, listedEntry);
+            if (isProblem(read)) problem(read.problem);
+            continue;
+          }
+          // The listed object is this pass's alone (batches took only its id): completed in place.
+          listedEntry.size = sizes[j];
+          listedEntry.mtimeMs = mtimes[j];
+          entries.set(listedEntry.id, listedEntry);
+        }
+      },
+    });
   }
 
   /** Sends a cached listing (stored in natural name order, so its batches say `sorted`): a small
@@ -396,25 +391,25 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
    *  were judged against the cached identities). */
   async function recheck(info: FolderInfo, entries: EntryTable, signal: AbortSignal, send: Emit): Promise<void> {
     let changed = false;
-    let last = performance.now();
-    // Ids were checked to be plain relative paths when the listing was read: joined as they are.
-    const prefix = info.root.endsWith(path.sep) ? info.root : info.root + path.sep;
     const count = entries.size;
-    for (let row = 0; row < count; row++) {
-      if (signal.aborted) return;
-      const id = entries.idAt(row);
-      const st = fs.statSync(prefix + id, { throwIfNoEntry: false });
-      if (!st || st.size !== entries.sizeAt(row) || st.mtimeMs !== entries.mtimeAt(row)) {
-        changed = true;
-        if (st) entries.put(id, st.size, st.mtimeMs);
-      }
-      if ((row & 63) !== 63) continue;
-      entries.indexUpTo(row + 1);
-      if (performance.now() - last >= backgroundTurnMs) {
-        await backgroundTurn();
-        last = performance.now();
-      }
-    }
+    // Ids were checked to be plain relative paths when the listing was read.
+    await readFileStats({
+      root: info.root,
+      count,
+      idAt: (row) => entries.idAt(row),
+      turn: backgroundTurn,
+      signal,
+      apply(from, { sizes, mtimes, kinds }) {
+        for (let j = 0; j < kinds.length; j++) {
+          const row = from + j;
+          if (kinds[j] === noFile || sizes[j] !== entries.sizeAt(row) || mtimes[j] !== entries.mtimeAt(row)) {
+            changed = true;
+            if (kinds[j] !== noFile) entries.put(entries.idAt(row), sizes[j], mtimes[j]);
+          }
+        }
+        entries.indexUpTo(from + kinds.length);
+      },
+    });
     entries.indexUpTo(count);
     if (signal.aborted) return;
     send('identitiesRead', { folderId: info.folderId });
