@@ -410,8 +410,8 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
         entries.indexUpTo(from + kinds.length);
       },
     });
-    entries.indexUpTo(count);
     if (signal.aborted) return;
+    entries.indexUpTo(count);
     send('identitiesRead', { folderId: info.folderId });
     // A listing naming an image twice was not written by this app: it is not served again.
     if (changed || entries.repeated) await opts.listings?.forget(info).catch(() => undefined);

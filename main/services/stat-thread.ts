@@ -87,7 +87,7 @@ export async function readFileStats(pass: StatPass): Promise<void> {
     pass.apply(from, stats);
     applied = from + stats.kinds.length;
   };
-  if (!pass.onMainThread) await onWorker(pass, prefix, () => applied, apply).catch(() => undefined);
+  if (!pass.onMainThread && pass.count > 0) await onWorker(pass, prefix, () => applied, apply).catch(() => undefined);
   while (applied < pass.count && !pass.signal.aborted) {
     apply(applied, statSlice(prefix, pass.idAt, applied, Math.min(pass.count, applied + mainSlice)));
     await pass.turn();

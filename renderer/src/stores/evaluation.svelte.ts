@@ -22,8 +22,9 @@ import type { ReviewStore } from './review.svelte';
 // does not depend on the threshold or the corrections, so it is fetched only when the folder, its
 // classes, the mapping or the CSV change (debounced).
 // The metrics themselves come from app/metrics.ts here, over results the renderer already holds:
-// `prepareFolderEvaluation` (app/folder-evaluation.ts, from the results table's columns) once per change of results, truth or corrections, `evaluateAt` per threshold,
-// so the panel follows the threshold slider with no IPC at all.
+// `prepareFolderEvaluation` (app/folder-evaluation.ts, from the results table's columns) once per
+// change of results, truth or corrections, `evaluateAt` per threshold, so the panel follows the
+// threshold slider with no IPC at all.
 
 /** The true label of one image as a tile shows it. */
 export interface TruthMark {
