@@ -25,7 +25,8 @@ export interface FileStats {
 export const noFile = 0;
 export const regularFile = 1;
 
-const workerSource = `
+/** The worker's code: answers each slice of paths it is sent with their stats. */
+export const statWorkerSource = `
 const { parentPort, threadId } = require('node:worker_threads');
 const fs = require('node:fs');
 // On Linux a thread has its own nice value and 0 names the calling thread: the stats take the
@@ -73,8 +74,9 @@ export interface StatPass {
   /** Awaited before each slice is asked for: background work waits behind what the user sees. */
   turn: Turn;
   signal: AbortSignal;
-  /** For tests: no worker, as when none can start. */
-  onMainThread?: boolean;
+  /** For tests: the worker's code (`statWorkerSource` by default), or null for no worker, as when
+   *  none can start. */
+  worker?: string | null;
 }
 
 /** Reads the size and mtime of every path, a slice at a time, on a worker thread; when no worker
@@ -87,17 +89,18 @@ export async function readFileStats(pass: StatPass): Promise<void> {
     pass.apply(from, stats);
     applied = from + stats.kinds.length;
   };
-  if (!pass.onMainThread && pass.count > 0) await onWorker(pass, prefix, () => applied, apply).catch(() => undefined);
+  const source = pass.worker === undefined ? statWorkerSource : pass.worker;
+  if (source !== null && pass.count > 0) await onWorker(source, pass, prefix, () => applied, apply).catch(() => undefined);
   while (applied < pass.count && !pass.signal.aborted) {
     apply(applied, statSlice(prefix, pass.idAt, applied, Math.min(pass.count, applied + mainSlice)));
     await pass.turn();
   }
 }
 
-function onWorker(pass: StatPass, prefix: string, applied: () => number, apply: (from: number, stats: FileStats) => void): Promise<void> {
+function onWorker(source: string, pass: StatPass, prefix: string, applied: () => number, apply: (from: number, stats: FileStats) => void): Promise<void> {
   const { count, idAt, turn, signal } = pass;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerSource, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    const worker = new Worker(source, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 64 } });
     let asked = applied();
     let inFlight = 0;
     let ended = false;

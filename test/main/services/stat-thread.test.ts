@@ -4,7 +4,7 @@ import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextTurn } from '../../../main/services/next-turn';
-import { noFile, readFileStats, regularFile, type FileStats } from '../../../main/services/stat-thread';
+import { noFile, readFileStats, regularFile, statWorkerSource, type FileStats } from '../../../main/services/stat-thread';
 
 // The pass that reads each listed file's size and mtime after a scan (and re-checks a cached
 // listing), on real files: a worker thread reads them, in order, and what cannot be read says so.
@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-async function pass(opts: { onMainThread?: boolean; abortAfter?: number } = {}) {
+async function pass(opts: { worker?: string | null; abortAfter?: number } = {}) {
   const sizes = new Float64Array(count).fill(-1);
   const mtimes = new Float64Array(count).fill(-1);
   const kinds = new Uint8Array(count).fill(9);
@@ -41,7 +41,7 @@ async function pass(opts: { onMainThread?: boolean; abortAfter?: number } = {}) 
     idAt: (k) => ids[k],
     turn: nextTurn,
     signal: abort.signal,
-    onMainThread: opts.onMainThread,
+    worker: opts.worker,
     apply(from: number, stats: FileStats) {
       slices.push({ from, n: stats.kinds.length, threadId: stats.threadId });
       sizes.set(stats.sizes, from);
@@ -72,16 +72,35 @@ describe('readFileStats', () => {
 
   it('reads the same on main when no worker is used', async () => {
     const onWorker = await pass();
-    const onMain = await pass({ onMainThread: true });
+    const onMain = await pass({ worker: null });
     expect(onMain.slices.every((s) => s.threadId === threadId)).toBe(true);
     expect(onMain.kinds).toEqual(onWorker.kinds);
     expect(onMain.sizes).toEqual(onWorker.sizes);
     expect(onMain.mtimes).toEqual(onWorker.mtimes);
   });
 
+  it('reads on main what a worker that died left, each path once, in order', async () => {
+    // A worker that answers its first slice, then dies of an exception on the second (whether main
+    // hears of the answer or of the death first, the second slice is main's to read).
+    const start = "parentPort.on('message', ({ prefix, ids, from }) => {";
+    expect(statWorkerSource).toContain(start);
+    const dying = statWorkerSource.replace(start, `let seen = 0;\n${start}\n  if (++seen === 2) throw new Error('died');`);
+    const onWorker = await pass();
+    const after = await pass({ worker: dying });
+    expect(after.slices.at(-1)!.threadId).toBe(threadId);
+    expect(after.slices.map((s) => s.from)).toEqual(after.slices.map((_, k) => after.slices.slice(0, k).reduce((a, s) => a + s.n, 0)));
+    expect(after.kinds).toEqual(onWorker.kinds);
+    expect(after.sizes).toEqual(onWorker.sizes);
+    expect(after.mtimes).toEqual(onWorker.mtimes);
+    // A worker that cannot start at all: main reads everything.
+    const none = await pass({ worker: 'syntax error here (' });
+    expect(none.slices.every((s) => s.threadId === threadId)).toBe(true);
+    expect(none.kinds).toEqual(onWorker.kinds);
+  });
+
   it('stops taking slices once the pass is cancelled', async () => {
-    for (const onMainThread of [false, true]) {
-      const { slices, kinds } = await pass({ onMainThread, abortAfter: 1 });
+    for (const worker of [undefined, null]) {
+      const { slices, kinds } = await pass({ worker, abortAfter: 1 });
       expect(slices).toHaveLength(1);
       expect(kinds.subarray(slices[0].n).every((k) => k === 9)).toBe(true);
     }
