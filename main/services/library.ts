@@ -58,8 +58,9 @@ export interface FolderState {
 type LibraryPort = Ports['library'];
 
 export interface Library extends LibraryPort {
-  /** Starts reading the folder the app opens at start before the page asks for it. */
-  prefetch(path: string, recursive: boolean): Promise<void>;
+  /** Starts reading the folder the app opens at start before the page asks for it; answers the
+   *  folder it started (null when the page had already opened one). */
+  prefetch(path: string, recursive: boolean): Promise<FolderInfo | null>;
   get(folderId: string): FolderState | undefined;
   resolve(folderId: string, id: string): Promise<string>;
   /** Stops every running scan, and a cached listing's background re-check. */
@@ -233,12 +234,13 @@ export function createLibrary(opts: { emit: Emit; listings?: ListingCache; foreg
 
   /** Starts scanning the folder the app will open at start while the window loads; nothing is
    *  sent, and nothing of it can be read, until the page opens that folder (`open`). */
-  async function prefetch(requested: string, recursive: boolean): Promise<void> {
+  async function prefetch(requested: string, recursive: boolean): Promise<FolderInfo | null> {
     const root = await validateFolder(requested);
-    if (opened) return; // the page already opened something
+    if (opened) return null; // the page already opened something
     const info: FolderInfo = { folderId: folderIdOf(root), root, name: path.basename(root) || root, recursive };
     const held: Array<[EventName, unknown]> = [];
     early = { info, state: start(info, held), held };
+    return info;
   }
 
   async function runScan(

@@ -104,6 +104,23 @@ describe('offline start', () => {
     expect(requests).toEqual([`${deadUrl}/`]);
   });
 
+  it('opens the last folder\'s stored results while the window loads, before the page asks', async () => {
+    // The journal is held open once read: its file among this process's open files (Linux).
+    const journalOpen = async () => {
+      for (const fd of await fs.readdir('/proc/self/fd')) {
+        const target = await fs.readlink(`/proc/self/fd/${fd}`).catch(() => '');
+        if (target.startsWith(path.join(await realpath(dataDir), 'results')) && target.endsWith('.jsonl')) return true;
+      }
+      return false;
+    };
+    expect(await journalOpen()).toBe(false);
+    await compose();
+    for (const until = Date.now() + 10_000; !(await journalOpen()); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > until) throw new Error('The start folder\'s results journal was not opened.');
+    }
+    expect(requests).toEqual([]);
+  });
+
   it('the model picker says the platform is unreachable; a run stops on the network and pushes endpointStatus', async () => {
     const { call, handlers } = await compose();
     await call('setApiKey', { key, sessionOnly: true });
