@@ -62,6 +62,8 @@ const workerSlice = 4096;
 const inFlightMax = 2;
 /** Paths per turn when main reads them itself (about 1 ms). */
 const mainSlice = 256;
+/** Fewer paths than this are read on main: starting a thread costs more than their stats. */
+const workerMin = 2_000;
 
 export interface StatPass {
   /** The folder the ids are relative to (plain relative paths, checked when they were listed:
@@ -79,8 +81,8 @@ export interface StatPass {
   worker?: string | null;
 }
 
-/** Reads the size and mtime of every path, a slice at a time, on a worker thread; when no worker
- *  can start (or one dies), main reads the rest itself. Resolves once every slice was applied or
+/** Reads the size and mtime of every path, a slice at a time, on a worker thread; for a few
+ *  paths, or when no worker can start (or one dies), main reads them (the rest) itself. Resolves once every slice was applied or
  *  the signal aborted. */
 export async function readFileStats(pass: StatPass): Promise<void> {
   const prefix = pass.root.endsWith(path.sep) ? pass.root : pass.root + path.sep;
@@ -90,7 +92,7 @@ export async function readFileStats(pass: StatPass): Promise<void> {
     applied = from + stats.kinds.length;
   };
   const source = pass.worker === undefined ? statWorkerSource : pass.worker;
-  if (source !== null && pass.count > 0) await onWorker(source, pass, prefix, () => applied, apply).catch(() => undefined);
+  if (source !== null && pass.count >= workerMin) await onWorker(source, pass, prefix, () => applied, apply).catch(() => undefined);
   while (applied < pass.count && !pass.signal.aborted) {
     apply(applied, statSlice(prefix, pass.idAt, applied, Math.min(pass.count, applied + mainSlice)));
     await pass.turn();

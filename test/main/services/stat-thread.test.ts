@@ -106,3 +106,24 @@ describe('readFileStats', () => {
     }
   });
 });
+
+describe('readFileStats on a small folder', () => {
+  it('reads a few files on main, with no thread started for them', async () => {
+    const few = ids.slice(0, 50);
+    const slices: number[] = [];
+    const kinds = new Uint8Array(few.length);
+    await readFileStats({
+      root,
+      count: few.length,
+      idAt: (k) => few[k],
+      turn: nextTurn,
+      signal: new AbortController().signal,
+      apply(from, stats) {
+        slices.push(stats.threadId);
+        kinds.set(stats.kinds, from);
+      },
+    });
+    expect(slices.every((id) => id === threadId)).toBe(true);
+    expect([...kinds].filter((k) => k === regularFile)).toHaveLength(49); // ids[17] is gone
+  });
+});
