@@ -81,9 +81,9 @@ export interface StatPass {
   worker?: string | null;
 }
 
-/** Reads the size and mtime of every path, a slice at a time, on a worker thread; for a few
- *  paths, or when no worker can start (or one dies), main reads them (the rest) itself. Resolves once every slice was applied or
- *  the signal aborted. */
+/** Reads the size and mtime of every path, a slice at a time, on a worker thread; main reads them
+ *  itself for a few paths, and the rest when no worker can start or one dies. Resolves once every
+ *  slice was applied or the signal aborted. */
 export async function readFileStats(pass: StatPass): Promise<void> {
   const prefix = pass.root.endsWith(path.sep) ? pass.root : pass.root + path.sep;
   let applied = 0;
