@@ -140,7 +140,8 @@ function onWorker(source: string, pass: StatPass, prefix: string, applied: () =>
   });
 }
 
-/** The stats of paths `from` .. `to`, read on main's thread. */
+/** The stats of paths `from` .. `to`, read on main's thread: the worker's loop, which runs from
+ *  its source string above and cannot import this one (keep the two alike). */
 function statSlice(prefix: string, idAt: (k: number) => string, from: number, to: number): FileStats {
   const n = to - from;
   const stats: FileStats = { sizes: new Float64Array(n), mtimes: new Float64Array(n), kinds: new Uint8Array(n), threadId };
