@@ -1,4 +1,4 @@
-import { MultiLabelVote, mistakeIndexes, type PreparedEvaluation } from './metrics';
+import { classList, judgedLabels, MultiLabelVote, mistakeIndexes, type PreparedEvaluation } from './metrics';
 import type { ResultRows, ResultSnapshot } from './result-table';
 import type { Threshold } from './roboflow';
 
@@ -41,7 +41,9 @@ export function mistakesByEntry(p: FolderEvaluation, threshold: Threshold, lengt
  * prepareEvaluation over `ids[i]`'s result in `results` (its index in the listing) and its true
  * labels `truth[i]`: the same buckets (errors, pending, unlabeled, evaluated), the same vote on
  * multi-label, the same class list (`classes`, then any other class met, sorted) and scores in
- * byScore's order (best first, ties by class name). Single-label keeps each image's best score.
+ * byScore's order (best first, ties by class name). Single-label keeps each image's best score,
+ * and meets only the classes of those, as when prepareEvaluation is handed best scores alone
+ * (main's evaluation); the page's `classes` name every class of its results anyway.
  */
 export function prepareFolderEvaluation(
   ids: readonly string[],
@@ -58,9 +60,7 @@ export function prepareFolderEvaluation(
     const row = i < rowAt.length ? rowAt[i] : -1;
     if (row >= 0 && rows.isError(row)) { errors++; continue; }
     if (row < 0 || rows.isStale(row)) { pending++; continue; }
-    const given = truth[i];
-    // Repeated labels count once; a single label (nearly every image) needs no Set for that.
-    const labels = !given ? [] : given.length === 1 ? given : [...new Set(given)];
+    const labels = judgedLabels(truth[i]);
     if (labels.length === 0) { unlabeled++; continue; }
     vote.judge(rows.isMultiLabel(row));
     kept.push(i);
@@ -70,7 +70,8 @@ export function prepareFolderEvaluation(
   const n = kept.length;
   const { start, scoreClass: rowClass, scoreConf: rowConf } = rows;
 
-  // The classes: those given, then every other one a kept score or label names, sorted.
+  // The classes: those given, then every other one a judged score (single-label: the best one) or
+  // label names, sorted.
   const tableClasses = rows.classes;
   const met = new Uint8Array(tableClasses.length);
   let scoreCount = 0, truthCount = 0;
@@ -92,8 +93,7 @@ export function prepareFolderEvaluation(
   const extra = new Set<string>();
   for (let k = 0; k < tableClasses.length; k++) if (met[k] && !known.has(tableClasses[k])) extra.add(tableClasses[k]);
   for (const labels of keptTruth) for (const name of labels) if (!known.has(name)) extra.add(name);
-  const allClasses = [...classes, ...[...extra].sort()];
-  const index = new Map(allClasses.map((name, i) => [name, i] as const));
+  const { allClasses, index } = classList(classes, extra);
   const classAt = Int32Array.from(tableClasses, (name) => index.get(name) ?? -1);
 
   const scoreStart = new Int32Array(n + 1);

@@ -36,8 +36,8 @@ export interface EvalInput {
 }
 
 /** How prepareEvaluation decides whether it judges a folder as multi-label: most of the images it
- *  judges (done, current, labelled) are. Callers that hand it only the best score of single-label
- *  images take the same vote first. */
+ *  judges (done, current, labelled) are. Main's evaluation, which hands it only the best score of
+ *  single-label images, and the page's (folder-evaluation.ts) take the same vote. */
 export class MultiLabelVote {
   #balance = 0;
   /** Counts one judged image. */
@@ -117,6 +117,19 @@ export interface EvaluationMetrics {
   };
 }
 
+/** An image's true labels as they are judged: repeated labels count once (a single label, nearly
+ *  every image, needs no Set for that); none for no truth. */
+export function judgedLabels(given: readonly string[] | null | undefined): readonly string[] {
+  return !given ? [] : given.length === 1 ? given : [...new Set(given)];
+}
+
+/** An evaluation's classes: `classes` first, then the others it met (`extra`, none of `classes`),
+ *  sorted; and each one's index. */
+export function classList(classes: readonly string[], extra: Iterable<string>): { allClasses: string[]; index: Map<string, number> } {
+  const allClasses = [...classes, ...[...extra].sort()];
+  return { allClasses, index: new Map(allClasses.map((name, i) => [name, i] as const)) };
+}
+
 /**
  * Indexes results and true labels once. The classes are `classes` first, then any other class seen in
  * scores or true labels, sorted, so a class the model never predicts still gets its row.
@@ -132,8 +145,7 @@ export function prepareEvaluation(inputs: Iterable<EvalInput>, classes: readonly
     const result = input.result;
     if (result && result.status === 'error') { errors++; continue; }
     if (!result || result.stale) { pending++; continue; }
-    // Repeated labels count once; a single label (nearly every image) needs no Set for that.
-    const truth = !input.truth ? [] : input.truth.length === 1 ? input.truth : [...new Set(input.truth)];
+    const truth = judgedLabels(input.truth);
     if (truth.length === 0) { unlabeled++; continue; }
     vote.judge(result.multiLabel);
     // Plain indexed loops: this runs over every score of every image (5M for 50k x 100 classes).
@@ -145,8 +157,7 @@ export function prepareEvaluation(inputs: Iterable<EvalInput>, classes: readonly
     for (const name of truth) if (!known.has(name)) { known.add(name); extra.add(name); }
     kept.push({ id: input.id, scores: result.scores, truth });
   }
-  const allClasses = [...classes, ...[...extra].sort()];
-  const index = new Map(allClasses.map((name, i) => [name, i] as const));
+  const { allClasses, index } = classList(classes, extra);
   const multiLabel = vote.multiLabel;
   const n = kept.length;
   const scoreStart = new Int32Array(n + 1);
