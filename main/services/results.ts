@@ -192,9 +192,9 @@ export interface ResultsStore {
   current(folderId: string, selection?: ModelSelection): Promise<ResultsJournal | null>;
   /** One image's summary from what is kept in memory (no read), or null without a stored result. */
   summary(journal: ResultsJournal, id: string, entry?: FileIdentity): ResultSummary | null;
-  /** The journal's results as an evaluation reads them, from what is kept in memory (no read),
-   *  as the rows are when asked: its handles hold while other work runs. */
-  /** The journal's stored results read by handle; none without a journal (no model set). */
+  /** The journal's results as an evaluation, an export or a send plan reads them, by handle, from
+   *  what is kept in memory (no read), as the rows are when asked: its handles hold while other
+   *  work runs. None without a journal (no model set). */
   stored(journal: ResultsJournal | null): StoredResults;
   page(folderId: string, offset: number, limit: number, selection?: ModelSelection): Promise<{ total: number; items: ResultSummary[] }>;
   /** The same page as `page`, packed as columns for the renderer. */
