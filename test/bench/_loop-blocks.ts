@@ -33,3 +33,15 @@ export function watchLoopBlocks(): LoopBlocks {
     peek: sofar,
   };
 }
+
+/** Runs `work` on this process and answers its value with its wall time, this process's CPU time
+ *  and the event loop's longest hold meanwhile: what the benchmarks of main's work report. */
+export async function measureOnLoop<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; loop: { longestMs: number; over50: number } }> {
+  const loop = watchLoopBlocks();
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
+  const value = await work();
+  const ms = Math.round(performance.now() - wall);
+  const used = process.cpuUsage(cpu);
+  return { value, ms, cpuMs: Math.round((used.user + used.system) / 1000), loop: loop.stop() };
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { idCount } from '../../app/front-coded';
 import { createEvaluation } from '../../main/services/evaluation';
 import { benchArg, withExposedGc } from './_bench-run';
-import { watchLoopBlocks } from './_loop-blocks';
+import { measureOnLoop } from './_loop-blocks';
 import { seededFolder } from './_seeded-folder';
 
 // Main's `groundTruth` answer for a folder of N stored results, the one a folder's open asks for
@@ -46,20 +46,14 @@ try {
       gc();
       const before = heapMb();
       if (session && run === runs) await session.post('Profiler.start');
-      const loop = watchLoopBlocks();
-      const cpu = process.cpuUsage();
-      const wall = performance.now();
-      const answer = await evaluation.groundTruth({ folderId, mapping });
-      const ms = Math.round(performance.now() - wall);
-      const used = process.cpuUsage(cpu);
-      const cpuMs = Math.round((used.user + used.system) / 1000);
+      const { value: answer, ms, cpuMs, loop } = await measureOnLoop(() => evaluation.groundTruth({ folderId, mapping }));
       const heapLeftMb = heapMb() - before;
       if (session && run === runs) {
         const { profile } = await session.post('Profiler.stop');
         await writeFile(path.join(profileDir!, `evaluation-${scenario.replace(/ /g, '-')}.cpuprofile`), JSON.stringify(profile));
       }
       const jsonMb = +(JSON.stringify(answer).length / 1e6).toFixed(1);
-      emit({ scenario, run, ms, cpuMs, loop: loop.stop(), heapLeftMb, jsonMb, labelled: answer.truth.reduce((sum, [, ids]) => sum + idCount(ids), 0), unmatched: answer.groundTruth.unmatched.length });
+      emit({ scenario, run, ms, cpuMs, loop, heapLeftMb, jsonMb, labelled: answer.truth.reduce((sum, [, ids]) => sum + idCount(ids), 0), unmatched: answer.groundTruth.unmatched.length });
     }
   }
   await results.close();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createExporter } from '../../main/services/exporter';
 import { benchArg, withExposedGc } from './_bench-run';
-import { watchLoopBlocks } from './_loop-blocks';
+import { measureOnLoop } from './_loop-blocks';
 import { seededFolder } from './_seeded-folder';
 
 // Main's results export (JSON and CSV) of a folder of N stored results, as the Export menu asks
@@ -25,14 +25,9 @@ try {
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const loop = watchLoopBlocks();
-    const cpu = process.cpuUsage();
-    const wall = performance.now();
-    const done = await exporter.export({ folderId, format, path: path.join(out, `results.${format}`) });
-    const ms = Math.round(performance.now() - wall);
-    const used = process.cpuUsage(cpu);
+    const { value: done, ms, cpuMs, loop } = await measureOnLoop(() => exporter.export({ folderId, format, path: path.join(out, `results.${format}`) }));
     clearInterval(sampler);
-    console.log(JSON.stringify({ bench: 'export', images, format, ms, cpuMs: Math.round((used.user + used.system) / 1000), loop: loop.stop(), rssPeakGrowthMb: Math.round((peak - before) / 1e6), count: done.count, fileMb: Math.round((await stat(done.path)).size / 1e6) }));
+    console.log(JSON.stringify({ bench: 'export', images, format, ms, cpuMs, loop, rssPeakGrowthMb: Math.round((peak - before) / 1e6), count: done.count, fileMb: Math.round((await stat(done.path)).size / 1e6) }));
   }
   await results.close();
 } finally {

@@ -5,7 +5,7 @@ import { thresholdRule } from '../../app/roboflow';
 import { selectionSteps } from '../../main/services/dataset-upload-select';
 import { inTurns } from '../../main/services/next-turn';
 import { benchArg, withExposedGc } from './_bench-run';
-import { watchLoopBlocks } from './_loop-blocks';
+import { measureOnLoop } from './_loop-blocks';
 import { seededFolder } from './_seeded-folder';
 
 // Main's plan of a send (the images a preset picks and the label each gets) at N stored results,
@@ -32,15 +32,10 @@ try {
     for (let run = 1; run <= runs; run++) {
       gc();
       const before = heapMb();
-      const loop = watchLoopBlocks();
-      const cpu = process.cpuUsage();
-      const wall = performance.now();
-      const plan = await inTurns(
-        selectionSteps({ entries: entries.values(), only, labels, results: results.stored(journal), correction: () => undefined, threshold: thresholdRule(settings.threshold, null), mapping }),
+      const { value: plan, ms, cpuMs, loop } = await measureOnLoop(() =>
+        inTurns(selectionSteps({ entries: entries.values(), only, labels, results: results.stored(journal), correction: () => undefined, threshold: thresholdRule(settings.threshold, null), mapping })),
       );
-      const ms = Math.round(performance.now() - wall);
-      const used = process.cpuUsage(cpu);
-      console.log(JSON.stringify({ bench: 'send-plan', images, scenario, run, ms, cpuMs: Math.round((used.user + used.system) / 1000), loop: loop.stop(), heapLeftMb: heapMb() - before, items: plan.items.length, noLabel: plan.noLabel }));
+      console.log(JSON.stringify({ bench: 'send-plan', images, scenario, run, ms, cpuMs, loop, heapLeftMb: heapMb() - before, items: plan.items.length, noLabel: plan.noLabel }));
     }
   }
   await results.close();
