@@ -2,31 +2,22 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLabelsCsv } from '../../../app/ground-truth';
-import type { ImageEntry, ResultRecord } from '../../../app/types';
 import { writeClassFolders, writeLabelsCsv } from '../../../main/services/evaluation-export';
 import { datasetLabels, type EvaluateRecordsInput } from '../../../main/services/evaluation';
 import { storedRecords } from '../../../main/services/results';
+import { entry, record } from '../../support/result-records';
 import { removeDir, tempDir, writeImage } from '../../support/service-fixtures';
 
 // "Corrected labels" exports: where each label came from, an option to leave out images that only
 // have a prediction, formulas defused (and read back as written), sub-folders on request.
 
-const entry = (id: string): ImageEntry => ({ id, name: path.posix.basename(id), size: 1, mtimeMs: 1 });
-const done = (id: string, top: string): ResultRecord => ({
-  id,
-  size: 1,
-  mtimeMs: 1,
-  status: 'done',
-  response: { predictions: [{ class: top, confidence: 0.9 }, { class: top === 'cat' ? 'dog' : 'cat', confidence: 0.1 }], top, confidence: 0.9 },
-  startedAt: 's',
-  finishedAt: 'f',
-});
+const done = (id: string, top: string) => record(id, [[top, 0.9], [top === 'cat' ? 'dog' : 'cat', 0.1]]);
 
 const ids = ['cat/a.jpg', 'cat/b.jpg', 'misc/=SUM(A1).jpg', 'misc/p.jpg'];
 const records = new Map(ids.map((id) => [id, done(id, 'cat')]));
 const input: EvaluateRecordsInput = {
   model: 'pets/1',
-  entries: ids.map(entry),
+  entries: ids.map((id) => entry(id)),
   results: () => storedRecords((id) => records.get(id)),
   threshold: 0.5,
   corrections: new Map([['cat/b.jpg', 'dog']]),
